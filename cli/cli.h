@@ -1,0 +1,44 @@
+/* cli.h - what the nsgproof subcommands share: the command table entries,
+ * error and usage reporting, JSON printing and corpus loading.  Only cli/
+ * prints or decides exit codes. */
+#ifndef NSG_CLI_H
+#define NSG_CLI_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "../common/nsg.h"
+#include "../corpus/corpus.h"
+#include "../sim/model.h"
+
+/* Exit codes (every command). */
+enum {
+    CLI_EXIT_OK = 0,      /* holds / allowed / no difference */
+    CLI_EXIT_FOUND = 1,   /* violated / denied / differences found */
+    CLI_EXIT_INPUT = 2,   /* usage or input error */
+    CLI_EXIT_UNKNOWN = 3, /* solver unknown or internal inconsistency */
+};
+
+/* Each subcommand: argv[0] is the subcommand name. */
+int cmd_import(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+
+/* Print "nsgproof: error: <msg>" to stderr; return the exit status for the
+ * error's code (2 or 3). */
+int cli_fail(const struct nsg_err *err);
+/* Print "nsgproof <cmd>: <message>" and the usage text; return 2. */
+int cli_usage_error(const char *usage, const char *fmt, ...) NSG_PRINTF(2, 3);
+/* Print a JSON value (formatted) and a newline to stdout. */
+void cli_print_json(const cJSON *j);
+/* Open the corpus at dir (must exist) and load its newest model. */
+nsg_rc cli_load_corpus(const char *dir, struct nsg_corpus **c,
+                       struct nsg_topology **t, struct nsg_err *err) NSG_WUR;
+/* Parse "inbound"/"outbound" (any case, also "in"/"out"); -1 when bad. */
+int cli_parse_direction(const char *s);
+
+#endif

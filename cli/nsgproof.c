@@ -1,0 +1,55 @@
+/* nsgproof.c - the command table and main(): dispatches to cmd_<name>. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define NSGPROOF_VERSION "0.1.0"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"import", cmd_import, "import NSG configs, service tags and flow logs into a corpus"},
+    {"check", cmd_check, "is this packet allowed, and by which rule? (IP flow verify)"},
+    {"rules", cmd_rules, "effective security rules of a NIC"},
+    {"replay", cmd_replay, "replay logged flows against current or proposed rules"},
+    {"diff", cmd_diff, "semantic difference of two NSGs, with witness packets"},
+    {"verify", cmd_verify, "prove reachability properties of the topology"},
+    {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: nsgproof <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'nsgproof <command> --help' for a command's options.\n"
+               "Exit codes: 0 holds/allowed/no difference, 1 violated/denied/"
+               "differences, 2 usage or input error, 3 unknown or internal "
+               "inconsistency.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_INPUT;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("nsgproof %s\n", NSGPROOF_VERSION);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "nsgproof: error: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return CLI_EXIT_INPUT;
+}

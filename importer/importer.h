@@ -1,0 +1,80 @@
+/* importer.h - turns what users already have into model resources and
+ * corpus entries: ARM JSON (REST responses, exports, REST API example
+ * files), az CLI output, Service Tags files, and NSG / VNet flow logs. */
+#ifndef NSG_IMPORTER_H
+#define NSG_IMPORTER_H
+
+#include <cjson/cJSON.h>
+
+#include "../corpus/corpus.h"
+#include "../sim/model.h"
+
+/* Largest configuration file read whole (flow logs are streamed). */
+#define NSG_IMP_MAX_JSON_BYTES (512u * 1024u * 1024u)
+
+/* What a file holds, guessed from its first bytes. */
+enum nsg_imp_kind {
+    NSG_IMP_KIND_CONFIG,  /* ARM / az CLI / Service Tags JSON */
+    NSG_IMP_KIND_FLOWLOG, /* NSG flow log (v1/v2) or VNet flow log */
+    NSG_IMP_KIND_UNKNOWN, /* not JSON we know (skipped, with a reason) */
+};
+enum nsg_imp_kind nsg_imp_sniff(const char *path);
+
+/* ---- configuration (imp_arm*.c) ---------------------------------------- */
+
+/* One resource found in a file, normalized to the ARM GET shape
+ * ({id, name, type, location, etag, properties{...}}, az's flattened
+ * fields moved under properties, singular/plural fields kept as given). */
+struct nsg_imp_item {
+    enum nsg_res_type type;
+    cJSON *json;  /* owned */
+    char *jpath;  /* where it was in the file, e.g. "$.value[3]" */
+};
+/* Everything found in one configuration file. */
+struct nsg_imp_config {
+    GPtrArray *items;    /* struct nsg_imp_item * */
+    cJSON *service_tags; /* normalized Service Tags document, or NULL */
+    GPtrArray *skipped;  /* char *: "$.value[2]: type Microsoft.Web/sites
+                            is not a network resource" */
+    GPtrArray *warnings; /* char * */
+};
+void nsg_imp_config_free(struct nsg_imp_config *cfg); /* NULL-safe */
+
+/* Read and validate a configuration file: every resource is parsed into a
+ * scratch model, so a bad CIDR, a priority out of range, a duplicate
+ * priority, a rule mixing IPv4 and IPv6, a bad id... fail here with an
+ * error naming the file, the JSON path and the problem (NSG_E_INPUT). */
+nsg_rc nsg_imp_config_read(const char *path, struct nsg_imp_config **out,
+                           struct nsg_err *err) NSG_WUR;
+/* The same from a buffer already in memory (name used in messages). */
+nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
+                            struct nsg_imp_config **out,
+                            struct nsg_err *err) NSG_WUR;
+
+/* Parse one normalized resource into the model and add it to t (a virtual
+ * network also adds its embedded subnets).  `where` names the file and
+ * JSON path for messages ("web.json: $.value[2]"). */
+nsg_rc nsg_imp_add_resource(struct nsg_topology *t, enum nsg_res_type type,
+                            const cJSON *json, int64_t captured_at,
+                            const char *where, struct nsg_err *err) NSG_WUR;
+/* Parse a normalized Service Tags document into t's tag table. */
+nsg_rc nsg_imp_add_service_tags(struct nsg_topology *t, const cJSON *json,
+                                const char *where, struct nsg_err *err) NSG_WUR;
+
+/* Load a file holding exactly one NSG (ARM or az shape), for `diff` and
+ * `replay --proposed`.  *out is owned by the caller (nsg_nsg_free). */
+nsg_rc nsg_imp_load_nsg_file(const char *path, struct nsg_nsg **out,
+                             struct nsg_err *err) NSG_WUR;
+
+/* ---- flow logs (imp_flowlog*.c) ---------------------------------------- */
+
+/* Stream the flow-log files into the transaction (new segments, updated
+ * checkpoints).  `report` is the import report's object for these files
+ * (counts, skipped records with file and byte offset, unknown NSGs/MACs).
+ * `t` is the corpus model, used to attach flows to NICs and NSGs. */
+nsg_rc nsg_imp_flowlogs(struct nsg_txn *txn, struct nsg_corpus *c,
+                        const struct nsg_topology *t, const char *const *paths,
+                        size_t n_paths, cJSON *report,
+                        struct nsg_err *err) NSG_WUR;
+
+#endif

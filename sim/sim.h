@@ -1,0 +1,116 @@
+/* sim.h - the concrete NSG evaluator: resolves tags and ASGs in the context
+ * of a virtual network, compiles NSGs into first-match rule lists, and
+ * answers "is this packet allowed, and by which rule?" as Azure would, for
+ * one NSG or through both levels (subnet and NIC) of a NIC. */
+#ifndef NSG_SIM_H
+#define NSG_SIM_H
+
+#include "model.h"
+
+/* The resolution context: the topology and the virtual network whose
+ * VirtualNetwork tag applies (vnet may be NULL: then VirtualNetwork holds
+ * only 168.63.129.16 and Internet excludes only private space). */
+struct nsg_ctx {
+    const struct nsg_topology *t;
+    const struct nsg_vnet *vnet;
+    struct nsg_addrset vnet_tag; /* resolved VirtualNetwork */
+    struct nsg_addrset internet; /* resolved Internet */
+};
+nsg_rc nsg_ctx_init(struct nsg_ctx *ctx, const struct nsg_topology *t,
+                    const struct nsg_vnet *vnet, struct nsg_err *err) NSG_WUR;
+void nsg_ctx_release(struct nsg_ctx *ctx);
+/* Resolve a tag name (any case; regional forms like Storage.WestUS) into
+ * out (added to it).  NSG_E_NOTFOUND with a message naming the tag when the
+ * tag is not known (no Service Tags file imported holds it). */
+nsg_rc nsg_ctx_resolve_tag(const struct nsg_ctx *ctx, const char *tag,
+                           struct nsg_addrset *out, struct nsg_err *err) NSG_WUR;
+/* Addresses of every NIC ip configuration that is a member of the ASG. */
+nsg_rc nsg_ctx_resolve_asg(const struct nsg_ctx *ctx, const char *asg_id,
+                           struct nsg_addrset *out, struct nsg_err *err) NSG_WUR;
+
+/* A rule with every address resolved. */
+struct nsg_crule {
+    const struct nsg_rule *rule; /* borrowed from the NSG */
+    int priority;
+    enum nsg_access access;
+    int proto;
+    struct nsg_addrset src, dst;
+    const struct nsg_portrange *sports, *dports; /* borrowed from rule */
+    size_t n_sports, n_dports;
+    /* First tag (or ASG id) on each side that could not be resolved, NULL
+     * when the side is fully resolved.  A packet that matches every other
+     * field but none of the resolved addresses of such a side cannot be
+     * decided: the evaluator reports it as unknown. */
+    const char *src_unknown, *dst_unknown;
+};
+
+/* An NSG compiled in one context: rules per direction, ascending priority
+ * (default rules included). */
+struct nsg_cnsg {
+    const struct nsg_nsg *nsg;
+    struct nsg_crule *rules[2];
+    size_t n[2];
+    void *index[2]; /* private to the evaluator */
+};
+nsg_rc nsg_sim_compile(const struct nsg_ctx *ctx, const struct nsg_nsg *nsg,
+                       struct nsg_cnsg **out, struct nsg_err *err) NSG_WUR;
+void nsg_cnsg_free(struct nsg_cnsg *c);
+
+struct nsg_packet {
+    enum nsg_dir dir;
+    int proto; /* IANA number */
+    struct nsg_ip src, dst;
+    uint16_t sport, dport;
+};
+
+enum nsg_decision { NSG_DEC_ALLOW, NSG_DEC_DENY, NSG_DEC_UNKNOWN };
+
+struct nsg_match {
+    enum nsg_decision decision;
+    const struct nsg_crule *rule; /* deciding rule; for UNKNOWN the rule
+                                     whose unresolved tag blocks the answer */
+    const char *unknown_tag;      /* for UNKNOWN */
+};
+
+/* Does this rule match the packet (direction is not checked)?  Returns 1,
+ * 0, or -1 when it depends on an unresolved tag. */
+int nsg_crule_match(const struct nsg_crule *r, const struct nsg_packet *p);
+/* First-match evaluation of one compiled NSG in the packet's direction. */
+void nsg_sim_eval(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                  struct nsg_match *m);
+
+/* A simulator session: the topology and a cache of compiled NSGs. */
+struct nsg_sim;
+struct nsg_sim *nsg_sim_new(const struct nsg_topology *t);
+void nsg_sim_free(struct nsg_sim *s);
+/* The compiled NSG for (nsg, vnet), cached in s. */
+nsg_rc nsg_sim_get(struct nsg_sim *s, const struct nsg_nsg *nsg,
+                   const struct nsg_vnet *vnet, const struct nsg_cnsg **out,
+                   struct nsg_err *err) NSG_WUR;
+
+/* One NSG level on a packet's path. */
+struct nsg_level {
+    const char *level;          /* "subnet" or "nic" */
+    const struct nsg_nsg *nsg;  /* NULL: no NSG at this level (allows) */
+    struct nsg_match m;
+};
+struct nsg_verdict {
+    enum nsg_decision decision;
+    struct nsg_level levels[2]; /* in evaluation order */
+    size_t n_levels;
+    int deciding; /* index of the denying level, or of the last level
+                     evaluated when all allow; -1 when no NSG applies */
+};
+/* Evaluate a packet through both levels of a NIC: inbound subnet then NIC,
+ * outbound NIC then subnet.  The subnet is the one of the NIC's ip
+ * configuration holding the NIC-side address (dst inbound, src outbound),
+ * else the primary one. */
+nsg_rc nsg_sim_eval_nic(struct nsg_sim *s, const struct nsg_nic *nic,
+                        const struct nsg_packet *p, struct nsg_verdict *v,
+                        struct nsg_err *err) NSG_WUR;
+/* Evaluate one NSG alone; vnet gives the VirtualNetwork context. */
+nsg_rc nsg_sim_eval_nsg(struct nsg_sim *s, const struct nsg_nsg *nsg,
+                        const struct nsg_vnet *vnet, const struct nsg_packet *p,
+                        struct nsg_verdict *v, struct nsg_err *err) NSG_WUR;
+
+#endif
