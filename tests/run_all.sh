@@ -27,7 +27,6 @@ for script in "$here"/t_*.sh; do
   [ -e "$script" ] || continue
   out=$(bash "$script" 2>&1); rc=$?
   line=$(printf '%s\n' "$out" | grep -E '^[a-z_]*:? ?[0-9]+ passed, [0-9]+ failed' | tail -1)
-  p=$(echo "$line" | sed -E 's/.*([0-9]+) passed.*/\1/;s/[^0-9]//g'); 
   p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+'); p=${p:-0}
   f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+'); f=${f:-0}
   echo "$(basename "$script"): $p passed, $f failed"
