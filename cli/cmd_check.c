@@ -1,11 +1,574 @@
-/* cmd_check.c - placeholder until the check command lands. */
+/* cmd_check.c - `nsgproof check`: Network Watcher's IP flow verify.  Is
+ * this packet allowed through a NIC's NSG levels (or one NSG), and by which
+ * rule?  One query from the options, or one per line of a JSONL file. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../sim/sim.h"
 #include "cli.h"
+
+#define DEFAULT_SPORT 49152 /* first port of the IANA ephemeral range */
+
+static const char usage[] =
+    "usage: nsgproof check --corpus DIR (--nic NAME | --nsg NAME)\n"
+    "         --direction inbound|outbound --protocol tcp|udp|icmp|esp|ah|N\n"
+    "         --src IP [--sport P] --dst IP [--dport P] [--json] [--trace]\n"
+    "       nsgproof check --corpus DIR --batch FILE.jsonl [--json]\n"
+    "  --dport is required for tcp and udp; --sport defaults to 49152.\n"
+    "  Batch lines: {\"nic\"|\"nsg\", \"direction\", \"protocol\", \"src\",\n"
+    "  \"sport\", \"dst\", \"dport\"}; options given on the command line are\n"
+    "  defaults for every line.\n"
+    "Exit: 0 allowed (batch: all answered), 1 denied, 2 usage or input "
+    "error.\n";
+
+/* One question, as text (from options or from a batch line). */
+struct query {
+    const char *nic, *nsg, *dir, *proto, *src, *dst;
+    const char *sport, *dport; /* NULL when not given */
+};
+
+struct run {
+    struct nsg_topology *t;
+    struct nsg_sim *sim;
+    bool trace;
+};
+
+static const char *dec_name(enum nsg_decision d)
+{
+    return d == NSG_DEC_ALLOW ? "Allow" : d == NSG_DEC_DENY ? "Deny" : "Unknown";
+}
+
+static nsg_rc parse_port(const char *what, const char *s, uint16_t *out,
+                         struct nsg_err *err)
+{
+    char *end;
+    long v = s && *s ? strtol(s, &end, 10) : -1;
+    if (!s || !*s || *end || v < 0 || v > 65535)
+        return nsg_err_set(err, NSG_E_USAGE,
+                           "%s must be a port number 0-65535, not '%s'", what,
+                           s ? s : "");
+    *out = (uint16_t)v;
+    return NSG_OK;
+}
+
+/* Turn the text of a query into a packet. */
+static nsg_rc make_packet(const struct query *q, struct nsg_packet *p,
+                          struct nsg_err *err)
+{
+    int dir = cli_parse_direction(q->dir);
+
+    memset(p, 0, sizeof(*p));
+    if (!q->dir)
+        return nsg_err_set(err, NSG_E_USAGE, "direction is required "
+                                             "(inbound or outbound)");
+    if (dir < 0)
+        return nsg_err_set(err, NSG_E_USAGE,
+                           "direction must be inbound or outbound, not '%s'",
+                           q->dir);
+    p->dir = (enum nsg_dir)dir;
+    p->proto = q->proto ? nsg_proto_parse(q->proto) : -2;
+    if (p->proto < 0)
+        return nsg_err_set(err, NSG_E_USAGE,
+                           "protocol must be tcp, udp, icmp, esp, ah or a "
+                           "number 0-255, not '%s'",
+                           q->proto ? q->proto : "");
+    if (!q->src || nsg_ip_parse(q->src, &p->src))
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "source '%s' is not an IPv4 or IPv6 address",
+                           q->src ? q->src : "");
+    if (!q->dst || nsg_ip_parse(q->dst, &p->dst))
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "destination '%s' is not an IPv4 or IPv6 address",
+                           q->dst ? q->dst : "");
+    if (p->src.family != p->dst.family)
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "source %s and destination %s are of different "
+                           "address families",
+                           q->src, q->dst);
+    if (!nsg_proto_has_ports(p->proto))
+        return NSG_OK; /* ports do not apply */
+    if (!q->dport)
+        return nsg_err_set(err, NSG_E_USAGE,
+                           "destination port is required for tcp and udp");
+    p->sport = DEFAULT_SPORT;
+    if (q->sport && parse_port("source port", q->sport, &p->sport, err))
+        return err ? err->code : NSG_E_USAGE;
+    return parse_port("destination port", q->dport, &p->dport, err);
+}
+
+static bool same_id(const char *a, const char *b)
+{
+    return a && b && !strcasecmp(a, b);
+}
+
+static void add_vnet(GPtrArray *vnets, struct nsg_vnet *v)
+{
+    if (v && !g_ptr_array_find(vnets, v, NULL))
+        g_ptr_array_add(vnets, v);
+}
+
+/* The virtual network an NSG is applied in (through its subnets or its
+ * NICs' subnets): *vnet NULL when it is applied nowhere; an error when it
+ * is applied in several. */
+static nsg_rc vnet_of_nsg(const struct nsg_topology *t,
+                          const struct nsg_nsg *n, struct nsg_vnet **vnet,
+                          struct nsg_err *err)
+{
+    GPtrArray *vnets = g_ptr_array_new();
+    nsg_rc rc = NSG_OK;
+
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
+        struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
+        if (same_id(s->nsg_id, n->id))
+            add_vnet(vnets, nsg_topo_vnet_of_subnet(t, s));
+    }
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
+        struct nsg_nic *nic = NSG_TOPO_AT(t, NSG_RES_NIC, i);
+        if (same_id(nic->nsg_id, n->id))
+            add_vnet(vnets, nsg_topo_vnet_of_subnet(
+                                t, nsg_topo_subnet_of_nic(t, nic)));
+    }
+    *vnet = vnets->len ? vnets->pdata[0] : NULL;
+    if (vnets->len > 1) {
+        struct nsg_buf b = NSG_BUF_INIT;
+        for (guint i = 0; i < vnets->len; i++)
+            nsg_buf_addf(&b, "%s%s", i ? ", " : "",
+                         ((struct nsg_vnet *)vnets->pdata[i])->name);
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "NSG %s is applied in several virtual networks (%s), "
+                         "so the VirtualNetwork tag is ambiguous: ask with "
+                         "--nic NAME instead",
+                         n->name, b.buf);
+        nsg_buf_release(&b);
+    }
+    g_ptr_array_free(vnets, TRUE);
+    return rc;
+}
+
+static cJSON *str_or_null(const char *s)
+{
+    return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *packet_json(const struct nsg_packet *p)
+{
+    char a[NSG_IP_STRLEN], pb[8];
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "direction",
+                            p->dir == NSG_DIR_IN ? "Inbound" : "Outbound");
+    cJSON_AddStringToObject(j, "protocol", nsg_proto_name(p->proto, pb));
+    nsg_ip_format(&p->src, a);
+    cJSON_AddStringToObject(j, "src", a);
+    if (nsg_proto_has_ports(p->proto))
+        cJSON_AddNumberToObject(j, "sport", p->sport);
+    nsg_ip_format(&p->dst, a);
+    cJSON_AddStringToObject(j, "dst", a);
+    if (nsg_proto_has_ports(p->proto))
+        cJSON_AddNumberToObject(j, "dport", p->dport);
+    return j;
+}
+
+/* Every rule evaluated at one level, in order, up to the first match. */
+static cJSON *trace_json(const struct nsg_level *l, const struct nsg_packet *p)
+{
+    cJSON *rules = cJSON_CreateArray();
+    const struct nsg_cnsg *c = l->cnsg;
+    int d = p->dir == NSG_DIR_OUT;
+
+    for (size_t i = 0; c && i < c->n[d]; i++) {
+        const struct nsg_crule *r = &c->rules[d][i];
+        int m = nsg_crule_match(r, p);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", r->rule->name);
+        cJSON_AddNumberToObject(o, "priority", r->priority);
+        cJSON_AddStringToObject(o, "access",
+                                r->access == NSG_ALLOW ? "Allow" : "Deny");
+        cJSON_AddBoolToObject(o, "default", r->rule->is_default);
+        cJSON_AddBoolToObject(o, "matched", m != 0);
+        cJSON_AddItemToArray(rules, o);
+        if (m)
+            break;
+    }
+    return rules;
+}
+
+static cJSON *level_json(const struct nsg_level *l, const struct nsg_packet *p,
+                         bool trace)
+{
+    cJSON *o = cJSON_CreateObject();
+    const struct nsg_crule *r = l->m.rule;
+    cJSON_AddStringToObject(o, "level", l->level);
+    cJSON_AddItemToObject(o, "nsg", str_or_null(l->nsg ? l->nsg->name : NULL));
+    cJSON_AddItemToObject(o, "nsg_id", str_or_null(l->nsg ? l->nsg->id : NULL));
+    cJSON_AddStringToObject(o, "decision", dec_name(l->m.decision));
+    cJSON_AddItemToObject(o, "rule", str_or_null(r ? r->rule->name : NULL));
+    if (r)
+        cJSON_AddNumberToObject(o, "priority", r->priority);
+    else
+        cJSON_AddNullToObject(o, "priority");
+    if (trace && l->nsg)
+        cJSON_AddItemToObject(o, "trace", trace_json(l, p));
+    return o;
+}
+
+static cJSON *verdict_json(const struct nsg_verdict *v,
+                           const struct nsg_packet *p, bool trace)
+{
+    cJSON *j = cJSON_CreateObject();
+    const struct nsg_level *dl = v->deciding >= 0 ? &v->levels[v->deciding]
+                                                  : NULL;
+    cJSON_AddStringToObject(j, "decision", dec_name(v->decision));
+    cJSON_AddItemToObject(j, "nsg", str_or_null(dl ? dl->nsg->name : NULL));
+    cJSON_AddItemToObject(
+        j, "rule", str_or_null(dl && dl->m.rule ? dl->m.rule->rule->name : NULL));
+    cJSON *levels = cJSON_AddArrayToObject(j, "levels");
+    for (size_t i = 0; i < v->n_levels; i++)
+        cJSON_AddItemToArray(levels, level_json(&v->levels[i], p, trace));
+    cJSON_AddItemToObject(j, "packet", packet_json(p));
+    return j;
+}
+
+/* The NIC-side address (destination inbound, source outbound) should be
+ * one of the NIC's private addresses: NSGs see private addresses (inbound
+ * after DNAT, outbound before SNAT).  A public IP of the NIC is an error
+ * naming the private address to use; another address gets a note. */
+static nsg_rc check_nic_side(const struct nsg_topology *t,
+                             const struct nsg_nic *nic,
+                             const struct nsg_packet *p, const char **note,
+                             struct nsg_err *err)
+{
+    const struct nsg_ip *a = p->dir == NSG_DIR_IN ? &p->dst : &p->src;
+    char pub[NSG_IP_STRLEN], priv[NSG_IP_STRLEN];
+
+    for (size_t i = 0; i < nic->n_ipconfigs; i++)
+        if (nic->ipconfigs[i].has_ip && !nsg_ip_cmp(&nic->ipconfigs[i].ip, a))
+            return NSG_OK;
+    for (size_t i = 0; i < nic->n_ipconfigs; i++) {
+        const struct nsg_ipconfig *ic = &nic->ipconfigs[i];
+        const struct nsg_pip *pip =
+            nsg_topo_get(t, NSG_RES_PIP, ic->public_ip_id);
+        if (pip && pip->has_ip && !nsg_ip_cmp(&pip->ip, a) && ic->has_ip) {
+            nsg_ip_format(a, pub);
+            nsg_ip_format(&ic->ip, priv);
+            return nsg_err_set(err, NSG_E_INPUT,
+                               "%s is the public IP of NIC %s; NSGs see the "
+                               "private address: use %s instead",
+                               pub, nic->name, priv);
+        }
+    }
+    *note = p->dir == NSG_DIR_IN
+                ? "the destination is not an address of the NIC; evaluated "
+                  "with the primary ip configuration's subnet"
+                : "the source is not an address of the NIC; evaluated with "
+                  "the primary ip configuration's subnet";
+    return NSG_OK;
+}
+
+/* The answer to one query as a JSON object; an unknown tag the answer
+ * depends on is an input error naming the tag and the rule. */
+static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
+                     struct nsg_err *err)
+{
+    struct nsg_packet p;
+    struct nsg_verdict v;
+    struct nsg_vnet *vnet = NULL;
+    void *res = NULL;
+    const char *note = NULL;
+    nsg_rc rc;
+
+    *out = NULL;
+    if (!q->nic == !q->nsg)
+        return nsg_err_set(err, NSG_E_USAGE,
+                           "give exactly one of --nic NAME or --nsg NAME");
+    rc = make_packet(q, &p, err);
+    if (rc)
+        return rc;
+    if (q->nic) {
+        rc = nsg_topo_find(run->t, NSG_RES_NIC, q->nic, &res, err);
+        if (!rc)
+            rc = check_nic_side(run->t, res, &p, &note, err);
+        if (!rc)
+            rc = nsg_sim_eval_nic(run->sim, res, &p, &v, err);
+    } else {
+        rc = nsg_topo_find(run->t, NSG_RES_NSG, q->nsg, &res, err);
+        if (!rc)
+            rc = vnet_of_nsg(run->t, res, &vnet, err);
+        if (!rc && !vnet)
+            note = "the NSG is not applied to any subnet or NIC in the "
+                   "corpus: no virtual network context (VirtualNetwork "
+                   "holds only 168.63.129.16)";
+        if (!rc)
+            rc = nsg_sim_eval_nsg(run->sim, res, vnet, &p, &v, err);
+    }
+    if (rc)
+        return rc;
+    if (v.decision == NSG_DEC_UNKNOWN) {
+        const struct nsg_level *l = &v.levels[v.deciding];
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "the answer depends on service tag '%s' in rule "
+                           "'%s' of NSG %s, which is not known: import a "
+                           "Service Tags file (ServiceTags_Public_*.json) "
+                           "that defines it",
+                           l->m.unknown_tag, l->m.rule->rule->name,
+                           l->nsg->name);
+    }
+    *out = verdict_json(&v, &p, run->trace);
+    if (q->nsg)
+        cJSON_AddItemToObject(*out, "vnet",
+                              str_or_null(vnet ? vnet->name : NULL));
+    if (note)
+        cJSON_AddStringToObject(*out, "note", note);
+    return NSG_OK;
+}
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+/* ---- human output ------------------------------------------------------ */
+
+/* jstr() that never returns NULL (for printing). */
+static const char *jv(const cJSON *o, const char *key)
+{
+    const char *s = jstr(o, key);
+    return s ? s : "";
+}
+
+static void print_text(const cJSON *j)
+{
+    const char *rule = jstr(j, "rule"), *nsg = jstr(j, "nsg");
+    const cJSON *l;
+
+    if (rule)
+        printf("%s  rule %s of NSG %s\n", jv(j, "decision"), rule, nsg ? nsg : "");
+    else
+        printf("%s  no NSG applies\n", jv(j, "decision"));
+    cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "levels"))
+    {
+        const char *ln = jstr(l, "nsg"), *lr = jstr(l, "rule");
+        const cJSON *prio = cJSON_GetObjectItem(l, "priority"), *t;
+        printf("  %-6s  %-24s  %-5s", jv(l, "level"), ln ? ln : "(no NSG)",
+               jv(l, "decision"));
+        if (lr)
+            printf("  %s (priority %d)", lr, prio->valueint);
+        printf("\n");
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(l, "trace"))
+        {
+            printf("      %-9s %5d  %-5s  %s\n",
+                   cJSON_IsTrue(cJSON_GetObjectItem(t, "matched"))
+                       ? "MATCH"
+                       : "no match",
+                   cJSON_GetObjectItem(t, "priority")->valueint,
+                   jv(t, "access"), jv(t, "name"));
+        }
+    }
+    if (jstr(j, "note"))
+        printf("  note: %s\n", jv(j, "note"));
+}
+
+/* One batch answer as a single text line. */
+static void print_line(long line, const cJSON *j)
+{
+    const char *rule = jstr(j, "rule");
+    printf("line %ld: %s", line, jv(j, "decision"));
+    if (rule)
+        printf(" rule %s of NSG %s", rule, jv(j, "nsg"));
+    else
+        printf(" (no NSG applies)");
+    printf("\n");
+}
+
+/* ---- batch ------------------------------------------------------------- */
+
+/* A batch value that may be a string or a number (ports). */
+static const char *jstr_or_num(const cJSON *o, const char *key, char *buf,
+                               size_t cap)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(x)) {
+        snprintf(buf, cap, "%.17g", x->valuedouble);
+        return buf;
+    }
+    if (cJSON_IsString(x))
+        return x->valuestring;
+    if (x && !cJSON_IsNull(x))
+        return ""; /* wrong type: rejected by the parsers */
+    return NULL;
+}
+
+static nsg_rc batch_line(struct run *run, const struct query *defaults,
+                         const char *text, cJSON **out, struct nsg_err *err)
+{
+    cJSON *o = cJSON_Parse(text);
+    struct query q = *defaults;
+    char sp[32], dp[32];
+    nsg_rc rc;
+
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return nsg_err_set(err, NSG_E_INPUT, "not a JSON object");
+    }
+    if (jstr(o, "nic") || jstr(o, "nsg")) {
+        q.nic = jstr(o, "nic");
+        q.nsg = jstr(o, "nsg");
+    }
+#define FIELD(f, key)                                                          \
+    if (cJSON_GetObjectItemCaseSensitive(o, key))                              \
+        q.f = jstr(o, key) ? jstr(o, key) : "";
+    FIELD(dir, "direction")
+    FIELD(proto, "protocol")
+    FIELD(src, "src")
+    FIELD(dst, "dst")
+#undef FIELD
+    if (cJSON_GetObjectItemCaseSensitive(o, "sport"))
+        q.sport = jstr_or_num(o, "sport", sp, sizeof(sp));
+    if (cJSON_GetObjectItemCaseSensitive(o, "dport"))
+        q.dport = jstr_or_num(o, "dport", dp, sizeof(dp));
+    rc = answer(run, &q, out, err);
+    cJSON_Delete(o);
+    return rc;
+}
+
+static int run_batch(struct run *run, const struct query *defaults,
+                     const char *path, bool json)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    long n = 0, bad = 0;
+
+    if (!f) {
+        fprintf(stderr, "nsgproof: error: cannot open %s: %s\n", path,
+                strerror(errno));
+        return CLI_EXIT_INPUT;
+    }
+    while (getline(&line, &cap, f) >= 0) {
+        struct nsg_err err = NSG_ERR_INIT;
+        cJSON *res = NULL;
+        n++;
+        g_strstrip(line);
+        if (!line[0])
+            continue;
+        if (batch_line(run, defaults, line, &res, &err)) {
+            bad++;
+            fprintf(stderr, "nsgproof: error: %s: line %ld: %s\n", path, n,
+                    err.msg);
+            if (json) {
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddNumberToObject(e, "line", (double)n);
+                cJSON_AddStringToObject(e, "error", err.msg);
+                char *s = cJSON_PrintUnformatted(e);
+                printf("%s\n", s);
+                free(s);
+                cJSON_Delete(e);
+            } else {
+                printf("line %ld: error\n", n);
+            }
+            continue;
+        }
+        if (json) {
+            cJSON_AddNumberToObject(res, "line", (double)n);
+            char *s = cJSON_PrintUnformatted(res);
+            printf("%s\n", s);
+            free(s);
+        } else {
+            print_line(n, res);
+        }
+        cJSON_Delete(res);
+    }
+    free(line);
+    fclose(f);
+    return bad ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+}
+
+/* ---- main -------------------------------------------------------------- */
 
 int cmd_check(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    static const struct option opts[] = {
+        {"corpus", required_argument, NULL, 'c'},
+        {"nic", required_argument, NULL, 'n'},
+        {"nsg", required_argument, NULL, 'g'},
+        {"direction", required_argument, NULL, 'd'},
+        {"protocol", required_argument, NULL, 'p'},
+        {"src", required_argument, NULL, 's'},
+        {"sport", required_argument, NULL, 'S'},
+        {"dst", required_argument, NULL, 't'},
+        {"dport", required_argument, NULL, 'T'},
+        {"json", no_argument, NULL, 'j'},
+        {"trace", no_argument, NULL, 'r'},
+        {"batch", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct query q = {0};
+    const char *corpus = NULL, *batch = NULL;
+    bool json = false;
+    struct run run = {0};
+    struct nsg_corpus *c = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    nsg_err_set(&err, NSG_E_USAGE, "check: not built yet");
-    return cli_fail(&err);
+    cJSON *res = NULL;
+    int opt, status;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': corpus = optarg; break;
+        case 'n': q.nic = optarg; break;
+        case 'g': q.nsg = optarg; break;
+        case 'd': q.dir = optarg; break;
+        case 'p': q.proto = optarg; break;
+        case 's': q.src = optarg; break;
+        case 'S': q.sport = optarg; break;
+        case 't': q.dst = optarg; break;
+        case 'T': q.dport = optarg; break;
+        case 'j': json = true; break;
+        case 'r': run.trace = true; break;
+        case 'b': batch = optarg; break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default:
+            return cli_usage_error(usage, "check: unknown or incomplete "
+                                          "option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(usage, "check: unexpected argument '%s'",
+                               argv[optind]);
+    if (!corpus)
+        return cli_usage_error(usage, "check: --corpus DIR is required");
+    if (!batch && !q.nic == !q.nsg)
+        return cli_usage_error(usage,
+                               "check: give exactly one of --nic or --nsg");
+    if (!batch) { /* usage errors before loading the corpus */
+        struct nsg_packet p;
+        if (make_packet(&q, &p, &err) == NSG_E_USAGE)
+            return cli_usage_error(usage, "check: %s", err.msg);
+    }
+    if (cli_load_corpus(corpus, &c, &run.t, &err))
+        return cli_fail(&err);
+    run.sim = nsg_sim_new(run.t);
+    if (batch) {
+        status = run_batch(&run, &q, batch, json);
+    } else if (answer(&run, &q, &res, &err)) {
+        status = cli_fail(&err);
+    } else {
+        if (json)
+            cli_print_json(res);
+        else
+            print_text(res);
+        status = strcmp(jstr(res, "decision"), "Allow") ? CLI_EXIT_FOUND
+                                                        : CLI_EXIT_OK;
+    }
+    cJSON_Delete(res);
+    nsg_sim_free(run.sim);
+    nsg_topo_free(run.t);
+    nsg_corpus_close(c);
+    return status;
 }

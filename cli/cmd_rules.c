@@ -1,11 +1,323 @@
-/* cmd_rules.c - placeholder until the rules command lands. */
+/* cmd_rules.c - `nsgproof rules`: the effective security rules of a NIC as
+ * Network Watcher shows them: per level (subnet NSG, NIC NSG) every rule in
+ * evaluation order with its addresses as written and expanded to prefixes. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sim/sim.h"
 #include "cli.h"
+
+static const char usage[] =
+    "usage: nsgproof rules --corpus DIR --nic NAME [--json]\n"
+    "  Rules of the subnet's NSG then of the NIC's NSG, inbound then\n"
+    "  outbound, in evaluation order (user rules by priority, then the\n"
+    "  default rules); tags and ASGs expanded to prefixes.\n";
+
+static void emit_cidr(const struct nsg_cidr *c, void *ctx)
+{
+    char s[NSG_CIDR_STRLEN];
+    nsg_cidr_format(c, s);
+    cJSON_AddItemToArray(ctx, cJSON_CreateString(s));
+}
+
+static cJSON *ports_json(const struct nsg_portrange *p, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    char s[16];
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].lo == 0 && p[i].hi == 65535)
+            snprintf(s, sizeof(s), "*");
+        else if (p[i].lo == p[i].hi)
+            snprintf(s, sizeof(s), "%u", p[i].lo);
+        else
+            snprintf(s, sizeof(s), "%u-%u", p[i].lo, p[i].hi);
+        cJSON_AddItemToArray(a, cJSON_CreateString(s));
+    }
+    return a;
+}
+
+/* One side: "sourceAddressPrefixes" as written, ASG ids, the expansion, and
+ * the first tag that is not known (Unknown...). */
+static void side_json(cJSON *o, const char *side,
+                      const struct nsg_addr_item *it, size_t n,
+                      char *const *asgs, size_t n_asgs,
+                      const struct nsg_addrset *set, const char *unknown)
+{
+    char key[64];
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(it[i].text));
+    snprintf(key, sizeof(key), "%sAddressPrefixes", side);
+    cJSON_AddItemToObject(o, key, a);
+    a = cJSON_CreateArray();
+    for (size_t i = 0; i < n_asgs; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(asgs[i]));
+    snprintf(key, sizeof(key), "%sApplicationSecurityGroups", side);
+    cJSON_AddItemToObject(o, key, a);
+    a = cJSON_CreateArray();
+    nsg_addrset_to_cidrs(set, emit_cidr, a);
+    snprintf(key, sizeof(key), "expanded%c%sAddressPrefixes",
+             side[0] - 'a' + 'A', side + 1);
+    cJSON_AddItemToObject(o, key, a);
+    snprintf(key, sizeof(key), "%sUnknownTag", side);
+    if (unknown)
+        cJSON_AddStringToObject(o, key, unknown);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *rule_json(const struct nsg_crule *cr)
+{
+    const struct nsg_rule *r = cr->rule;
+    cJSON *o = cJSON_CreateObject();
+    char pb[8];
+    cJSON_AddStringToObject(o, "name", r->name);
+    cJSON_AddBoolToObject(o, "default", r->is_default);
+    cJSON_AddNumberToObject(o, "priority", r->priority);
+    cJSON_AddStringToObject(o, "direction",
+                            r->dir == NSG_DIR_IN ? "Inbound" : "Outbound");
+    cJSON_AddStringToObject(o, "access",
+                            r->access == NSG_ALLOW ? "Allow" : "Deny");
+    cJSON_AddStringToObject(o, "protocol", nsg_proto_name(r->proto, pb));
+    cJSON_AddItemToObject(o, "sourcePortRanges",
+                          ports_json(r->sports, r->n_sports));
+    cJSON_AddItemToObject(o, "destinationPortRanges",
+                          ports_json(r->dports, r->n_dports));
+    side_json(o, "source", r->src, r->n_src, r->src_asgs, r->n_src_asgs,
+              &cr->src, cr->src_unknown);
+    side_json(o, "destination", r->dst, r->n_dst, r->dst_asgs, r->n_dst_asgs,
+              &cr->dst, cr->dst_unknown);
+    return o;
+}
+
+static cJSON *level_json(struct nsg_sim *sim, const char *level,
+                         const struct nsg_nsg *nsg,
+                         const struct nsg_vnet *vnet, struct nsg_err *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    const struct nsg_cnsg *c = NULL;
+    cJSON_AddStringToObject(o, "level", level);
+    cJSON_AddItemToObject(o, "nsg", nsg ? cJSON_CreateString(nsg->name)
+                                        : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "nsg_id", nsg && nsg->id
+                                           ? cJSON_CreateString(nsg->id)
+                                           : cJSON_CreateNull());
+    cJSON *rules = cJSON_AddArrayToObject(o, "rules");
+    if (nsg && nsg_sim_get(sim, nsg, vnet, &c, err)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    for (int d = 0; c && d < 2; d++)
+        for (size_t i = 0; i < c->n[d]; i++)
+            cJSON_AddItemToArray(rules, rule_json(&c->rules[d][i]));
+    return o;
+}
+
+static nsg_rc nsg_ref(const struct nsg_topology *t, const char *id,
+                      const char *what, const char *owner,
+                      const struct nsg_nsg **out, struct nsg_err *err)
+{
+    *out = id ? nsg_topo_get(t, NSG_RES_NSG, id) : NULL;
+    if (id && !*out)
+        return nsg_err_set(err, NSG_E_NOTFOUND,
+                           "%s %s uses NSG %s, which is not in the corpus",
+                           what, owner, id);
+    return NSG_OK;
+}
+
+static nsg_rc effective_rules(const struct nsg_topology *t, const char *name,
+                              cJSON **out, struct nsg_err *err)
+{
+    struct nsg_nic *nic;
+    const struct nsg_subnet *sub;
+    const struct nsg_vnet *vnet;
+    const struct nsg_nsg *sn = NULL, *nn = NULL;
+    struct nsg_sim *sim;
+    nsg_rc rc = nsg_topo_find(t, NSG_RES_NIC, name, (void **)&nic, err);
+
+    if (rc)
+        return rc;
+    sub = nsg_topo_subnet_of_nic(t, nic);
+    vnet = nsg_topo_vnet_of_subnet(t, sub);
+    if (sub)
+        rc = nsg_ref(t, sub->nsg_id, "subnet", sub->name, &sn, err);
+    if (!rc)
+        rc = nsg_ref(t, nic->nsg_id, "NIC", nic->name, &nn, err);
+    if (rc)
+        return rc;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "nic", nic->name);
+    cJSON_AddItemToObject(o, "nic_id", nic->id ? cJSON_CreateString(nic->id)
+                                               : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "subnet", sub ? cJSON_CreateString(sub->name)
+                                           : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "vnet", vnet ? cJSON_CreateString(vnet->name)
+                                          : cJSON_CreateNull());
+    cJSON *levels = cJSON_AddArrayToObject(o, "levels");
+    sim = nsg_sim_new(t);
+    cJSON *l = level_json(sim, "subnet", sn, vnet, err);
+    if (l) {
+        cJSON_AddItemToArray(levels, l);
+        l = level_json(sim, "nic", nn, vnet, err);
+        if (l)
+            cJSON_AddItemToArray(levels, l);
+    }
+    nsg_sim_free(sim);
+    if (!l) {
+        cJSON_Delete(o);
+        return err ? err->code : NSG_E_INTERNAL;
+    }
+    *out = o;
+    return NSG_OK;
+}
+
+/* "a,b,c" of a string array, at most max items then "(+N more)". */
+static void join(const cJSON *a, size_t max, struct nsg_buf *b)
+{
+    const cJSON *x;
+    size_t n = 0, total = (size_t)cJSON_GetArraySize(a);
+    nsg_buf_reset(b);
+    nsg_buf_adds(b, "");
+    cJSON_ArrayForEach(x, a)
+    {
+        if (n == max) {
+            nsg_buf_addf(b, " (+%zu more)", total - max);
+            break;
+        }
+        nsg_buf_addf(b, "%s%s", n++ ? "," : "", x->valuestring);
+    }
+}
+
+static const char *js(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItem(o, k);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+/* Does a side name tags or ASGs (anything but "*" and prefixes)? */
+static bool has_names(const cJSON *r, int side)
+{
+    const cJSON *x;
+    struct nsg_cidr c;
+    if (cJSON_GetArraySize(cJSON_GetObjectItem(
+            r, side ? "destinationApplicationSecurityGroups"
+                    : "sourceApplicationSecurityGroups")) > 0)
+        return true;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(r, side ? "destinationAddress"
+                                                        "Prefixes"
+                                                      : "sourceAddressPrefixes"))
+        if (strcmp(x->valuestring, "*") && nsg_cidr_parse(x->valuestring, &c))
+            return true;
+    return false;
+}
+
+static void print_text(const cJSON *o)
+{
+    const cJSON *l, *r;
+    struct nsg_buf a = NSG_BUF_INIT, b = NSG_BUF_INIT;
+    printf("Effective security rules of NIC %s (subnet %s, vnet %s)\n",
+           js(o, "nic"), js(o, "subnet") ? js(o, "subnet") : "?",
+           js(o, "vnet") ? js(o, "vnet") : "?");
+    cJSON_ArrayForEach(l, cJSON_GetObjectItem(o, "levels"))
+    {
+        printf("\n%s level: %s\n", js(l, "level"),
+               js(l, "nsg") ? js(l, "nsg") : "(no NSG: allows everything)");
+        cJSON_ArrayForEach(r, cJSON_GetObjectItem(l, "rules"))
+        {
+            const cJSON *asg;
+            printf("  %-8s %5d  %-5s  %-4s  ", js(r, "direction"),
+                   cJSON_GetObjectItem(r, "priority")->valueint,
+                   js(r, "access"), js(r, "protocol"));
+            for (int side = 0; side < 2; side++) {
+                join(cJSON_GetObjectItem(r, side ? "destinationAddressPrefixes"
+                                                 : "sourceAddressPrefixes"),
+                     8, &a);
+                cJSON_ArrayForEach(asg,
+                                   cJSON_GetObjectItem(
+                                       r, side ? "destinationApplication"
+                                                 "SecurityGroups"
+                                               : "sourceApplicationSecurity"
+                                                 "Groups"))
+                {
+                    char *nm = nsg_id_name(asg->valuestring);
+                    nsg_buf_addf(&a, "%sasg:%s", a.len ? "," : "", nm);
+                    free(nm);
+                }
+                join(cJSON_GetObjectItem(r, side ? "destinationPortRanges"
+                                                 : "sourcePortRanges"),
+                     8, &b);
+                printf("%s%s:%s", side ? " -> " : "", a.buf, b.buf);
+            }
+            printf("  %s\n", js(r, "name"));
+            for (int side = 0; side < 2; side++) {
+                if (!has_names(r, side))
+                    continue; /* prefixes only: the expansion adds nothing */
+                const char *unk =
+                    js(r, side ? "destinationUnknownTag" : "sourceUnknownTag");
+                join(cJSON_GetObjectItem(r, side ? "expandedDestination"
+                                                   "AddressPrefixes"
+                                                 : "expandedSourceAddress"
+                                                   "Prefixes"),
+                     6, &a);
+                printf("                     %s = %s%s%s%s\n",
+                       side ? "dst" : "src", a.buf,
+                       unk ? (a.len ? ", " : "") : "", unk ? "unknown tag " : "",
+                       unk ? unk : "");
+            }
+        }
+    }
+    nsg_buf_release(&a);
+    nsg_buf_release(&b);
+}
 
 int cmd_rules(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    static const struct option opts[] = {
+        {"corpus", required_argument, NULL, 'c'},
+        {"nic", required_argument, NULL, 'n'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *corpus = NULL, *nic = NULL;
+    bool json = false;
+    struct nsg_corpus *c = NULL;
+    struct nsg_topology *t = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    nsg_err_set(&err, NSG_E_USAGE, "rules: not built yet");
-    return cli_fail(&err);
+    cJSON *out = NULL;
+    int opt, status = CLI_EXIT_OK;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': corpus = optarg; break;
+        case 'n': nic = optarg; break;
+        case 'j': json = true; break;
+        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
+        default:
+            return cli_usage_error(usage, "rules: unknown or incomplete "
+                                          "option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(usage, "rules: unexpected argument '%s'",
+                               argv[optind]);
+    if (!corpus || !nic)
+        return cli_usage_error(usage, "rules: --corpus and --nic are required");
+    if (cli_load_corpus(corpus, &c, &t, &err))
+        return cli_fail(&err);
+    if (effective_rules(t, nic, &out, &err)) {
+        status = cli_fail(&err);
+    } else if (json) {
+        cli_print_json(out);
+    } else {
+        print_text(out);
+    }
+    cJSON_Delete(out);
+    nsg_topo_free(t);
+    nsg_corpus_close(c);
+    return status;
 }

@@ -86,4 +86,31 @@ nsg_rc nsg_corpus_commit(struct nsg_txn **txn, struct nsg_err *err) NSG_WUR;
 /* Abandon (NULL-safe): the corpus stays as before the transaction. */
 void nsg_corpus_rollback(struct nsg_txn *txn);
 
+/* ---- additions (corpus owner) ------------------------------------------ */
+/* How long nsg_corpus_begin waits for another import's lock (default
+ * 30000 ms; 0 = fail at once). */
+void nsg_corpus_set_lock_wait(struct nsg_corpus *c, int ms);
+/* Generation of the published manifest (0 for a new corpus). */
+int64_t nsg_corpus_generation(const struct nsg_corpus *c);
+/* True when the transaction already holds a resource with this id (any
+ * case): tells "new" from "changed" in import reports. */
+bool nsg_txn_has_resource(const struct nsg_txn *txn, const char *id);
+/* The model as it will be after commit (like nsg_corpus_load, but from the
+ * transaction's manifest). */
+nsg_rc nsg_txn_load(struct nsg_txn *txn, int64_t at,
+                    struct nsg_topology **out, struct nsg_err *err) NSG_WUR;
+/* A savepoint inside a transaction (for `import --keep-going`: undo the
+ * part of one bad file).  nsg_txn_restore consumes the mark; marks not
+ * restored are freed with nsg_txn_mark_free (NULL-safe). */
+struct nsg_txn_mark;
+struct nsg_txn_mark *nsg_txn_mark(const struct nsg_txn *txn);
+void nsg_txn_restore(struct nsg_txn *txn, struct nsg_txn_mark *mark);
+void nsg_txn_mark_free(struct nsg_txn_mark *mark);
+/* Times: ISO 8601 ("2026-11-20T13:00:00Z", fractions and offsets such as
+ * "+01:00" accepted, a bare date is midnight UTC) or unix seconds. */
+nsg_rc nsg_corpus_time_parse(const char *s, int64_t *out,
+                             struct nsg_err *err) NSG_WUR;
+/* "2026-11-20T13:00:00Z" (UTC). */
+void nsg_corpus_time_format(int64_t t, char out[32]);
+
 #endif

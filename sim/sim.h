@@ -78,6 +78,10 @@ int nsg_crule_match(const struct nsg_crule *r, const struct nsg_packet *p);
 /* First-match evaluation of one compiled NSG in the packet's direction. */
 void nsg_sim_eval(const struct nsg_cnsg *c, const struct nsg_packet *p,
                   struct nsg_match *m);
+/* The same by a plain linear scan of the rules (the reference the indexed
+ * evaluator is tested against; slower at hundreds of rules). */
+void nsg_sim_eval_linear(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                         struct nsg_match *m);
 
 /* A simulator session: the topology and a cache of compiled NSGs. */
 struct nsg_sim;
@@ -93,6 +97,9 @@ struct nsg_level {
     const char *level;          /* "subnet" or "nic" */
     const struct nsg_nsg *nsg;  /* NULL: no NSG at this level (allows) */
     struct nsg_match m;
+    const struct nsg_vnet *vnet;  /* VirtualNetwork context used (or NULL) */
+    const struct nsg_cnsg *cnsg;  /* the compiled NSG used (owned by the
+                                     session), NULL when no NSG */
 };
 struct nsg_verdict {
     enum nsg_decision decision;

@@ -1,0 +1,299 @@
+/* bench_solver.c - solver figures: diff and lint of NSGs of 100, 1,000 and
+ * 4,000 realistic random rules against a naive baseline encoding measured
+ * side by side, a no-regression sweep over a corpus of 500 NSGs, and the
+ * rate of formula-vs-simulator packet checks.  Medians of several runs.
+ * usage: bench_solver [runs] [packets] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../solver/solver.h"
+#include "../tests/data/solver/rulegen.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* A realistic rule: mostly TCP allows of one port or a small range from a
+ * /24, a host or a tag to a subnet or host; some denies. */
+static void real_rule(GRand *r, struct rg_rule *o, int idx, int prio)
+{
+    static const char *const tags[] = {"VirtualNetwork", "Internet",
+                                       "AzureLoadBalancer", "Storage", "Sql",
+                                       "*"};
+    static const char *const ports[] = {"22", "80", "443", "3389", "1433",
+                                        "5432", "8080-8090", "1024-65535",
+                                        "53", "*"};
+    memset(o, 0, sizeof(*o));
+    snprintf(o->name, sizeof(o->name), "rule%d", idx);
+    o->prio = prio;
+    o->dir = g_rand_int_range(r, 0, 3) ? "in" : "out";
+    o->access = g_rand_int_range(r, 0, 10) < 7 ? "allow" : "deny";
+    int p = g_rand_int_range(r, 0, 10);
+    o->proto = p < 7 ? "Tcp" : p < 9 ? "Udp" : "*";
+    int k = g_rand_int_range(r, 0, 10);
+    if (k < 4)
+        snprintf(o->src, sizeof(o->src), "%d.%d.%d.0/24",
+                 g_rand_int_range(r, 11, 200), g_rand_int_range(r, 0, 256),
+                 g_rand_int_range(r, 0, 256));
+    else if (k < 7)
+        snprintf(o->src, sizeof(o->src), "%d.%d.%d.%d",
+                 g_rand_int_range(r, 11, 200), g_rand_int_range(r, 0, 256),
+                 g_rand_int_range(r, 0, 256), g_rand_int_range(r, 1, 255));
+    else if (k < 8)
+        snprintf(o->src, sizeof(o->src), "10.0.%d.0/24,10.1.%d.0/24",
+                 g_rand_int_range(r, 0, 256), g_rand_int_range(r, 0, 256));
+    else
+        snprintf(o->src, sizeof(o->src), "%s", RG_PICK(r, tags));
+    if (g_rand_boolean(r))
+        snprintf(o->dst, sizeof(o->dst), "10.0.%d.0/24",
+                 g_rand_int_range(r, 0, 64));
+    else
+        snprintf(o->dst, sizeof(o->dst), "10.0.%d.%d",
+                 g_rand_int_range(r, 0, 64), g_rand_int_range(r, 4, 250));
+    strcpy(o->sports, "*");
+    snprintf(o->dports, sizeof(o->dports), "%s", RG_PICK(r, ports));
+}
+
+static void gen(GRand *r, struct rg_rule *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        real_rule(r, &v[i], i, 100 + i);
+}
+
+static void die(const char *what, const struct nsg_err *err)
+{
+    fprintf(stderr, "bench_solver: %s: %s\n", what, err->msg);
+    exit(1);
+}
+
+struct pair {
+    struct nsg_topology *t;
+    struct nsg_vnet *v;
+    struct nsg_sim *sim;
+    const struct nsg_cnsg *a, *b;
+};
+
+/* A and B: B is A with its middle rule's access flipped, or with a
+ * harmless edit (adjacent same-access rules reordered). */
+static void make_pair(GRand *r, int n, bool harmless, struct pair *p)
+{
+    struct rg_rule *a = calloc((size_t)n, sizeof(*a));
+    struct rg_rule *b = calloc((size_t)n, sizeof(*b));
+    struct nsg_err err = NSG_ERR_INIT;
+    gen(r, a, n);
+    memcpy(b, a, (size_t)n * sizeof(*a));
+    if (harmless) {
+        /* swap adjacent rules of one direction and access (every 8th
+         * pair): the first-match chain changes, the semantics do not */
+        for (int i = 0; i + 1 < n; i += 8)
+            if (!strcmp(b[i].access, b[i + 1].access) &&
+                !strcmp(b[i].dir, b[i + 1].dir)) {
+                int t = b[i].prio;
+                b[i].prio = b[i + 1].prio;
+                b[i + 1].prio = t;
+            }
+    } else {
+        int i = n / 2;
+        b[i].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
+    }
+    p->t = rg_topology(&p->v);
+    struct nsg_nsg *na = rg_build(p->t, "a", a, (size_t)n);
+    struct nsg_nsg *nb = rg_build(p->t, "b", b, (size_t)n);
+    p->sim = nsg_sim_new(p->t);
+    if (nsg_sim_get(p->sim, na, p->v, &p->a, &err) ||
+        nsg_sim_get(p->sim, nb, p->v, &p->b, &err))
+        die("compile", &err);
+    free(a);
+    free(b);
+}
+
+static void free_pair(struct pair *p)
+{
+    nsg_sim_free(p->sim);
+    nsg_topo_free(p->t);
+}
+
+/* Ours: encode + diff (up to `max` witnesses) in a fresh context. */
+static double time_ours(const struct pair *p, size_t max, bool *eq)
+{
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_slv_diff d = NSG_SLV_DIFF_INIT;
+    double t0 = now();
+    struct nsg_slv *s = nsg_slv_new(0);
+    if (nsg_slv_diff(s, p->a, p->b, max, 0, &d, &err))
+        die("diff", &err);
+    double t = now() - t0;
+    *eq = d.equivalent;
+    nsg_slv_diff_release(&d);
+    nsg_slv_free(s);
+    return t;
+}
+
+/* Baseline: both naive chains, one check of "they differ". */
+static double time_naive(const struct pair *p, bool *eq)
+{
+    struct nsg_err err = NSG_ERR_INIT;
+    double t0 = now();
+    struct nsg_slv *s = nsg_slv_new(0);
+    Z3_ast a, b;
+    bool sat;
+    if (nsg_slv_naive_allow(s, p->a, &a, &err) ||
+        nsg_slv_naive_allow(s, p->b, &b, &err))
+        die("naive", &err);
+    Z3_ast q = Z3_mk_xor(nsg_slv_z3(s), a, b);
+    if (nsg_slv_check(s, &q, 1, &sat, NULL, &err))
+        die("naive check", &err);
+    double t = now() - t0;
+    *eq = !sat;
+    nsg_slv_free(s);
+    return t;
+}
+
+static double time_lint(const struct pair *p, size_t *findings)
+{
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_slv_lint l = NSG_SLV_LINT_INIT;
+    double t0 = now();
+    struct nsg_slv *s = nsg_slv_new(0);
+    if (nsg_slv_lint(s, p->a, &l, &err))
+        { *findings = 0; nsg_slv_free(s); return now() - t0; }
+    double t = now() - t0;
+    *findings = l.n;
+    nsg_slv_lint_release(&l);
+    nsg_slv_free(s);
+    return t;
+}
+
+static void bench_size(GRand *r, int n, int runs)
+{
+    for (int harmless = 1; harmless >= 0; harmless--) {
+        double ours[16], naive[16];
+        bool eq1 = false, eq2 = false;
+        struct pair p;
+        make_pair(r, n, harmless, &p);
+        /* the baseline needs about a minute for 4,000 different rules */
+        int nruns = n >= 4000 && !harmless ? 1 : runs;
+        for (int k = 0; k < runs; k++) {
+            if (k < nruns)
+                naive[k] = time_naive(&p, &eq2);
+            ours[k] = time_ours(&p, 1, &eq1);
+        }
+        if (eq1 != eq2 || eq1 != (bool)harmless) {
+            fprintf(stderr, "bench_solver: answers disagree (%d rules: ours %d naive %d expected %d)\n", n, eq1, eq2, harmless);
+            exit(1);
+        }
+        double mo = median(ours, runs), mn = median(naive, nruns);
+        printf("diff %5d rules %-10s ours %8.4f s  naive %8.4f s  "
+               "ratio %5.1fx\n",
+               n, harmless ? "equivalent" : "different", mo, mn, mn / mo);
+        if (!harmless) {
+            double ml[16];
+            size_t nf = 0;
+            for (int k = 0; k < (n >= 4000 ? 1 : runs); k++)
+                ml[k] = time_lint(&p, &nf);
+            printf("lint %5d rules            %8.4f s  (%zu findings)\n", n,
+                   median(ml, n >= 4000 ? 1 : runs), nf);
+        }
+        free_pair(&p);
+    }
+}
+
+/* 500 NSGs of 20-80 rules, each against itself with a harmless edit. */
+static void bench_corpus(GRand *r)
+{
+    double t0 = now();
+    int eq = 0;
+    for (int i = 0; i < 500; i++) {
+        struct pair p;
+        bool e;
+        make_pair(r, g_rand_int_range(r, 20, 81), true, &p);
+        double t1 = now();
+        (void)t1;
+        time_ours(&p, 1, &e);
+        eq += e;
+        free_pair(&p);
+    }
+    printf("corpus 500 NSGs vs harmless edit: %d equivalent, %.2f s total "
+           "(%.1f ms each, building included)\n",
+           eq, now() - t0, (now() - t0) * 2);
+    if (eq != 500)
+        exit(1);
+}
+
+/* Formula evaluated under concrete packets vs the simulator. */
+static void bench_packets(GRand *r, long packets)
+{
+    struct nsg_topology *t;
+    struct nsg_vnet *v;
+    struct nsg_err err = NSG_ERR_INIT;
+    long done = 0, bad = 0;
+    double t0 = now();
+    while (done < packets) {
+        struct rg_rule rules[40];
+        const struct nsg_cnsg *c;
+        const struct nsg_slv_nsg *d;
+        for (int i = 0; i < 40; i++)
+            rg_random_rule(r, &rules[i], i, 100 + 10 * i);
+        t = rg_topology(&v);
+        struct nsg_nsg *n = rg_build(t, "n", rules, 40);
+        struct nsg_sim *sim = nsg_sim_new(t);
+        struct nsg_slv *s = nsg_slv_new(0);
+        if (nsg_sim_get(sim, n, v, &c, &err) || nsg_slv_decide(s, c, &d, &err))
+            die("packets", &err);
+        struct rg_points pt;
+        rg_points_init(&pt);
+        rg_points_add(&pt, c);
+        for (int k = 0; k < 20000 && done < packets; k++, done++) {
+            struct nsg_packet pk = rg_packet(r, &pt);
+            struct nsg_match m;
+            uint64_t allow;
+            nsg_sim_eval(c, &pk, &m);
+            if (nsg_slv_eval(s, &pk, d->allow, &allow, &err))
+                die("eval", &err);
+            bad += (int)allow != (m.decision == NSG_DEC_ALLOW);
+        }
+        rg_points_free(&pt);
+        nsg_slv_free(s);
+        nsg_sim_free(sim);
+        nsg_topo_free(t);
+    }
+    double el = now() - t0;
+    printf("packets: %ld formula evaluations vs simulator, %ld disagree, "
+           "%.1f s (%.0f per s)\n", done, bad, el, (double)done / el);
+    if (bad)
+        exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    int runs = argc > 1 ? atoi(argv[1]) : 5;
+    long packets = argc > 2 ? atol(argv[2]) : 1000000;
+    if (runs < 1 || runs > 16)
+        runs = 5;
+    GRand *r = g_rand_new_with_seed(2026);
+    bench_size(r, 100, runs);
+    bench_size(r, 1000, runs);
+    bench_size(r, 4000, runs > 3 ? 3 : runs);
+    bench_corpus(r);
+    if (packets > 0)
+        bench_packets(r, packets);
+    g_rand_free(r);
+    return 0;
+}

@@ -1,0 +1,529 @@
+/* flowstore_seg.c - flow segment files: compact varint-encoded flow records
+ * followed by a per-segment string table, behind a versioned header
+ * (format in docs/corpus-flows.md).  Also used for the importer's sorted
+ * spill runs (segments with an empty string table).  Reading and writing
+ * go through one bounded buffer each; nothing is held per flow. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flowstore.h"
+
+#define HDR_SIZE 64
+#define IOBUF (1u << 20)
+#define REC_MAX 160 /* largest encoded record */
+
+/* ---- records ----------------------------------------------------------- */
+
+int nsg_flowrec_cmp(const struct nsg_flowrec *a, const struct nsg_flowrec *b)
+{
+    int64_t ha = a->first_seen / 3600, hb = b->first_seen / 3600;
+    if (ha != hb)
+        return ha < hb ? -1 : 1;
+    return memcmp(a, b, NSG_FLOWREC_KEYLEN);
+}
+
+void nsg_flowrec_merge(struct nsg_flowrec *a, const struct nsg_flowrec *b)
+{
+    if (b->first_seen < a->first_seen)
+        a->first_seen = b->first_seen;
+    if (b->last_seen > a->last_seen)
+        a->last_seen = b->last_seen;
+    a->count += b->count;
+    a->packets_sd += b->packets_sd;
+    a->bytes_sd += b->bytes_sd;
+    a->packets_ds += b->packets_ds;
+    a->bytes_ds += b->bytes_ds;
+}
+
+static uint8_t *put_var(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Returns the next position, or NULL when the varint runs past end. */
+static const uint8_t *get_var(const uint8_t *p, const uint8_t *end,
+                              uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (p >= end)
+            return NULL;
+        uint8_t b = *p++;
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static uint64_t zig(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+static int64_t unzig(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* flags: 1 has_mac, 2 src IPv6, 4 dst IPv6. */
+static size_t rec_encode(const struct nsg_flowrec *r, uint8_t *out)
+{
+    uint8_t *p = out;
+    *p++ = (uint8_t)((r->has_mac ? 1 : 0) | (r->src_fam == 6 ? 2 : 0) |
+                     (r->dst_fam == 6 ? 4 : 0));
+    *p++ = r->version;
+    *p++ = r->dir;
+    *p++ = r->proto;
+    *p++ = r->decision;
+    *p++ = r->state;
+    if (r->has_mac) {
+        memcpy(p, r->mac, 6);
+        p += 6;
+    }
+    size_t sl = r->src_fam == 6 ? 16 : 4, dl = r->dst_fam == 6 ? 16 : 4;
+    memcpy(p, r->src, sl);
+    p += sl;
+    memcpy(p, r->dst, dl);
+    p += dl;
+    p = put_var(p, r->sport);
+    p = put_var(p, r->dport);
+    p = put_var(p, r->nsg);
+    p = put_var(p, r->acl);
+    p = put_var(p, r->target);
+    p = put_var(p, r->rule);
+    p = put_var(p, zig(r->first_seen));
+    p = put_var(p, zig(r->last_seen - r->first_seen));
+    p = put_var(p, r->count);
+    p = put_var(p, r->packets_sd);
+    p = put_var(p, r->bytes_sd);
+    p = put_var(p, r->packets_ds);
+    p = put_var(p, r->bytes_ds);
+    return (size_t)(p - out);
+}
+
+/* Bytes consumed, 0 when more input is needed, -1 when corrupt. */
+static long rec_decode(const uint8_t *in, size_t avail, struct nsg_flowrec *r)
+{
+    const uint8_t *p = in, *end = in + avail;
+    uint64_t v[13];
+    if (avail < 6)
+        return 0;
+    memset(r, 0, sizeof(*r));
+    uint8_t fl = *p++;
+    if (fl & ~7u)
+        return -1;
+    r->has_mac = fl & 1;
+    r->src_fam = (fl & 2) ? 6 : 4;
+    r->dst_fam = (fl & 4) ? 6 : 4;
+    r->version = *p++;
+    r->dir = *p++;
+    r->proto = *p++;
+    r->decision = *p++;
+    r->state = *p++;
+    size_t need = (r->has_mac ? 6u : 0u) + (r->src_fam == 6 ? 16u : 4u) +
+                  (r->dst_fam == 6 ? 16u : 4u);
+    if ((size_t)(end - p) < need)
+        return 0;
+    if (r->has_mac) {
+        memcpy(r->mac, p, 6);
+        p += 6;
+    }
+    memcpy(r->src, p, r->src_fam == 6 ? 16 : 4);
+    p += r->src_fam == 6 ? 16 : 4;
+    memcpy(r->dst, p, r->dst_fam == 6 ? 16 : 4);
+    p += r->dst_fam == 6 ? 16 : 4;
+    for (int i = 0; i < 13; i++) {
+        p = get_var(p, end, &v[i]);
+        if (!p)
+            return avail >= REC_MAX ? -1 : 0;
+    }
+    if (v[0] > 65535 || v[1] > 65535 || v[2] > UINT32_MAX ||
+        v[3] > UINT32_MAX || v[4] > UINT32_MAX || v[5] > UINT32_MAX)
+        return -1;
+    r->sport = (uint16_t)v[0];
+    r->dport = (uint16_t)v[1];
+    r->nsg = (uint32_t)v[2];
+    r->acl = (uint32_t)v[3];
+    r->target = (uint32_t)v[4];
+    r->rule = (uint32_t)v[5];
+    r->first_seen = unzig(v[6]);
+    r->last_seen = r->first_seen + unzig(v[7]);
+    r->count = v[8];
+    r->packets_sd = v[9];
+    r->bytes_sd = v[10];
+    r->packets_ds = v[11];
+    r->bytes_ds = v[12];
+    return (long)(p - in);
+}
+
+static void le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint64_t rd64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* ---- writer ------------------------------------------------------------ */
+
+struct nsg_flowseg_writer {
+    int fd;
+    char *path;
+    uint8_t *buf;
+    size_t len;
+    uint64_t off; /* file offset of buf[0] */
+    uint64_t n_flows;
+    bool no_fsync;
+};
+
+static nsg_rc w_flush(struct nsg_flowseg_writer *w, struct nsg_err *err)
+{
+    size_t done = 0;
+    while (done < w->len) {
+        ssize_t k = write(w->fd, w->buf + done, w->len - done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return nsg_err_set(err, NSG_E_IO, "%s: write: %s", w->path,
+                               strerror(errno));
+        done += (size_t)k;
+    }
+    w->off += w->len;
+    w->len = 0;
+    return NSG_OK;
+}
+
+static nsg_rc w_put(struct nsg_flowseg_writer *w, const void *d, size_t n,
+                    struct nsg_err *err)
+{
+    const uint8_t *s = d;
+    while (n) {
+        if (w->len == IOBUF) {
+            nsg_rc rc = w_flush(w, err);
+            if (rc)
+                return rc;
+        }
+        size_t k = IOBUF - w->len < n ? IOBUF - w->len : n;
+        memcpy(w->buf + w->len, s, k);
+        w->len += k;
+        s += k;
+        n -= k;
+    }
+    return NSG_OK;
+}
+
+static void w_free(struct nsg_flowseg_writer *w)
+{
+    if (w->fd >= 0)
+        close(w->fd);
+    free(w->path);
+    free(w->buf);
+    free(w);
+}
+
+nsg_rc nsg_flowseg_create(const char *path, struct nsg_flowseg_writer **out,
+                          struct nsg_err *err)
+{
+    struct nsg_flowseg_writer *w = nsg_xcalloc(1, sizeof(*w));
+    uint8_t zero[HDR_SIZE] = {0};
+    *out = NULL;
+    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w->fd < 0) {
+        nsg_rc rc = nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
+        free(w);
+        return rc;
+    }
+    w->path = nsg_xstrdup(path);
+    w->buf = nsg_xmalloc(IOBUF);
+    nsg_rc rc = w_put(w, zero, HDR_SIZE, err); /* header written at finish */
+    if (rc) {
+        nsg_flowseg_abort(w);
+        return rc;
+    }
+    *out = w;
+    return NSG_OK;
+}
+
+nsg_rc nsg_flowseg_add(struct nsg_flowseg_writer *w,
+                       const struct nsg_flowrec *r, struct nsg_err *err)
+{
+    uint8_t tmp[REC_MAX];
+    size_t n = rec_encode(r, tmp);
+    w->n_flows++;
+    if (IOBUF - w->len >= n) { /* fast path */
+        memcpy(w->buf + w->len, tmp, n);
+        w->len += n;
+        return NSG_OK;
+    }
+    return w_put(w, tmp, n, err);
+}
+
+nsg_rc nsg_flowseg_finish(struct nsg_flowseg_writer *w,
+                          const char *const *strings, size_t n_strings,
+                          uint64_t *n_flows, uint64_t *n_bytes,
+                          struct nsg_err *err)
+{
+    uint8_t hdr[HDR_SIZE] = {0}, vb[10];
+    nsg_rc rc = w_flush(w, err);
+    uint64_t flows_end = w->off;
+    for (size_t i = 0; !rc && i < n_strings; i++) {
+        size_t l = strlen(strings[i]);
+        rc = w_put(w, vb, (size_t)(put_var(vb, l) - vb), err);
+        if (!rc)
+            rc = w_put(w, strings[i], l, err);
+    }
+    if (!rc)
+        rc = w_flush(w, err);
+    if (!rc) {
+        memcpy(hdr, NSG_FLOWSEG_MAGIC, 8);
+        le64(hdr + 8, NSG_FLOWSEG_VERSION);
+        le64(hdr + 16, w->n_flows);
+        le64(hdr + 24, n_strings);
+        le64(hdr + 32, flows_end);       /* string table offset */
+        le64(hdr + 40, w->off - flows_end); /* string table bytes */
+        if (pwrite(w->fd, hdr, HDR_SIZE, 0) != HDR_SIZE)
+            rc = nsg_err_set(err, NSG_E_IO, "%s: write header: %s", w->path,
+                             strerror(errno));
+    }
+    if (!rc && !w->no_fsync && fsync(w->fd))
+        rc = nsg_err_set(err, NSG_E_IO, "%s: fsync: %s", w->path,
+                         strerror(errno));
+    if (!rc) {
+        if (n_flows)
+            *n_flows = w->n_flows;
+        if (n_bytes)
+            *n_bytes = w->off;
+        w_free(w);
+    } else {
+        nsg_flowseg_abort(w);
+    }
+    return rc;
+}
+
+void nsg_flowseg_no_fsync(struct nsg_flowseg_writer *w)
+{
+    w->no_fsync = true;
+}
+
+void nsg_flowseg_abort(struct nsg_flowseg_writer *w)
+{
+    if (!w)
+        return;
+    unlink(w->path);
+    w_free(w);
+}
+
+/* ---- reader ------------------------------------------------------------ */
+
+struct nsg_flowseg_reader {
+    int fd;
+    char *path;
+    uint8_t *buf;
+    size_t pos, len;
+    uint64_t off;       /* file offset of buf[0] */
+    uint64_t flows_end; /* string table offset */
+    uint64_t n_flows, read;
+    char **strings;
+    uint64_t n_strings;
+    char *strbuf;
+};
+
+nsg_rc nsg_flowseg_open(const char *path, struct nsg_flowseg_reader **out,
+                        struct nsg_err *err)
+{
+    struct nsg_flowseg_reader *rd = nsg_xcalloc(1, sizeof(*rd));
+    uint8_t hdr[HDR_SIZE];
+    nsg_rc rc = NSG_OK;
+    *out = NULL;
+    rd->path = nsg_xstrdup(path);
+    rd->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (rd->fd < 0) {
+        rc = nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (pread(rd->fd, hdr, HDR_SIZE, 0) != HDR_SIZE ||
+        memcmp(hdr, NSG_FLOWSEG_MAGIC, 8)) {
+        rc = nsg_err_set(err, NSG_E_INPUT, "%s: not a flow segment", path);
+        goto out;
+    }
+    if (rd64(hdr + 8) != NSG_FLOWSEG_VERSION) {
+        rc = nsg_err_set(err, NSG_E_INPUT, "%s: segment format %llu unknown",
+                         path, (unsigned long long)rd64(hdr + 8));
+        goto out;
+    }
+    rd->n_flows = rd64(hdr + 16);
+    rd->n_strings = rd64(hdr + 24);
+    rd->flows_end = rd64(hdr + 32);
+    uint64_t sbytes = rd64(hdr + 40);
+    if (rd->flows_end < HDR_SIZE || sbytes > (1ull << 32) ||
+        rd->n_strings > sbytes) {
+        rc = nsg_err_set(err, NSG_E_INPUT, "%s: corrupt segment header", path);
+        goto out;
+    }
+    /* the string table is small (ids and rule names): read it whole */
+    rd->strbuf = nsg_xmalloc(sbytes + rd->n_strings + 1);
+    rd->strings = nsg_xcalloc(rd->n_strings + 1, sizeof(char *));
+    uint8_t *raw = nsg_xmalloc(sbytes + 1);
+    if (pread(rd->fd, raw, sbytes, (off_t)rd->flows_end) != (ssize_t)sbytes) {
+        free(raw);
+        rc = nsg_err_set(err, NSG_E_INPUT, "%s: truncated string table", path);
+        goto out;
+    }
+    const uint8_t *p = raw, *end = raw + sbytes;
+    char *dst = rd->strbuf;
+    for (uint64_t i = 0; i < rd->n_strings; i++) {
+        uint64_t l;
+        p = get_var(p, end, &l);
+        if (!p || l > (uint64_t)(end - p)) {
+            free(raw);
+            rc = nsg_err_set(err, NSG_E_INPUT, "%s: corrupt string table",
+                             path);
+            goto out;
+        }
+        memcpy(dst, p, l);
+        dst[l] = '\0';
+        rd->strings[i] = dst;
+        dst += l + 1;
+        p += l;
+    }
+    free(raw);
+    rd->buf = nsg_xmalloc(IOBUF);
+    rd->off = HDR_SIZE;
+out:
+    if (rc)
+        nsg_flowseg_close(rd);
+    else
+        *out = rd;
+    return rc;
+}
+
+static int r_fill(struct nsg_flowseg_reader *rd, struct nsg_err *err)
+{
+    memmove(rd->buf, rd->buf + rd->pos, rd->len - rd->pos);
+    rd->off += rd->pos;
+    rd->len -= rd->pos;
+    rd->pos = 0;
+    uint64_t left = rd->flows_end - (rd->off + rd->len);
+    size_t want = IOBUF - rd->len;
+    if (want > left)
+        want = (size_t)left;
+    if (!want)
+        return 0;
+    ssize_t k = pread(rd->fd, rd->buf + rd->len, want,
+                      (off_t)(rd->off + rd->len));
+    if (k <= 0)
+        return nsg_err_set(err, NSG_E_INPUT, "%s: truncated at offset %llu",
+                           rd->path,
+                           (unsigned long long)(rd->off + rd->len)) * -1;
+    rd->len += (size_t)k;
+    return 1;
+}
+
+int nsg_flowseg_next(struct nsg_flowseg_reader *rd, struct nsg_flowrec *r,
+                     struct nsg_err *err)
+{
+    if (rd->read == rd->n_flows)
+        return 0;
+    for (int tries = 0; tries < 2; tries++) {
+        long k = rec_decode(rd->buf + rd->pos, rd->len - rd->pos, r);
+        if (k > 0) {
+            rd->pos += (size_t)k;
+            rd->read++;
+            return 1;
+        }
+        if (k < 0)
+            break;
+        int f = r_fill(rd, err);
+        if (f < 0)
+            return f;
+        if (f == 0)
+            break;
+    }
+    nsg_err_set(err, NSG_E_INPUT, "%s: corrupt flow record at offset %llu",
+                rd->path, (unsigned long long)(rd->off + rd->pos));
+    return -NSG_E_INPUT;
+}
+
+const char *nsg_flowseg_string(const struct nsg_flowseg_reader *rd,
+                               uint32_t ref)
+{
+    if (!ref || ref > rd->n_strings)
+        return NULL;
+    return rd->strings[ref - 1];
+}
+
+uint64_t nsg_flowseg_count(const struct nsg_flowseg_reader *rd)
+{
+    return rd->n_flows;
+}
+
+void nsg_flowseg_close(struct nsg_flowseg_reader *rd)
+{
+    if (!rd)
+        return;
+    if (rd->fd >= 0)
+        close(rd->fd);
+    free(rd->path);
+    free(rd->buf);
+    free(rd->strings);
+    free(rd->strbuf);
+    free(rd);
+}
+
+static void bytes_to_ip(uint8_t fam, const uint8_t *b, struct nsg_ip *ip)
+{
+    size_t n = fam == 6 ? 16 : 4;
+    ip->family = fam;
+    ip->v = 0;
+    for (size_t i = 0; i < n; i++)
+        ip->v = (ip->v << 8) | b[i];
+}
+
+void nsg_flowrec_to_flow(const struct nsg_flowseg_reader *rd,
+                         const struct nsg_flowrec *r, struct nsg_flow *f)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    memset(f, 0, sizeof(*f));
+    f->nsg_id = nsg_flowseg_string(rd, r->nsg);
+    f->acl_id = nsg_flowseg_string(rd, r->acl);
+    f->target_id = nsg_flowseg_string(rd, r->target);
+    f->rule = nsg_flowseg_string(rd, r->rule);
+    if (r->has_mac) {
+        for (int i = 0; i < 6; i++) {
+            f->mac[2 * i] = hex[r->mac[i] >> 4];
+            f->mac[2 * i + 1] = hex[r->mac[i] & 15];
+        }
+    }
+    f->version = r->version;
+    f->dir = r->dir ? NSG_DIR_OUT : NSG_DIR_IN;
+    f->proto = r->proto;
+    bytes_to_ip(r->src_fam, r->src, &f->src);
+    bytes_to_ip(r->dst_fam, r->dst, &f->dst);
+    f->sport = r->sport;
+    f->dport = r->dport;
+    f->decision = (char)r->decision;
+    f->state = (char)r->state;
+    f->first_seen = r->first_seen;
+    f->last_seen = r->last_seen;
+    f->count = r->count;
+    f->packets_sd = r->packets_sd;
+    f->bytes_sd = r->bytes_sd;
+    f->packets_ds = r->packets_ds;
+    f->bytes_ds = r->bytes_ds;
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# demo.sh - the main nsgproof job on the shipped sample (make demo): import,
+# check, rules, replay, diff, verify and lint, one question per step.
+# usage: examples/demo.sh [NSGPROOF]     (default ./nsgproof)
+# Exits 0 when every step ended with the exit code it is expected to have
+# (a denied check exits 1 by design); 1 when any step surprised us.
+set -u
+
+NSGPROOF=${1:-./nsgproof}
+case $NSGPROOF in */*) NSGPROOF=$(cd "$(dirname "$NSGPROOF")" && pwd)/$(basename "$NSGPROOF") ;; esac
+# Run from the repository root so that reports name files examples/...
+cd "$(dirname "$0")/.." || exit 1
+EX=examples
+CORPUS=$(mktemp -d "${TMPDIR:-/tmp}/nsgproof-demo.XXXXXX") || exit 1
+trap 'rm -rf "$CORPUS"' EXIT
+unexpected=0
+step_no=0
+
+# step QUESTION: a header line saying what the next command answers.
+step() {
+    step_no=$((step_no + 1))
+    printf '\n=== %d. %s\n' "$step_no" "$1"
+}
+
+# run "EXPECTED EXIT CODES" ARGS...: show the command, run it, and count it
+# as a failure of the demo only when its exit code is not an expected one.
+run() {
+    local want=$1 rc shown=nsgproof a
+    shift
+    for a in "$@"; do
+        case $a in
+        *[!A-Za-z0-9_./:=,@+-]*) a="'$a'" ;;
+        esac
+        shown="$shown ${a//"$CORPUS"/\$CORPUS}"
+    done
+    printf '$ %s\n' "$shown"
+    "$NSGPROOF" "$@"
+    rc=$?
+    case " $want " in
+    *" $rc "*) printf '(exit %d)\n' "$rc" ;;
+    *)
+        printf 'demo: unexpected exit %d from "%s" (expected %s)\n' \
+            "$rc" "$shown" "$want" >&2
+        unexpected=$((unexpected + 1))
+        ;;
+    esac
+}
+
+# has CMD: the command is built (placeholders answer "not built yet").
+# A stop-gap while commands land; every step should run in the end.
+has() {
+    ! "$NSGPROOF" "$1" --help 2>&1 | grep -q 'not built yet'
+}
+
+if [ ! -x "$NSGPROOF" ]; then
+    echo "demo: $NSGPROOF is not an executable (run make first)" >&2
+    exit 1
+fi
+echo "nsgproof demo on the sample in examples/ (see examples/README.md)"
+echo "corpus: \$CORPUS = $CORPUS (removed at exit)"
+
+step "What is in my capture? Import ARM JSON, Service Tags and flow logs into a corpus"
+run 0 import --corpus "$CORPUS" --captured-at 2026-11-20T14:00:00Z "$EX/arm" "$EX/ServiceTags_Public_20261116.json" \
+    "$EX/flowlogs"
+if [ "$unexpected" -ne 0 ]; then
+    echo "demo: the import failed; nothing else can run" >&2
+    exit 1
+fi
+
+step "Can a client on the Internet reach web-1 over HTTPS? (allowed: exit 0)"
+run 0 check --corpus "$CORPUS" --nic web-1 --direction inbound --protocol tcp \
+    --src 203.0.113.7 --dst 10.0.1.4 --dport 443
+
+step "And over plain HTTP? The subnet NSG allows it, web-1's own NSG does not (denied: exit 1)"
+run 1 check --corpus "$CORPUS" --nic web-1 --direction inbound --protocol tcp \
+    --src 203.0.113.7 --dst 10.0.1.4 --dport 80
+
+step "Does the partner's SSH allow rule work? Trace every rule evaluated on web-2"
+run 1 check --corpus "$CORPUS" --nic web-2 --direction inbound --protocol tcp \
+    --src 198.51.100.23 --dst 10.0.1.5 --dport 22 --trace
+
+step "Can the application reach its database? (east-west through the peering)"
+run 0 check --corpus "$CORPUS" --nic db-1 --direction inbound --protocol tcp \
+    --src 10.1.1.4 --dst 10.1.2.4 --dport 1433
+
+step "Can the database server browse the web? (outbound Internet denied)"
+run 1 check --corpus "$CORPUS" --nic db-1 --direction outbound --protocol tcp \
+    --src 10.1.2.4 --dst 93.184.216.34 --dport 443
+
+step "Which rules apply to web-1, with tags and ASGs expanded? (effective security rules)"
+run 0 rules --corpus "$CORPUS" --nic web-1
+
+if has replay; then
+    step "Does the model reproduce every decision Azure logged?"
+    run 0 replay --corpus "$CORPUS"
+    step "Which observed flows would the proposed web-nsg edit block?"
+    run "0 1" replay --corpus "$CORPUS" --proposed "$EX/proposed/web-nsg.json"
+fi
+
+if has diff; then
+    step "What exactly does the proposed web-nsg edit change? (differences: exit 1)"
+    run 1 diff --corpus "$CORPUS" --nsg web-nsg "$EX/proposed/web-nsg.json"
+fi
+
+if has verify; then
+    step "Do the network's properties hold? (examples/properties.txt)"
+    run 0 verify --corpus "$CORPUS" --queries "$EX/properties.txt"
+    step "Is web-2 reachable from the Internet over HTTP? (a counterexample: exit 1)"
+    run 1 verify --corpus "$CORPUS" --query 'never Internet -> nic:web-2 tcp/80'
+fi
+
+if has lint; then
+    step "Are there shadowed, redundant or risky rules?"
+    run "0 1" lint --corpus "$CORPUS"
+fi
+
+echo
+if [ "$unexpected" -ne 0 ]; then
+    echo "demo: $unexpected step(s) ended with an unexpected exit code" >&2
+    exit 1
+fi
+echo "demo: all $step_no steps ended as expected"

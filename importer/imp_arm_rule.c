@@ -1,0 +1,469 @@
+/* imp_arm_rule.c - parses NSGs and their security rules (ARM or az shape)
+ * into the model, with Azure's validation: priorities 100-4096 unique per
+ * direction, unique names, no rule mixing IPv4 and IPv6. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "imp_arm.h"
+
+/* ---- address items ------------------------------------------------------ */
+
+/* A plausible service tag name: a letter, then letters, digits, dots,
+ * dashes, underscores ("Storage.WestUS", "AzureCloud.eastus"). */
+static bool is_tag_name(const char *s)
+{
+    if (!isalpha((unsigned char)*s))
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+            return false;
+    return true;
+}
+
+/* Text that someone meant as an address or prefix (so a parse failure is
+ * a bad address, not an unknown tag). */
+static bool looks_like_ip(const char *s)
+{
+    return isdigit((unsigned char)*s) || strchr(s, ':') || strchr(s, '/');
+}
+
+nsg_rc nsg_imp_cidr(const char *s, const char *where, struct nsg_cidr *out,
+                    struct nsg_err *err)
+{
+    const char *slash = strchr(s, '/');
+    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+    char addr[NSG_CIDR_STRLEN];
+    struct nsg_ip ip;
+
+    if (!nsg_cidr_parse(s, out))
+        return NSG_OK;
+    if (alen == 0 || alen >= sizeof(addr) || (memcpy(addr, s, alen), addr[alen] = 0,
+                                              nsg_ip_parse(addr, &ip)))
+        return nsg_json_fail(err, where,
+                             "\"%s\" is not a valid CIDR or IP address: bad %s "
+                             "address \"%.*s\"",
+                             s, strchr(s, ':') ? "IPv6" : "IPv4",
+                             (int)(alen < 64 ? alen : 64), s);
+    if (!slash[1])
+        return nsg_json_fail(err, where,
+                             "\"%s\" is not a valid CIDR: missing prefix length "
+                             "after '/'", s);
+    if (strspn(slash + 1, "0123456789") != strlen(slash + 1))
+        return nsg_json_fail(err, where,
+                             "\"%s\" is not a valid CIDR: prefix length \"%s\" "
+                             "is not a number", s, slash + 1);
+    return nsg_json_fail(err, where,
+                         "\"%s\" is not a valid CIDR: prefix length \"%s\" is "
+                         "out of range (0-%d)",
+                         s, slash + 1, ip.family == 4 ? 32 : 128);
+}
+
+nsg_rc nsg_imp_cidrs(const cJSON *obj, const char *key, const char *where,
+                     struct nsg_cidr **v, size_t *n, struct nsg_err *err)
+{
+    const cJSON *arr;
+    char p[NSG_JPATH_MAX], pi[NSG_JPATH_MAX];
+    nsg_rc rc = nsg_json_arr(obj, key, where, false, &arr, err);
+
+    if (rc || !arr)
+        return rc;
+    nsg_jpath_key(p, where, key);
+    for (size_t i = 0; i < (size_t)cJSON_GetArraySize(arr); i++) {
+        const char *s;
+        struct nsg_cidr c;
+        rc = nsg_json_arr_str(arr, i, p, &s, err);
+        if (rc)
+            return rc;
+        nsg_jpath_idx(pi, p, i);
+        rc = nsg_imp_cidr(s, pi, &c, err);
+        if (rc)
+            return rc;
+        *v = nsg_xrealloc(*v, (*n + 1) * sizeof(**v));
+        (*v)[(*n)++] = c;
+    }
+    return NSG_OK;
+}
+
+/* b->text may not be set yet: btext is its text. */
+static bool same_item(const struct nsg_addr_item *a,
+                      const struct nsg_addr_item *b, const char *btext)
+{
+    if (a->kind != b->kind)
+        return false;
+    if (a->kind == NSG_ADDR_ANY)
+        return true;
+    if (a->kind == NSG_ADDR_TAG)
+        return !strcasecmp(a->text, btext);
+    return a->cidr.family == b->cidr.family && a->cidr.len == b->cidr.len &&
+           a->cidr.v == b->cidr.v;
+}
+
+/* Append one address string to a side (dropping duplicates). */
+static nsg_rc add_addr(const char *s, const char *where,
+                       struct nsg_addr_item **items, size_t *n,
+                       struct nsg_err *err)
+{
+    struct nsg_addr_item it = {0};
+    nsg_rc rc;
+
+    if (!strcmp(s, "*")) {
+        it.kind = NSG_ADDR_ANY;
+    } else if (looks_like_ip(s)) {
+        rc = nsg_imp_cidr(s, where, &it.cidr, err);
+        if (rc)
+            return rc;
+        it.kind = NSG_ADDR_CIDR;
+    } else if (is_tag_name(s)) {
+        it.kind = NSG_ADDR_TAG;
+    } else {
+        return nsg_json_fail(err, where,
+                             "\"%s\" is not an address prefix, \"*\" or a "
+                             "service tag name", s);
+    }
+    for (size_t i = 0; i < *n; i++)
+        if (same_item(&(*items)[i], &it, s))
+            return NSG_OK;
+    it.text = nsg_xstrdup(s);
+    *items = nsg_xrealloc(*items, (*n + 1) * sizeof(**items));
+    (*items)[(*n)++] = it;
+    return NSG_OK;
+}
+
+/* One side's addresses: the singular field ("" = unused), the plural
+ * field ([] = unused), both merged when both are filled. */
+static nsg_rc side_addrs(const cJSON *p, const char *pw, const char *one,
+                         const char *many, struct nsg_addr_item **items,
+                         size_t *n, struct nsg_err *err)
+{
+    const char *s;
+    const cJSON *arr;
+    char path[NSG_JPATH_MAX], pi[NSG_JPATH_MAX];
+    nsg_rc rc = nsg_json_str(p, one, pw, false, &s, err);
+
+    if (rc)
+        return rc;
+    if (s && *s) {
+        nsg_jpath_key(path, pw, one);
+        rc = add_addr(s, path, items, n, err);
+        if (rc)
+            return rc;
+    }
+    rc = nsg_json_arr(p, many, pw, false, &arr, err);
+    if (rc || !arr)
+        return rc;
+    nsg_jpath_key(path, pw, many);
+    for (size_t i = 0; i < (size_t)cJSON_GetArraySize(arr); i++) {
+        rc = nsg_json_arr_str(arr, i, path, &s, err);
+        if (rc)
+            return rc;
+        nsg_jpath_idx(pi, path, i);
+        if (*s && (rc = add_addr(s, pi, items, n, err)))
+            return rc;
+    }
+    return NSG_OK;
+}
+
+/* ---- ports -------------------------------------------------------------- */
+
+static nsg_rc add_port(const cJSON *j, const char *where, const char *field,
+                       struct nsg_portrange **v, size_t *n, struct nsg_err *err)
+{
+    char num[32];
+    const char *s;
+    struct nsg_portrange pr;
+
+    if (cJSON_IsNumber(j)) {
+        snprintf(num, sizeof(num), "%.17g", j->valuedouble);
+        s = num;
+    } else if (cJSON_IsString(j)) {
+        s = j->valuestring;
+        if (!*s)
+            return NSG_OK; /* the unused one of singular/plural */
+    } else {
+        return nsg_json_fail(err, where, "expected a port range string, got %s",
+                             nsg_json_kind(j));
+    }
+    if (nsg_portrange_parse(s, &pr))
+        return nsg_json_fail(err, where,
+                             "%s \"%s\" is not a port or port range (0-65535, "
+                             "\"lo-hi\" with lo <= hi, or \"*\")",
+                             field, s);
+    for (size_t i = 0; i < *n; i++)
+        if ((*v)[i].lo == pr.lo && (*v)[i].hi == pr.hi)
+            return NSG_OK;
+    *v = nsg_xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = pr;
+    return NSG_OK;
+}
+
+static nsg_rc side_ports(const cJSON *p, const char *pw, const char *one,
+                         const char *many, struct nsg_portrange **v, size_t *n,
+                         struct nsg_err *err)
+{
+    const cJSON *j = nsg_json_field(p, one), *arr, *el;
+    char path[NSG_JPATH_MAX], pi[NSG_JPATH_MAX];
+    size_t i = 0;
+    nsg_rc rc;
+
+    nsg_jpath_key(path, pw, one);
+    if (j && (rc = add_port(j, path, one, v, n, err)))
+        return rc;
+    rc = nsg_json_arr(p, many, pw, false, &arr, err);
+    if (rc || !arr)
+        return rc;
+    nsg_jpath_key(path, pw, many);
+    cJSON_ArrayForEach(el, arr) {
+        nsg_jpath_idx(pi, path, i++);
+        rc = add_port(el, pi, many, v, n, err);
+        if (rc)
+            return rc;
+    }
+    if (*n == 0)
+        return nsg_json_fail(err, pw,
+                             "no %s: neither \"%s\" nor \"%s\" is given", one,
+                             one, many);
+    return NSG_OK;
+}
+
+/* ---- one rule ------------------------------------------------------------ */
+
+/* The families of a side's CIDRs: bit 1 IPv4, bit 2 IPv6. */
+static int families(const struct nsg_addr_item *it, size_t n)
+{
+    int f = 0;
+    for (size_t i = 0; i < n; i++)
+        if (it[i].kind == NSG_ADDR_CIDR)
+            f |= it[i].cidr.family == 4 ? 1 : 2;
+    return f;
+}
+
+static nsg_rc rule_enums(const cJSON *p, const char *pw, bool is_default,
+                         struct nsg_rule *r, struct nsg_err *err)
+{
+    const char *s;
+    char path[NSG_JPATH_MAX];
+    int64_t prio;
+    nsg_rc rc;
+
+    if ((rc = nsg_json_str(p, "protocol", pw, true, &s, err)))
+        return rc;
+    nsg_jpath_key(path, pw, "protocol");
+    r->proto = nsg_proto_parse(s);
+    if (r->proto == -2)
+        return nsg_json_fail(err, path,
+                             "protocol \"%s\" is not one of Tcp, Udp, Icmp, "
+                             "Esp, Ah, * (or All)", s);
+    if ((rc = nsg_json_str(p, "access", pw, true, &s, err)))
+        return rc;
+    nsg_jpath_key(path, pw, "access");
+    if (!strcasecmp(s, "Allow"))
+        r->access = NSG_ALLOW;
+    else if (!strcasecmp(s, "Deny"))
+        r->access = NSG_DENY;
+    else
+        return nsg_json_fail(err, path, "access \"%s\" is not Allow or Deny", s);
+    if ((rc = nsg_json_str(p, "direction", pw, true, &s, err)))
+        return rc;
+    nsg_jpath_key(path, pw, "direction");
+    if (!strcasecmp(s, "Inbound"))
+        r->dir = NSG_DIR_IN;
+    else if (!strcasecmp(s, "Outbound"))
+        r->dir = NSG_DIR_OUT;
+    else
+        return nsg_json_fail(err, path,
+                             "direction \"%s\" is not Inbound or Outbound", s);
+    if ((rc = nsg_json_int(p, "priority", pw, true, NULL, &prio, err)))
+        return rc;
+    nsg_jpath_key(path, pw, "priority");
+    if (!is_default && (prio < 100 || prio > 4096))
+        return nsg_json_fail(err, path,
+                             "priority %lld is out of range (100-4096)",
+                             (long long)prio);
+    if (is_default && (prio < 100 || prio > 65535))
+        return nsg_json_fail(err, path,
+                             "default rule priority %lld is out of range "
+                             "(100-65535)", (long long)prio);
+    r->priority = (int)prio;
+    return NSG_OK;
+}
+
+static nsg_rc rule_sides(const cJSON *p, const char *pw, struct nsg_rule *r,
+                         struct nsg_err *err)
+{
+    nsg_rc rc;
+
+    if ((rc = side_addrs(p, pw, "sourceAddressPrefix", "sourceAddressPrefixes",
+                         &r->src, &r->n_src, err)) ||
+        (rc = side_addrs(p, pw, "destinationAddressPrefix",
+                         "destinationAddressPrefixes", &r->dst, &r->n_dst,
+                         err)) ||
+        (rc = nsg_json_refs(p, "sourceApplicationSecurityGroups", pw,
+                            &r->src_asgs, &r->n_src_asgs, err)) ||
+        (rc = nsg_json_refs(p, "destinationApplicationSecurityGroups", pw,
+                            &r->dst_asgs, &r->n_dst_asgs, err)))
+        return rc;
+    if (r->n_src == 0 && r->n_src_asgs == 0)
+        return nsg_json_fail(err, pw,
+                             "no source: none of sourceAddressPrefix, "
+                             "sourceAddressPrefixes, "
+                             "sourceApplicationSecurityGroups is given");
+    if (r->n_dst == 0 && r->n_dst_asgs == 0)
+        return nsg_json_fail(err, pw,
+                             "no destination: none of destinationAddressPrefix, "
+                             "destinationAddressPrefixes, "
+                             "destinationApplicationSecurityGroups is given");
+    int f = families(r->src, r->n_src) | families(r->dst, r->n_dst);
+    if (f == 3)
+        return nsg_json_fail(err, pw,
+                             "rule '%s' mixes IPv4 and IPv6 prefixes (Azure "
+                             "requires one family per rule)", r->name);
+    if ((rc = side_ports(p, pw, "sourcePortRange", "sourcePortRanges",
+                         &r->sports, &r->n_sports, err)) ||
+        (rc = side_ports(p, pw, "destinationPortRange",
+                         "destinationPortRanges", &r->dports, &r->n_dports,
+                         err)))
+        return rc;
+    return NSG_OK;
+}
+
+nsg_rc nsg_imp_parse_rule(const cJSON *json, bool is_default, const char *where,
+                          struct nsg_rule *r, struct nsg_err *err)
+{
+    char *id = NULL, *name = NULL, pw[NSG_JPATH_MAX];
+    const cJSON *p;
+    const char *desc;
+    nsg_rc rc;
+
+    memset(r, 0, sizeof(*r));
+    if (!cJSON_IsObject(json))
+        return nsg_json_fail(err, where, "expected a rule object, got %s",
+                             nsg_json_kind(json));
+    rc = nsg_imp_head(json, where, &id, &name, &p, pw, err);
+    if (rc)
+        return rc;
+    r->id = id;
+    r->name = name;
+    r->is_default = is_default;
+    rc = rule_enums(p, pw, is_default, r, err);
+    if (!rc)
+        rc = rule_sides(p, pw, r, err);
+    if (!rc)
+        rc = nsg_json_str(p, "description", pw, false, &desc, err);
+    if (!rc && desc && *desc)
+        r->description = nsg_xstrdup(desc);
+    if (rc)
+        nsg_rule_release(r);
+    return rc;
+}
+
+/* ---- NSG ----------------------------------------------------------------- */
+
+static void push_rule(struct nsg_nsg *n, struct nsg_rule *r)
+{
+    n->rules = nsg_xrealloc(n->rules, (n->n_rules + 1) * sizeof(*n->rules));
+    n->rules[n->n_rules++] = *r;
+}
+
+static const char *dir_name(enum nsg_dir d)
+{
+    return d == NSG_DIR_IN ? "Inbound" : "Outbound";
+}
+
+/* Azure's uniqueness rules among the rules parsed so far. */
+static nsg_rc check_unique(const struct nsg_nsg *n, const struct nsg_rule *r,
+                           const char *rw, struct nsg_err *err)
+{
+    for (size_t i = 0; i < n->n_rules; i++) {
+        const struct nsg_rule *o = &n->rules[i];
+        if (o->is_default != r->is_default)
+            continue;
+        if (!strcasecmp(o->name, r->name))
+            return nsg_json_fail(err, rw,
+                                 "duplicate rule name '%s' in NSG '%s'",
+                                 r->name, n->name);
+        if (o->dir == r->dir && o->priority == r->priority)
+            return nsg_json_fail(err, rw,
+                                 "duplicate priority %d (%s): rule '%s' and "
+                                 "rule '%s' in NSG '%s'",
+                                 r->priority, dir_name(r->dir), o->name,
+                                 r->name, n->name);
+    }
+    return NSG_OK;
+}
+
+static nsg_rc nsg_rules(struct nsg_nsg *n, const cJSON *p, const char *pw,
+                        const char *key, bool is_default, size_t *count,
+                        struct nsg_err *err)
+{
+    const cJSON *arr, *el;
+    char path[NSG_JPATH_MAX], rw[NSG_JPATH_MAX];
+    size_t i = 0;
+    nsg_rc rc = nsg_json_arr(p, key, pw, false, &arr, err);
+
+    *count = 0;
+    if (rc || !arr)
+        return rc;
+    nsg_jpath_key(path, pw, key);
+    cJSON_ArrayForEach(el, arr) {
+        struct nsg_rule r;
+        nsg_jpath_idx(rw, path, i++);
+        rc = nsg_imp_parse_rule(el, is_default, rw, &r, err);
+        if (!rc && (rc = check_unique(n, &r, rw, err)))
+            nsg_rule_release(&r);
+        if (rc)
+            return rc;
+        push_rule(n, &r);
+        (*count)++;
+    }
+    return NSG_OK;
+}
+
+static char *opt_str(const cJSON *o, const char *key)
+{
+    const cJSON *j = nsg_json_field(o, key);
+    return cJSON_IsString(j) && *j->valuestring ? nsg_xstrdup(j->valuestring)
+                                                : NULL;
+}
+
+nsg_rc nsg_imp_parse_nsg(const cJSON *json, const char *where,
+                         struct nsg_nsg **out, struct nsg_err *err)
+{
+    struct nsg_nsg *n = nsg_xcalloc(1, sizeof(*n));
+    char pw[NSG_JPATH_MAX];
+    const cJSON *p;
+    const char *guid;
+    size_t n_user, n_def;
+    nsg_rc rc;
+
+    *out = NULL;
+    rc = nsg_imp_head(json, where, &n->id, &n->name, &p, pw, err);
+    if (rc)
+        goto out;
+    n->location = opt_str(json, "location");
+    n->etag = opt_str(json, "etag");
+    if ((rc = nsg_json_str(p, "resourceGuid", pw, false, &guid, err)))
+        goto out;
+    n->guid = guid && *guid ? nsg_xstrdup(guid) : NULL;
+    rc = nsg_rules(n, p, pw, "securityRules", false, &n_user, err);
+    if (!rc)
+        rc = nsg_rules(n, p, pw, "defaultSecurityRules", true, &n_def, err);
+    if (rc)
+        goto out;
+    (void)n_user;
+    if (n_def == 0)
+        nsg_nsg_add_default_rules(n);
+    rc = nsg_json_refs(p, "networkInterfaces", pw, &n->nic_ids, &n->n_nic_ids,
+                       err);
+    if (!rc)
+        rc = nsg_json_refs(p, "subnets", pw, &n->subnet_ids, &n->n_subnet_ids,
+                           err);
+out:
+    if (rc)
+        nsg_nsg_free(n);
+    else
+        *out = n;
+    return rc;
+}

@@ -1,0 +1,240 @@
+/* imp_arm_shape.c - recognizes what one JSON object is (by "type", by the
+ * resource type in its id, or by its shape) and rewrites az's flattened
+ * objects into the ARM GET shape {id,name,type,location,etag,properties}. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "imp_arm.h"
+
+static const struct {
+    const char *arm; /* ARM type, compared case-insensitively */
+    int kind;        /* 0 resource, 1 security rule */
+    enum nsg_res_type type;
+} types[] = {
+    {"Microsoft.Network/networkSecurityGroups", 0, NSG_RES_NSG},
+    {"Microsoft.Network/virtualNetworks", 0, NSG_RES_VNET},
+    {"Microsoft.Network/virtualNetworks/subnets", 0, NSG_RES_SUBNET},
+    {"Microsoft.Network/networkInterfaces", 0, NSG_RES_NIC},
+    {"Microsoft.Network/publicIPAddresses", 0, NSG_RES_PIP},
+    {"Microsoft.Compute/virtualMachines", 0, NSG_RES_VM},
+    {"Microsoft.Network/applicationSecurityGroups", 0, NSG_RES_ASG},
+    {"Microsoft.Network/routeTables", 0, NSG_RES_ROUTE_TABLE},
+    {"Microsoft.Network/networkSecurityGroups/securityRules", 1, NSG_RES_NSG},
+    {"Microsoft.Network/networkSecurityGroups/defaultSecurityRules", 1,
+     NSG_RES_NSG},
+};
+#define N_TYPES (sizeof(types) / sizeof(types[0]))
+
+const char *nsg_imp_arm_type(enum nsg_res_type t)
+{
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (types[i].kind == 0 && types[i].type == t)
+            return types[i].arm;
+    return "?";
+}
+
+static int lookup(const char *arm, enum nsg_res_type *type)
+{
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (!strcasecmp(arm, types[i].arm)) {
+            *type = types[i].type;
+            return types[i].kind;
+        }
+    return -1;
+}
+
+/* "Microsoft.Network/virtualNetworks/subnets" from a resource id. */
+static void type_of_id(const char *id, char out[256])
+{
+    char **parts = g_strsplit(id, "/", -1);
+    guint n = g_strv_length(parts), i;
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < n; i++)
+        if (!strcasecmp(parts[i], "providers"))
+            break;
+    if (i + 1 < n) {
+        len += (size_t)snprintf(out, 256, "%s", parts[i + 1]);
+        for (guint k = i + 2; k < n && len < 256; k += 2)
+            len += (size_t)snprintf(out + len, 256 - len, "/%s", parts[k]);
+    }
+    g_strfreev(parts);
+}
+
+static bool has(const cJSON *o, const char *key)
+{
+    return nsg_json_field(o, key) != NULL;
+}
+
+/* By the fields that only one kind of resource has (az output of old
+ * versions prints neither type nor a parseable id in some commands). */
+static int by_shape(const cJSON *j, enum nsg_res_type *type)
+{
+    const cJSON *p = nsg_json_field(j, "properties");
+    if (!cJSON_IsObject(p))
+        p = j;
+    if (has(p, "securityRules") || has(p, "defaultSecurityRules"))
+        return *type = NSG_RES_NSG, 0;
+    if (has(p, "addressSpace"))
+        return *type = NSG_RES_VNET, 0;
+    if (has(p, "ipConfigurations") && has(p, "macAddress"))
+        return *type = NSG_RES_NIC, 0;
+    if (has(p, "access") && has(p, "direction"))
+        return *type = NSG_RES_NSG, 1;
+    if (has(p, "routes"))
+        return *type = NSG_RES_ROUTE_TABLE, 0;
+    if (has(p, "networkProfile"))
+        return *type = NSG_RES_VM, 0;
+    if (has(p, "publicIPAllocationMethod") || has(p, "publicIpAllocationMethod"))
+        return *type = NSG_RES_PIP, 0;
+    if (has(p, "ipConfigurations"))
+        return *type = NSG_RES_NIC, 0;
+    if (has(p, "addressPrefix") || has(p, "addressPrefixes"))
+        return *type = NSG_RES_SUBNET, 0;
+    return -1;
+}
+
+int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type,
+                     char reason[256])
+{
+    const cJSON *t = nsg_json_field(j, "type"), *id = nsg_json_field(j, "id");
+    char derived[256];
+    int k;
+
+    if (!cJSON_IsObject(j)) {
+        snprintf(reason, 256, "not an object (%s)", nsg_json_kind(j));
+        return -1;
+    }
+    if (has(j, "effectiveSecurityRules"))
+        return 2;
+    if (cJSON_IsString(t) && strchr(t->valuestring, '/')) {
+        if ((k = lookup(t->valuestring, type)) >= 0)
+            return k;
+        snprintf(reason, 256, "type %.150s is not a network resource nsgproof "
+                 "models", t->valuestring);
+        return -1;
+    }
+    if (cJSON_IsString(id) && nsg_id_is_valid(id->valuestring)) {
+        type_of_id(id->valuestring, derived);
+        if ((k = lookup(derived, type)) >= 0)
+            return k;
+        snprintf(reason, 256, "resource type %.150s (from its id) is not a "
+                 "network resource nsgproof models", derived);
+        return -1;
+    }
+    if ((k = by_shape(j, type)) >= 0)
+        return k;
+    snprintf(reason, 256, "not a resource nsgproof recognizes (no \"type\", no "
+             "resource id and no known fields)");
+    return -1;
+}
+
+/* Fields that stay at the top of the ARM shape. */
+static bool top_level(const char *key)
+{
+    static const char *const keys[] = {
+        "id",   "name", "type",  "location", "etag",     "tags",
+        "zones", "sku", "kind",  "extendedLocation", "identity", "plan",
+        "managedBy"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!strcasecmp(key, keys[i]))
+            return true;
+    return false;
+}
+
+/* Normalize the elements of props[key] in place (sub-resources). */
+static void norm_array(cJSON *props, const char *key)
+{
+    cJSON *arr = cJSON_GetObjectItem(props, key), *el;
+    if (!cJSON_IsArray(arr))
+        return;
+    for (el = arr->child; el;) {
+        cJSON *next = el->next;
+        if (cJSON_IsObject(el) && !cJSON_GetObjectItem(el, "properties"))
+            cJSON_ReplaceItemViaPointer(arr, el, nsg_imp_normalize_sub(el));
+        el = next;
+    }
+}
+
+/* az (older versions) spells some keys differently from ARM. */
+static const char *canonical_key(const char *key)
+{
+    static const char *const keys[] = {
+        "privateIPAddress",         "privateIPAddressVersion",
+        "privateIPAllocationMethod", "publicIPAddress",
+        "publicIPAllocationMethod",  "publicIPAddressVersion",
+        "ipAddress",                 "ipConfiguration",
+        "ipConfigurations",          "macAddress"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!strcasecmp(key, keys[i]))
+            return keys[i];
+    return key;
+}
+
+/* Shared by resources and sub-resources: top-level keys stay, the rest
+ * goes under properties (unless there is a properties object already). */
+static cJSON *split(const cJSON *j, bool resource)
+{
+    const cJSON *p = cJSON_GetObjectItem(j, "properties");
+    cJSON *out, *props, *c;
+
+    if ((p && !cJSON_IsNull(p)) || !cJSON_IsObject(j))
+        return cJSON_Duplicate(j, true); /* ARM shape already (or bad) */
+    out = cJSON_CreateObject();
+    props = cJSON_CreateObject();
+    for (c = j->child; c; c = c->next) {
+        if (!c->string || !strcasecmp(c->string, "properties"))
+            continue;
+        if (!strcasecmp(c->string, "resourceGroup"))
+            continue; /* az adds it; the id says it */
+        bool top = resource ? top_level(c->string)
+                            : (!strcasecmp(c->string, "id") ||
+                               !strcasecmp(c->string, "name") ||
+                               !strcasecmp(c->string, "etag") ||
+                               !strcasecmp(c->string, "type"));
+        cJSON_AddItemToObject(top ? out : props, canonical_key(c->string),
+                              cJSON_Duplicate(c, true));
+    }
+    cJSON_AddItemToObject(out, "properties", props);
+    return out;
+}
+
+cJSON *nsg_imp_normalize_sub(const cJSON *j)
+{
+    return split(j, false);
+}
+
+cJSON *nsg_imp_normalize(const cJSON *j, enum nsg_res_type type)
+{
+    cJSON *out = split(j, true), *props;
+
+    if (!cJSON_IsObject(out))
+        return out;
+    if (!cJSON_GetObjectItem(out, "type"))
+        cJSON_AddStringToObject(out, "type", nsg_imp_arm_type(type));
+    props = cJSON_GetObjectItem(out, "properties");
+    if (!cJSON_IsObject(props))
+        return out;
+    switch (type) {
+    case NSG_RES_NSG:
+        norm_array(props, "securityRules");
+        norm_array(props, "defaultSecurityRules");
+        break;
+    case NSG_RES_VNET:
+        norm_array(props, "subnets");
+        norm_array(props, "virtualNetworkPeerings");
+        break;
+    case NSG_RES_NIC:
+        norm_array(props, "ipConfigurations");
+        break;
+    case NSG_RES_ROUTE_TABLE:
+        norm_array(props, "routes");
+        break;
+    default:
+        break;
+    }
+    return out;
+}

@@ -1,0 +1,55 @@
+/* imp_detect.c - guesses what a file holds from its first few kilobytes:
+ * configuration JSON (ARM, az, Service Tags), a flow log, or neither. */
+#include <stdio.h>
+#include <string.h>
+
+#include "importer.h"
+
+#define SNIFF_BYTES 8192
+
+/* True when the quoted key occurs in the text ("key" then optional blanks
+ * and a colon). */
+static bool has_key(const char *s, const char *key)
+{
+    char pat[64];
+    size_t n = (size_t)snprintf(pat, sizeof(pat), "\"%s\"", key);
+    for (const char *p = strstr(s, pat); p; p = strstr(p + 1, pat)) {
+        const char *q = p + n;
+        while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+            q++;
+        if (*q == ':')
+            return true;
+    }
+    return false;
+}
+
+enum nsg_imp_kind nsg_imp_sniff(const char *path)
+{
+    char buf[SNIFF_BYTES + 1];
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    const char *s;
+
+    if (!f)
+        return NSG_IMP_KIND_UNKNOWN;
+    n = fread(buf, 1, SNIFF_BYTES, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* NUL bytes: binary, not JSON */
+    if (memchr(buf, '\0', n))
+        return NSG_IMP_KIND_UNKNOWN;
+    s = buf;
+    if (n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3))
+        s += 3;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    if (*s == '\0')
+        return NSG_IMP_KIND_CONFIG; /* empty: let the reader report it */
+    if (*s != '{' && *s != '[')
+        return NSG_IMP_KIND_UNKNOWN;
+    if (strstr(s, "\"NetworkSecurityGroupFlowEvent\"") ||
+        strstr(s, "\"FlowLogFlowEvent\"") || has_key(s, "flowTuples") ||
+        has_key(s, "flowRecords"))
+        return NSG_IMP_KIND_FLOWLOG;
+    return NSG_IMP_KIND_CONFIG;
+}

@@ -1,0 +1,407 @@
+/* imp_flowlog_agg.c - aggregation of flow tuples with bounded memory: an
+ * open-addressing hash table over one flat array of at most max_entries
+ * records.  Hand-written rather than GHashTable because it runs once per
+ * tuple: no allocation per flow, an exact memory bound, 64-bit slots that
+ * carry a hash tag (a probe rarely touches a record), batched inserts that
+ * prefetch, and a spill that sorts in place.  When the table is full its
+ * records are sorted by (key hash, key) with a radix sort and written as a
+ * run (a segment file without strings) beside the new segment; at the end
+ * the table and the runs are k-way merged, equal keys folded together.
+ * Without a spill the table is written in insertion order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imp_flowlog.h"
+
+#define FANIN 32
+
+struct fl_agg {
+    struct nsg_flowrec *recs; /* dense: the first n are in use */
+    uint64_t *hashes;         /* hash of recs[i] */
+    uint32_t *ord;            /* after sort_table: recs in order() */
+    uint64_t *slots;          /* 0 empty, else tag << 32 | (index + 1) */
+    size_t n, max, nslots;
+    char *tmpdir;
+    GPtrArray *runs;     /* char *: run file paths */
+    GHashTable *strings; /* char * -> ref (GUINT_TO_POINTER) */
+    GPtrArray *strv;     /* char *, owned: ref - 1 -> string */
+    uint64_t added;
+    unsigned run_seq; /* names of run files */
+    uint64_t *hbuf; /* batch scratch */
+    size_t hcap;
+};
+
+struct fl_agg *fl_agg_new(size_t max_entries, const char *tmpdir)
+{
+    struct fl_agg *a = nsg_xcalloc(1, sizeof(*a));
+    if (max_entries < 2)
+        max_entries = 2;
+    a->max = max_entries;
+    a->nslots = 4;
+    while (a->nslots < max_entries * 2)
+        a->nslots *= 2;
+    a->recs = nsg_xmalloc(max_entries * sizeof(*a->recs));
+    a->hashes = nsg_xmalloc(max_entries * sizeof(*a->hashes));
+    a->slots = nsg_xcalloc(a->nslots, sizeof(*a->slots));
+    a->tmpdir = nsg_xstrdup(tmpdir);
+    a->runs = g_ptr_array_new_with_free_func(free);
+    a->strings = g_hash_table_new(g_str_hash, g_str_equal);
+    a->strv = g_ptr_array_new_with_free_func(free);
+    return a;
+}
+
+void fl_agg_free(struct fl_agg *a)
+{
+    if (!a)
+        return;
+    for (guint i = 0; i < a->runs->len; i++)
+        unlink(a->runs->pdata[i]);
+    g_ptr_array_free(a->runs, TRUE);
+    g_hash_table_destroy(a->strings);
+    g_ptr_array_free(a->strv, TRUE);
+    free(a->recs);
+    free(a->hashes);
+    free(a->ord);
+    free(a->slots);
+    free(a->hbuf);
+    free(a->tmpdir);
+    free(a);
+}
+
+uint32_t fl_agg_intern(struct fl_agg *a, const char *s)
+{
+    gpointer v;
+    if (!s)
+        return 0;
+    if (g_hash_table_lookup_extended(a->strings, s, NULL, &v))
+        return GPOINTER_TO_UINT(v);
+    char *copy = nsg_xstrdup(s);
+    g_ptr_array_add(a->strv, copy);
+    uint32_t ref = a->strv->len;
+    g_hash_table_insert(a->strings, copy, GUINT_TO_POINTER(ref));
+    return ref;
+}
+
+size_t fl_agg_runs(const struct fl_agg *a)
+{
+    return a->runs->len;
+}
+
+uint64_t fl_agg_pending(const struct fl_agg *a)
+{
+    return a->added;
+}
+
+/* Hash of the aggregation key: the key bytes and the hour. */
+static uint64_t hash_key(const struct nsg_flowrec *r)
+{
+    uint64_t h = (uint64_t)(r->first_seen / 3600) * 0x9E3779B97F4A7C15ull;
+    const unsigned char *p = (const unsigned char *)r;
+    size_t i = 0;
+    for (; i + 8 <= NSG_FLOWREC_KEYLEN; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < NSG_FLOWREC_KEYLEN; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 32;
+    return h;
+}
+
+static bool same_key(const struct nsg_flowrec *a, const struct nsg_flowrec *b)
+{
+    return a->first_seen / 3600 == b->first_seen / 3600 &&
+           !memcmp(a, b, NSG_FLOWREC_KEYLEN);
+}
+
+/* The order of runs and of the merge: hash, then hour, then key bytes. */
+static int order(uint64_t ha, const struct nsg_flowrec *a, uint64_t hb,
+                 const struct nsg_flowrec *b)
+{
+    if (ha != hb)
+        return ha < hb ? -1 : 1;
+    return nsg_flowrec_cmp(a, b);
+}
+
+/* Sort the table by order() into a->ord (indices; the records stay in
+ * place): LSD radix sort of (hash, index) pairs on 16-bit digits, then
+ * equal hashes (collisions: practically never) put in key order. */
+static void sort_table(struct fl_agg *a)
+{
+    size_t n = a->n;
+    uint64_t *k = nsg_xmalloc((n + 1) * sizeof(*k));
+    uint64_t *k2 = nsg_xmalloc((n + 1) * sizeof(*k));
+    uint32_t *ix = nsg_xmalloc((n + 1) * sizeof(*ix));
+    uint32_t *ix2 = nsg_xmalloc((n + 1) * sizeof(*ix));
+    size_t *cnt = nsg_xmalloc(65536 * sizeof(*cnt));
+    for (size_t i = 0; i < n; i++) {
+        k[i] = a->hashes[i];
+        ix[i] = (uint32_t)i;
+    }
+    for (int pass = 0; pass < 4; pass++) {
+        int sh = pass * 16;
+        memset(cnt, 0, 65536 * sizeof(*cnt));
+        for (size_t i = 0; i < n; i++)
+            cnt[(k[i] >> sh) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t at = cnt[(k[i] >> sh) & 0xffff]++;
+            k2[at] = k[i];
+            ix2[at] = ix[i];
+        }
+        uint64_t *tk = k;
+        k = k2;
+        k2 = tk;
+        uint32_t *ti = ix;
+        ix = ix2;
+        ix2 = ti;
+    }
+    for (size_t i = 1; i < n; i++) { /* insertion sort within equal hashes */
+        for (size_t j = i; j > 0 && k[j] == k[j - 1] &&
+                           nsg_flowrec_cmp(&a->recs[ix[j]],
+                                           &a->recs[ix[j - 1]]) < 0;
+             j--) {
+            uint32_t t = ix[j];
+            ix[j] = ix[j - 1];
+            ix[j - 1] = t;
+        }
+    }
+    free(a->ord);
+    a->ord = ix;
+    free(k);
+    free(k2);
+    free(ix2);
+    free(cnt);
+}
+
+static nsg_rc spill(struct fl_agg *a, struct nsg_err *err)
+{
+    struct nsg_flowseg_writer *w = NULL;
+    char *path = g_strdup_printf("%s/nsgproof-run-%d-%u.tmp", a->tmpdir,
+                                 (int)getpid(), a->run_seq++);
+    nsg_rc rc;
+    sort_table(a);
+    rc = nsg_flowseg_create(path, &w, err);
+    if (!rc)
+        nsg_flowseg_no_fsync(w); /* scratch: never published */
+    for (size_t i = 0; !rc && i < a->n; i++)
+        rc = nsg_flowseg_add(w, &a->recs[a->ord[i]], err);
+    if (!rc)
+        rc = nsg_flowseg_finish(w, NULL, 0, NULL, NULL, err);
+    else
+        nsg_flowseg_abort(w);
+    if (rc) {
+        g_free(path);
+        return rc;
+    }
+    g_ptr_array_add(a->runs, nsg_xstrdup(path));
+    g_free(path);
+    free(a->ord);
+    a->ord = NULL;
+    a->n = 0;
+    memset(a->slots, 0, a->nslots * sizeof(*a->slots));
+    return NSG_OK;
+}
+
+static nsg_rc insert(struct fl_agg *a, const struct nsg_flowrec *r, uint64_t h,
+                     struct nsg_err *err)
+{
+    size_t mask = a->nslots - 1;
+    uint64_t tag = h >> 32;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        uint64_t s = a->slots[i];
+        if (!s) {
+            if (a->n == a->max) {
+                nsg_rc rc = spill(a, err);
+                if (rc)
+                    return rc;
+                return insert(a, r, h, err);
+            }
+            a->recs[a->n] = *r;
+            a->hashes[a->n] = h;
+            a->slots[i] = tag << 32 | (uint64_t)++a->n;
+            return NSG_OK;
+        }
+        if ((s >> 32) != tag)
+            continue;
+        struct nsg_flowrec *e = &a->recs[(uint32_t)s - 1];
+        if (same_key(e, r)) {
+            nsg_flowrec_merge(e, r);
+            return NSG_OK;
+        }
+    }
+}
+
+nsg_rc fl_agg_add(struct fl_agg *a, const struct nsg_flowrec *r,
+                  struct nsg_err *err)
+{
+    a->added++;
+    return insert(a, r, hash_key(r), err);
+}
+
+nsg_rc fl_agg_add_batch(struct fl_agg *a, const struct nsg_flowrec *r,
+                        size_t n, struct nsg_err *err)
+{
+    size_t mask = a->nslots - 1;
+    if (a->hcap < n) {
+        a->hcap = n;
+        a->hbuf = nsg_xrealloc(a->hbuf, n * sizeof(*a->hbuf));
+    }
+    /* hashes first, prefetching the slots, then the records they point
+     * to: the cache misses of a batch overlap instead of queueing */
+    for (size_t i = 0; i < n; i++) {
+        a->hbuf[i] = hash_key(&r[i]);
+        __builtin_prefetch(&a->slots[a->hbuf[i] & mask]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t s = a->slots[a->hbuf[i] & mask];
+        if (s && (s >> 32) == a->hbuf[i] >> 32)
+            __builtin_prefetch(&a->recs[(uint32_t)s - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        nsg_rc rc = insert(a, &r[i], a->hbuf[i], err);
+        if (rc)
+            return rc;
+    }
+    a->added += n;
+    return NSG_OK;
+}
+
+/* One input of the merge: the sorted table or a run. */
+struct src {
+    struct nsg_flowseg_reader *rd; /* NULL: the table */
+    size_t next;                   /* table position */
+    struct nsg_flowrec cur;
+    uint64_t h;
+    bool live;
+};
+
+static int src_advance(struct fl_agg *a, struct src *s, struct nsg_err *err)
+{
+    if (!s->rd) {
+        s->live = s->next < a->n;
+        if (s->live) {
+            uint32_t i = a->ord[s->next++];
+            s->h = a->hashes[i];
+            s->cur = a->recs[i];
+        }
+        return 0;
+    }
+    int k = nsg_flowseg_next(s->rd, &s->cur, err);
+    if (k < 0)
+        return -1;
+    s->live = k == 1;
+    if (s->live)
+        s->h = hash_key(&s->cur);
+    return 0;
+}
+
+/* Merge runs [0, nruns) and, with table, the sorted table into w. */
+static nsg_rc merge(struct fl_agg *a, size_t nruns, bool table,
+                    struct nsg_flowseg_writer *w, struct nsg_err *err)
+{
+    size_t ns = nruns + (table ? 1 : 0);
+    struct src *srcs = nsg_xcalloc(ns ? ns : 1, sizeof(*srcs));
+    struct nsg_flowrec acc;
+    uint64_t acc_h = 0;
+    bool have = false;
+    nsg_rc rc = NSG_OK;
+
+    for (size_t i = 0; !rc && i < nruns; i++)
+        rc = nsg_flowseg_open(a->runs->pdata[i], &srcs[i].rd, err);
+    for (size_t i = 0; !rc && i < ns; i++)
+        if (src_advance(a, &srcs[i], err))
+            rc = err ? err->code : NSG_E_INPUT;
+    /* at most FANIN + 1 inputs: a linear pick of the smallest head beats
+     * a heap for so few */
+    while (!rc) {
+        struct src *best = NULL;
+        for (size_t i = 0; i < ns; i++)
+            if (srcs[i].live &&
+                (!best || order(srcs[i].h, &srcs[i].cur, best->h,
+                                &best->cur) < 0))
+                best = &srcs[i];
+        if (!best)
+            break;
+        if (have && acc_h == best->h && same_key(&acc, &best->cur)) {
+            nsg_flowrec_merge(&acc, &best->cur);
+        } else {
+            if (have)
+                rc = nsg_flowseg_add(w, &acc, err);
+            acc = best->cur;
+            acc_h = best->h;
+            have = true;
+        }
+        if (!rc && src_advance(a, best, err))
+            rc = err ? err->code : NSG_E_INPUT;
+    }
+    if (!rc && have)
+        rc = nsg_flowseg_add(w, &acc, err);
+    for (size_t i = 0; i < ns; i++)
+        nsg_flowseg_close(srcs[i].rd);
+    free(srcs);
+    return rc;
+}
+
+/* Merge the oldest FANIN runs into one until at most FANIN remain (bounds
+ * open files and the per-record pick). */
+static nsg_rc reduce_runs(struct fl_agg *a, struct nsg_err *err)
+{
+    while (a->runs->len > FANIN) {
+        struct nsg_flowseg_writer *w = NULL;
+        char *path = g_strdup_printf("%s/nsgproof-run-%d-%u.tmp", a->tmpdir,
+                                     (int)getpid(), a->run_seq++);
+        nsg_rc rc = nsg_flowseg_create(path, &w, err);
+        if (!rc)
+            rc = merge(a, FANIN, false, w, err);
+        if (!rc)
+            rc = nsg_flowseg_finish(w, NULL, 0, NULL, NULL, err);
+        else
+            nsg_flowseg_abort(w);
+        if (rc) {
+            g_free(path);
+            return rc;
+        }
+        for (size_t i = 0; i < FANIN; i++)
+            unlink(a->runs->pdata[i]);
+        g_ptr_array_remove_range(a->runs, 0, FANIN);
+        g_ptr_array_add(a->runs, nsg_xstrdup(path));
+        g_free(path);
+    }
+    return NSG_OK;
+}
+
+nsg_rc fl_agg_finish(struct fl_agg *a, const char *path, uint64_t *n_flows,
+                     uint64_t *n_bytes, struct nsg_err *err)
+{
+    struct nsg_flowseg_writer *w = NULL;
+    nsg_rc rc = nsg_flowseg_create(path, &w, err);
+    if (rc)
+        return rc;
+    if (a->runs->len) {
+        sort_table(a);
+        rc = reduce_runs(a, err);
+        if (!rc)
+            rc = merge(a, a->runs->len, true, w, err);
+    } else {
+        for (size_t i = 0; !rc && i < a->n; i++)
+            rc = nsg_flowseg_add(w, &a->recs[i], err);
+    }
+    if (rc) {
+        nsg_flowseg_abort(w);
+        return rc;
+    }
+    return nsg_flowseg_finish(w, (const char *const *)a->strv->pdata,
+                              a->strv->len, n_flows, n_bytes, err);
+}

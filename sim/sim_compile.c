@@ -1,0 +1,194 @@
+/* sim_compile.c - compiles an NSG in a context: every rule's addresses,
+ * tags and ASGs resolved to address sets, rules sorted by priority per
+ * direction (default rules last), and the single-rule matcher. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+#include "sim_index.h"
+
+/* Resolve one side of a rule into *set; the first unresolvable tag is
+ * recorded in *unknown (borrowed from the rule). */
+static nsg_rc resolve_side(const struct nsg_ctx *ctx,
+                           const struct nsg_addr_item *it, size_t n,
+                           char *const *asgs, size_t n_asgs,
+                           struct nsg_addrset *set, const char **unknown,
+                           struct nsg_err *err)
+{
+    struct nsg_addrset cidrs = NSG_ADDRSET_INIT;
+    size_t n_cidrs = 0;
+    nsg_rc rc = NSG_OK;
+
+    cidrs.r = nsg_xmalloc((n + 1) * sizeof(*cidrs.r));
+    for (size_t i = 0; i < n && !rc; i++) {
+        switch (it[i].kind) {
+        case NSG_ADDR_ANY:
+            nsg_addrset_add_all(set, 0);
+            break;
+        case NSG_ADDR_CIDR:
+            /* collected and added at once: a rule may hold thousands */
+            cidrs.r[n_cidrs++] = (struct nsg_range){
+                it[i].cidr.family, nsg_cidr_lo(&it[i].cidr),
+                nsg_cidr_hi(&it[i].cidr)};
+            break;
+        case NSG_ADDR_TAG:
+            rc = nsg_ctx_resolve_tag(ctx, it[i].text, set, err);
+            if (rc == NSG_E_NOTFOUND) {
+                if (!*unknown)
+                    *unknown = it[i].text;
+                rc = NSG_OK;
+            }
+            break;
+        }
+    }
+    cidrs.n = n_cidrs;
+    cidrs.cap = n + 1;
+    nsg_addrset_union(set, &cidrs);
+    nsg_addrset_release(&cidrs);
+    for (size_t i = 0; i < n_asgs && !rc; i++)
+        rc = nsg_ctx_resolve_asg(ctx, asgs[i], set, err);
+    return rc;
+}
+
+static int crule_cmp(const void *pa, const void *pb)
+{
+    const struct nsg_crule *a = pa, *b = pb;
+    if (a->rule->is_default != b->rule->is_default)
+        return a->rule->is_default ? 1 : -1;
+    if (a->priority != b->priority)
+        return a->priority < b->priority ? -1 : 1;
+    return 0;
+}
+
+static void crules_free(struct nsg_crule *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        nsg_addrset_release(&r[i].src);
+        nsg_addrset_release(&r[i].dst);
+    }
+    free(r);
+}
+
+void nsg_cnsg_free(struct nsg_cnsg *c)
+{
+    if (!c)
+        return;
+    for (int d = 0; d < 2; d++) {
+        nsg_sim_index_free(c->index[d]);
+        crules_free(c->rules[d], c->n[d]);
+    }
+    free(c);
+}
+
+nsg_rc nsg_sim_compile(const struct nsg_ctx *ctx, const struct nsg_nsg *nsg,
+                       struct nsg_cnsg **out, struct nsg_err *err)
+{
+    struct nsg_cnsg *c = nsg_xcalloc(1, sizeof(*c));
+    nsg_rc rc = NSG_OK;
+
+    c->nsg = nsg;
+    for (int d = 0; d < 2; d++)
+        c->rules[d] = nsg_xcalloc(nsg->n_rules + 1, sizeof(struct nsg_crule));
+    for (size_t i = 0; i < nsg->n_rules && !rc; i++) {
+        const struct nsg_rule *r = &nsg->rules[i];
+        int d = r->dir == NSG_DIR_OUT;
+        struct nsg_crule *cr = &c->rules[d][c->n[d]++];
+        cr->rule = r;
+        cr->priority = r->priority;
+        cr->access = r->access;
+        cr->proto = r->proto;
+        cr->sports = r->sports;
+        cr->n_sports = r->n_sports;
+        cr->dports = r->dports;
+        cr->n_dports = r->n_dports;
+        rc = resolve_side(ctx, r->src, r->n_src, r->src_asgs, r->n_src_asgs,
+                          &cr->src, &cr->src_unknown, err);
+        if (!rc)
+            rc = resolve_side(ctx, r->dst, r->n_dst, r->dst_asgs,
+                              r->n_dst_asgs, &cr->dst, &cr->dst_unknown, err);
+        if (rc)
+            nsg_err_prefix(err, "NSG %s, rule %s", nsg->name ? nsg->name : "?",
+                           r->name ? r->name : "?");
+    }
+    for (int d = 0; d < 2 && !rc; d++) {
+        qsort(c->rules[d], c->n[d], sizeof(struct nsg_crule), crule_cmp);
+        c->index[d] = nsg_sim_index_build(c->rules[d], c->n[d]);
+    }
+    if (rc) {
+        nsg_cnsg_free(c);
+        c = NULL;
+    }
+    *out = c;
+    return rc;
+}
+
+static bool ports_match(const struct nsg_portrange *r, size_t n, uint16_t p)
+{
+    for (size_t i = 0; i < n; i++)
+        if (r[i].lo <= p && p <= r[i].hi)
+            return true;
+    return false;
+}
+
+/* 1 in the side, 0 not, -1 not in the resolved part of a side that has an
+ * unresolved tag. */
+static int side_match(const struct nsg_addrset *s, const char *unknown,
+                      const struct nsg_ip *ip)
+{
+    if (nsg_addrset_contains(s, ip))
+        return 1;
+    return unknown ? -1 : 0;
+}
+
+int nsg_crule_match(const struct nsg_crule *r, const struct nsg_packet *p)
+{
+    if (r->proto != NSG_PROTO_ANY && r->proto != p->proto)
+        return 0;
+    /* ports constrain TCP and UDP only, also under protocol "*" */
+    if (nsg_proto_has_ports(p->proto) &&
+        (!ports_match(r->sports, r->n_sports, p->sport) ||
+         !ports_match(r->dports, r->n_dports, p->dport)))
+        return 0;
+    int s = side_match(&r->src, r->src_unknown, &p->src);
+    if (s == 0)
+        return 0;
+    int d = side_match(&r->dst, r->dst_unknown, &p->dst);
+    if (d == 0)
+        return 0;
+    return s < 0 || d < 0 ? -1 : 1;
+}
+
+/* Record the outcome of the first rule that matched (or blocks). */
+void nsg_sim_set_match(const struct nsg_crule *r, int m,
+                       const struct nsg_packet *p, struct nsg_match *out)
+{
+    out->rule = r;
+    out->unknown_tag = NULL;
+    if (m < 0) {
+        out->decision = NSG_DEC_UNKNOWN;
+        out->unknown_tag = r->src_unknown && !nsg_addrset_contains(&r->src,
+                                                                   &p->src)
+                               ? r->src_unknown
+                               : r->dst_unknown;
+        return;
+    }
+    out->decision = r->access == NSG_ALLOW ? NSG_DEC_ALLOW : NSG_DEC_DENY;
+}
+
+void nsg_sim_eval_linear(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                         struct nsg_match *m)
+{
+    int d = p->dir == NSG_DIR_OUT;
+
+    for (size_t i = 0; i < c->n[d]; i++) {
+        int r = nsg_crule_match(&c->rules[d][i], p);
+        if (r) {
+            nsg_sim_set_match(&c->rules[d][i], r, p, m);
+            return;
+        }
+    }
+    /* only when an NSG lacks its default rules: Azure always has them */
+    m->decision = NSG_DEC_DENY;
+    m->rule = NULL;
+    m->unknown_tag = NULL;
+}

@@ -1,0 +1,16 @@
+/* sim_index.h - internal to sim/: the per-direction candidate index of a
+ * compiled NSG and the helpers the evaluators share. */
+#ifndef NSG_SIM_INDEX_H
+#define NSG_SIM_INDEX_H
+
+#include "sim.h"
+
+/* Build the index of n rules sorted by priority (borrowed, must outlive
+ * the index). */
+void *nsg_sim_index_build(const struct nsg_crule *rules, size_t n);
+void nsg_sim_index_free(void *index); /* NULL-safe */
+/* Fill out from rule r whose nsg_crule_match() answer for p is m (1/-1). */
+void nsg_sim_set_match(const struct nsg_crule *r, int m,
+                       const struct nsg_packet *p, struct nsg_match *out);
+
+#endif

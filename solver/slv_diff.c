@@ -1,0 +1,117 @@
+/* slv_diff.c - semantic diff of two compiled NSGs: is there a packet they
+ * decide differently?  Difference regions are pairs (rule of A, rule of B)
+ * that decide a packet of one direction with opposite access; each found
+ * region is blocked and the solver asked again. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "slv_int.h"
+
+/* Enumerate at most this many regions beyond the witnesses asked for. */
+#define REGION_EXTRA 32
+
+void nsg_slv_diff_release(struct nsg_slv_diff *d)
+{
+    free(d->w);
+    free(d->regions);
+    d->w = NULL;
+    d->regions = NULL;
+    d->n_w = d->n_regions = 0;
+}
+
+static void add_region(struct nsg_slv_diff *out, const struct nsg_slv_region *r)
+{
+    out->regions = nsg_xrealloc(out->regions,
+                                (out->n_regions + 1) * sizeof(*out->regions));
+    out->regions[out->n_regions++] = *r;
+}
+
+static void add_witness(struct nsg_slv_diff *out, const struct nsg_slv_witness *w)
+{
+    out->w = nsg_xrealloc(out->w, (out->n_w + 1) * sizeof(*out->w));
+    out->w[out->n_w++] = *w;
+}
+
+/* One direction: enumerate regions until none is left or the cap. */
+static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
+                       const struct nsg_slv_nsg *db, enum nsg_dir dir,
+                       size_t max, size_t cap, struct nsg_slv_diff *out,
+                       struct nsg_err *err)
+{
+    nsg_rc rc = NSG_OK;
+    if (da->allow_dir[dir] == db->allow_dir[dir])
+        return NSG_OK; /* the same term (Z3 hash-conses): equal */
+    Z3_solver_push(s->z, s->sol);
+    Z3_solver_assert(s->z, s->sol, nsg_slv_pkt_domain(s));
+    Z3_solver_assert(s->z, s->sol, nsg_slv_dir(s, dir));
+    Z3_solver_assert(s->z, s->sol,
+                     Z3_mk_xor(s->z, da->allow_dir[dir], db->allow_dir[dir]));
+    for (;;) {
+        bool sat;
+        struct nsg_packet p;
+        struct nsg_match ma, mb;
+        rc = slv_solve(s, &sat, &p, err);
+        if (rc || !sat)
+            break;
+        out->equivalent = false;
+        if (out->n_regions >= cap) {
+            out->regions_complete = false;
+            break;
+        }
+        rc = nsg_slv_replay(s, da, &p, &ma, err);
+        if (!rc)
+            rc = nsg_slv_replay(s, db, &p, &mb, err);
+        if (rc)
+            break;
+        if (ma.decision == mb.decision) {
+            rc = nsg_err_set(err, NSG_E_INTERNAL,
+                             "internal inconsistency: the solver found a "
+                             "difference the simulator does not confirm "
+                             "(both %s)",
+                             ma.decision == NSG_DEC_ALLOW ? "Allow" : "Deny");
+            break;
+        }
+        long ia = slv_rule_index(da->c, dir, ma.rule);
+        long ib = slv_rule_index(db->c, dir, mb.rule);
+        struct nsg_slv_region r = {dir, ma.rule, mb.rule, ma.decision,
+                                   mb.decision, 0};
+        if (out->n_w < max) {
+            struct nsg_slv_witness w = {p, ma.decision, mb.decision, ma.rule,
+                                        mb.rule};
+            add_witness(out, &w);
+            r.witnesses = 1;
+        }
+        add_region(out, &r);
+        Z3_solver_assert(s->z, s->sol,
+                         slv_not(s, slv_and2(s, da->fires[dir][ia],
+                                             db->fires[dir][ib])));
+    }
+    Z3_solver_pop(s->z, s->sol, 1);
+    return rc;
+}
+
+nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
+                    const struct nsg_cnsg *b, size_t max, unsigned dir_mask,
+                    struct nsg_slv_diff *out, struct nsg_err *err)
+{
+    const struct nsg_slv_nsg *da, *db;
+    nsg_rc rc = nsg_slv_decide(s, a, &da, err);
+    if (!rc)
+        rc = nsg_slv_decide(s, b, &db, err);
+    if (rc)
+        return rc;
+    out->equivalent = true;
+    out->regions_complete = true;
+    if (!dir_mask)
+        dir_mask = 3;
+    for (int dir = 0; dir < 2 && !rc; dir++) {
+        if (!(dir_mask & (1u << dir)))
+            continue;
+        /* Witnesses are shared between directions, at most max in all. */
+        size_t want = max > out->n_w ? max - out->n_w : 0;
+        rc = diff_dir(s, da, db, (enum nsg_dir)dir, out->n_w + want,
+                      out->n_regions + want + REGION_EXTRA,
+                      out, err);
+    }
+    return rc;
+}

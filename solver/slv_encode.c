@@ -1,0 +1,282 @@
+/* slv_encode.c - the compact encoding: address sets as masked prefix
+ * comparisons (or bounds for ranges that are not one prefix), port sets as
+ * bounds, every distinct set built once per context, and first-match as a
+ * chain over blocks of consecutive rules of the same access. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "slv_int.h"
+
+Z3_ast nsg_slv_family(struct nsg_slv *s, int fam)
+{
+    return fam == 6 ? s->pkt.is6 : slv_not(s, s->pkt.is6);
+}
+
+Z3_ast nsg_slv_dir(struct nsg_slv *s, enum nsg_dir d)
+{
+    return d == NSG_DIR_OUT ? s->pkt.out : slv_not(s, s->pkt.out);
+}
+
+/* Length of the prefix that is exactly [lo, hi], or -1. */
+static int range_prefix_len(nsg_u128 lo, nsg_u128 hi, unsigned bits)
+{
+    nsg_u128 size = hi - lo; /* 2^k - 1 when a prefix */
+    if (size & (size + 1))
+        return -1;
+    unsigned k = 0;
+    while (k < bits && ((size >> k) & 1))
+        k++;
+    if (k < bits && (lo & ((((nsg_u128)1) << k) - 1)))
+        return -1;
+    return (int)(bits - k);
+}
+
+/* One range of one family over the address variable x (BV128). */
+static Z3_ast range_term(struct nsg_slv *s, Z3_ast x, const struct nsg_range *r)
+{
+    unsigned bits = r->family == 6 ? 128 : 32;
+    Z3_ast fam = nsg_slv_family(s, r->family);
+    int len = range_prefix_len(r->lo, r->hi, bits);
+    if (len == 0)
+        return fam;
+    if (len > 0) {
+        /* Prefix: the top len bits equal the network's (masked compare). */
+        unsigned lowbit = bits - (unsigned)len;
+        Z3_ast top = Z3_mk_extract(s->z, bits - 1, lowbit, x);
+        Z3_ast eq = Z3_mk_eq(s->z, top, slv_num(s, r->lo >> lowbit,
+                                                (unsigned)len));
+        return slv_and2(s, fam, eq);
+    }
+    Z3_ast v = bits == 128 ? x : Z3_mk_extract(s->z, 31, 0, x);
+    Z3_ast b[3] = {fam, Z3_mk_bvuge(s->z, v, slv_num(s, r->lo, bits)),
+                   Z3_mk_bvule(s->z, v, slv_num(s, r->hi, bits))};
+    return slv_andv(s, b, 3);
+}
+
+static GBytes *ranges_key(const struct nsg_addrset *set)
+{
+    size_t n = set->n * 33;
+    uint8_t *k = nsg_xmalloc(n ? n : 1);
+    for (size_t i = 0; i < set->n; i++) {
+        k[i * 33] = set->r[i].family;
+        memcpy(k + i * 33 + 1, &set->r[i].lo, 16);
+        memcpy(k + i * 33 + 17, &set->r[i].hi, 16);
+    }
+    return g_bytes_new_take(k, n);
+}
+
+Z3_ast nsg_slv_addrset(struct nsg_slv *s, enum nsg_slv_side side,
+                       const struct nsg_addrset *set)
+{
+    GBytes *key = ranges_key(set);
+    Z3_ast r = g_hash_table_lookup(s->addr_cache[side], key);
+    if (r) {
+        g_bytes_unref(key);
+        return r;
+    }
+    Z3_ast x = side == NSG_SLV_SRC ? s->pkt.src : s->pkt.dst;
+    Z3_ast *v = nsg_xmalloc((set->n ? set->n : 1) * sizeof(*v));
+    for (size_t i = 0; i < set->n; i++)
+        v[i] = range_term(s, x, &set->r[i]);
+    r = slv_orv(s, v, set->n);
+    free(v);
+    g_hash_table_insert(s->addr_cache[side], key, (gpointer)r);
+    return r;
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+    const struct nsg_portrange *x = a, *y = b;
+    return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1)
+                          : (x->hi < y->hi ? -1 : x->hi > y->hi);
+}
+
+Z3_ast nsg_slv_ports(struct nsg_slv *s, enum nsg_slv_side side,
+                     const struct nsg_portrange *r, size_t n)
+{
+    /* Normalize: sorted, merged, so equal sets share one term. */
+    struct nsg_portrange *m = nsg_xmalloc((n ? n : 1) * sizeof(*m));
+    size_t k = 0;
+    if (n)
+        memcpy(m, r, n * sizeof(*m));
+    qsort(m, n, sizeof(*m), cmp_port);
+    for (size_t i = 0; i < n; i++) {
+        if (k && (unsigned)m[i].lo <= (unsigned)m[k - 1].hi + 1) {
+            if (m[i].hi > m[k - 1].hi)
+                m[k - 1].hi = m[i].hi;
+        } else {
+            m[k++] = m[i];
+        }
+    }
+    GBytes *key = g_bytes_new(m, k * sizeof(*m));
+    Z3_ast res = g_hash_table_lookup(s->port_cache[side], key);
+    if (res) {
+        g_bytes_unref(key);
+        free(m);
+        return res;
+    }
+    Z3_ast x = side == NSG_SLV_SRC ? s->pkt.sport : s->pkt.dport;
+    Z3_ast *v = nsg_xmalloc((k ? k : 1) * sizeof(*v));
+    for (size_t i = 0; i < k; i++) {
+        if (m[i].lo == 0 && m[i].hi == 65535)
+            v[i] = s->t;
+        else if (m[i].lo == m[i].hi)
+            v[i] = Z3_mk_eq(s->z, x, slv_num(s, m[i].lo, 16));
+        else if (m[i].lo == 0)
+            v[i] = Z3_mk_bvule(s->z, x, slv_num(s, m[i].hi, 16));
+        else if (m[i].hi == 65535)
+            v[i] = Z3_mk_bvuge(s->z, x, slv_num(s, m[i].lo, 16));
+        else
+            v[i] = slv_and2(s, Z3_mk_bvuge(s->z, x, slv_num(s, m[i].lo, 16)),
+                            Z3_mk_bvule(s->z, x, slv_num(s, m[i].hi, 16)));
+    }
+    res = slv_orv(s, v, k);
+    free(v);
+    free(m);
+    g_hash_table_insert(s->port_cache[side], key, (gpointer)res);
+    return res;
+}
+
+Z3_ast nsg_slv_proto(struct nsg_slv *s, int proto)
+{
+    if (proto == NSG_PROTO_ANY)
+        return s->t;
+    if (proto < 0 || proto > 255)
+        return s->f;
+    Z3_ast r = g_hash_table_lookup(s->proto_cache, GINT_TO_POINTER(proto + 1));
+    if (!r) {
+        r = Z3_mk_eq(s->z, s->pkt.proto, slv_num(s, (nsg_u128)proto, 8));
+        g_hash_table_insert(s->proto_cache, GINT_TO_POINTER(proto + 1),
+                            (gpointer)r);
+    }
+    return r;
+}
+
+nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
+                           Z3_ast *out, struct nsg_err *err)
+{
+    if (r->src_unknown || r->dst_unknown)
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "rule %s: %s '%s' cannot be resolved (give "
+                           "--corpus with the service tags / ASGs, and --nic "
+                           "or --vnet for the context)",
+                           slv_rule_name(r),
+                           r->src_unknown ? "source" : "destination",
+                           r->src_unknown ? r->src_unknown : r->dst_unknown);
+    Z3_ast sp = nsg_slv_ports(s, NSG_SLV_SRC, r->sports, r->n_sports);
+    Z3_ast dp = nsg_slv_ports(s, NSG_SLV_DST, r->dports, r->n_dports);
+    Z3_ast ports = slv_and2(s, sp, dp);
+    Z3_ast parts[4] = {nsg_slv_proto(s, r->proto),
+                       nsg_slv_addrset(s, NSG_SLV_SRC, &r->src),
+                       nsg_slv_addrset(s, NSG_SLV_DST, &r->dst), s->t};
+    if (ports != s->t) {
+        /* Ports constrain only TCP and UDP.  A rule for Tcp or Udp alone
+         * needs no protocol test on the port part. */
+        if (r->proto == NSG_PROTO_TCP || r->proto == NSG_PROTO_UDP)
+            parts[3] = ports;
+        else
+            parts[3] = Z3_mk_implies(s->z, nsg_slv_has_ports(s), ports);
+    }
+    *out = slv_andv(s, parts, 4);
+    return slv_z3_status(s, "encoding a rule", err);
+}
+
+/* Decision for one direction.  Consecutive rules of the same access form a
+ * block: the first match inside a block decides the block's access, so
+ * allow = ite(block1, acc1, ite(block2, acc2, ...)) has one level per
+ * access change instead of one per rule.  The rule index is a chain over
+ * the rules (needed only for reporting; it shares the match terms). */
+static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
+                       enum nsg_dir dir)
+{
+    size_t n = d->n[dir];
+    Z3_ast *m = d->matches[dir];
+    Z3_ast allow = s->f; /* unreachable: default rules catch everything */
+    size_t end = n;
+    while (end > 0) {
+        size_t beg = end - 1;
+        enum nsg_access acc = d->c->rules[dir][beg].access;
+        while (beg > 0 && d->c->rules[dir][beg - 1].access == acc)
+            beg--;
+        Z3_ast blk = slv_orv(s, m + beg, end - beg);
+        Z3_ast val = acc == NSG_ALLOW ? s->t : s->f;
+        if (allow == val)
+            ;
+        else if (blk == s->t)
+            allow = val;
+        else if (blk != s->f)
+            allow = acc == NSG_ALLOW ? slv_or2(s, blk, allow)
+                                     : slv_and2(s, slv_not(s, blk), allow);
+        end = beg;
+    }
+    d->allow_dir[dir] = allow;
+    /* fires: in direction dir, no earlier rule matches, rule i does. */
+    Z3_ast none_before = nsg_slv_dir(s, dir);
+    for (size_t i = 0; i < n; i++) {
+        d->fires[dir][i] = slv_and2(s, none_before, m[i]);
+        none_before = slv_and2(s, none_before, slv_not(s, m[i]));
+    }
+}
+
+static Z3_ast rule_index_chain(struct nsg_slv *s, struct nsg_slv_nsg *d,
+                               enum nsg_dir dir)
+{
+    size_t n = d->n[dir];
+    Z3_ast r = slv_num(s, n, 16); /* n: no rule matches (no defaults) */
+    for (size_t i = n; i-- > 0;)
+        if (d->matches[dir][i] != s->f)
+            r = Z3_mk_ite(s->z, d->matches[dir][i], slv_num(s, i, 16), r);
+    return r;
+}
+
+nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
+                      const struct nsg_slv_nsg **out, struct nsg_err *err)
+{
+    struct nsg_slv_nsg *d = g_hash_table_lookup(s->decisions, c);
+    nsg_rc rc = NSG_OK;
+    if (d) {
+        *out = d;
+        return NSG_OK;
+    }
+    d = nsg_xcalloc(1, sizeof(*d));
+    d->c = c;
+    for (int dir = 0; dir < 2; dir++) {
+        d->n[dir] = c->n[dir];
+        d->matches[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
+        d->fires[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
+        for (size_t i = 0; i < c->n[dir]; i++) {
+            rc = nsg_slv_crule_match(s, &c->rules[dir][i], &d->matches[dir][i],
+                                     err);
+            if (rc) {
+                nsg_err_prefix(err, "NSG %s",
+                               c->nsg && c->nsg->name ? c->nsg->name : "?");
+                goto fail;
+            }
+        }
+        decide_dir(s, d, (enum nsg_dir)dir);
+    }
+    d->allow = Z3_mk_ite(s->z, s->pkt.out, d->allow_dir[NSG_DIR_OUT],
+                         d->allow_dir[NSG_DIR_IN]);
+    d->rule = Z3_mk_ite(s->z, s->pkt.out, rule_index_chain(s, d, NSG_DIR_OUT),
+                        rule_index_chain(s, d, NSG_DIR_IN));
+    rc = slv_z3_status(s, "encoding an NSG", err);
+    if (rc)
+        goto fail;
+    g_hash_table_insert(s->decisions, (gpointer)c, d);
+    *out = d;
+    return NSG_OK;
+fail:
+    for (int i = 0; i < 2; i++) {
+        free(d->matches[i]);
+        free(d->fires[i]);
+    }
+    free(d);
+    return rc;
+}
+
+Z3_ast slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,
+                 enum nsg_dir dir, size_t i)
+{
+    (void)s;
+    return d->fires[dir][i];
+}

@@ -1,0 +1,207 @@
+/* solver.h - the Z3 encoding of NSG evaluation: packet variables, address,
+ * port and protocol constraints, first-match decisions of compiled NSGs and
+ * of both NSG levels of a NIC, checks with model -> packet extraction and
+ * the replay of every model through the concrete simulator; on top of it
+ * the semantic diff of two NSGs and the rule lint.
+ *
+ * Ownership and lifetimes, once:
+ *  - struct nsg_slv owns a Z3 context (with its own error handler: Z3 never
+ *    exits the process), a solver and caches.  Every Z3_ast returned by an
+ *    nsg_slv_* function is owned by s (kept alive by s's context) and stays
+ *    valid until nsg_slv_free(s); callers never Z3_inc_ref/Z3_dec_ref them.
+ *    s uses a context without reference counting, so ASTs you build
+ *    yourself with nsg_slv_z3(s) also live as long as s.
+ *  - Compiled NSGs (struct nsg_cnsg), the simulator and the topology are
+ *    borrowed and must outlive s (decisions cache pointers into them).
+ *  - Everything else returned is owned by s unless a _release/_free is
+ *    named next to it.
+ * Errors: functions return nsg_rc and fill err; NSG_E_INPUT for a rule
+ * with an unresolved tag or ASG (the message names the NSG, rule and tag),
+ * NSG_E_UNKNOWN for a solver timeout / unknown, NSG_E_INTERNAL for a Z3
+ * error or a model the simulator disagrees with (both answers given). */
+#ifndef NSG_SOLVER_H
+#define NSG_SOLVER_H
+
+#include <z3.h>
+
+#include "../sim/sim.h"
+
+struct nsg_slv; /* opaque */
+
+/* A new solver context; timeout_ms bounds each check (0 = no limit). */
+struct nsg_slv *nsg_slv_new(unsigned timeout_ms);
+void nsg_slv_free(struct nsg_slv *s); /* NULL-safe */
+void nsg_slv_set_timeout(struct nsg_slv *s, unsigned timeout_ms);
+/* The Z3 context, to build your own terms over the packet variables. */
+Z3_context nsg_slv_z3(const struct nsg_slv *s);
+
+/* ---- the packet -------------------------------------------------------- */
+/* One symbolic packet per context.  Addresses are 128-bit vectors: an IPv4
+ * address sits in the low 32 bits (upper 96 bits zero) when is6 is false.
+ * Ports are 16 bits, the protocol is the 8-bit IANA number, `out` is true
+ * for an outbound packet.  nsg_slv_check always adds the domain constraint
+ * (nsg_slv_pkt_domain): IPv4 upper bits zero, and ports 0 for protocols
+ * other than TCP/UDP (ports constrain only TCP and UDP). */
+struct nsg_slv_pkt {
+    Z3_ast out;        /* Bool */
+    Z3_ast is6;        /* Bool */
+    Z3_ast src, dst;   /* BV128 */
+    Z3_ast sport, dport; /* BV16 */
+    Z3_ast proto;      /* BV8 */
+};
+const struct nsg_slv_pkt *nsg_slv_pkt(const struct nsg_slv *s);
+Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s);
+
+/* ---- encoding pieces (hash-consed per context) -------------------------- */
+enum nsg_slv_side { NSG_SLV_SRC = 0, NSG_SLV_DST = 1 };
+/* The packet's family: true for IPv6 (fam 6), for IPv4 (fam 4). */
+Z3_ast nsg_slv_family(struct nsg_slv *s, int fam);
+/* Direction: true when the packet goes in direction d. */
+Z3_ast nsg_slv_dir(struct nsg_slv *s, enum nsg_dir d);
+/* The side's address is in set (family included; empty set = false). */
+Z3_ast nsg_slv_addrset(struct nsg_slv *s, enum nsg_slv_side side,
+                       const struct nsg_addrset *set);
+/* The side's port is in one of the ranges (raw: no protocol condition). */
+Z3_ast nsg_slv_ports(struct nsg_slv *s, enum nsg_slv_side side,
+                     const struct nsg_portrange *r, size_t n);
+/* Protocol: NSG_PROTO_ANY = true, else proto == number. */
+Z3_ast nsg_slv_proto(struct nsg_slv *s, int proto);
+/* True when the protocol is TCP or UDP (ports matter). */
+Z3_ast nsg_slv_has_ports(struct nsg_slv *s);
+/* The rule matches the packet (direction not checked), as the simulator's
+ * nsg_crule_match: protocol, addresses, and ports when TCP/UDP.  A rule
+ * with src_unknown/dst_unknown is NSG_E_INPUT naming the tag. */
+nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
+                           Z3_ast *out, struct nsg_err *err) NSG_WUR;
+
+/* ---- decisions --------------------------------------------------------- */
+/* The first-match decision of a compiled NSG for the symbolic packet, both
+ * directions.  Cached in s per cnsg pointer; owned by s. */
+struct nsg_slv_nsg {
+    const struct nsg_cnsg *c; /* borrowed */
+    Z3_ast allow;   /* Bool: the NSG allows the packet */
+    Z3_ast allow_dir[2]; /* Bool: allows, assuming the packet goes in
+                            direction d (allow = ite(out, [OUT], [IN])) */
+    Z3_ast rule;    /* BV16: index into c->rules[dir] of the deciding rule
+                       for the packet's direction; n[dir] when no rule
+                       matches (only without default rules: then deny) */
+    Z3_ast *matches[2]; /* matches[d][i]: rule i of direction d matches */
+    Z3_ast *fires[2];   /* fires[d][i]: packet goes in direction d and rule
+                           i is the first that matches */
+    size_t n[2];
+};
+nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
+                      const struct nsg_slv_nsg **out,
+                      struct nsg_err *err) NSG_WUR;
+
+/* Both levels of a NIC (inbound subnet then NIC, outbound NIC then subnet;
+ * a level without NSG allows).  When the NIC's ip configurations sit in
+ * different subnets, the subnet level is chosen as nsg_sim_eval_nic does
+ * (the configuration holding the NIC-side address, else the primary).
+ * Compiled NSGs come from sim (nsg_sim_get), which must outlive s. */
+struct nsg_slv_nic {
+    const struct nsg_nic *nic; /* borrowed */
+    Z3_ast allow;        /* Bool: both levels allow */
+    Z3_ast subnet_allow; /* Bool: the subnet level allows */
+    Z3_ast nic_allow;    /* Bool: the NIC level allows */
+};
+nsg_rc nsg_slv_decide_nic(struct nsg_slv *s, struct nsg_sim *sim,
+                          const struct nsg_topology *t,
+                          const struct nsg_nic *nic, struct nsg_slv_nic *out,
+                          struct nsg_err *err) NSG_WUR;
+
+/* ---- checking ---------------------------------------------------------- */
+/* Is the conjunction of the domain constraint and q[0..n) satisfiable?
+ * Sets *sat; when sat and pkt is not NULL, fills it from the model.
+ * NSG_E_UNKNOWN (never a guess) when Z3 answers unknown or times out. */
+nsg_rc nsg_slv_check(struct nsg_slv *s, const Z3_ast *q, size_t n, bool *sat,
+                     struct nsg_packet *pkt, struct nsg_err *err) NSG_WUR;
+/* Evaluate a term under a concrete packet (a model assigning the packet
+ * variables; Z3_model_eval with completion).  Bool terms give 0/1, BV
+ * terms their value.  NSG_E_INTERNAL when the term does not evaluate to a
+ * constant. */
+nsg_rc nsg_slv_eval(struct nsg_slv *s, const struct nsg_packet *p, Z3_ast t,
+                    uint64_t *value, struct nsg_err *err) NSG_WUR;
+
+/* Replay: the decision (and deciding rule) the formula gives p must equal
+ * the simulator's, else NSG_E_INTERNAL with both answers in the message.
+ * m / v receive the simulator's answer (may be NULL). */
+nsg_rc nsg_slv_replay(struct nsg_slv *s, const struct nsg_slv_nsg *d,
+                      const struct nsg_packet *p, struct nsg_match *m,
+                      struct nsg_err *err) NSG_WUR;
+nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
+                          const struct nsg_slv_nic *d,
+                          const struct nsg_packet *p, struct nsg_verdict *v,
+                          struct nsg_err *err) NSG_WUR;
+
+/* Human text of a packet: "Inbound Tcp 10.0.0.1:1234 -> 10.0.0.2:22". */
+void nsg_slv_packet_format(const struct nsg_packet *p, struct nsg_buf *out);
+
+/* ---- diff (slv_diff.c) ------------------------------------------------- */
+struct nsg_slv_witness {
+    struct nsg_packet p;
+    enum nsg_decision a, b;            /* both allow/deny */
+    const struct nsg_crule *ra, *rb;   /* deciding rules (borrowed) */
+};
+/* A difference region: packets of one direction decided by rule ra of A
+ * and rule rb of B with different outcomes. */
+struct nsg_slv_region {
+    enum nsg_dir dir;
+    const struct nsg_crule *ra, *rb;
+    enum nsg_decision a, b;
+    size_t witnesses; /* how many of the reported witnesses lie in it */
+};
+struct nsg_slv_diff {
+    bool equivalent;
+    struct nsg_slv_witness *w;   /* up to max witnesses, distinct regions */
+    size_t n_w;
+    struct nsg_slv_region *regions; /* every region found */
+    size_t n_regions;
+    bool regions_complete; /* false when enumeration stopped at a cap */
+};
+#define NSG_SLV_DIFF_INIT {true, NULL, 0, NULL, 0, true}
+void nsg_slv_diff_release(struct nsg_slv_diff *d);
+/* Do a and b decide every packet the same way?  Every witness is replayed
+ * through the simulator for both NSGs first.  max = witnesses wanted;
+ * dir_mask bit (1 << NSG_DIR_IN / NSG_DIR_OUT) limits the directions
+ * (0 = both). */
+nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
+                    const struct nsg_cnsg *b, size_t max, unsigned dir_mask,
+                    struct nsg_slv_diff *out, struct nsg_err *err) NSG_WUR;
+
+/* ---- lint (slv_lint.c) ------------------------------------------------- */
+enum nsg_slv_lint_kind {
+    NSG_LINT_SHADOWED,  /* can never match: covered by `by` */
+    NSG_LINT_REDUNDANT, /* removal changes no decision */
+    NSG_LINT_CONFLICT,  /* overlaps `by[0]` with opposite access (witness) */
+    NSG_LINT_MGMT_OPEN, /* allows 22/3389/5985/5986 from Internet or * */
+};
+const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k);
+struct nsg_slv_finding {
+    enum nsg_slv_lint_kind kind;
+    enum nsg_dir dir;
+    const struct nsg_crule *rule;   /* borrowed from the cnsg */
+    const struct nsg_crule **by;    /* owned: shadowing / conflicting rules */
+    size_t n_by;
+    bool has_witness;
+    struct nsg_packet witness;
+    uint16_t port;                  /* NSG_LINT_MGMT_OPEN: the port */
+};
+struct nsg_slv_lint {
+    struct nsg_slv_finding *f;
+    size_t n;
+};
+#define NSG_SLV_LINT_INIT {NULL, 0}
+void nsg_slv_lint_release(struct nsg_slv_lint *l);
+/* Lint one compiled NSG (user rules; default rules are only shadowers). */
+nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
+                    struct nsg_slv_lint *out, struct nsg_err *err) NSG_WUR;
+
+/* ---- baseline (slv_naive.c, for the benchmark only) --------------------- */
+/* The naive encoding: a plain first-match if-then-else chain rebuilt from
+ * raw per-rule terms (address items expanded per CIDR, no sharing, no
+ * caching).  Bool: the NSG allows. */
+nsg_rc nsg_slv_naive_allow(struct nsg_slv *s, const struct nsg_cnsg *c,
+                           Z3_ast *out, struct nsg_err *err) NSG_WUR;
+
+#endif

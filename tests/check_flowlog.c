@@ -1,0 +1,845 @@
+/* check_flowlog.c - unit tests of flow-log ingest: the tuple tokenizer, the
+ * record walker, the streaming scanner (open blobs, fragments, NDJSON, BOM,
+ * trailing commas, corrupt records), and imports into a corpus (counts,
+ * aggregation, growing blobs, idempotent re-import, checkpoint fallback,
+ * unknown NSGs/MACs, admin rules, spills, a killed import). */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../importer/imp_flowlog.h"
+#include "lib/topo_build.h"
+
+#define NSG_A "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/" \
+              "RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/"        \
+              "NETWORKSECURITYGROUPS/WEB-NSG"
+
+static char tmp[256];
+
+static void mk_tmp(void)
+{
+    snprintf(tmp, sizeof(tmp), "/tmp/check_flowlog.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+}
+
+static void rm_tmp(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *path_in(const char *rel)
+{
+    char *p = g_build_filename(tmp, rel, NULL);
+    char *d = g_path_get_dirname(p);
+    g_mkdir_with_parents(d, 0755);
+    g_free(d);
+    return p;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* ---- tokenizer ---------------------------------------------------------- */
+
+static int tok(const char *s, enum fl_kind k, struct fl_tuple *t,
+               const char **why)
+{
+    return fl_tuple_parse(s, strlen(s), k, t, why);
+}
+
+START_TEST(tuple_v1_every_field)
+{
+    struct fl_tuple t;
+    const char *why = NULL;
+    ck_assert_int_eq(tok("1763643651,203.0.113.7,10.0.1.4,51234,22,T,I,A",
+                         FL_KIND_NSG, &t, &why), 0);
+    ck_assert_int_eq(t.time, 1763643651);
+    ck_assert_int_eq(t.src.family, 4);
+    ck_assert(t.src.v == ((203u << 24) | (113u << 8) | 7u));
+    ck_assert(t.dst.v == ((10u << 24) | (1u << 8) | 4u));
+    ck_assert_int_eq(t.sport, 51234);
+    ck_assert_int_eq(t.dport, 22);
+    ck_assert_int_eq(t.proto, NSG_PROTO_TCP);
+    ck_assert_int_eq(t.dir, NSG_DIR_IN);
+    ck_assert_int_eq(t.decision, 'A');
+    ck_assert_int_eq(t.state, 0);
+    ck_assert_int_eq(t.version, 1);
+    ck_assert_int_eq(tok("5,1.2.3.4,5.6.7.8,53,1053,U,O,D", FL_KIND_NSG, &t,
+                         &why), 0);
+    ck_assert_int_eq(t.proto, NSG_PROTO_UDP);
+    ck_assert_int_eq(t.dir, NSG_DIR_OUT);
+    ck_assert_int_eq(t.decision, 'D');
+}
+END_TEST
+
+START_TEST(tuple_v2_begin_and_end)
+{
+    struct fl_tuple t;
+    const char *why = NULL;
+    ck_assert_int_eq(tok("1763643651,203.0.113.7,10.0.1.4,51234,22,T,I,A,B,,,,",
+                         FL_KIND_NSG, &t, &why), 0);
+    ck_assert_int_eq(t.version, 2);
+    ck_assert_int_eq(t.state, 'B');
+    for (int i = 0; i < 4; i++)
+        ck_assert_uint_eq(t.c[i], 0);
+    ck_assert_int_eq(tok("1763643951,10.0.1.4,52.1.2.3,40000,443,T,O,A,E,"
+                         "12,3400,10,1234567890123",
+                         FL_KIND_NSG, &t, &why), 0);
+    ck_assert_int_eq(t.state, 'E');
+    ck_assert_uint_eq(t.c[0], 12);
+    ck_assert_uint_eq(t.c[1], 3400);
+    ck_assert_uint_eq(t.c[2], 10);
+    ck_assert_uint_eq(t.c[3], 1234567890123ull);
+    ck_assert_int_eq(tok("1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,1,2,3,4", FL_KIND_NSG,
+                         &t, &why), 0);
+    ck_assert_int_eq(t.state, 'C');
+}
+END_TEST
+
+START_TEST(tuple_vnet)
+{
+    struct fl_tuple t;
+    const char *why = NULL;
+    ck_assert_int_eq(tok("1763643651123,10.0.0.4,10.1.0.5,35370,443,6,O,B,NX,"
+                         "0,0,0,0", FL_KIND_VNET, &t, &why), 0);
+    ck_assert_int_eq(t.time, 1763643651); /* milliseconds */
+    ck_assert_int_eq(t.proto, 6);
+    ck_assert_int_eq(t.dir, NSG_DIR_OUT);
+    ck_assert_int_eq(t.state, 'B');
+    ck_assert_int_eq(t.decision, 'A');
+    ck_assert_int_eq(t.version, 4);
+    ck_assert_int_eq(tok("1763643651,10.0.0.4,10.1.0.5,0,0,1,I,D,X,1,84,0,0",
+                         FL_KIND_VNET, &t, &why), 0);
+    ck_assert_int_eq(t.time, 1763643651); /* seconds stay seconds */
+    ck_assert_int_eq(t.proto, 1);
+    ck_assert_int_eq(t.decision, 'D');
+    ck_assert_uint_eq(t.c[1], 84);
+    ck_assert_int_eq(tok("1763643651000,10.0.0.4,10.1.0.5,,,47,I,C,"
+                         "NX_HW_NOT_SUPPORTED,1,2,3,4",
+                         FL_KIND_VNET, &t, &why), 0);
+    ck_assert_int_eq(t.proto, 47);
+    ck_assert_int_eq(t.sport, 0);
+}
+END_TEST
+
+START_TEST(tuple_ipv6)
+{
+    struct fl_tuple t;
+    const char *why = NULL;
+    struct nsg_ip want;
+    ck_assert_int_eq(tok("1763643651,2001:db8::1,fe80::a:b,1000,80,T,I,A,B,,,,",
+                         FL_KIND_NSG, &t, &why), 0);
+    ck_assert_int_eq(nsg_ip_parse("2001:db8::1", &want), 0);
+    ck_assert_int_eq(t.src.family, 6);
+    ck_assert(t.src.v == want.v);
+    ck_assert_int_eq(nsg_ip_parse("fe80::a:b", &want), 0);
+    ck_assert(t.dst.v == want.v);
+    ck_assert_int_eq(tok("1763643651000,2001:db8::1,2001:db8::2,1,2,58,O,E,X,"
+                         "1,2,3,4", FL_KIND_VNET, &t, &why), 0);
+    ck_assert_int_eq(t.proto, 58);
+    ck_assert_int_eq(tok("1,2001:db8::1,10.0.0.1,1,2,T,I,A", FL_KIND_NSG, &t,
+                         &why), -1);
+}
+END_TEST
+
+START_TEST(tuple_bad)
+{
+    static const char *bad[] = {
+        "17636x3651,1.2.3.4,5.6.7.8,1,2,T,I,A",  /* time */
+        ",1.2.3.4,5.6.7.8,1,2,T,I,A",            /* empty time */
+        "1,1.2.3.256,5.6.7.8,1,2,T,I,A",         /* octet */
+        "1,1.2.3,5.6.7.8,1,2,T,I,A",             /* three octets */
+        "1,01.2.3.4,5.6.7.8,1,2,T,I,A",          /* leading zero */
+        "1,1.2.3.4,5.6.7.8:9,1,2,T,I,A",         /* junk */
+        "1,1.2.3.4,5.6.7.8,70000,2,T,I,A",       /* port */
+        "1,1.2.3.4,5.6.7.8,1,-2,T,I,A",          /* port sign */
+        "1,1.2.3.4,5.6.7.8,,2,T,I,A",            /* empty port (NSG) */
+        "1,1.2.3.4,5.6.7.8,1,2,X,I,A",           /* protocol */
+        "1,1.2.3.4,5.6.7.8,1,2,T,X,A",           /* direction */
+        "1,1.2.3.4,5.6.7.8,1,2,T,I,Q",           /* decision */
+        "1,1.2.3.4,5.6.7.8,1,2,T,I",             /* 7 fields */
+        "1,1.2.3.4,5.6.7.8,1,2,T,I,A,B",         /* 9 fields */
+        "1,1.2.3.4,5.6.7.8,1,2,T,I,A,B,,,",      /* 12 fields */
+        "1,1.2.3.4,5.6.7.8,1,2,T,I,A,Z,,,,",     /* state */
+        "1,1.2.3.4,5.6.7.8,1,2,T,I,A,C,1,x,3,4", /* counter */
+        "1,1.2.3.4,5.6.7.8,1,2,T,I,A,C,1,2,3,99999999999999999999999",
+        "",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct fl_tuple t;
+        const char *why = NULL;
+        ck_assert_msg(tok(bad[i], FL_KIND_NSG, &t, &why) == -1, "accepted %s",
+                      bad[i]);
+        ck_assert_ptr_nonnull(why);
+    }
+    struct fl_tuple t;
+    const char *why = NULL;
+    ck_assert_int_eq(tok("1,1.2.3.4,5.6.7.8,1,2,6,I,A,X,1,2,3,4",
+                         FL_KIND_VNET, &t, &why), -1); /* state A */
+    ck_assert_int_eq(tok("1,1.2.3.4,5.6.7.8,1,2,6,I,B,X,1,2,3",
+                         FL_KIND_VNET, &t, &why), -1); /* 12 fields */
+    ck_assert_int_eq(tok("1,1.2.3.4,5.6.7.8,1,2,300,I,B,X,1,2,3,4",
+                         FL_KIND_VNET, &t, &why), -1); /* proto range */
+}
+END_TEST
+
+/* ---- record walker ------------------------------------------------------ */
+
+START_TEST(record_nsg_context)
+{
+    /* keys in unusual order: flowTuples before rule and mac; escaped
+     * slashes in the id; macAddress absent (inner mac used) */
+    const char *txt =
+        "{\"properties\":{\"flows\":[{\"flows\":[{\"flowTuples\":"
+        "[\"1,1.1.1.1,2.2.2.2,1,22,T,I,A\",\"2,1.1.1.1,2.2.2.2,1,22,T,I,A\"],"
+        "\"mac\":\"00-0d-3a-aa-bb-cc\"}],\"rule\":\"UserRule_ssh\"},"
+        "{\"rule\":\"DefaultRule_DenyAllInBound\",\"flows\":[{\"mac\":"
+        "\"000D3AAABBCC\",\"flowTuples\":[\"3,9.9.9.9,2.2.2.2,5,80,T,I,D\"]}]}],"
+        "\"version\":1},\"resourceId\":\"\\/SUBSCRIPTIONS\\/X\\/NSG\","
+        "\"category\":\"NetworkSecurityGroupFlowEvent\"}";
+    struct fl_record r;
+    size_t where;
+    const char *why, *rule, *mac, *acl;
+    fl_record_init(&r);
+    ck_assert_int_eq(fl_record_parse(&r, txt, strlen(txt), &where, &why), 0);
+    ck_assert_str_eq(r.resource_id, "/SUBSCRIPTIONS/X/NSG");
+    ck_assert_int_eq(r.version, 1);
+    ck_assert(!r.vnet);
+    ck_assert_uint_eq(r.spans->len, 3);
+    struct fl_span *sp = &g_array_index(r.spans, struct fl_span, 1);
+    ck_assert_int_eq(sp->len, strlen("2,1.1.1.1,2.2.2.2,1,22,T,I,A"));
+    ck_assert(!strncmp(sp->p, "2,1.1.1.1", 9));
+    fl_record_context(&r, sp->frame, &rule, &mac, &acl);
+    ck_assert_str_eq(rule, "UserRule_ssh");
+    ck_assert_str_eq(mac, "00-0d-3a-aa-bb-cc");
+    ck_assert_ptr_null(acl);
+    sp = &g_array_index(r.spans, struct fl_span, 2);
+    fl_record_context(&r, sp->frame, &rule, &mac, &acl);
+    ck_assert_str_eq(rule, "DefaultRule_DenyAllInBound");
+    fl_record_release(&r);
+}
+END_TEST
+
+START_TEST(record_vnet_and_errors)
+{
+    const char *txt =
+        "{\"time\":\"2026-11-20T13:00:00Z\",\"flowLogVersion\":4,"
+        "\"category\":\"FlowLogFlowEvent\",\"targetResourceID\":\"/S/VNET\","
+        "\"flowRecords\":{\"flows\":[{\"aclID\":\"11111111-2222-3333-4444-"
+        "555555555555\",\"flowGroups\":[{\"rule\":\"BlockAll\",\"flowTuples\":"
+        "[\"1763643651000,10.0.0.4,10.1.0.5,1,2,6,O,D,NX,0,0,0,0\",]}]}]}}";
+    struct fl_record r;
+    size_t where;
+    const char *why, *rule, *mac, *acl;
+    fl_record_init(&r);
+    ck_assert_int_eq(fl_record_parse(&r, txt, strlen(txt), &where, &why), 0);
+    ck_assert(r.vnet);
+    ck_assert_int_eq(r.version, 4);
+    ck_assert_str_eq(r.target, "/S/VNET");
+    ck_assert_uint_eq(r.n_trailing, 1); /* the trailing comma */
+    ck_assert_uint_eq(r.spans->len, 1);
+    fl_record_context(&r, g_array_index(r.spans, struct fl_span, 0).frame,
+                      &rule, &mac, &acl);
+    ck_assert_str_eq(rule, "BlockAll");
+    ck_assert_str_eq(acl, "11111111-2222-3333-4444-555555555555");
+    /* corrupt: a missing colon is found at its offset */
+    const char *bad = "{\"time\" \"x\"}";
+    ck_assert_int_eq(fl_record_parse(&r, bad, strlen(bad), &where, &why), -1);
+    ck_assert_uint_eq(where, 8);
+    const char *bad2 = "{\"a\":[1,2}";
+    ck_assert_int_eq(fl_record_parse(&r, bad2, strlen(bad2), &where, &why),
+                     -1);
+    fl_record_release(&r);
+}
+END_TEST
+
+/* ---- scanner ------------------------------------------------------------ */
+
+struct seen {
+    int n;
+    uint64_t off[16];
+    char text[16][256];
+    int problems;
+    uint64_t pofs[16];
+};
+
+static void on_problem(void *ctx, uint64_t off, const char *what)
+{
+    struct seen *s = ctx;
+    (void)what;
+    if (s->problems < 16)
+        s->pofs[s->problems] = off;
+    s->problems++;
+}
+
+static bool scan_file(const char *text, uint64_t start, struct seen *s)
+{
+    char *p = path_in("scan.json");
+    struct fl_scanner *sc;
+    struct nsg_err err = NSG_ERR_INIT;
+    const char *rec;
+    size_t len;
+    uint64_t off;
+    memset(s, 0, sizeof(*s));
+    write_file(p, text);
+    ck_assert_int_eq(fl_scan_open(p, start, on_problem, s, &sc, &err), 0);
+    while (fl_scan_next(sc, &rec, &len, &off, &err) == 1) {
+        ck_assert_int_lt(s->n, 16);
+        s->off[s->n] = off;
+        snprintf(s->text[s->n], 256, "%.*s", (int)len, rec);
+        s->n++;
+    }
+    bool closed = fl_scan_closed(sc);
+    fl_scan_close(sc);
+    g_free(p);
+    return closed;
+}
+
+START_TEST(scan_document_and_open_blob)
+{
+    struct seen s;
+    ck_assert(scan_file("{\"records\":[{\"a\":\"}\"},\n{\"b\":[{}]},{\"c\":"
+                        "\"\\\"{\"}]}", 0, &s));
+    ck_assert_int_eq(s.n, 3);
+    ck_assert_str_eq(s.text[0], "{\"a\":\"}\"}");
+    ck_assert_uint_eq(s.off[1], 23);
+    ck_assert_str_eq(s.text[2], "{\"c\":\"\\\"{\"}");
+    ck_assert_int_eq(s.problems, 0);
+    /* still being written: the last record is cut, no closing */
+    ck_assert(!scan_file("{\"records\":[{\"a\":1},{\"b\":2},{\"c\":[1,", 0,
+                         &s));
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_int_eq(s.problems, 1);
+    ck_assert_uint_eq(s.pofs[0], 28);
+    /* written up to a record boundary but not closed */
+    ck_assert(!scan_file("{\"records\":[{\"a\":1},", 0, &s));
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_int_eq(s.problems, 0);
+}
+END_TEST
+
+START_TEST(scan_fragment_ndjson_bom)
+{
+    struct seen s;
+    /* an appended block: records without the opening */
+    ck_assert(scan_file(",{\"time\":1},{\"time\":2}]}", 0, &s));
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_uint_eq(s.off[1], 12);
+    /* newline-delimited bare records with a BOM, pretty-printed one */
+    ck_assert(scan_file("\xEF\xBB\xBF{\"time\":1}\n{\n  \"time\": 2\n}\n", 0,
+                        &s));
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_uint_eq(s.off[0], 3);
+    ck_assert_int_eq(s.problems, 0);
+    /* resuming at an offset inside the list */
+    ck_assert(scan_file("{\"records\":[{\"time\":1},{\"time\":2}]}", 23, &s));
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_str_eq(s.text[0], "{\"time\":2}");
+}
+END_TEST
+
+START_TEST(scan_trailing_comma_and_garbage)
+{
+    struct seen s;
+    ck_assert(scan_file("{\"records\":[{\"time\":1},{\"time\":2},]}", 0, &s));
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_int_eq(s.problems, 1);
+    ck_assert_uint_eq(s.pofs[0], 34); /* the ']' after the comma */
+    ck_assert(scan_file("{\"records\":[{\"time\":1},,xx{\"time\":2}]}", 0, &s));
+    ck_assert_int_eq(s.n, 2);
+    ck_assert_int_eq(s.problems, 2); /* double comma, stray bytes */
+    /* a record cut short in the middle of the file (unbalanced): the
+     * records after it are still found */
+    ck_assert(scan_file("{\"records\":[{\"time\":1,\"p\":{\"x\":[\"ab{\"time\":"
+                        "2},{\"time\":3}]}", 0, &s));
+    ck_assert_int_ge(s.n, 1);
+    ck_assert_str_eq(s.text[s.n - 1], "{\"time\":3}");
+    ck_assert_int_ge(s.problems, 1);
+}
+END_TEST
+
+/* ---- imports into a corpus --------------------------------------------- */
+
+static GString *rec_nsg(const char *nsg, const char *mac, int version,
+                        const char *rule, const char *const *tuples, int n)
+{
+    GString *g = g_string_new(NULL);
+    g_string_append_printf(
+        g, "{\"time\":\"2026-11-20T13:00:51Z\",\"macAddress\":\"%s\","
+           "\"category\":\"NetworkSecurityGroupFlowEvent\",\"resourceId\":"
+           "\"%s\",\"operationName\":\"NetworkSecurityGroupFlowEvents\","
+           "\"properties\":{\"Version\":%d,\"flows\":[{\"rule\":\"%s\","
+           "\"flows\":[{\"mac\":\"%s\",\"flowTuples\":[",
+        mac, nsg, version, rule, mac);
+    for (int i = 0; i < n; i++)
+        g_string_append_printf(g, "%s\"%s\"", i ? "," : "", tuples[i]);
+    g_string_append(g, "]}]}]}}");
+    return g;
+}
+
+struct imp {
+    cJSON *report;
+    uint64_t flows, count, bytes_sd;
+    int segments;
+};
+
+static void imp_free(struct imp *r)
+{
+    cJSON_Delete(r->report);
+}
+
+static uint64_t rnum(const struct imp *r, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(r->report, k);
+    ck_assert_msg(cJSON_IsNumber(v), "report lacks %s", k);
+    return (uint64_t)v->valuedouble;
+}
+
+/* Import paths into the corpus under tmp/corpus, then read every flow. */
+static struct imp import(const char *const *paths, size_t n, size_t table,
+                         const struct nsg_topology *t)
+{
+    struct imp r = {cJSON_CreateObject(), 0, 0, 0, 0};
+    struct nsg_corpus *c = NULL;
+    struct nsg_txn *txn = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct fl_options opt = {table};
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    ck_assert_msg(!nsg_corpus_open(dir, true, &c, &err), "%s", err.msg);
+    ck_assert_msg(!nsg_corpus_begin(c, &txn, &err), "%s", err.msg);
+    ck_assert_msg(!fl_import(txn, c, t, paths, n, r.report, &opt, &err), "%s",
+                  err.msg);
+    ck_assert_msg(!nsg_corpus_commit(&txn, &err), "%s", err.msg);
+    nsg_corpus_close(c);
+    ck_assert_msg(!nsg_corpus_open(dir, false, &c, &err), "%s", err.msg);
+    struct nsg_flow_iter *it;
+    const struct nsg_flow *f;
+    int k;
+    ck_assert(!nsg_flows_open(c, &it, &err));
+    while ((k = nsg_flows_next(it, &f, &err)) == 1) {
+        r.flows++;
+        r.count += f->count;
+        r.bytes_sd += f->bytes_sd;
+    }
+    ck_assert_msg(k == 0, "%s", err.msg);
+    nsg_flows_close(it);
+    const cJSON *sec = nsg_corpus_section(c, "flows");
+    r.segments = cJSON_GetArraySize(cJSON_GetObjectItem(sec, "segments"));
+    nsg_corpus_close(c);
+    g_free(dir);
+    return r;
+}
+
+static const char *T1[] = {
+    "1763643651,203.0.113.7,10.0.1.4,51234,22,T,I,A,B,,,,",
+    "1763643951,203.0.113.7,10.0.1.4,51234,22,T,I,A,C,5,500,4,400",
+    "1763644251,203.0.113.7,10.0.1.4,51234,22,T,I,A,C,7,700,6,600",
+    "1763643655,198.51.100.9,10.0.1.4,40000,22,T,I,A,B,,,,",
+};
+static const char *T2[] = {
+    "1763644551,203.0.113.7,10.0.1.4,51234,22,T,I,A,E,1,100,1,100",
+    "1763644552,198.51.100.9,10.0.1.4,40000,22,T,I,A,E,2,200,2,200",
+};
+
+START_TEST(import_counts_and_aggregation)
+{
+    GString *a = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", T1, 4);
+    GString *doc = g_string_new("{\"records\":[");
+    g_string_append_printf(doc, "%s]}", a->str);
+    char *p = path_in("logs/resourceId=/SUBSCRIPTIONS/X/NETWORKSECURITYGROUPS/"
+                      "WEB-NSG/y=2026/m=11/d=20/h=13/m=00/macAddress="
+                      "000D3AAABBCC/PT1H.json");
+    char *logs = g_build_filename(tmp, "logs", NULL);
+    write_file(p, doc->str);
+    const char *paths[] = {logs};
+    struct imp r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "files"), 1);
+    ck_assert_uint_eq(rnum(&r, "records"), 1);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 4);
+    /* the two C tuples of one connection in one hour merge; B differs */
+    ck_assert_uint_eq(rnum(&r, "flows_written"), 3);
+    ck_assert_uint_eq(r.flows, 3);
+    ck_assert_uint_eq(r.count, 4);
+    ck_assert_uint_eq(r.bytes_sd, 1200);
+    imp_free(&r);
+    g_string_free(a, TRUE);
+    g_string_free(doc, TRUE);
+    g_free(p);
+    g_free(logs);
+}
+END_TEST
+
+START_TEST(import_growing_blob_and_idempotent)
+{
+    GString *a = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", T1, 4);
+    GString *b = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", T2, 2);
+    char *p = path_in("resourceId=/S/NSG/macAddress=M/PT1H.json");
+    const char *paths[] = {p};
+    /* hour in progress: first block and one record, no closing */
+    GString *doc = g_string_new(NULL);
+    g_string_printf(doc, "{\"records\":[%s", a->str);
+    write_file(p, doc->str);
+    struct imp r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 4);
+    ck_assert_uint_eq(rnum(&r, "open_blobs"), 1);
+    imp_free(&r);
+    /* the same again: nothing new, no new segment */
+    r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "records"), 0);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 0);
+    ck_assert_int_eq(r.segments, 1);
+    ck_assert_uint_eq(r.count, 4);
+    imp_free(&r);
+    /* Azure appends a block and closes: only the new record counts */
+    g_string_printf(doc, "{\"records\":[%s,%s]}", a->str, b->str);
+    write_file(p, doc->str);
+    r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "records"), 1);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 2);
+    ck_assert_uint_eq(rnum(&r, "open_blobs"), 0);
+    ck_assert_int_eq(r.segments, 2);
+    ck_assert_uint_eq(r.count, 6);
+    imp_free(&r);
+    /* closed and unchanged: nothing */
+    r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 0);
+    ck_assert_uint_eq(r.count, 6);
+    imp_free(&r);
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+    g_string_free(doc, TRUE);
+    g_free(p);
+}
+END_TEST
+
+START_TEST(import_checkpoint_mismatch_fallback)
+{
+    GString *a = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", T1, 4);
+    GString *b = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", T2, 2);
+    char *p = path_in("blob.json");
+    const char *paths[] = {p};
+    GString *doc = g_string_new(NULL);
+    g_string_printf(doc, "{\"records\":[%s]}", a->str);
+    write_file(p, doc->str);
+    struct imp r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 4);
+    imp_free(&r);
+    /* rewritten with a new record BEFORE the old one and reformatted: the
+     * checkpoint offset no longer holds the old record */
+    g_string_printf(doc, "{ \"records\" : [\n  %s,\n  %s\n] }", b->str, a->str);
+    write_file(p, doc->str);
+    r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "records"), 1);
+    ck_assert_uint_eq(rnum(&r, "records_already_imported"), 1);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 2);
+    ck_assert_uint_eq(r.count, 6);
+    imp_free(&r);
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+    g_string_free(doc, TRUE);
+    g_free(p);
+}
+END_TEST
+
+START_TEST(import_variants_and_problems)
+{
+    /* v1 and v2 mixed, lower-case "version", MAC with dashes, no
+     * macAddress, a bad tuple, a corrupt record, a trailing comma */
+    const char *v1[] = {"1763643651,1.2.3.4,10.0.1.4,1,22,T,I,D"};
+    const char *bad[] = {"1763643651,1.2.3.4,10.0.1.4,1,22,T,I,A,B,,,,",
+                         "1763643651,1.2.3.999,10.0.1.4,1,22,T,I,A,B,,,,"};
+    GString *r1 = rec_nsg(NSG_A, "00-0d-3a-aa-bb-cc", 1, "DefaultRule_Deny",
+                          v1, 1);
+    GString *r2 = rec_nsg(NSG_A, "000d3aaabbcc", 2, "UserRule_ssh", bad, 2);
+    GString *doc = g_string_new(NULL);
+    g_string_printf(doc,
+                    "{\"records\":[%s,{\"time\":\"x\",\"properties\":{]},"
+                    "%s,]}",
+                    r1->str, r2->str);
+    char *p = path_in("mixed.json");
+    write_file(p, doc->str);
+    const char *paths[] = {p};
+    struct imp r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "records"), 2);
+    ck_assert_uint_eq(rnum(&r, "records_bad"), 1);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 3);
+    ck_assert_uint_eq(rnum(&r, "tuples_bad"), 1);
+    ck_assert_uint_eq(r.count, 2);
+    const cJSON *probs = cJSON_GetObjectItem(r.report, "problems");
+    ck_assert_int_eq(cJSON_GetArraySize(probs), 3);
+    /* each problem names the file and a byte offset inside it */
+    const char *at = strstr(doc->str, "1.2.3.999") - 11;
+    const cJSON *pr;
+    bool found_tuple = false;
+    cJSON_ArrayForEach(pr, probs)
+    {
+        ck_assert_str_eq(cJSON_GetObjectItem(pr, "file")->valuestring, p);
+        double off = cJSON_GetObjectItem(pr, "offset")->valuedouble;
+        ck_assert(off > 0 && off < (double)doc->len);
+        if (strstr(cJSON_GetObjectItem(pr, "problem")->valuestring,
+                   "bad source IP")) {
+            found_tuple = true;
+            ck_assert_int_eq((long)off, (long)(at - doc->str));
+        }
+    }
+    ck_assert(found_tuple);
+    imp_free(&r);
+    g_string_free(r1, TRUE);
+    g_string_free(r2, TRUE);
+    g_string_free(doc, TRUE);
+    g_free(p);
+}
+END_TEST
+
+START_TEST(import_unknown_and_admin)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_nsg *nsg = tb_nsg(t, "web-nsg");
+    free(nsg->guid);
+    nsg->guid = nsg_xstrdup("11111111-2222-3333-4444-555555555555");
+    struct nsg_nic *nic = tb_nic(t, "web1", NULL, "10.0.1.4", "", nsg);
+    strcpy(nic->mac, "000D3AAABBCC");
+    tb_link(t);
+    char *up = nsg_xstrdup(nsg->id);
+    for (char *q = up; *q; q++)
+        *q = (char)g_ascii_toupper(*q);
+    GString *known = rec_nsg(up, "00-0D-3A-AA-BB-CC", 2, "UserRule_ssh", T1, 4);
+    GString *unk = rec_nsg("/SUBSCRIPTIONS/Z/NETWORKSECURITYGROUPS/OTHER",
+                           "000D3A000001", 2, "UserRule_ssh", T2, 2);
+    const char *vnet =
+        "{\"time\":\"t\",\"category\":\"FlowLogFlowEvent\",\"targetResourceID\":"
+        "\"/S/VNET\",\"flowRecords\":{\"flows\":[{\"aclID\":\"11111111-2222-"
+        "3333-4444-555555555555\",\"flowGroups\":[{\"rule\":\"AdminDeny\","
+        "\"flowTuples\":[\"1763643651000,10.0.0.4,10.1.0.5,1,2,6,O,D,NX,0,0,0,"
+        "0\"]},{\"rule\":\"UserRule_a\",\"flowTuples\":[\"1763643651000,"
+        "10.0.0.4,10.1.0.5,1,3,6,O,B,NX,0,0,0,0\"]}]},{\"aclID\":\"99999999-"
+        "2222-3333-4444-555555555555\",\"flowGroups\":[{\"rule\":"
+        "\"PlatformRule\",\"flowTuples\":[\"1763643651000,10.0.0.4,10.1.0.5,"
+        "1,4,17,O,B,NX,0,0,0,0\"]}]}]}}";
+    GString *doc = g_string_new(NULL);
+    g_string_printf(doc, "%s\n%s\n%s\n", known->str, unk->str, vnet);
+    char *p = path_in("ndjson.json");
+    write_file(p, doc->str);
+    const char *paths[] = {p};
+    struct imp r = import(paths, 1, 0, t);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 9);
+    ck_assert_uint_eq(rnum(&r, "admin_rule_tuples"), 1);
+    const cJSON *un = cJSON_GetObjectItem(r.report, "unknown_nsgs");
+    ck_assert_int_eq(cJSON_GetArraySize(un), 2); /* OTHER and the 9999 guid */
+    const cJSON *u0 = cJSON_GetArrayItem(un, 0);
+    ck_assert_str_eq(cJSON_GetObjectItem(u0, "nsg")->valuestring,
+                     "/SUBSCRIPTIONS/Z/NETWORKSECURITYGROUPS/OTHER");
+    ck_assert_int_eq(cJSON_GetObjectItem(u0, "tuples")->valueint, 2);
+    const cJSON *um = cJSON_GetObjectItem(r.report, "unknown_macs");
+    ck_assert_int_eq(cJSON_GetArraySize(um), 1);
+    /* unknown flows are kept */
+    ck_assert_uint_eq(r.count, 9);
+    imp_free(&r);
+    g_string_free(known, TRUE);
+    g_string_free(unk, TRUE);
+    g_string_free(doc, TRUE);
+    g_free(p);
+    free(up);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* Many tuples over several connections and hours (deterministic). */
+static char *big_blob(const char *name, int records, int per)
+{
+    char *p = path_in(name);
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"records\":[", f);
+    unsigned x = 12345;
+    for (int r = 0; r < records; r++) {
+        fprintf(f, "%s{\"time\":\"t\",\"macAddress\":\"000D3AAABBCC\","
+                   "\"resourceId\":\"%s\",\"properties\":{\"Version\":2,"
+                   "\"flows\":[{\"rule\":\"UserRule_r%d\",\"flows\":[{"
+                   "\"flowTuples\":[",
+                r ? "," : "", NSG_A, r % 3);
+        for (int i = 0; i < per; i++) {
+            x = x * 1103515245u + 12345u;
+            unsigned c = (x >> 8) % 97;
+            fprintf(f, "%s\"%d,10.9.%u.%u,10.0.1.4,%u,443,T,I,A,C,1,%u,1,1\"",
+                    i ? "," : "", 1763600000 + r * 600 + i, c / 10, c % 10,
+                    1000 + c, 100 + c);
+        }
+        fputs("]}]}]}}", f);
+    }
+    fputs("]}", f);
+    ck_assert_int_eq(fclose(f), 0);
+    return p;
+}
+
+START_TEST(import_spill_matches)
+{
+    char *p = big_blob("big.json", 40, 200);
+    const char *paths[] = {p};
+    /* independent expectation: distinct (connection, hour) keys */
+    GHashTable *keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             NULL);
+    unsigned x = 12345;
+    for (int r = 0; r < 40; r++)
+        for (int i = 0; i < 200; i++) {
+            x = x * 1103515245u + 12345u;
+            unsigned c = (x >> 8) % 97;
+            g_hash_table_add(keys, g_strdup_printf(
+                                       "%u/%d/%d", c, r % 3,
+                                       (1763600000 + r * 600 + i) / 3600));
+        }
+    struct imp big = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&big, "spill_runs"), 0);
+    ck_assert_uint_eq(big.flows, g_hash_table_size(keys));
+    ck_assert_uint_eq(big.count, 8000);
+    /* a second corpus with a table of 16 entries: many runs, same flows */
+    rm_tmp();
+    mk_tmp();
+    char *p2 = big_blob("big.json", 40, 200);
+    paths[0] = p2;
+    struct imp small = import(paths, 1, 16, NULL);
+    ck_assert_uint_gt(rnum(&small, "spill_runs"), 10);
+    ck_assert_uint_eq(small.flows, big.flows);
+    ck_assert_uint_eq(small.count, 8000);
+    ck_assert_uint_eq(small.bytes_sd, big.bytes_sd);
+    /* no run files left behind */
+    char *cmd = g_strdup_printf("ls %s/corpus/flows | grep -c tmp", tmp);
+    FILE *ls = popen(cmd, "r");
+    int n = -1;
+    ck_assert_int_eq(fscanf(ls, "%d", &n), 1);
+    pclose(ls);
+    ck_assert_int_eq(n, 0);
+    g_free(cmd);
+    imp_free(&big);
+    imp_free(&small);
+    g_hash_table_destroy(keys);
+    g_free(p);
+    g_free(p2);
+}
+END_TEST
+
+static char *slurp(const char *path, size_t *len)
+{
+    gchar *s = NULL;
+    gsize n = 0;
+    if (!g_file_get_contents(path, &s, &n, NULL))
+        return NULL;
+    *len = n;
+    return s;
+}
+
+START_TEST(import_killed_leaves_corpus)
+{
+    const char *first[1];
+    char *small = big_blob("first.json", 2, 10);
+    first[0] = small;
+    struct imp r0 = import(first, 1, 0, NULL);
+    imp_free(&r0);
+    char *man = g_build_filename(tmp, "corpus", "manifest.json", NULL);
+    size_t l0, l1;
+    char *before = slurp(man, &l0);
+    ck_assert_ptr_nonnull(before);
+    char *p = big_blob("big.json", 300, 2000);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        const char *paths[] = {p};
+        struct imp r = import(paths, 1, 64, NULL); /* slow: many spills */
+        imp_free(&r);
+        _exit(0);
+    }
+    usleep(300 * 1000);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert_msg(WIFSIGNALED(st), "the import finished before the kill");
+    char *after = slurp(man, &l1);
+    ck_assert_ptr_nonnull(after);
+    ck_assert_uint_eq(l0, l1);
+    ck_assert(!memcmp(before, after, l0));
+    /* and the corpus still reads the same flows */
+    struct nsg_corpus *c;
+    struct nsg_err err = NSG_ERR_INIT;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    ck_assert(!nsg_corpus_open(dir, false, &c, &err));
+    struct nsg_flow_iter *it;
+    const struct nsg_flow *f;
+    uint64_t count = 0;
+    ck_assert(!nsg_flows_open(c, &it, &err));
+    while (nsg_flows_next(it, &f, &err) == 1)
+        count += f->count;
+    nsg_flows_close(it);
+    nsg_corpus_close(c);
+    ck_assert_uint_eq(count, 20);
+    g_free(dir);
+    g_free(before);
+    g_free(after);
+    g_free(man);
+    g_free(small);
+    g_free(p);
+}
+END_TEST
+
+START_TEST(blob_key_normalized)
+{
+    char *a = fl_blob_key("/data/x/resourceId=/SUBSCRIPTIONS/A//B/PT1H.json");
+    char *b = fl_blob_key("/other/resourceid=/subscriptions/a/b/PT1H.json");
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+}
+END_TEST
+
+static Suite *flowlog_suite(void)
+{
+    Suite *s = suite_create("flowlog");
+    TCase *tc = tcase_create("tokenizer");
+    tcase_add_test(tc, tuple_v1_every_field);
+    tcase_add_test(tc, tuple_v2_begin_and_end);
+    tcase_add_test(tc, tuple_vnet);
+    tcase_add_test(tc, tuple_ipv6);
+    tcase_add_test(tc, tuple_bad);
+    tcase_add_test(tc, record_nsg_context);
+    tcase_add_test(tc, record_vnet_and_errors);
+    tcase_add_test(tc, blob_key_normalized);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("scanner");
+    tcase_add_checked_fixture(tc, mk_tmp, rm_tmp);
+    tcase_add_test(tc, scan_document_and_open_blob);
+    tcase_add_test(tc, scan_fragment_ndjson_bom);
+    tcase_add_test(tc, scan_trailing_comma_and_garbage);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("import");
+    tcase_add_checked_fixture(tc, mk_tmp, rm_tmp);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, import_counts_and_aggregation);
+    tcase_add_test(tc, import_growing_blob_and_idempotent);
+    tcase_add_test(tc, import_checkpoint_mismatch_fallback);
+    tcase_add_test(tc, import_variants_and_problems);
+    tcase_add_test(tc, import_unknown_and_admin);
+    tcase_add_test(tc, import_spill_matches);
+    tcase_add_test(tc, import_killed_leaves_corpus);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(flowlog_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,284 @@
+/* check_flowstore.c - unit tests of the flow store: segment files round
+ * trip exactly (every field, IPv4 and IPv6, with and without MAC, strings,
+ * large counters, negative deltas), corrupt or truncated segments are
+ * refused with the file and offset, and nsg_flows_* iterates over every
+ * segment the manifest lists. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../corpus/flowstore.h"
+
+static char tmp[256];
+
+static void mk_tmp(void)
+{
+    snprintf(tmp, sizeof(tmp), "/tmp/check_flowstore.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+}
+
+static void rm_tmp(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A deterministic pseudo-random record i (strings refer to 3 entries). */
+static void make_rec(unsigned i, struct nsg_flowrec *r)
+{
+    uint64_t x = i * 0x9E3779B97F4A7C15ull + 7;
+    memset(r, 0, sizeof(*r));
+    r->nsg = (uint32_t)(i % 4);  /* 0 = none */
+    r->acl = (uint32_t)((i + 1) % 4);
+    r->target = (uint32_t)((i + 2) % 4);
+    r->rule = 1 + (uint32_t)(i % 3);
+    r->has_mac = i % 5 != 0;
+    for (int k = 0; k < 6 && r->has_mac; k++)
+        r->mac[k] = (uint8_t)(x >> (8 * k));
+    r->version = (uint8_t)(1 + i % 4);
+    r->dir = (uint8_t)(i & 1);
+    r->proto = (uint8_t)(i * 7);
+    r->decision = i % 3 ? 'A' : 'D';
+    r->state = "BCED"[i % 4];
+    r->src_fam = i % 7 == 0 ? 6 : 4;
+    r->dst_fam = r->src_fam;
+    for (int k = 0; k < 16; k++) {
+        r->src[k] = (uint8_t)(x >> (k % 8));
+        r->dst[k] = (uint8_t)(x >> ((k + 3) % 8));
+    }
+    if (r->src_fam == 4) { /* only 4 bytes are meaningful */
+        memset(r->src + 4, 0, 12);
+        memset(r->dst + 4, 0, 12);
+    }
+    r->sport = (uint16_t)x;
+    r->dport = (uint16_t)(x >> 16);
+    r->first_seen = (int64_t)(1763600000 + (x % 100000)) * (i % 11 ? 1 : -1);
+    r->last_seen = r->first_seen + (int64_t)(i % 3600);
+    r->count = 1 + (x % 1000);
+    r->packets_sd = x >> 20;
+    r->bytes_sd = i % 2 ? UINT64_MAX : 0;
+    r->packets_ds = x % 77;
+    r->bytes_ds = x;
+}
+
+static const char *STR[] = {"/SUBSCRIPTIONS/S/NSG/A", "UserRule_ssh",
+                            "DefaultRule_DenyAllInBound"};
+
+static char *write_seg(const char *name, unsigned n)
+{
+    char *p = g_build_filename(tmp, name, NULL);
+    struct nsg_flowseg_writer *w;
+    struct nsg_err err = NSG_ERR_INIT;
+    uint64_t nf = 0, nb = 0;
+    ck_assert_int_eq(nsg_flowseg_create(p, &w, &err), 0);
+    for (unsigned i = 0; i < n; i++) {
+        struct nsg_flowrec r;
+        make_rec(i, &r);
+        ck_assert_int_eq(nsg_flowseg_add(w, &r, &err), 0);
+    }
+    ck_assert_int_eq(nsg_flowseg_finish(w, STR, 3, &nf, &nb, &err), 0);
+    ck_assert_uint_eq(nf, n);
+    ck_assert_uint_gt(nb, 64);
+    return p;
+}
+
+START_TEST(segment_round_trip)
+{
+    const unsigned N = 50000; /* several I/O buffers */
+    char *p = write_seg("a.seg", N);
+    struct nsg_flowseg_reader *rd;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_flowrec got, want;
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
+    ck_assert_uint_eq(nsg_flowseg_count(rd), N);
+    ck_assert_str_eq(nsg_flowseg_string(rd, 1), STR[0]);
+    ck_assert_str_eq(nsg_flowseg_string(rd, 3), STR[2]);
+    ck_assert_ptr_null(nsg_flowseg_string(rd, 0));
+    ck_assert_ptr_null(nsg_flowseg_string(rd, 4));
+    for (unsigned i = 0; i < N; i++) {
+        ck_assert_int_eq(nsg_flowseg_next(rd, &got, &err), 1);
+        make_rec(i, &want);
+        ck_assert_msg(!memcmp(&got, &want, sizeof(got)), "record %u differs",
+                      i);
+    }
+    ck_assert_int_eq(nsg_flowseg_next(rd, &got, &err), 0);
+    nsg_flowseg_close(rd);
+    g_free(p);
+}
+END_TEST
+
+START_TEST(flow_view)
+{
+    char *p = write_seg("b.seg", 8);
+    struct nsg_flowseg_reader *rd;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_flowrec r;
+    struct nsg_flow f;
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
+    ck_assert_int_eq(nsg_flowseg_next(rd, &r, &err), 1); /* i = 0 */
+    nsg_flowrec_to_flow(rd, &r, &f);
+    ck_assert_ptr_null(f.nsg_id);
+    ck_assert_str_eq(f.acl_id, STR[0]);
+    ck_assert_str_eq(f.target_id, STR[1]);
+    ck_assert_str_eq(f.rule, STR[0]);
+    ck_assert_str_eq(f.mac, ""); /* i % 5 == 0: no MAC */
+    ck_assert_int_eq(f.src.family, 6);
+    ck_assert_int_eq(nsg_flowseg_next(rd, &r, &err), 1); /* i = 1 */
+    nsg_flowrec_to_flow(rd, &r, &f);
+    char hex[13];
+    for (int k = 0; k < 6; k++)
+        snprintf(hex + 2 * k, 3, "%02X", r.mac[k]);
+    ck_assert_str_eq(f.mac, hex);
+    ck_assert_int_eq(f.src.family, 4);
+    ck_assert(f.src.v == (nsg_u128)((uint32_t)r.src[0] << 24 |
+                                    (uint32_t)r.src[1] << 16 |
+                                    (uint32_t)r.src[2] << 8 | r.src[3]));
+    ck_assert_int_eq(f.dir, NSG_DIR_OUT);
+    ck_assert_int_eq(f.state, 'C');
+    ck_assert_int_eq(f.decision, 'A');
+    ck_assert_uint_eq(f.bytes_sd, UINT64_MAX);
+    ck_assert_int_eq(f.last_seen - f.first_seen, 1);
+    nsg_flowseg_close(rd);
+    g_free(p);
+}
+END_TEST
+
+START_TEST(segment_corrupt)
+{
+    char *p = write_seg("c.seg", 1000);
+    struct nsg_flowseg_reader *rd;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_flowrec r;
+    /* not a segment */
+    char *q = g_build_filename(tmp, "junk.seg", NULL);
+    g_file_set_contents(q, "{\"records\":[]}", -1, NULL);
+    ck_assert_int_eq(nsg_flowseg_open(q, &rd, &err), NSG_E_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "junk.seg"));
+    /* truncated in the middle of the flows: the string table is gone */
+    ck_assert_int_eq(truncate(p, 5000), 0);
+    ck_assert_int_ne(nsg_flowseg_open(p, &rd, &err), 0);
+    /* a flag byte with unknown bits in the first record */
+    g_free(p);
+    p = write_seg("d.seg", 10);
+    FILE *f = fopen(p, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 64, SEEK_SET);
+    fputc(0xF0, f);
+    fclose(f);
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
+    ck_assert_int_lt(nsg_flowseg_next(rd, &r, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "offset 64"));
+    nsg_flowseg_close(rd);
+    g_free(p);
+    g_free(q);
+}
+END_TEST
+
+START_TEST(iterate_corpus_segments)
+{
+    struct nsg_corpus *c;
+    struct nsg_txn *txn;
+    struct nsg_err err = NSG_ERR_INIT;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    ck_assert_int_eq(nsg_corpus_open(dir, true, &c, &err), 0);
+    ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
+    cJSON *segs = cJSON_AddArrayToObject(nsg_txn_section(txn, "flows"),
+                                         "segments");
+    unsigned sizes[] = {3, 0, 700};
+    for (int s = 0; s < 3; s++) {
+        char *abs, *rel;
+        struct nsg_flowseg_writer *w;
+        ck_assert_int_eq(nsg_txn_new_file(txn, "flows", ".seg", &abs, &rel,
+                                          &err), 0);
+        ck_assert_int_eq(nsg_flowseg_create(abs, &w, &err), 0);
+        for (unsigned i = 0; i < sizes[s]; i++) {
+            struct nsg_flowrec r;
+            make_rec(i + 1000u * (unsigned)s, &r);
+            ck_assert_int_eq(nsg_flowseg_add(w, &r, &err), 0);
+        }
+        ck_assert_int_eq(nsg_flowseg_finish(w, STR, 3, NULL, NULL, &err), 0);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", rel);
+        cJSON_AddItemToArray(segs, o);
+        free(abs);
+        free(rel);
+    }
+    ck_assert_int_eq(nsg_corpus_commit(&txn, &err), 0);
+    nsg_corpus_close(c);
+    ck_assert_int_eq(nsg_corpus_open(dir, false, &c, &err), 0);
+    struct nsg_flow_iter *it;
+    const struct nsg_flow *f;
+    unsigned n = 0;
+    uint64_t count = 0, want = 0;
+    ck_assert_int_eq(nsg_flows_open(c, &it, &err), 0);
+    while (nsg_flows_next(it, &f, &err) == 1) {
+        n++;
+        count += f->count;
+    }
+    nsg_flows_close(it);
+    for (int s = 0; s < 3; s++)
+        for (unsigned i = 0; i < sizes[s]; i++) {
+            struct nsg_flowrec r;
+            make_rec(i + 1000u * (unsigned)s, &r);
+            want += r.count;
+        }
+    ck_assert_uint_eq(n, 703);
+    ck_assert_uint_eq(count, want);
+    nsg_corpus_close(c);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(merge_and_order)
+{
+    struct nsg_flowrec a, b;
+    make_rec(3, &a);
+    b = a;
+    b.first_seen = a.first_seen - 10;
+    b.last_seen = a.last_seen + 10;
+    b.count = 5;
+    b.bytes_ds = 1;
+    uint64_t c0 = a.count, bd = a.bytes_ds;
+    nsg_flowrec_merge(&a, &b);
+    ck_assert_int_eq(a.first_seen, b.first_seen);
+    ck_assert_int_eq(a.last_seen, b.last_seen);
+    ck_assert_uint_eq(a.count, c0 + 5);
+    ck_assert_uint_eq(a.bytes_ds, bd + 1);
+    struct nsg_flowrec x, y;
+    make_rec(1, &x);
+    y = x;
+    ck_assert_int_eq(nsg_flowrec_cmp(&x, &y), 0);
+    y.dport++;
+    ck_assert_int_ne(nsg_flowrec_cmp(&x, &y), 0);
+    ck_assert_int_eq(nsg_flowrec_cmp(&x, &y), -nsg_flowrec_cmp(&y, &x));
+    y = x;
+    y.first_seen += 7200; /* another hour */
+    ck_assert_int_lt(nsg_flowrec_cmp(&x, &y), 0);
+}
+END_TEST
+
+static Suite *flowstore_suite(void)
+{
+    Suite *s = suite_create("flowstore");
+    TCase *tc = tcase_create("segments");
+    tcase_add_checked_fixture(tc, mk_tmp, rm_tmp);
+    tcase_add_test(tc, segment_round_trip);
+    tcase_add_test(tc, flow_view);
+    tcase_add_test(tc, segment_corrupt);
+    tcase_add_test(tc, iterate_corpus_segments);
+    tcase_add_test(tc, merge_and_order);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(flowstore_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

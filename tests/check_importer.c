@@ -1,0 +1,1003 @@
+/* check_importer.c - unit tests of the configuration importer: every file
+ * shape (ARM lists, single resources, arrays, REST API examples, az CLI
+ * output, effective rules, Service Tags), real-world variations, the bad
+ * inputs and their messages, sniffing, and the model helpers it relies on. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../importer/imp_arm.h"
+#include "../importer/importer.h"
+
+#define GOOD "tests/data/config/good/"
+#define BAD "tests/data/config/bad/"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static struct nsg_imp_config *read_ok(const char *path)
+{
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    nsg_rc rc = nsg_imp_config_read(path, &cfg, &err);
+    ck_assert_msg(rc == NSG_OK, "%s: rc %d: %s", path, rc, err.msg);
+    ck_assert_ptr_nonnull(cfg);
+    return cfg;
+}
+
+/* The model built from the normalized items (what the corpus stores). */
+static struct nsg_topology *topo_of(const struct nsg_imp_config *cfg)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_err err = NSG_ERR_INIT;
+    for (guint i = 0; i < cfg->items->len; i++) {
+        const struct nsg_imp_item *it = cfg->items->pdata[i];
+        nsg_rc rc = nsg_imp_add_resource(t, it->type, it->json, 1700000000,
+                                         it->jpath, &err);
+        ck_assert_msg(rc == NSG_OK, "normalized item %s: %s", it->jpath,
+                      err.msg);
+    }
+    if (cfg->service_tags)
+        ck_assert_int_eq(nsg_imp_add_service_tags(t, cfg->service_tags, "$",
+                                                  &err), NSG_OK);
+    return t;
+}
+
+static struct nsg_topology *load(const char *path, struct nsg_imp_config **keep)
+{
+    struct nsg_imp_config *cfg = read_ok(path);
+    struct nsg_topology *t = topo_of(cfg);
+    if (keep)
+        *keep = cfg;
+    else
+        nsg_imp_config_free(cfg);
+    return t;
+}
+
+static void *get(struct nsg_topology *t, enum nsg_res_type type,
+                 const char *name)
+{
+    void *r = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_msg(nsg_topo_find(t, type, name, &r, &err) == NSG_OK, "%s: %s",
+                  name, err.msg);
+    return r;
+}
+
+static const struct nsg_rule *rule(const struct nsg_nsg *n, const char *name)
+{
+    for (size_t i = 0; i < n->n_rules; i++)
+        if (!strcmp(n->rules[i].name, name))
+            return &n->rules[i];
+    ck_abort_msg("rule %s not in %s", name, n->name);
+    return NULL;
+}
+
+static size_t count_defaults(const struct nsg_nsg *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n->n_rules; i++)
+        k += n->rules[i].is_default;
+    return k;
+}
+
+static bool addr_has_cidr(const struct nsg_addr_item *it, size_t n,
+                          const char *cidr)
+{
+    struct nsg_cidr c;
+    ck_assert_int_eq(nsg_cidr_parse(cidr, &c), 0);
+    for (size_t i = 0; i < n; i++)
+        if (it[i].kind == NSG_ADDR_CIDR && it[i].cidr.family == c.family &&
+            it[i].cidr.len == c.len && it[i].cidr.v == c.v)
+            return true;
+    return false;
+}
+
+static bool ip_in(const struct nsg_addrset *s, const char *ip)
+{
+    struct nsg_ip a;
+    ck_assert_int_eq(nsg_ip_parse(ip, &a), 0);
+    return nsg_addrset_contains(s, &a);
+}
+
+/* ---- ARM shapes ------------------------------------------------------------ */
+
+START_TEST(test_arm_list)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "arm_list_nsg.json", &cfg);
+    ck_assert_uint_eq(cfg->items->len, 2);
+    const struct nsg_imp_item *it = cfg->items->pdata[1];
+    ck_assert_str_eq(it->jpath, "$.value[1]");
+    ck_assert_int_eq(it->type, NSG_RES_NSG);
+    nsg_imp_config_free(cfg);
+
+    struct nsg_nsg *web = get(t, NSG_RES_NSG, "web-nsg");
+    ck_assert_str_eq(web->guid, "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    ck_assert_str_eq(web->location, "westeurope");
+    ck_assert_int_eq(web->captured_at, 1700000000);
+    ck_assert_uint_eq(web->n_rules, 13);
+    ck_assert_uint_eq(count_defaults(web), 6);
+    ck_assert_uint_eq(web->n_nic_ids, 1);
+    ck_assert_uint_eq(web->n_subnet_ids, 1);
+    ck_assert(strstr(web->subnet_ids[0], "/subnets/web-subnet"));
+
+    const struct nsg_rule *r = rule(web, "AllowHttpsFromInternet");
+    ck_assert_int_eq(r->priority, 100);
+    ck_assert_int_eq(r->dir, NSG_DIR_IN);
+    ck_assert_int_eq(r->access, NSG_ALLOW);
+    ck_assert_int_eq(r->proto, NSG_PROTO_TCP);
+    ck_assert_uint_eq(r->n_src, 1);
+    ck_assert_int_eq(r->src[0].kind, NSG_ADDR_TAG);
+    ck_assert_str_eq(r->src[0].text, "Internet");
+    ck_assert_int_eq(r->dst[0].kind, NSG_ADDR_ANY);
+    ck_assert_uint_eq(r->n_dports, 1);
+    ck_assert_int_eq(r->dports[0].lo, 443);
+    ck_assert_int_eq(r->dports[0].hi, 443);
+    ck_assert_int_eq(r->sports[0].lo, 0);
+    ck_assert_int_eq(r->sports[0].hi, 65535);
+
+    r = rule(web, "AllowSshFromOffice"); /* singular "" + plural */
+    ck_assert_uint_eq(r->n_src, 2);
+    ck_assert(addr_has_cidr(r->src, r->n_src, "203.0.113.0/24"));
+    ck_assert(addr_has_cidr(r->src, r->n_src, "198.51.100.7/32"));
+
+    r = rule(web, "AllowAppFromWeb"); /* ASGs and plural ports */
+    ck_assert_uint_eq(r->n_src, 0);
+    ck_assert_uint_eq(r->n_src_asgs, 1);
+    ck_assert_uint_eq(r->n_dst_asgs, 1);
+    ck_assert(strstr(r->dst_asgs[0], "/applicationSecurityGroups/app-asg"));
+    ck_assert_uint_eq(r->n_dports, 2);
+    ck_assert_int_eq(r->dports[1].lo, 8443);
+    ck_assert_int_eq(r->dports[1].hi, 8444);
+
+    r = rule(web, "AllowIpv6Https");
+    ck_assert_int_eq(r->src[0].cidr.family, 6);
+    ck_assert_int_eq(r->dst[0].cidr.len, 128);
+
+    r = rule(web, "DenyTelnet"); /* priority 100 again, other direction */
+    ck_assert_int_eq(r->dir, NSG_DIR_OUT);
+    ck_assert_int_eq(r->priority, 100);
+    ck_assert_int_eq(r->proto, NSG_PROTO_ANY);
+    ck_assert_str_eq(r->description, "same priority, other direction");
+
+    r = rule(web, "AllowIcmp"); /* 0.0.0.0/0 stays a CIDR (IPv4 only) */
+    ck_assert_int_eq(r->dst[0].kind, NSG_ADDR_CIDR);
+    ck_assert_int_eq(r->dst[0].cidr.len, 0);
+    ck_assert_int_eq(r->dst[0].cidr.family, 4);
+
+    r = rule(web, "AllowStorage");
+    ck_assert_int_eq(r->dst[0].kind, NSG_ADDR_TAG);
+    ck_assert_str_eq(r->dst[0].text, "Storage.WestEurope");
+
+    r = rule(web, "DenyAllInBound");
+    ck_assert(r->is_default);
+    ck_assert_int_eq(r->priority, 65500);
+    ck_assert_int_eq(r->access, NSG_DENY);
+
+    /* db-nsg has no defaultSecurityRules: the six are synthesized */
+    struct nsg_nsg *db = get(t, NSG_RES_NSG, "db-nsg");
+    ck_assert_uint_eq(db->n_rules, 7);
+    ck_assert_uint_eq(count_defaults(db), 6);
+    ck_assert_int_eq(rule(db, "AllowInternetOutBound")->priority, 65001);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_arm_single_vnet)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "arm_single_vnet.json", &cfg);
+    ck_assert_uint_eq(cfg->items->len, 1);
+    ck_assert_str_eq(((struct nsg_imp_item *)cfg->items->pdata[0])->jpath, "$");
+    nsg_imp_config_free(cfg);
+
+    struct nsg_vnet *v = get(t, NSG_RES_VNET, "hub-vnet");
+    ck_assert_uint_eq(v->n_space, 2);
+    ck_assert_int_eq(v->space[1].family, 6);
+    ck_assert_uint_eq(v->n_subnet_ids, 2);
+    ck_assert_uint_eq(v->n_peerings, 2);
+    ck_assert_str_eq(v->peerings[0].state, "Connected");
+    ck_assert(v->peerings[0].allow_vnet_access);
+    ck_assert_uint_eq(v->peerings[0].n_remote_space, 1);
+    ck_assert(strstr(v->peerings[0].remote_vnet_id, "/spoke-vnet"));
+    ck_assert(!v->peerings[1].allow_vnet_access);
+    ck_assert_str_eq(v->peerings[1].state, "Disconnected");
+
+    /* embedded subnets are resources of their own */
+    ck_assert_uint_eq(NSG_TOPO_N(t, NSG_RES_SUBNET), 2);
+    struct nsg_subnet *web = get(t, NSG_RES_SUBNET, "web-subnet");
+    ck_assert_uint_eq(web->n_prefixes, 1);
+    ck_assert(strstr(web->nsg_id, "/networkSecurityGroups/web-nsg"));
+    ck_assert(strstr(web->route_table_id, "/routeTables/hub-routes"));
+    ck_assert_str_eq(web->vnet_id, v->id);
+    struct nsg_subnet *db = get(t, NSG_RES_SUBNET, "db-subnet");
+    ck_assert_uint_eq(db->n_prefixes, 2);
+    ck_assert_ptr_eq(nsg_topo_vnet_of_subnet(t, db), v);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_arm_array_and_skips)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "arm_array.json", &cfg);
+    ck_assert_uint_eq(cfg->items->len, 5);
+    ck_assert_uint_eq(cfg->skipped->len, 1);
+    ck_assert(strstr(cfg->skipped->pdata[0], "$[5]"));
+    ck_assert(strstr(cfg->skipped->pdata[0], "Microsoft.Web/sites"));
+    nsg_imp_config_free(cfg);
+
+    struct nsg_nic *nic = get(t, NSG_RES_NIC, "web-vm1-nic");
+    ck_assert_str_eq(nic->mac, "000D3A123456");
+    ck_assert(strstr(nic->nsg_id, "/web-nsg"));
+    ck_assert(strstr(nic->vm_id, "Microsoft.Compute/virtualMachines/web-vm1"));
+    ck_assert_uint_eq(nic->n_ipconfigs, 2);
+    ck_assert(nic->ipconfigs[0].primary);
+    ck_assert(nic->ipconfigs[0].has_ip);
+    ck_assert_int_eq(nic->ipconfigs[0].ip.family, 4);
+    ck_assert_uint_eq(nic->ipconfigs[0].n_asg_ids, 1);
+    ck_assert(strstr(nic->ipconfigs[0].public_ip_id, "web-vm1-pip"));
+    ck_assert_int_eq(nic->ipconfigs[1].ip.family, 6);
+    ck_assert(!nic->ipconfigs[1].primary);
+
+    struct nsg_pip *pip = get(t, NSG_RES_PIP, "web-vm1-pip");
+    ck_assert(pip->has_ip);
+    ck_assert(strstr(pip->ipconfig_id, "/ipConfigurations/ipconfig1"));
+    struct nsg_vm *vm = get(t, NSG_RES_VM, "web-vm1");
+    ck_assert_uint_eq(vm->n_nic_ids, 1);
+    get(t, NSG_RES_ASG, "web-asg");
+    struct nsg_route_table *rt = get(t, NSG_RES_ROUTE_TABLE, "hub-routes");
+    ck_assert_uint_eq(rt->n_routes, 2);
+    ck_assert(!rt->routes[0].prefix_is_tag);
+    ck_assert_int_eq(rt->routes[0].prefix.len, 0);
+    ck_assert_str_eq(rt->routes[0].next_hop_type, "VirtualAppliance");
+    ck_assert(rt->routes[1].prefix_is_tag);
+    /* references to resources not in the file are fine here */
+    ck_assert_uint_eq(NSG_TOPO_N(t, NSG_RES_SUBNET), 0);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_rest_example)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "rest_example.json", &cfg);
+    /* 200 and 201 carry the same body: one resource, no warning */
+    ck_assert_uint_eq(cfg->items->len, 1);
+    ck_assert_uint_eq(cfg->warnings->len, 0);
+    ck_assert(strstr(((struct nsg_imp_item *)cfg->items->pdata[0])->jpath,
+                     "$.responses['"));
+    nsg_imp_config_free(cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "testnsg");
+    ck_assert_uint_eq(n->n_rules, 7);
+    ck_assert_int_eq(rule(n, "rule1")->priority, 130);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* Same rules read from the ARM and the az shape give the same model. */
+static void assert_same_rules(const struct nsg_nsg *a, const struct nsg_nsg *b)
+{
+    ck_assert_uint_eq(a->n_rules, b->n_rules);
+    for (size_t i = 0; i < a->n_rules; i++) {
+        const struct nsg_rule *x = &a->rules[i], *y = rule(b, x->name);
+        ck_assert_int_eq(x->priority, y->priority);
+        ck_assert_int_eq(x->dir, y->dir);
+        ck_assert_int_eq(x->access, y->access);
+        ck_assert_int_eq(x->proto, y->proto);
+        ck_assert_uint_eq(x->n_src, y->n_src);
+        ck_assert_uint_eq(x->n_dst, y->n_dst);
+        ck_assert_uint_eq(x->n_dports, y->n_dports);
+        ck_assert_uint_eq(x->n_src_asgs, y->n_src_asgs);
+        ck_assert_int_eq(x->is_default, y->is_default);
+    }
+}
+
+START_TEST(test_az_nsg_show_flattened)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *az = load(GOOD "az_nsg_show.json", &cfg);
+    struct nsg_topology *arm = load(GOOD "arm_list_nsg.json", NULL);
+    ck_assert_uint_eq(cfg->items->len, 1);
+    /* normalized to the ARM GET shape */
+    const cJSON *j = ((struct nsg_imp_item *)cfg->items->pdata[0])->json;
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(j, "id"));
+    ck_assert(cJSON_IsObject(cJSON_GetObjectItem(j, "properties")));
+    ck_assert_ptr_null(cJSON_GetObjectItem(j, "resourceGroup"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(j, "securityRules"));
+    const cJSON *p = cJSON_GetObjectItem(j, "properties");
+    const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItem(p, "securityRules"), 0);
+    ck_assert(cJSON_IsObject(cJSON_GetObjectItem(r0, "properties")));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetObjectItem(r0, "properties"),
+                                              "priority"));
+    ck_assert_ptr_null(cJSON_GetObjectItem(r0, "priority"));
+    nsg_imp_config_free(cfg);
+    assert_same_rules(get(arm, NSG_RES_NSG, "web-nsg"), get(az, NSG_RES_NSG, "web-nsg"));
+    nsg_topo_free(az);
+    nsg_topo_free(arm);
+}
+END_TEST
+
+START_TEST(test_az_nsg_list)
+{
+    struct nsg_topology *t = load(GOOD "az_nsg_list.json", NULL);
+    ck_assert_uint_eq(NSG_TOPO_N(t, NSG_RES_NSG), 2);
+    struct nsg_nsg *db = get(t, NSG_RES_NSG, "db-nsg");
+    ck_assert_uint_eq(db->n_rules, 7);
+    ck_assert_uint_eq(db->n_subnet_ids, 1);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_az_rule_list_grouped)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "az_rule_list.json", &cfg);
+    ck_assert_uint_eq(cfg->items->len, 2);
+    nsg_imp_config_free(cfg);
+    struct nsg_nsg *web = get(t, NSG_RES_NSG, "web-nsg");
+    ck_assert_uint_eq(web->n_rules, 3 + 6);
+    ck_assert_int_eq(rule(web, "AllowSshFromOffice")->priority, 110);
+    ck_assert(strstr(web->id, "/resourceGroups/prod-rg/"));
+    struct nsg_nsg *db = get(t, NSG_RES_NSG, "db-nsg");
+    ck_assert_uint_eq(db->n_rules, 1 + 6);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_az_vnet_and_nic_list)
+{
+    struct nsg_topology *t = load(GOOD "az_vnet_list.json", NULL);
+    struct nsg_vnet *v = get(t, NSG_RES_VNET, "hub-vnet");
+    ck_assert_uint_eq(v->n_space, 2);
+    ck_assert_uint_eq(v->n_peerings, 2);
+    ck_assert_uint_eq(v->peerings[0].n_remote_space, 1);
+    struct nsg_subnet *s = get(t, NSG_RES_SUBNET, "db-subnet");
+    ck_assert_uint_eq(s->n_prefixes, 2);
+    ck_assert(strstr(s->nsg_id, "db-nsg"));
+    nsg_topo_free(t);
+
+    t = load(GOOD "az_nic_list.json", NULL);
+    struct nsg_nic *a = get(t, NSG_RES_NIC, "web-vm1-nic");
+    ck_assert_str_eq(a->mac, "000D3A123456");
+    ck_assert_uint_eq(a->n_ipconfigs, 2);
+    ck_assert(a->ipconfigs[0].has_ip); /* "privateIpAddress" of old az */
+    {
+        struct nsg_imp_config *cfg = read_ok(GOOD "az_nic_list.json");
+        const cJSON *j = ((struct nsg_imp_item *)cfg->items->pdata[0])->json;
+        const cJSON *c = cJSON_GetArrayItem(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(j, "properties"),
+                                "ipConfigurations"), 0);
+        /* stored with ARM's spelling */
+        ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItem(c, "properties"), "privateIPAddress"));
+        nsg_imp_config_free(cfg);
+    }
+    struct nsg_nic *b = get(t, NSG_RES_NIC, "app-vm1-nic");
+    ck_assert_str_eq(b->mac, "000D3A654321");
+    ck_assert_ptr_null(b->nsg_id);
+    ck_assert_ptr_null(b->vm_id);
+    struct nsg_ip want;
+    ck_assert_int_eq(nsg_ip_parse("10.1.3.5", &want), 0);
+    ck_assert(nsg_ip_cmp(&b->ipconfigs[0].ip, &want) == 0);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_az_effective_nsg)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "az_effective_nsg.json", &cfg);
+    ck_assert_uint_eq(cfg->items->len, 1); /* same NSG twice: merged */
+    nsg_imp_config_free(cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "web-nsg");
+    ck_assert_uint_eq(n->n_rules, 8);
+    ck_assert_uint_eq(count_defaults(n), 6);
+    const struct nsg_rule *r = rule(n, "AllowSSH"); /* prefix stripped */
+    ck_assert(!r->is_default);
+    ck_assert_int_eq(r->dports[0].lo, 22);
+    ck_assert_int_eq(r->dports[0].hi, 22);
+    ck_assert_int_eq(rule(n, "AllowWeb")->proto, NSG_PROTO_ANY); /* "All" */
+    /* effective rules write "*" as 0.0.0.0/0 (singular and plural) */
+    r = rule(n, "DenyAllInBound");
+    ck_assert(r->is_default);
+    ck_assert_uint_eq(r->n_src, 1);
+    ck_assert_int_eq(r->src[0].kind, NSG_ADDR_ANY);
+    ck_assert_int_eq(rule(n, "AllowSSH")->dst[0].kind, NSG_ADDR_ANY);
+    /* the default rules are the file's: AllowVnetInBound names the tag */
+    ck_assert_str_eq(rule(n, "AllowVnetInBound")->src[0].text, "VirtualNetwork");
+    ck_assert_uint_eq(n->n_nic_ids, 1);
+    ck_assert_uint_eq(n->n_subnet_ids, 1);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_az_subnet_list)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "az_subnet_list.json", &cfg);
+    ck_assert_uint_eq(cfg->items->len, 2);
+    ck_assert_int_eq(((struct nsg_imp_item *)cfg->items->pdata[1])->type,
+                     NSG_RES_SUBNET);
+    nsg_imp_config_free(cfg);
+    struct nsg_subnet *s = get(t, NSG_RES_SUBNET, "db-subnet");
+    ck_assert_uint_eq(s->n_prefixes, 2);
+    ck_assert(g_str_has_suffix(s->vnet_id, "/virtualNetworks/hub-vnet"));
+    s = get(t, NSG_RES_SUBNET, "web-subnet");
+    ck_assert(strstr(s->route_table_id, "hub-routes"));
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_duplicates_and_assembled_warnings)
+{
+    const char *text =
+        "[{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+        "Network/applicationSecurityGroups/a\",\"location\":\"x\"},"
+        "{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+        "Network/applicationSecurityGroups/A\",\"location\":\"y\"},"
+        "{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+        "Network/networkSecurityGroups/n/securityRules/r\",\"name\":\"r\","
+        "\"protocol\":\"*\",\"access\":\"Deny\",\"direction\":\"Inbound\","
+        "\"priority\":300,\"sourceAddressPrefix\":\"*\",\"destinationAddressPrefix"
+        "\":\"*\",\"sourcePortRange\":\"*\",\"destinationPortRange\":\"*\"},"
+        "{\"name\":\"orphan\",\"protocol\":\"*\",\"access\":\"Deny\","
+        "\"direction\":\"Inbound\",\"priority\":300}]";
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_imp_config_parse("dup.json", text, strlen(text), &cfg,
+                                          &err), NSG_OK);
+    /* the ASG twice (ids differ only in case): the later one is kept */
+    ck_assert_uint_eq(cfg->items->len, 2);
+    const struct nsg_imp_item *it = cfg->items->pdata[0];
+    ck_assert_str_eq(it->jpath, "$[1]");
+    ck_assert_str_eq(cJSON_GetObjectItem(it->json, "location")->valuestring, "y");
+    ck_assert_uint_eq(cfg->warnings->len, 2);
+    ck_assert(strstr(cfg->warnings->pdata[0], "appears again at $[1]"));
+    ck_assert(strstr(cfg->warnings->pdata[1], "assembled from rules"));
+    /* a rule without an id cannot be filed under an NSG: skipped */
+    ck_assert_uint_eq(cfg->skipped->len, 1);
+    ck_assert(strstr(cfg->skipped->pdata[0], "$[3]"));
+    nsg_imp_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_json_accessors)
+{
+    cJSON *o = cJSON_Parse("{\"a\":\"txt\",\"n\":42,\"s\":\" 7 \",\"f\":1.5,"
+                           "\"b\":\"TRUE\",\"z\":null,\"arr\":[{\"id\":"
+                           "\"/subscriptions/s/resourceGroups/r/providers/p/t/x\"},"
+                           "{\"id\":\"/SUBSCRIPTIONS/s/resourceGroups/r/providers/p/t/X\"},"
+                           "{\"id\":\"\"}],\"Mixed\":1}");
+    struct nsg_err err = NSG_ERR_INIT;
+    const char *str;
+    int64_t v;
+    bool present, b;
+    const cJSON *j;
+    char **ids = NULL;
+    size_t n = 0;
+
+    ck_assert_int_eq(nsg_json_str(o, "a", "f: $", true, &str, &err), NSG_OK);
+    ck_assert_str_eq(str, "txt");
+    ck_assert_int_eq(nsg_json_str(o, "n", "f: $", true, &str, &err), NSG_E_INPUT);
+    ck_assert_str_eq(err.msg, "f: $.n: expected a string, got number");
+    ck_assert_int_eq(nsg_json_str(o, "z", "f: $", false, &str, &err), NSG_OK);
+    ck_assert_ptr_null(str); /* null = absent */
+    ck_assert_int_eq(nsg_json_str(o, "z", "f: $", true, &str, &err), NSG_E_INPUT);
+    ck_assert_str_eq(err.msg, "f: $.z: missing required field \"z\"");
+    ck_assert_int_eq(nsg_json_int(o, "n", "f: $", true, &present, &v, &err), NSG_OK);
+    ck_assert(present);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(nsg_json_int(o, "s", "f: $", true, NULL, &v, &err), NSG_OK);
+    ck_assert_int_eq(v, 7);
+    ck_assert_int_eq(nsg_json_int(o, "f", "f: $", true, NULL, &v, &err), NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_int(o, "a", "f: $", true, NULL, &v, &err), NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_int(o, "nope", "f: $", false, &present, &v, &err), NSG_OK);
+    ck_assert(!present);
+    ck_assert_int_eq(nsg_json_bool(o, "b", "f: $", false, &b, &err), NSG_OK);
+    ck_assert(b);
+    ck_assert_int_eq(nsg_json_bool(o, "n", "f: $", false, &b, &err), NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_arr(o, "a", "f: $", false, &j, &err), NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_obj(o, "arr", "f: $", false, &j, &err), NSG_E_INPUT);
+    ck_assert_ptr_nonnull(nsg_json_field(o, "mixed")); /* any case */
+    ck_assert_int_eq(nsg_json_refs(o, "arr", "f: $", &ids, &n, &err), NSG_OK);
+    ck_assert_uint_eq(n, 1); /* same id in another case; "" ignored */
+    free(ids[0]);
+    free(ids);
+    cJSON_Delete(o);
+}
+END_TEST
+
+/* No "type": the resource type comes from the id, else from the shape. */
+START_TEST(test_classify_without_type)
+{
+    const char *text =
+        "[{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+        "Network/networkInterfaces/n1\",\"ipConfigurations\":[]},"
+        "{\"name\":\"v1\",\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/8\"]}},"
+        "{\"name\":\"g1\",\"securityRules\":[]},"
+        "{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+        "Storage/storageAccounts/st\"},"
+        "{\"name\":\"mystery\",\"color\":\"blue\"}]";
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_imp_config_parse("c.json", text, strlen(text), &cfg,
+                                          &err), NSG_OK);
+    ck_assert_uint_eq(cfg->items->len, 3);
+    enum nsg_res_type want[3] = {NSG_RES_NIC, NSG_RES_VNET, NSG_RES_NSG};
+    for (int i = 0; i < 3; i++) {
+        const struct nsg_imp_item *it = cfg->items->pdata[i];
+        ck_assert_int_eq(it->type, want[i]);
+        /* the normalized form names its ARM type */
+        ck_assert_str_eq(cJSON_GetObjectItem(it->json, "type")->valuestring,
+                         nsg_imp_arm_type(want[i]));
+    }
+    ck_assert_uint_eq(cfg->skipped->len, 2);
+    ck_assert(strstr(cfg->skipped->pdata[0], "Microsoft.Storage/storageAccounts"));
+    ck_assert(strstr(cfg->skipped->pdata[1], "$[4]"));
+    nsg_imp_config_free(cfg);
+}
+END_TEST
+
+/* ---- variations ------------------------------------------------------------- */
+
+START_TEST(test_bom)
+{
+    struct nsg_topology *t = load(GOOD "bom_nsg.json", NULL);
+    ck_assert_uint_eq(NSG_TOPO_N(t, NSG_RES_NSG), 1);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_old_az_both_fields)
+{
+    struct nsg_topology *t = load(GOOD "az_old_both_fields.json", NULL);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "legacy-nsg");
+    const struct nsg_rule *r = rule(n, "r1");
+    ck_assert_uint_eq(r->n_src, 2);         /* "" + [a, b] */
+    ck_assert_uint_eq(r->n_dst, 1);         /* "*" + [] */
+    ck_assert_uint_eq(r->n_sports, 1);      /* "*" + null */
+    ck_assert_uint_eq(r->n_dports, 2);      /* null + [80, 443] */
+    r = rule(n, "r2");
+    ck_assert_int_eq(r->priority, 110);     /* "110" */
+    ck_assert_int_eq(r->dir, NSG_DIR_IN);   /* "inbound" */
+    ck_assert_int_eq(r->access, NSG_DENY);  /* "deny" */
+    ck_assert_int_eq(r->proto, NSG_PROTO_UDP);
+    ck_assert_uint_eq(r->n_src, 1);         /* same value twice: once */
+    ck_assert_uint_eq(r->n_dst, 2);         /* union */
+    ck_assert_uint_eq(r->n_sports, 1);
+    ck_assert_uint_eq(r->n_dports, 1);
+    ck_assert_int_eq(r->dports[0].lo, 53);
+    ck_assert_int_eq(r->dports[0].hi, 53);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_variations_unknown_fields)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "variations.json", &cfg);
+    ck_assert_uint_eq(cfg->skipped->len, 0);
+    nsg_imp_config_free(cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "var-nsg"); /* name from id */
+    ck_assert_int_eq(rule(n, "tcp-upper")->proto, NSG_PROTO_TCP);
+    ck_assert_int_eq(rule(n, "tcp-upper")->dports[0].hi, 22);
+    ck_assert_int_eq(rule(n, "all-proto")->proto, NSG_PROTO_ANY);
+    ck_assert_int_eq(rule(n, "all-proto")->priority, 4096);
+    ck_assert_int_eq(rule(n, "esp")->proto, NSG_PROTO_ESP);
+    ck_assert_int_eq(rule(n, "ah")->proto, NSG_PROTO_AH);
+    ck_assert_ptr_null(n->etag);
+    ck_assert_ptr_null(n->guid);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(test_parse_buffer_and_missing_refs)
+{
+    const char *text =
+        "{\"name\":\"lonely-nic\",\"id\":\"/subscriptions/s/resourceGroups/rg/"
+        "providers/Microsoft.Network/networkInterfaces/lonely-nic\","
+        "\"properties\":{\"ipConfigurations\":[{\"name\":\"c\",\"properties\":"
+        "{\"subnet\":{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/"
+        "Microsoft.Network/virtualNetworks/v/subnets/gone\"}}}]}}";
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_imp_config_parse("mem.json", text, strlen(text), &cfg,
+                                          &err), NSG_OK);
+    ck_assert_uint_eq(cfg->items->len, 1);
+    ck_assert_int_eq(((struct nsg_imp_item *)cfg->items->pdata[0])->type,
+                     NSG_RES_NIC);
+    struct nsg_topology *t = topo_of(cfg);
+    nsg_topo_link(t);
+    ck_assert_uint_eq(t->warnings->len, 1); /* the missing subnet */
+    nsg_topo_free(t);
+    nsg_imp_config_free(cfg);
+
+    const char *bad = "{\"value\":[{\"name\":\"x\",\"type\":\"Microsoft."
+                      "Network/networkSecurityGroups\",\"properties\":[]}]}";
+    ck_assert_int_eq(nsg_imp_config_parse("mem.json", bad, strlen(bad), &cfg,
+                                          &err), NSG_E_INPUT);
+    ck_assert_ptr_null(cfg);
+    ck_assert_msg(strstr(err.msg, "mem.json: $.value[0].properties: expected "
+                                  "an object, got array"), "%s", err.msg);
+}
+END_TEST
+
+/* ---- Service Tags ------------------------------------------------------------ */
+
+START_TEST(test_service_tags)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(GOOD "ServiceTags_Public_20261116.json", &cfg);
+    ck_assert_uint_eq(cfg->items->len, 0);
+    ck_assert_ptr_nonnull(cfg->service_tags);
+    nsg_imp_config_free(cfg);
+    const struct nsg_service_tag *s = nsg_topo_tag(t, "storage");
+    ck_assert_ptr_nonnull(s);
+    ck_assert_str_eq(s->name, "Storage");
+    ck_assert(ip_in(&s->set, "13.65.200.1"));
+    ck_assert(ip_in(&s->set, "2603:1000:4::1"));
+    ck_assert(!ip_in(&s->set, "13.66.0.1"));
+    s = nsg_topo_tag(t, "Storage.WestEurope");
+    ck_assert(ip_in(&s->set, "20.38.111.255"));
+    ck_assert(!ip_in(&s->set, "20.38.112.0"));
+    ck_assert_ptr_nonnull(nsg_topo_tag(t, "AzureCloud.westeurope"));
+    ck_assert(nsg_addrset_is_empty(&nsg_topo_tag(t, "EmptyTag")->set));
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* A file the size of the real one: ~3,000 tags, ~100,000 prefixes. */
+START_TEST(test_service_tags_big_is_fast)
+{
+    struct nsg_buf b = NSG_BUF_INIT;
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    unsigned seed = 7, n_pfx = 0;
+
+    nsg_buf_adds(&b, "{\"changeNumber\":1,\"cloud\":\"Public\",\"values\":[");
+    for (int i = 0; i < 3000; i++) {
+        int n = i == 0 ? 20000 : 27;
+        nsg_buf_addf(&b, "%s{\"name\":\"Tag%d.region%d\",\"id\":\"x\",\"properties\""
+                     ":{\"addressPrefixes\":[", i ? "," : "", i, i % 50);
+        for (int k = 0; k < n; k++, n_pfx++) {
+            seed = seed * 1103515245u + 12345u;
+            if (k % 5 == 4)
+                nsg_buf_addf(&b, "%s\"2603:%x:%x::/48\"", k ? "," : "",
+                             seed >> 20, (seed >> 4) & 0xffff);
+            else
+                nsg_buf_addf(&b, "%s\"%u.%u.%u.0/%u\"", k ? "," : "",
+                             1 + (seed >> 25), (seed >> 17) & 255,
+                             (seed >> 9) & 255, 20 + (seed & 7));
+        }
+        nsg_buf_adds(&b, "]}}");
+    }
+    nsg_buf_adds(&b, "]}");
+    ck_assert_uint_gt(n_pfx, 100000);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(nsg_imp_config_parse("big.json", b.buf, b.len, &cfg, &err),
+                     NSG_OK);
+    struct nsg_topology *t = topo_of(cfg);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) +
+                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_uint_eq(g_hash_table_size(t->tags), 3000);
+    ck_assert(!nsg_addrset_is_empty(&nsg_topo_tag(t, "Tag0.region0")->set));
+    /* generous bound: this runs under ASan on a shared machine */
+    ck_assert_msg(secs < 10.0, "%.2f s for %u prefixes (b.len %zu)", secs,
+                  n_pfx, b.len);
+    nsg_topo_free(t);
+    nsg_imp_config_free(cfg);
+    nsg_buf_release(&b);
+}
+END_TEST
+
+/* ---- one NSG per file ------------------------------------------------------------ */
+
+START_TEST(test_load_nsg_file)
+{
+    struct nsg_nsg *n = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_imp_load_nsg_file(GOOD "rest_example.json", &n, &err),
+                     NSG_OK);
+    ck_assert_str_eq(n->name, "testnsg");
+    ck_assert_uint_eq(n->n_rules, 7);
+    nsg_nsg_free(n);
+    ck_assert_int_eq(nsg_imp_load_nsg_file(GOOD "az_nsg_show.json", &n, &err),
+                     NSG_OK);
+    ck_assert_str_eq(n->name, "web-nsg");
+    nsg_nsg_free(n);
+    ck_assert_int_eq(nsg_imp_load_nsg_file(GOOD "bom_nsg.json", &n, &err),
+                     NSG_OK);
+    nsg_nsg_free(n);
+    n = NULL;
+    ck_assert_int_eq(nsg_imp_load_nsg_file(GOOD "two_nsgs.json", &n, &err),
+                     NSG_E_INPUT);
+    ck_assert_ptr_null(n);
+    ck_assert_msg(strstr(err.msg, "two_nsgs.json") &&
+                  strstr(err.msg, "holds 2 network security groups"), "%s",
+                  err.msg);
+    ck_assert_int_eq(nsg_imp_load_nsg_file(GOOD "no_nsg.json", &n, &err),
+                     NSG_E_INPUT);
+    ck_assert_msg(strstr(err.msg, "holds no network security group"), "%s",
+                  err.msg);
+    ck_assert_int_eq(nsg_imp_load_nsg_file(BAD "priority_5000.json", &n, &err),
+                     NSG_E_INPUT);
+}
+END_TEST
+
+/* ---- bad inputs ------------------------------------------------------------------- */
+
+struct bad_case {
+    const char *file, *path, *problem;
+};
+static const struct bad_case bad_cases[] = {
+    {"malformed.json", "line 2", "malformed JSON"},
+    {"truncated.json", "$", "ends too early (truncated file?)"},
+    {"truncated_in_string.json", "line 1", "ends too early (truncated file?)"},
+    {"unbalanced_close.json", "byte 16", "malformed JSON at line 1"},
+    {"empty.json", "$", "file is empty"},
+    {"whitespace_only.json", "$", "file is empty"},
+    {"top_number.json", "$", "got number"},
+    {"top_string.json", "$", "got string"},
+    {"trailing_garbage.json", "byte 14", "malformed JSON"},
+    {"value_not_array.json", "$.value", "expected an array, got object"},
+    {"list_element_number.json", "$.value[0]", "expected a resource object, got number"},
+    {"priority_string.json", "$.value[1].properties.securityRules[0].properties.priority", "priority \"high\" is not an integer"},
+    {"priority_99.json", "$.value[1].properties.securityRules[0].properties.priority", "priority 99 is out of range (100-4096)"},
+    {"priority_4097.json", "$.value[1].properties.securityRules[0].properties.priority", "priority 4097 is out of range (100-4096)"},
+    {"priority_negative.json", "$.value[1].properties.securityRules[0].properties.priority", "priority -100 is out of range"},
+    {"priority_fraction.json", "$.value[1].properties.securityRules[0].properties.priority", "priority 100.5 is not an integer"},
+    {"priority_5000.json", "$.value[1].properties.securityRules[0].properties.priority", "priority 5000 is out of range (100-4096)"},
+    {"duplicate_priority.json", "$.value[1].properties.securityRules[1]", "duplicate priority 100 (Inbound)"},
+    {"duplicate_name.json", "$.value[1].properties.securityRules[1]", "duplicate rule name 'rule-a'"},
+    {"rules_not_array.json", "$.value[0].properties.securityRules", "expected an array, got object"},
+    {"properties_not_object.json", "$.value[0].properties", "expected an object, got string"},
+    {"prefixes_not_strings.json", "$.value[1].properties.securityRules[0].properties.sourceAddressPrefixes[1]", "expected a string, got number"},
+    {"prefixes_not_array.json", "$.value[1].properties.securityRules[0].properties.sourceAddressPrefixes", "expected an array, got string"},
+    {"cidr_len_33.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "prefix length \"33\" is out of range (0-32)"},
+    {"cidr_octet_256.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "bad IPv4 address"},
+    {"ip_300.json", "$.value[1].properties.securityRules[0].properties.sourceAddressPrefix", "bad IPv4 address \"300.1.1.1\""},
+    {"cidr_no_length.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "missing prefix length"},
+    {"bad_ipv6.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "bad IPv6 address"},
+    {"ipv6_len_129.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "out of range (0-128)"},
+    {"bad_address_text.json", "$.value[1].properties.securityRules[0].properties.sourceAddressPrefix", "is not an address prefix, \"*\" or a service tag name"},
+    {"mixed_families.json", "$.value[1].properties.securityRules[0].properties", "mixes IPv4 and IPv6"},
+    {"mixed_families_one_side.json", "$.value[1].properties.securityRules[0].properties", "mixes IPv4 and IPv6"},
+    {"port_70000.json", "$.value[1].properties.securityRules[0].properties.destinationPortRange", "\"70000\" is not a port or port range"},
+    {"port_reversed.json", "$.value[1].properties.securityRules[0].properties.destinationPortRange", "\"10-5\" is not a port or port range"},
+    {"port_text.json", "$.value[1].properties.securityRules[0].properties.sourcePortRanges[1]", "\"abc\" is not a port or port range"},
+    {"protocol_tcpx.json", "$.value[1].properties.securityRules[0].properties.protocol", "protocol \"Tcpx\" is not one of"},
+    {"access_bad.json", "$.value[1].properties.securityRules[0].properties.access", "access \"Permit\" is not Allow or Deny"},
+    {"direction_bad.json", "$.value[1].properties.securityRules[0].properties.direction", "direction \"Sideways\" is not Inbound or Outbound"},
+    {"missing_access.json", "$.value[1].properties.securityRules[0].properties.access", "missing required field \"access\""},
+    {"missing_direction.json", "$.value[1].properties.securityRules[0].properties.direction", "missing required field \"direction\""},
+    {"missing_priority.json", "$.value[1].properties.securityRules[0].properties.priority", "missing required field \"priority\""},
+    {"missing_protocol.json", "$.value[1].properties.securityRules[0].properties.protocol", "missing required field \"protocol\""},
+    {"missing_source.json", "$.value[1].properties.securityRules[0].properties", "no source"},
+    {"bad_resource_id.json", "$.value[0].id", "is not an Azure resource id"},
+    {"bad_reference_id.json", "$[0].properties.networkSecurityGroup.id", "\"web-nsg\" is not an Azure resource id"},
+    {"bad_mac.json", "$[0].properties.macAddress", "\"00-0D-3A-ZZ-34-56\" is not a MAC address"},
+    {"bad_private_ip.json", "$[0].properties.ipConfigurations[0].properties.privateIPAddress", "\"10.0.0.999\" is not an IPv4 or IPv6 address"},
+    {"bad_vnet_space.json", "$.properties.addressSpace.addressPrefixes[1]", "prefix length \"8x\" is not a number"},
+    {"bad_subnet_prefix.json", "$.properties.subnets[1].properties.addressPrefix", "out of range (0-32)"},
+    {"bad_service_tag_prefix.json", "$.values[1].properties.addressPrefixes[2]", "\"13.67.0.0/40\" is not a valid CIDR"},
+    {"service_tags_values_not_array.json", "$.values", "expected an array, got string"},
+    {"az_rule_priority.json", "$[1].priority", "priority 5000 is out of range (100-4096)"},
+    {"az_rule_duplicate_priority.json", "NSG assembled from rules", "duplicate priority 100 (Inbound)"},
+    {"az_show_bad_port.json", "$.securityRules[0].destinationPortRange", "\"65536\" is not a port"},
+    {"too_big.json", "$", "larger than the limit"},
+};
+
+#define N_BAD (int)(sizeof(bad_cases) / sizeof(bad_cases[0]))
+
+START_TEST(test_bad_input)
+{
+    const struct bad_case *c = &bad_cases[_i];
+    char path[512];
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    nsg_rc rc;
+
+    snprintf(path, sizeof(path), BAD "%s", c->file);
+    if (!strcmp(c->file, "too_big.json"))
+        rc = nsg_imp_config_read_max(path, 100, &cfg, &err);
+    else
+        rc = nsg_imp_config_read(path, &cfg, &err);
+    ck_assert_msg(rc == NSG_E_INPUT, "%s: rc %d (%s)", c->file, rc, err.msg);
+    ck_assert_ptr_null(cfg);
+    ck_assert_msg(!strncmp(err.msg, path, strlen(path)),
+                  "%s: message does not start with the file: %s", c->file,
+                  err.msg);
+    /* after the file name (which may contain the same words) */
+    const char *rest = err.msg + strlen(path);
+    ck_assert_msg(strstr(rest, c->path), "%s: path '%s' not in: %s",
+                  c->file, c->path, err.msg);
+    ck_assert_msg(strstr(rest, c->problem), "%s: problem '%s' not in: %s",
+                  c->file, c->problem, err.msg);
+}
+END_TEST
+
+START_TEST(test_bad_count)
+{
+    ck_assert_int_ge(N_BAD, 25);
+}
+END_TEST
+
+START_TEST(test_size_limit_sparse)
+{
+    char path[] = "/tmp/nsgproof_big_XXXXXX";
+    int fd = mkstemp(path);
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)NSG_IMP_MAX_JSON_BYTES + 1), 0);
+    close(fd);
+    ck_assert_int_eq(nsg_imp_config_read(path, &cfg, &err), NSG_E_INPUT);
+    unlink(path);
+    ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "larger than the limit"),
+                  "%s", err.msg);
+}
+END_TEST
+
+START_TEST(test_malformed_position)
+{
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_imp_config_read(BAD "malformed.json", &cfg, &err),
+                     NSG_E_INPUT);
+    /* the second comma is column 16; cJSON stops right after it */
+    ck_assert_msg(strstr(err.msg, "line 2, column 1"), "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "(byte 2"), "%s", err.msg);
+    ck_assert_int_eq(nsg_imp_config_read(GOOD "does-not-exist.json", &cfg, &err),
+                     NSG_E_IO);
+}
+END_TEST
+
+/* ---- sniffing ---------------------------------------------------------------------- */
+
+static enum nsg_imp_kind sniff_text(const char *text, size_t len)
+{
+    char path[] = "/tmp/nsgproof_sniff_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
+    close(fd);
+    enum nsg_imp_kind k = nsg_imp_sniff(path);
+    unlink(path);
+    return k;
+}
+#define SNIFF(s) sniff_text(s, sizeof(s) - 1)
+
+START_TEST(test_sniff)
+{
+    ck_assert_int_eq(SNIFF("{\"records\":[{\"time\":\"2026-11-20T13:00:51Z\","
+                           "\"category\":\"NetworkSecurityGroupFlowEvent\"}]}"),
+                     NSG_IMP_KIND_FLOWLOG);
+    ck_assert_int_eq(SNIFF("\xEF\xBB\xBF{\"records\":[{\"category\": "
+                           "\"FlowLogFlowEvent\",\"flowRecords\":{}}]}"),
+                     NSG_IMP_KIND_FLOWLOG);
+    ck_assert_int_eq(SNIFF("{\"time\":\"x\",\"properties\":{\"flows\":[{\"flows\""
+                           ":[{\"flowTuples\" : []}]}]}}\n{\"time\":\"y\"}\n"),
+                     NSG_IMP_KIND_FLOWLOG);
+    ck_assert_int_eq(SNIFF("{\"changeNumber\":1,\"cloud\":\"Public\",\"values\":[]}"),
+                     NSG_IMP_KIND_CONFIG);
+    ck_assert_int_eq(SNIFF("  [ {\"name\": \"x\"} ]"), NSG_IMP_KIND_CONFIG);
+    ck_assert_int_eq(SNIFF("{\"value\":[{\"description\":\"mentions flowTuples "
+                           "in text\"}]}"), NSG_IMP_KIND_CONFIG);
+    ck_assert_int_eq(SNIFF("name,priority\nx,100\n"), NSG_IMP_KIND_UNKNOWN);
+    ck_assert_int_eq(sniff_text("\x7f" "ELF\0\0\0", 7), NSG_IMP_KIND_UNKNOWN);
+    ck_assert_int_eq(nsg_imp_sniff(GOOD "az_nsg_show.json"), NSG_IMP_KIND_CONFIG);
+    ck_assert_int_eq(nsg_imp_sniff("/nonexistent/file.json"), NSG_IMP_KIND_UNKNOWN);
+}
+END_TEST
+
+/* ---- model helpers the importer relies on --------------------------------------------- */
+
+START_TEST(test_mac_normalize)
+{
+    char out[13];
+    ck_assert_int_eq(nsg_mac_normalize("00-0d-3a-12-34-56", out), 0);
+    ck_assert_str_eq(out, "000D3A123456");
+    ck_assert_int_eq(nsg_mac_normalize("000D3A123456", out), 0);
+    ck_assert_str_eq(out, "000D3A123456");
+    ck_assert_int_eq(nsg_mac_normalize("00:0d:3a:ab:cd:ef", out), 0);
+    ck_assert_str_eq(out, "000D3AABCDEF");
+    ck_assert_int_eq(nsg_mac_normalize("00-0D-3A-12-34", out), -1);
+    ck_assert_int_eq(nsg_mac_normalize("00-0D-3A-12-34-56-78", out), -1);
+    ck_assert_int_eq(nsg_mac_normalize("00-0D-3A-ZZ-34-56", out), -1);
+    ck_assert_int_eq(nsg_mac_normalize("", out), -1);
+    ck_assert_int_eq(nsg_mac_normalize(NULL, out), -1);
+}
+END_TEST
+
+START_TEST(test_id_helpers)
+{
+    const char *sub = "/subscriptions/s1/resourceGroups/rg/providers/"
+                      "Microsoft.Network/virtualNetworks/v/subnets/s";
+    ck_assert(nsg_id_is_valid(sub));
+    ck_assert(nsg_id_is_valid("/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/"
+                              "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WEB-NSG"));
+    ck_assert(!nsg_id_is_valid("/subscriptions/s1/resourceGroups/rg"));
+    ck_assert(!nsg_id_is_valid("/subscriptions/s1/resourceGroups/rg/providers/"
+                               "Microsoft.Network/virtualNetworks"));
+    ck_assert(!nsg_id_is_valid("web-nsg"));
+    ck_assert(!nsg_id_is_valid("/subscriptions//resourceGroups/rg/providers/"
+                               "Microsoft.Network/virtualNetworks/v"));
+    ck_assert(!nsg_id_is_valid(NULL));
+    char *p = nsg_id_parent(sub);
+    ck_assert_str_eq(p, "/subscriptions/s1/resourceGroups/rg/providers/"
+                        "Microsoft.Network/virtualNetworks/v");
+    /* a top-level resource has no parent resource (model.c currently
+     * returns ".../providers/Microsoft.Network", which is not an id) */
+    char *pp = nsg_id_parent(p);
+    ck_assert(pp == NULL || !nsg_id_is_valid(pp));
+    free(pp);
+    free(p);
+    p = nsg_id_parent("/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+                      "Network/networkSecurityGroups/n/securityRules/r");
+    ck_assert_str_eq(p, "/subscriptions/s/resourceGroups/rg/providers/"
+                        "Microsoft.Network/networkSecurityGroups/n");
+    free(p);
+    ck_assert_ptr_null(nsg_id_parent("web-nsg"));
+    char *name = nsg_id_name(sub);
+    ck_assert_str_eq(name, "s");
+    free(name);
+}
+END_TEST
+
+static Suite *importer_suite(void)
+{
+    Suite *s = suite_create("importer");
+    TCase *tc = tcase_create("shapes");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_arm_list);
+    tcase_add_test(tc, test_arm_single_vnet);
+    tcase_add_test(tc, test_arm_array_and_skips);
+    tcase_add_test(tc, test_rest_example);
+    tcase_add_test(tc, test_az_nsg_show_flattened);
+    tcase_add_test(tc, test_az_nsg_list);
+    tcase_add_test(tc, test_az_rule_list_grouped);
+    tcase_add_test(tc, test_az_vnet_and_nic_list);
+    tcase_add_test(tc, test_az_effective_nsg);
+    tcase_add_test(tc, test_az_subnet_list);
+    tcase_add_test(tc, test_duplicates_and_assembled_warnings);
+    tcase_add_test(tc, test_json_accessors);
+    tcase_add_test(tc, test_classify_without_type);
+    tcase_add_test(tc, test_bom);
+    tcase_add_test(tc, test_old_az_both_fields);
+    tcase_add_test(tc, test_variations_unknown_fields);
+    tcase_add_test(tc, test_parse_buffer_and_missing_refs);
+    tcase_add_test(tc, test_service_tags);
+    tcase_add_test(tc, test_service_tags_big_is_fast);
+    tcase_add_test(tc, test_load_nsg_file);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("bad");
+    tcase_add_loop_test(tc, test_bad_input, 0, N_BAD);
+    tcase_add_test(tc, test_bad_count);
+    tcase_add_test(tc, test_size_limit_sparse);
+    tcase_add_test(tc, test_malformed_position);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("helpers");
+    tcase_add_test(tc, test_sniff);
+    tcase_add_test(tc, test_mac_normalize);
+    tcase_add_test(tc, test_id_helpers);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(importer_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,357 @@
+/* check_solver_random.c - differential tests of the Z3 encoding against
+ * the concrete simulator: random rule sets and packets (the formula
+ * evaluated under each packet as a model), random equivalence-preserving
+ * edits that must diff as equivalent, and small edits that must diff as
+ * different with a witness the simulator confirms. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../solver/solver.h"
+#include "data/solver/rulegen.h"
+
+#define N_RULES 30
+
+struct world {
+    struct nsg_topology *t;
+    struct nsg_vnet *v;
+    struct nsg_sim *sim;
+    struct nsg_slv *slv;
+};
+
+static void world_init(struct world *w)
+{
+    w->t = rg_topology(&w->v);
+    w->sim = nsg_sim_new(w->t);
+    w->slv = nsg_slv_new(20000);
+}
+
+static void world_free(struct world *w)
+{
+    nsg_slv_free(w->slv);
+    nsg_sim_free(w->sim);
+    nsg_topo_free(w->t);
+}
+
+static const struct nsg_cnsg *compile(struct world *w, struct nsg_nsg *n)
+{
+    const struct nsg_cnsg *c;
+    struct nsg_err err = NSG_ERR_INIT;
+    nsg_rc rc = nsg_sim_get(w->sim, n, w->v, &c, &err);
+    ck_assert_msg(rc == 0, "compile: %s", err.msg);
+    return c;
+}
+
+static void gen_rules(GRand *r, struct rg_rule *rules, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rg_random_rule(r, &rules[i], (int)i, 100 + 10 * (int)i);
+}
+
+/* The formula's decision and deciding rule equal the simulator's. */
+START_TEST(test_formula_equals_simulator)
+{
+    GRand *r = g_rand_new_with_seed(1234);
+    long packets = 0;
+    for (int round = 0; round < 20; round++) {
+        struct world w;
+        world_init(&w);
+        struct rg_rule rules[N_RULES];
+        char name[16];
+        gen_rules(r, rules, N_RULES);
+        snprintf(name, sizeof(name), "n%d", round);
+        const struct nsg_cnsg *c = compile(&w, rg_build(w.t, name, rules, N_RULES));
+        const struct nsg_slv_nsg *d;
+        struct nsg_err err = NSG_ERR_INIT;
+        ck_assert_msg(nsg_slv_decide(w.slv, c, &d, &err) == 0, "%s", err.msg);
+        struct rg_points pt;
+        rg_points_init(&pt);
+        rg_points_add(&pt, c);
+        int allows = 0;
+        for (int k = 0; k < 520; k++) {
+            struct nsg_packet p = rg_packet(r, &pt);
+            struct nsg_match m;
+            uint64_t allow, idx;
+            nsg_sim_eval(c, &p, &m);
+            ck_assert_int_eq(nsg_slv_eval(w.slv, &p, d->allow, &allow, &err), 0);
+            ck_assert_int_eq(nsg_slv_eval(w.slv, &p, d->rule, &idx, &err), 0);
+            ck_assert(m.decision != NSG_DEC_UNKNOWN);
+            ck_assert_int_eq(allow, m.decision == NSG_DEC_ALLOW);
+            ck_assert_ptr_eq(&c->rules[p.dir][idx], m.rule);
+            allows += (int)allow;
+            packets++;
+        }
+        /* both outcomes occur: the packets are not all trivially denied */
+        ck_assert_int_gt(allows, 0);
+        ck_assert_int_lt(allows, 520);
+        rg_points_free(&pt);
+        world_free(&w);
+    }
+    ck_assert_int_ge(packets, 10000);
+    g_rand_free(r);
+}
+END_TEST
+
+/* Both NSG levels of a NIC: formula equals nsg_sim_eval_nic. */
+START_TEST(test_nic_levels_equal_simulator)
+{
+    GRand *r = g_rand_new_with_seed(99);
+    for (int round = 0; round < 4; round++) {
+        struct nsg_topology *t = nsg_topo_new();
+        struct nsg_vnet *v = tb_vnet(t, "v1", "10.0.0.0/16");
+        struct rg_rule rules[12];
+        gen_rules(r, rules, 12);
+        struct nsg_nsg *sn = rg_build(t, "sub-nsg", rules, 12);
+        gen_rules(r, rules, 12);
+        struct nsg_nsg *nn = rg_build(t, "nic-nsg", rules, 12);
+        struct nsg_subnet *s1 = tb_subnet(t, v, "s1", "10.0.1.0/24", sn);
+        struct nsg_subnet *s2 = tb_subnet(t, v, "s2", "10.0.2.0/24", NULL);
+        tb_asg(t, "web");
+        tb_asg(t, "db");
+        tb_tag(t, "Storage", "20.38.0.0/16");
+        tb_tag(t, "Sql", "40.78.0.0/15");
+        struct nsg_nic *nic = tb_nic(t, "web1", s1, "10.0.1.4", "web",
+                                     round % 2 ? nn : NULL);
+        tb_nic_ipconfig(nic, s2, "10.0.2.7", "db");
+        tb_link(t);
+        struct nsg_sim *sim = nsg_sim_new(t);
+        struct nsg_slv *slv = nsg_slv_new(20000);
+        struct nsg_slv_nic d;
+        struct nsg_err err = NSG_ERR_INIT;
+        ck_assert_msg(nsg_slv_decide_nic(slv, sim, t, nic, &d, &err) == 0,
+                      "%s", err.msg);
+        const struct nsg_cnsg *c;
+        ck_assert_int_eq(nsg_sim_get(sim, sn, v, &c, &err), 0);
+        struct rg_points pt;
+        rg_points_init(&pt);
+        rg_points_add(&pt, c);
+        nsg_u128 nicips[2] = {((nsg_u128)10 << 24) | (1 << 8) | 4,
+                              ((nsg_u128)10 << 24) | (2 << 8) | 7};
+        for (int k = 0; k < 500; k++) {
+            struct nsg_packet p = rg_packet(r, &pt);
+            if (p.src.family == 4 && k % 2)
+                (p.dir == NSG_DIR_IN ? &p.dst : &p.src)->v = nicips[k % 4 / 2];
+            struct nsg_verdict vd;
+            uint64_t allow;
+            ck_assert_int_eq(nsg_sim_eval_nic(sim, nic, &p, &vd, &err), 0);
+            ck_assert_int_eq(nsg_slv_eval(slv, &p, d.allow, &allow, &err), 0);
+            ck_assert_int_eq(allow, vd.decision == NSG_DEC_ALLOW);
+            ck_assert_int_eq(nsg_slv_replay_nic(slv, sim, &d, &p, NULL, &err), 0);
+        }
+        rg_points_free(&pt);
+        nsg_slv_free(slv);
+        nsg_sim_free(sim);
+        nsg_topo_free(t);
+    }
+    g_rand_free(r);
+}
+END_TEST
+
+/* Replace a single-range port list "a-b" by "a-m,m+1-b". */
+static bool split_ports(char *ports, size_t cap)
+{
+    struct nsg_portrange pr;
+    if (strchr(ports, ',') || nsg_portrange_parse(ports, &pr) ||
+        pr.lo == pr.hi)
+        return false;
+    unsigned m = pr.lo + (pr.hi - pr.lo) / 2u;
+    snprintf(ports, cap, "%u-%u,%u-%u", pr.lo, m, m + 1, pr.hi);
+    return true;
+}
+
+/* Replace a single CIDR side "p/len" by its two halves. */
+static bool split_cidr(char *side, size_t cap)
+{
+    struct nsg_cidr c;
+    if (strchr(side, ',') || nsg_cidr_parse(side, &c) ||
+        c.len == (c.family == 6 ? 128 : 32))
+        return false;
+    struct nsg_cidr a = c, b = c;
+    a.len = b.len = c.len + 1;
+    b.v = c.v | ((nsg_u128)1 << ((c.family == 6 ? 128 : 32) - a.len));
+    char sa[NSG_CIDR_STRLEN], sb[NSG_CIDR_STRLEN];
+    nsg_cidr_format(&a, sa);
+    nsg_cidr_format(&b, sb);
+    snprintf(side, cap, "%s,%s", sa, sb);
+    return true;
+}
+
+/* Count packets (of many random ones) that a and b decide differently. */
+static int sample_diffs(GRand *r, const struct nsg_cnsg *a,
+                        const struct nsg_cnsg *b, int n)
+{
+    struct rg_points pt;
+    int diffs = 0;
+    rg_points_init(&pt);
+    rg_points_add(&pt, a);
+    rg_points_add(&pt, b);
+    for (int k = 0; k < n; k++) {
+        struct nsg_packet p = rg_packet(r, &pt);
+        struct nsg_match ma, mb;
+        nsg_sim_eval(a, &p, &ma);
+        nsg_sim_eval(b, &p, &mb);
+        diffs += ma.decision != mb.decision;
+    }
+    rg_points_free(&pt);
+    return diffs;
+}
+
+static void check_witnesses(const struct nsg_cnsg *a, const struct nsg_cnsg *b,
+                            const struct nsg_slv_diff *d)
+{
+    for (size_t i = 0; i < d->n_w; i++) {
+        struct nsg_match ma, mb;
+        nsg_sim_eval(a, &d->w[i].p, &ma);
+        nsg_sim_eval(b, &d->w[i].p, &mb);
+        ck_assert_int_ne(ma.decision, mb.decision);
+        ck_assert_int_eq(ma.decision, d->w[i].a);
+        ck_assert_int_eq(mb.decision, d->w[i].b);
+        ck_assert_ptr_eq(ma.rule, d->w[i].ra);
+        ck_assert_ptr_eq(mb.rule, d->w[i].rb);
+    }
+}
+
+START_TEST(test_equivalent_edits)
+{
+    GRand *r = g_rand_new_with_seed(4242);
+    int edits[4] = {0};
+    for (int round = 0; round < 40; round++) {
+        struct world w;
+        world_init(&w);
+        struct rg_rule a[N_RULES + 1], b[N_RULES + 1];
+        gen_rules(r, a, N_RULES);
+        /* A gets a copy of rule k placed after it: fully shadowed. */
+        int k = g_rand_int_range(r, 0, N_RULES);
+        a[N_RULES] = a[k];
+        snprintf(a[N_RULES].name, sizeof(a[N_RULES].name), "shadowed");
+        a[N_RULES].prio = a[k].prio + 5;
+        memcpy(b, a, sizeof(a));
+        size_t nb = N_RULES + 1;
+        int kind = round % 4;
+        if (kind == 0) { /* drop the shadowed rule */
+            nb = N_RULES;
+            edits[0]++;
+        }
+        for (int i = 0; i < N_RULES; i++) {
+            if (kind == 1 && split_ports(b[i].dports, sizeof(b[i].dports)))
+                edits[1]++;
+            if (kind == 2 && split_cidr(b[i].src, sizeof(b[i].src)))
+                edits[2]++;
+        }
+        if (kind == 3) { /* swap adjacent rules of one access or disjoint */
+            for (int i = 0; i + 1 < N_RULES; i++) {
+                bool same = !strcmp(b[i].access, b[i + 1].access);
+                bool disjoint = strcmp(b[i].dir, b[i + 1].dir) != 0 ||
+                                (strcmp(b[i].proto, "*") &&
+                                 strcmp(b[i + 1].proto, "*") &&
+                                 strcmp(b[i].proto, b[i + 1].proto));
+                if (same || disjoint) {
+                    int t = b[i].prio;
+                    b[i].prio = b[i + 1].prio;
+                    b[i + 1].prio = t;
+                    edits[3]++;
+                    i++;
+                }
+            }
+        }
+        const struct nsg_cnsg *ca = compile(&w, rg_build(w.t, "a", a, N_RULES + 1));
+        const struct nsg_cnsg *cb = compile(&w, rg_build(w.t, "b", b, nb));
+        ck_assert_int_eq(sample_diffs(r, ca, cb, 300), 0); /* generator sane */
+        struct nsg_slv_diff d = NSG_SLV_DIFF_INIT;
+        struct nsg_err err = NSG_ERR_INIT;
+        ck_assert_msg(nsg_slv_diff(w.slv, ca, cb, 10, 0, &d, &err) == 0, "%s",
+                      err.msg);
+        ck_assert_msg(d.equivalent, "round %d (edit %d) not equivalent", round,
+                      kind);
+        ck_assert_int_eq(d.n_w, 0);
+        nsg_slv_diff_release(&d);
+        world_free(&w);
+    }
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_gt(edits[i], 0);
+    g_rand_free(r);
+}
+END_TEST
+
+START_TEST(test_different_edits)
+{
+    GRand *r = g_rand_new_with_seed(777);
+    int confirmed = 0, found = 0;
+    for (int round = 0; round < 45; round++) {
+        struct world w;
+        world_init(&w);
+        struct rg_rule a[N_RULES], b[N_RULES];
+        gen_rules(r, a, N_RULES);
+        memcpy(b, a, sizeof(a));
+        int kind = round % 3;
+        int i = g_rand_int_range(r, 0, 6); /* early: less often shadowed */
+        if (kind == 0) { /* change an access */
+            b[i].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
+        } else if (kind == 1) { /* widen a port */
+            struct nsg_portrange pr;
+            if (nsg_portrange_parse(b[i].dports, &pr) || pr.hi == 65535)
+                snprintf(b[i].dports, sizeof(b[i].dports), "22");
+            else
+                snprintf(b[i].dports, sizeof(b[i].dports), "%u-%u", pr.lo,
+                         pr.hi + 1u);
+        } else { /* change the order of two overlapping rules */
+            b[i + 1] = b[i];
+            snprintf(b[i + 1].name, sizeof(b[i + 1].name), "r%d", i + 1);
+            b[i + 1].prio = a[i + 1].prio;
+            b[i + 1].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
+            strcpy(b[i + 1].dports, "*");
+            memcpy(a, b, sizeof(a));
+            b[i].prio = a[i + 1].prio;
+            b[i + 1].prio = a[i].prio;
+        }
+        const struct nsg_cnsg *ca = compile(&w, rg_build(w.t, "a", a, N_RULES));
+        const struct nsg_cnsg *cb = compile(&w, rg_build(w.t, "b", b, N_RULES));
+        int sampled = sample_diffs(r, ca, cb, 2000);
+        struct nsg_slv_diff d = NSG_SLV_DIFF_INIT;
+        struct nsg_err err = NSG_ERR_INIT;
+        ck_assert_msg(nsg_slv_diff(w.slv, ca, cb, 5, 0, &d, &err) == 0, "%s",
+                      err.msg);
+        if (sampled) { /* the simulator knows they differ */
+            ck_assert_msg(!d.equivalent, "round %d: missed a difference", round);
+            confirmed++;
+        }
+        if (!d.equivalent) {
+            ck_assert_int_gt(d.n_w, 0);
+            ck_assert_int_le(d.n_w, 5);
+            ck_assert_int_ge(d.n_regions, d.n_w);
+            check_witnesses(ca, cb, &d);
+            found++;
+        }
+        nsg_slv_diff_release(&d);
+        world_free(&w);
+    }
+    /* every found difference was confirmed by the simulator above */
+    fprintf(stderr, "different edits: %d of 45 found, %d seen by sampling\n",
+            found, confirmed);
+    ck_assert_int_ge(found, 35);
+    ck_assert_int_ge(confirmed, 5);
+    g_rand_free(r);
+}
+END_TEST
+
+static Suite *solver_random_suite(void)
+{
+    Suite *s = suite_create("solver_random");
+    TCase *tc = tcase_create("differential");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_formula_equals_simulator);
+    tcase_add_test(tc, test_nic_levels_equal_simulator);
+    tcase_add_test(tc, test_equivalent_edits);
+    tcase_add_test(tc, test_different_edits);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(solver_random_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

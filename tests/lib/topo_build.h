@@ -1,0 +1,64 @@
+/* topo_build.h - helpers for tests and benchmarks that build network
+ * models in C: virtual networks, subnets, NICs, NSGs with rules written as
+ * text, service tags.  Everything returned is owned by the topology.
+ * Lists are comma-separated strings.  Ids are synthesized as
+ * /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/
+ * providers/Microsoft.Network/<type>/<name>.  Call nsg_topo_link() (or
+ * tb_link) when done.  A malformed argument aborts: these are fixtures. */
+#ifndef TOPO_BUILD_H
+#define TOPO_BUILD_H
+
+#include "../../sim/sim.h"
+
+/* Resource id of a top-level Microsoft.Network resource (caller frees).
+ * type: "networkSecurityGroups", "virtualNetworks", "networkInterfaces",
+ * "applicationSecurityGroups", "routeTables". */
+char *tb_id(const char *type, const char *name);
+
+struct nsg_vnet *tb_vnet(struct nsg_topology *t, const char *name,
+                         const char *spaces);
+/* A peering with remoteAddressSpace `spaces`, peeringState `state`. */
+void tb_peering(struct nsg_vnet *v, const char *spaces, const char *state,
+                bool allow_vnet_access);
+/* A subnet of v; nsg may be NULL. */
+struct nsg_subnet *tb_subnet(struct nsg_topology *t, struct nsg_vnet *v,
+                             const char *name, const char *prefix,
+                             const struct nsg_nsg *nsg);
+/* A route table with routes "prefix" or "Tag" (tag routes are flagged
+ * prefix_is_tag), attached to subnet s when s is not NULL. */
+struct nsg_route_table *tb_route_table(struct nsg_topology *t,
+                                       const char *name, const char *routes,
+                                       struct nsg_subnet *s);
+/* A NIC with one primary ip configuration in subnet s (may be NULL) with
+ * address ip and the ASGs named in asgs (names, "" for none); nsg may be
+ * NULL. */
+struct nsg_nic *tb_nic(struct nsg_topology *t, const char *name,
+                       struct nsg_subnet *s, const char *ip, const char *asgs,
+                       const struct nsg_nsg *nsg);
+/* Another (secondary) ip configuration. */
+void tb_nic_ipconfig(struct nsg_nic *nic, struct nsg_subnet *s, const char *ip,
+                     const char *asgs);
+/* An ASG resource (membership comes from NIC ip configurations). */
+struct nsg_asg *tb_asg(struct nsg_topology *t, const char *name);
+/* An NSG with the six default rules. */
+struct nsg_nsg *tb_nsg(struct nsg_topology *t, const char *name);
+/* Add a user rule (inserted before the default rules).  dir "in"/"out",
+ * access "allow"/"deny", proto as ARM ("Tcp", "*", ...).  Address lists
+ * hold "*", CIDRs, single IPs, tags, or "asg:NAME"; port lists "*", "22",
+ * "1000-2000".  Returns the rule (valid until the next tb_rule). */
+struct nsg_rule *tb_rule(struct nsg_nsg *n, const char *name, int priority,
+                         const char *dir, const char *access,
+                         const char *proto, const char *src,
+                         const char *sports, const char *dst,
+                         const char *dports);
+/* A service tag with prefixes `prefixes`. */
+void tb_tag(struct nsg_topology *t, const char *name, const char *prefixes);
+/* nsg_topo_link(t). */
+void tb_link(struct nsg_topology *t);
+
+/* A packet from text (aborts on bad text). */
+struct nsg_packet tb_packet(const char *dir, const char *proto,
+                            const char *src, int sport, const char *dst,
+                            int dport);
+
+#endif
