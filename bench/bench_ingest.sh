@@ -79,12 +79,13 @@ find "$big" "$small" -name '*.json' -exec cat {} + > /dev/null
 for i in $(seq "$runs"); do
   read -r t rss < <(run_import "$big") || exit 1
   echo "$t" >> "$work/imp_t"; echo "$rss" >> "$work/imp_rss"
+  cp "$work/report.json" "$work/report-big.json"
   run_python "$big" >> "$work/py_t" || exit 1
   run_python_one "$big" >> "$work/py1_t" || exit 1
   read -r _ srss < <(run_import "$small") || exit 1
   echo "$srss" >> "$work/small_rss"
 done
-flows=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flowlogs"]["flows_written"])' "$work/report.json" 2>/dev/null || echo "?")
+flows=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flowlogs"]["flows_written"])' "$work/report-big.json" 2>/dev/null || echo "?")
 t_imp=$(median < "$work/imp_t")
 t_py=$(median < "$work/py_t")
 t_py1=$(median < "$work/py1_t")

@@ -113,17 +113,16 @@ static void log_decisions(const struct nsg_topology *t, struct nsg_flow *f,
         exit(3);
     }
     for (size_t i = 0; i < nf; i++) {
-        struct nsg_packet p = {f[i].dir, f[i].proto, f[i].src, f[i].dst,
-                               f[i].sport, f[i].dport};
+        struct nsg_packet p = {f[i].dir, f[i].proto, f[i].src,
+                               f[i].dst, f[i].sport, f[i].dport};
         struct nsg_match m;
         char *name;
         nsg_sim_eval(c, &p, &m);
         name = g_hash_table_lookup(seen, m.rule->rule);
         if (!name) {
-            name = g_strdup_printf("%s_%s",
-                                   m.rule->rule->is_default ? "DefaultRule"
-                                                            : "UserRule",
-                                   m.rule->rule->name);
+            name = g_strdup_printf(
+                "%s_%s", m.rule->rule->is_default ? "DefaultRule" : "UserRule",
+                m.rule->rule->name);
             g_ptr_array_add(names, name);
             g_hash_table_insert(seen, (void *)m.rule->rule, name);
         }

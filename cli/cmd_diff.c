@@ -10,10 +10,6 @@
 #include "../solver/solver.h"
 #include "cli.h"
 
-/* Weak until the importer's loader lands, so the tree links meanwhile. */
-extern __typeof__(nsg_imp_load_nsg_file) nsg_imp_load_nsg_file
-    __attribute__((weak));
-
 static const char usage[] =
     "usage: nsgproof diff A B [--json] [--max N] [--corpus DIR]\n"
     "                    [--nic NAME | --vnet NAME] [--direction inbound|outbound]\n"
@@ -347,11 +343,7 @@ int cmd_diff(int argc, char **argv)
             rc = nsg_topo_find(t, NSG_RES_NSG, s->arg, &p, &err);
             s->nsg = p;
         } else {
-            if (!nsg_imp_load_nsg_file)
-                rc = nsg_err_set(&err, NSG_E_INTERNAL,
-                                 "NSG file loading is not built yet");
-            else
-                rc = nsg_imp_load_nsg_file(s->arg, &s->owned, &err);
+            rc = nsg_imp_load_nsg_file(s->arg, &s->owned, &err);
             s->nsg = s->owned;
             if (!rc && !o.corpus)
                 rc = need_no_context(s, &err);

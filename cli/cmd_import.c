@@ -15,7 +15,8 @@
 static const char usage[] =
     "usage: nsgproof import --corpus DIR [--keep-going] [--captured-at TIME]\n"
     "                      [--lock-wait SECONDS] [--json] PATH...\n"
-    "  PATH          a file or a directory (read recursively, in sorted order,\n"
+    "  PATH          a file or a directory (read recursively, in sorted "
+    "order,\n"
     "                hidden files skipped)\n"
     "  --corpus DIR  the corpus (created when missing)\n"
     "  --keep-going  commit the good files even when some are bad (exit 2)\n"
@@ -27,8 +28,8 @@ static const char usage[] =
 
 /* Report counters; the keys of "counts" in the order they are printed. */
 static const char *const count_keys[] = {
-    "nsg", "rules", "vnet", "subnet", "nic", "publicip", "vm", "asg",
-    "routetable", "service_tags"};
+    "nsg",      "rules", "vnet", "subnet",     "nic",
+    "publicip", "vm",    "asg",  "routetable", "service_tags"};
 #define N_COUNTS (sizeof(count_keys) / sizeof(count_keys[0]))
 
 struct import {
@@ -39,10 +40,11 @@ struct import {
     GHashTable *seen;      /* sha256 of config files of this import */
     GPtrArray *flow_paths; /* char * (borrowed from files) */
     cJSON *report;
-    cJSON *files;  /* array, per file */
-    cJSON *failed; /* array of {path, error} */
-    long totals[3]; /* new, changed, unchanged resources */
-    int64_t gen0;   /* generation when the transaction began */
+    cJSON *files;              /* array, per file */
+    cJSON *failed;             /* array of {path, error} */
+    long totals[3];            /* new, changed, unchanged resources */
+    int64_t gen0;              /* generation when the transaction began */
+    struct nsg_topology *topo; /* the model after this import (cached) */
 };
 
 /* ---- collecting the files ---------------------------------------------- */
@@ -107,7 +109,8 @@ static cJSON *str_list(GPtrArray *a)
 /* Store the items and tags of cfg; fills counts and res {new, changed,
  * unchanged}. */
 static nsg_rc store_config(struct import *im, const char *path,
-                           const struct nsg_imp_config *cfg, cJSON *counts, long res[3], struct nsg_err *err)
+                           const struct nsg_imp_config *cfg, cJSON *counts,
+                           long res[3], struct nsg_err *err)
 {
     for (guint i = 0; i < cfg->items->len; i++) {
         const struct nsg_imp_item *it = cfg->items->pdata[i];
@@ -122,8 +125,8 @@ static nsg_rc store_config(struct import *im, const char *path,
         res[!changed ? 2 : existed ? 1 : 0]++;
         count_add(counts, nsg_res_type_name(it->type), 1);
         if (it->type == NSG_RES_NSG) {
-            const cJSON *p = cJSON_GetObjectItemCaseSensitive(it->json,
-                                                              "properties");
+            const cJSON *p =
+                cJSON_GetObjectItemCaseSensitive(it->json, "properties");
             count_add(counts, "rules",
                       cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
                           p, "securityRules")));
@@ -131,8 +134,8 @@ static nsg_rc store_config(struct import *im, const char *path,
     }
     if (cfg->service_tags) {
         bool changed;
-        nsg_rc rc = nsg_txn_add_service_tags(im->txn, cfg->service_tags,
-                                             &changed, err);
+        nsg_rc rc =
+            nsg_txn_add_service_tags(im->txn, cfg->service_tags, &changed, err);
         if (rc)
             return rc;
         count_add(counts, "service_tags",
@@ -168,13 +171,22 @@ static nsg_rc import_config(struct import *im, const char *path, cJSON *entry,
     if (nsg_corpus_has_source(im->c, sha) ||
         g_hash_table_contains(im->seen, sha)) {
         cJSON_AddStringToObject(entry, "status", "unchanged");
-        cJSON_AddStringToObject(entry, "reason", "this content was already "
+        cJSON_AddStringToObject(entry, "reason",
+                                "this content was already "
                                 "imported");
         goto out;
     }
     rc = nsg_imp_config_parse(path, b.buf ? b.buf : "", b.len, &cfg, err);
     if (rc)
         goto out;
+    if (!cfg->items->len && !cfg->service_tags) {
+        cJSON_AddStringToObject(entry, "status", "skipped");
+        cJSON_AddStringToObject(entry, "reason",
+                                "no network resources or "
+                                "service tags in it");
+        cJSON_AddItemToObject(entry, "skipped", str_list(cfg->skipped));
+        goto out;
+    }
     counts = counts_new();
     rc = store_config(im, path, cfg, counts, res, err);
     if (rc)
@@ -227,8 +239,7 @@ static void note_failure(struct import *im, cJSON *entry, const char *path,
 
 /* Run one step under a savepoint when --keep-going; a failure is fatal
  * otherwise.  Returns the fatal error, or NSG_OK. */
-static nsg_rc one_file(struct import *im, const char *path,
-                       struct nsg_err *err)
+static nsg_rc one_file(struct import *im, const char *path, struct nsg_err *err)
 {
     enum nsg_imp_kind kind = nsg_imp_sniff(path);
     struct nsg_err ferr = NSG_ERR_INIT;
@@ -283,11 +294,11 @@ static nsg_rc import_flows(struct import *im, struct nsg_err *err)
     rc = nsg_txn_load(im->txn, NSG_TIME_LATEST, &t, err);
     if (rc)
         return rc;
+    im->topo = t; /* flow import adds no resources: reused for warnings */
     mark = im->keep_going ? nsg_txn_mark(im->txn) : NULL;
     rc = nsg_imp_flowlogs(im->txn, im->c, t,
                           (const char *const *)im->flow_paths->pdata,
                           im->flow_paths->len, rep, &ferr);
-    nsg_topo_free(t);
     if (!rc) {
         nsg_txn_mark_free(mark);
         return NSG_OK;
@@ -299,10 +310,9 @@ static nsg_rc import_flows(struct import *im, struct nsg_err *err)
     {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "kind");
         if (!strcmp(k->valuestring, "flowlog"))
-            note_failure(im, e,
-                         cJSON_GetObjectItemCaseSensitive(e, "path")
-                             ->valuestring,
-                         &ferr);
+            note_failure(
+                im, e, cJSON_GetObjectItemCaseSensitive(e, "path")->valuestring,
+                &ferr);
     }
     if (mark) {
         nsg_txn_restore(im->txn, mark);
@@ -315,12 +325,12 @@ static nsg_rc import_flows(struct import *im, struct nsg_err *err)
 /* Warnings of the linked model after this import (missing references). */
 static nsg_rc add_warnings(struct import *im, struct nsg_err *err)
 {
-    struct nsg_topology *t = NULL;
-    nsg_rc rc = nsg_txn_load(im->txn, NSG_TIME_LATEST, &t, err);
-    if (rc)
-        return rc;
-    cJSON_AddItemToObject(im->report, "warnings", str_list(t->warnings));
-    nsg_topo_free(t);
+    if (!im->topo) {
+        nsg_rc rc = nsg_txn_load(im->txn, NSG_TIME_LATEST, &im->topo, err);
+        if (rc)
+            return rc;
+    }
+    cJSON_AddItemToObject(im->report, "warnings", str_list(im->topo->warnings));
     return NSG_OK;
 }
 
@@ -368,19 +378,54 @@ static void print_file(const cJSON *e)
     } else if (!strcmp(status, "failed")) {
         printf(": FAILED: %s\n", js(e, "error"));
     } else if (cJSON_GetObjectItemCaseSensitive(e, "reason")) {
+        const cJSON *v;
         printf(": %s (%s)\n", status, js(e, "reason"));
+        cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "skipped"))
+            printf("    skipped %s\n", v->valuestring);
     } else {
         printf(": %s\n", status);
+    }
+}
+
+/* The flow importer's report, generically: scalars on one line, then each
+ * non-empty list (problems, unknown NSGs...) one item per line. */
+static void print_flow_report(const cJSON *fl)
+{
+    const cJSON *v, *x;
+    const char *sep = "";
+    printf("flow logs: ");
+    cJSON_ArrayForEach(v, fl)
+    {
+        if (cJSON_IsNumber(v))
+            printf("%s%s %g", sep, v->string, v->valuedouble);
+        else if (cJSON_IsString(v))
+            printf("%s%s %s", sep, v->string, v->valuestring);
+        else
+            continue;
+        sep = ", ";
+    }
+    printf("\n");
+    cJSON_ArrayForEach(v, fl)
+    {
+        if (!cJSON_IsArray(v) || !v->child)
+            continue;
+        printf("  %s:\n", v->string);
+        cJSON_ArrayForEach(x, v)
+        {
+            char *s = cJSON_IsString(x) ? NULL : cJSON_PrintUnformatted(x);
+            printf("    %s\n", s ? s : x->valuestring ? x->valuestring : "");
+            free(s);
+        }
     }
 }
 
 static void print_human(const cJSON *rep)
 {
     const cJSON *v, *t = cJSON_GetObjectItemCaseSensitive(rep, "totals");
-    bool committed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-        rep, "committed"));
-    bool changed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-        rep, "changed"));
+    bool committed =
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "committed"));
+    bool changed =
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "changed"));
     printf("corpus %s: %s (generation %g)\n", js(rep, "corpus"),
            !committed ? "import aborted, nothing committed"
            : changed  ? "import committed"
@@ -389,22 +434,17 @@ static void print_human(const cJSON *rep)
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(rep, "files"))
         print_file(v);
     const cJSON *fl = cJSON_GetObjectItemCaseSensitive(rep, "flowlogs");
-    if (cJSON_IsObject(fl) && fl->child) {
-        char *s = cJSON_PrintUnformatted(fl);
-        printf("flow logs: %s\n", s ? s : "");
-        free(s);
-    }
+    if (cJSON_IsObject(fl) && fl->child)
+        print_flow_report(fl);
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(rep, "warnings");
     if (cJSON_GetArraySize(w)) {
         printf("warnings:\n");
-        cJSON_ArrayForEach(v, w)
-            printf("  %s\n", v->valuestring);
+        cJSON_ArrayForEach(v, w) printf("  %s\n", v->valuestring);
     }
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(rep, "failed");
     if (cJSON_GetArraySize(f)) {
         printf("failed files:\n");
-        cJSON_ArrayForEach(v, f)
-            printf("  %s\n", js(v, "path"));
+        cJSON_ArrayForEach(v, f) printf("  %s\n", js(v, "path"));
     }
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(t, "resources");
     printf("%g files: %g imported, %g unchanged, %g skipped, %g failed; "
@@ -449,7 +489,8 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
         struct nsg_err perr = NSG_ERR_INIT;
         nsg_rc prc = collect(paths[i], files, &perr);
         if (prc) {
-            note_failure(im, NULL, paths[i], &perr);
+            note_failure(im, file_entry(im, paths[i], "unknown"), paths[i],
+                         &perr);
             if (!im->keep_going) {
                 *err = perr;
                 rc = prc;
@@ -471,6 +512,8 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
     }
     nsg_corpus_rollback(im->txn);
     im->txn = NULL;
+    nsg_topo_free(im->topo);
+    im->topo = NULL;
     g_ptr_array_free(files, TRUE);
     return rc;
 }
@@ -497,9 +540,15 @@ int cmd_import(int argc, char **argv)
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
-        case 'c': dir = optarg; break;
-        case 'k': im.keep_going = true; break;
-        case 'j': json = true; break;
+        case 'c':
+            dir = optarg;
+            break;
+        case 'k':
+            im.keep_going = true;
+            break;
+        case 'j':
+            json = true;
+            break;
         case 't':
             if (nsg_corpus_time_parse(optarg, &im.captured_at, &err))
                 return cli_usage_error(usage, "--captured-at: %s", err.msg);
@@ -507,11 +556,16 @@ int cmd_import(int argc, char **argv)
         case 'w':
             lock_wait = strtod(optarg, &end);
             if (*end || end == optarg || lock_wait < 0 || lock_wait > 86400)
-                return cli_usage_error(usage, "--lock-wait: '%s' is not a "
-                                       "number of seconds", optarg);
+                return cli_usage_error(usage,
+                                       "--lock-wait: '%s' is not a "
+                                       "number of seconds",
+                                       optarg);
             break;
-        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error(usage, "bad option");
+        case 'h':
+            fputs(usage, stdout);
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error(usage, "bad option");
         }
     }
     if (!dir)
@@ -551,7 +605,8 @@ int cmd_import(int argc, char **argv)
     if (rc) {
         status = cli_fail(&err);
     } else if (cJSON_GetArraySize(im.failed)) {
-        fprintf(stderr, "nsgproof: error: %d file(s) failed; the others "
+        fprintf(stderr,
+                "nsgproof: error: %d file(s) failed; the others "
                 "were committed (--keep-going)\n",
                 cJSON_GetArraySize(im.failed));
         status = CLI_EXIT_INPUT;

@@ -16,12 +16,14 @@ static const char usage[] =
     "[--json]\n"
     "  --corpus DIR     the corpus holding the configuration and flow logs\n"
     "  --nsg NAME       replay only the flows logged by this NSG (name or id)\n"
-    "  --proposed FILE  what-if: NSG files (ARM or az JSON) replacing the NSGs\n"
+    "  --proposed FILE  what-if: NSG files (ARM or az JSON) replacing the "
+    "NSGs\n"
     "                   of the same id or name; several files may follow\n"
     "  --limit N        list at most N disagreements or changes (default 20,\n"
     "                   100 with --json)\n"
     "  --json           machine-readable output (schema: docs/replay.md)\n"
-    "Exit: 0 nothing disagrees / nothing newly denied, 1 otherwise, 2 usage or\n"
+    "Exit: 0 nothing disagrees / nothing newly denied, 1 otherwise, 2 usage "
+    "or\n"
     "input error, 3 internal error.\n";
 
 struct opts {
@@ -70,7 +72,8 @@ static void print_reasons(const cJSON *o)
     if (!r || !r->child)
         return;
     printf("unevaluated:");
-    cJSON_ArrayForEach(e, r) {
+    cJSON_ArrayForEach(e, r)
+    {
         printf("%s %s %.0f", sep, e->string, e->valuedouble);
         sep = ",";
     }
@@ -99,15 +102,17 @@ static void print_replay(const cJSON *rep)
         return;
     }
     printf("\ndisagreements (%.0f tuples):\n", num(rep, "disagree"));
-    cJSON_ArrayForEach(e, d) {
+    cJSON_ArrayForEach(e, d)
+    {
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "logged");
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "simulated");
         printf("  %s %s %s %s:%.0f -> %s:%.0f %s %s x%.0f: logged %s (%s), "
                "simulated %s (%s)\n",
                str(e, "nsg"), str(e, "direction"), proto_text(e, pb),
                str(e, "src"), num(e, "sport"), str(e, "dst"), num(e, "dport"),
-               str(e, "state"), when(e, tb), num(e, "count"), str(l, "decision"), str(l, "rule"),
-               str(s, "decision"), str(s, "rule"));
+               str(e, "state"), when(e, tb), num(e, "count"),
+               str(l, "decision"), str(l, "rule"), str(s, "decision"),
+               str(s, "rule"));
     }
     if (num(rep, "disagreements_omitted") > 0)
         printf("  ... and %.0f more disagreeing flows (--limit, --json)\n",
@@ -125,14 +130,16 @@ static void print_change_kind(const char *title, const cJSON *k,
     if (!num(k, "count"))
         return;
     printf("%s  rules:", indent);
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(k, "rules")) {
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(k, "rules"))
+    {
         printf("%s%s/%s (%.0f)", sep, str(e, "nsg"), str(e, "rule"),
                num(e, "count"));
         sep = ", ";
     }
     printf("\n%s  top talkers:", indent);
     sep = " ";
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(k, "top_talkers")) {
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(k, "top_talkers"))
+    {
         printf("%s%s (%.0f)", sep, str(e, "src"), num(e, "count"));
         sep = ", ";
     }
@@ -148,11 +155,13 @@ static void print_whatif(const cJSON *rep)
            num(rep, "unevaluated"));
     print_reasons(rep);
     print_change_kind("newly denied",
-                      cJSON_GetObjectItemCaseSensitive(rep, "newly_denied"), "");
+                      cJSON_GetObjectItemCaseSensitive(rep, "newly_denied"),
+                      "");
     print_change_kind("newly allowed",
                       cJSON_GetObjectItemCaseSensitive(rep, "newly_allowed"),
                       "");
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "per_nsg")) {
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "per_nsg"))
+    {
         printf("NSG %s:\n", str(e, "nsg"));
         print_change_kind("newly denied",
                           cJSON_GetObjectItemCaseSensitive(e, "newly_denied"),
@@ -163,13 +172,13 @@ static void print_whatif(const cJSON *rep)
     }
     if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rep, "changes")))
         printf("\nchanged flows:\n");
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "changes")) {
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "changes"))
+    {
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "proposed");
         printf("  %s %s %s %s %s:%.0f -> %s:%.0f %s %s x%.0f: %s by %s/%s\n",
                str(e, "change"), str(e, "nic"), str(e, "direction"),
-               proto_text(e, pb), str(e, "src"), num(e, "sport"),
-               str(e, "dst"), num(e, "dport"), str(e, "state"), when(e, tb),
-               num(e, "count"),
+               proto_text(e, pb), str(e, "src"), num(e, "sport"), str(e, "dst"),
+               num(e, "dport"), str(e, "state"), when(e, tb), num(e, "count"),
                str(p, "decision"), str(p, "nsg"), str(p, "rule"));
     }
     if (num(rep, "changes_omitted") > 0)
@@ -196,15 +205,25 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "+", longs, NULL)) != -1) {
         switch (ch) {
-        case 'c': o->corpus = optarg; break;
-        case 'n': o->nsg = optarg; break;
-        case 'j': o->json = true; break;
-        case 'h': fputs(usage, stdout); return -1;
+        case 'c':
+            o->corpus = optarg;
+            break;
+        case 'n':
+            o->nsg = optarg;
+            break;
+        case 'j':
+            o->json = true;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return -1;
         case 'l':
             v = strtol(optarg, &end, 10);
             if (*end || v < 1)
-                return cli_usage_error(usage, "--limit wants a positive "
-                                              "number, not '%s'", optarg);
+                return cli_usage_error(usage,
+                                       "--limit wants a positive "
+                                       "number, not '%s'",
+                                       optarg);
             o->limit = (size_t)v;
             break;
         case 'p': /* FILE... : this one and the operands that follow */
@@ -237,8 +256,8 @@ static int run_replay(const struct opts *o, struct nsg_corpus *c,
     cJSON *rep;
     nsg_rc rc;
 
-    if (o->nsg && (rc = nsg_topo_find(t, NSG_RES_NSG, o->nsg, (void **)&only,
-                                      err)))
+    if (o->nsg &&
+        (rc = nsg_topo_find(t, NSG_RES_NSG, o->nsg, (void **)&only, err)))
         return cli_fail(err);
     r = nsg_replay_new(t, only, o->limit);
     rc = nsg_replay_load_history(r, c, t, err);
@@ -261,7 +280,8 @@ static int run_replay(const struct opts *o, struct nsg_corpus *c,
 
 /* The model with every proposed NSG in place of the stored one. */
 static nsg_rc load_proposed(const struct opts *o, struct nsg_corpus *c,
-                            struct nsg_topology **out, struct nsg_err *err)
+                            struct nsg_topology **out, GPtrArray *names,
+                            struct nsg_err *err)
 {
     struct nsg_topology *tp = NULL;
     nsg_rc rc = nsg_corpus_load(c, NSG_TIME_LATEST, &tp, err);
@@ -271,9 +291,14 @@ static nsg_rc load_proposed(const struct opts *o, struct nsg_corpus *c,
         struct nsg_nsg *n = NULL;
         rc = nsg_imp_load_nsg_file(path, &n, err);
         if (!rc) {
+            char *name = nsg_xstrdup(n->name);
             rc = nsg_replay_propose(tp, n, err);
-            if (rc)
+            if (rc) {
                 nsg_nsg_free(n);
+                free(name);
+            } else {
+                g_ptr_array_add(names, name);
+            }
         }
         if (rc && !strstr(err->msg, path))
             nsg_err_prefix(err, "%s", path);
@@ -293,11 +318,17 @@ static int run_whatif(const struct opts *o, struct nsg_corpus *c,
     struct nsg_whatif *w;
     struct nsg_whatif_counts n;
     cJSON *rep;
-    nsg_rc rc = load_proposed(o, c, &tp, err);
+    GPtrArray *names = g_ptr_array_new_with_free_func(free);
+    nsg_rc rc = load_proposed(o, c, &tp, names, err);
 
-    if (rc)
+    if (rc) {
+        g_ptr_array_free(names, TRUE);
         return cli_fail(err);
+    }
     w = nsg_whatif_new(t, tp, o->limit);
+    for (guint i = 0; i < names->len; i++)
+        nsg_whatif_track(w, names->pdata[i]);
+    g_ptr_array_free(names, TRUE);
     rc = nsg_whatif_run_corpus(w, c, err);
     if (rc) {
         nsg_whatif_free(w);

@@ -119,9 +119,18 @@ nsg_rc nsg_buf_read_file(struct nsg_buf *b, const char *path, size_t max_bytes,
     char chunk[65536];
     size_t n;
 
+    struct stat st;
+
     if (!f)
         return nsg_err_set(err, NSG_E_IO, "%s: cannot open: %s", path,
                            strerror(errno));
+    if (max_bytes && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+        (unsigned long long)st.st_size > max_bytes) {
+        fclose(f);
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "%s: file is larger than the limit of %zu bytes",
+                           path, max_bytes);
+    }
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (max_bytes && b->len + n > max_bytes) {
             fclose(f);

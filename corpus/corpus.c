@@ -40,13 +40,17 @@ static nsg_rc manifest_check(const char *path, const cJSON *m,
     static const struct {
         const char *key;
         int type;
-    } want[] = {{"generation", cJSON_Number}, {"sources", cJSON_Array},
-                {"resources", cJSON_Object}, {"sections", cJSON_Object}};
+    } want[] = {{"generation", cJSON_Number},
+                {"sources", cJSON_Array},
+                {"resources", cJSON_Object},
+                {"sections", cJSON_Object}};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         const cJSON *j = cJSON_GetObjectItemCaseSensitive(m, want[i].key);
         if (!j || (j->type & 0xFF) != want[i].type)
-            return nsg_err_set(err, NSG_E_INPUT, "%s: $.%s: missing or wrong "
-                               "type", path, want[i].key);
+            return nsg_err_set(err, NSG_E_INPUT,
+                               "%s: $.%s: missing or wrong "
+                               "type",
+                               path, want[i].key);
     }
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(m, "service_tags");
     if (st && !cJSON_IsNull(st) &&
@@ -60,16 +64,20 @@ static nsg_rc manifest_check(const char *path, const cJSON *m,
         const cJSON *e;
         if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "type")) ||
             !cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0)
-            return nsg_err_set(err, NSG_E_INPUT, "%s: $.resources[\"%s\"]: "
-                               "needs a type and versions", path, r->string);
+            return nsg_err_set(err, NSG_E_INPUT,
+                               "%s: $.resources[\"%s\"]: "
+                               "needs a type and versions",
+                               path, r->string);
         cJSON_ArrayForEach(e, v)
         {
             const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "object");
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "captured_at");
             if (!cJSON_IsString(o) || strlen(o->valuestring) != 64 ||
                 !cJSON_IsString(t))
-                return nsg_err_set(err, NSG_E_INPUT, "%s: $.resources[\"%s\"]"
-                                   ".versions: bad entry", path, r->string);
+                return nsg_err_set(err, NSG_E_INPUT,
+                                   "%s: $.resources[\"%s\"]"
+                                   ".versions: bad entry",
+                                   path, r->string);
         }
     }
     return NSG_OK;
@@ -88,8 +96,10 @@ nsg_rc manifest_read(const char *dir, cJSON **out, struct nsg_err *err)
         goto out;
     cJSON *m = cJSON_ParseWithLength(b.buf ? b.buf : "", b.len);
     if (!m) {
-        rc = nsg_err_set(err, NSG_E_INPUT, "%s: not valid JSON (corrupt "
-                         "manifest)", path);
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "%s: not valid JSON (corrupt "
+                         "manifest)",
+                         path);
         goto out;
     }
     rc = manifest_check(path, m, err);
@@ -123,11 +133,46 @@ nsg_rc manifest_write(const char *dir, const cJSON *m, struct nsg_err *err)
     return rc;
 }
 
+/* True when dir holds something other than what a corpus (possibly one
+ * whose first import died) holds: a regular visible file that is not a
+ * leftover manifest.json.tmp-PID.  Creating a corpus there would mix it
+ * with someone's data (a typo in --corpus). */
+static bool foreign_files(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    bool foreign = false;
+    while (d && !foreign && (name = g_dir_read_name(d))) {
+        char *p = path_join(dir, name);
+        foreign = name[0] != '.' && !g_str_has_prefix(name, MANIFEST_TMP) &&
+                  !g_file_test(p, G_FILE_TEST_IS_DIR);
+        free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    return foreign;
+}
+
+/* Rebuild the set of source hashes of the published manifest. */
+static void index_sources(struct nsg_corpus *c)
+{
+    const cJSON *s;
+    g_hash_table_remove_all(c->sources);
+    cJSON_ArrayForEach(s,
+                       cJSON_GetObjectItemCaseSensitive(c->manifest, "sources"))
+    {
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(s, "sha256");
+        if (cJSON_IsString(h))
+            g_hash_table_add(c->sources, g_strdup(h->valuestring));
+    }
+}
+
 void corpus_set_manifest(struct nsg_corpus *c, cJSON *m)
 {
     if (c->manifest)
         g_ptr_array_add(c->old, c->manifest);
     c->manifest = m;
+    index_sources(c);
 }
 
 nsg_rc nsg_corpus_open(const char *dir, bool create, struct nsg_corpus **out,
@@ -145,10 +190,12 @@ nsg_rc nsg_corpus_open(const char *dir, bool create, struct nsg_corpus **out,
     c->old = g_ptr_array_new_with_free_func((GDestroyNotify)cJSON_Delete);
     c->objects = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)cJSON_Delete);
+    c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     c->lock_wait_ms = DEFAULT_LOCK_WAIT_MS;
     if (stat(c->dir, &st)) {
         if (!create) {
-            rc = nsg_err_set(err, NSG_E_NOTFOUND, "corpus %s does not exist "
+            rc = nsg_err_set(err, NSG_E_NOTFOUND,
+                             "corpus %s does not exist "
                              "(create it with nsgproof import --corpus %s)",
                              c->dir, c->dir);
             goto out;
@@ -162,8 +209,18 @@ nsg_rc nsg_corpus_open(const char *dir, bool create, struct nsg_corpus **out,
         rc = manifest_read(c->dir, &c->manifest, err);
     if (!rc && !c->manifest) {
         if (!create) {
-            rc = nsg_err_set(err, NSG_E_NOTFOUND, "%s is not a corpus (no "
-                             "%s)", c->dir, MANIFEST);
+            rc = nsg_err_set(err, NSG_E_NOTFOUND,
+                             "%s is not a corpus (no "
+                             "%s)",
+                             c->dir, MANIFEST);
+            goto out;
+        }
+        if (foreign_files(c->dir)) {
+            rc = nsg_err_set(err, NSG_E_INPUT,
+                             "%s is not a corpus (no %s) "
+                             "and holds other files: give a new or empty "
+                             "directory to --corpus",
+                             c->dir, MANIFEST);
             goto out;
         }
         /* Publish an empty manifest under the lock (unless a concurrent
@@ -186,6 +243,7 @@ out:
         nsg_corpus_close(c);
         return rc;
     }
+    index_sources(c);
     *out = c;
     return NSG_OK;
 }
@@ -198,6 +256,7 @@ void nsg_corpus_close(struct nsg_corpus *c)
     cJSON_Delete(c->manifest);
     g_ptr_array_free(c->old, TRUE);
     g_hash_table_destroy(c->objects);
+    g_hash_table_destroy(c->sources);
     g_free(c->dir);
     free(c);
 }
@@ -229,15 +288,7 @@ const cJSON *nsg_corpus_section(const struct nsg_corpus *c, const char *name)
 
 bool nsg_corpus_has_source(const struct nsg_corpus *c, const char *sha256)
 {
-    const cJSON *s;
-    cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(c->manifest,
-                                                          "sources"))
-    {
-        const cJSON *h = cJSON_GetObjectItemCaseSensitive(s, "sha256");
-        if (cJSON_IsString(h) && !strcmp(h->valuestring, sha256))
-            return true;
-    }
-    return false;
+    return g_hash_table_contains(c->sources, sha256);
 }
 
 void nsg_corpus_set_lock_wait(struct nsg_corpus *c, int ms)
@@ -247,7 +298,7 @@ void nsg_corpus_set_lock_wait(struct nsg_corpus *c, int ms)
 
 int64_t nsg_corpus_generation(const struct nsg_corpus *c)
 {
-    const cJSON *g = cJSON_GetObjectItemCaseSensitive(c->manifest,
-                                                      "generation");
+    const cJSON *g =
+        cJSON_GetObjectItemCaseSensitive(c->manifest, "generation");
     return cJSON_IsNumber(g) ? (int64_t)g->valuedouble : 0;
 }

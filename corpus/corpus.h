@@ -54,8 +54,10 @@ const cJSON *nsg_corpus_section(const struct nsg_corpus *c, const char *name);
 nsg_rc nsg_corpus_begin(struct nsg_corpus *c, struct nsg_txn **out,
                         struct nsg_err *err) NSG_WUR;
 /* Add one resource version (normalized ARM JSON, copied).  Sets *changed to
- * true when it is new or differs from the newest stored version; an
- * identical resource adds nothing. */
+ * true when it is new or differs from the stored version in force at
+ * captured_at (the newest one, for an import of "now"); an identical
+ * resource adds nothing.  Versions stay sorted by capture time; a second
+ * content at the same capture time replaces the first. */
 nsg_rc nsg_txn_add_resource(struct nsg_txn *txn, enum nsg_res_type type,
                             const cJSON *resource, int64_t captured_at,
                             bool *changed, struct nsg_err *err) NSG_WUR;

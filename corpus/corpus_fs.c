@@ -31,8 +31,9 @@ nsg_rc mkdirs(const char *path, struct nsg_err *err)
         if (*s == '/' || end) {
             *s = '\0';
             if (mkdir(p, 0777) && errno != EEXIST) {
-                rc = nsg_err_set(err, NSG_E_IO, "%s: cannot create directory: %s",
-                                 p, strerror(errno));
+                rc = nsg_err_set(err, NSG_E_IO,
+                                 "%s: cannot create directory: %s", p,
+                                 strerror(errno));
                 break;
             }
             if (end)
@@ -60,8 +61,8 @@ nsg_rc fsync_path(const char *path, bool dir, struct nsg_err *err)
 }
 
 /* Write all of data to fd. */
-static nsg_rc write_all(int fd, const char *path, const void *data,
-                        size_t len, struct nsg_err *err)
+static nsg_rc write_all(int fd, const char *path, const void *data, size_t len,
+                        struct nsg_err *err)
 {
     const char *p = data;
     while (len) {
@@ -135,8 +136,8 @@ nsg_rc lock_take(const char *path, int wait_ms, const char *corpus_dir,
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     *fd_out = -1;
     if (fd < 0)
-        return nsg_err_set(err, NSG_E_IO, "%s: cannot open lock file: %s",
-                           path, strerror(errno));
+        return nsg_err_set(err, NSG_E_IO, "%s: cannot open lock file: %s", path,
+                           strerror(errno));
     for (int waited = 0;; waited += 50) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
             *fd_out = fd;

@@ -15,12 +15,13 @@
 #define DEFAULT_LOCK_WAIT_MS 30000
 
 struct nsg_corpus {
-    char *dir;            /* as given, without trailing '/' */
-    cJSON *manifest;      /* the published manifest */
-    GPtrArray *old;       /* cJSON *: replaced manifests (kept so borrowed
-                             sections stay valid until close) */
-    GHashTable *objects;  /* sha256 -> cJSON * parsed object (cache) */
-    struct nsg_txn *txn;  /* the open transaction, if any */
+    char *dir;           /* as given, without trailing '/' */
+    cJSON *manifest;     /* the published manifest */
+    GPtrArray *old;      /* cJSON *: replaced manifests (kept so borrowed
+                            sections stay valid until close) */
+    GHashTable *objects; /* sha256 -> cJSON * parsed object (cache) */
+    GHashTable *sources; /* sha256 of every published source (set) */
+    struct nsg_txn *txn; /* the open transaction, if any */
     int lock_wait_ms;
 };
 

@@ -98,20 +98,21 @@ nsg_rc model_from_manifest(struct nsg_corpus *c, const cJSON *m, int64_t at,
         const cJSON *v, *chosen = vs ? vs->child : NULL;
         struct pick *q = &p[n];
         if (!cJSON_IsString(ty) || type_from_name(ty->valuestring, &q->type)) {
-            rc = nsg_err_set(err, NSG_E_INPUT, "corpus %s: manifest.json: "
-                             "$.resources[\"%s\"].type: unknown type", c->dir,
-                             r->string);
+            rc = nsg_err_set(err, NSG_E_INPUT,
+                             "corpus %s: manifest.json: "
+                             "$.resources[\"%s\"].type: unknown type",
+                             c->dir, r->string);
             goto out;
         }
         cJSON_ArrayForEach(v, vs) /* ascending: keep the last <= at */
-            if (entry_time(v) <= at)
-                chosen = v;
+            if (entry_time(v) <= at) chosen = v;
         if (!chosen)
             continue;
         q->at = entry_time(chosen);
         q->key = r->string;
         q->id = cJSON_IsString(id) ? id->valuestring : r->string;
-        q->sha = cJSON_GetObjectItemCaseSensitive(chosen, "object")->valuestring;
+        q->sha =
+            cJSON_GetObjectItemCaseSensitive(chosen, "object")->valuestring;
         n++;
     }
     qsort(p, n, sizeof(*p), pick_cmp);
@@ -143,8 +144,8 @@ nsg_rc nsg_corpus_history(struct nsg_corpus *c, const char *id,
                           struct nsg_version **out, size_t *n,
                           struct nsg_err *err)
 {
-    const cJSON *res = cJSON_GetObjectItemCaseSensitive(c->manifest,
-                                                        "resources");
+    const cJSON *res =
+        cJSON_GetObjectItemCaseSensitive(c->manifest, "resources");
     char *key = nsg_xstrdup_lower(id);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(res, key);
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(e, "versions");
@@ -153,8 +154,10 @@ nsg_rc nsg_corpus_history(struct nsg_corpus *c, const char *id,
     *out = NULL;
     *n = 0;
     if (!e)
-        return nsg_err_set(err, NSG_E_NOTFOUND, "corpus %s: %s is not in "
-                           "the corpus", c->dir, id);
+        return nsg_err_set(err, NSG_E_NOTFOUND,
+                           "corpus %s: %s is not in "
+                           "the corpus",
+                           c->dir, id);
     *out = nsg_xcalloc((size_t)cJSON_GetArraySize(vs) + 1, sizeof(**out));
     cJSON_ArrayForEach(v, vs)
     {
@@ -197,14 +200,17 @@ nsg_rc nsg_corpus_load_version(struct nsg_corpus *c, const char *object,
 
     *res = NULL;
     if (!find_object(c->manifest, object, &e, &v))
-        return nsg_err_set(err, NSG_E_NOTFOUND, "corpus %s: no resource "
-                           "version has object %s", c->dir, object);
+        return nsg_err_set(err, NSG_E_NOTFOUND,
+                           "corpus %s: no resource "
+                           "version has object %s",
+                           c->dir, object);
     ty = cJSON_GetObjectItemCaseSensitive(e, "type");
     id = cJSON_GetObjectItemCaseSensitive(e, "id");
     if (!cJSON_IsString(ty) || type_from_name(ty->valuestring, &p.type))
-        return nsg_err_set(err, NSG_E_INPUT, "corpus %s: manifest.json: "
-                           "$.resources[\"%s\"].type: unknown type", c->dir,
-                           e->string);
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "corpus %s: manifest.json: "
+                           "$.resources[\"%s\"].type: unknown type",
+                           c->dir, e->string);
     p.at = entry_time(v);
     p.key = e->string;
     p.id = cJSON_IsString(id) ? id->valuestring : e->string;
@@ -226,8 +232,10 @@ nsg_rc nsg_corpus_load_version(struct nsg_corpus *c, const char *object,
         if (*res)
             *type = p.type;
         else
-            rc = nsg_err_set(err, NSG_E_INPUT, "corpus %s: object %s does "
-                             "not hold %s", c->dir, object, p.id);
+            rc = nsg_err_set(err, NSG_E_INPUT,
+                             "corpus %s: object %s does "
+                             "not hold %s",
+                             c->dir, object, p.id);
     }
     nsg_topo_free(t);
     return rc;

@@ -69,12 +69,12 @@ nsg_rc object_get(struct nsg_corpus *c, const char *sha, const char *what,
     rel = object_rel(sha);
     path = path_join(c->dir, rel);
     /* An object of the open transaction is still at its temporary name. */
-    const char *tmp = c->txn ? g_hash_table_lookup(c->txn->pending, path)
-                             : NULL;
+    const char *tmp =
+        c->txn ? g_hash_table_lookup(c->txn->pending, path) : NULL;
     rc = nsg_buf_read_file(&b, tmp ? tmp : path, 0, err);
     if (rc) {
-        nsg_err_prefix(err, "corpus %s: object %s (%s) is missing", c->dir,
-                       rel, what);
+        nsg_err_prefix(err, "corpus %s: object %s (%s) is missing", c->dir, rel,
+                       what);
         if (err)
             err->code = NSG_E_INPUT;
         rc = NSG_E_INPUT;
@@ -82,15 +82,18 @@ nsg_rc object_get(struct nsg_corpus *c, const char *sha, const char *what,
     }
     nsg_sha256_hex(b.buf ? b.buf : "", b.len, got);
     if (strcmp(got, sha)) {
-        rc = nsg_err_set(err, NSG_E_INPUT, "corpus %s: object %s (%s) is "
-                         "corrupt: its content hashes to %s", c->dir, rel,
-                         what, got);
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "corpus %s: object %s (%s) is "
+                         "corrupt: its content hashes to %s",
+                         c->dir, rel, what, got);
         goto out;
     }
     j = cJSON_ParseWithLength(b.buf, b.len);
     if (!j) {
-        rc = nsg_err_set(err, NSG_E_INPUT, "corpus %s: object %s (%s) is "
-                         "corrupt: not valid JSON", c->dir, rel, what);
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "corpus %s: object %s (%s) is "
+                         "corrupt: not valid JSON",
+                         c->dir, rel, what);
         goto out;
     }
     g_hash_table_insert(c->objects, g_strdup(sha), j);

@@ -26,8 +26,10 @@ nsg_rc nsg_corpus_begin(struct nsg_corpus *c, struct nsg_txn **out,
 
     *out = NULL;
     if (c->txn)
-        return nsg_err_set(err, NSG_E_INTERNAL, "corpus %s: a transaction "
-                           "is already open", c->dir);
+        return nsg_err_set(err, NSG_E_INTERNAL,
+                           "corpus %s: a transaction "
+                           "is already open",
+                           c->dir);
     lp = path_join(c->dir, LOCK_FILE);
     rc = lock_take(lp, c->lock_wait_ms, c->dir, &fd, err);
     free(lp);
@@ -64,8 +66,10 @@ static nsg_rc object_put(struct nsg_txn *t, const cJSON *json, char sha[65],
     nsg_rc rc = NSG_OK;
 
     if (!text) {
-        rc = nsg_err_set(err, NSG_E_NOMEM, "corpus %s: cannot serialize an "
-                         "object", t->c->dir);
+        rc = nsg_err_set(err, NSG_E_NOMEM,
+                         "corpus %s: cannot serialize an "
+                         "object",
+                         t->c->dir);
         goto out;
     }
     nsg_sha256_hex(text, strlen(text), sha);
@@ -165,16 +169,19 @@ nsg_rc nsg_txn_add_resource(struct nsg_txn *txn, enum nsg_res_type type,
 
     *changed = false;
     if (!cJSON_IsString(id) || !id->valuestring[0])
-        return nsg_err_set(err, NSG_E_INPUT, "corpus %s: a %s resource "
-                           "without an id cannot be stored", txn->c->dir,
-                           nsg_res_type_name(type));
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "corpus %s: a %s resource "
+                           "without an id cannot be stored",
+                           txn->c->dir, nsg_res_type_name(type));
     char *key = nsg_xstrdup_lower(id->valuestring);
     cJSON *e = cJSON_GetObjectItemCaseSensitive(res, key);
     const cJSON *et = cJSON_GetObjectItemCaseSensitive(e, "type");
     if (e && cJSON_IsString(et) &&
         strcmp(et->valuestring, nsg_res_type_name(type))) {
-        rc = nsg_err_set(err, NSG_E_INPUT, "%s: is a %s in the corpus but "
-                         "a %s here", id->valuestring, et->valuestring,
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "%s: is a %s in the corpus but "
+                         "a %s here",
+                         id->valuestring, et->valuestring,
                          nsg_res_type_name(type));
         goto out;
     }
@@ -186,8 +193,7 @@ nsg_rc nsg_txn_add_resource(struct nsg_txn *txn, enum nsg_res_type type,
         e = cJSON_AddObjectToObject(res, key);
         cJSON_AddStringToObject(e, "id", id->valuestring);
         cJSON_AddStringToObject(e, "type", nsg_res_type_name(type));
-        cJSON_AddStringToObject(e, "name",
-                                nm ? nm : name->valuestring);
+        cJSON_AddStringToObject(e, "name", nm ? nm : name->valuestring);
         cJSON *vs = cJSON_AddArrayToObject(e, "versions");
         cJSON_AddItemToArray(vs, version_new(captured_at, sha));
         free(nm);
@@ -204,8 +210,8 @@ out:
 nsg_rc nsg_txn_add_service_tags(struct nsg_txn *txn, const cJSON *tags,
                                 bool *changed, struct nsg_err *err)
 {
-    const cJSON *cur = cJSON_GetObjectItemCaseSensitive(txn->manifest,
-                                                        "service_tags");
+    const cJSON *cur =
+        cJSON_GetObjectItemCaseSensitive(txn->manifest, "service_tags");
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(cur, "object");
     const cJSON *cn = cJSON_GetObjectItemCaseSensitive(tags, "changeNumber");
     const cJSON *cloud = cJSON_GetObjectItemCaseSensitive(tags, "cloud");
@@ -246,8 +252,9 @@ nsg_rc nsg_txn_add_source(struct nsg_txn *txn, const char *path,
     cJSON_AddStringToObject(s, "path", path);
     cJSON_AddStringToObject(s, "sha256", sha256);
     cJSON_AddStringToObject(s, "imported_at", iso);
-    cJSON_AddItemToObject(s, "counts", counts ? cJSON_Duplicate(counts, true)
-                                              : cJSON_CreateObject());
+    cJSON_AddItemToObject(s, "counts",
+                          counts ? cJSON_Duplicate(counts, true)
+                                 : cJSON_CreateObject());
     cJSON_AddItemToArray(srcs, s);
     return NSG_OK;
 }
@@ -255,8 +262,8 @@ nsg_rc nsg_txn_add_source(struct nsg_txn *txn, const char *path,
 bool nsg_txn_has_resource(const struct nsg_txn *txn, const char *id)
 {
     char *key = nsg_xstrdup_lower(id);
-    const cJSON *r = cJSON_GetObjectItemCaseSensitive(txn->manifest,
-                                                      "resources");
+    const cJSON *r =
+        cJSON_GetObjectItemCaseSensitive(txn->manifest, "resources");
     bool has = cJSON_GetObjectItemCaseSensitive(r, key) != NULL;
     free(key);
     return has;
@@ -272,10 +279,10 @@ nsg_rc nsg_txn_new_file(struct nsg_txn *txn, const char *dir,
 
     *abs_path = *rel_name = NULL;
     for (int tries = 0; !rc; tries++) {
-        char *rel = g_strdup_printf("%s/g%06lld-%08x-%u%s", dir,
-                                    (long long)nsg_corpus_generation(c) + 1,
-                                    g_random_int(), ++txn->seq,
-                                    suffix ? suffix : "");
+        char *rel =
+            g_strdup_printf("%s/g%06lld-%08x-%u%s", dir,
+                            (long long)nsg_corpus_generation(c) + 1,
+                            g_random_int(), ++txn->seq, suffix ? suffix : "");
         char *abs = nsg_corpus_path(c, rel);
         int fd = open(abs, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
@@ -306,8 +313,8 @@ cJSON *nsg_txn_section(struct nsg_txn *txn, const char *name)
     return s;
 }
 
-nsg_rc nsg_txn_load(struct nsg_txn *txn, int64_t at,
-                    struct nsg_topology **out, struct nsg_err *err)
+nsg_rc nsg_txn_load(struct nsg_txn *txn, int64_t at, struct nsg_topology **out,
+                    struct nsg_err *err)
 {
     return model_from_manifest(txn->c, txn->manifest, at, out, err);
 }
@@ -370,7 +377,7 @@ nsg_rc nsg_corpus_commit(struct nsg_txn **txnp, struct nsg_err *err)
     while (!rc && g_hash_table_iter_next(&it, &final, &tmp))
         if (rename(tmp, final))
             rc = nsg_err_set(err, NSG_E_IO, "%s: rename failed: %s",
-                             (char *)final, strerror(errno));
+                             (char *) final, strerror(errno));
     if (!rc && objects)
         rc = sync_fs(c->dir, err);
     if (rc) {

@@ -2,7 +2,7 @@
  * (identical tuples of one hour merged, with counts, first/last seen and
  * summed counters) in append-only segment files listed in the manifest's
  * "flows" section.  The importer writes segments; replay reads them.  The
- * format is documented in docs/corpus.md. */
+ * format is documented in docs/corpus-flows.md. */
 #ifndef NSG_FLOWSTORE_H
 #define NSG_FLOWSTORE_H
 

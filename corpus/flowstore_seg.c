@@ -14,7 +14,7 @@
 
 #define HDR_SIZE 64
 #define IOBUF (1u << 20)
-#define REC_MAX 160 /* largest encoded record */
+#define REC_MAX 176 /* largest encoded record */
 
 /* ---- records ----------------------------------------------------------- */
 
@@ -76,33 +76,67 @@ static int64_t unzig(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-/* flags: 1 has_mac, 2 src IPv6, 4 dst IPv6. */
-static size_t rec_encode(const struct nsg_flowrec *r, uint8_t *out)
+/* Flag bits of an encoded record (see docs/corpus-flows.md): what it has,
+ * and which fields repeat the previous record of the file (the writer
+ * chooses; records of one flow group sit together). */
+enum {
+    F_MAC = 1,        /* has a MAC */
+    F_SRC6 = 2,       /* source is IPv6 */
+    F_DST6 = 4,       /* destination is IPv6 */
+    F_SAME_REFS = 8,  /* nsg, acl, target, rule as the previous record */
+    F_SAME_MAC = 16,  /* MAC as the previous record */
+    F_SAME_HDR = 32,  /* version, dir, proto, decision as the previous */
+    F_SAME_DST = 64,  /* destination (family and address) as the previous */
+    F_SAME_DPORT = 128, /* destination port as the previous */
+};
+
+static size_t rec_encode(const struct nsg_flowrec *r,
+                         const struct nsg_flowrec *prev, uint8_t *out)
 {
-    uint8_t *p = out;
-    *p++ = (uint8_t)((r->has_mac ? 1 : 0) | (r->src_fam == 6 ? 2 : 0) |
-                     (r->dst_fam == 6 ? 4 : 0));
-    *p++ = r->version;
-    *p++ = r->dir;
-    *p++ = r->proto;
-    *p++ = r->decision;
-    *p++ = r->state;
-    if (r->has_mac) {
+    uint8_t *p = out + 2;
+    size_t sl = r->src_fam == 6 ? 16 : 4, dl = r->dst_fam == 6 ? 16 : 4;
+    unsigned fl = (r->has_mac ? F_MAC : 0) | (r->src_fam == 6 ? F_SRC6 : 0) |
+                  (r->dst_fam == 6 ? F_DST6 : 0);
+    if (r->nsg == prev->nsg && r->acl == prev->acl &&
+        r->target == prev->target && r->rule == prev->rule)
+        fl |= F_SAME_REFS;
+    if (r->has_mac && prev->has_mac && !memcmp(r->mac, prev->mac, 6))
+        fl |= F_SAME_MAC;
+    if (r->version == prev->version && r->dir == prev->dir &&
+        r->proto == prev->proto && r->decision == prev->decision)
+        fl |= F_SAME_HDR;
+    if (r->dst_fam == prev->dst_fam && !memcmp(r->dst, prev->dst, dl))
+        fl |= F_SAME_DST;
+    if (r->dport == prev->dport)
+        fl |= F_SAME_DPORT;
+    out[0] = (uint8_t)fl;
+    out[1] = r->state;
+    if (!(fl & F_SAME_HDR)) {
+        *p++ = r->version;
+        *p++ = r->dir;
+        *p++ = r->proto;
+        *p++ = r->decision;
+    }
+    if (r->has_mac && !(fl & F_SAME_MAC)) {
         memcpy(p, r->mac, 6);
         p += 6;
     }
-    size_t sl = r->src_fam == 6 ? 16 : 4, dl = r->dst_fam == 6 ? 16 : 4;
     memcpy(p, r->src, sl);
     p += sl;
-    memcpy(p, r->dst, dl);
-    p += dl;
+    if (!(fl & F_SAME_DST)) {
+        memcpy(p, r->dst, dl);
+        p += dl;
+    }
     p = put_var(p, r->sport);
-    p = put_var(p, r->dport);
-    p = put_var(p, r->nsg);
-    p = put_var(p, r->acl);
-    p = put_var(p, r->target);
-    p = put_var(p, r->rule);
-    p = put_var(p, zig(r->first_seen));
+    if (!(fl & F_SAME_DPORT))
+        p = put_var(p, r->dport);
+    if (!(fl & F_SAME_REFS)) {
+        p = put_var(p, r->nsg);
+        p = put_var(p, r->acl);
+        p = put_var(p, r->target);
+        p = put_var(p, r->rule);
+    }
+    p = put_var(p, zig(r->first_seen - prev->first_seen));
     p = put_var(p, zig(r->last_seen - r->first_seen));
     p = put_var(p, r->count);
     p = put_var(p, r->packets_sd);
@@ -112,58 +146,80 @@ static size_t rec_encode(const struct nsg_flowrec *r, uint8_t *out)
     return (size_t)(p - out);
 }
 
-/* Bytes consumed, 0 when more input is needed, -1 when corrupt. */
-static long rec_decode(const uint8_t *in, size_t avail, struct nsg_flowrec *r)
+/* Bytes consumed, 0 when more input is needed, -1 when corrupt.  r may be
+ * written even when 0 is returned; prev is only read. */
+static long rec_decode(const uint8_t *in, size_t avail,
+                       const struct nsg_flowrec *prev, struct nsg_flowrec *r)
 {
-    const uint8_t *p = in, *end = in + avail;
-    uint64_t v[13];
-    if (avail < 6)
+    const uint8_t *p = in + 2, *end = in + avail;
+    uint64_t v;
+    if (avail < 2)
         return 0;
-    memset(r, 0, sizeof(*r));
-    uint8_t fl = *p++;
-    if (fl & ~7u)
+    unsigned fl = in[0];
+    size_t sl = (fl & F_SRC6) ? 16 : 4, dl = (fl & F_DST6) ? 16 : 4;
+    size_t need = 2 + ((fl & F_SAME_HDR) ? 0 : 4) +
+                  ((fl & F_MAC) && !(fl & F_SAME_MAC) ? 6 : 0) + sl +
+                  ((fl & F_SAME_DST) ? 0 : dl);
+    if (avail < need)
+        return 0;
+    if ((fl & F_SAME_MAC) && !((fl & F_MAC) && prev->has_mac))
         return -1;
-    r->has_mac = fl & 1;
-    r->src_fam = (fl & 2) ? 6 : 4;
-    r->dst_fam = (fl & 4) ? 6 : 4;
-    r->version = *p++;
-    r->dir = *p++;
-    r->proto = *p++;
-    r->decision = *p++;
-    r->state = *p++;
-    size_t need = (r->has_mac ? 6u : 0u) + (r->src_fam == 6 ? 16u : 4u) +
-                  (r->dst_fam == 6 ? 16u : 4u);
-    if ((size_t)(end - p) < need)
-        return 0;
-    if (r->has_mac) {
+    if ((fl & F_SAME_DST) && prev->dst_fam != ((fl & F_DST6) ? 6 : 4))
+        return -1;
+    *r = *prev;
+    r->state = in[1];
+    r->has_mac = (fl & F_MAC) ? 1 : 0;
+    r->src_fam = (fl & F_SRC6) ? 6 : 4;
+    r->dst_fam = (fl & F_DST6) ? 6 : 4;
+    if (!(fl & F_SAME_HDR)) {
+        r->version = p[0];
+        r->dir = p[1];
+        r->proto = p[2];
+        r->decision = p[3];
+        p += 4;
+    }
+    if (!(fl & F_MAC))
+        memset(r->mac, 0, 6);
+    else if (!(fl & F_SAME_MAC)) {
         memcpy(r->mac, p, 6);
         p += 6;
     }
-    memcpy(r->src, p, r->src_fam == 6 ? 16 : 4);
-    p += r->src_fam == 6 ? 16 : 4;
-    memcpy(r->dst, p, r->dst_fam == 6 ? 16 : 4);
-    p += r->dst_fam == 6 ? 16 : 4;
-    for (int i = 0; i < 13; i++) {
-        p = get_var(p, end, &v[i]);
-        if (!p)
-            return avail >= REC_MAX ? -1 : 0;
+    memset(r->src, 0, 16);
+    memcpy(r->src, p, sl);
+    p += sl;
+    if (!(fl & F_SAME_DST)) {
+        memset(r->dst, 0, 16);
+        memcpy(r->dst, p, dl);
+        p += dl;
     }
-    if (v[0] > 65535 || v[1] > 65535 || v[2] > UINT32_MAX ||
-        v[3] > UINT32_MAX || v[4] > UINT32_MAX || v[5] > UINT32_MAX)
-        return -1;
-    r->sport = (uint16_t)v[0];
-    r->dport = (uint16_t)v[1];
-    r->nsg = (uint32_t)v[2];
-    r->acl = (uint32_t)v[3];
-    r->target = (uint32_t)v[4];
-    r->rule = (uint32_t)v[5];
-    r->first_seen = unzig(v[6]);
-    r->last_seen = r->first_seen + unzig(v[7]);
-    r->count = v[8];
-    r->packets_sd = v[9];
-    r->bytes_sd = v[10];
-    r->packets_ds = v[11];
-    r->bytes_ds = v[12];
+#define GET(dst, max)                                                   \
+    do {                                                                \
+        p = get_var(p, end, &v);                                        \
+        if (!p)                                                         \
+            return avail >= REC_MAX ? -1 : 0;                           \
+        if (v > (max))                                                  \
+            return -1;                                                  \
+        dst = v;                                                        \
+    } while (0)
+    GET(r->sport, 65535u);
+    if (!(fl & F_SAME_DPORT))
+        GET(r->dport, 65535u);
+    if (!(fl & F_SAME_REFS)) {
+        GET(r->nsg, UINT32_MAX);
+        GET(r->acl, UINT32_MAX);
+        GET(r->target, UINT32_MAX);
+        GET(r->rule, UINT32_MAX);
+    }
+    GET(v, UINT64_MAX);
+    r->first_seen = prev->first_seen + unzig(v);
+    GET(v, UINT64_MAX);
+    r->last_seen = r->first_seen + unzig(v);
+    GET(r->count, UINT64_MAX);
+    GET(r->packets_sd, UINT64_MAX);
+    GET(r->bytes_sd, UINT64_MAX);
+    GET(r->packets_ds, UINT64_MAX);
+    GET(r->bytes_ds, UINT64_MAX);
+#undef GET
     return (long)(p - in);
 }
 
@@ -190,6 +246,7 @@ struct nsg_flowseg_writer {
     uint64_t off; /* file offset of buf[0] */
     uint64_t n_flows;
     bool no_fsync;
+    struct nsg_flowrec prev; /* the last record written (zero at first) */
 };
 
 static nsg_rc w_flush(struct nsg_flowseg_writer *w, struct nsg_err *err)
@@ -204,6 +261,11 @@ static nsg_rc w_flush(struct nsg_flowseg_writer *w, struct nsg_err *err)
                                strerror(errno));
         done += (size_t)k;
     }
+    /* start writing back what is already complete, so that the fsync at
+     * finish has little left to wait for (segments only, not scratch) */
+    if (!w->no_fsync)
+        (void)sync_file_range(w->fd, (off_t)w->off, (off_t)w->len,
+                              SYNC_FILE_RANGE_WRITE);
     w->off += w->len;
     w->len = 0;
     return NSG_OK;
@@ -264,7 +326,8 @@ nsg_rc nsg_flowseg_add(struct nsg_flowseg_writer *w,
                        const struct nsg_flowrec *r, struct nsg_err *err)
 {
     uint8_t tmp[REC_MAX];
-    size_t n = rec_encode(r, tmp);
+    size_t n = rec_encode(r, &w->prev, tmp);
+    w->prev = *r;
     w->n_flows++;
     if (IOBUF - w->len >= n) { /* fast path */
         memcpy(w->buf + w->len, tmp, n);
@@ -339,6 +402,7 @@ struct nsg_flowseg_reader {
     uint64_t off;       /* file offset of buf[0] */
     uint64_t flows_end; /* string table offset */
     uint64_t n_flows, read;
+    struct nsg_flowrec prev; /* the last record read (zero at first) */
     char **strings;
     uint64_t n_strings;
     char *strbuf;
@@ -441,10 +505,12 @@ int nsg_flowseg_next(struct nsg_flowseg_reader *rd, struct nsg_flowrec *r,
     if (rd->read == rd->n_flows)
         return 0;
     for (int tries = 0; tries < 2; tries++) {
-        long k = rec_decode(rd->buf + rd->pos, rd->len - rd->pos, r);
+        long k = rec_decode(rd->buf + rd->pos, rd->len - rd->pos, &rd->prev,
+                            r);
         if (k > 0) {
             rd->pos += (size_t)k;
             rd->read++;
+            rd->prev = *r;
             return 1;
         }
         if (k < 0)

@@ -18,7 +18,7 @@ step_no=0
 
 # step QUESTION: a header line saying what the next command answers.
 step() {
-    step_no=$((step_no + 1))
+step_no=$((step_no + 1))
     printf '\n=== %d. %s\n' "$step_no" "$1"
 }
 
@@ -44,12 +44,6 @@ run() {
         unexpected=$((unexpected + 1))
         ;;
     esac
-}
-
-# has CMD: the command is built (placeholders answer "not built yet").
-# A stop-gap while commands land; every step should run in the end.
-has() {
-    ! "$NSGPROOF" "$1" --help 2>&1 | grep -q 'not built yet'
 }
 
 if [ ! -x "$NSGPROOF" ]; then
@@ -90,29 +84,23 @@ run 1 check --corpus "$CORPUS" --nic db-1 --direction outbound --protocol tcp \
 step "Which rules apply to web-1, with tags and ASGs expanded? (effective security rules)"
 run 0 rules --corpus "$CORPUS" --nic web-1
 
-if has replay; then
-    step "Does the model reproduce every decision Azure logged?"
-    run 0 replay --corpus "$CORPUS"
-    step "Which observed flows would the proposed web-nsg edit block?"
-    run "0 1" replay --corpus "$CORPUS" --proposed "$EX/proposed/web-nsg.json"
-fi
+step "Does the model reproduce every decision Azure logged?"
+run 0 replay --corpus "$CORPUS"
 
-if has diff; then
-    step "What exactly does the proposed web-nsg edit change? (differences: exit 1)"
-    run 1 diff --corpus "$CORPUS" --nsg web-nsg "$EX/proposed/web-nsg.json"
-fi
+step "Which observed flows would the proposed web-nsg edit block? (some: exit 1)"
+run 1 replay --corpus "$CORPUS" --proposed "$EX/proposed/web-nsg.json"
 
-if has verify; then
-    step "Do the network's properties hold? (examples/properties.txt)"
-    run 0 verify --corpus "$CORPUS" --queries "$EX/properties.txt"
-    step "Is web-2 reachable from the Internet over HTTP? (a counterexample: exit 1)"
-    run 1 verify --corpus "$CORPUS" --query 'never Internet -> nic:web-2 tcp/80'
-fi
+step "What exactly does the proposed web-nsg edit change? (differences: exit 1)"
+run 1 diff --corpus "$CORPUS" --nsg web-nsg "$EX/proposed/web-nsg.json"
 
-if has lint; then
-    step "Are there shadowed, redundant or risky rules?"
-    run "0 1" lint --corpus "$CORPUS"
-fi
+step "Do the network's properties hold? (examples/properties.txt)"
+run 0 verify --corpus "$CORPUS" --queries "$EX/properties.txt"
+
+step "Is web-2 reachable from the Internet over HTTP? (a counterexample: exit 1)"
+run 1 verify --corpus "$CORPUS" --query 'never Internet -> nic:web-2 tcp/80'
+
+step "Are there shadowed, redundant or risky rules? (findings: exit 1)"
+run 1 lint --corpus "$CORPUS"
 
 echo
 if [ "$unexpected" -ne 0 ]; then

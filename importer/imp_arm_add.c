@@ -26,8 +26,8 @@ nsg_rc nsg_imp_add_resource(struct nsg_topology *t, enum nsg_res_type type,
                                 &n_subs, err);
         break;
     case NSG_RES_SUBNET:
-        rc = nsg_imp_parse_subnet(json, NULL, where,
-                                  (struct nsg_subnet **)&res, err);
+        rc = nsg_imp_parse_subnet(json, NULL, where, (struct nsg_subnet **)&res,
+                                  err);
         break;
     case NSG_RES_NIC:
         rc = nsg_imp_parse_nic(json, where, (struct nsg_nic **)&res, err);
@@ -85,11 +85,13 @@ nsg_rc nsg_imp_load_nsg_file(const char *path, struct nsg_nsg **out,
     if (count == 0) {
         rc = nsg_err_set(err, NSG_E_INPUT,
                          "%s: $: holds no network security group (expected "
-                         "exactly one)", path);
+                         "exactly one)",
+                         path);
     } else if (count > 1) {
         rc = nsg_err_set(err, NSG_E_INPUT,
                          "%s: $: holds %zu network security groups (%s); "
-                         "expected exactly one", path, count, names.buf);
+                         "expected exactly one",
+                         path, count, names.buf);
     } else {
         nsg_jpath_printf(where, "%s: %s", path, found->jpath);
         rc = nsg_imp_parse_nsg(found->json, where, out, err);

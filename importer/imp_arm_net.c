@@ -194,7 +194,8 @@ static nsg_rc vnet_subnets(struct nsg_vnet *v, const cJSON *p, const char *pw,
     if (rc || !arr)
         return rc;
     nsg_jpath_key(path, pw, "subnets");
-    cJSON_ArrayForEach(el, arr) {
+    cJSON_ArrayForEach(el, arr)
+    {
         struct nsg_subnet *s;
         nsg_jpath_idx(ew, path, i++);
         if ((rc = nsg_imp_parse_subnet(el, v->id, ew, &s, err)))
@@ -242,7 +243,8 @@ nsg_rc nsg_imp_parse_vnet(const cJSON *json, const char *where,
     if ((rc = nsg_json_arr(p, "virtualNetworkPeerings", pw, false, &arr, err)))
         goto out;
     nsg_jpath_key(path, pw, "virtualNetworkPeerings");
-    cJSON_ArrayForEach(el, arr) {
+    cJSON_ArrayForEach(el, arr)
+    {
         nsg_jpath_idx(ew, path, i++);
         v->peerings = nsg_xrealloc(v->peerings,
                                    (v->n_peerings + 1) * sizeof(*v->peerings));
@@ -262,7 +264,8 @@ out:
     return NSG_OK;
 }
 
-/* ---- NICs ------------------------------------------------------------------ */
+/* ---- NICs ------------------------------------------------------------------
+ */
 
 static nsg_rc ipconfig(const cJSON *json, const char *where,
                        struct nsg_ipconfig *c, struct nsg_err *err)
@@ -284,11 +287,11 @@ static nsg_rc ipconfig(const cJSON *json, const char *where,
             return nsg_json_fail(err, path,
                                  "\"%s\" is not an IPv4 or IPv6 address", ip);
         c->has_ip = true;
-        if (ver && *ver &&
-            strcasecmp(ver, c->ip.family == 4 ? "IPv4" : "IPv6"))
+        if (ver && *ver && strcasecmp(ver, c->ip.family == 4 ? "IPv4" : "IPv6"))
             return nsg_json_fail(err, path,
                                  "address %s does not match "
-                                 "privateIPAddressVersion \"%s\"", ip, ver);
+                                 "privateIPAddressVersion \"%s\"",
+                                 ip, ver);
     }
     if ((rc = nsg_json_ref(p, "subnet", pw, &c->subnet_id, err)) ||
         (rc = nsg_json_ref(p, "publicIPAddress", pw, &c->public_ip_id, err)) ||
@@ -325,10 +328,11 @@ nsg_rc nsg_imp_parse_nic(const cJSON *json, const char *where,
         (rc = nsg_json_arr(p, "ipConfigurations", pw, false, &arr, err)))
         goto out;
     nsg_jpath_key(path, pw, "ipConfigurations");
-    cJSON_ArrayForEach(el, arr) {
+    cJSON_ArrayForEach(el, arr)
+    {
         nsg_jpath_idx(ew, path, i++);
-        n->ipconfigs = nsg_xrealloc(n->ipconfigs,
-                                    (n->n_ipconfigs + 1) * sizeof(*n->ipconfigs));
+        n->ipconfigs = nsg_xrealloc(n->ipconfigs, (n->n_ipconfigs + 1) *
+                                                      sizeof(*n->ipconfigs));
         memset(&n->ipconfigs[n->n_ipconfigs], 0, sizeof(*n->ipconfigs));
         rc = ipconfig(el, ew, &n->ipconfigs[n->n_ipconfigs++], err);
         if (rc)
@@ -342,7 +346,8 @@ out:
     return rc;
 }
 
-/* ---- public IPs, VMs, ASGs, route tables ------------------------------------ */
+/* ---- public IPs, VMs, ASGs, route tables ------------------------------------
+ */
 
 nsg_rc nsg_imp_parse_pip(const cJSON *json, const char *where,
                          struct nsg_pip **out, struct nsg_err *err)
@@ -461,7 +466,8 @@ nsg_rc nsg_imp_parse_route_table(const cJSON *json, const char *where,
     nsg_jpath_key(path, pw, "routes");
     for (el = (!rc && arr) ? arr->child : NULL; el && !rc; el = el->next) {
         nsg_jpath_idx(ew, path, i++);
-        t->routes = nsg_xrealloc(t->routes, (t->n_routes + 1) * sizeof(*t->routes));
+        t->routes =
+            nsg_xrealloc(t->routes, (t->n_routes + 1) * sizeof(*t->routes));
         memset(&t->routes[t->n_routes], 0, sizeof(*t->routes));
         rc = route(el, ew, &t->routes[t->n_routes++], err);
     }

@@ -40,21 +40,26 @@ nsg_rc nsg_imp_cidr(const char *s, const char *where, struct nsg_cidr *out,
 
     if (!nsg_cidr_parse(s, out))
         return NSG_OK;
-    if (alen == 0 || alen >= sizeof(addr) || (memcpy(addr, s, alen), addr[alen] = 0,
-                                              nsg_ip_parse(addr, &ip)))
+    if (alen == 0 || alen >= sizeof(addr) ||
+        (memcpy(addr, s, alen), addr[alen] = 0, nsg_ip_parse(addr, &ip)))
         return nsg_json_fail(err, where,
                              "\"%s\" is not a valid CIDR or IP address: bad %s "
                              "address \"%.*s\"",
                              s, strchr(s, ':') ? "IPv6" : "IPv4",
                              (int)(alen < 64 ? alen : 64), s);
+    if (!slash) /* cannot happen: an address alone is a /32 or /128 */
+        return nsg_json_fail(err, where, "\"%s\" is not a valid address", s);
     if (!slash[1])
-        return nsg_json_fail(err, where,
-                             "\"%s\" is not a valid CIDR: missing prefix length "
-                             "after '/'", s);
+        return nsg_json_fail(
+            err, where,
+            "\"%s\" is not a valid CIDR: missing prefix length "
+            "after '/'",
+            s);
     if (strspn(slash + 1, "0123456789") != strlen(slash + 1))
         return nsg_json_fail(err, where,
                              "\"%s\" is not a valid CIDR: prefix length \"%s\" "
-                             "is not a number", s, slash + 1);
+                             "is not a number",
+                             s, slash + 1);
     return nsg_json_fail(err, where,
                          "\"%s\" is not a valid CIDR: prefix length \"%s\" is "
                          "out of range (0-%d)",
@@ -121,7 +126,8 @@ static nsg_rc add_addr(const char *s, const char *where,
     } else {
         return nsg_json_fail(err, where,
                              "\"%s\" is not an address prefix, \"*\" or a "
-                             "service tag name", s);
+                             "service tag name",
+                             s);
     }
     for (size_t i = 0; i < *n; i++)
         if (same_item(&(*items)[i], &it, s))
@@ -215,7 +221,8 @@ static nsg_rc side_ports(const cJSON *p, const char *pw, const char *one,
     if (rc || !arr)
         return rc;
     nsg_jpath_key(path, pw, many);
-    cJSON_ArrayForEach(el, arr) {
+    cJSON_ArrayForEach(el, arr)
+    {
         nsg_jpath_idx(pi, path, i++);
         rc = add_port(el, pi, many, v, n, err);
         if (rc)
@@ -255,7 +262,8 @@ static nsg_rc rule_enums(const cJSON *p, const char *pw, bool is_default,
     if (r->proto == -2)
         return nsg_json_fail(err, path,
                              "protocol \"%s\" is not one of Tcp, Udp, Icmp, "
-                             "Esp, Ah, * (or All)", s);
+                             "Esp, Ah, * (or All)",
+                             s);
     if ((rc = nsg_json_str(p, "access", pw, true, &s, err)))
         return rc;
     nsg_jpath_key(path, pw, "access");
@@ -264,7 +272,8 @@ static nsg_rc rule_enums(const cJSON *p, const char *pw, bool is_default,
     else if (!strcasecmp(s, "Deny"))
         r->access = NSG_DENY;
     else
-        return nsg_json_fail(err, path, "access \"%s\" is not Allow or Deny", s);
+        return nsg_json_fail(err, path, "access \"%s\" is not Allow or Deny",
+                             s);
     if ((rc = nsg_json_str(p, "direction", pw, true, &s, err)))
         return rc;
     nsg_jpath_key(path, pw, "direction");
@@ -285,7 +294,8 @@ static nsg_rc rule_enums(const cJSON *p, const char *pw, bool is_default,
     if (is_default && (prio < 100 || prio > 65535))
         return nsg_json_fail(err, path,
                              "default rule priority %lld is out of range "
-                             "(100-65535)", (long long)prio);
+                             "(100-65535)",
+                             (long long)prio);
     r->priority = (int)prio;
     return NSG_OK;
 }
@@ -311,20 +321,21 @@ static nsg_rc rule_sides(const cJSON *p, const char *pw, struct nsg_rule *r,
                              "sourceAddressPrefixes, "
                              "sourceApplicationSecurityGroups is given");
     if (r->n_dst == 0 && r->n_dst_asgs == 0)
-        return nsg_json_fail(err, pw,
-                             "no destination: none of destinationAddressPrefix, "
-                             "destinationAddressPrefixes, "
-                             "destinationApplicationSecurityGroups is given");
+        return nsg_json_fail(
+            err, pw,
+            "no destination: none of destinationAddressPrefix, "
+            "destinationAddressPrefixes, "
+            "destinationApplicationSecurityGroups is given");
     int f = families(r->src, r->n_src) | families(r->dst, r->n_dst);
     if (f == 3)
         return nsg_json_fail(err, pw,
                              "rule '%s' mixes IPv4 and IPv6 prefixes (Azure "
-                             "requires one family per rule)", r->name);
+                             "requires one family per rule)",
+                             r->name);
     if ((rc = side_ports(p, pw, "sourcePortRange", "sourcePortRanges",
                          &r->sports, &r->n_sports, err)) ||
-        (rc = side_ports(p, pw, "destinationPortRange",
-                         "destinationPortRanges", &r->dports, &r->n_dports,
-                         err)))
+        (rc = side_ports(p, pw, "destinationPortRange", "destinationPortRanges",
+                         &r->dports, &r->n_dports, err)))
         return rc;
     return NSG_OK;
 }
@@ -407,7 +418,8 @@ static nsg_rc nsg_rules(struct nsg_nsg *n, const cJSON *p, const char *pw,
     if (rc || !arr)
         return rc;
     nsg_jpath_key(path, pw, key);
-    cJSON_ArrayForEach(el, arr) {
+    cJSON_ArrayForEach(el, arr)
+    {
         struct nsg_rule r;
         nsg_jpath_idx(rw, path, i++);
         rc = nsg_imp_parse_rule(el, is_default, rw, &r, err);

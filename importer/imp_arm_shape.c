@@ -88,7 +88,8 @@ static int by_shape(const cJSON *j, enum nsg_res_type *type)
         return *type = NSG_RES_ROUTE_TABLE, 0;
     if (has(p, "networkProfile"))
         return *type = NSG_RES_VM, 0;
-    if (has(p, "publicIPAllocationMethod") || has(p, "publicIpAllocationMethod"))
+    if (has(p, "publicIPAllocationMethod") ||
+        has(p, "publicIpAllocationMethod"))
         return *type = NSG_RES_PIP, 0;
     if (has(p, "ipConfigurations"))
         return *type = NSG_RES_NIC, 0;
@@ -97,8 +98,7 @@ static int by_shape(const cJSON *j, enum nsg_res_type *type)
     return -1;
 }
 
-int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type,
-                     char reason[256])
+int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
 {
     const cJSON *t = nsg_json_field(j, "type"), *id = nsg_json_field(j, "id");
     char derived[256];
@@ -113,21 +113,26 @@ int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type,
     if (cJSON_IsString(t) && strchr(t->valuestring, '/')) {
         if ((k = lookup(t->valuestring, type)) >= 0)
             return k;
-        snprintf(reason, 256, "type %.150s is not a network resource nsgproof "
-                 "models", t->valuestring);
+        snprintf(reason, 256,
+                 "type %.150s is not a network resource nsgproof "
+                 "models",
+                 t->valuestring);
         return -1;
     }
     if (cJSON_IsString(id) && nsg_id_is_valid(id->valuestring)) {
         type_of_id(id->valuestring, derived);
         if ((k = lookup(derived, type)) >= 0)
             return k;
-        snprintf(reason, 256, "resource type %.150s (from its id) is not a "
-                 "network resource nsgproof models", derived);
+        snprintf(reason, 256,
+                 "resource type %.150s (from its id) is not a "
+                 "network resource nsgproof models",
+                 derived);
         return -1;
     }
     if ((k = by_shape(j, type)) >= 0)
         return k;
-    snprintf(reason, 256, "not a resource nsgproof recognizes (no \"type\", no "
+    snprintf(reason, 256,
+             "not a resource nsgproof recognizes (no \"type\", no "
              "resource id and no known fields)");
     return -1;
 }
@@ -136,9 +141,9 @@ int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type,
 static bool top_level(const char *key)
 {
     static const char *const keys[] = {
-        "id",   "name", "type",  "location", "etag",     "tags",
-        "zones", "sku", "kind",  "extendedLocation", "identity", "plan",
-        "managedBy"};
+        "id",       "name",  "type",     "location", "etag",
+        "tags",     "zones", "sku",      "kind",     "extendedLocation",
+        "identity", "plan",  "managedBy"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!strcasecmp(key, keys[i]))
             return true;
@@ -162,12 +167,16 @@ static void norm_array(cJSON *props, const char *key)
 /* az (older versions) spells some keys differently from ARM. */
 static const char *canonical_key(const char *key)
 {
-    static const char *const keys[] = {
-        "privateIPAddress",         "privateIPAddressVersion",
-        "privateIPAllocationMethod", "publicIPAddress",
-        "publicIPAllocationMethod",  "publicIPAddressVersion",
-        "ipAddress",                 "ipConfiguration",
-        "ipConfigurations",          "macAddress"};
+    static const char *const keys[] = {"privateIPAddress",
+                                       "privateIPAddressVersion",
+                                       "privateIPAllocationMethod",
+                                       "publicIPAddress",
+                                       "publicIPAllocationMethod",
+                                       "publicIPAddressVersion",
+                                       "ipAddress",
+                                       "ipConfiguration",
+                                       "ipConfigurations",
+                                       "macAddress"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!strcasecmp(key, keys[i]))
             return keys[i];

@@ -19,7 +19,7 @@
 
 #include "imp_flowlog.h"
 
-#define DEFAULT_ENTRIES (1u << 20)
+#define DEFAULT_ENTRIES (1u << 19) /* ~100 MB of table */
 #define MAX_PROBLEMS 200
 #define ZERO_GUID "00000000-0000-0000-0000-000000000000"
 
@@ -66,7 +66,7 @@ struct ctx {
     GHashTable *unknown_mac;
     GHashTable *known;       /* "n:<id>" / "m:<mac>" / "a:<acl>" -> 1 or 2 */
     struct fl_record rec;
-    GArray *batch; /* struct nsg_flowrec: the record's tuples */
+    struct fl_pipe *pipe; /* to the aggregation thread */
 };
 
 static void problem(struct ctx *x, uint64_t off, const char *what)
@@ -131,6 +131,15 @@ static bool is_admin_rule(const char *rule)
 static void ip_bytes(const struct nsg_ip *ip, uint8_t *fam, uint8_t out[16])
 {
     size_t n = ip->family == 6 ? 16 : 4;
+    if (n == 4) {
+        uint32_t v = (uint32_t)ip->v;
+        *fam = 4;
+        out[0] = (uint8_t)(v >> 24);
+        out[1] = (uint8_t)(v >> 16);
+        out[2] = (uint8_t)(v >> 8);
+        out[3] = (uint8_t)v;
+        return;
+    }
     nsg_u128 v = ip->v;
     *fam = ip->family;
     for (size_t i = 0; i < n; i++) {
@@ -196,6 +205,7 @@ static nsg_rc record_tuples(struct ctx *x, uint64_t rec_off,
     const struct fl_record *r = &x->rec;
     enum fl_kind kind = r->vnet ? FL_KIND_VNET : FL_KIND_NSG;
     struct group g;
+    GArray *batch = fl_pipe_batch(x->pipe);
     bool have_g = false;
     uint64_t n_nsg_unknown = 0, n_mac_unknown = 0;
     const char *last_nsg = NULL, *last_mac = NULL;
@@ -249,11 +259,9 @@ static nsg_rc record_tuples(struct ctx *x, uint64_t rec_off,
             n_nsg_unknown++;
         if (g.unknown_mac)
             n_mac_unknown++;
-        g_array_append_val(x->batch, fr);
+        g_array_append_val(batch, fr);
     }
-    nsg_rc rc = fl_agg_add_batch(x->agg, (struct nsg_flowrec *)x->batch->data,
-                                 x->batch->len, err);
-    g_array_set_size(x->batch, 0);
+    nsg_rc rc = fl_pipe_send(x->pipe, false, err);
     if (rc)
         return rc;
     if (have_g && n_nsg_unknown)
@@ -311,6 +319,7 @@ static int sha_at(const char *path, uint64_t off, size_t len, char out[65])
 }
 
 struct blob_state {
+    bool in_list; /* in: resume inside a list; out: the file is a list */
     uint64_t last_off, last_len, records;
     GString *seen; /* 16 hex digits per record */
     bool any;
@@ -327,7 +336,8 @@ static nsg_rc read_blob(struct ctx *x, const char *path, uint64_t start,
     const char *text;
     size_t len;
     uint64_t off;
-    nsg_rc rc = fl_scan_open(path, start, scan_problem, x, &sc, err);
+    nsg_rc rc = fl_scan_open(path, start, bs->in_list, scan_problem, x, &sc,
+                             err);
     bool first = true;
     int k;
     if (rc)
@@ -389,6 +399,7 @@ static nsg_rc read_blob(struct ctx *x, const char *path, uint64_t start,
         return -1; /* the checkpoint does not match: caller falls back */
     }
     *closed = fl_scan_closed(sc);
+    bs->in_list = fl_scan_in_list(sc);
     fl_scan_close(sc);
     return rc;
 }
@@ -411,7 +422,7 @@ static nsg_rc import_file(struct ctx *x, const char *path, cJSON *blobs,
 {
     char *key = fl_blob_key(path);
     cJSON *cp = cJSON_GetObjectItemCaseSensitive(blobs, key);
-    struct blob_state bs = {0, 0, 0, g_string_new(NULL), false};
+    struct blob_state bs = {false, 0, 0, 0, g_string_new(NULL), false};
     bool resumed = false, closed = false;
     GHashTable *seen = NULL;
     nsg_rc rc;
@@ -421,6 +432,8 @@ static nsg_rc import_file(struct ctx *x, const char *path, cJSON *blobs,
     if (cp) {
         const cJSON *h = cJSON_GetObjectItemCaseSensitive(cp, "hash");
         uint64_t off = num_of(cp, "offset");
+        bs.in_list = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cp,
+                                                                     "list"));
         rc = cJSON_IsString(h) ? read_blob(x, path, off, h->valuestring, NULL,
                                            &bs, &resumed, &closed, err)
                                : -1;
@@ -435,6 +448,7 @@ static nsg_rc import_file(struct ctx *x, const char *path, cJSON *blobs,
                             "skipping records already imported");
             g_string_truncate(bs.seen, 0);
             bs.records = 0;
+            bs.in_list = false;
             rc = read_blob(x, path, 0, NULL, seen, &bs, &resumed, &closed,
                            err);
         }
@@ -477,7 +491,9 @@ static nsg_rc import_file(struct ctx *x, const char *path, cJSON *blobs,
         g_string_free(all, TRUE);
     }
     cJSON_DeleteItemFromObjectCaseSensitive(cp, "closed");
+    cJSON_DeleteItemFromObjectCaseSensitive(cp, "list");
     cJSON_AddBoolToObject(cp, "closed", closed);
+    cJSON_AddBoolToObject(cp, "list", bs.in_list);
 out:
     if (seen)
         g_hash_table_destroy(seen);
@@ -571,7 +587,6 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
                                           g_free);
     x.known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     fl_record_init(&x.rec);
-    x.batch = g_array_new(FALSE, FALSE, sizeof(struct nsg_flowrec));
 
     for (size_t i = 0; !rc && i < n_paths; i++) {
         struct stat st;
@@ -601,8 +616,13 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     x.agg = fl_agg_new(opt && opt->max_entries ? opt->max_entries
                                                : DEFAULT_ENTRIES,
                        tmpdir);
+    x.pipe = fl_pipe_start(x.agg);
     for (guint i = 0; !rc && i < files->len; i++)
         rc = import_file(&x, files->pdata[i], blobs, err);
+    if (rc)
+        goto out;
+    rc = fl_pipe_finish(x.pipe, err);
+    x.pipe = NULL;
     if (rc)
         goto out;
     size_t runs = fl_agg_runs(x.agg);
@@ -646,9 +666,13 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
 out:
     if (rc && seg_abs)
         unlink(seg_abs);
+    if (x.pipe) {
+        struct nsg_err ignored = NSG_ERR_INIT;
+        nsg_rc ignored_rc = fl_pipe_finish(x.pipe, &ignored); /* rc wins */
+        (void)ignored_rc;
+    }
     fl_agg_free(x.agg);
     fl_record_release(&x.rec);
-    g_array_free(x.batch, TRUE);
     g_hash_table_destroy(x.unknown_nsg);
     g_hash_table_destroy(x.unknown_mac);
     g_hash_table_destroy(x.known);

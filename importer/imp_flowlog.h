@@ -29,7 +29,8 @@ struct fl_tuple {
 };
 
 /* Parse one tuple string (the bytes between the JSON quotes, no escapes).
- * Returns 0, or -1 with *why set to a static description. */
+ * s[len] must be readable and not a digit, '.' or ',' (the closing quote,
+ * or a NUL).  Returns 0, or -1 with *why set to a static description. */
 int fl_tuple_parse(const char *s, size_t len, enum fl_kind kind,
                    struct fl_tuple *out, const char **why);
 
@@ -37,11 +38,14 @@ int fl_tuple_parse(const char *s, size_t len, enum fl_kind kind,
 typedef void (*fl_problem_fn)(void *ctx, uint64_t offset, const char *what);
 
 struct fl_scanner;
-/* Open path and position at byte `start` (0, or a checkpoint offset: the
- * scanner then expects to be inside the record list). */
-nsg_rc fl_scan_open(const char *path, uint64_t start, fl_problem_fn problem,
-                    void *ctx, struct fl_scanner **out,
+/* Open path and position at byte `start` (0, or a checkpoint offset; with
+ * in_list the scanner is inside a record list that "]}" closes). */
+nsg_rc fl_scan_open(const char *path, uint64_t start, bool in_list,
+                    fl_problem_fn problem, void *ctx, struct fl_scanner **out,
                     struct nsg_err *err) NSG_WUR;
+/* True when the file is a {"records":[...]} list (or resumed inside one):
+ * it is closed only by "]}". */
+bool fl_scan_in_list(const struct fl_scanner *sc);
 /* 1: *rec and *len (borrowed until the next call) and *off (file offset) set to
  * the next complete top-level record; 0: the end; <0: I/O error. */
 int fl_scan_next(struct fl_scanner *sc, const char **rec, size_t *len,
@@ -105,6 +109,19 @@ nsg_rc fl_agg_finish(struct fl_agg *a, const char *path, uint64_t *n_flows,
                      uint64_t *n_bytes, struct nsg_err *err) NSG_WUR;
 size_t fl_agg_runs(const struct fl_agg *a);
 uint64_t fl_agg_pending(const struct fl_agg *a); /* records added */
+
+/* ---- aggregation thread (imp_flowlog_pipe.c) ---------------------------- */
+struct fl_pipe;
+/* Start a thread that feeds batches to agg (which it owns until finish). */
+struct fl_pipe *fl_pipe_start(struct fl_agg *agg);
+/* The batch to append struct nsg_flowrec to (owned by the pipe). */
+GArray *fl_pipe_batch(struct fl_pipe *p);
+/* Hand the batch over when it is big enough (or `force` and not empty);
+ * returns the aggregation thread's error once it has failed. */
+nsg_rc fl_pipe_send(struct fl_pipe *p, bool force, struct nsg_err *err) NSG_WUR;
+/* Hand over the rest, join the thread, free p (NULL-safe); returns the
+ * thread's error. */
+nsg_rc fl_pipe_finish(struct fl_pipe *p, struct nsg_err *err) NSG_WUR;
 
 /* ---- the importer with options (imp_flowlog.c) -------------------------- */
 struct fl_options {

@@ -19,7 +19,7 @@
 
 struct fl_agg {
     struct nsg_flowrec *recs; /* dense: the first n are in use */
-    uint64_t *hashes;         /* hash of recs[i] */
+    uint64_t *hashes;         /* order_key() of recs[i] */
     uint32_t *ord;            /* after sort_table: recs in order() */
     uint64_t *slots;          /* 0 empty, else tag << 32 | (index + 1) */
     size_t n, max, nslots;
@@ -114,6 +114,25 @@ static uint64_t hash_key(const struct nsg_flowrec *r)
     return h;
 }
 
+/* The sort key of runs and of the merged segment: the high half hashes
+ * the flow group (hour, NSG / acl / target, rule, MAC) so that a group's
+ * flows sit together (the segment encodes repeated fields in a bit), the
+ * low half the key hash h (hash_key).  Equal keys have equal sort keys; ties are broken
+ * by nsg_flowrec_cmp. */
+static uint64_t order_key(const struct nsg_flowrec *r, uint64_t h)
+{
+    uint64_t g = (uint64_t)(r->first_seen / 3600) * 0x9E3779B97F4A7C15ull;
+    uint64_t m = 0;
+    memcpy(&m, r->mac, 6);
+    g = (g ^ ((uint64_t)r->nsg << 32 | r->acl)) * 0xff51afd7ed558ccdull;
+    g ^= g >> 29;
+    g = (g ^ ((uint64_t)r->target << 32 | r->rule)) * 0xc4ceb9fe1a85ec53ull;
+    g ^= g >> 31;
+    g = (g ^ m) * 0x9E3779B97F4A7C15ull;
+    g ^= g >> 32;
+    return (g & 0xFFFFFFFF00000000ull) | (h & 0xFFFFFFFFull);
+}
+
 static bool same_key(const struct nsg_flowrec *a, const struct nsg_flowrec *b)
 {
     return a->first_seen / 3600 == b->first_seen / 3600 &&
@@ -195,8 +214,11 @@ static nsg_rc spill(struct fl_agg *a, struct nsg_err *err)
     rc = nsg_flowseg_create(path, &w, err);
     if (!rc)
         nsg_flowseg_no_fsync(w); /* scratch: never published */
-    for (size_t i = 0; !rc && i < a->n; i++)
+    for (size_t i = 0; !rc && i < a->n; i++) {
+        if (i + 16 < a->n) /* a random gather: fetch ahead */
+            __builtin_prefetch(&a->recs[a->ord[i + 16]]);
         rc = nsg_flowseg_add(w, &a->recs[a->ord[i]], err);
+    }
     if (!rc)
         rc = nsg_flowseg_finish(w, NULL, 0, NULL, NULL, err);
     else
@@ -229,7 +251,7 @@ static nsg_rc insert(struct fl_agg *a, const struct nsg_flowrec *r, uint64_t h,
                 return insert(a, r, h, err);
             }
             a->recs[a->n] = *r;
-            a->hashes[a->n] = h;
+            a->hashes[a->n] = order_key(r, h);
             a->slots[i] = tag << 32 | (uint64_t)++a->n;
             return NSG_OK;
         }
@@ -292,6 +314,8 @@ static int src_advance(struct fl_agg *a, struct src *s, struct nsg_err *err)
     if (!s->rd) {
         s->live = s->next < a->n;
         if (s->live) {
+            if (s->next + 16 < a->n)
+                __builtin_prefetch(&a->recs[a->ord[s->next + 16]]);
             uint32_t i = a->ord[s->next++];
             s->h = a->hashes[i];
             s->cur = a->recs[i];
@@ -303,7 +327,7 @@ static int src_advance(struct fl_agg *a, struct src *s, struct nsg_err *err)
         return -1;
     s->live = k == 1;
     if (s->live)
-        s->h = hash_key(&s->cur);
+        s->h = order_key(&s->cur, hash_key(&s->cur));
     return 0;
 }
 
@@ -363,8 +387,10 @@ static nsg_rc reduce_runs(struct fl_agg *a, struct nsg_err *err)
         char *path = g_strdup_printf("%s/nsgproof-run-%d-%u.tmp", a->tmpdir,
                                      (int)getpid(), a->run_seq++);
         nsg_rc rc = nsg_flowseg_create(path, &w, err);
-        if (!rc)
+        if (!rc) {
+            nsg_flowseg_no_fsync(w);
             rc = merge(a, FANIN, false, w, err);
+        }
         if (!rc)
             rc = nsg_flowseg_finish(w, NULL, 0, NULL, NULL, err);
         else

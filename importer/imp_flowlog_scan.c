@@ -83,8 +83,9 @@ static int fill(struct fl_scanner *sc, size_t keep, struct nsg_err *err)
     }
 }
 
-nsg_rc fl_scan_open(const char *path, uint64_t start, fl_problem_fn problem,
-                    void *ctx, struct fl_scanner **out, struct nsg_err *err)
+nsg_rc fl_scan_open(const char *path, uint64_t start, bool in_list,
+                    fl_problem_fn problem, void *ctx, struct fl_scanner **out,
+                    struct nsg_err *err)
 {
     struct fl_scanner *sc = nsg_xcalloc(1, sizeof(*sc));
     *out = NULL;
@@ -106,7 +107,7 @@ nsg_rc fl_scan_open(const char *path, uint64_t start, fl_problem_fn problem,
         return rc;
     }
     sc->base = start;
-    sc->expect_close = start > 0;
+    sc->expect_close = in_list;
     sc->cap = CHUNK;
     sc->buf = nsg_xmalloc(sc->cap + 1);
     sc->buf[0] = '\0';
@@ -130,6 +131,11 @@ void fl_scan_close(struct fl_scanner *sc)
 bool fl_scan_closed(const struct fl_scanner *sc)
 {
     return !sc->incomplete && (!sc->expect_close || sc->saw_close);
+}
+
+bool fl_scan_in_list(const struct fl_scanner *sc)
+{
+    return sc->expect_close;
 }
 
 uint64_t fl_scan_size(const struct fl_scanner *sc)

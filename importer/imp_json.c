@@ -215,8 +215,7 @@ nsg_rc nsg_json_arr_str(const cJSON *arr, size_t i, const char *where,
     return NSG_OK;
 }
 
-nsg_rc nsg_json_check_id(const char *id, const char *where,
-                         struct nsg_err *err)
+nsg_rc nsg_json_check_id(const char *id, const char *where, struct nsg_err *err)
 {
     if (nsg_id_is_valid(id))
         return NSG_OK;
@@ -275,7 +274,8 @@ nsg_rc nsg_json_refs(const cJSON *obj, const char *key, const char *where,
     if (rc || !arr)
         return rc;
     nsg_jpath_key(p, where, key);
-    cJSON_ArrayForEach(el, arr) {
+    cJSON_ArrayForEach(el, arr)
+    {
         char *id;
         bool dup = false;
         nsg_jpath_idx(pi, p, i++);
@@ -294,6 +294,11 @@ nsg_rc nsg_json_refs(const cJSON *obj, const char *key, const char *where,
         (*ids)[(*n)++] = id;
     }
     return NSG_OK;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 /* How much of the text after a syntax error to quote: up to 20 bytes, not
@@ -335,21 +340,22 @@ nsg_rc nsg_json_parse(const char *name, const char *text, size_t len,
                       cJSON **out, struct nsg_err *err)
 {
     const char *end = NULL, *p;
-    size_t line = 1, col = 1, off;
+    size_t line = 1, col = 1, off, bom = 0;
 
     *out = NULL;
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+        bom = 3; /* byte offsets in messages still count it */
         text += 3;
         len -= 3;
     }
-    for (p = text; p < text + len && strchr(" \t\r\n", *p); p++)
+    for (p = text; p < text + len && is_space(*p); p++)
         ;
     if (p == text + len)
         return nsg_err_set(err, NSG_E_INPUT, "%s: $: file is empty", name);
     *out = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (*out) {
         /* trailing garbage after the document */
-        for (p = end; p < text + len && strchr(" \t\r\n", *p); p++)
+        for (p = end; p < text + len && is_space(*p); p++)
             ;
         if (p == text + len || !*p)
             return NSG_OK;
@@ -372,9 +378,11 @@ nsg_rc nsg_json_parse(const char *name, const char *text, size_t len,
         return nsg_err_set(err, NSG_E_INPUT,
                            "%s: $: malformed JSON: the document ends too early "
                            "(truncated file?) at line %zu, column %zu "
-                           "(byte %zu)", name, line, col, off);
+                           "(byte %zu)",
+                           name, line, col, off + bom);
     return nsg_err_set(err, NSG_E_INPUT,
                        "%s: $: malformed JSON at line %zu, column %zu "
                        "(byte %zu, near \"%.*s\")",
-                       name, line, col, off, near_len(end, len - off), end);
+                       name, line, col, off + bom, near_len(end, len - off),
+                       end);
 }

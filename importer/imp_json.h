@@ -38,7 +38,8 @@ const cJSON *nsg_json_field(const cJSON *obj, const char *key);
 
 /* A string field; *out = NULL when absent and not required. */
 nsg_rc nsg_json_str(const cJSON *obj, const char *key, const char *where,
-                    bool required, const char **out, struct nsg_err *err) NSG_WUR;
+                    bool required, const char **out,
+                    struct nsg_err *err) NSG_WUR;
 /* An integer field: a JSON number without fraction, or a string holding a
  * decimal integer ("100").  *present tells whether it was there. */
 nsg_rc nsg_json_int(const cJSON *obj, const char *key, const char *where,
@@ -49,10 +50,12 @@ nsg_rc nsg_json_bool(const cJSON *obj, const char *key, const char *where,
                      bool def, bool *out, struct nsg_err *err) NSG_WUR;
 /* An array field; *out = NULL when absent and not required. */
 nsg_rc nsg_json_arr(const cJSON *obj, const char *key, const char *where,
-                    bool required, const cJSON **out, struct nsg_err *err) NSG_WUR;
+                    bool required, const cJSON **out,
+                    struct nsg_err *err) NSG_WUR;
 /* An object field; *out = NULL when absent and not required. */
 nsg_rc nsg_json_obj(const cJSON *obj, const char *key, const char *where,
-                    bool required, const cJSON **out, struct nsg_err *err) NSG_WUR;
+                    bool required, const cJSON **out,
+                    struct nsg_err *err) NSG_WUR;
 /* Element i of an array must be a string (where = the array's path). */
 nsg_rc nsg_json_arr_str(const cJSON *arr, size_t i, const char *where,
                         const char **out, struct nsg_err *err) NSG_WUR;

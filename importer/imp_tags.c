@@ -19,7 +19,8 @@ static nsg_rc tag_prefixes(const cJSON *arr, const char *where,
 
     tmp.r = nsg_xmalloc((n ? n : 1) * sizeof(*tmp.r));
     tmp.cap = n ? n : 1;
-    cJSON_ArrayForEach(el, arr) {
+    cJSON_ArrayForEach(el, arr)
+    {
         struct nsg_cidr c;
         if (!cJSON_IsString(el) || nsg_cidr_parse(el->valuestring, &c)) {
             nsg_jpath_idx(pi, where, i);
@@ -30,8 +31,8 @@ static nsg_rc tag_prefixes(const cJSON *arr, const char *where,
             if (rc)
                 break;
         }
-        tmp.r[tmp.n++] = (struct nsg_range){c.family, nsg_cidr_lo(&c),
-                                            nsg_cidr_hi(&c)};
+        tmp.r[tmp.n++] =
+            (struct nsg_range){c.family, nsg_cidr_lo(&c), nsg_cidr_hi(&c)};
         i++;
     }
     if (!rc)
@@ -91,7 +92,8 @@ nsg_rc nsg_imp_add_service_tags(struct nsg_topology *t, const cJSON *json,
         goto out;
     nsg_jpath_key(vw, where, "values");
     /* parse everything first: on error t is unchanged */
-    cJSON_ArrayForEach(v, values) {
+    cJSON_ArrayForEach(v, values)
+    {
         struct nsg_service_tag *tag;
         nsg_jpath_idx(ew, vw, i++);
         if ((rc = one_tag(v, ew, &tag, err)))

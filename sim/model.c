@@ -367,17 +367,10 @@ char *nsg_id_parent(const char *id)
     }
     if (slashes < 2 || end == id)
         return NULL;
-    /* a parent must itself end in providers/ns/type/name */
+    /* a parent must itself end in providers/ns/type/name[/type/name...] */
     char *p = g_strndup(id, (gsize)(end - id));
-    char *lower = nsg_xstrdup_lower(p);
-    bool ok = strstr(lower, "/providers/") != NULL &&
-              !g_str_has_suffix(lower, "/providers");
-    free(lower);
-    if (!ok) {
-        g_free(p);
-        return NULL;
-    }
-    char *r = nsg_xstrdup(p);
+    bool ok = nsg_id_is_valid(p);
+    char *r = ok ? nsg_xstrdup(p) : NULL;
     g_free(p);
     return r;
 }

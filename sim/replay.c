@@ -137,8 +137,7 @@ static void index_nics(struct nsg_replay *r)
 }
 
 struct nsg_replay *nsg_replay_new(const struct nsg_topology *t,
-                                  const struct nsg_nsg *only,
-                                  size_t max_listed)
+                                  const struct nsg_nsg *only, size_t max_listed)
 {
     struct nsg_replay *r = nsg_xcalloc(1, sizeof(*r));
     r->t = t;
@@ -149,8 +148,8 @@ struct nsg_replay *nsg_replay_new(const struct nsg_topology *t,
                                      NULL, entry_free);
     r->by_guid = g_hash_table_new(nsg_replay_ci_hash, nsg_replay_ci_equal);
     r->by_mac = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, free);
-    r->stats = g_hash_table_new_full(g_str_hash, g_str_equal, free,
-                                     pstats_free);
+    r->stats =
+        g_hash_table_new_full(g_str_hash, g_str_equal, free, pstats_free);
     r->conns = g_hash_table_new_full(conn_hash, conn_equal, free, free);
     r->listed = cJSON_CreateArray();
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NSG); i++) {
@@ -189,24 +188,25 @@ static gint by_capture(gconstpointer a, gconstpointer b)
 {
     const struct nsg_nsg *x = *(struct nsg_nsg *const *)a;
     const struct nsg_nsg *y = *(struct nsg_nsg *const *)b;
-    return (x->captured_at > y->captured_at) - (x->captured_at < y->captured_at);
+    return (x->captured_at > y->captured_at) -
+           (x->captured_at < y->captured_at);
 }
 
 void nsg_replay_add_version(struct nsg_replay *r, struct nsg_nsg *version)
 {
-    struct entry *e = version->id ? g_hash_table_lookup(r->by_id, version->id)
-                                  : NULL;
+    struct entry *e =
+        version->id ? g_hash_table_lookup(r->by_id, version->id) : NULL;
     if (!e) { /* a version of an NSG no longer in the model: keep it known */
         e = nsg_xcalloc(1, sizeof(*e));
         e->cur = version;
         e->stats = stats_for(r, version->id ? version->id : version->name,
                              version->name, version->id);
-        g_hash_table_replace(r->by_id, version->id ? version->id
-                                                   : version->name, e);
+        g_hash_table_replace(r->by_id,
+                             version->id ? version->id : version->name, e);
     }
     if (!e->versions)
-        e->versions = g_ptr_array_new_with_free_func(
-            (GDestroyNotify)nsg_nsg_free);
+        e->versions =
+            g_ptr_array_new_with_free_func((GDestroyNotify)nsg_nsg_free);
     g_ptr_array_add(e->versions, version);
     g_ptr_array_sort(e->versions, by_capture);
     if (e->versions->len > 1)
@@ -284,9 +284,9 @@ static const struct macinfo *resolve_mac(struct nsg_replay *r,
             nsg_buf_adds(&r->last_target, f->target_id);
             memset(&r->target_mi, 0, sizeof(r->target_mi));
             r->target_mi.nic = nsg_topo_get(t, NSG_RES_NIC, f->target_id);
-            s = r->target_mi.nic ? nsg_topo_subnet_of_nic(t, r->target_mi.nic)
-                                 : nsg_topo_get(t, NSG_RES_SUBNET,
-                                                f->target_id);
+            s = r->target_mi.nic
+                    ? nsg_topo_subnet_of_nic(t, r->target_mi.nic)
+                    : nsg_topo_get(t, NSG_RES_SUBNET, f->target_id);
             r->target_mi.vnet = s ? nsg_topo_vnet_of_subnet(t, s)
                                   : nsg_topo_get(t, NSG_RES_VNET, f->target_id);
         }
@@ -483,8 +483,8 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
         unevaluated(r, st, why, n);
         return NSG_OK;
     }
-    p = (struct nsg_packet){f->dir, f->proto, f->src, f->dst, f->sport,
-                            f->dport};
+    p = (struct nsg_packet){f->dir, f->proto, f->src,
+                            f->dst, f->sport, f->dport};
     denied = nsg_replay_flow_denied(f);
     if (e->versions && e->versions->len) {
         lo = version_at(e->versions, f->first_seen);

@@ -93,6 +93,8 @@ struct nsg_whatif *nsg_whatif_new(const struct nsg_topology *cur,
                                   const struct nsg_topology *prop,
                                   size_t max_listed);
 void nsg_whatif_free(struct nsg_whatif *w); /* NULL-safe */
+/* Name a proposed NSG so that per_nsg lists it even when nothing changes. */
+void nsg_whatif_track(struct nsg_whatif *w, const char *nsg_name);
 /* Collect one stored flow (deduplicated per NIC: the same tuple logged by
  * the subnet NSG and the NIC NSG counts once). */
 void nsg_whatif_add(struct nsg_whatif *w, const struct nsg_flow *f);

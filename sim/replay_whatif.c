@@ -67,9 +67,9 @@ static gboolean wkey_equal(gconstpointer a, gconstpointer b)
 {
     const struct wkey *x = a, *y = b;
     return x->dir == y->dir && x->proto == y->proto && x->state == y->state &&
-           x->sport == y->sport && x->dport == y->dport &&
-           x->hour == y->hour && !strcmp(x->mac, y->mac) &&
-           !nsg_ip_cmp(&x->src, &y->src) && !nsg_ip_cmp(&x->dst, &y->dst);
+           x->sport == y->sport && x->dport == y->dport && x->hour == y->hour &&
+           !strcmp(x->mac, y->mac) && !nsg_ip_cmp(&x->src, &y->src) &&
+           !nsg_ip_cmp(&x->dst, &y->dst);
 }
 
 static void wstats_init(struct wstats *s)
@@ -107,8 +107,8 @@ struct nsg_whatif *nsg_whatif_new(const struct nsg_topology *cur,
     w->sim_prop = nsg_sim_new(prop);
     w->max_listed = max_listed ? max_listed : 100;
     w->flows = g_hash_table_new_full(wkey_hash, wkey_equal, NULL, free);
-    w->groups = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                      group_free);
+    w->groups =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, group_free);
     wstats_init(&w->denied);
     wstats_init(&w->allowed);
     w->listed = cJSON_CreateArray();
@@ -211,7 +211,8 @@ static void bump_text(GHashTable *h, char *key, uint64_t n)
 {
     gpointer old;
     if (g_hash_table_lookup_extended(h, key, NULL, &old)) {
-        g_hash_table_insert(h, key, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(old) + n));
+        g_hash_table_insert(h, key,
+                            GSIZE_TO_POINTER(GPOINTER_TO_SIZE(old) + n));
         return;
     }
     g_hash_table_insert(h, key, GSIZE_TO_POINTER((gsize)n));
@@ -247,6 +248,12 @@ static struct group *group_for(struct nsg_whatif *w, const char *nsg)
     return g;
 }
 
+void nsg_whatif_track(struct nsg_whatif *w, const char *nsg_name)
+{
+    if (nsg_name)
+        group_for(w, nsg_name);
+}
+
 static const char *level_rule(const struct nsg_level *l)
 {
     if (!l->nsg)
@@ -262,8 +269,8 @@ static const char *level_nsg(const struct nsg_level *l, const char *level)
 static cJSON *verdict_json(const struct nsg_verdict *v)
 {
     cJSON *o = cJSON_CreateObject();
-    const struct nsg_level *l = v->deciding >= 0 ? &v->levels[v->deciding]
-                                                 : NULL;
+    const struct nsg_level *l =
+        v->deciding >= 0 ? &v->levels[v->deciding] : NULL;
     cJSON_AddStringToObject(o, "decision",
                             v->decision == NSG_DEC_DENY ? "Deny" : "Allow");
     cJSON_AddStringToObject(o, "nsg", l ? level_nsg(l, l->level) : "");
@@ -310,8 +317,7 @@ static void list_change(struct nsg_whatif *w, const struct wflow *wf,
     cJSON_AddItemToArray(w->listed, o);
 }
 
-static void uneval(struct nsg_whatif *w, enum nsg_replay_reason why,
-                   uint64_t n)
+static void uneval(struct nsg_whatif *w, enum nsg_replay_reason why, uint64_t n)
 {
     w->c.unevaluated += n;
     w->c.reasons[why] += n;
@@ -323,8 +329,8 @@ static nsg_rc eval_flow(struct nsg_whatif *w, const struct wflow *wf,
 {
     const struct nsg_nic *nc, *np;
     struct nsg_verdict vc, vp;
-    struct nsg_packet p = {wf->k.dir, wf->k.proto, wf->k.src, wf->k.dst,
-                           wf->k.sport, wf->k.dport};
+    struct nsg_packet p = {wf->k.dir, wf->k.proto, wf->k.src,
+                           wf->k.dst, wf->k.sport, wf->k.dport};
     const struct nsg_level *l;
     struct group *g;
     nsg_rc rc;

@@ -171,17 +171,22 @@ nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
 
 /* ---- lint (slv_lint.c) ------------------------------------------------- */
 enum nsg_slv_lint_kind {
-    NSG_LINT_SHADOWED,  /* can never match: covered by `by` */
-    NSG_LINT_REDUNDANT, /* removal changes no decision */
-    NSG_LINT_CONFLICT,  /* overlaps `by[0]` with opposite access (witness) */
-    NSG_LINT_MGMT_OPEN, /* allows 22/3389/5985/5986 from Internet or * */
+    NSG_LINT_SHADOWED,  /* can never match: earlier rules `by` cover it (by
+                           empty: the rule matches no packet at all) */
+    NSG_LINT_REDUNDANT, /* removing it alone changes no decision; `by`: the
+                           later overlapping rules of the same access */
+    NSG_LINT_CONFLICT,  /* overlaps earlier rules `by` of opposite access;
+                           witness: a packet both match */
+    NSG_LINT_MGMT_OPEN, /* inbound allow that decides TCP to port 22, 3389,
+                           5985 or 5986 from an Internet address (witness) */
 };
+/* "shadowed", "redundant", "conflict", "management-port-open" */
 const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k);
 struct nsg_slv_finding {
     enum nsg_slv_lint_kind kind;
     enum nsg_dir dir;
     const struct nsg_crule *rule;   /* borrowed from the cnsg */
-    const struct nsg_crule **by;    /* owned: shadowing / conflicting rules */
+    const struct nsg_crule **by;    /* owned array of borrowed rules */
     size_t n_by;
     bool has_witness;
     struct nsg_packet witness;
@@ -193,8 +198,12 @@ struct nsg_slv_lint {
 };
 #define NSG_SLV_LINT_INIT {NULL, 0}
 void nsg_slv_lint_release(struct nsg_slv_lint *l);
-/* Lint one compiled NSG (user rules; default rules are only shadowers). */
+/* Lint the user rules of one compiled NSG (default rules only shadow or
+ * take over).  internet: the resolved Internet tag of the context (from
+ * struct nsg_ctx); NULL uses public IPv4 space and 2000::/3.  Findings are
+ * appended to out in rule order. */
 nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
+                    const struct nsg_addrset *internet,
                     struct nsg_slv_lint *out, struct nsg_err *err) NSG_WUR;
 
 /* ---- baseline (slv_naive.c, for the benchmark only) --------------------- */

@@ -14,8 +14,9 @@
 
 #include "../corpus/corpus.h"
 
-#define SUB "/subscriptions/00000000-0000-0000-0000-000000000000/" \
-            "resourceGroups/rg/providers/Microsoft.Network/"
+#define SUB                                                                    \
+    "/subscriptions/00000000-0000-0000-0000-000000000000/"                     \
+    "resourceGroups/rg/providers/Microsoft.Network/"
 
 static char DIRNAME[64];
 
@@ -67,12 +68,31 @@ static char *slurp(const char *rel)
     return s; /* NULL when absent */
 }
 
+/* Number of files under DIRNAME/sub (recursively). */
+static int count_files(const char *sub)
+{
+    char *p = g_build_filename(DIRNAME, sub, NULL);
+    GDir *d = g_dir_open(p, 0, NULL);
+    const char *name;
+    int n = 0;
+    while (d && (name = g_dir_read_name(d))) {
+        char *rel = g_build_filename(sub, name, NULL);
+        char *abs = g_build_filename(DIRNAME, rel, NULL);
+        n += g_file_test(abs, G_FILE_TEST_IS_DIR) ? count_files(rel) : 1;
+        g_free(abs);
+        g_free(rel);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(p);
+    return n;
+}
+
 static struct nsg_corpus *open_c(void)
 {
     struct nsg_corpus *c = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    ck_assert_msg(nsg_corpus_open(DIRNAME, true, &c, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(nsg_corpus_open(DIRNAME, true, &c, &err) == 0, "%s", err.msg);
     return c;
 }
 
@@ -85,8 +105,9 @@ static bool put(struct nsg_corpus *c, const char *name, int priority, int port,
     bool changed = false;
     cJSON *j = nsg_json(name, priority, port);
     ck_assert_msg(nsg_corpus_begin(c, &txn, &err) == 0, "%s", err.msg);
-    ck_assert_msg(nsg_txn_add_resource(txn, NSG_RES_NSG, j, at, &changed,
-                                       &err) == 0, "%s", err.msg);
+    ck_assert_msg(
+        nsg_txn_add_resource(txn, NSG_RES_NSG, j, at, &changed, &err) == 0,
+        "%s", err.msg);
     ck_assert_msg(nsg_corpus_commit(&txn, &err) == 0, "%s", err.msg);
     ck_assert_ptr_null(txn);
     cJSON_Delete(j);
@@ -136,7 +157,7 @@ START_TEST(commit_publishes)
     ck_assert_ptr_nonnull(obj);
     char sha[65];
     nsg_sha256_hex(obj, strlen(obj), sha);
-    ck_assert_str_eq(sha, v[0].object); /* content-addressed */
+    ck_assert_str_eq(sha, v[0].object);    /* content-addressed */
     ck_assert_ptr_null(strchr(obj, '\n')); /* compact */
     g_free(obj);
     free(v);
@@ -153,16 +174,25 @@ START_TEST(rollback_leaves_corpus)
     bool changed;
     put(c, "web", 100, 443, 1000);
     char *before = slurp("manifest.json");
+    int objects = count_files("objects");
+    ck_assert_int_eq(objects, 1);
 
     ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
     cJSON *j = nsg_json("web", 100, 8443);
     cJSON *k = nsg_json("app", 200, 80);
-    ck_assert_int_eq(nsg_txn_add_resource(txn, NSG_RES_NSG, j, 2000, &changed,
-                                          &err), 0);
+    ck_assert_int_eq(
+        nsg_txn_add_resource(txn, NSG_RES_NSG, j, 2000, &changed, &err), 0);
     ck_assert(changed);
-    ck_assert_int_eq(nsg_txn_add_resource(txn, NSG_RES_NSG, k, 2000, &changed,
-                                          &err), 0);
+    ck_assert_int_eq(
+        nsg_txn_add_resource(txn, NSG_RES_NSG, k, 2000, &changed, &err), 0);
+    ck_assert_int_gt(count_files("objects"), objects); /* written beside */
+    struct nsg_topology *tt = NULL; /* the model as it will be */
+    ck_assert_msg(nsg_txn_load(txn, NSG_TIME_LATEST, &tt, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(NSG_TOPO_N(tt, NSG_RES_NSG), 2);
+    nsg_topo_free(tt);
     nsg_corpus_rollback(txn);
+    ck_assert_int_eq(count_files("objects"), objects); /* and removed */
 
     char *after = slurp("manifest.json");
     ck_assert_str_eq(before, after);
@@ -228,12 +258,11 @@ START_TEST(history_and_load_at)
     for (size_t i = 0; i < n; i++) {
         enum nsg_res_type type;
         void *res = NULL;
-        ck_assert_int_eq(nsg_corpus_load_version(c, v[i].object, &type, &res,
-                                                 &err), 0);
+        ck_assert_int_eq(
+            nsg_corpus_load_version(c, v[i].object, &type, &res, &err), 0);
         ck_assert_int_eq(type, NSG_RES_NSG);
         struct nsg_nsg *nsg = res;
-        ck_assert_int_eq(nsg->rules[0].dports[0].lo,
-                         (int)v[i].captured_at);
+        ck_assert_int_eq(nsg->rules[0].dports[0].lo, (int)v[i].captured_at);
         nsg_nsg_free(nsg);
     }
     /* content equal to the version in force at T is not a new version */
@@ -308,8 +337,8 @@ START_TEST(sections_and_new_files)
     ck_assert_ptr_null(nsg_corpus_section(c, "flows"));
     /* rolled back: the file disappears */
     ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
-    ck_assert_int_eq(nsg_txn_new_file(txn, "flows", ".seg", &abs2, &rel2,
-                                      &err), 0);
+    ck_assert_int_eq(nsg_txn_new_file(txn, "flows", ".seg", &abs2, &rel2, &err),
+                     0);
     ck_assert_int_eq(stat(abs2, &st), 0);
     nsg_corpus_rollback(txn);
     ck_assert_int_ne(stat(abs2, &st), 0);
@@ -359,19 +388,20 @@ START_TEST(savepoint_restores)
     cJSON *a = nsg_json("a", 100, 1), *b = nsg_json("b", 100, 2);
     char *ida = nsg_id("a"), *idb = nsg_id("b");
     ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
-    ck_assert_int_eq(nsg_txn_add_resource(txn, NSG_RES_NSG, a, 1, &changed,
-                                          &err), 0);
+    ck_assert_int_eq(
+        nsg_txn_add_resource(txn, NSG_RES_NSG, a, 1, &changed, &err), 0);
     struct nsg_txn_mark *m = nsg_txn_mark(txn);
-    ck_assert_int_eq(nsg_txn_add_resource(txn, NSG_RES_NSG, b, 1, &changed,
-                                          &err), 0);
+    ck_assert_int_eq(
+        nsg_txn_add_resource(txn, NSG_RES_NSG, b, 1, &changed, &err), 0);
     ck_assert(nsg_txn_has_resource(txn, idb));
     nsg_txn_restore(txn, m);
     ck_assert(nsg_txn_has_resource(txn, ida));
     ck_assert(!nsg_txn_has_resource(txn, idb));
     nsg_txn_mark_free(nsg_txn_mark(txn));
     /* the same id with another type is an input error */
-    ck_assert_int_eq(nsg_txn_add_resource(txn, NSG_RES_ASG, a, 1, &changed,
-                                          &err), NSG_E_INPUT);
+    ck_assert_int_eq(
+        nsg_txn_add_resource(txn, NSG_RES_ASG, a, 1, &changed, &err),
+        NSG_E_INPUT);
     ck_assert_ptr_nonnull(strstr(err.msg, "is a nsg"));
     ck_assert_int_eq(nsg_corpus_commit(&txn, &err), 0);
     struct nsg_topology *t = NULL;
@@ -550,8 +580,8 @@ START_TEST(kill_during_commits)
         /* whatever generation was published is whole */
         c = open_c();
         struct nsg_topology *t = NULL;
-        ck_assert_msg(nsg_corpus_load(c, NSG_TIME_LATEST, &t, &err) == 0,
-                      "%s", err.msg);
+        ck_assert_msg(nsg_corpus_load(c, NSG_TIME_LATEST, &t, &err) == 0, "%s",
+                      err.msg);
         ck_assert_uint_eq(NSG_TOPO_N(t, NSG_RES_NSG), 2);
         nsg_topo_free(t);
         ck_assert_int_eq(port_at(c, "web", NSG_TIME_LATEST),
@@ -561,8 +591,7 @@ START_TEST(kill_during_commits)
         nsg_corpus_close(c);
     }
     /* the child really was committing when it was killed */
-    ck_assert_msg(gen > gen0 + 6, "only %lld commits",
-                  (long long)(gen - gen0));
+    ck_assert_msg(gen > gen0 + 6, "only %lld commits", (long long)(gen - gen0));
 }
 END_TEST
 
@@ -606,8 +635,8 @@ START_TEST(corrupt_object_is_input_error)
     put(c, "web", 100, 443, 1000);
     ck_assert_int_eq(nsg_corpus_history(c, id, &v, &n, &err), 0);
     nsg_corpus_close(c);
-    char *rel = g_strdup_printf("objects/%.2s/%s.json", v[0].object,
-                                v[0].object);
+    char *rel =
+        g_strdup_printf("objects/%.2s/%s.json", v[0].object, v[0].object);
     char *path = g_build_filename(DIRNAME, rel, NULL);
     chmod(path, 0644);
     ck_assert(g_file_set_contents(path, "{\"id\":\"tampered\"}", -1, NULL));
@@ -642,16 +671,20 @@ START_TEST(time_parse_format)
     ck_assert_int_eq(t, 1795179600);
     nsg_corpus_time_format(t, buf);
     ck_assert_str_eq(buf, "2026-11-20T13:00:00Z");
-    ck_assert_int_eq(nsg_corpus_time_parse("2026-11-20T14:00:00.123+01:00",
-                                           &t, &err), 0);
+    ck_assert_int_eq(
+        nsg_corpus_time_parse("2026-11-20T14:00:00.123+01:00", &t, &err), 0);
     ck_assert_int_eq(t, 1795179600);
     ck_assert_int_eq(nsg_corpus_time_parse("1795179600", &t, &err), 0);
     ck_assert_int_eq(t, 1795179600);
     ck_assert_int_eq(nsg_corpus_time_parse("2026-11-20", &t, &err), 0);
     ck_assert_int_eq(t, 1795179600 - 13 * 3600);
-    const char *bad[] = {"", "yesterday", "2026-13-01T00:00:00Z",
-                         "2026-02-30T00:00:00Z", "2026-11-20T25:00:00Z",
-                         "2026-11-20T13:00:00Zjunk", "12:00"};
+    const char *bad[] = {"",
+                         "yesterday",
+                         "2026-13-01T00:00:00Z",
+                         "2026-02-30T00:00:00Z",
+                         "2026-11-20T25:00:00Z",
+                         "2026-11-20T13:00:00Zjunk",
+                         "12:00"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(nsg_corpus_time_parse(bad[i], &t, &err) == NSG_E_INPUT,
                       "accepted '%s'", bad[i]);

@@ -294,7 +294,8 @@ static bool scan_file(const char *text, uint64_t start, struct seen *s)
     uint64_t off;
     memset(s, 0, sizeof(*s));
     write_file(p, text);
-    ck_assert_int_eq(fl_scan_open(p, start, on_problem, s, &sc, &err), 0);
+    ck_assert_int_eq(fl_scan_open(p, start, start > 0, on_problem, s, &sc,
+                                  &err), 0);
     while (fl_scan_next(sc, &rec, &len, &off, &err) == 1) {
         ck_assert_int_lt(s->n, 16);
         s->off[s->n] = off;

@@ -42,8 +42,8 @@ static struct nsg_topology *topo_of(const struct nsg_imp_config *cfg)
                       err.msg);
     }
     if (cfg->service_tags)
-        ck_assert_int_eq(nsg_imp_add_service_tags(t, cfg->service_tags, "$",
-                                                  &err), NSG_OK);
+        ck_assert_int_eq(
+            nsg_imp_add_service_tags(t, cfg->service_tags, "$", &err), NSG_OK);
     return t;
 }
 
@@ -104,7 +104,8 @@ static bool ip_in(const struct nsg_addrset *s, const char *ip)
     return nsg_addrset_contains(s, &a);
 }
 
-/* ---- ARM shapes ------------------------------------------------------------ */
+/* ---- ARM shapes ------------------------------------------------------------
+ */
 
 START_TEST(test_arm_list)
 {
@@ -311,13 +312,15 @@ START_TEST(test_az_nsg_show_flattened)
     ck_assert_ptr_null(cJSON_GetObjectItem(j, "resourceGroup"));
     ck_assert_ptr_null(cJSON_GetObjectItem(j, "securityRules"));
     const cJSON *p = cJSON_GetObjectItem(j, "properties");
-    const cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItem(p, "securityRules"), 0);
+    const cJSON *r0 =
+        cJSON_GetArrayItem(cJSON_GetObjectItem(p, "securityRules"), 0);
     ck_assert(cJSON_IsObject(cJSON_GetObjectItem(r0, "properties")));
-    ck_assert_ptr_nonnull(cJSON_GetObjectItem(cJSON_GetObjectItem(r0, "properties"),
-                                              "priority"));
+    ck_assert_ptr_nonnull(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(r0, "properties"), "priority"));
     ck_assert_ptr_null(cJSON_GetObjectItem(r0, "priority"));
     nsg_imp_config_free(cfg);
-    assert_same_rules(get(arm, NSG_RES_NSG, "web-nsg"), get(az, NSG_RES_NSG, "web-nsg"));
+    assert_same_rules(get(arm, NSG_RES_NSG, "web-nsg"),
+                      get(az, NSG_RES_NSG, "web-nsg"));
     nsg_topo_free(az);
     nsg_topo_free(arm);
 }
@@ -372,7 +375,8 @@ START_TEST(test_az_vnet_and_nic_list)
         const cJSON *j = ((struct nsg_imp_item *)cfg->items->pdata[0])->json;
         const cJSON *c = cJSON_GetArrayItem(
             cJSON_GetObjectItem(cJSON_GetObjectItem(j, "properties"),
-                                "ipConfigurations"), 0);
+                                "ipConfigurations"),
+            0);
         /* stored with ARM's spelling */
         ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItem(c, "properties"), "privateIPAddress"));
@@ -410,7 +414,8 @@ START_TEST(test_az_effective_nsg)
     ck_assert_int_eq(r->src[0].kind, NSG_ADDR_ANY);
     ck_assert_int_eq(rule(n, "AllowSSH")->dst[0].kind, NSG_ADDR_ANY);
     /* the default rules are the file's: AllowVnetInBound names the tag */
-    ck_assert_str_eq(rule(n, "AllowVnetInBound")->src[0].text, "VirtualNetwork");
+    ck_assert_str_eq(rule(n, "AllowVnetInBound")->src[0].text,
+                     "VirtualNetwork");
     ck_assert_uint_eq(n->n_nic_ids, 1);
     ck_assert_uint_eq(n->n_subnet_ids, 1);
     nsg_topo_free(t);
@@ -444,19 +449,22 @@ START_TEST(test_duplicates_and_assembled_warnings)
         "{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
         "Network/networkSecurityGroups/n/securityRules/r\",\"name\":\"r\","
         "\"protocol\":\"*\",\"access\":\"Deny\",\"direction\":\"Inbound\","
-        "\"priority\":300,\"sourceAddressPrefix\":\"*\",\"destinationAddressPrefix"
+        "\"priority\":300,\"sourceAddressPrefix\":\"*\","
+        "\"destinationAddressPrefix"
         "\":\"*\",\"sourcePortRange\":\"*\",\"destinationPortRange\":\"*\"},"
         "{\"name\":\"orphan\",\"protocol\":\"*\",\"access\":\"Deny\","
         "\"direction\":\"Inbound\",\"priority\":300}]";
     struct nsg_imp_config *cfg = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    ck_assert_int_eq(nsg_imp_config_parse("dup.json", text, strlen(text), &cfg,
-                                          &err), NSG_OK);
+    ck_assert_int_eq(
+        nsg_imp_config_parse("dup.json", text, strlen(text), &cfg, &err),
+        NSG_OK);
     /* the ASG twice (ids differ only in case): the later one is kept */
     ck_assert_uint_eq(cfg->items->len, 2);
     const struct nsg_imp_item *it = cfg->items->pdata[0];
     ck_assert_str_eq(it->jpath, "$[1]");
-    ck_assert_str_eq(cJSON_GetObjectItem(it->json, "location")->valuestring, "y");
+    ck_assert_str_eq(cJSON_GetObjectItem(it->json, "location")->valuestring,
+                     "y");
     ck_assert_uint_eq(cfg->warnings->len, 2);
     ck_assert(strstr(cfg->warnings->pdata[0], "appears again at $[1]"));
     ck_assert(strstr(cfg->warnings->pdata[1], "assembled from rules"));
@@ -469,11 +477,12 @@ END_TEST
 
 START_TEST(test_json_accessors)
 {
-    cJSON *o = cJSON_Parse("{\"a\":\"txt\",\"n\":42,\"s\":\" 7 \",\"f\":1.5,"
-                           "\"b\":\"TRUE\",\"z\":null,\"arr\":[{\"id\":"
-                           "\"/subscriptions/s/resourceGroups/r/providers/p/t/x\"},"
-                           "{\"id\":\"/SUBSCRIPTIONS/s/resourceGroups/r/providers/p/t/X\"},"
-                           "{\"id\":\"\"}],\"Mixed\":1}");
+    cJSON *o = cJSON_Parse(
+        "{\"a\":\"txt\",\"n\":42,\"s\":\" 7 \",\"f\":1.5,"
+        "\"b\":\"TRUE\",\"z\":null,\"arr\":[{\"id\":"
+        "\"/subscriptions/s/resourceGroups/r/providers/p/t/x\"},"
+        "{\"id\":\"/SUBSCRIPTIONS/s/resourceGroups/r/providers/p/t/X\"},"
+        "{\"id\":\"\"}],\"Mixed\":1}");
     struct nsg_err err = NSG_ERR_INIT;
     const char *str;
     int64_t v;
@@ -484,26 +493,36 @@ START_TEST(test_json_accessors)
 
     ck_assert_int_eq(nsg_json_str(o, "a", "f: $", true, &str, &err), NSG_OK);
     ck_assert_str_eq(str, "txt");
-    ck_assert_int_eq(nsg_json_str(o, "n", "f: $", true, &str, &err), NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_str(o, "n", "f: $", true, &str, &err),
+                     NSG_E_INPUT);
     ck_assert_str_eq(err.msg, "f: $.n: expected a string, got number");
     ck_assert_int_eq(nsg_json_str(o, "z", "f: $", false, &str, &err), NSG_OK);
     ck_assert_ptr_null(str); /* null = absent */
-    ck_assert_int_eq(nsg_json_str(o, "z", "f: $", true, &str, &err), NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_str(o, "z", "f: $", true, &str, &err),
+                     NSG_E_INPUT);
     ck_assert_str_eq(err.msg, "f: $.z: missing required field \"z\"");
-    ck_assert_int_eq(nsg_json_int(o, "n", "f: $", true, &present, &v, &err), NSG_OK);
+    ck_assert_int_eq(nsg_json_int(o, "n", "f: $", true, &present, &v, &err),
+                     NSG_OK);
     ck_assert(present);
     ck_assert_int_eq(v, 42);
-    ck_assert_int_eq(nsg_json_int(o, "s", "f: $", true, NULL, &v, &err), NSG_OK);
+    ck_assert_int_eq(nsg_json_int(o, "s", "f: $", true, NULL, &v, &err),
+                     NSG_OK);
     ck_assert_int_eq(v, 7);
-    ck_assert_int_eq(nsg_json_int(o, "f", "f: $", true, NULL, &v, &err), NSG_E_INPUT);
-    ck_assert_int_eq(nsg_json_int(o, "a", "f: $", true, NULL, &v, &err), NSG_E_INPUT);
-    ck_assert_int_eq(nsg_json_int(o, "nope", "f: $", false, &present, &v, &err), NSG_OK);
+    ck_assert_int_eq(nsg_json_int(o, "f", "f: $", true, NULL, &v, &err),
+                     NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_int(o, "a", "f: $", true, NULL, &v, &err),
+                     NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_int(o, "nope", "f: $", false, &present, &v, &err),
+                     NSG_OK);
     ck_assert(!present);
     ck_assert_int_eq(nsg_json_bool(o, "b", "f: $", false, &b, &err), NSG_OK);
     ck_assert(b);
-    ck_assert_int_eq(nsg_json_bool(o, "n", "f: $", false, &b, &err), NSG_E_INPUT);
-    ck_assert_int_eq(nsg_json_arr(o, "a", "f: $", false, &j, &err), NSG_E_INPUT);
-    ck_assert_int_eq(nsg_json_obj(o, "arr", "f: $", false, &j, &err), NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_bool(o, "n", "f: $", false, &b, &err),
+                     NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_arr(o, "a", "f: $", false, &j, &err),
+                     NSG_E_INPUT);
+    ck_assert_int_eq(nsg_json_obj(o, "arr", "f: $", false, &j, &err),
+                     NSG_E_INPUT);
     ck_assert_ptr_nonnull(nsg_json_field(o, "mixed")); /* any case */
     ck_assert_int_eq(nsg_json_refs(o, "arr", "f: $", &ids, &n, &err), NSG_OK);
     ck_assert_uint_eq(n, 1); /* same id in another case; "" ignored */
@@ -513,21 +532,54 @@ START_TEST(test_json_accessors)
 }
 END_TEST
 
+/* `az network nsg rule list --include-default`: default rules are filed
+ * under defaultSecurityRules, so the six are not synthesized again. */
+START_TEST(test_az_rule_list_include_default)
+{
+    const char *text =
+        "[{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+        "Network/networkSecurityGroups/n/securityRules/ssh\",\"name\":\"ssh\","
+        "\"protocol\":\"Tcp\",\"access\":\"Allow\",\"direction\":"
+        "\"Inbound\",\"priority\":100,\"sourceAddressPrefix\":\"*\","
+        "\"destinationAddressPrefix\":\"*\",\"sourcePortRange\":\"*\","
+        "\"destinationPortRange\":\"22\"},"
+        "{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+        "Network/networkSecurityGroups/n/defaultSecurityRules/DenyAllInBound\","
+        "\"name\":\"DenyAllInBound\",\"protocol\":\"*\",\"access\":"
+        "\"Deny\",\"direction\":\"Inbound\",\"priority\":65500,"
+        "\"sourceAddressPrefix\":\"*\",\"destinationAddressPrefix\":\"*\","
+        "\"sourcePortRange\":\"*\",\"destinationPortRange\":\"*\"}]";
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(
+        nsg_imp_config_parse("rl.json", text, strlen(text), &cfg, &err),
+        NSG_OK);
+    struct nsg_topology *t = topo_of(cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "n");
+    ck_assert_uint_eq(n->n_rules, 2);
+    ck_assert(rule(n, "DenyAllInBound")->is_default);
+    ck_assert(!rule(n, "ssh")->is_default);
+    nsg_topo_free(t);
+    nsg_imp_config_free(cfg);
+}
+END_TEST
+
 /* No "type": the resource type comes from the id, else from the shape. */
 START_TEST(test_classify_without_type)
 {
     const char *text =
         "[{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
         "Network/networkInterfaces/n1\",\"ipConfigurations\":[]},"
-        "{\"name\":\"v1\",\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/8\"]}},"
+        "{\"name\":\"v1\",\"addressSpace\":{\"addressPrefixes\":[\"10.0.0.0/"
+        "8\"]}},"
         "{\"name\":\"g1\",\"securityRules\":[]},"
         "{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
         "Storage/storageAccounts/st\"},"
         "{\"name\":\"mystery\",\"color\":\"blue\"}]";
     struct nsg_imp_config *cfg = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    ck_assert_int_eq(nsg_imp_config_parse("c.json", text, strlen(text), &cfg,
-                                          &err), NSG_OK);
+    ck_assert_int_eq(
+        nsg_imp_config_parse("c.json", text, strlen(text), &cfg, &err), NSG_OK);
     ck_assert_uint_eq(cfg->items->len, 3);
     enum nsg_res_type want[3] = {NSG_RES_NIC, NSG_RES_VNET, NSG_RES_NSG};
     for (int i = 0; i < 3; i++) {
@@ -538,13 +590,15 @@ START_TEST(test_classify_without_type)
                          nsg_imp_arm_type(want[i]));
     }
     ck_assert_uint_eq(cfg->skipped->len, 2);
-    ck_assert(strstr(cfg->skipped->pdata[0], "Microsoft.Storage/storageAccounts"));
+    ck_assert(
+        strstr(cfg->skipped->pdata[0], "Microsoft.Storage/storageAccounts"));
     ck_assert(strstr(cfg->skipped->pdata[1], "$[4]"));
     nsg_imp_config_free(cfg);
 }
 END_TEST
 
-/* ---- variations ------------------------------------------------------------- */
+/* ---- variations -------------------------------------------------------------
+ */
 
 START_TEST(test_bom)
 {
@@ -559,17 +613,17 @@ START_TEST(test_old_az_both_fields)
     struct nsg_topology *t = load(GOOD "az_old_both_fields.json", NULL);
     struct nsg_nsg *n = get(t, NSG_RES_NSG, "legacy-nsg");
     const struct nsg_rule *r = rule(n, "r1");
-    ck_assert_uint_eq(r->n_src, 2);         /* "" + [a, b] */
-    ck_assert_uint_eq(r->n_dst, 1);         /* "*" + [] */
-    ck_assert_uint_eq(r->n_sports, 1);      /* "*" + null */
-    ck_assert_uint_eq(r->n_dports, 2);      /* null + [80, 443] */
+    ck_assert_uint_eq(r->n_src, 2);    /* "" + [a, b] */
+    ck_assert_uint_eq(r->n_dst, 1);    /* "*" + [] */
+    ck_assert_uint_eq(r->n_sports, 1); /* "*" + null */
+    ck_assert_uint_eq(r->n_dports, 2); /* null + [80, 443] */
     r = rule(n, "r2");
-    ck_assert_int_eq(r->priority, 110);     /* "110" */
-    ck_assert_int_eq(r->dir, NSG_DIR_IN);   /* "inbound" */
-    ck_assert_int_eq(r->access, NSG_DENY);  /* "deny" */
+    ck_assert_int_eq(r->priority, 110);    /* "110" */
+    ck_assert_int_eq(r->dir, NSG_DIR_IN);  /* "inbound" */
+    ck_assert_int_eq(r->access, NSG_DENY); /* "deny" */
     ck_assert_int_eq(r->proto, NSG_PROTO_UDP);
-    ck_assert_uint_eq(r->n_src, 1);         /* same value twice: once */
-    ck_assert_uint_eq(r->n_dst, 2);         /* union */
+    ck_assert_uint_eq(r->n_src, 1); /* same value twice: once */
+    ck_assert_uint_eq(r->n_dst, 2); /* union */
     ck_assert_uint_eq(r->n_sports, 1);
     ck_assert_uint_eq(r->n_dports, 1);
     ck_assert_int_eq(r->dports[0].lo, 53);
@@ -607,8 +661,9 @@ START_TEST(test_parse_buffer_and_missing_refs)
         "Microsoft.Network/virtualNetworks/v/subnets/gone\"}}}]}}";
     struct nsg_imp_config *cfg = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    ck_assert_int_eq(nsg_imp_config_parse("mem.json", text, strlen(text), &cfg,
-                                          &err), NSG_OK);
+    ck_assert_int_eq(
+        nsg_imp_config_parse("mem.json", text, strlen(text), &cfg, &err),
+        NSG_OK);
     ck_assert_uint_eq(cfg->items->len, 1);
     ck_assert_int_eq(((struct nsg_imp_item *)cfg->items->pdata[0])->type,
                      NSG_RES_NIC);
@@ -620,20 +675,24 @@ START_TEST(test_parse_buffer_and_missing_refs)
 
     const char *bad = "{\"value\":[{\"name\":\"x\",\"type\":\"Microsoft."
                       "Network/networkSecurityGroups\",\"properties\":[]}]}";
-    ck_assert_int_eq(nsg_imp_config_parse("mem.json", bad, strlen(bad), &cfg,
-                                          &err), NSG_E_INPUT);
+    ck_assert_int_eq(
+        nsg_imp_config_parse("mem.json", bad, strlen(bad), &cfg, &err),
+        NSG_E_INPUT);
     ck_assert_ptr_null(cfg);
     ck_assert_msg(strstr(err.msg, "mem.json: $.value[0].properties: expected "
-                                  "an object, got array"), "%s", err.msg);
+                                  "an object, got array"),
+                  "%s", err.msg);
 }
 END_TEST
 
-/* ---- Service Tags ------------------------------------------------------------ */
+/* ---- Service Tags
+ * ------------------------------------------------------------ */
 
 START_TEST(test_service_tags)
 {
     struct nsg_imp_config *cfg;
-    struct nsg_topology *t = load(GOOD "ServiceTags_Public_20261116.json", &cfg);
+    struct nsg_topology *t =
+        load(GOOD "ServiceTags_Public_20261116.json", &cfg);
     ck_assert_uint_eq(cfg->items->len, 0);
     ck_assert_ptr_nonnull(cfg->service_tags);
     nsg_imp_config_free(cfg);
@@ -663,8 +722,11 @@ START_TEST(test_service_tags_big_is_fast)
     nsg_buf_adds(&b, "{\"changeNumber\":1,\"cloud\":\"Public\",\"values\":[");
     for (int i = 0; i < 3000; i++) {
         int n = i == 0 ? 20000 : 27;
-        nsg_buf_addf(&b, "%s{\"name\":\"Tag%d.region%d\",\"id\":\"x\",\"properties\""
-                     ":{\"addressPrefixes\":[", i ? "," : "", i, i % 50);
+        nsg_buf_addf(
+            &b,
+            "%s{\"name\":\"Tag%d.region%d\",\"id\":\"x\",\"properties\""
+            ":{\"addressPrefixes\":[",
+            i ? "," : "", i, i % 50);
         for (int k = 0; k < n; k++, n_pfx++) {
             seed = seed * 1103515245u + 12345u;
             if (k % 5 == 4)
@@ -698,7 +760,121 @@ START_TEST(test_service_tags_big_is_fast)
 }
 END_TEST
 
-/* ---- one NSG per file ------------------------------------------------------------ */
+/* ---- robustness: mutated good files never crash
+ * ------------------------------------- */
+
+static const char *const good_files[] = {"arm_list_nsg.json",
+                                         "arm_single_vnet.json",
+                                         "arm_array.json",
+                                         "rest_example.json",
+                                         "az_nsg_show.json",
+                                         "az_rule_list.json",
+                                         "az_vnet_list.json",
+                                         "az_nic_list.json",
+                                         "az_effective_nsg.json",
+                                         "az_old_both_fields.json",
+                                         "variations.json",
+                                         "az_subnet_list.json",
+                                         "ServiceTags_Public_20261116.json"};
+#define N_GOOD (int)(sizeof(good_files) / sizeof(good_files[0]))
+
+/* Every node with its parent: all[2k] = parent, all[2k+1] = node. */
+static void collect(cJSON *j, GPtrArray *all)
+{
+    for (cJSON *c = j->child; c; c = c->next) {
+        g_ptr_array_add(all, j);
+        g_ptr_array_add(all, c);
+        collect(c, all);
+    }
+}
+
+static cJSON *random_value(unsigned r)
+{
+    switch (r % 8) {
+    case 0:
+        return cJSON_CreateNull();
+    case 1:
+        return cJSON_CreateNumber(r % 3 ? 4097 : -1.5);
+    case 2:
+        return cJSON_CreateString(r % 3 ? "" : "10.0.0.0/99");
+    case 3:
+        return cJSON_CreateArray();
+    case 4:
+        return cJSON_CreateObject();
+    case 5:
+        return cJSON_CreateTrue();
+    case 6:
+        return cJSON_CreateString("*");
+    default: {
+        cJSON *a = cJSON_CreateArray();
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(7));
+        return a;
+    }
+    }
+}
+
+static unsigned next_rand(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed >> 8;
+}
+
+/* One mutated document must give OK or NSG_E_INPUT naming the file. */
+static int try_text(const char *text, size_t len)
+{
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    nsg_rc rc = nsg_imp_config_parse("mut.json", text, len, &cfg, &err);
+    ck_assert_msg(rc == NSG_OK || rc == NSG_E_INPUT, "rc %d: %s", rc, err.msg);
+    if (rc) {
+        ck_assert_msg(!strncmp(err.msg, "mut.json: $", 11), "%s", err.msg);
+        ck_assert_ptr_null(cfg);
+        return 1;
+    }
+    /* what validated must also load from its normalized form */
+    nsg_topo_free(topo_of(cfg));
+    nsg_imp_config_free(cfg);
+    return 0;
+}
+
+/* Replace one random node of a good file by a value of another type, or
+ * cut the text short: the importer must answer OK or NSG_E_INPUT naming the
+ * file, never crash or leak (ASan). */
+START_TEST(test_mutations)
+{
+    char path[512];
+    struct nsg_buf text = NSG_BUF_INIT;
+    struct nsg_err err = NSG_ERR_INIT;
+    unsigned seed = 12345u + (unsigned)_i;
+    int n_bad = 0;
+
+    snprintf(path, sizeof(path), GOOD "%s", good_files[_i]);
+    ck_assert_int_eq(nsg_buf_read_file(&text, path, 0, &err), NSG_OK);
+    for (int round = 0; round < 150; round++) {
+        cJSON *root = cJSON_ParseWithLength(text.buf, text.len);
+        GPtrArray *all = g_ptr_array_new();
+        ck_assert_ptr_nonnull(root);
+        collect(root, all);
+        size_t k = next_rand(&seed) % (all->len / 2);
+        cJSON *parent = all->pdata[2 * k], *victim = all->pdata[2 * k + 1];
+        cJSON_ReplaceItemViaPointer(parent, victim,
+                                    random_value(next_rand(&seed)));
+        char *out = cJSON_PrintUnformatted(root);
+        n_bad += try_text(out, strlen(out));
+        /* and the original cut short at a random byte */
+        n_bad += try_text(text.buf, next_rand(&seed) % text.len);
+        free(out);
+        g_ptr_array_free(all, TRUE);
+        cJSON_Delete(root);
+    }
+    /* most cuts are errors: the mutations did reach the validator */
+    ck_assert_int_gt(n_bad, 150);
+    nsg_buf_release(&text);
+}
+END_TEST
+
+/* ---- one NSG per file
+ * ------------------------------------------------------------ */
 
 START_TEST(test_load_nsg_file)
 {
@@ -721,8 +897,8 @@ START_TEST(test_load_nsg_file)
                      NSG_E_INPUT);
     ck_assert_ptr_null(n);
     ck_assert_msg(strstr(err.msg, "two_nsgs.json") &&
-                  strstr(err.msg, "holds 2 network security groups"), "%s",
-                  err.msg);
+                      strstr(err.msg, "holds 2 network security groups"),
+                  "%s", err.msg);
     ck_assert_int_eq(nsg_imp_load_nsg_file(GOOD "no_nsg.json", &n, &err),
                      NSG_E_INPUT);
     ck_assert_msg(strstr(err.msg, "holds no network security group"), "%s",
@@ -732,7 +908,8 @@ START_TEST(test_load_nsg_file)
 }
 END_TEST
 
-/* ---- bad inputs ------------------------------------------------------------------- */
+/* ---- bad inputs
+ * ------------------------------------------------------------------- */
 
 struct bad_case {
     const char *file, *path, *problem;
@@ -748,50 +925,139 @@ static const struct bad_case bad_cases[] = {
     {"top_string.json", "$", "got string"},
     {"trailing_garbage.json", "byte 14", "malformed JSON"},
     {"value_not_array.json", "$.value", "expected an array, got object"},
-    {"list_element_number.json", "$.value[0]", "expected a resource object, got number"},
-    {"priority_string.json", "$.value[1].properties.securityRules[0].properties.priority", "priority \"high\" is not an integer"},
-    {"priority_99.json", "$.value[1].properties.securityRules[0].properties.priority", "priority 99 is out of range (100-4096)"},
-    {"priority_4097.json", "$.value[1].properties.securityRules[0].properties.priority", "priority 4097 is out of range (100-4096)"},
-    {"priority_negative.json", "$.value[1].properties.securityRules[0].properties.priority", "priority -100 is out of range"},
-    {"priority_fraction.json", "$.value[1].properties.securityRules[0].properties.priority", "priority 100.5 is not an integer"},
-    {"priority_5000.json", "$.value[1].properties.securityRules[0].properties.priority", "priority 5000 is out of range (100-4096)"},
-    {"duplicate_priority.json", "$.value[1].properties.securityRules[1]", "duplicate priority 100 (Inbound)"},
-    {"duplicate_name.json", "$.value[1].properties.securityRules[1]", "duplicate rule name 'rule-a'"},
-    {"rules_not_array.json", "$.value[0].properties.securityRules", "expected an array, got object"},
-    {"properties_not_object.json", "$.value[0].properties", "expected an object, got string"},
-    {"prefixes_not_strings.json", "$.value[1].properties.securityRules[0].properties.sourceAddressPrefixes[1]", "expected a string, got number"},
-    {"prefixes_not_array.json", "$.value[1].properties.securityRules[0].properties.sourceAddressPrefixes", "expected an array, got string"},
-    {"cidr_len_33.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "prefix length \"33\" is out of range (0-32)"},
-    {"cidr_octet_256.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "bad IPv4 address"},
-    {"ip_300.json", "$.value[1].properties.securityRules[0].properties.sourceAddressPrefix", "bad IPv4 address \"300.1.1.1\""},
-    {"cidr_no_length.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "missing prefix length"},
-    {"bad_ipv6.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "bad IPv6 address"},
-    {"ipv6_len_129.json", "$.value[1].properties.securityRules[0].properties.destinationAddressPrefix", "out of range (0-128)"},
-    {"bad_address_text.json", "$.value[1].properties.securityRules[0].properties.sourceAddressPrefix", "is not an address prefix, \"*\" or a service tag name"},
-    {"mixed_families.json", "$.value[1].properties.securityRules[0].properties", "mixes IPv4 and IPv6"},
-    {"mixed_families_one_side.json", "$.value[1].properties.securityRules[0].properties", "mixes IPv4 and IPv6"},
-    {"port_70000.json", "$.value[1].properties.securityRules[0].properties.destinationPortRange", "\"70000\" is not a port or port range"},
-    {"port_reversed.json", "$.value[1].properties.securityRules[0].properties.destinationPortRange", "\"10-5\" is not a port or port range"},
-    {"port_text.json", "$.value[1].properties.securityRules[0].properties.sourcePortRanges[1]", "\"abc\" is not a port or port range"},
-    {"protocol_tcpx.json", "$.value[1].properties.securityRules[0].properties.protocol", "protocol \"Tcpx\" is not one of"},
-    {"access_bad.json", "$.value[1].properties.securityRules[0].properties.access", "access \"Permit\" is not Allow or Deny"},
-    {"direction_bad.json", "$.value[1].properties.securityRules[0].properties.direction", "direction \"Sideways\" is not Inbound or Outbound"},
-    {"missing_access.json", "$.value[1].properties.securityRules[0].properties.access", "missing required field \"access\""},
-    {"missing_direction.json", "$.value[1].properties.securityRules[0].properties.direction", "missing required field \"direction\""},
-    {"missing_priority.json", "$.value[1].properties.securityRules[0].properties.priority", "missing required field \"priority\""},
-    {"missing_protocol.json", "$.value[1].properties.securityRules[0].properties.protocol", "missing required field \"protocol\""},
-    {"missing_source.json", "$.value[1].properties.securityRules[0].properties", "no source"},
+    {"list_element_number.json", "$.value[0]",
+     "expected a resource object, got number"},
+    {"priority_string.json",
+     "$.value[1].properties.securityRules[0].properties.priority",
+     "priority \"high\" is not an integer"},
+    {"priority_99.json",
+     "$.value[1].properties.securityRules[0].properties.priority",
+     "priority 99 is out of range (100-4096)"},
+    {"priority_4097.json",
+     "$.value[1].properties.securityRules[0].properties.priority",
+     "priority 4097 is out of range (100-4096)"},
+    {"priority_negative.json",
+     "$.value[1].properties.securityRules[0].properties.priority",
+     "priority -100 is out of range"},
+    {"priority_fraction.json",
+     "$.value[1].properties.securityRules[0].properties.priority",
+     "priority 100.5 is not an integer"},
+    {"priority_5000.json",
+     "$.value[1].properties.securityRules[0].properties.priority",
+     "priority 5000 is out of range (100-4096)"},
+    {"duplicate_priority.json", "$.value[1].properties.securityRules[1]",
+     "duplicate priority 100 (Inbound)"},
+    {"duplicate_name.json", "$.value[1].properties.securityRules[1]",
+     "duplicate rule name 'rule-a'"},
+    {"rules_not_array.json", "$.value[0].properties.securityRules",
+     "expected an array, got object"},
+    {"properties_not_object.json", "$.value[0].properties",
+     "expected an object, got string"},
+    {"prefixes_not_strings.json",
+     "$.value[1].properties.securityRules[0].properties.sourceAddressPrefixes["
+     "1]",
+     "expected a string, got number"},
+    {"prefixes_not_array.json",
+     "$.value[1].properties.securityRules[0].properties.sourceAddressPrefixes",
+     "expected an array, got string"},
+    {"cidr_len_33.json",
+     "$.value[1].properties.securityRules[0].properties."
+     "destinationAddressPrefix",
+     "prefix length \"33\" is out of range (0-32)"},
+    {"cidr_octet_256.json",
+     "$.value[1].properties.securityRules[0].properties."
+     "destinationAddressPrefix",
+     "bad IPv4 address"},
+    {"ip_300.json",
+     "$.value[1].properties.securityRules[0].properties.sourceAddressPrefix",
+     "bad IPv4 address \"300.1.1.1\""},
+    {"cidr_no_length.json",
+     "$.value[1].properties.securityRules[0].properties."
+     "destinationAddressPrefix",
+     "missing prefix length"},
+    {"bad_ipv6.json",
+     "$.value[1].properties.securityRules[0].properties."
+     "destinationAddressPrefix",
+     "bad IPv6 address"},
+    {"ipv6_len_129.json",
+     "$.value[1].properties.securityRules[0].properties."
+     "destinationAddressPrefix",
+     "out of range (0-128)"},
+    {"bad_address_text.json",
+     "$.value[1].properties.securityRules[0].properties.sourceAddressPrefix",
+     "is not an address prefix, \"*\" or a service tag name"},
+    {"mixed_families.json", "$.value[1].properties.securityRules[0].properties",
+     "mixes IPv4 and IPv6"},
+    {"mixed_families_one_side.json",
+     "$.value[1].properties.securityRules[0].properties",
+     "mixes IPv4 and IPv6"},
+    {"port_70000.json",
+     "$.value[1].properties.securityRules[0].properties.destinationPortRange",
+     "\"70000\" is not a port or port range"},
+    {"port_reversed.json",
+     "$.value[1].properties.securityRules[0].properties.destinationPortRange",
+     "\"10-5\" is not a port or port range"},
+    {"port_text.json",
+     "$.value[1].properties.securityRules[0].properties.sourcePortRanges[1]",
+     "\"abc\" is not a port or port range"},
+    {"protocol_tcpx.json",
+     "$.value[1].properties.securityRules[0].properties.protocol",
+     "protocol \"Tcpx\" is not one of"},
+    {"access_bad.json",
+     "$.value[1].properties.securityRules[0].properties.access",
+     "access \"Permit\" is not Allow or Deny"},
+    {"direction_bad.json",
+     "$.value[1].properties.securityRules[0].properties.direction",
+     "direction \"Sideways\" is not Inbound or Outbound"},
+    {"missing_access.json",
+     "$.value[1].properties.securityRules[0].properties.access",
+     "missing required field \"access\""},
+    {"missing_direction.json",
+     "$.value[1].properties.securityRules[0].properties.direction",
+     "missing required field \"direction\""},
+    {"missing_priority.json",
+     "$.value[1].properties.securityRules[0].properties.priority",
+     "missing required field \"priority\""},
+    {"missing_protocol.json",
+     "$.value[1].properties.securityRules[0].properties.protocol",
+     "missing required field \"protocol\""},
+    {"missing_source.json", "$.value[1].properties.securityRules[0].properties",
+     "no source"},
     {"bad_resource_id.json", "$.value[0].id", "is not an Azure resource id"},
-    {"bad_reference_id.json", "$[0].properties.networkSecurityGroup.id", "\"web-nsg\" is not an Azure resource id"},
-    {"bad_mac.json", "$[0].properties.macAddress", "\"00-0D-3A-ZZ-34-56\" is not a MAC address"},
-    {"bad_private_ip.json", "$[0].properties.ipConfigurations[0].properties.privateIPAddress", "\"10.0.0.999\" is not an IPv4 or IPv6 address"},
-    {"bad_vnet_space.json", "$.properties.addressSpace.addressPrefixes[1]", "prefix length \"8x\" is not a number"},
-    {"bad_subnet_prefix.json", "$.properties.subnets[1].properties.addressPrefix", "out of range (0-32)"},
-    {"bad_service_tag_prefix.json", "$.values[1].properties.addressPrefixes[2]", "\"13.67.0.0/40\" is not a valid CIDR"},
-    {"service_tags_values_not_array.json", "$.values", "expected an array, got string"},
-    {"az_rule_priority.json", "$[1].priority", "priority 5000 is out of range (100-4096)"},
-    {"az_rule_duplicate_priority.json", "NSG assembled from rules", "duplicate priority 100 (Inbound)"},
-    {"az_show_bad_port.json", "$.securityRules[0].destinationPortRange", "\"65536\" is not a port"},
+    {"bad_reference_id.json", "$[0].properties.networkSecurityGroup.id",
+     "\"web-nsg\" is not an Azure resource id"},
+    {"bad_mac.json", "$[0].properties.macAddress",
+     "\"00-0D-3A-ZZ-34-56\" is not a MAC address"},
+    {"bad_private_ip.json",
+     "$[0].properties.ipConfigurations[0].properties.privateIPAddress",
+     "\"10.0.0.999\" is not an IPv4 or IPv6 address"},
+    {"ip_version_mismatch.json",
+     "$[0].properties.ipConfigurations[0].properties.privateIPAddress",
+     "does not match privateIPAddressVersion \"IPv6\""},
+    {"bom_malformed.json", "byte 14", "malformed JSON"},
+    {"bad_peering_bool.json",
+     "$.properties.virtualNetworkPeerings[0].properties."
+     "allowVirtualNetworkAccess",
+     "expected true or false, got string"},
+    {"bad_route_prefix.json", "$.properties.routes[0].properties.addressPrefix",
+     "out of range (0-32)"},
+    {"effective_bad_rule.json",
+     "$.value[0].effectiveSecurityRules[0].direction",
+     "direction \"Upward\" is not Inbound or Outbound"},
+    {"bad_vnet_space.json", "$.properties.addressSpace.addressPrefixes[1]",
+     "prefix length \"8x\" is not a number"},
+    {"bad_subnet_prefix.json",
+     "$.properties.subnets[1].properties.addressPrefix", "out of range (0-32)"},
+    {"bad_service_tag_prefix.json", "$.values[1].properties.addressPrefixes[2]",
+     "\"13.67.0.0/40\" is not a valid CIDR"},
+    {"service_tags_values_not_array.json", "$.values",
+     "expected an array, got string"},
+    {"az_rule_priority.json", "$[1].priority",
+     "priority 5000 is out of range (100-4096)"},
+    {"az_rule_duplicate_priority.json", "NSG assembled from rules",
+     "duplicate priority 100 (Inbound)"},
+    {"az_show_bad_port.json", "$.securityRules[0].destinationPortRange",
+     "\"65536\" is not a port"},
     {"too_big.json", "$", "larger than the limit"},
 };
 
@@ -817,8 +1083,8 @@ START_TEST(test_bad_input)
                   err.msg);
     /* after the file name (which may contain the same words) */
     const char *rest = err.msg + strlen(path);
-    ck_assert_msg(strstr(rest, c->path), "%s: path '%s' not in: %s",
-                  c->file, c->path, err.msg);
+    ck_assert_msg(strstr(rest, c->path), "%s: path '%s' not in: %s", c->file,
+                  c->path, err.msg);
     ck_assert_msg(strstr(rest, c->problem), "%s: problem '%s' not in: %s",
                   c->file, c->problem, err.msg);
 }
@@ -842,7 +1108,8 @@ START_TEST(test_size_limit_sparse)
     close(fd);
     ck_assert_int_eq(nsg_imp_config_read(path, &cfg, &err), NSG_E_INPUT);
     unlink(path);
-    ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "larger than the limit"),
+    ck_assert_msg(strstr(err.msg, path) &&
+                      strstr(err.msg, "larger than the limit"),
                   "%s", err.msg);
 }
 END_TEST
@@ -856,12 +1123,13 @@ START_TEST(test_malformed_position)
     /* the second comma is column 16; cJSON stops right after it */
     ck_assert_msg(strstr(err.msg, "line 2, column 1"), "%s", err.msg);
     ck_assert_msg(strstr(err.msg, "(byte 2"), "%s", err.msg);
-    ck_assert_int_eq(nsg_imp_config_read(GOOD "does-not-exist.json", &cfg, &err),
-                     NSG_E_IO);
+    ck_assert_int_eq(
+        nsg_imp_config_read(GOOD "does-not-exist.json", &cfg, &err), NSG_E_IO);
 }
 END_TEST
 
-/* ---- sniffing ---------------------------------------------------------------------- */
+/* ---- sniffing
+ * ---------------------------------------------------------------------- */
 
 static enum nsg_imp_kind sniff_text(const char *text, size_t len)
 {
@@ -884,22 +1152,31 @@ START_TEST(test_sniff)
     ck_assert_int_eq(SNIFF("\xEF\xBB\xBF{\"records\":[{\"category\": "
                            "\"FlowLogFlowEvent\",\"flowRecords\":{}}]}"),
                      NSG_IMP_KIND_FLOWLOG);
-    ck_assert_int_eq(SNIFF("{\"time\":\"x\",\"properties\":{\"flows\":[{\"flows\""
-                           ":[{\"flowTuples\" : []}]}]}}\n{\"time\":\"y\"}\n"),
-                     NSG_IMP_KIND_FLOWLOG);
-    ck_assert_int_eq(SNIFF("{\"changeNumber\":1,\"cloud\":\"Public\",\"values\":[]}"),
-                     NSG_IMP_KIND_CONFIG);
+    ck_assert_int_eq(
+        SNIFF("{\"time\":\"x\",\"properties\":{\"flows\":[{\"flows\""
+              ":[{\"flowTuples\" : []}]}]}}\n{\"time\":\"y\"}\n"),
+        NSG_IMP_KIND_FLOWLOG);
+    ck_assert_int_eq(
+        SNIFF("{\"changeNumber\":1,\"cloud\":\"Public\",\"values\":[]}"),
+        NSG_IMP_KIND_CONFIG);
     ck_assert_int_eq(SNIFF("  [ {\"name\": \"x\"} ]"), NSG_IMP_KIND_CONFIG);
     ck_assert_int_eq(SNIFF("{\"value\":[{\"description\":\"mentions flowTuples "
-                           "in text\"}]}"), NSG_IMP_KIND_CONFIG);
+                           "in text\"}]}"),
+                     NSG_IMP_KIND_CONFIG);
     ck_assert_int_eq(SNIFF("name,priority\nx,100\n"), NSG_IMP_KIND_UNKNOWN);
-    ck_assert_int_eq(sniff_text("\x7f" "ELF\0\0\0", 7), NSG_IMP_KIND_UNKNOWN);
-    ck_assert_int_eq(nsg_imp_sniff(GOOD "az_nsg_show.json"), NSG_IMP_KIND_CONFIG);
-    ck_assert_int_eq(nsg_imp_sniff("/nonexistent/file.json"), NSG_IMP_KIND_UNKNOWN);
+    ck_assert_int_eq(sniff_text("\x7f"
+                                "ELF\0\0\0",
+                                7),
+                     NSG_IMP_KIND_UNKNOWN);
+    ck_assert_int_eq(nsg_imp_sniff(GOOD "az_nsg_show.json"),
+                     NSG_IMP_KIND_CONFIG);
+    ck_assert_int_eq(nsg_imp_sniff("/nonexistent/file.json"),
+                     NSG_IMP_KIND_UNKNOWN);
 }
 END_TEST
 
-/* ---- model helpers the importer relies on --------------------------------------------- */
+/* ---- model helpers the importer relies on
+ * --------------------------------------------- */
 
 START_TEST(test_mac_normalize)
 {
@@ -923,8 +1200,9 @@ START_TEST(test_id_helpers)
     const char *sub = "/subscriptions/s1/resourceGroups/rg/providers/"
                       "Microsoft.Network/virtualNetworks/v/subnets/s";
     ck_assert(nsg_id_is_valid(sub));
-    ck_assert(nsg_id_is_valid("/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/"
-                              "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WEB-NSG"));
+    ck_assert(
+        nsg_id_is_valid("/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/"
+                        "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WEB-NSG"));
     ck_assert(!nsg_id_is_valid("/subscriptions/s1/resourceGroups/rg"));
     ck_assert(!nsg_id_is_valid("/subscriptions/s1/resourceGroups/rg/providers/"
                                "Microsoft.Network/virtualNetworks"));
@@ -971,6 +1249,7 @@ static Suite *importer_suite(void)
     tcase_add_test(tc, test_duplicates_and_assembled_warnings);
     tcase_add_test(tc, test_json_accessors);
     tcase_add_test(tc, test_classify_without_type);
+    tcase_add_test(tc, test_az_rule_list_include_default);
     tcase_add_test(tc, test_bom);
     tcase_add_test(tc, test_old_az_both_fields);
     tcase_add_test(tc, test_variations_unknown_fields);
@@ -984,6 +1263,7 @@ static Suite *importer_suite(void)
     tcase_add_test(tc, test_bad_count);
     tcase_add_test(tc, test_size_limit_sparse);
     tcase_add_test(tc, test_malformed_position);
+    tcase_add_loop_test(tc, test_mutations, 0, N_GOOD);
     suite_add_tcase(s, tc);
     tc = tcase_create("helpers");
     tcase_add_test(tc, test_sniff);

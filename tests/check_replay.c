@@ -12,6 +12,7 @@
 
 #define MAC_WEB "000D3A000001"
 #define MAC_APP "000D3A000002"
+#define MAC_LOST "000D3A000003" /* a NIC without a known subnet */
 #define GUID_WEB "aaaaaaaa-0000-0000-0000-000000000001"
 #define T0 1763640000
 #define T1 (T0 + 7200)
@@ -37,8 +38,8 @@ static struct nsg_nsg *steal_nsg(struct nsg_topology *t, struct nsg_nsg *n)
 static void web_rules(struct nsg_nsg *n, bool with_ssh)
 {
     if (with_ssh)
-        tb_rule(n, "AllowSSH", 100, "in", "allow", "Tcp", "203.0.113.0/24",
-                "*", "*", "22");
+        tb_rule(n, "AllowSSH", 100, "in", "allow", "Tcp", "203.0.113.0/24", "*",
+                "*", "22");
     tb_rule(n, "DenyRdp", 200, "in", "deny", "Tcp", "*", "*", "*", "3389");
     tb_rule(n, LONG_RULE, 300, "in", "allow", "Tcp", "198.51.100.0/24", "*",
             "*", "443");
@@ -67,6 +68,8 @@ static struct nsg_topology *build(bool web_ssh)
     strcpy(nic->mac, MAC_WEB);
     nic = tb_nic(t, "app", s, "10.0.1.5", "", NULL);
     strcpy(nic->mac, MAC_APP);
+    nic = tb_nic(t, "lost", NULL, "10.0.9.9", "", NULL);
+    strcpy(nic->mac, MAC_LOST);
     tb_link(t);
     return t;
 }
@@ -150,8 +153,8 @@ START_TEST(test_rule_helpers)
                                      LONG_RULE) == false); /* 31 < cut */
     ck_assert(nsg_replay_rule_agrees("AllowHttpsFromTheCorporateProxyF",
                                      LONG_RULE)); /* 32 = cut */
-    ck_assert(!nsg_replay_rule_agrees("AllowHttpsFromTheCorporateProxyX",
-                                      LONG_RULE));
+    ck_assert(
+        !nsg_replay_rule_agrees("AllowHttpsFromTheCorporateProxyX", LONG_RULE));
 }
 END_TEST
 
@@ -163,8 +166,8 @@ START_TEST(test_agree_and_disagree)
     cJSON *rep, *d, *e;
 
     replay_one(r, "web-nsg", "UserRule_AllowSSH", "203.0.113.7", 22, 'A', 3);
-    replay_one(r, "web-nsg", "DefaultRule_DenyAllInBound", "192.0.2.9", 22,
-               'D', 2);
+    replay_one(r, "web-nsg", "DefaultRule_DenyAllInBound", "192.0.2.9", 22, 'D',
+               2);
     replay_one(r, "web-nsg", "UserRule_DenyRdp", "192.0.2.9", 3389, 'D', 1);
     /* wrong decision: logged allowed, the model denies */
     replay_one(r, "web-nsg", "UserRule_AllowSSH", "192.0.2.10", 22, 'A', 4);
@@ -189,18 +192,22 @@ START_TEST(test_agree_and_disagree)
     ck_assert_str_eq(cJSON_GetObjectItem(e, "direction")->valuestring,
                      "Inbound");
     ck_assert_int_eq(cJSON_GetObjectItem(e, "count")->valueint, 4);
-    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "logged"),
-                                         "rule")->valuestring,
-                     "AllowSSH");
-    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "logged"),
-                                         "decision")->valuestring,
-                     "Allow");
-    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "simulated"),
-                                         "rule")->valuestring,
-                     "DenyAllInBound");
-    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "simulated"),
-                                         "decision")->valuestring,
-                     "Deny");
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(e, "logged"), "rule")
+            ->valuestring,
+        "AllowSSH");
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(e, "logged"), "decision")
+            ->valuestring,
+        "Allow");
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(e, "simulated"), "rule")
+            ->valuestring,
+        "DenyAllInBound");
+    ck_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(e, "simulated"), "decision")
+            ->valuestring,
+        "Deny");
     ck_assert_int_eq(cJSON_GetObjectItem(rep, "flows_total")->valueint, 12);
     cJSON_Delete(rep);
     nsg_replay_free(r);
@@ -214,7 +221,8 @@ START_TEST(test_cut_rule_names)
     struct nsg_replay *r = nsg_replay_new(t, NULL, 0);
     struct nsg_replay_counts c;
 
-    replay_one(r, "web-nsg", "UserRule_" LONG_RULE, "198.51.100.3", 443, 'A', 1);
+    replay_one(r, "web-nsg", "UserRule_" LONG_RULE, "198.51.100.3", 443, 'A',
+               1);
     replay_one(r, "web-nsg", "UserRule_AllowHttpsFromTheCorporateProxyF",
                "198.51.100.3", 443, 'A', 1);
     replay_one(r, "web-nsg", "UserRule_AllowHttps", "198.51.100.3", 443, 'A',
@@ -239,14 +247,18 @@ START_TEST(test_unevaluated_reasons)
     mkflow(&tf, "web-nsg", "000D3AFFFFFF", "UserRule_AllowSSH", "203.0.113.7",
            1, "10.0.1.4", 22, 'A', 'B', T0, 3);
     add(r, &tf);
+    mkflow(&tf, "web-nsg", MAC_LOST, "UserRule_AllowSSH", "203.0.113.7", 1,
+           "10.0.9.9", 22, 'A', 'B', T0, 13);
+    add(r, &tf);
     replay_one(r, "web-nsg", "PlatformRule", "168.63.129.16", 80, 'A', 5);
     replay_one(r, "web-nsg", "AdminBlockTelnet", "192.0.2.1", 23, 'D', 7);
     /* PartnerTag is in no service tags file: matches only if in the tag */
     replay_one(r, "web-nsg", "UserRule_AllowFromPartners", "192.0.2.1", 8443,
                'A', 11);
     nsg_replay_get_counts(r, &c);
-    ck_assert_uint_eq(c.total, 28);
-    ck_assert_uint_eq(c.unevaluated, 28);
+    ck_assert_uint_eq(c.total, 41);
+    ck_assert_uint_eq(c.unevaluated, 41);
+    ck_assert_uint_eq(c.reasons[NSG_RR_UNKNOWN_VNET], 13);
     ck_assert_uint_eq(c.reasons[NSG_RR_UNKNOWN_NSG], 2);
     ck_assert_uint_eq(c.reasons[NSG_RR_UNKNOWN_MAC], 3);
     ck_assert_uint_eq(c.reasons[NSG_RR_PLATFORM], 5);
@@ -284,8 +296,9 @@ START_TEST(test_vnet_flow_logs)
            "10.0.1.4", 22, 'A', 'B', T0, 2);
     tf.f.nsg_id = NULL;
     tf.f.acl_id = web_id;
-    tf.f.target_id = t->res[NSG_RES_NIC]->pdata[0] ?
-        ((struct nsg_nic *)t->res[NSG_RES_NIC]->pdata[0])->id : NULL;
+    tf.f.target_id = t->res[NSG_RES_NIC]->pdata[0]
+                         ? ((struct nsg_nic *)t->res[NSG_RES_NIC]->pdata[0])->id
+                         : NULL;
     tf.f.version = 4;
     add(r, &tf);
     /* zeros: platform */
@@ -367,6 +380,35 @@ START_TEST(test_history_and_established)
 }
 END_TEST
 
+/* An aggregate whose hour spans the change agrees with either version. */
+START_TEST(test_span_across_change)
+{
+    struct nsg_topology *t;
+    struct nsg_replay *r = history_replay(&t);
+    struct nsg_replay_counts c;
+    struct tflow fl[3];
+
+    mkflow(&fl[0], "web-nsg", MAC_WEB, "UserRule_AllowSSH", "203.0.113.7",
+           40001, "10.0.1.4", 22, 'A', 'B', T1 - 60, 2);
+    mkflow(&fl[1], "web-nsg", MAC_WEB, "DefaultRule_DenyAllInBound",
+           "203.0.113.8", 40002, "10.0.1.4", 22, 'D', 'B', T1 - 60, 3);
+    /* neither version logs RDP as allowed by AllowSSH */
+    mkflow(&fl[2], "web-nsg", MAC_WEB, "UserRule_AllowSSH", "203.0.113.9",
+           40003, "10.0.1.4", 3389, 'A', 'B', T1 - 60, 5);
+    for (int i = 0; i < 3; i++) {
+        fl[i].f.last_seen = T1 + 60;
+        nsg_replay_note(r, &fl[i].f);
+    }
+    for (int i = 0; i < 3; i++)
+        add(r, &fl[i]);
+    nsg_replay_get_counts(r, &c);
+    ck_assert_uint_eq(c.agree, 5);
+    ck_assert_uint_eq(c.disagree, 5);
+    nsg_replay_free(r);
+    nsg_topo_free(t);
+}
+END_TEST
+
 START_TEST(test_no_history_no_established)
 {
     struct nsg_topology *t = build(false);
@@ -394,8 +436,8 @@ START_TEST(test_only_one_nsg)
     struct nsg_replay_counts c;
     struct nsg_err err = NSG_ERR_INIT;
 
-    ck_assert_int_eq(nsg_topo_find(t, NSG_RES_NSG, "web-nsg", (void **)&web,
-                                   &err), 0);
+    ck_assert_int_eq(
+        nsg_topo_find(t, NSG_RES_NSG, "web-nsg", (void **)&web, &err), 0);
     r = nsg_replay_new(t, web, 0);
     replay_one(r, "web-nsg", "UserRule_AllowSSH", "203.0.113.7", 22, 'A', 3);
     replay_one(r, "sub-nsg", "UserRule_AllowTcpIn", "203.0.113.7", 22, 'A', 3);
@@ -415,8 +457,8 @@ END_TEST
 static void whatif_flows(struct nsg_whatif *w)
 {
     struct tflow tf;
-    mkflow(&tf, "sub-nsg", MAC_WEB, "UserRule_AllowTcpIn", "203.0.113.7",
-           40001, "10.0.1.4", 22, 'A', 'B', T0, 5);
+    mkflow(&tf, "sub-nsg", MAC_WEB, "UserRule_AllowTcpIn", "203.0.113.7", 40001,
+           "10.0.1.4", 22, 'A', 'B', T0, 5);
     nsg_whatif_add(w, &tf.f);
     g_free(tf.id);
     mkflow(&tf, "web-nsg", MAC_WEB, "UserRule_AllowSSH", "203.0.113.7", 40001,
@@ -556,6 +598,7 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, test_unevaluated_reasons);
     tcase_add_test(tc, test_vnet_flow_logs);
     tcase_add_test(tc, test_history_and_established);
+    tcase_add_test(tc, test_span_across_change);
     tcase_add_test(tc, test_no_history_no_established);
     tcase_add_test(tc, test_only_one_nsg);
     tcase_add_test(tc, test_whatif_newly_denied);

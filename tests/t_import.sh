@@ -156,10 +156,13 @@ mkdir -p "$tmp/tree/sub"
 nsg_file "$tmp/tree/sub/z.json" zz 1
 nsg_file "$tmp/tree/a.json" aa 2
 nsg_file "$tmp/tree/.hidden.json" hidden 3
+echo '{"name": "my-tool", "version": "1.0.0"}' >"$tmp/tree/package.json"
 run import --corpus "$D" --json "$tmp/tree"
 expect_rc 0 "tree"
 echo "$out" >"$tmp/r6.json"
-check_json "$tmp/r6.json" '[f["path"].rsplit("/",1)[1] for f in j["files"]]==["a.json","z.json"]' "sorted, hidden skipped"
+check_json "$tmp/r6.json" '[f["path"].rsplit("/",1)[1] for f in j["files"]]==["a.json","package.json","z.json"]' "sorted, hidden skipped"
+check_json "$tmp/r6.json" 'j["files"][1]["status"]=="skipped" and j["files"][1]["kind"]=="config" and len(j["files"][1]["skipped"])>0' "JSON without resources skipped"
+check_json "$D/manifest.json" 'len(j["sources"])==2' "skipped file not a source"
 
 # ---- 7. a reference to a resource not in the corpus is a warning ----
 W=$tmp/w
@@ -190,7 +193,67 @@ wait "$holder"
 run import --corpus "$B" "$tmp/in/locked.json"
 expect_rc 0 "after the lock is released"
 
-# ---- 9. usage errors ----
+# two imports at once: one waits for the other, both land
+nsg_file "$tmp/in/p1.json" par1 1001
+nsg_file "$tmp/in/p2.json" par2 1002
+g0=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["generation"])' "$B/manifest.json")
+"$NSGPROOF" import --corpus "$B" "$tmp/in/p1.json" >/dev/null 2>"$tmp/p1.err" & p1=$!
+"$NSGPROOF" import --corpus "$B" "$tmp/in/p2.json" >/dev/null 2>"$tmp/p2.err" & p2=$!
+wait "$p1"; r1=$?; wait "$p2"; r2=$?
+[ "$r1$r2" = "00" ] && ok || ko "concurrent imports: exits $r1 $r2: $(cat "$tmp/p1.err" "$tmp/p2.err")"
+check_json "$B/manifest.json" "j['generation']==$g0+2 and sum(1 for k in j['resources'] if k.endswith(('/par1','/par2')))==2" "both concurrent imports committed"
+
+# ---- 9. flow logs see the corpus plus this import's configuration ----
+F=$tmp/f
+run import --corpus "$F" --json "$examples/flowlogs"
+expect_rc 0 "flow logs alone"
+echo "$out" >"$tmp/r9a.json"
+check_json "$tmp/r9a.json" 'all(f["kind"]=="flowlog" for f in j["files"]) and len(j["flowlogs"]["unknown_nsgs"])>0' "flows alone: NSGs unknown"
+F2=$tmp/f2
+run import --corpus "$F2" --json "$examples/arm" "$examples/flowlogs"
+expect_rc 0 "config and flow logs together"
+echo "$out" >"$tmp/r9b.json"
+check_json "$tmp/r9b.json" 'j["flowlogs"]["unknown_nsgs"]==[] and j["flowlogs"]["files"]==len([f for f in j["files"] if f["kind"]=="flowlog"])' "flows see this import's NSGs"
+check_json "$F2/manifest.json" '"flows" in j["sections"]' "flows section published"
+check_json "$tmp/r1.json" 'j["flowlogs"] is None' "no flow logs: null"
+
+# ---- 10. an import killed at any moment leaves the old or the new corpus ----
+K=$tmp/k
+run import --corpus "$K" "$tmp/in/v1.json"
+expect_rc 0 "K base"
+cp "$K/manifest.json" "$tmp/mk"
+python3 - "$tmp/big.json" "$SUB" <<'PY'
+import json, sys
+out, sub = sys.argv[1], sys.argv[2]
+nsgs = [{"id": f"{sub}/networkSecurityGroups/big{i}", "name": f"big{i}",
+         "type": "Microsoft.Network/networkSecurityGroups", "location": "westeurope",
+         "properties": {"securityRules": [{"name": f"r{k}", "properties": {
+             "priority": 100 + k, "direction": "Inbound", "access": "Allow",
+             "protocol": "Tcp", "sourceAddressPrefix": f"10.{k}.{i % 250}.0/24",
+             "sourcePortRange": "*", "destinationAddressPrefix": "*",
+             "destinationPortRange": str(1000 + k)}} for k in range(8)]}}
+        for i in range(400)]
+json.dump({"value": nsgs}, open(out, "w"))
+PY
+for delay in 0.1 0.3 0.6 1.0; do
+  "$NSGPROOF" import --corpus "$K" --captured-at "$(date +%s)" "$tmp/big.json" >/dev/null 2>&1 &
+  victim=$!
+  sleep "$delay"
+  kill -9 "$victim" 2>/dev/null
+  wait "$victim" 2>/dev/null
+  if cmp -s "$tmp/mk" "$K/manifest.json"; then
+    ok  # killed before the commit point: exactly as before
+  else
+    check_json "$K/manifest.json" "len(j['resources'])==401 and j['generation']==2" "killed after commit: whole"
+    break
+  fi
+done
+# either way the corpus loads and a new import completes it
+run import --corpus "$K" --json "$tmp/big.json"
+expect_rc 0 "import after kills"
+check_json "$K/manifest.json" "len(j['resources'])==401" "complete after re-import"
+
+# ---- 11. usage errors ----
 run import "$tmp/in/v1.json"; expect_rc 2 "no --corpus"
 run import --corpus "$tmp/u"; expect_rc 2 "no path"
 run import --corpus "$tmp/u" --captured-at yesterday "$tmp/in/v1.json"
@@ -198,6 +261,10 @@ expect_rc 2 "bad --captured-at"; err_has "captured-at" "bad time named"
 run import --corpus "$tmp/u" "$tmp/does-not-exist"
 expect_rc 2 "missing path"; err_has "does-not-exist" "missing path named"
 run import --corpus "$tmp/u" --bogus "$tmp/in/v1.json"; expect_rc 2 "bad option"
+mkdir -p "$tmp/notacorpus"; echo data >"$tmp/notacorpus/notes.txt"
+run import --corpus "$tmp/notacorpus" "$tmp/in/v1.json"
+expect_rc 2 "non-empty directory is not made a corpus"; err_has "not a corpus" "foreign dir message"
+[ ! -e "$tmp/notacorpus/manifest.json" ] && ok || ko "manifest written into a foreign directory"
 run import --help; expect_rc 0 "help"; out_has "--keep-going" "help text"
 
 echo "$pass passed, $fail failed"

@@ -62,6 +62,8 @@ for k in unknown_mac platform_rule admin_rule; do
     "$(jget "$exp" "j['unevaluated_reasons']['$k']")"
 done
 check_eq "established > 0" "$(jget "$exp" "j['established'] > 0")" True
+# tuples logged under v1 that v2 would answer differently: history matters
+check_eq "v1-only tuples > 0" "$(jget "$exp" "j['v1_only'] > 0")" True
 check_eq "sum" "$(jget "$tmp/r.json" "j['agree']+j['disagree']+j['established']+j['unevaluated']==j['flows_total']")" True
 for n in web-nsg sub-nsg app-nsg; do
   for k in flows_total agree established unevaluated; do
@@ -109,6 +111,13 @@ check_eq "newly allowed" "$(jget "$tmp/out" "j['newly_allowed']['count']")" 0
 expect_rc 0 "what-if harmless" "$NSGPROOF" replay --corpus "$tmp/c" \
   --proposed "$tmp/g/proposed-harmless.json"
 grep -q "newly denied: 0 tuples" "$tmp/out" && ok || ko "harmless: human output"
+expect_rc 0 "what-if harmless json" "$NSGPROOF" replay --corpus "$tmp/c" \
+  --json --proposed "$tmp/g/proposed-harmless.json"
+check_eq "harmless per_nsg" "$(jget "$tmp/out" \
+  "[(p['nsg'], p['newly_denied']['count'], p['newly_allowed']['count']) for p in j['per_nsg']]")" \
+  "[('web-nsg', 0, 0)]"
+check_eq "harmless total" "$(jget "$tmp/out" \
+  "j['unchanged'] + j['unevaluated'] == j['flows_total']")" True
 
 # ---- bad input
 expect_rc 2 "missing corpus" "$NSGPROOF" replay --corpus "$tmp/nope"

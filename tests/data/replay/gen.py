@@ -324,7 +324,7 @@ def generate(out, flip, seed, nconns=400):
     conns = make_connections(rng, nconns)
     logs = {}      # (nsg, mac, hour) -> list of (rule, tuple text)
     vnet_logs = {}  # (mac, hour) -> list of (aclID, rule, tuple text)
-    exp = dict(flows_total=0, agree=0, disagree=0, established=0,
+    exp = dict(flows_total=0, agree=0, disagree=0, established=0, v1_only=0,
                unevaluated=0, unevaluated_reasons={}, per_nsg={})
     tuples = []  # logged NSG B tuples expected to agree, for flipping
 
@@ -354,6 +354,10 @@ def generate(out, flip, seed, nconns=400):
                 same = now[i][1] if i < len(now) else None
                 cls = "established" if nsg == "web-nsg" and \
                     same != (access, rname) else "agree"
+                if nsg == "web-nsg" and t < T1 and (access, rname) != \
+                        evaluate(WEB_V2, c["d"], c["proto"], c["src"],
+                                 c["sport"], c["dst"], c["dport"]):
+                    exp["v1_only"] += 1  # agrees only with the older rules
                 count(nsg, cls)
                 if vnet:
                     st = "D" if a == "D" else state

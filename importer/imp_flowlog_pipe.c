@@ -1,0 +1,110 @@
+/* imp_flowlog_pipe.c - runs the aggregation (hash table, spills, runs) on
+ * a second thread while the importer's thread reads, scans and tokenizes:
+ * the two halves cost about the same, so ingest runs up to twice as fast
+ * on two cores.  Batches of flow records travel through two GAsyncQueues
+ * (filled / empty) over a fixed set of buffers, so memory stays bounded.
+ * Only the aggregation thread touches the table; only the importer's
+ * thread interns strings (fl_agg_intern), and it finishes the aggregator
+ * after fl_pipe_finish has joined the thread. */
+#include <string.h>
+
+#include "imp_flowlog.h"
+
+#define N_BUFS 4
+#define BATCH_FLUSH 8192
+
+struct fl_pipe {
+    struct fl_agg *agg;
+    GAsyncQueue *full, *empty;
+    GThread *thread;
+    GArray *cur;   /* being filled by the importer's thread */
+    GArray *bufs[N_BUFS];
+    gint failed;   /* set by the aggregation thread */
+    nsg_rc rc;     /* its error (read after the join or once failed) */
+    struct nsg_err err;
+    char end;      /* address used as the end marker */
+};
+
+static gpointer consume(gpointer data)
+{
+    struct fl_pipe *p = data;
+    for (;;) {
+        gpointer item = g_async_queue_pop(p->full);
+        if (item == &p->end)
+            return NULL;
+        GArray *b = item;
+        if (!g_atomic_int_get(&p->failed)) {
+            nsg_rc rc = fl_agg_add_batch(p->agg,
+                                         (const struct nsg_flowrec *)b->data,
+                                         b->len, &p->err);
+            if (rc) {
+                p->rc = rc;
+                g_atomic_int_set(&p->failed, 1);
+            }
+        }
+        g_array_set_size(b, 0);
+        g_async_queue_push(p->empty, b);
+    }
+}
+
+struct fl_pipe *fl_pipe_start(struct fl_agg *agg)
+{
+    struct fl_pipe *p = nsg_xcalloc(1, sizeof(*p));
+    p->agg = agg;
+    p->full = g_async_queue_new();
+    p->empty = g_async_queue_new();
+    for (int i = 0; i < N_BUFS; i++) {
+        p->bufs[i] = g_array_sized_new(FALSE, FALSE,
+                                       sizeof(struct nsg_flowrec),
+                                       BATCH_FLUSH + 4096);
+        if (i)
+            g_async_queue_push(p->empty, p->bufs[i]);
+    }
+    p->cur = p->bufs[0];
+    p->thread = g_thread_new("nsgproof-agg", consume, p);
+    return p;
+}
+
+GArray *fl_pipe_batch(struct fl_pipe *p)
+{
+    return p->cur;
+}
+
+static nsg_rc failure(struct fl_pipe *p, struct nsg_err *err)
+{
+    if (err)
+        *err = p->err;
+    return p->rc;
+}
+
+nsg_rc fl_pipe_send(struct fl_pipe *p, bool force, struct nsg_err *err)
+{
+    if (g_atomic_int_get(&p->failed))
+        return failure(p, err);
+    if (!p->cur->len || (!force && p->cur->len < BATCH_FLUSH))
+        return NSG_OK;
+    g_async_queue_push(p->full, p->cur);
+    p->cur = g_async_queue_pop(p->empty);
+    return NSG_OK;
+}
+
+nsg_rc fl_pipe_finish(struct fl_pipe *p, struct nsg_err *err)
+{
+    nsg_rc rc = NSG_OK;
+    if (!p)
+        return NSG_OK;
+    if (p->cur->len && !g_atomic_int_get(&p->failed))
+        g_async_queue_push(p->full, p->cur);
+    else
+        g_async_queue_push(p->empty, p->cur);
+    g_async_queue_push(p->full, &p->end);
+    g_thread_join(p->thread);
+    if (p->failed)
+        rc = failure(p, err);
+    for (int i = 0; i < N_BUFS; i++)
+        g_array_free(p->bufs[i], TRUE);
+    g_async_queue_unref(p->full);
+    g_async_queue_unref(p->empty);
+    free(p);
+    return rc;
+}
