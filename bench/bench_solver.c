@@ -74,7 +74,7 @@ static void real_rule(GRand *r, struct rg_rule *o, int idx, int prio)
 static void gen(GRand *r, struct rg_rule *v, int n)
 {
     for (int i = 0; i < n; i++)
-        real_rule(r, &v[i], i, 100 + i);
+        real_rule(r, &v[i], i, 100 + 2 * i);
 }
 
 static void die(const char *what, const struct nsg_err *err)
@@ -90,18 +90,22 @@ struct pair {
     const struct nsg_cnsg *a, *b;
 };
 
-/* A and B: B is A with its middle rule's access flipped, or with a
- * harmless edit (adjacent same-access rules reordered). */
-static void make_pair(GRand *r, int n, bool harmless, struct pair *p)
+/* A and B.  kind 1: B is A with adjacent same-access rules reordered
+ * (every 8th pair); kind 2: B is A plus, after every 10th rule, a shadowed
+ * copy with the opposite access (same decisions, different chain shape);
+ * kind 0: B is A with its middle rule's access flipped. */
+static void make_pair(GRand *r, int n, int kind, struct pair *p)
 {
     struct rg_rule *a = calloc((size_t)n, sizeof(*a));
-    struct rg_rule *b = calloc((size_t)n, sizeof(*b));
+    struct rg_rule *b = calloc((size_t)n + (size_t)n / 10 + 1, sizeof(*b));
     struct nsg_err err = NSG_ERR_INIT;
+    int nb = n;
     gen(r, a, n);
+    /* the middle rule alone reaches 10.0.200.1 (other rules stay within
+     * 10.0.0.0/18), so flipping it (kind 0) is a real difference */
+    snprintf(a[n / 2].dst, sizeof(a[n / 2].dst), "10.0.200.1");
     memcpy(b, a, (size_t)n * sizeof(*a));
-    if (harmless) {
-        /* swap adjacent rules of one direction and access (every 8th
-         * pair): the first-match chain changes, the semantics do not */
+    if (kind == 1) {
         for (int i = 0; i + 1 < n; i += 8)
             if (!strcmp(b[i].access, b[i + 1].access) &&
                 !strcmp(b[i].dir, b[i + 1].dir)) {
@@ -109,16 +113,24 @@ static void make_pair(GRand *r, int n, bool harmless, struct pair *p)
                 b[i].prio = b[i + 1].prio;
                 b[i + 1].prio = t;
             }
+    } else if (kind == 2) {
+        for (int i = 0; i < n; i += 10) {
+            b[nb] = a[i];
+            snprintf(b[nb].name, sizeof(b[nb].name), "copy%d", i);
+            b[nb].prio = a[i].prio + 1;
+            b[nb].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
+            nb++;
+        }
     } else {
         int i = n / 2;
         b[i].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
     }
     p->t = rg_topology(&p->v);
     struct nsg_nsg *na = rg_build(p->t, "a", a, (size_t)n);
-    struct nsg_nsg *nb = rg_build(p->t, "b", b, (size_t)n);
+    struct nsg_nsg *nsgb = rg_build(p->t, "b", b, (size_t)nb);
     p->sim = nsg_sim_new(p->t);
     if (nsg_sim_get(p->sim, na, p->v, &p->a, &err) ||
-        nsg_sim_get(p->sim, nb, p->v, &p->b, &err))
+        nsg_sim_get(p->sim, nsgb, p->v, &p->b, &err))
         die("compile", &err);
     free(a);
     free(b);
@@ -188,11 +200,14 @@ static double time_lint(const struct pair *p, size_t *findings)
 
 static void bench_size(GRand *r, int n, int runs)
 {
-    for (int harmless = 1; harmless >= 0; harmless--) {
+    static const char *const kinds[] = {"different", "reordered", "shadowed+"};
+    for (int kind = 1; kind <= 3; kind++) {
+        int k3 = kind % 3; /* 1 reordered, 2 shadowed copies, 0 different */
+        bool harmless = k3 != 0;
         double ours[16], naive[16];
         bool eq1 = false, eq2 = false;
         struct pair p;
-        make_pair(r, n, harmless, &p);
+        make_pair(r, n, k3, &p);
         /* the baseline needs minutes at 4,000 rules: one run, capped */
         int nruns = n >= 4000 ? 1 : runs;
         bool capped = false;
@@ -215,7 +230,7 @@ static void bench_size(GRand *r, int n, int runs)
         double mo = median(ours, runs), mn = median(naive, nruns);
         printf("diff %5d rules %-10s ours %8.4f s  naive %s%8.4f s  "
                "ratio %s%6.1fx\n",
-               n, harmless ? "equivalent" : "different", mo,
+               n, kinds[k3], mo,
                capped ? ">" : " ", mn, capped ? ">" : " ", mn / mo);
         fflush(stdout);
         if (!harmless) {
@@ -238,7 +253,7 @@ static void bench_corpus(GRand *r)
     for (int i = 0; i < 500; i++) {
         struct pair p;
         bool e;
-        make_pair(r, g_rand_int_range(r, 20, 81), true, &p);
+        make_pair(r, g_rand_int_range(r, 20, 81), 1 + i % 2, &p);
         time_ours(&p, 10, &e);
         eq += e;
         free_pair(&p);

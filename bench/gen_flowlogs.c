@@ -174,8 +174,8 @@ int main(int argc, char **argv)
         setvbuf(f, NULL, _IOFBF, 1 << 20);
         for (size_t i = 0; i < POOL; i++)
             make_conn(&r, &pool[i], vm_ip);
-        int64_t t0 = 1763596800 + (int64_t)(day - 1) * 86400 +
-                     (int64_t)hour * 3600;
+        int64_t t0 =
+            1763596800 + (int64_t)(day - 1) * 86400 + (int64_t)hour * 3600;
         fprintf(f, "{\"records\":[%s", nl);
         for (int m = 0; m < 60; m++) {
             int64_t now = t0 + m * 60;
@@ -228,8 +228,9 @@ int main(int argc, char **argv)
                                 (long long)ts, c->src, c->dst, c->sport,
                                 c->dport, c->proto, c->dir, c->decision);
                     else
-                        fprintf(f, "\"%lld,%s,%s,%u,%u,%c,%c,%c,%c,%u,%u,%u,"
-                                   "%u\"",
+                        fprintf(f,
+                                "\"%lld,%s,%s,%u,%u,%c,%c,%c,%c,%u,%u,%u,"
+                                "%u\"",
                                 (long long)ts, c->src, c->dst, c->sport,
                                 c->dport, c->proto, c->dir, c->decision, st,
                                 1 + below(&r, 400), 60 + below(&r, 500000),

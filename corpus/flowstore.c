@@ -19,8 +19,8 @@ nsg_rc nsg_flows_open(struct nsg_corpus *c, struct nsg_flow_iter **out,
 {
     struct nsg_flow_iter *it = nsg_xcalloc(1, sizeof(*it));
     const cJSON *sec = nsg_corpus_section(c, "flows");
-    const cJSON *segs = sec ? cJSON_GetObjectItemCaseSensitive(sec, "segments")
-                            : NULL;
+    const cJSON *segs =
+        sec ? cJSON_GetObjectItemCaseSensitive(sec, "segments") : NULL;
     const cJSON *s;
     *out = NULL;
     it->c = c;
@@ -29,8 +29,8 @@ nsg_rc nsg_flows_open(struct nsg_corpus *c, struct nsg_flow_iter **out,
         return nsg_err_set(err, NSG_E_INPUT,
                            "manifest.json: $.flows.segments is not an array");
     }
-    it->paths = nsg_xcalloc((size_t)cJSON_GetArraySize(segs) + 1,
-                            sizeof(char *));
+    it->paths =
+        nsg_xcalloc((size_t)cJSON_GetArraySize(segs) + 1, sizeof(char *));
     cJSON_ArrayForEach(s, segs)
     {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name");

@@ -50,8 +50,7 @@ static uint8_t *put_var(uint8_t *p, uint64_t v)
 }
 
 /* Returns the next position, or NULL when the varint runs past end. */
-static const uint8_t *get_var(const uint8_t *p, const uint8_t *end,
-                              uint64_t *v)
+static const uint8_t *get_var(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
     uint64_t x = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -80,13 +79,13 @@ static int64_t unzig(uint64_t v)
  * and which fields repeat the previous record of the file (the writer
  * chooses; records of one flow group sit together). */
 enum {
-    F_MAC = 1,        /* has a MAC */
-    F_SRC6 = 2,       /* source is IPv6 */
-    F_DST6 = 4,       /* destination is IPv6 */
-    F_SAME_REFS = 8,  /* nsg, acl, target, rule as the previous record */
-    F_SAME_MAC = 16,  /* MAC as the previous record */
-    F_SAME_HDR = 32,  /* version, dir, proto, decision as the previous */
-    F_SAME_DST = 64,  /* destination (family and address) as the previous */
+    F_MAC = 1,          /* has a MAC */
+    F_SRC6 = 2,         /* source is IPv6 */
+    F_DST6 = 4,         /* destination is IPv6 */
+    F_SAME_REFS = 8,    /* nsg, acl, target, rule as the previous record */
+    F_SAME_MAC = 16,    /* MAC as the previous record */
+    F_SAME_HDR = 32,    /* version, dir, proto, decision as the previous */
+    F_SAME_DST = 64,    /* destination (family and address) as the previous */
     F_SAME_DPORT = 128, /* destination port as the previous */
 };
 
@@ -192,14 +191,14 @@ static long rec_decode(const uint8_t *in, size_t avail,
         memcpy(r->dst, p, dl);
         p += dl;
     }
-#define GET(dst, max)                                                   \
-    do {                                                                \
-        p = get_var(p, end, &v);                                        \
-        if (!p)                                                         \
-            return avail >= REC_MAX ? -1 : 0;                           \
-        if (v > (max))                                                  \
-            return -1;                                                  \
-        dst = v;                                                        \
+#define GET(dst, max)                                                          \
+    do {                                                                       \
+        p = get_var(p, end, &v);                                               \
+        if (!p)                                                                \
+            return avail >= REC_MAX ? -1 : 0;                                  \
+        if (v > (max))                                                         \
+            return -1;                                                         \
+        dst = v;                                                               \
     } while (0)
     GET(r->sport, 65535u);
     if (!(fl & F_SAME_DPORT))
@@ -358,7 +357,7 @@ nsg_rc nsg_flowseg_finish(struct nsg_flowseg_writer *w,
         le64(hdr + 8, NSG_FLOWSEG_VERSION);
         le64(hdr + 16, w->n_flows);
         le64(hdr + 24, n_strings);
-        le64(hdr + 32, flows_end);       /* string table offset */
+        le64(hdr + 32, flows_end);          /* string table offset */
         le64(hdr + 40, w->off - flows_end); /* string table bytes */
         if (pwrite(w->fd, hdr, HDR_SIZE, 0) != HDR_SIZE)
             rc = nsg_err_set(err, NSG_E_IO, "%s: write header: %s", w->path,
@@ -456,8 +455,8 @@ nsg_rc nsg_flowseg_open(const char *path, struct nsg_flowseg_reader **out,
         p = get_var(p, end, &l);
         if (!p || l > (uint64_t)(end - p)) {
             free(raw);
-            rc = nsg_err_set(err, NSG_E_INPUT, "%s: corrupt string table",
-                             path);
+            rc =
+                nsg_err_set(err, NSG_E_INPUT, "%s: corrupt string table", path);
             goto out;
         }
         memcpy(dst, p, l);
@@ -489,12 +488,12 @@ static int r_fill(struct nsg_flowseg_reader *rd, struct nsg_err *err)
         want = (size_t)left;
     if (!want)
         return 0;
-    ssize_t k = pread(rd->fd, rd->buf + rd->len, want,
-                      (off_t)(rd->off + rd->len));
+    ssize_t k =
+        pread(rd->fd, rd->buf + rd->len, want, (off_t)(rd->off + rd->len));
     if (k <= 0)
         return nsg_err_set(err, NSG_E_INPUT, "%s: truncated at offset %llu",
-                           rd->path,
-                           (unsigned long long)(rd->off + rd->len)) * -1;
+                           rd->path, (unsigned long long)(rd->off + rd->len)) *
+               -1;
     rd->len += (size_t)k;
     return 1;
 }
@@ -505,8 +504,7 @@ int nsg_flowseg_next(struct nsg_flowseg_reader *rd, struct nsg_flowrec *r,
     if (rd->read == rd->n_flows)
         return 0;
     for (int tries = 0; tries < 2; tries++) {
-        long k = rec_decode(rd->buf + rd->pos, rd->len - rd->pos, &rd->prev,
-                            r);
+        long k = rec_decode(rd->buf + rd->pos, rd->len - rd->pos, &rd->prev, r);
         if (k > 0) {
             rd->pos += (size_t)k;
             rd->read++;

@@ -23,6 +23,17 @@ static bool has_key(const char *s, const char *key)
     return false;
 }
 
+/* True when s is an object whose first key is `key`. */
+static bool first_key_is(const char *s, const char *key)
+{
+    size_t n = strlen(key);
+    if (*s++ != '{')
+        return false;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    return *s == '"' && !strncmp(s + 1, key, n) && s[n + 1] == '"';
+}
+
 enum nsg_imp_kind nsg_imp_sniff(const char *path)
 {
     char buf[SNIFF_BYTES + 1];
@@ -43,11 +54,22 @@ enum nsg_imp_kind nsg_imp_sniff(const char *path)
         s += 3;
     while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
         s++;
+    /* Azure writes flow logs as PT1H.json blobs; one just created may hold
+     * only its opening '{"records":[' and no tuple yet. */
+    const char *base = strrchr(path, '/');
+    if (!strcmp(base ? base + 1 : path, "PT1H.json"))
+        return NSG_IMP_KIND_FLOWLOG;
     if (*s == '\0')
         return NSG_IMP_KIND_CONFIG; /* empty: let the reader report it */
+    if (*s == ',') { /* a blob fragment: records appended after others */
+        s++;
+        while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+            s++;
+    }
     if (*s != '{' && *s != '[')
         return NSG_IMP_KIND_UNKNOWN;
-    if (strstr(s, "\"NetworkSecurityGroupFlowEvent\"") ||
+    if (first_key_is(s, "records") ||
+        strstr(s, "\"NetworkSecurityGroupFlowEvent\"") ||
         strstr(s, "\"FlowLogFlowEvent\"") || has_key(s, "flowTuples") ||
         has_key(s, "flowRecords"))
         return NSG_IMP_KIND_FLOWLOG;

@@ -21,11 +21,11 @@ struct fl_tuple {
     struct nsg_ip src, dst;
     uint16_t sport, dport;
     uint8_t proto;
-    uint8_t dir;      /* NSG_DIR_IN / NSG_DIR_OUT */
-    char decision;    /* 'A' / 'D' */
-    char state;       /* 0 (v1), 'B', 'C', 'E', 'D' */
-    uint8_t version;  /* 1 or 2 (from the field count), 4 for VNet */
-    uint64_t c[4];    /* packets s->d, bytes s->d, packets d->s, bytes d->s */
+    uint8_t dir;     /* NSG_DIR_IN / NSG_DIR_OUT */
+    char decision;   /* 'A' / 'D' */
+    char state;      /* 0 (v1), 'B', 'C', 'E', 'D' */
+    uint8_t version; /* 1 or 2 (from the field count), 4 for VNet */
+    uint64_t c[4];   /* packets s->d, bytes s->d, packets d->s, bytes d->s */
 };
 
 /* Parse one tuple string (the bytes between the JSON quotes, no escapes).
@@ -78,8 +78,8 @@ struct fl_record {
     int version; /* properties.Version / version / flowLogVersion; 0 */
     bool vnet;   /* category FlowLogFlowEvent or flowRecords present */
     size_t n_trailing, trailing_off; /* trailing commas accepted */
-    GArray *spans;  /* struct fl_span */
-    GArray *frames; /* struct fl_frame */
+    GArray *spans;                   /* struct fl_span */
+    GArray *frames;                  /* struct fl_frame */
     GStringChunk *arena;
 };
 void fl_record_init(struct fl_record *r);
@@ -102,8 +102,8 @@ uint32_t fl_agg_intern(struct fl_agg *a, const char *s);
 nsg_rc fl_agg_add(struct fl_agg *a, const struct nsg_flowrec *r,
                   struct nsg_err *err) NSG_WUR;
 /* The same for n records (prefetches the table: much faster). */
-nsg_rc fl_agg_add_batch(struct fl_agg *a, const struct nsg_flowrec *r,
-                        size_t n, struct nsg_err *err) NSG_WUR;
+nsg_rc fl_agg_add_batch(struct fl_agg *a, const struct nsg_flowrec *r, size_t n,
+                        struct nsg_err *err) NSG_WUR;
 /* Merge table and runs, sorted, into a new segment at path. */
 nsg_rc fl_agg_finish(struct fl_agg *a, const char *path, uint64_t *n_flows,
                      uint64_t *n_bytes, struct nsg_err *err) NSG_WUR;
@@ -122,6 +122,35 @@ nsg_rc fl_pipe_send(struct fl_pipe *p, bool force, struct nsg_err *err) NSG_WUR;
 /* Hand over the rest, join the thread, free p (NULL-safe); returns the
  * thread's error. */
 nsg_rc fl_pipe_finish(struct fl_pipe *p, struct nsg_err *err) NSG_WUR;
+
+/* ---- one import (imp_flowlog.c, _conv.c, _blob.c) ----------------------- */
+#define FL_MAX_PROBLEMS 200
+struct fl_ctx {
+    const struct nsg_topology *t; /* may be NULL: no unknown-NSG report */
+    struct fl_agg *agg;
+    cJSON *problems; /* the first FL_MAX_PROBLEMS {file, offset, problem} */
+    uint64_t n_problems;
+    const char *file; /* current file (for problems) */
+    /* counts */
+    uint64_t files, records, records_skipped, records_bad, tuples, tuples_bad,
+        admin_tuples, open_blobs, trailing;
+    cJSON *open_list;
+    GHashTable *unknown_nsg; /* id -> count (guint64 *) */
+    GHashTable *unknown_mac;
+    GHashTable *known; /* "n:<id>" / "m:<mac>" / "a:<acl>" -> 1 or 2 */
+    struct fl_record rec;
+    struct fl_pipe *pipe; /* to the aggregation thread */
+};
+/* Report a problem of the current file at a byte offset. */
+void fl_problem(struct fl_ctx *x, uint64_t off, const char *what);
+/* Tokenize the tuples of x->rec (read at file offset rec_off) and send
+ * them to the aggregation thread (imp_flowlog_conv.c). */
+nsg_rc fl_record_tuples(struct fl_ctx *x, uint64_t rec_off,
+                        struct nsg_err *err) NSG_WUR;
+/* Read one flow-log file from its checkpoint in `blobs` (the flows
+ * section's object) and update it (imp_flowlog_blob.c). */
+nsg_rc fl_import_file(struct fl_ctx *x, const char *path, cJSON *blobs,
+                      struct nsg_err *err) NSG_WUR;
 
 /* ---- the importer with options (imp_flowlog.c) -------------------------- */
 struct fl_options {

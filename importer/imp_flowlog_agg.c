@@ -29,7 +29,7 @@ struct fl_agg {
     GPtrArray *strv;     /* char *, owned: ref - 1 -> string */
     uint64_t added;
     unsigned run_seq; /* names of run files */
-    uint64_t *hbuf; /* batch scratch */
+    uint64_t *hbuf;   /* batch scratch */
     size_t hcap;
 };
 
@@ -117,8 +117,8 @@ static uint64_t hash_key(const struct nsg_flowrec *r)
 /* The sort key of runs and of the merged segment: the high half hashes
  * the flow group (hour, NSG / acl / target, rule, MAC) so that a group's
  * flows sit together (the segment encodes repeated fields in a bit), the
- * low half the key hash h (hash_key).  Equal keys have equal sort keys; ties are broken
- * by nsg_flowrec_cmp. */
+ * low half the key hash h (hash_key).  Equal keys have equal sort keys; ties
+ * are broken by nsg_flowrec_cmp. */
 static uint64_t order_key(const struct nsg_flowrec *r, uint64_t h)
 {
     uint64_t g = (uint64_t)(r->first_seen / 3600) * 0x9E3779B97F4A7C15ull;
@@ -187,9 +187,9 @@ static void sort_table(struct fl_agg *a)
         ix2 = ti;
     }
     for (size_t i = 1; i < n; i++) { /* insertion sort within equal hashes */
-        for (size_t j = i; j > 0 && k[j] == k[j - 1] &&
-                           nsg_flowrec_cmp(&a->recs[ix[j]],
-                                           &a->recs[ix[j - 1]]) < 0;
+        for (size_t j = i;
+             j > 0 && k[j] == k[j - 1] &&
+             nsg_flowrec_cmp(&a->recs[ix[j]], &a->recs[ix[j - 1]]) < 0;
              j--) {
             uint32_t t = ix[j];
             ix[j] = ix[j - 1];
@@ -272,8 +272,8 @@ nsg_rc fl_agg_add(struct fl_agg *a, const struct nsg_flowrec *r,
     return insert(a, r, hash_key(r), err);
 }
 
-nsg_rc fl_agg_add_batch(struct fl_agg *a, const struct nsg_flowrec *r,
-                        size_t n, struct nsg_err *err)
+nsg_rc fl_agg_add_batch(struct fl_agg *a, const struct nsg_flowrec *r, size_t n,
+                        struct nsg_err *err)
 {
     size_t mask = a->nslots - 1;
     if (a->hcap < n) {
@@ -331,6 +331,38 @@ static int src_advance(struct fl_agg *a, struct src *s, struct nsg_err *err)
     return 0;
 }
 
+static bool src_less(const struct src *x, const struct src *y)
+{
+    return order(x->h, &x->cur, y->h, &y->cur) < 0;
+}
+
+static void heap_up(struct src **h, size_t i)
+{
+    while (i && src_less(h[i], h[(i - 1) / 2])) {
+        struct src *t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_down(struct src **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && src_less(h[l], h[m]))
+            m = l;
+        if (l + 1 < n && src_less(h[l + 1], h[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        struct src *t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
 /* Merge runs [0, nruns) and, with table, the sorted table into w. */
 static nsg_rc merge(struct fl_agg *a, size_t nruns, bool table,
                     struct nsg_flowseg_writer *w, struct nsg_err *err)
@@ -347,17 +379,16 @@ static nsg_rc merge(struct fl_agg *a, size_t nruns, bool table,
     for (size_t i = 0; !rc && i < ns; i++)
         if (src_advance(a, &srcs[i], err))
             rc = err ? err->code : NSG_E_INPUT;
-    /* at most FANIN + 1 inputs: a linear pick of the smallest head beats
-     * a heap for so few */
-    while (!rc) {
-        struct src *best = NULL;
-        for (size_t i = 0; i < ns; i++)
-            if (srcs[i].live &&
-                (!best || order(srcs[i].h, &srcs[i].cur, best->h,
-                                &best->cur) < 0))
-                best = &srcs[i];
-        if (!best)
-            break;
+    /* a binary min-heap of the live inputs by their head */
+    struct src **heap = nsg_xcalloc(ns ? ns : 1, sizeof(*heap));
+    size_t nh = 0;
+    for (size_t i = 0; !rc && i < ns; i++)
+        if (srcs[i].live) {
+            heap[nh++] = &srcs[i];
+            heap_up(heap, nh - 1);
+        }
+    while (!rc && nh) {
+        struct src *best = heap[0];
         if (have && acc_h == best->h && same_key(&acc, &best->cur)) {
             nsg_flowrec_merge(&acc, &best->cur);
         } else {
@@ -369,7 +400,11 @@ static nsg_rc merge(struct fl_agg *a, size_t nruns, bool table,
         }
         if (!rc && src_advance(a, best, err))
             rc = err ? err->code : NSG_E_INPUT;
+        if (!best->live)
+            heap[0] = heap[--nh];
+        heap_down(heap, nh, 0);
     }
+    free(heap);
     if (!rc && have)
         rc = nsg_flowseg_add(w, &acc, err);
     for (size_t i = 0; i < ns; i++)

@@ -17,12 +17,12 @@ struct fl_pipe {
     struct fl_agg *agg;
     GAsyncQueue *full, *empty;
     GThread *thread;
-    GArray *cur;   /* being filled by the importer's thread */
+    GArray *cur; /* being filled by the importer's thread */
     GArray *bufs[N_BUFS];
-    gint failed;   /* set by the aggregation thread */
-    nsg_rc rc;     /* its error (read after the join or once failed) */
+    gint failed; /* set by the aggregation thread */
+    nsg_rc rc;   /* its error (read after the join or once failed) */
     struct nsg_err err;
-    char end;      /* address used as the end marker */
+    char end; /* address used as the end marker */
 };
 
 static gpointer consume(gpointer data)
@@ -34,9 +34,8 @@ static gpointer consume(gpointer data)
             return NULL;
         GArray *b = item;
         if (!g_atomic_int_get(&p->failed)) {
-            nsg_rc rc = fl_agg_add_batch(p->agg,
-                                         (const struct nsg_flowrec *)b->data,
-                                         b->len, &p->err);
+            nsg_rc rc = fl_agg_add_batch(
+                p->agg, (const struct nsg_flowrec *)b->data, b->len, &p->err);
             if (rc) {
                 p->rc = rc;
                 g_atomic_int_set(&p->failed, 1);
@@ -54,8 +53,7 @@ struct fl_pipe *fl_pipe_start(struct fl_agg *agg)
     p->full = g_async_queue_new();
     p->empty = g_async_queue_new();
     for (int i = 0; i < N_BUFS; i++) {
-        p->bufs[i] = g_array_sized_new(FALSE, FALSE,
-                                       sizeof(struct nsg_flowrec),
+        p->bufs[i] = g_array_sized_new(FALSE, FALSE, sizeof(struct nsg_flowrec),
                                        BATCH_FLUSH + 4096);
         if (i)
             g_async_queue_push(p->empty, p->bufs[i]);

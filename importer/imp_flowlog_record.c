@@ -92,8 +92,7 @@ static int str_raw(struct walk *w, const char **p, size_t *len, bool *esc)
 }
 
 /* Unescaped, NUL-terminated copy in the arena. */
-static const char *str_copy(struct walk *w, const char *p, size_t len,
-                            bool esc)
+static const char *str_copy(struct walk *w, const char *p, size_t len, bool esc)
 {
     if (!esc)
         return g_string_chunk_insert_len(w->r->arena, p, (gssize)len);
@@ -106,11 +105,21 @@ static const char *str_copy(struct walk *w, const char *p, size_t len,
         if (++k == len)
             break;
         switch (p[k]) {
-        case 'b': g_string_append_c(g, '\b'); break;
-        case 'f': g_string_append_c(g, '\f'); break;
-        case 'n': g_string_append_c(g, '\n'); break;
-        case 'r': g_string_append_c(g, '\r'); break;
-        case 't': g_string_append_c(g, '\t'); break;
+        case 'b':
+            g_string_append_c(g, '\b');
+            break;
+        case 'f':
+            g_string_append_c(g, '\f');
+            break;
+        case 'n':
+            g_string_append_c(g, '\n');
+            break;
+        case 'r':
+            g_string_append_c(g, '\r');
+            break;
+        case 't':
+            g_string_append_c(g, '\t');
+            break;
         case 'u': {
             unsigned v = 0;
             int ok = k + 4 < len;
@@ -125,11 +134,13 @@ static const char *str_copy(struct walk *w, const char *p, size_t len,
             }
             break;
         }
-        default: g_string_append_c(g, p[k]); break;
+        default:
+            g_string_append_c(g, p[k]);
+            break;
         }
     }
-    const char *out = g_string_chunk_insert_len(w->r->arena, g->str,
-                                                (gssize)g->len);
+    const char *out =
+        g_string_chunk_insert_len(w->r->arena, g->str, (gssize)g->len);
     g_string_free(g, TRUE);
     return out;
 }
@@ -208,8 +219,13 @@ static void frame_set(struct walk *w, int frame, const char *key, size_t kl,
 
 static bool envelope_key(const char *k, size_t kl)
 {
-    static const char *keys[] = {"rule", "mac", "aclID", "resourceId",
-                                 "macAddress", "category", "targetResourceID",
+    static const char *keys[] = {"rule",
+                                 "mac",
+                                 "aclID",
+                                 "resourceId",
+                                 "macAddress",
+                                 "category",
+                                 "targetResourceID",
                                  "flowLogResourceID"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (key_is(k, kl, keys[i]))
@@ -342,8 +358,8 @@ static int value(struct walk *w, int depth, int frame, const char *key,
         long long v;
         if (number(w, &v))
             return -1;
-        if (key && (key_is(key, kl, "version") ||
-                    key_is(key, kl, "flowLogVersion")))
+        if (key &&
+            (key_is(key, kl, "version") || key_is(key, kl, "flowLogVersion")))
             w->r->version = (int)v;
         return 0;
     }

@@ -29,11 +29,11 @@ struct fl_scanner {
     fl_problem_fn problem;
     void *ctx;
     /* list state */
-    bool expect_close;  /* inside {"records":[ ... (or resumed inside it) */
-    bool saw_close;     /* "]" and "}" after the last record */
-    bool saw_bracket;   /* "]" seen since the last record */
-    bool prev_comma;    /* last significant byte was ',' */
-    bool incomplete;    /* the file ended inside a record */
+    bool expect_close; /* inside {"records":[ ... (or resumed inside it) */
+    bool saw_close;    /* "]" and "}" after the last record */
+    bool saw_bracket;  /* "]" seen since the last record */
+    bool prev_comma;   /* last significant byte was ',' */
+    bool incomplete;   /* the file ended inside a record */
     /* the record last returned: [rec_start, rec_end) relative to buf */
     size_t rec_start, rec_end;
     bool have_rec;
@@ -61,8 +61,9 @@ static int fill(struct fl_scanner *sc, size_t keep, struct nsg_err *err)
         if (sc->cap >= MAX_RECORD)
             return -nsg_err_set(err, NSG_E_INPUT,
                                 "%s: a record at offset %llu is larger than "
-                                "%zu bytes", sc->path,
-                                (unsigned long long)sc->base, MAX_RECORD);
+                                "%zu bytes",
+                                sc->path, (unsigned long long)sc->base,
+                                MAX_RECORD);
         sc->cap *= 2;
         sc->buf = nsg_xrealloc(sc->buf, sc->cap + 1);
     }
@@ -101,8 +102,8 @@ nsg_rc fl_scan_open(const char *path, uint64_t start, bool in_list,
     if (start > sc->size)
         start = sc->size;
     if (lseek(sc->fd, (off_t)start, SEEK_SET) < 0) {
-        nsg_rc rc = nsg_err_set(err, NSG_E_IO, "%s: seek: %s", path,
-                                strerror(errno));
+        nsg_rc rc =
+            nsg_err_set(err, NSG_E_IO, "%s: seek: %s", path, strerror(errno));
         fl_scan_close(sc);
         return rc;
     }
@@ -298,8 +299,9 @@ int fl_scan_next(struct fl_scanner *sc, const char **rec, size_t *len,
         }
         if (c == ']') {
             if (sc->prev_comma)
-                report(sc, here, "trailing comma before ']' (not standard "
-                                 "JSON; accepted)");
+                report(sc, here,
+                       "trailing comma before ']' (not standard "
+                       "JSON; accepted)");
             sc->prev_comma = false;
             sc->saw_bracket = true;
             sc->pos++;
@@ -314,8 +316,9 @@ int fl_scan_next(struct fl_scanner *sc, const char **rec, size_t *len,
             continue;
         }
         if (c != '{') {
-            report(sc, here, "unexpected bytes between records (skipped to "
-                             "the next record)");
+            report(sc, here,
+                   "unexpected bytes between records (skipped to "
+                   "the next record)");
             size_t nx = find_start(sc, sc->pos + 1, sc->len);
             sc->pos = nx;
             continue;

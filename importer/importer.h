@@ -76,5 +76,13 @@ nsg_rc nsg_imp_flowlogs(struct nsg_txn *txn, struct nsg_corpus *c,
                         const struct nsg_topology *t, const char *const *paths,
                         size_t n_paths, cJSON *report,
                         struct nsg_err *err) NSG_WUR;
+/* Compaction (added by the flow-ingest engineer): merge every segment of
+ * the "flows" section into one new segment (equal flow keys of an hour
+ * summed) and make it the only one listed; commit publishes it atomically
+ * (old segment files stay until the corpus collects unreferenced files).
+ * `report` (may be NULL) gets segments_before, compacted (false with
+ * fewer than two segments: nothing changes) and flows_before/after. */
+nsg_rc nsg_imp_flows_compact(struct nsg_txn *txn, struct nsg_corpus *c,
+                             cJSON *report, struct nsg_err *err) NSG_WUR;
 
 #endif

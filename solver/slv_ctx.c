@@ -71,6 +71,8 @@ struct nsg_slv *nsg_slv_new(unsigned timeout_ms)
     s->sol = Z3_mk_solver_for_logic(s->z, Z3_mk_string_symbol(s->z, "QF_BV"));
     Z3_solver_inc_ref(s->z, s->sol);
     nsg_slv_set_timeout(s, timeout_ms);
+    /* Cached terms are built outside any solver scope. */
+    (void)nsg_slv_pkt_domain(s);
     return s;
 }
 

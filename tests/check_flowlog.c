@@ -15,9 +15,10 @@
 #include "../importer/imp_flowlog.h"
 #include "lib/topo_build.h"
 
-#define NSG_A "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/" \
-              "RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/"        \
-              "NETWORKSECURITYGROUPS/WEB-NSG"
+#define NSG_A                                                                  \
+    "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/"                     \
+    "RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/"                           \
+    "NETWORKSECURITYGROUPS/WEB-NSG"
 
 static char tmp[256];
 
@@ -64,7 +65,8 @@ START_TEST(tuple_v1_every_field)
     struct fl_tuple t;
     const char *why = NULL;
     ck_assert_int_eq(tok("1763643651,203.0.113.7,10.0.1.4,51234,22,T,I,A",
-                         FL_KIND_NSG, &t, &why), 0);
+                         FL_KIND_NSG, &t, &why),
+                     0);
     ck_assert_int_eq(t.time, 1763643651);
     ck_assert_int_eq(t.src.family, 4);
     ck_assert(t.src.v == ((203u << 24) | (113u << 8) | 7u));
@@ -76,8 +78,8 @@ START_TEST(tuple_v1_every_field)
     ck_assert_int_eq(t.decision, 'A');
     ck_assert_int_eq(t.state, 0);
     ck_assert_int_eq(t.version, 1);
-    ck_assert_int_eq(tok("5,1.2.3.4,5.6.7.8,53,1053,U,O,D", FL_KIND_NSG, &t,
-                         &why), 0);
+    ck_assert_int_eq(
+        tok("5,1.2.3.4,5.6.7.8,53,1053,U,O,D", FL_KIND_NSG, &t, &why), 0);
     ck_assert_int_eq(t.proto, NSG_PROTO_UDP);
     ck_assert_int_eq(t.dir, NSG_DIR_OUT);
     ck_assert_int_eq(t.decision, 'D');
@@ -89,21 +91,23 @@ START_TEST(tuple_v2_begin_and_end)
     struct fl_tuple t;
     const char *why = NULL;
     ck_assert_int_eq(tok("1763643651,203.0.113.7,10.0.1.4,51234,22,T,I,A,B,,,,",
-                         FL_KIND_NSG, &t, &why), 0);
+                         FL_KIND_NSG, &t, &why),
+                     0);
     ck_assert_int_eq(t.version, 2);
     ck_assert_int_eq(t.state, 'B');
     for (int i = 0; i < 4; i++)
         ck_assert_uint_eq(t.c[i], 0);
     ck_assert_int_eq(tok("1763643951,10.0.1.4,52.1.2.3,40000,443,T,O,A,E,"
                          "12,3400,10,1234567890123",
-                         FL_KIND_NSG, &t, &why), 0);
+                         FL_KIND_NSG, &t, &why),
+                     0);
     ck_assert_int_eq(t.state, 'E');
     ck_assert_uint_eq(t.c[0], 12);
     ck_assert_uint_eq(t.c[1], 3400);
     ck_assert_uint_eq(t.c[2], 10);
     ck_assert_uint_eq(t.c[3], 1234567890123ull);
-    ck_assert_int_eq(tok("1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,1,2,3,4", FL_KIND_NSG,
-                         &t, &why), 0);
+    ck_assert_int_eq(
+        tok("1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,1,2,3,4", FL_KIND_NSG, &t, &why), 0);
     ck_assert_int_eq(t.state, 'C');
 }
 END_TEST
@@ -113,7 +117,9 @@ START_TEST(tuple_vnet)
     struct fl_tuple t;
     const char *why = NULL;
     ck_assert_int_eq(tok("1763643651123,10.0.0.4,10.1.0.5,35370,443,6,O,B,NX,"
-                         "0,0,0,0", FL_KIND_VNET, &t, &why), 0);
+                         "0,0,0,0",
+                         FL_KIND_VNET, &t, &why),
+                     0);
     ck_assert_int_eq(t.time, 1763643651); /* milliseconds */
     ck_assert_int_eq(t.proto, 6);
     ck_assert_int_eq(t.dir, NSG_DIR_OUT);
@@ -121,14 +127,16 @@ START_TEST(tuple_vnet)
     ck_assert_int_eq(t.decision, 'A');
     ck_assert_int_eq(t.version, 4);
     ck_assert_int_eq(tok("1763643651,10.0.0.4,10.1.0.5,0,0,1,I,D,X,1,84,0,0",
-                         FL_KIND_VNET, &t, &why), 0);
+                         FL_KIND_VNET, &t, &why),
+                     0);
     ck_assert_int_eq(t.time, 1763643651); /* seconds stay seconds */
     ck_assert_int_eq(t.proto, 1);
     ck_assert_int_eq(t.decision, 'D');
     ck_assert_uint_eq(t.c[1], 84);
     ck_assert_int_eq(tok("1763643651000,10.0.0.4,10.1.0.5,,,47,I,C,"
                          "NX_HW_NOT_SUPPORTED,1,2,3,4",
-                         FL_KIND_VNET, &t, &why), 0);
+                         FL_KIND_VNET, &t, &why),
+                     0);
     ck_assert_int_eq(t.proto, 47);
     ck_assert_int_eq(t.sport, 0);
 }
@@ -140,17 +148,20 @@ START_TEST(tuple_ipv6)
     const char *why = NULL;
     struct nsg_ip want;
     ck_assert_int_eq(tok("1763643651,2001:db8::1,fe80::a:b,1000,80,T,I,A,B,,,,",
-                         FL_KIND_NSG, &t, &why), 0);
+                         FL_KIND_NSG, &t, &why),
+                     0);
     ck_assert_int_eq(nsg_ip_parse("2001:db8::1", &want), 0);
     ck_assert_int_eq(t.src.family, 6);
     ck_assert(t.src.v == want.v);
     ck_assert_int_eq(nsg_ip_parse("fe80::a:b", &want), 0);
     ck_assert(t.dst.v == want.v);
     ck_assert_int_eq(tok("1763643651000,2001:db8::1,2001:db8::2,1,2,58,O,E,X,"
-                         "1,2,3,4", FL_KIND_VNET, &t, &why), 0);
+                         "1,2,3,4",
+                         FL_KIND_VNET, &t, &why),
+                     0);
     ck_assert_int_eq(t.proto, 58);
-    ck_assert_int_eq(tok("1,2001:db8::1,10.0.0.1,1,2,T,I,A", FL_KIND_NSG, &t,
-                         &why), -1);
+    ck_assert_int_eq(
+        tok("1,2001:db8::1,10.0.0.1,1,2,T,I,A", FL_KIND_NSG, &t, &why), -1);
 }
 END_TEST
 
@@ -186,12 +197,15 @@ START_TEST(tuple_bad)
     }
     struct fl_tuple t;
     const char *why = NULL;
-    ck_assert_int_eq(tok("1,1.2.3.4,5.6.7.8,1,2,6,I,A,X,1,2,3,4",
-                         FL_KIND_VNET, &t, &why), -1); /* state A */
-    ck_assert_int_eq(tok("1,1.2.3.4,5.6.7.8,1,2,6,I,B,X,1,2,3",
-                         FL_KIND_VNET, &t, &why), -1); /* 12 fields */
-    ck_assert_int_eq(tok("1,1.2.3.4,5.6.7.8,1,2,300,I,B,X,1,2,3,4",
-                         FL_KIND_VNET, &t, &why), -1); /* proto range */
+    ck_assert_int_eq(
+        tok("1,1.2.3.4,5.6.7.8,1,2,6,I,A,X,1,2,3,4", FL_KIND_VNET, &t, &why),
+        -1); /* state A */
+    ck_assert_int_eq(
+        tok("1,1.2.3.4,5.6.7.8,1,2,6,I,B,X,1,2,3", FL_KIND_VNET, &t, &why),
+        -1); /* 12 fields */
+    ck_assert_int_eq(
+        tok("1,1.2.3.4,5.6.7.8,1,2,300,I,B,X,1,2,3,4", FL_KIND_VNET, &t, &why),
+        -1); /* proto range */
 }
 END_TEST
 
@@ -206,7 +220,8 @@ START_TEST(record_nsg_context)
         "[\"1,1.1.1.1,2.2.2.2,1,22,T,I,A\",\"2,1.1.1.1,2.2.2.2,1,22,T,I,A\"],"
         "\"mac\":\"00-0d-3a-aa-bb-cc\"}],\"rule\":\"UserRule_ssh\"},"
         "{\"rule\":\"DefaultRule_DenyAllInBound\",\"flows\":[{\"mac\":"
-        "\"000D3AAABBCC\",\"flowTuples\":[\"3,9.9.9.9,2.2.2.2,5,80,T,I,D\"]}]}],"
+        "\"000D3AAABBCC\",\"flowTuples\":[\"3,9.9.9.9,2.2.2.2,5,80,T,I,D\"]}]}]"
+        ","
         "\"version\":1},\"resourceId\":\"\\/SUBSCRIPTIONS\\/X\\/NSG\","
         "\"category\":\"NetworkSecurityGroupFlowEvent\"}";
     struct fl_record r;
@@ -259,8 +274,7 @@ START_TEST(record_vnet_and_errors)
     ck_assert_int_eq(fl_record_parse(&r, bad, strlen(bad), &where, &why), -1);
     ck_assert_uint_eq(where, 8);
     const char *bad2 = "{\"a\":[1,2}";
-    ck_assert_int_eq(fl_record_parse(&r, bad2, strlen(bad2), &where, &why),
-                     -1);
+    ck_assert_int_eq(fl_record_parse(&r, bad2, strlen(bad2), &where, &why), -1);
     fl_record_release(&r);
 }
 END_TEST
@@ -294,8 +308,8 @@ static bool scan_file(const char *text, uint64_t start, struct seen *s)
     uint64_t off;
     memset(s, 0, sizeof(*s));
     write_file(p, text);
-    ck_assert_int_eq(fl_scan_open(p, start, start > 0, on_problem, s, &sc,
-                                  &err), 0);
+    ck_assert_int_eq(
+        fl_scan_open(p, start, start > 0, on_problem, s, &sc, &err), 0);
     while (fl_scan_next(sc, &rec, &len, &off, &err) == 1) {
         ck_assert_int_lt(s->n, 16);
         s->off[s->n] = off;
@@ -312,15 +326,16 @@ START_TEST(scan_document_and_open_blob)
 {
     struct seen s;
     ck_assert(scan_file("{\"records\":[{\"a\":\"}\"},\n{\"b\":[{}]},{\"c\":"
-                        "\"\\\"{\"}]}", 0, &s));
+                        "\"\\\"{\"}]}",
+                        0, &s));
     ck_assert_int_eq(s.n, 3);
     ck_assert_str_eq(s.text[0], "{\"a\":\"}\"}");
     ck_assert_uint_eq(s.off[1], 23);
     ck_assert_str_eq(s.text[2], "{\"c\":\"\\\"{\"}");
     ck_assert_int_eq(s.problems, 0);
     /* still being written: the last record is cut, no closing */
-    ck_assert(!scan_file("{\"records\":[{\"a\":1},{\"b\":2},{\"c\":[1,", 0,
-                         &s));
+    ck_assert(
+        !scan_file("{\"records\":[{\"a\":1},{\"b\":2},{\"c\":[1,", 0, &s));
     ck_assert_int_eq(s.n, 2);
     ck_assert_int_eq(s.problems, 1);
     ck_assert_uint_eq(s.pofs[0], 28);
@@ -339,8 +354,8 @@ START_TEST(scan_fragment_ndjson_bom)
     ck_assert_int_eq(s.n, 2);
     ck_assert_uint_eq(s.off[1], 12);
     /* newline-delimited bare records with a BOM, pretty-printed one */
-    ck_assert(scan_file("\xEF\xBB\xBF{\"time\":1}\n{\n  \"time\": 2\n}\n", 0,
-                        &s));
+    ck_assert(
+        scan_file("\xEF\xBB\xBF{\"time\":1}\n{\n  \"time\": 2\n}\n", 0, &s));
     ck_assert_int_eq(s.n, 2);
     ck_assert_uint_eq(s.off[0], 3);
     ck_assert_int_eq(s.problems, 0);
@@ -364,7 +379,8 @@ START_TEST(scan_trailing_comma_and_garbage)
     /* a record cut short in the middle of the file (unbalanced): the
      * records after it are still found */
     ck_assert(scan_file("{\"records\":[{\"time\":1,\"p\":{\"x\":[\"ab{\"time\":"
-                        "2},{\"time\":3}]}", 0, &s));
+                        "2},{\"time\":3}]}",
+                        0, &s));
     ck_assert_int_ge(s.n, 1);
     ck_assert_str_eq(s.text[s.n - 1], "{\"time\":3}");
     ck_assert_int_ge(s.problems, 1);
@@ -378,11 +394,12 @@ static GString *rec_nsg(const char *nsg, const char *mac, int version,
 {
     GString *g = g_string_new(NULL);
     g_string_append_printf(
-        g, "{\"time\":\"2026-11-20T13:00:51Z\",\"macAddress\":\"%s\","
-           "\"category\":\"NetworkSecurityGroupFlowEvent\",\"resourceId\":"
-           "\"%s\",\"operationName\":\"NetworkSecurityGroupFlowEvents\","
-           "\"properties\":{\"Version\":%d,\"flows\":[{\"rule\":\"%s\","
-           "\"flows\":[{\"mac\":\"%s\",\"flowTuples\":[",
+        g,
+        "{\"time\":\"2026-11-20T13:00:51Z\",\"macAddress\":\"%s\","
+        "\"category\":\"NetworkSecurityGroupFlowEvent\",\"resourceId\":"
+        "\"%s\",\"operationName\":\"NetworkSecurityGroupFlowEvents\","
+        "\"properties\":{\"Version\":%d,\"flows\":[{\"rule\":\"%s\","
+        "\"flows\":[{\"mac\":\"%s\",\"flowTuples\":[",
         mac, nsg, version, rule, mac);
     for (int i = 0; i < n; i++)
         g_string_append_printf(g, "%s\"%s\"", i ? "," : "", tuples[i]);
@@ -474,6 +491,45 @@ START_TEST(import_counts_and_aggregation)
     ck_assert_uint_eq(r.flows, 3);
     ck_assert_uint_eq(r.count, 4);
     ck_assert_uint_eq(r.bytes_sd, 1200);
+    /* every field of the merged C flow reads back as logged */
+    struct nsg_corpus *c;
+    struct nsg_err err = NSG_ERR_INIT;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    ck_assert(!nsg_corpus_open(dir, false, &c, &err));
+    struct nsg_flow_iter *it;
+    const struct nsg_flow *f;
+    int seen_c = 0;
+    struct nsg_ip src, dst;
+    ck_assert(!nsg_ip_parse("203.0.113.7", &src));
+    ck_assert(!nsg_ip_parse("10.0.1.4", &dst));
+    ck_assert(!nsg_flows_open(c, &it, &err));
+    while (nsg_flows_next(it, &f, &err) == 1) {
+        ck_assert_str_eq(f->nsg_id, NSG_A);
+        ck_assert_ptr_null(f->acl_id);
+        ck_assert_str_eq(f->rule, "UserRule_ssh");
+        ck_assert_str_eq(f->mac, "000D3AAABBCC");
+        ck_assert_int_eq(f->version, 2);
+        if (f->state != 'C')
+            continue;
+        seen_c++;
+        ck_assert(!nsg_ip_cmp(&f->src, &src) && !nsg_ip_cmp(&f->dst, &dst));
+        ck_assert_int_eq(f->sport, 51234);
+        ck_assert_int_eq(f->dport, 22);
+        ck_assert_int_eq(f->proto, NSG_PROTO_TCP);
+        ck_assert_int_eq(f->dir, NSG_DIR_IN);
+        ck_assert_int_eq(f->decision, 'A');
+        ck_assert_uint_eq(f->count, 2);
+        ck_assert_int_eq(f->first_seen, 1763643951);
+        ck_assert_int_eq(f->last_seen, 1763644251);
+        ck_assert_uint_eq(f->packets_sd, 12);
+        ck_assert_uint_eq(f->bytes_sd, 1200);
+        ck_assert_uint_eq(f->packets_ds, 10);
+        ck_assert_uint_eq(f->bytes_ds, 1000);
+    }
+    ck_assert_int_eq(seen_c, 1);
+    nsg_flows_close(it);
+    nsg_corpus_close(c);
+    g_free(dir);
     imp_free(&r);
     g_string_free(a, TRUE);
     g_string_free(doc, TRUE);
@@ -561,8 +617,8 @@ START_TEST(import_variants_and_problems)
     const char *v1[] = {"1763643651,1.2.3.4,10.0.1.4,1,22,T,I,D"};
     const char *bad[] = {"1763643651,1.2.3.4,10.0.1.4,1,22,T,I,A,B,,,,",
                          "1763643651,1.2.3.999,10.0.1.4,1,22,T,I,A,B,,,,"};
-    GString *r1 = rec_nsg(NSG_A, "00-0d-3a-aa-bb-cc", 1, "DefaultRule_Deny",
-                          v1, 1);
+    GString *r1 =
+        rec_nsg(NSG_A, "00-0d-3a-aa-bb-cc", 1, "DefaultRule_Deny", v1, 1);
     GString *r2 = rec_nsg(NSG_A, "000d3aaabbcc", 2, "UserRule_ssh", bad, 2);
     GString *doc = g_string_new(NULL);
     g_string_printf(doc,
@@ -620,7 +676,8 @@ START_TEST(import_unknown_and_admin)
     GString *unk = rec_nsg("/SUBSCRIPTIONS/Z/NETWORKSECURITYGROUPS/OTHER",
                            "000D3A000001", 2, "UserRule_ssh", T2, 2);
     const char *vnet =
-        "{\"time\":\"t\",\"category\":\"FlowLogFlowEvent\",\"targetResourceID\":"
+        "{\"time\":\"t\",\"category\":\"FlowLogFlowEvent\","
+        "\"targetResourceID\":"
         "\"/S/VNET\",\"flowRecords\":{\"flows\":[{\"aclID\":\"11111111-2222-"
         "3333-4444-555555555555\",\"flowGroups\":[{\"rule\":\"AdminDeny\","
         "\"flowTuples\":[\"1763643651000,10.0.0.4,10.1.0.5,1,2,6,O,D,NX,0,0,0,"
@@ -666,10 +723,11 @@ static char *big_blob(const char *name, int records, int per)
     fputs("{\"records\":[", f);
     unsigned x = 12345;
     for (int r = 0; r < records; r++) {
-        fprintf(f, "%s{\"time\":\"t\",\"macAddress\":\"000D3AAABBCC\","
-                   "\"resourceId\":\"%s\",\"properties\":{\"Version\":2,"
-                   "\"flows\":[{\"rule\":\"UserRule_r%d\",\"flows\":[{"
-                   "\"flowTuples\":[",
+        fprintf(f,
+                "%s{\"time\":\"t\",\"macAddress\":\"000D3AAABBCC\","
+                "\"resourceId\":\"%s\",\"properties\":{\"Version\":2,"
+                "\"flows\":[{\"rule\":\"UserRule_r%d\",\"flows\":[{"
+                "\"flowTuples\":[",
                 r ? "," : "", NSG_A, r % 3);
         for (int i = 0; i < per; i++) {
             x = x * 1103515245u + 12345u;
@@ -690,16 +748,16 @@ START_TEST(import_spill_matches)
     char *p = big_blob("big.json", 40, 200);
     const char *paths[] = {p};
     /* independent expectation: distinct (connection, hour) keys */
-    GHashTable *keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                             NULL);
+    GHashTable *keys =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     unsigned x = 12345;
     for (int r = 0; r < 40; r++)
         for (int i = 0; i < 200; i++) {
             x = x * 1103515245u + 12345u;
             unsigned c = (x >> 8) % 97;
-            g_hash_table_add(keys, g_strdup_printf(
-                                       "%u/%d/%d", c, r % 3,
-                                       (1763600000 + r * 600 + i) / 3600));
+            g_hash_table_add(
+                keys, g_strdup_printf("%u/%d/%d", c, r % 3,
+                                      (1763600000 + r * 600 + i) / 3600));
         }
     struct imp big = import(paths, 1, 0, NULL);
     ck_assert_uint_eq(rnum(&big, "spill_runs"), 0);
@@ -803,6 +861,80 @@ START_TEST(blob_key_normalized)
 }
 END_TEST
 
+START_TEST(compaction_merges_segments)
+{
+    static const char *more[] = {
+        "1763644551,203.0.113.7,10.0.1.4,51234,22,T,I,A,C,1,100,1,100"};
+    GString *a = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", T1, 4);
+    GString *b = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", more, 1);
+    char *p = path_in("blob.json");
+    const char *paths[] = {p};
+    GString *doc = g_string_new(NULL);
+    g_string_printf(doc, "{\"records\":[%s]}", a->str);
+    write_file(p, doc->str);
+    struct imp r = import(paths, 1, 0, NULL);
+    imp_free(&r);
+    g_string_printf(doc, "{\"records\":[%s,%s]}", a->str, b->str);
+    write_file(p, doc->str);
+    r = import(paths, 1, 0, NULL);
+    ck_assert_int_eq(r.segments, 2);
+    ck_assert_uint_eq(r.flows, 4); /* 3 + the C flow again, same hour */
+    ck_assert_uint_eq(r.count, 5);
+    uint64_t bytes = r.bytes_sd;
+    imp_free(&r);
+    /* compact in its own transaction */
+    struct nsg_corpus *c;
+    struct nsg_txn *txn;
+    struct nsg_err err = NSG_ERR_INIT;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    cJSON *rep = cJSON_CreateObject();
+    ck_assert(!nsg_corpus_open(dir, false, &c, &err));
+    ck_assert(!nsg_corpus_begin(c, &txn, &err));
+    ck_assert_msg(!nsg_imp_flows_compact(txn, c, rep, &err), "%s", err.msg);
+    ck_assert(!nsg_corpus_commit(&txn, &err));
+    nsg_corpus_close(c);
+    ck_assert_int_eq(cJSON_GetObjectItem(rep, "flows_before")->valueint, 4);
+    ck_assert_int_eq(cJSON_GetObjectItem(rep, "flows_after")->valueint, 3);
+    cJSON_Delete(rep);
+    /* an import of nothing new reads the compacted store */
+    r = import(paths, 1, 0, NULL);
+    ck_assert_int_eq(r.segments, 1);
+    ck_assert_uint_eq(r.flows, 3);
+    ck_assert_uint_eq(r.count, 5);
+    ck_assert_uint_eq(r.bytes_sd, bytes);
+    imp_free(&r);
+    g_free(dir);
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+    g_string_free(doc, TRUE);
+    g_free(p);
+}
+END_TEST
+
+START_TEST(spill_failure_reported)
+{
+    /* runs cannot be written: the error comes back through the
+     * aggregation thread, nothing leaks, the thread is joined */
+    struct fl_agg *a = fl_agg_new(4, "/nonexistent-dir/for/runs");
+    struct fl_pipe *p = fl_pipe_start(a);
+    struct nsg_err err = NSG_ERR_INIT;
+    nsg_rc rc = NSG_OK;
+    for (unsigned i = 0; i < 100000 && !rc; i++) {
+        struct nsg_flowrec r;
+        memset(&r, 0, sizeof(r));
+        r.sport = (uint16_t)i;
+        r.first_seen = r.last_seen = 1763600000;
+        r.count = 1;
+        g_array_append_val(fl_pipe_batch(p), r);
+        rc = fl_pipe_send(p, false, &err);
+    }
+    nsg_rc rc2 = fl_pipe_finish(p, &err);
+    ck_assert(rc == NSG_E_IO || rc2 == NSG_E_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent-dir/for/runs"));
+    fl_agg_free(a);
+}
+END_TEST
+
 static Suite *flowlog_suite(void)
 {
     Suite *s = suite_create("flowlog");
@@ -815,6 +947,7 @@ static Suite *flowlog_suite(void)
     tcase_add_test(tc, record_nsg_context);
     tcase_add_test(tc, record_vnet_and_errors);
     tcase_add_test(tc, blob_key_normalized);
+    tcase_add_test(tc, spill_failure_reported);
     suite_add_tcase(s, tc);
     tc = tcase_create("scanner");
     tcase_add_checked_fixture(tc, mk_tmp, rm_tmp);
@@ -832,6 +965,7 @@ static Suite *flowlog_suite(void)
     tcase_add_test(tc, import_unknown_and_admin);
     tcase_add_test(tc, import_spill_matches);
     tcase_add_test(tc, import_killed_leaves_corpus);
+    tcase_add_test(tc, compaction_merges_segments);
     suite_add_tcase(s, tc);
     return s;
 }

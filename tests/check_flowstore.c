@@ -31,7 +31,7 @@ static void make_rec(unsigned i, struct nsg_flowrec *r)
 {
     uint64_t x = i * 0x9E3779B97F4A7C15ull + 7;
     memset(r, 0, sizeof(*r));
-    r->nsg = (uint32_t)(i % 4);  /* 0 = none */
+    r->nsg = (uint32_t)(i % 4); /* 0 = none */
     r->acl = (uint32_t)((i + 1) % 4);
     r->target = (uint32_t)((i + 2) % 4);
     r->rule = 1 + (uint32_t)(i % 3);
@@ -133,9 +133,9 @@ START_TEST(flow_view)
         snprintf(hex + 2 * k, 3, "%02X", r.mac[k]);
     ck_assert_str_eq(f.mac, hex);
     ck_assert_int_eq(f.src.family, 4);
-    ck_assert(f.src.v == (nsg_u128)((uint32_t)r.src[0] << 24 |
-                                    (uint32_t)r.src[1] << 16 |
-                                    (uint32_t)r.src[2] << 8 | r.src[3]));
+    ck_assert(f.src.v ==
+              (nsg_u128)((uint32_t)r.src[0] << 24 | (uint32_t)r.src[1] << 16 |
+                         (uint32_t)r.src[2] << 8 | r.src[3]));
     ck_assert_int_eq(f.dir, NSG_DIR_OUT);
     ck_assert_int_eq(f.state, 'C');
     ck_assert_int_eq(f.decision, 'A');
@@ -185,14 +185,14 @@ START_TEST(iterate_corpus_segments)
     char *dir = g_build_filename(tmp, "corpus", NULL);
     ck_assert_int_eq(nsg_corpus_open(dir, true, &c, &err), 0);
     ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
-    cJSON *segs = cJSON_AddArrayToObject(nsg_txn_section(txn, "flows"),
-                                         "segments");
+    cJSON *segs =
+        cJSON_AddArrayToObject(nsg_txn_section(txn, "flows"), "segments");
     unsigned sizes[] = {3, 0, 700};
     for (int s = 0; s < 3; s++) {
         char *abs, *rel;
         struct nsg_flowseg_writer *w;
-        ck_assert_int_eq(nsg_txn_new_file(txn, "flows", ".seg", &abs, &rel,
-                                          &err), 0);
+        ck_assert_int_eq(
+            nsg_txn_new_file(txn, "flows", ".seg", &abs, &rel, &err), 0);
         ck_assert_int_eq(nsg_flowseg_create(abs, &w, &err), 0);
         for (unsigned i = 0; i < sizes[s]; i++) {
             struct nsg_flowrec r;

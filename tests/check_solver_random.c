@@ -334,6 +334,84 @@ START_TEST(test_different_edits)
 }
 END_TEST
 
+/* Lint against diff: a rule reported shadowed or redundant can be removed
+ * without changing any decision; every other user rule cannot (so both
+ * directions of the claim are checked); conflict witnesses match both
+ * rules; a shadowed rule decides none of many sampled packets. */
+START_TEST(test_lint_agrees_with_diff)
+{
+    GRand *r = g_rand_new_with_seed(31337);
+    int removable = 0, needed = 0;
+    for (int round = 0; round < 8; round++) {
+        struct world w;
+        world_init(&w);
+        struct rg_rule rules[16], less[16];
+        gen_rules(r, rules, 16);
+        /* a guaranteed shadowed rule: a copy of rule 3 after it */
+        rules[15] = rules[3];
+        snprintf(rules[15].name, sizeof(rules[15].name), "copy");
+        rules[15].prio = rules[3].prio + 1;
+        char name[40];
+        snprintf(name, sizeof(name), "n%d", round);
+        const struct nsg_cnsg *c = compile(&w, rg_build(w.t, name, rules, 16));
+        struct nsg_slv_lint l = NSG_SLV_LINT_INIT;
+        struct nsg_err err = NSG_ERR_INIT;
+        ck_assert_msg(nsg_slv_lint(w.slv, c, NULL, &l, &err) == 0, "%s", err.msg);
+        bool copy_found = false;
+        for (int k = 0; k < 16; k++) {
+            bool rem = false;
+            for (size_t i = 0; i < l.n; i++)
+                if (!strcmp(l.f[i].rule->rule->name, rules[k].name) &&
+                    (l.f[i].kind == NSG_LINT_SHADOWED ||
+                     l.f[i].kind == NSG_LINT_REDUNDANT))
+                    rem = true;
+            copy_found |= rem && k == 15;
+            size_t m = 0;
+            for (int x = 0; x < 16; x++)
+                if (x != k)
+                    less[m++] = rules[x];
+            snprintf(name, sizeof(name), "n%d-%d", round, k);
+            const struct nsg_cnsg *cl = compile(&w, rg_build(w.t, name, less, m));
+            struct nsg_slv_diff d = NSG_SLV_DIFF_INIT;
+            ck_assert_msg(nsg_slv_diff(w.slv, c, cl, 1, 0, &d, &err) == 0, "%s",
+                          err.msg);
+            ck_assert_msg(d.equivalent == rem, "round %d rule %s: lint says %s",
+                          round, rules[k].name, rem ? "removable" : "needed");
+            if (!rem)
+                check_witnesses(c, cl, &d);
+            removable += rem;
+            needed += !rem;
+            nsg_slv_diff_release(&d);
+        }
+        ck_assert(copy_found);
+        struct rg_points pt;
+        rg_points_init(&pt);
+        rg_points_add(&pt, c);
+        for (size_t i = 0; i < l.n; i++) {
+            const struct nsg_slv_finding *f = &l.f[i];
+            if (f->kind == NSG_LINT_CONFLICT) {
+                ck_assert(f->has_witness);
+                ck_assert_int_eq(nsg_crule_match(f->rule, &f->witness), 1);
+                ck_assert_int_eq(nsg_crule_match(f->by[0], &f->witness), 1);
+            }
+            if (f->kind == NSG_LINT_SHADOWED)
+                for (int k = 0; k < 300; k++) {
+                    struct nsg_packet p = rg_packet(r, &pt);
+                    struct nsg_match m;
+                    nsg_sim_eval(c, &p, &m);
+                    ck_assert_ptr_ne(m.rule, f->rule);
+                }
+        }
+        rg_points_free(&pt);
+        nsg_slv_lint_release(&l);
+        world_free(&w);
+    }
+    ck_assert_int_gt(removable, 8);
+    ck_assert_int_gt(needed, 8);
+    g_rand_free(r);
+}
+END_TEST
+
 static Suite *solver_random_suite(void)
 {
     Suite *s = suite_create("solver_random");
@@ -343,6 +421,7 @@ static Suite *solver_random_suite(void)
     tcase_add_test(tc, test_nic_levels_equal_simulator);
     tcase_add_test(tc, test_equivalent_edits);
     tcase_add_test(tc, test_different_edits);
+    tcase_add_test(tc, test_lint_agrees_with_diff);
     suite_add_tcase(s, tc);
     return s;
 }
