@@ -22,7 +22,7 @@ CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
-HDRS     := $(wildcard */*.h tests/lib/*.h)
+HDRS     := $(wildcard */*.h tests/lib/*.h tests/data/*/*.h)
 
 REL  := build/rel
 ASAN := build/asan
@@ -30,7 +30,8 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps clean unit golden
+.PHONY: all check demo bench deps clean
+.SECONDARY:
 all: nsgproof
 
 $(REL)/%.o: %.c $(HDRS)

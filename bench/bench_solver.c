@@ -34,12 +34,12 @@ static double median(double *v, int n)
  * /24, a host or a tag to a subnet or host; some denies. */
 static void real_rule(GRand *r, struct rg_rule *o, int idx, int prio)
 {
-    static const char *const tags[] = {"VirtualNetwork", "Internet",
-                                       "AzureLoadBalancer", "Storage", "Sql",
-                                       "*"};
-    static const char *const ports[] = {"22", "80", "443", "3389", "1433",
-                                        "5432", "8080-8090", "1024-65535",
-                                        "53", "*"};
+    static const char *const tags[] = {
+        "VirtualNetwork", "Internet", "AzureLoadBalancer",
+        "Storage",        "Sql",      "*"};
+    static const char *const ports[] = {
+        "22",   "80",        "443",        "3389", "1433",
+        "5432", "8080-8090", "1024-65535", "53",   "*"};
     memset(o, 0, sizeof(*o));
     snprintf(o->name, sizeof(o->name), "rule%d", idx);
     o->prio = prio;
@@ -223,15 +223,17 @@ static void bench_size(GRand *r, int n, int runs)
             ours[k] = time_ours(&p, 10, &eq1); /* the CLI's default */
         }
         if (eq1 != eq2 || eq1 != (bool)harmless) {
-            fprintf(stderr, "bench_solver: answers disagree (%d rules: ours "
-                    "%d naive %d expected %d)\n", n, eq1, eq2, harmless);
+            fprintf(stderr,
+                    "bench_solver: answers disagree (%d rules: ours "
+                    "%d naive %d expected %d)\n",
+                    n, eq1, eq2, harmless);
             exit(1);
         }
         double mo = median(ours, runs), mn = median(naive, nruns);
         printf("diff %5d rules %-10s ours %8.4f s  naive %s%8.4f s  "
                "ratio %s%6.1fx\n",
-               n, kinds[k3], mo,
-               capped ? ">" : " ", mn, capped ? ">" : " ", mn / mo);
+               n, kinds[k3], mo, capped ? ">" : " ", mn, capped ? ">" : " ",
+               mn / mo);
         fflush(stdout);
         if (!harmless) {
             double ml[16];
@@ -305,7 +307,8 @@ static void bench_packets(GRand *r, long packets)
     }
     double el = now() - t0;
     printf("packets: %ld formula evaluations vs simulator, %ld disagree, "
-           "%.1f s (%.0f per s)\n", done, bad, el, (double)done / el);
+           "%.1f s (%.0f per s)\n",
+           done, bad, el, (double)done / el);
     if (bad)
         exit(1);
 }

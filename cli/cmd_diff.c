@@ -12,7 +12,8 @@
 
 static const char usage[] =
     "usage: nsgproof diff A B [--json] [--max N] [--corpus DIR]\n"
-    "                    [--nic NAME | --vnet NAME] [--direction inbound|outbound]\n"
+    "                    [--nic NAME | --vnet NAME] [--direction "
+    "inbound|outbound]\n"
     "                    [--timeout MS]\n"
     "  A, B: an NSG file (ARM JSON or az CLI output), or --nsg NAME for an\n"
     "  NSG of the corpus (each --nsg or file is one side, in order).\n"
@@ -21,7 +22,7 @@ static const char usage[] =
     "  Exit: 0 equivalent, 1 different, 2 input error, 3 unknown/internal.\n";
 
 struct side {
-    const char *arg;      /* file path or corpus NSG name */
+    const char *arg; /* file path or corpus NSG name */
     bool from_corpus;
     struct nsg_nsg *owned; /* loaded from a file */
     const struct nsg_nsg *nsg;
@@ -65,10 +66,18 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
             o->sides[o->n_sides].arg = optarg;
             o->sides[o->n_sides++].from_corpus = ch == 'n';
             break;
-        case 'j': o->json = true; break;
-        case 'c': o->corpus = optarg; break;
-        case 'i': o->nic = optarg; break;
-        case 'v': o->vnet = optarg; break;
+        case 'j':
+            o->json = true;
+            break;
+        case 'c':
+            o->corpus = optarg;
+            break;
+        case 'i':
+            o->nic = optarg;
+            break;
+        case 'v':
+            o->vnet = optarg;
+            break;
         case 'm':
             o->max = strtol(optarg, &end, 10);
             if (*end || o->max < 0 || o->max > 100000)
@@ -77,7 +86,8 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
         case 't':
             o->timeout_ms = (unsigned)strtoul(optarg, &end, 10);
             if (*end || !*optarg)
-                return cli_usage_error(usage, "diff: bad --timeout '%s'", optarg);
+                return cli_usage_error(usage, "diff: bad --timeout '%s'",
+                                       optarg);
             break;
         case 'd':
             o->dir = cli_parse_direction(optarg);
@@ -94,7 +104,8 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
         }
     }
     if (o->n_sides != 2)
-        return cli_usage_error(usage, "diff: give two NSGs (files or --nsg NAME)");
+        return cli_usage_error(usage,
+                               "diff: give two NSGs (files or --nsg NAME)");
     if (o->nic && o->vnet)
         return cli_usage_error(usage, "diff: give --nic or --vnet, not both");
     if ((o->nic || o->vnet) && !o->corpus)
@@ -123,11 +134,11 @@ static nsg_rc need_no_context(const struct side *s, struct nsg_err *err)
                                        "--vnet) to resolve it",
                                        s->arg, r->name, it[k].text);
             if (side ? r->n_dst_asgs : r->n_src_asgs)
-                return nsg_err_set(err, NSG_E_INPUT,
-                                   "%s: rule %s uses application security "
-                                   "group '%s': give --corpus DIR to resolve it",
-                                   s->arg, r->name,
-                                   side ? r->dst_asgs[0] : r->src_asgs[0]);
+                return nsg_err_set(
+                    err, NSG_E_INPUT,
+                    "%s: rule %s uses application security "
+                    "group '%s': give --corpus DIR to resolve it",
+                    s->arg, r->name, side ? r->dst_asgs[0] : r->src_asgs[0]);
         }
     }
     return NSG_OK;
@@ -141,7 +152,8 @@ static void vnets_of_nsg(const struct nsg_topology *t, const struct nsg_nsg *n,
         const struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
         struct nsg_vnet *v;
         if (s->nsg_id && n->id && !strcasecmp(s->nsg_id, n->id) &&
-            (v = nsg_topo_vnet_of_subnet(t, s)) && !g_ptr_array_find(out, v, NULL))
+            (v = nsg_topo_vnet_of_subnet(t, s)) &&
+            !g_ptr_array_find(out, v, NULL))
             g_ptr_array_add(out, v);
     }
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
@@ -150,7 +162,8 @@ static void vnets_of_nsg(const struct nsg_topology *t, const struct nsg_nsg *n,
         struct nsg_vnet *v;
         if (nic->nsg_id && n->id && !strcasecmp(nic->nsg_id, n->id) &&
             (s = nsg_topo_subnet_of_nic(t, nic)) &&
-            (v = nsg_topo_vnet_of_subnet(t, s)) && !g_ptr_array_find(out, v, NULL))
+            (v = nsg_topo_vnet_of_subnet(t, s)) &&
+            !g_ptr_array_find(out, v, NULL))
             g_ptr_array_add(out, v);
     }
 }
@@ -203,7 +216,9 @@ static nsg_rc pick_vnet(const struct diff_opts *o, const struct nsg_topology *t,
 
 static const char *dec_text(enum nsg_decision d)
 {
-    return d == NSG_DEC_ALLOW ? "Allow" : d == NSG_DEC_DENY ? "Deny" : "Unknown";
+    return d == NSG_DEC_ALLOW  ? "Allow"
+           : d == NSG_DEC_DENY ? "Deny"
+                               : "Unknown";
 }
 
 static const char *dir_text(enum nsg_dir d)
@@ -227,12 +242,23 @@ static cJSON *json_decision(enum nsg_decision d, const struct nsg_crule *r)
 static void add_proto(cJSON *o, int proto)
 {
     switch (proto) {
-    case NSG_PROTO_TCP: cJSON_AddStringToObject(o, "protocol", "Tcp"); break;
-    case NSG_PROTO_UDP: cJSON_AddStringToObject(o, "protocol", "Udp"); break;
-    case NSG_PROTO_ICMP: cJSON_AddStringToObject(o, "protocol", "Icmp"); break;
-    case NSG_PROTO_ESP: cJSON_AddStringToObject(o, "protocol", "Esp"); break;
-    case NSG_PROTO_AH: cJSON_AddStringToObject(o, "protocol", "Ah"); break;
-    default: cJSON_AddNumberToObject(o, "protocol", proto);
+    case NSG_PROTO_TCP:
+        cJSON_AddStringToObject(o, "protocol", "Tcp");
+        break;
+    case NSG_PROTO_UDP:
+        cJSON_AddStringToObject(o, "protocol", "Udp");
+        break;
+    case NSG_PROTO_ICMP:
+        cJSON_AddStringToObject(o, "protocol", "Icmp");
+        break;
+    case NSG_PROTO_ESP:
+        cJSON_AddStringToObject(o, "protocol", "Esp");
+        break;
+    case NSG_PROTO_AH:
+        cJSON_AddStringToObject(o, "protocol", "Ah");
+        break;
+    default:
+        cJSON_AddNumberToObject(o, "protocol", proto);
     }
 }
 
@@ -244,8 +270,8 @@ static void print_json(const struct diff_opts *o, const struct nsg_slv_diff *d)
     cJSON *sides = cJSON_AddObjectToObject(root, "nsgs");
     for (int i = 0; i < 2; i++) {
         cJSON *s = cJSON_AddObjectToObject(sides, i ? "b" : "a");
-        cJSON_AddStringToObject(s, "name", o->sides[i].nsg->name
-                                               ? o->sides[i].nsg->name : "");
+        cJSON_AddStringToObject(
+            s, "name", o->sides[i].nsg->name ? o->sides[i].nsg->name : "");
         cJSON_AddStringToObject(s, o->sides[i].from_corpus ? "corpus" : "file",
                                 o->sides[i].arg);
     }
@@ -287,15 +313,18 @@ static const char *rname(const struct nsg_crule *r)
 
 static void print_text(const struct diff_opts *o, const struct nsg_slv_diff *d)
 {
-    const char *na = o->sides[0].nsg->name ? o->sides[0].nsg->name : o->sides[0].arg;
-    const char *nb = o->sides[1].nsg->name ? o->sides[1].nsg->name : o->sides[1].arg;
+    const char *na =
+        o->sides[0].nsg->name ? o->sides[0].nsg->name : o->sides[0].arg;
+    const char *nb =
+        o->sides[1].nsg->name ? o->sides[1].nsg->name : o->sides[1].arg;
     if (d->equivalent) {
         printf("equivalent: A (%s) and B (%s) decide every packet the same "
-               "way\n", na, nb);
+               "way\n",
+               na, nb);
         return;
     }
-    printf("different: A (%s) and B (%s) decide some packets differently\n",
-           na, nb);
+    printf("different: A (%s) and B (%s) decide some packets differently\n", na,
+           nb);
     for (size_t i = 0; i < d->n_w; i++) {
         const struct nsg_slv_witness *w = &d->w[i];
         struct nsg_buf b = NSG_BUF_INIT;

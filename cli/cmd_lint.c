@@ -36,13 +36,20 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (ch) {
-        case 'c': o->corpus = optarg; break;
-        case 'n': o->nsg = optarg; break;
-        case 'j': o->json = true; break;
+        case 'c':
+            o->corpus = optarg;
+            break;
+        case 'n':
+            o->nsg = optarg;
+            break;
+        case 'j':
+            o->json = true;
+            break;
         case 't':
             o->timeout_ms = (unsigned)strtoul(optarg, &end, 10);
             if (*end || !*optarg)
-                return cli_usage_error(usage, "lint: bad --timeout '%s'", optarg);
+                return cli_usage_error(usage, "lint: bad --timeout '%s'",
+                                       optarg);
             break;
         case 'h':
             fputs(usage, stdout);
@@ -69,7 +76,8 @@ static GPtrArray *contexts_of(const struct nsg_topology *t,
         const struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
         struct nsg_vnet *v;
         if (s->nsg_id && n->id && !strcasecmp(s->nsg_id, n->id) &&
-            (v = nsg_topo_vnet_of_subnet(t, s)) && !g_ptr_array_find(out, v, NULL))
+            (v = nsg_topo_vnet_of_subnet(t, s)) &&
+            !g_ptr_array_find(out, v, NULL))
             g_ptr_array_add(out, v);
     }
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
@@ -78,7 +86,8 @@ static GPtrArray *contexts_of(const struct nsg_topology *t,
         struct nsg_vnet *v;
         if (nic->nsg_id && n->id && !strcasecmp(nic->nsg_id, n->id) &&
             (s = nsg_topo_subnet_of_nic(t, nic)) &&
-            (v = nsg_topo_vnet_of_subnet(t, s)) && !g_ptr_array_find(out, v, NULL))
+            (v = nsg_topo_vnet_of_subnet(t, s)) &&
+            !g_ptr_array_find(out, v, NULL))
             g_ptr_array_add(out, v);
     }
     if (out->len == 0)

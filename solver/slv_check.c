@@ -21,9 +21,10 @@ static nsg_rc const_value(struct nsg_slv *s, Z3_ast v, nsg_u128 *out,
     if (Z3_get_sort_kind(s->z, Z3_get_sort(s->z, v)) == Z3_BOOL_SORT) {
         Z3_lbool b = Z3_get_bool_value(s->z, v);
         if (b == Z3_L_UNDEF)
-            return nsg_err_set(err, NSG_E_INTERNAL,
-                               "solver: term did not evaluate to a constant: %s",
-                               Z3_ast_to_string(s->z, v));
+            return nsg_err_set(
+                err, NSG_E_INTERNAL,
+                "solver: term did not evaluate to a constant: %s",
+                Z3_ast_to_string(s->z, v));
         *out = b == Z3_L_TRUE;
         return NSG_OK;
     }
@@ -44,8 +45,9 @@ static nsg_rc model_value(struct nsg_slv *s, Z3_model m, Z3_ast t,
 {
     Z3_ast v = NULL;
     if (!Z3_model_eval(s->z, m, t, true, &v) || !v)
-        return nsg_err_set(err, NSG_E_INTERNAL, "solver: model evaluation "
-                                                "failed");
+        return nsg_err_set(err, NSG_E_INTERNAL,
+                           "solver: model evaluation "
+                           "failed");
     return const_value(s, v, out, err);
 }
 
@@ -88,10 +90,9 @@ nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
     if (rc)
         return rc;
     if (r == Z3_L_UNDEF)
-        return nsg_err_set(err, NSG_E_UNKNOWN,
-                           "solver answered unknown (%s; timeout %u ms)",
-                           Z3_solver_get_reason_unknown(s->z, s->sol),
-                           s->timeout_ms);
+        return nsg_err_set(
+            err, NSG_E_UNKNOWN, "solver answered unknown (%s; timeout %u ms)",
+            Z3_solver_get_reason_unknown(s->z, s->sol), s->timeout_ms);
     *sat = r == Z3_L_TRUE;
     if (*sat && pkt) {
         Z3_model m = Z3_solver_get_model(s->z, s->sol);
@@ -105,8 +106,9 @@ nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
 nsg_rc nsg_slv_check(struct nsg_slv *s, const Z3_ast *q, size_t n, bool *sat,
                      struct nsg_packet *pkt, struct nsg_err *err)
 {
+    Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
     Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, nsg_slv_pkt_domain(s));
+    Z3_solver_assert(s->z, s->sol, domain);
     for (size_t i = 0; i < n; i++)
         Z3_solver_assert(s->z, s->sol, q[i]);
     nsg_rc rc = slv_solve(s, sat, pkt, err);
@@ -146,7 +148,8 @@ void nsg_slv_packet_format(const struct nsg_packet *p, struct nsg_buf *out)
     char a[NSG_IP_STRLEN], b[NSG_IP_STRLEN], pn[8];
     nsg_ip_format(&p->src, a);
     nsg_ip_format(&p->dst, b);
-    const char *l = p->src.family == 6 ? "[" : "", *r = p->src.family == 6 ? "]" : "";
+    const char *l = p->src.family == 6 ? "[" : "",
+               *r = p->src.family == 6 ? "]" : "";
     if (nsg_proto_has_ports(p->proto))
         nsg_buf_addf(out, "%s %s %s%s%s:%u -> %s%s%s:%u",
                      p->dir == NSG_DIR_OUT ? "Outbound" : "Inbound",

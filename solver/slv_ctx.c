@@ -58,12 +58,10 @@ struct nsg_slv *nsg_slv_new(unsigned timeout_ms)
     s->pkt.dport = mk_var(s, "dport", s->bv16);
     s->pkt.proto = mk_var(s, "proto", s->bv8);
     for (int i = 0; i < 2; i++) {
-        s->addr_cache[i] = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                                                 (GDestroyNotify)g_bytes_unref,
-                                                 NULL);
-        s->port_cache[i] = g_hash_table_new_full(g_bytes_hash, g_bytes_equal,
-                                                 (GDestroyNotify)g_bytes_unref,
-                                                 NULL);
+        s->addr_cache[i] = g_hash_table_new_full(
+            g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
+        s->port_cache[i] = g_hash_table_new_full(
+            g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
     }
     s->proto_cache = g_hash_table_new(g_direct_hash, g_direct_equal);
     s->decisions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
@@ -71,8 +69,6 @@ struct nsg_slv *nsg_slv_new(unsigned timeout_ms)
     s->sol = Z3_mk_solver_for_logic(s->z, Z3_mk_string_symbol(s->z, "QF_BV"));
     Z3_solver_inc_ref(s->z, s->sol);
     nsg_slv_set_timeout(s, timeout_ms);
-    /* Cached terms are built outside any solver scope. */
-    (void)nsg_slv_pkt_domain(s);
     return s;
 }
 
@@ -214,7 +210,7 @@ void slv_u128_dec(nsg_u128 v, char out[48])
 
 Z3_ast slv_num(struct nsg_slv *s, nsg_u128 v, unsigned bits)
 {
-    Z3_sort sort = bits == 128 ? s->bv128
+    Z3_sort sort = bits == 128  ? s->bv128
                    : bits == 16 ? s->bv16
                    : bits == 8  ? s->bv8
                                 : Z3_mk_bv_sort(s->z, bits);

@@ -26,7 +26,8 @@ static void add_region(struct nsg_slv_diff *out, const struct nsg_slv_region *r)
     out->regions[out->n_regions++] = *r;
 }
 
-static void add_witness(struct nsg_slv_diff *out, const struct nsg_slv_witness *w)
+static void add_witness(struct nsg_slv_diff *out,
+                        const struct nsg_slv_witness *w)
 {
     out->w = nsg_xrealloc(out->w, (out->n_w + 1) * sizeof(*out->w));
     out->w[out->n_w++] = *w;
@@ -41,8 +42,9 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
     nsg_rc rc = NSG_OK;
     if (da->allow_dir[dir] == db->allow_dir[dir])
         return NSG_OK; /* the same term (Z3 hash-conses): equal */
+    Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
     Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, nsg_slv_pkt_domain(s));
+    Z3_solver_assert(s->z, s->sol, domain);
     Z3_solver_assert(s->z, s->sol, nsg_slv_dir(s, dir));
     Z3_solver_assert(s->z, s->sol,
                      Z3_mk_xor(s->z, da->allow_dir[dir], db->allow_dir[dir]));
@@ -73,8 +75,8 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
         }
         long ia = slv_rule_index(da->c, dir, ma.rule);
         long ib = slv_rule_index(db->c, dir, mb.rule);
-        struct nsg_slv_region r = {dir, ma.rule, mb.rule, ma.decision,
-                                   mb.decision, 0};
+        struct nsg_slv_region r = {dir,         ma.rule,     mb.rule,
+                                   ma.decision, mb.decision, 0};
         if (out->n_w < max) {
             struct nsg_slv_witness w = {p, ma.decision, mb.decision, ma.rule,
                                         mb.rule};
@@ -82,9 +84,9 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
             r.witnesses = 1;
         }
         add_region(out, &r);
-        Z3_solver_assert(s->z, s->sol,
-                         slv_not(s, slv_and2(s, da->fires[dir][ia],
-                                             db->fires[dir][ib])));
+        Z3_solver_assert(
+            s->z, s->sol,
+            slv_not(s, slv_and2(s, da->fires[dir][ia], db->fires[dir][ib])));
     }
     Z3_solver_pop(s->z, s->sol, 1);
     return rc;
@@ -110,8 +112,7 @@ nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
         /* Witnesses are shared between directions, at most max in all. */
         size_t want = max > out->n_w ? max - out->n_w : 0;
         rc = diff_dir(s, da, db, (enum nsg_dir)dir, out->n_w + want,
-                      out->n_regions + want + REGION_EXTRA,
-                      out, err);
+                      out->n_regions + want + REGION_EXTRA, out, err);
     }
     return rc;
 }

@@ -43,8 +43,8 @@ static Z3_ast range_term(struct nsg_slv *s, Z3_ast x, const struct nsg_range *r)
         /* Prefix: the top len bits equal the network's (masked compare). */
         unsigned lowbit = bits - (unsigned)len;
         Z3_ast top = Z3_mk_extract(s->z, bits - 1, lowbit, x);
-        Z3_ast eq = Z3_mk_eq(s->z, top, slv_num(s, r->lo >> lowbit,
-                                                (unsigned)len));
+        Z3_ast eq =
+            Z3_mk_eq(s->z, top, slv_num(s, r->lo >> lowbit, (unsigned)len));
         return slv_and2(s, fam, eq);
     }
     Z3_ast v = bits == 128 ? x : Z3_mk_extract(s->z, 31, 0, x);

@@ -15,10 +15,14 @@ static const uint16_t mgmt_ports[] = {22, 3389, 5985, 5986};
 const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k)
 {
     switch (k) {
-    case NSG_LINT_SHADOWED: return "shadowed";
-    case NSG_LINT_REDUNDANT: return "redundant";
-    case NSG_LINT_CONFLICT: return "conflict";
-    case NSG_LINT_MGMT_OPEN: return "management-port-open";
+    case NSG_LINT_SHADOWED:
+        return "shadowed";
+    case NSG_LINT_REDUNDANT:
+        return "redundant";
+    case NSG_LINT_CONFLICT:
+        return "conflict";
+    case NSG_LINT_MGMT_OPEN:
+        return "management-port-open";
     }
     return "?";
 }
@@ -124,17 +128,17 @@ static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
                     Z3_ast_vector *core, struct nsg_err *err)
 {
     nsg_rc rc = NSG_OK;
+    Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
     Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, nsg_slv_pkt_domain(s));
+    Z3_solver_assert(s->z, s->sol, domain);
     for (size_t i = 0; i < n; i++)
         Z3_solver_assert(s->z, s->sol, q[i]);
     if (na) {
-        Z3_lbool r = Z3_solver_check_assumptions(s->z, s->sol, (unsigned)na,
-                                                 assume);
+        Z3_lbool r =
+            Z3_solver_check_assumptions(s->z, s->sol, (unsigned)na, assume);
         rc = slv_z3_status(s, "lint check", err);
         if (!rc && r == Z3_L_UNDEF)
-            rc = nsg_err_set(err, NSG_E_UNKNOWN,
-                             "solver answered unknown (%s)",
+            rc = nsg_err_set(err, NSG_E_UNKNOWN, "solver answered unknown (%s)",
                              Z3_solver_get_reason_unknown(s->z, s->sol));
         if (!rc) {
             *sat = r == Z3_L_TRUE;
@@ -184,8 +188,8 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
         snprintf(name, sizeof(name), "lint_%zu", j);
         lits[k] = Z3_mk_const(s->z, Z3_mk_string_symbol(s->z, name),
                               Z3_mk_bool_sort(s->z));
-        q[k + 1] = Z3_mk_implies(s->z, lits[k],
-                                 slv_not(s, L->d->matches[L->dir][j]));
+        q[k + 1] =
+            Z3_mk_implies(s->z, lits[k], slv_not(s, L->d->matches[L->dir][j]));
     }
     rc = solve(s, q, nb + 1, lits, nb, &sat, NULL, &core, err);
     if (rc || sat)
@@ -197,7 +201,9 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
     for (size_t k = 0; k < nb; k++)
         for (unsigned x = 0; x < nc; x++)
             if (Z3_ast_vector_get(s->z, core, x) == lits[k]) {
-                add_by(f, &L->c->rules[L->dir][g_array_index(L->before, size_t, k)]);
+                add_by(
+                    f,
+                    &L->c->rules[L->dir][g_array_index(L->before, size_t, k)]);
                 break;
             }
 out:
@@ -216,8 +222,8 @@ static Z3_ast local_fires(struct lint_dir *L, size_t i)
     Z3_ast *v = nsg_xcalloc(nb + 1, sizeof(Z3_ast));
     v[0] = L->d->matches[L->dir][i];
     for (size_t k = 0; k < nb; k++)
-        v[k + 1] = slv_not(L->s, L->d->matches[L->dir]
-                                     [g_array_index(L->before, size_t, k)]);
+        v[k + 1] = slv_not(
+            L->s, L->d->matches[L->dir][g_array_index(L->before, size_t, k)]);
     Z3_ast r = slv_andv(L->s, v, nb + 1);
     free(v);
     return r;
@@ -232,9 +238,9 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
     Z3_ast rest = s->f;
     for (size_t k = L->after->len; k-- > 0;) {
         size_t j = g_array_index(L->after, size_t, k);
-        rest = Z3_mk_ite(s->z, L->d->matches[L->dir][j],
-                         L->c->rules[L->dir][j].access == NSG_ALLOW ? s->t : s->f,
-                         rest);
+        rest = Z3_mk_ite(
+            s->z, L->d->matches[L->dir][j],
+            L->c->rules[L->dir][j].access == NSG_ALLOW ? s->t : s->f, rest);
     }
     Z3_ast q[2] = {local_fires(L, i),
                    Z3_mk_xor(s->z, rest, r->access == NSG_ALLOW ? s->t : s->f)};
@@ -272,7 +278,8 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
             nsg_rc rc = solve(L->s, qq, 3, NULL, 0, &sat, &p, NULL, err);
             if (rc)
                 return rc;
-            if (!sat || nsg_crule_match(r, &p) != 1 || nsg_crule_match(o, &p) != 1)
+            if (!sat || nsg_crule_match(r, &p) != 1 ||
+                nsg_crule_match(o, &p) != 1)
                 return nsg_err_set(err, NSG_E_INTERNAL,
                                    "internal inconsistency: rules %s and %s "
                                    "overlap but the solver's witness does "
@@ -313,8 +320,8 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
             return rc;
         if (!sat)
             continue;
-        struct nsg_slv_finding *f = add_finding(out, NSG_LINT_MGMT_OPEN,
-                                                L->dir, r);
+        struct nsg_slv_finding *f =
+            add_finding(out, NSG_LINT_MGMT_OPEN, L->dir, r);
         f->port = port;
         f->has_witness = true;
         f->witness = p;
@@ -325,7 +332,7 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
 static void default_internet(struct nsg_addrset *set)
 {
     static const char *const priv[] = {
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+        "0.0.0.0/8",      "10.0.0.0/8",    "100.64.0.0/10",  "127.0.0.0/8",
         "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3"};
     struct nsg_addrset p = NSG_ADDRSET_INIT;
     struct nsg_cidr c;

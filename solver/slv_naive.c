@@ -38,10 +38,10 @@ static Z3_ast naive_ports(struct nsg_slv *s, Z3_ast x,
 
 static Z3_ast naive_rule(struct nsg_slv *s, const struct nsg_crule *r)
 {
-    Z3_ast proto = r->proto == NSG_PROTO_ANY
-                       ? s->t
-                       : Z3_mk_eq(s->z, s->pkt.proto,
-                                  slv_num(s, (nsg_u128)r->proto, 8));
+    Z3_ast proto =
+        r->proto == NSG_PROTO_ANY
+            ? s->t
+            : Z3_mk_eq(s->z, s->pkt.proto, slv_num(s, (nsg_u128)r->proto, 8));
     Z3_ast tcpudp[2] = {Z3_mk_eq(s->z, s->pkt.proto, slv_num(s, 6, 8)),
                         Z3_mk_eq(s->z, s->pkt.proto, slv_num(s, 17, 8))};
     Z3_ast ports[2] = {naive_ports(s, s->pkt.sport, r->sports, r->n_sports),

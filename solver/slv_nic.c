@@ -21,8 +21,8 @@ static nsg_rc level_allow(struct nsg_slv *s, struct nsg_sim *sim,
     nsg = nsg_topo_get(t, NSG_RES_NSG, nsg_id);
     if (!nsg)
         return nsg_err_set(err, NSG_E_NOTFOUND,
-                           "%s uses NSG %s, which is not in the corpus",
-                           owner, nsg_id);
+                           "%s uses NSG %s, which is not in the corpus", owner,
+                           nsg_id);
     nsg_rc rc = nsg_sim_get(sim, nsg, vnet, &c, err);
     if (!rc)
         rc = nsg_slv_decide(s, c, &d, err);
@@ -91,8 +91,8 @@ nsg_rc nsg_slv_decide_nic(struct nsg_slv *s, struct nsg_sim *sim,
                              Z3_mk_eq(s->z, s->pkt.dst, ip));
         Z3_ast o = slv_and2(s, nsg_slv_dir(s, NSG_DIR_OUT),
                             Z3_mk_eq(s->z, s->pkt.src, ip));
-        Z3_ast cond = slv_and2(s, nsg_slv_family(s, ic->ip.family),
-                               slv_or2(s, in, o));
+        Z3_ast cond =
+            slv_and2(s, nsg_slv_family(s, ic->ip.family), slv_or2(s, in, o));
         if (sa != out->subnet_allow)
             out->subnet_allow = Z3_mk_ite(s->z, cond, sa, out->subnet_allow);
         if (na != out->nic_allow)

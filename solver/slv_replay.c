@@ -6,7 +6,9 @@
 
 static const char *dec_name(enum nsg_decision d)
 {
-    return d == NSG_DEC_ALLOW ? "Allow" : d == NSG_DEC_DENY ? "Deny" : "Unknown";
+    return d == NSG_DEC_ALLOW  ? "Allow"
+           : d == NSG_DEC_DENY ? "Deny"
+                               : "Unknown";
 }
 
 nsg_rc slv_formula_rule(struct nsg_slv *s, const struct nsg_slv_nsg *d,
@@ -43,8 +45,9 @@ nsg_rc nsg_slv_replay(struct nsg_slv *s, const struct nsg_slv_nsg *d,
     if (sm.decision != fd || sidx != fidx) {
         struct nsg_buf b = NSG_BUF_INIT;
         nsg_slv_packet_format(p, &b);
-        const char *fr = idx < d->n[p->dir] ? slv_rule_name(&d->c->rules[p->dir][idx])
-                                            : "(none)";
+        const char *fr = idx < d->n[p->dir]
+                             ? slv_rule_name(&d->c->rules[p->dir][idx])
+                             : "(none)";
         rc = nsg_err_set(err, NSG_E_INTERNAL,
                          "internal inconsistency in NSG %s for %s: solver "
                          "says %s by rule %s, simulator says %s by rule %s",
@@ -81,8 +84,8 @@ nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
         rc = nsg_err_set(err, NSG_E_INTERNAL,
                          "internal inconsistency at NIC %s for %s: solver "
                          "says %s, simulator says %s (rule %s)",
-                         d->nic->name ? d->nic->name : "?", b.buf,
-                         dec_name(fd), dec_name(sv.decision), rule);
+                         d->nic->name ? d->nic->name : "?", b.buf, dec_name(fd),
+                         dec_name(sv.decision), rule);
         nsg_buf_release(&b);
     }
     return rc;

@@ -43,11 +43,11 @@ Z3_context nsg_slv_z3(const struct nsg_slv *s);
  * (nsg_slv_pkt_domain): IPv4 upper bits zero, and ports 0 for protocols
  * other than TCP/UDP (ports constrain only TCP and UDP). */
 struct nsg_slv_pkt {
-    Z3_ast out;        /* Bool */
-    Z3_ast is6;        /* Bool */
-    Z3_ast src, dst;   /* BV128 */
+    Z3_ast out;          /* Bool */
+    Z3_ast is6;          /* Bool */
+    Z3_ast src, dst;     /* BV128 */
     Z3_ast sport, dport; /* BV16 */
-    Z3_ast proto;      /* BV8 */
+    Z3_ast proto;        /* BV8 */
 };
 const struct nsg_slv_pkt *nsg_slv_pkt(const struct nsg_slv *s);
 Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s);
@@ -79,12 +79,12 @@ nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
  * directions.  Cached in s per cnsg pointer; owned by s. */
 struct nsg_slv_nsg {
     const struct nsg_cnsg *c; /* borrowed */
-    Z3_ast allow;   /* Bool: the NSG allows the packet */
-    Z3_ast allow_dir[2]; /* Bool: allows, assuming the packet goes in
-                            direction d (allow = ite(out, [OUT], [IN])) */
-    Z3_ast rule;    /* BV16: index into c->rules[dir] of the deciding rule
-                       for the packet's direction; n[dir] when no rule
-                       matches (only without default rules: then deny) */
+    Z3_ast allow;             /* Bool: the NSG allows the packet */
+    Z3_ast allow_dir[2];      /* Bool: allows, assuming the packet goes in
+                                 direction d (allow = ite(out, [OUT], [IN])) */
+    Z3_ast rule;        /* BV16: index into c->rules[dir] of the deciding rule
+                           for the packet's direction; n[dir] when no rule
+                           matches (only without default rules: then deny) */
     Z3_ast *matches[2]; /* matches[d][i]: rule i of direction d matches */
     Z3_ast *fires[2];   /* fires[d][i]: packet goes in direction d and rule
                            i is the first that matches */
@@ -101,9 +101,9 @@ nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
  * Compiled NSGs come from sim (nsg_sim_get), which must outlive s. */
 struct nsg_slv_nic {
     const struct nsg_nic *nic; /* borrowed */
-    Z3_ast allow;        /* Bool: both levels allow */
-    Z3_ast subnet_allow; /* Bool: the subnet level allows */
-    Z3_ast nic_allow;    /* Bool: the NIC level allows */
+    Z3_ast allow;              /* Bool: both levels allow */
+    Z3_ast subnet_allow;       /* Bool: the subnet level allows */
+    Z3_ast nic_allow;          /* Bool: the NIC level allows */
 };
 nsg_rc nsg_slv_decide_nic(struct nsg_slv *s, struct nsg_sim *sim,
                           const struct nsg_topology *t,
@@ -140,8 +140,8 @@ void nsg_slv_packet_format(const struct nsg_packet *p, struct nsg_buf *out);
 /* ---- diff (slv_diff.c) ------------------------------------------------- */
 struct nsg_slv_witness {
     struct nsg_packet p;
-    enum nsg_decision a, b;            /* both allow/deny */
-    const struct nsg_crule *ra, *rb;   /* deciding rules (borrowed) */
+    enum nsg_decision a, b;          /* both allow/deny */
+    const struct nsg_crule *ra, *rb; /* deciding rules (borrowed) */
 };
 /* A difference region: packets of one direction decided by rule ra of A
  * and rule rb of B with different outcomes. */
@@ -153,13 +153,16 @@ struct nsg_slv_region {
 };
 struct nsg_slv_diff {
     bool equivalent;
-    struct nsg_slv_witness *w;   /* up to max witnesses, distinct regions */
+    struct nsg_slv_witness *w; /* up to max witnesses, distinct regions */
     size_t n_w;
     struct nsg_slv_region *regions; /* every region found */
     size_t n_regions;
     bool regions_complete; /* false when enumeration stopped at a cap */
 };
-#define NSG_SLV_DIFF_INIT {true, NULL, 0, NULL, 0, true}
+#define NSG_SLV_DIFF_INIT                                                      \
+    {                                                                          \
+        true, NULL, 0, NULL, 0, true                                           \
+    }
 void nsg_slv_diff_release(struct nsg_slv_diff *d);
 /* Do a and b decide every packet the same way?  Every witness is replayed
  * through the simulator for both NSGs first.  max = witnesses wanted;
@@ -185,18 +188,21 @@ const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k);
 struct nsg_slv_finding {
     enum nsg_slv_lint_kind kind;
     enum nsg_dir dir;
-    const struct nsg_crule *rule;   /* borrowed from the cnsg */
-    const struct nsg_crule **by;    /* owned array of borrowed rules */
+    const struct nsg_crule *rule; /* borrowed from the cnsg */
+    const struct nsg_crule **by;  /* owned array of borrowed rules */
     size_t n_by;
     bool has_witness;
     struct nsg_packet witness;
-    uint16_t port;                  /* NSG_LINT_MGMT_OPEN: the port */
+    uint16_t port; /* NSG_LINT_MGMT_OPEN: the port */
 };
 struct nsg_slv_lint {
     struct nsg_slv_finding *f;
     size_t n;
 };
-#define NSG_SLV_LINT_INIT {NULL, 0}
+#define NSG_SLV_LINT_INIT                                                      \
+    {                                                                          \
+        NULL, 0                                                                \
+    }
 void nsg_slv_lint_release(struct nsg_slv_lint *l);
 /* Lint the user rules of one compiled NSG (default rules only shadow or
  * take over).  internet: the resolved Internet tag of the context (from

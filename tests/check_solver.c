@@ -51,10 +51,15 @@ START_TEST(test_addrset_terms)
     ck_assert_ptr_eq(t, nsg_slv_addrset(slv, NSG_SLV_SRC, &set)); /* shared */
     ck_assert_ptr_ne(t, nsg_slv_addrset(slv, NSG_SLV_DST, &set));
     static const char *const addrs[] = {
-        "10.0.0.0", "10.255.255.255", "9.255.255.255", "11.0.0.0",
-        "192.168.1.5", "192.168.1.4", "192.168.1.6", "1.2.3.3", "1.2.3.4",
-        "1.2.3.7", "1.2.3.10", "1.2.3.11", "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
-        "2001:db9::", "::a00:1", "0.0.0.0", "255.255.255.255"};
+        "10.0.0.0",      "10.255.255.255",
+        "9.255.255.255", "11.0.0.0",
+        "192.168.1.5",   "192.168.1.4",
+        "192.168.1.6",   "1.2.3.3",
+        "1.2.3.4",       "1.2.3.7",
+        "1.2.3.10",      "1.2.3.11",
+        "2001:db8::",    "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+        "2001:db9::",    "::a00:1",
+        "0.0.0.0",       "255.255.255.255"};
     for (size_t i = 0; i < sizeof(addrs) / sizeof(*addrs); i++) {
         struct nsg_packet p = tb_packet("in", "Tcp", addrs[i], 1, addrs[i], 2);
         ck_assert_msg(eval(&p, t) == nsg_addrset_contains(&set, &p.src),
@@ -76,8 +81,8 @@ START_TEST(test_port_terms)
     static const int ports[] = {79, 80, 95, 100, 101, 442, 443, 444, 0, 65535};
     static const int in[] = {0, 1, 1, 1, 0, 0, 1, 0, 0, 0};
     for (size_t i = 0; i < sizeof(ports) / sizeof(*ports); i++) {
-        struct nsg_packet p = tb_packet("in", "Udp", "1.1.1.1", 5, "2.2.2.2",
-                                        ports[i]);
+        struct nsg_packet p =
+            tb_packet("in", "Udp", "1.1.1.1", 5, "2.2.2.2", ports[i]);
         ck_assert_int_eq(eval(&p, t), in[i]);
     }
     struct nsg_portrange all = {0, 65535};
@@ -102,23 +107,31 @@ START_TEST(test_rule_match_semantics)
     ck_assert_int_eq(nsg_sim_get(sim, n, NULL, &c, &err), 0);
     Z3_ast m[3];
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(nsg_slv_crule_match(slv, &c->rules[0][i], &m[i], &err), 0);
-    struct nsg_packet icmp = tb_packet("in", "Icmp", "10.1.1.1", 0, "10.2.2.2", 0);
-    struct nsg_packet tcp23 = tb_packet("in", "Tcp", "10.1.1.1", 9, "10.2.2.2", 23);
-    struct nsg_packet tcp22 = tb_packet("in", "Tcp", "10.1.1.1", 9, "10.2.2.2", 22);
-    struct nsg_packet esp = tb_packet("in", "Esp", "10.1.1.1", 0, "10.2.2.2", 0);
-    struct nsg_packet udp53 = tb_packet("in", "Udp", "1.1.1.1", 5, "2.2.2.2", 53);
-    struct nsg_packet tcp53 = tb_packet("in", "Tcp", "1.1.1.1", 5, "2.2.2.2", 53);
+        ck_assert_int_eq(nsg_slv_crule_match(slv, &c->rules[0][i], &m[i], &err),
+                         0);
+    struct nsg_packet icmp =
+        tb_packet("in", "Icmp", "10.1.1.1", 0, "10.2.2.2", 0);
+    struct nsg_packet tcp23 =
+        tb_packet("in", "Tcp", "10.1.1.1", 9, "10.2.2.2", 23);
+    struct nsg_packet tcp22 =
+        tb_packet("in", "Tcp", "10.1.1.1", 9, "10.2.2.2", 22);
+    struct nsg_packet esp =
+        tb_packet("in", "Esp", "10.1.1.1", 0, "10.2.2.2", 0);
+    struct nsg_packet udp53 =
+        tb_packet("in", "Udp", "1.1.1.1", 5, "2.2.2.2", 53);
+    struct nsg_packet tcp53 =
+        tb_packet("in", "Tcp", "1.1.1.1", 5, "2.2.2.2", 53);
     struct nsg_packet gre = tb_packet("in", "47", "1.1.1.1", 0, "2.2.2.2", 0);
-    struct nsg_packet gre6 = tb_packet("in", "47", "2001:db8::1", 0, "2001:db8::2", 0);
-    ck_assert_int_eq(eval(&icmp, m[0]), 1);  /* ports ignored for ICMP */
+    struct nsg_packet gre6 =
+        tb_packet("in", "47", "2001:db8::1", 0, "2001:db8::2", 0);
+    ck_assert_int_eq(eval(&icmp, m[0]), 1); /* ports ignored for ICMP */
     ck_assert_int_eq(eval(&esp, m[0]), 1);
     ck_assert_int_eq(eval(&tcp23, m[0]), 0);
     ck_assert_int_eq(eval(&tcp22, m[0]), 1);
     ck_assert_int_eq(eval(&udp53, m[1]), 1);
     ck_assert_int_eq(eval(&tcp53, m[1]), 0);
     ck_assert_int_eq(eval(&gre, m[2]), 1);
-    ck_assert_int_eq(eval(&gre6, m[2]), 0);  /* IPv4 rule, IPv6 packet */
+    ck_assert_int_eq(eval(&gre6, m[2]), 0); /* IPv4 rule, IPv6 packet */
     ck_assert_int_eq(eval(&tcp22, m[2]), 0);
     nsg_sim_free(sim);
     nsg_topo_free(t);
@@ -130,7 +143,8 @@ START_TEST(test_unknown_tag_is_input_error)
 {
     struct nsg_topology *t = nsg_topo_new();
     struct nsg_nsg *n = tb_nsg(t, "n");
-    tb_rule(n, "st", 100, "out", "allow", "Tcp", "*", "*", "Storage.WestUS", "443");
+    tb_rule(n, "st", 100, "out", "allow", "Tcp", "*", "*", "Storage.WestUS",
+            "443");
     tb_link(t);
     struct nsg_sim *sim = nsg_sim_new(t);
     const struct nsg_cnsg *c;
@@ -150,7 +164,8 @@ START_TEST(test_decide_check_replay)
 {
     struct nsg_topology *t = nsg_topo_new();
     struct nsg_nsg *a = tb_nsg(t, "a");
-    tb_rule(a, "ssh", 100, "in", "allow", "Tcp", "203.0.113.0/24", "*", "*", "22");
+    tb_rule(a, "ssh", 100, "in", "allow", "Tcp", "203.0.113.0/24", "*", "*",
+            "22");
     struct nsg_nsg *b = tb_nsg(t, "b");
     tb_link(t);
     struct nsg_sim *sim = nsg_sim_new(t);
@@ -194,8 +209,10 @@ START_TEST(test_decide_check_replay)
     /* Replaying a's formula against b's rules disagrees: internal error. */
     struct nsg_slv_nsg forged = *da;
     forged.c = cb;
-    struct nsg_packet ssh = tb_packet("in", "Tcp", "203.0.113.9", 5000, "10.0.0.4", 22);
-    ck_assert_int_eq(nsg_slv_replay(slv, &forged, &ssh, NULL, &err), NSG_E_INTERNAL);
+    struct nsg_packet ssh =
+        tb_packet("in", "Tcp", "203.0.113.9", 5000, "10.0.0.4", 22);
+    ck_assert_int_eq(nsg_slv_replay(slv, &forged, &ssh, NULL, &err),
+                     NSG_E_INTERNAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "solver says Allow"));
     ck_assert_ptr_nonnull(strstr(err.msg, "simulator says Deny"));
     /* Diff: a and b differ exactly in the ssh region. */
@@ -247,9 +264,8 @@ START_TEST(test_timeout_is_unknown)
 }
 END_TEST
 
-static const struct nsg_slv_finding *find(const struct nsg_slv_lint *l,
-                                          enum nsg_slv_lint_kind k,
-                                          const char *rule)
+static const struct nsg_slv_finding *
+find(const struct nsg_slv_lint *l, enum nsg_slv_lint_kind k, const char *rule)
 {
     for (size_t i = 0; i < l->n; i++)
         if (l->f[i].kind == k && !strcmp(l->f[i].rule->rule->name, rule))
@@ -261,18 +277,27 @@ START_TEST(test_lint_findings)
 {
     struct nsg_topology *t = nsg_topo_new();
     struct nsg_nsg *n = tb_nsg(t, "n");
-    tb_rule(n, "r1", 100, "in", "allow", "Tcp", "10.0.0.0/8", "*", "*", "80-90");
+    tb_rule(n, "r1", 100, "in", "allow", "Tcp", "10.0.0.0/8", "*", "*",
+            "80-90");
     tb_rule(n, "r2", 105, "in", "allow", "Tcp", "10.1.0.0/16", "*", "*", "85");
-    tb_rule(n, "r3", 110, "in", "allow", "Tcp", "192.168.0.0/24", "*", "*", "443");
-    tb_rule(n, "r4", 111, "in", "allow", "Tcp", "192.168.1.0/24", "*", "*", "443");
-    tb_rule(n, "r5", 112, "in", "deny", "Tcp", "192.168.0.0/23", "*", "*", "443");
-    tb_rule(n, "r6", 130, "in", "allow", "Udp", "172.16.0.0/16", "*", "*", "53");
-    tb_rule(n, "r7", 140, "in", "allow", "Udp", "172.16.0.0/12", "*", "*", "53");
-    tb_rule(n, "r8", 150, "in", "deny", "Tcp", "203.0.113.0/24", "*", "*", "1000-2000");
-    tb_rule(n, "r9", 160, "in", "allow", "Tcp", "203.0.112.0/23", "*", "*", "1500");
+    tb_rule(n, "r3", 110, "in", "allow", "Tcp", "192.168.0.0/24", "*", "*",
+            "443");
+    tb_rule(n, "r4", 111, "in", "allow", "Tcp", "192.168.1.0/24", "*", "*",
+            "443");
+    tb_rule(n, "r5", 112, "in", "deny", "Tcp", "192.168.0.0/23", "*", "*",
+            "443");
+    tb_rule(n, "r6", 130, "in", "allow", "Udp", "172.16.0.0/16", "*", "*",
+            "53");
+    tb_rule(n, "r7", 140, "in", "allow", "Udp", "172.16.0.0/12", "*", "*",
+            "53");
+    tb_rule(n, "r8", 150, "in", "deny", "Tcp", "203.0.113.0/24", "*", "*",
+            "1000-2000");
+    tb_rule(n, "r9", 160, "in", "allow", "Tcp", "203.0.112.0/23", "*", "*",
+            "1500");
     tb_rule(n, "r10", 200, "in", "allow", "Tcp", "*", "*", "*", "3389");
     tb_rule(n, "r11", 210, "in", "allow", "Tcp", "10.0.0.0/8", "*", "*", "22");
-    tb_rule(n, "never", 220, "in", "allow", "Tcp", "10.0.0.0/8", "*", "2001:db8::/32", "*");
+    tb_rule(n, "never", 220, "in", "allow", "Tcp", "10.0.0.0/8", "*",
+            "2001:db8::/32", "*");
     tb_link(t);
     struct nsg_sim *sim = nsg_sim_new(t);
     const struct nsg_cnsg *c;
@@ -315,8 +340,10 @@ START_TEST(test_lint_findings)
 
     /* a clean NSG has no findings */
     struct nsg_nsg *clean = tb_nsg(t, "clean");
-    tb_rule(clean, "web", 100, "in", "allow", "Tcp", "Internet", "*", "10.0.1.0/24", "443");
-    tb_rule(clean, "dns", 110, "out", "allow", "Udp", "*", "*", "10.0.0.4", "53");
+    tb_rule(clean, "web", 100, "in", "allow", "Tcp", "Internet", "*",
+            "10.0.1.0/24", "443");
+    tb_rule(clean, "dns", 110, "out", "allow", "Udp", "*", "*", "10.0.0.4",
+            "53");
     ck_assert_int_eq(nsg_sim_get(sim, clean, NULL, &c, &err), 0);
     ck_assert_msg(nsg_slv_lint(slv, c, NULL, &l, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(l.n, 0);

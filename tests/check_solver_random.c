@@ -60,7 +60,8 @@ START_TEST(test_formula_equals_simulator)
         char name[16];
         gen_rules(r, rules, N_RULES);
         snprintf(name, sizeof(name), "n%d", round);
-        const struct nsg_cnsg *c = compile(&w, rg_build(w.t, name, rules, N_RULES));
+        const struct nsg_cnsg *c =
+            compile(&w, rg_build(w.t, name, rules, N_RULES));
         const struct nsg_slv_nsg *d;
         struct nsg_err err = NSG_ERR_INIT;
         ck_assert_msg(nsg_slv_decide(w.slv, c, &d, &err) == 0, "%s", err.msg);
@@ -73,7 +74,8 @@ START_TEST(test_formula_equals_simulator)
             struct nsg_match m;
             uint64_t allow, idx;
             nsg_sim_eval(c, &p, &m);
-            ck_assert_int_eq(nsg_slv_eval(w.slv, &p, d->allow, &allow, &err), 0);
+            ck_assert_int_eq(nsg_slv_eval(w.slv, &p, d->allow, &allow, &err),
+                             0);
             ck_assert_int_eq(nsg_slv_eval(w.slv, &p, d->rule, &idx, &err), 0);
             ck_assert(m.decision != NSG_DEC_UNKNOWN);
             ck_assert_int_eq(allow, m.decision == NSG_DEC_ALLOW);
@@ -110,16 +112,16 @@ START_TEST(test_nic_levels_equal_simulator)
         tb_asg(t, "db");
         tb_tag(t, "Storage", "20.38.0.0/16");
         tb_tag(t, "Sql", "40.78.0.0/15");
-        struct nsg_nic *nic = tb_nic(t, "web1", s1, "10.0.1.4", "web",
-                                     round % 2 ? nn : NULL);
+        struct nsg_nic *nic =
+            tb_nic(t, "web1", s1, "10.0.1.4", "web", round % 2 ? nn : NULL);
         tb_nic_ipconfig(nic, s2, "10.0.2.7", "db");
         tb_link(t);
         struct nsg_sim *sim = nsg_sim_new(t);
         struct nsg_slv *slv = nsg_slv_new(20000);
         struct nsg_slv_nic d;
         struct nsg_err err = NSG_ERR_INIT;
-        ck_assert_msg(nsg_slv_decide_nic(slv, sim, t, nic, &d, &err) == 0,
-                      "%s", err.msg);
+        ck_assert_msg(nsg_slv_decide_nic(slv, sim, t, nic, &d, &err) == 0, "%s",
+                      err.msg);
         const struct nsg_cnsg *c;
         ck_assert_int_eq(nsg_sim_get(sim, sn, v, &c, &err), 0);
         struct rg_points pt;
@@ -136,7 +138,8 @@ START_TEST(test_nic_levels_equal_simulator)
             ck_assert_int_eq(nsg_sim_eval_nic(sim, nic, &p, &vd, &err), 0);
             ck_assert_int_eq(nsg_slv_eval(slv, &p, d.allow, &allow, &err), 0);
             ck_assert_int_eq(allow, vd.decision == NSG_DEC_ALLOW);
-            ck_assert_int_eq(nsg_slv_replay_nic(slv, sim, &d, &p, NULL, &err), 0);
+            ck_assert_int_eq(nsg_slv_replay_nic(slv, sim, &d, &p, NULL, &err),
+                             0);
         }
         rg_points_free(&pt);
         nsg_slv_free(slv);
@@ -151,8 +154,7 @@ END_TEST
 static bool split_ports(char *ports, size_t cap)
 {
     struct nsg_portrange pr;
-    if (strchr(ports, ',') || nsg_portrange_parse(ports, &pr) ||
-        pr.lo == pr.hi)
+    if (strchr(ports, ',') || nsg_portrange_parse(ports, &pr) || pr.lo == pr.hi)
         return false;
     unsigned m = pr.lo + (pr.hi - pr.lo) / 2u;
     snprintf(ports, cap, "%u-%u,%u-%u", pr.lo, m, m + 1, pr.hi);
@@ -241,10 +243,10 @@ START_TEST(test_equivalent_edits)
         if (kind == 3) { /* swap adjacent rules of one access or disjoint */
             for (int i = 0; i + 1 < N_RULES; i++) {
                 bool same = !strcmp(b[i].access, b[i + 1].access);
-                bool disjoint = strcmp(b[i].dir, b[i + 1].dir) != 0 ||
-                                (strcmp(b[i].proto, "*") &&
-                                 strcmp(b[i + 1].proto, "*") &&
-                                 strcmp(b[i].proto, b[i + 1].proto));
+                bool disjoint =
+                    strcmp(b[i].dir, b[i + 1].dir) != 0 ||
+                    (strcmp(b[i].proto, "*") && strcmp(b[i + 1].proto, "*") &&
+                     strcmp(b[i].proto, b[i + 1].proto));
                 if (same || disjoint) {
                     int t = b[i].prio;
                     b[i].prio = b[i + 1].prio;
@@ -254,7 +256,8 @@ START_TEST(test_equivalent_edits)
                 }
             }
         }
-        const struct nsg_cnsg *ca = compile(&w, rg_build(w.t, "a", a, N_RULES + 1));
+        const struct nsg_cnsg *ca =
+            compile(&w, rg_build(w.t, "a", a, N_RULES + 1));
         const struct nsg_cnsg *cb = compile(&w, rg_build(w.t, "b", b, nb));
         ck_assert_int_eq(sample_diffs(r, ca, cb, 300), 0); /* generator sane */
         struct nsg_slv_diff d = NSG_SLV_DIFF_INIT;
@@ -285,7 +288,7 @@ START_TEST(test_different_edits)
         memcpy(b, a, sizeof(a));
         int kind = round % 3;
         int i = g_rand_int_range(r, 0, 6); /* early: less often shadowed */
-        if (kind == 0) { /* change an access */
+        if (kind == 0) {                   /* change an access */
             b[i].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
         } else if (kind == 1) { /* widen a port */
             struct nsg_portrange pr;
@@ -312,7 +315,8 @@ START_TEST(test_different_edits)
         ck_assert_msg(nsg_slv_diff(w.slv, ca, cb, 5, 0, &d, &err) == 0, "%s",
                       err.msg);
         if (sampled) { /* the simulator knows they differ */
-            ck_assert_msg(!d.equivalent, "round %d: missed a difference", round);
+            ck_assert_msg(!d.equivalent, "round %d: missed a difference",
+                          round);
             confirmed++;
         }
         if (!d.equivalent) {
@@ -356,7 +360,8 @@ START_TEST(test_lint_agrees_with_diff)
         const struct nsg_cnsg *c = compile(&w, rg_build(w.t, name, rules, 16));
         struct nsg_slv_lint l = NSG_SLV_LINT_INIT;
         struct nsg_err err = NSG_ERR_INIT;
-        ck_assert_msg(nsg_slv_lint(w.slv, c, NULL, &l, &err) == 0, "%s", err.msg);
+        ck_assert_msg(nsg_slv_lint(w.slv, c, NULL, &l, &err) == 0, "%s",
+                      err.msg);
         bool copy_found = false;
         for (int k = 0; k < 16; k++) {
             bool rem = false;
@@ -371,7 +376,8 @@ START_TEST(test_lint_agrees_with_diff)
                 if (x != k)
                     less[m++] = rules[x];
             snprintf(name, sizeof(name), "n%d-%d", round, k);
-            const struct nsg_cnsg *cl = compile(&w, rg_build(w.t, name, less, m));
+            const struct nsg_cnsg *cl =
+                compile(&w, rg_build(w.t, name, less, m));
             struct nsg_slv_diff d = NSG_SLV_DIFF_INIT;
             ck_assert_msg(nsg_slv_diff(w.slv, c, cl, 1, 0, &d, &err) == 0, "%s",
                           err.msg);

@@ -36,19 +36,38 @@ static inline struct nsg_topology *rg_topology(struct nsg_vnet **vnet)
     return t;
 }
 
-static const char *const rg_v4[] = {
-    "*", "10.0.0.0/16", "10.0.1.0/24", "10.0.1.4", "10.0.1.0/28",
-    "10.0.0.0/8", "192.168.0.0/16", "20.38.5.0/24", "0.0.0.0/1",
-    "203.0.113.0/24", "VirtualNetwork", "Internet", "AzureLoadBalancer",
-    "Storage", "Sql", "asg:web", "asg:db"};
-static const char *const rg_v6[] = {
-    "*", "fd00:1::/48", "fd00:1::4", "2001:db8::/32", "2603:1000::/40",
-    "fd00::/8", "::/1", "VirtualNetwork", "Internet", "Storage"};
-static const char *const rg_protos[] = {"*", "Tcp", "Tcp", "Udp", "Icmp",
-                                        "Esp", "Ah", "47", "58"};
-static const char *const rg_ports[] = {"*", "22", "80", "443", "80-90",
-                                       "1000-2000", "3389", "0-1023",
-                                       "8080-8090", "53"};
+static const char *const rg_v4[] = {"*",
+                                    "10.0.0.0/16",
+                                    "10.0.1.0/24",
+                                    "10.0.1.4",
+                                    "10.0.1.0/28",
+                                    "10.0.0.0/8",
+                                    "192.168.0.0/16",
+                                    "20.38.5.0/24",
+                                    "0.0.0.0/1",
+                                    "203.0.113.0/24",
+                                    "VirtualNetwork",
+                                    "Internet",
+                                    "AzureLoadBalancer",
+                                    "Storage",
+                                    "Sql",
+                                    "asg:web",
+                                    "asg:db"};
+static const char *const rg_v6[] = {"*",
+                                    "fd00:1::/48",
+                                    "fd00:1::4",
+                                    "2001:db8::/32",
+                                    "2603:1000::/40",
+                                    "fd00::/8",
+                                    "::/1",
+                                    "VirtualNetwork",
+                                    "Internet",
+                                    "Storage"};
+static const char *const rg_protos[] = {"*",   "Tcp", "Tcp", "Udp", "Icmp",
+                                        "Esp", "Ah",  "47",  "58"};
+static const char *const rg_ports[] = {
+    "*",         "22",   "80",     "443",       "80-90",
+    "1000-2000", "3389", "0-1023", "8080-8090", "53"};
 
 static inline const char *rg_pick(GRand *r, const char *const *v, size_t n)
 {
@@ -72,7 +91,8 @@ static inline void rg_side(GRand *r, bool v6, char *out, size_t cap)
                 int len = g_rand_int_range(r, 20, 33);
                 snprintf(item, sizeof(item), "10.0.%d.%d/%d",
                          g_rand_int_range(r, 0, 4),
-                         g_rand_int_range(r, 0, 256) & ~((1 << (len > 24 ? 32 - len : 8)) - 1) & 255,
+                         g_rand_int_range(r, 0, 256) &
+                             ~((1 << (len > 24 ? 32 - len : 8)) - 1) & 255,
                          len);
             }
         } else {
@@ -121,8 +141,8 @@ static inline struct nsg_nsg *rg_build(struct nsg_topology *t, const char *name,
     struct nsg_nsg *nsg = tb_nsg(t, name);
     for (size_t i = 0; i < n; i++)
         tb_rule(nsg, rules[i].name, rules[i].prio, rules[i].dir,
-                rules[i].access, rules[i].proto, rules[i].src,
-                rules[i].sports, rules[i].dst, rules[i].dports);
+                rules[i].access, rules[i].proto, rules[i].src, rules[i].sports,
+                rules[i].dst, rules[i].dports);
     return nsg;
 }
 
@@ -181,8 +201,10 @@ static inline nsg_u128 rg_addr(GRand *r, const struct rg_points *pt, bool v6)
 {
     GArray *a = v6 ? pt->v6 : pt->v4;
     if (a->len && g_rand_int_range(r, 0, 4))
-        return g_array_index(a, nsg_u128, g_rand_int_range(r, 0, (gint32)a->len));
-    nsg_u128 x = ((nsg_u128)g_rand_int(r) << 96) | ((nsg_u128)g_rand_int(r) << 64) |
+        return g_array_index(a, nsg_u128,
+                             g_rand_int_range(r, 0, (gint32)a->len));
+    nsg_u128 x = ((nsg_u128)g_rand_int(r) << 96) |
+                 ((nsg_u128)g_rand_int(r) << 64) |
                  ((nsg_u128)g_rand_int(r) << 32) | g_rand_int(r);
     return v6 ? x : (x & 0xffffffffu);
 }
@@ -200,12 +222,16 @@ static inline struct nsg_packet rg_packet(GRand *r, const struct rg_points *pt)
     p.dst.v = rg_addr(r, pt, v6);
     if (nsg_proto_has_ports(p.proto)) {
         guint n = pt->ports->len;
-        p.sport = (uint16_t)(n && g_rand_boolean(r)
-                                 ? g_array_index(pt->ports, guint, g_rand_int_range(r, 0, (gint32)n))
-                                 : (guint)g_rand_int_range(r, 0, 65536));
-        p.dport = (uint16_t)(n && g_rand_int_range(r, 0, 4)
-                                 ? g_array_index(pt->ports, guint, g_rand_int_range(r, 0, (gint32)n))
-                                 : (guint)g_rand_int_range(r, 0, 65536));
+        p.sport =
+            (uint16_t)(n && g_rand_boolean(r)
+                           ? g_array_index(pt->ports, guint,
+                                           g_rand_int_range(r, 0, (gint32)n))
+                           : (guint)g_rand_int_range(r, 0, 65536));
+        p.dport =
+            (uint16_t)(n && g_rand_int_range(r, 0, 4)
+                           ? g_array_index(pt->ports, guint,
+                                           g_rand_int_range(r, 0, (gint32)n))
+                           : (guint)g_rand_int_range(r, 0, 65536));
     }
     return p;
 }
