@@ -27,6 +27,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_compact(int argc, char **argv); /* flow-store compaction */
 
 /* Print "nsgproof: error: <msg>" to stderr; return the exit status for the
  * error's code (2 or 3). */
@@ -40,5 +41,11 @@ nsg_rc cli_load_corpus(const char *dir, struct nsg_corpus **c,
                        struct nsg_topology **t, struct nsg_err *err) NSG_WUR;
 /* Parse "inbound"/"outbound" (any case, also "in"/"out"); -1 when bad. */
 int cli_parse_direction(const char *s);
+/* Largest --timeout in milliseconds (a day). */
+#define CLI_TIMEOUT_MAX 86400000L
+/* Parse s as a whole decimal number in [min, max] (digits only, an optional
+ * leading '-', no blanks); false when it is not one (out is then
+ * unchanged). */
+bool cli_parse_long(const char *s, long min, long max, long *out);
 
 #endif

@@ -1,5 +1,7 @@
 /* cli_util.c - error reporting, JSON printing and corpus loading shared by
  * the subcommands. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -57,4 +59,19 @@ int cli_parse_direction(const char *s)
     if (!strcasecmp(s, "outbound") || !strcasecmp(s, "out"))
         return NSG_DIR_OUT;
     return -1;
+}
+
+bool cli_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+    if (!s || !(isdigit((unsigned char)s[0]) ||
+                (s[0] == '-' && isdigit((unsigned char)s[1]))))
+        return false;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
 }

@@ -37,17 +37,12 @@ struct run {
     bool trace;
 };
 
-static const char *dec_name(enum nsg_decision d)
-{
-    return d == NSG_DEC_ALLOW ? "Allow" : d == NSG_DEC_DENY ? "Deny" : "Unknown";
-}
 
 static nsg_rc parse_port(const char *what, const char *s, uint16_t *out,
                          struct nsg_err *err)
 {
-    char *end;
-    long v = s && *s ? strtol(s, &end, 10) : -1;
-    if (!s || !*s || *end || v < 0 || v > 65535)
+    long v;
+    if (!cli_parse_long(s, 0, 65535, &v))
         return nsg_err_set(err, NSG_E_USAGE,
                            "%s must be a port number 0-65535, not '%s'", what,
                            s ? s : "");
@@ -156,19 +151,8 @@ static cJSON *str_or_null(const char *s)
 
 static cJSON *packet_json(const struct nsg_packet *p)
 {
-    char a[NSG_IP_STRLEN], pb[8];
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "direction",
-                            p->dir == NSG_DIR_IN ? "Inbound" : "Outbound");
-    cJSON_AddStringToObject(j, "protocol", nsg_proto_name(p->proto, pb));
-    nsg_ip_format(&p->src, a);
-    cJSON_AddStringToObject(j, "src", a);
-    if (nsg_proto_has_ports(p->proto))
-        cJSON_AddNumberToObject(j, "sport", p->sport);
-    nsg_ip_format(&p->dst, a);
-    cJSON_AddStringToObject(j, "dst", a);
-    if (nsg_proto_has_ports(p->proto))
-        cJSON_AddNumberToObject(j, "dport", p->dport);
+    nsg_sim_packet_to_json(j, p, NSG_PJ_PROTO_TEXT | NSG_PJ_PORTS_IF_USED);
     return j;
 }
 
@@ -204,7 +188,7 @@ static cJSON *level_json(const struct nsg_level *l, const struct nsg_packet *p,
     cJSON_AddStringToObject(o, "level", l->level);
     cJSON_AddItemToObject(o, "nsg", str_or_null(l->nsg ? l->nsg->name : NULL));
     cJSON_AddItemToObject(o, "nsg_id", str_or_null(l->nsg ? l->nsg->id : NULL));
-    cJSON_AddStringToObject(o, "decision", dec_name(l->m.decision));
+    cJSON_AddStringToObject(o, "decision", nsg_decision_name(l->m.decision));
     cJSON_AddItemToObject(o, "rule", str_or_null(r ? r->rule->name : NULL));
     if (r)
         cJSON_AddNumberToObject(o, "priority", r->priority);
@@ -221,7 +205,7 @@ static cJSON *verdict_json(const struct nsg_verdict *v,
     cJSON *j = cJSON_CreateObject();
     const struct nsg_level *dl = v->deciding >= 0 ? &v->levels[v->deciding]
                                                   : NULL;
-    cJSON_AddStringToObject(j, "decision", dec_name(v->decision));
+    cJSON_AddStringToObject(j, "decision", nsg_decision_name(v->decision));
     cJSON_AddItemToObject(j, "nsg", str_or_null(dl ? dl->nsg->name : NULL));
     cJSON_AddItemToObject(
         j, "rule", str_or_null(dl && dl->m.rule ? dl->m.rule->rule->name : NULL));
@@ -441,7 +425,8 @@ static int run_batch(struct run *run, const struct query *defaults,
     FILE *f = fopen(path, "r");
     char *line = NULL;
     size_t cap = 0;
-    long n = 0, bad = 0;
+    long n = 0, bad = 0, asked = 0;
+    int status;
 
     if (!f) {
         fprintf(stderr, "nsgproof: error: cannot open %s: %s\n", path,
@@ -455,6 +440,7 @@ static int run_batch(struct run *run, const struct query *defaults,
         g_strstrip(line);
         if (!line[0])
             continue;
+        asked++;
         if (batch_line(run, defaults, line, &res, &err)) {
             bad++;
             fprintf(stderr, "nsgproof: error: %s: line %ld: %s\n", path, n,
@@ -482,9 +468,19 @@ static int run_batch(struct run *run, const struct query *defaults,
         }
         cJSON_Delete(res);
     }
+    status = bad ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+    if (ferror(f)) {
+        fprintf(stderr, "nsgproof: error: cannot read %s: %s\n", path,
+                strerror(errno));
+        status = CLI_EXIT_INPUT;
+    } else if (!asked) {
+        fprintf(stderr, "nsgproof: error: %s: no queries (every line is "
+                        "blank)\n", path);
+        status = CLI_EXIT_INPUT;
+    }
     free(line);
     fclose(f);
-    return bad ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+    return status;
 }
 
 /* ---- main -------------------------------------------------------------- */

@@ -53,7 +53,7 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
-    char *end;
+    long v;
     optind = 1;
     opterr = 0;
     /* "-" first: positional arguments come back in order as 1 */
@@ -79,15 +79,14 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
             o->vnet = optarg;
             break;
         case 'm':
-            o->max = strtol(optarg, &end, 10);
-            if (*end || o->max < 0 || o->max > 100000)
+            if (!cli_parse_long(optarg, 0, 100000, &o->max))
                 return cli_usage_error(usage, "diff: bad --max '%s'", optarg);
             break;
         case 't':
-            o->timeout_ms = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !*optarg)
+            if (!cli_parse_long(optarg, 0, CLI_TIMEOUT_MAX, &v))
                 return cli_usage_error(usage, "diff: bad --timeout '%s'",
                                        optarg);
+            o->timeout_ms = (unsigned)v;
             break;
         case 'd':
             o->dir = cli_parse_direction(optarg);
@@ -214,22 +213,10 @@ static nsg_rc pick_vnet(const struct diff_opts *o, const struct nsg_topology *t,
     return rc;
 }
 
-static const char *dec_text(enum nsg_decision d)
-{
-    return d == NSG_DEC_ALLOW  ? "Allow"
-           : d == NSG_DEC_DENY ? "Deny"
-                               : "Unknown";
-}
-
-static const char *dir_text(enum nsg_dir d)
-{
-    return d == NSG_DIR_OUT ? "Outbound" : "Inbound";
-}
-
 static cJSON *json_decision(enum nsg_decision d, const struct nsg_crule *r)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "decision", dec_text(d));
+    cJSON_AddStringToObject(o, "decision", nsg_decision_name(d));
     if (r && r->rule) {
         cJSON_AddStringToObject(o, "rule", r->rule->name ? r->rule->name : "");
         cJSON_AddNumberToObject(o, "priority", r->priority);
@@ -239,33 +226,9 @@ static cJSON *json_decision(enum nsg_decision d, const struct nsg_crule *r)
     return o;
 }
 
-static void add_proto(cJSON *o, int proto)
-{
-    switch (proto) {
-    case NSG_PROTO_TCP:
-        cJSON_AddStringToObject(o, "protocol", "Tcp");
-        break;
-    case NSG_PROTO_UDP:
-        cJSON_AddStringToObject(o, "protocol", "Udp");
-        break;
-    case NSG_PROTO_ICMP:
-        cJSON_AddStringToObject(o, "protocol", "Icmp");
-        break;
-    case NSG_PROTO_ESP:
-        cJSON_AddStringToObject(o, "protocol", "Esp");
-        break;
-    case NSG_PROTO_AH:
-        cJSON_AddStringToObject(o, "protocol", "Ah");
-        break;
-    default:
-        cJSON_AddNumberToObject(o, "protocol", proto);
-    }
-}
-
 static void print_json(const struct diff_opts *o, const struct nsg_slv_diff *d)
 {
     cJSON *root = cJSON_CreateObject();
-    char a[NSG_IP_STRLEN];
     cJSON_AddBoolToObject(root, "equivalent", d->equivalent);
     cJSON *sides = cJSON_AddObjectToObject(root, "nsgs");
     for (int i = 0; i < 2; i++) {
@@ -279,14 +242,7 @@ static void print_json(const struct diff_opts *o, const struct nsg_slv_diff *d)
     for (size_t i = 0; i < d->n_w; i++) {
         const struct nsg_slv_witness *w = &d->w[i];
         cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "direction", dir_text(w->p.dir));
-        add_proto(x, w->p.proto);
-        nsg_ip_format(&w->p.src, a);
-        cJSON_AddStringToObject(x, "src", a);
-        cJSON_AddNumberToObject(x, "sport", w->p.sport);
-        nsg_ip_format(&w->p.dst, a);
-        cJSON_AddStringToObject(x, "dst", a);
-        cJSON_AddNumberToObject(x, "dport", w->p.dport);
+        nsg_sim_packet_to_json(x, &w->p, NSG_PJ_PROTO_NAMED);
         cJSON_AddItemToObject(x, "a", json_decision(w->a, w->ra));
         cJSON_AddItemToObject(x, "b", json_decision(w->b, w->rb));
         cJSON_AddItemToArray(diffs, x);
@@ -295,7 +251,7 @@ static void print_json(const struct diff_opts *o, const struct nsg_slv_diff *d)
     for (size_t i = 0; i < d->n_regions; i++) {
         const struct nsg_slv_region *r = &d->regions[i];
         cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "direction", dir_text(r->dir));
+        cJSON_AddStringToObject(x, "direction", nsg_dir_name(r->dir));
         cJSON_AddItemToObject(x, "a", json_decision(r->a, r->ra));
         cJSON_AddItemToObject(x, "b", json_decision(r->b, r->rb));
         cJSON_AddNumberToObject(x, "witnesses", (double)r->witnesses);
@@ -331,8 +287,8 @@ static void print_text(const struct diff_opts *o, const struct nsg_slv_diff *d)
         nsg_slv_packet_format(&w->p, &b);
         printf("  %s\n    A: %-5s by %s (priority %d)\n"
                "    B: %-5s by %s (priority %d)\n",
-               b.buf, dec_text(w->a), rname(w->ra), w->ra ? w->ra->priority : 0,
-               dec_text(w->b), rname(w->rb), w->rb ? w->rb->priority : 0);
+               b.buf, nsg_decision_name(w->a), rname(w->ra), w->ra ? w->ra->priority : 0,
+               nsg_decision_name(w->b), rname(w->rb), w->rb ? w->rb->priority : 0);
         nsg_buf_release(&b);
     }
     printf("regions (%zu%s):\n", d->n_regions,
@@ -340,8 +296,8 @@ static void print_text(const struct diff_opts *o, const struct nsg_slv_diff *d)
     for (size_t i = 0; i < d->n_regions; i++) {
         const struct nsg_slv_region *r = &d->regions[i];
         printf("  %-8s A %s (%s) vs B %s (%s): %zu witness%s\n",
-               dir_text(r->dir), rname(r->ra), dec_text(r->a), rname(r->rb),
-               dec_text(r->b), r->witnesses, r->witnesses == 1 ? "" : "es");
+               nsg_dir_name(r->dir), rname(r->ra), nsg_decision_name(r->a), rname(r->rb),
+               nsg_decision_name(r->b), r->witnesses, r->witnesses == 1 ? "" : "es");
     }
 }
 

@@ -279,6 +279,46 @@ static nsg_rc one_file(struct import *im, const char *path, struct nsg_err *err)
     return rc;
 }
 
+/* Each flow-log file's status from the importer's per-file breakdown:
+ * "unchanged" when it contributed no new record (all of them were
+ * already imported, or it holds none), "imported" otherwise. */
+static void flow_statuses(struct import *im, const cJSON *rep)
+{
+    const cJSON *pf = cJSON_GetObjectItemCaseSensitive(rep, "per_file");
+    cJSON *e;
+    const cJSON *f;
+    cJSON_ArrayForEach(e, im->files)
+    {
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(e, "kind")->valuestring,
+                   "flowlog"))
+            continue;
+        const char *path =
+            cJSON_GetObjectItemCaseSensitive(e, "path")->valuestring;
+        cJSON_ArrayForEach(f, pf)
+        {
+            const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
+            if (cJSON_IsString(p) && !strcmp(p->valuestring, path))
+                break;
+        }
+        if (!f)
+            continue;
+        double n_new = cJSON_GetObjectItemCaseSensitive(f, "records_new")
+                           ->valuedouble;
+        double n_old =
+            cJSON_GetObjectItemCaseSensitive(f, "records_already_imported")
+                ->valuedouble;
+        cJSON_AddNumberToObject(e, "records_new", n_new);
+        cJSON_AddNumberToObject(e, "records_already_imported", n_old);
+        if (n_new > 0)
+            continue;
+        cJSON_ReplaceItemInObjectCaseSensitive(e, "status",
+                                               cJSON_CreateString("unchanged"));
+        cJSON_AddStringToObject(e, "reason",
+                                n_old > 0 ? "its records were already imported"
+                                          : "no new flow record in it");
+    }
+}
+
 static nsg_rc import_flows(struct import *im, struct nsg_err *err)
 {
     struct nsg_topology *t = NULL;
@@ -301,6 +341,7 @@ static nsg_rc import_flows(struct import *im, struct nsg_err *err)
                           im->flow_paths->len, rep, &ferr);
     if (!rc) {
         nsg_txn_mark_free(mark);
+        flow_statuses(im, rep);
         return NSG_OK;
     }
     /* The flow importer reads its files as one stream: all of them fail
@@ -375,6 +416,12 @@ static void print_file(const cJSON *e)
             printf("    skipped %s\n", v->valuestring);
         cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "warnings"))
             printf("    warning: %s\n", v->valuestring);
+    } else if (!strcmp(status, "imported") &&
+               cJSON_GetObjectItemCaseSensitive(e, "records_new")) {
+        printf(": imported (%g new records, %g already imported)\n",
+               cJSON_GetObjectItemCaseSensitive(e, "records_new")->valuedouble,
+               cJSON_GetObjectItemCaseSensitive(e, "records_already_imported")
+                   ->valuedouble);
     } else if (!strcmp(status, "failed")) {
         printf(": FAILED: %s\n", js(e, "error"));
     } else if (cJSON_GetObjectItemCaseSensitive(e, "reason")) {
@@ -407,8 +454,8 @@ static void print_flow_report(const cJSON *fl)
     printf("\n");
     cJSON_ArrayForEach(v, fl)
     {
-        if (!cJSON_IsArray(v) || !v->child)
-            continue;
+        if (!cJSON_IsArray(v) || !v->child || !strcmp(v->string, "per_file"))
+            continue; /* per_file: shown with each file */
         printf("  %s:\n", v->string);
         cJSON_ArrayForEach(x, v)
         {

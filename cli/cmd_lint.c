@@ -31,7 +31,7 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
-    char *end;
+    long v;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -46,10 +46,10 @@ static int parse_args(int argc, char **argv, struct lint_opts *o)
             o->json = true;
             break;
         case 't':
-            o->timeout_ms = (unsigned)strtoul(optarg, &end, 10);
-            if (*end || !*optarg)
+            if (!cli_parse_long(optarg, 0, CLI_TIMEOUT_MAX, &v))
                 return cli_usage_error(usage, "lint: bad --timeout '%s'",
                                        optarg);
+            o->timeout_ms = (unsigned)v;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -95,28 +95,10 @@ static GPtrArray *contexts_of(const struct nsg_topology *t,
     return out;
 }
 
-static const char *dir_text(enum nsg_dir d)
-{
-    return d == NSG_DIR_OUT ? "Outbound" : "Inbound";
-}
-
 static cJSON *json_packet(const struct nsg_packet *p)
 {
     cJSON *o = cJSON_CreateObject();
-    char a[NSG_IP_STRLEN], pn[8];
-    cJSON_AddStringToObject(o, "direction", dir_text(p->dir));
-    if (p->proto == NSG_PROTO_TCP || p->proto == NSG_PROTO_UDP ||
-        p->proto == NSG_PROTO_ICMP || p->proto == NSG_PROTO_ESP ||
-        p->proto == NSG_PROTO_AH)
-        cJSON_AddStringToObject(o, "protocol", nsg_proto_name(p->proto, pn));
-    else
-        cJSON_AddNumberToObject(o, "protocol", p->proto);
-    nsg_ip_format(&p->src, a);
-    cJSON_AddStringToObject(o, "src", a);
-    cJSON_AddNumberToObject(o, "sport", p->sport);
-    nsg_ip_format(&p->dst, a);
-    cJSON_AddStringToObject(o, "dst", a);
-    cJSON_AddNumberToObject(o, "dport", p->dport);
+    nsg_sim_packet_to_json(o, p, NSG_PJ_PROTO_NAMED);
     return o;
 }
 
@@ -129,7 +111,7 @@ static cJSON *json_finding(const struct nsg_slv_finding *f)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", nsg_slv_lint_kind_name(f->kind));
-    cJSON_AddStringToObject(o, "direction", dir_text(f->dir));
+    cJSON_AddStringToObject(o, "direction", nsg_dir_name(f->dir));
     cJSON_AddStringToObject(o, "rule", rname(f->rule));
     cJSON_AddNumberToObject(o, "priority", f->rule->priority);
     cJSON *by = cJSON_AddArrayToObject(o, "by");
@@ -155,7 +137,7 @@ static void print_finding(const struct nsg_slv_finding *f)
         nsg_buf_addf(&b, "%s%s (%d)", i ? ", " : "", rname(f->by[i]),
                      f->by[i]->priority);
     printf("  %-9s %-8s %s (priority %d): ", nsg_slv_lint_kind_name(f->kind),
-           dir_text(f->dir), rname(f->rule), f->rule->priority);
+           nsg_dir_name(f->dir), rname(f->rule), f->rule->priority);
     switch (f->kind) {
     case NSG_LINT_SHADOWED:
         if (f->n_by)

@@ -198,7 +198,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {NULL, 0, NULL, 0},
     };
     int ch;
-    char *end;
     long v;
 
     optind = 1;
@@ -218,8 +217,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             fputs(usage, stdout);
             return -1;
         case 'l':
-            v = strtol(optarg, &end, 10);
-            if (*end || v < 1)
+            if (!cli_parse_long(optarg, 1, 1000000000L, &v))
                 return cli_usage_error(usage,
                                        "--limit wants a positive "
                                        "number, not '%s'",

@@ -37,7 +37,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c;
-    char *end;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -47,8 +46,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'f': o->queries = optarg; break;
         case 'j': o->json = true; break;
         case 't': {
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (!optarg[0] || *end || optarg[0] == '-' || v > 86400000UL)
+            long v;
+            if (!cli_parse_long(optarg, 0, CLI_TIMEOUT_MAX, &v))
                 return cli_usage_error(usage, "--timeout: '%s' is not a "
                                               "number of milliseconds",
                                        optarg);
@@ -97,17 +96,6 @@ static nsg_rc load_queries(const struct opts *o, struct nsg_queries *qs,
     return rc;
 }
 
-static const char *dec_text(enum nsg_decision d)
-{
-    return d == NSG_DEC_ALLOW ? "Allow" : d == NSG_DEC_DENY ? "Deny"
-                                                            : "Unknown";
-}
-
-static const char *dir_text(enum nsg_dir d)
-{
-    return d == NSG_DIR_IN ? "Inbound" : "Outbound";
-}
-
 static const char *nicname(const struct nsg_nic *n)
 {
     return n->name ? n->name : n->id;
@@ -116,18 +104,9 @@ static const char *nicname(const struct nsg_nic *n)
 /* ---- JSON -------------------------------------------------------------- */
 static cJSON *witness_json(const struct nsg_vresult *r)
 {
-    char ip[NSG_IP_STRLEN], pb[8];
-    const struct nsg_packet *p = &r->witness;
     cJSON *w = cJSON_CreateObject();
-    cJSON_AddStringToObject(w, "direction", dir_text(p->dir));
-    cJSON_AddStringToObject(w, "protocol", nsg_proto_name(p->proto, pb));
-    nsg_ip_format(&p->src, ip);
-    cJSON_AddStringToObject(w, "src", ip);
-    cJSON_AddNumberToObject(w, "sport", p->sport);
-    nsg_ip_format(&p->dst, ip);
-    cJSON_AddStringToObject(w, "dst", ip);
-    cJSON_AddNumberToObject(w, "dport", p->dport);
-    cJSON_AddStringToObject(w, "decision", dec_text(r->decision));
+    nsg_sim_packet_to_json(w, &r->witness, NSG_PJ_PROTO_TEXT);
+    cJSON_AddStringToObject(w, "decision", nsg_decision_name(r->decision));
     return w;
 }
 
@@ -140,7 +119,7 @@ static cJSON *path_json(const struct nsg_vresult *r)
             const struct nsg_level *l = &h->v.levels[k];
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "nic", nicname(h->nic));
-            cJSON_AddStringToObject(o, "direction", dir_text(h->dir));
+            cJSON_AddStringToObject(o, "direction", nsg_dir_name(h->dir));
             cJSON_AddStringToObject(o, "level", l->level);
             if (l->nsg) {
                 cJSON_AddStringToObject(o, "nsg", l->nsg->name ? l->nsg->name
@@ -152,7 +131,7 @@ static cJSON *path_json(const struct nsg_vresult *r)
                     cJSON_AddNullToObject(o, "rule");
                 if (cr)
                     cJSON_AddNumberToObject(o, "priority", cr->priority);
-                cJSON_AddStringToObject(o, "decision", dec_text(l->m.decision));
+                cJSON_AddStringToObject(o, "decision", nsg_decision_name(l->m.decision));
             } else {
                 cJSON_AddNullToObject(o, "nsg");
                 cJSON_AddNullToObject(o, "rule");
@@ -197,7 +176,7 @@ static void print_level(const struct nsg_level *l)
            cr && cr->rule && cr->rule->name ? cr->rule->name : "(none)");
     if (cr)
         printf(" (priority %d)", cr->priority);
-    printf(" -> %s", dec_text(l->m.decision));
+    printf(" -> %s", nsg_decision_name(l->m.decision));
 }
 
 static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
@@ -219,12 +198,12 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
     nsg_slv_packet_format(&r->witness, &b);
     printf("  %s: %s  => %s\n",
            r->status == NSG_V_VIOLATED ? "witness" : "example", b.buf,
-           dec_text(r->decision));
+           nsg_decision_name(r->decision));
     nsg_buf_release(&b);
     for (size_t i = 0; i < r->n_hops; i++) {
         const struct nsg_vhop *h = &r->hops[i];
         for (size_t k = 0; k < h->v.n_levels; k++) {
-            printf("    NIC %s %s, ", nicname(h->nic), dir_text(h->dir));
+            printf("    NIC %s %s, ", nicname(h->nic), nsg_dir_name(h->dir));
             print_level(&h->v.levels[k]);
             printf("\n");
         }

@@ -18,6 +18,7 @@ static const struct {
     {"diff", cmd_diff, "semantic difference of two NSGs, with witness packets"},
     {"verify", cmd_verify, "prove reachability properties of the topology"},
     {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
+    {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
 };
 
 static void usage(FILE *f)

@@ -24,6 +24,19 @@ nsg_rc nsg_flows_open(struct nsg_corpus *c, struct nsg_flow_iter **out,
     const cJSON *s;
     *out = NULL;
     it->c = c;
+    const cJSON *fmt =
+        sec ? cJSON_GetObjectItemCaseSensitive(sec, "format") : NULL;
+    if (fmt && (!cJSON_IsNumber(fmt) ||
+                fmt->valuedouble != (double)NSG_FLOWSEG_VERSION)) {
+        free(it);
+        if (!cJSON_IsNumber(fmt))
+            return nsg_err_set(err, NSG_E_INPUT,
+                               "manifest.json: $.flows.format is not a number");
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "manifest.json: $.flows.format: the stored flows "
+                           "have format %g, this nsgproof reads %d",
+                           fmt->valuedouble, NSG_FLOWSEG_VERSION);
+    }
     if (segs && !cJSON_IsArray(segs)) {
         free(it);
         return nsg_err_set(err, NSG_E_INPUT,

@@ -420,16 +420,41 @@ nsg_rc nsg_flowseg_open(const char *path, struct nsg_flowseg_reader **out,
         rc = nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
         goto out;
     }
-    if (pread(rd->fd, hdr, HDR_SIZE, 0) != HDR_SIZE ||
-        memcmp(hdr, NSG_FLOWSEG_MAGIC, 8)) {
-        rc = nsg_err_set(err, NSG_E_INPUT, "%s: not a flow segment", path);
+    ssize_t got = pread(rd->fd, hdr, HDR_SIZE, 0);
+    /* "NSGFLOW" + a digit is a segment of some format: the digit of the
+     * magic and the version field must both be this reader's, else the
+     * records would be decoded as garbage */
+    if (got >= 8 && !memcmp(hdr, NSG_FLOWSEG_MAGIC, 7) &&
+        hdr[7] >= '0' && hdr[7] <= '9' && hdr[7] != NSG_FLOWSEG_MAGIC[7]) {
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "segment %s has format %c, this nsgproof reads %d "
+                         "(re-import the flow logs into a new corpus)",
+                         path, hdr[7], NSG_FLOWSEG_VERSION);
+        goto out;
+    }
+    if (got != HDR_SIZE || memcmp(hdr, NSG_FLOWSEG_MAGIC, 8)) {
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "segment %s is not a flow segment (%s)", path,
+                         got != HDR_SIZE ? "shorter than its header"
+                                         : "bad magic");
         goto out;
     }
     if (rd64(hdr + 8) != NSG_FLOWSEG_VERSION) {
-        rc = nsg_err_set(err, NSG_E_INPUT, "%s: segment format %llu unknown",
-                         path, (unsigned long long)rd64(hdr + 8));
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "segment %s has format %llu, this nsgproof reads %d "
+                         "(re-import the flow logs into a new corpus)",
+                         path, (unsigned long long)rd64(hdr + 8),
+                         NSG_FLOWSEG_VERSION);
         goto out;
     }
+    for (int i = 48; i < HDR_SIZE; i++)
+        if (hdr[i]) {
+            rc = nsg_err_set(err, NSG_E_INPUT,
+                             "segment %s: reserved header byte %d is not 0 "
+                             "(written by a newer nsgproof?)",
+                             path, i);
+            goto out;
+        }
     rd->n_flows = rd64(hdr + 16);
     rd->n_strings = rd64(hdr + 24);
     rd->flows_end = rd64(hdr + 32);

@@ -191,6 +191,8 @@ static nsg_rc walk_root(struct imp_walk *w, cJSON *root)
         w->cfg->service_tags = cJSON_Duplicate(root, true);
         return NSG_OK;
     }
+    if (nsg_imp_is_template(root))
+        return nsg_imp_walk_template(w, root);
     if (cJSON_IsObject(root) && cJSON_IsObject(resp) &&
         !nsg_json_field(root, "id"))
         return walk_example(w, resp);

@@ -105,6 +105,16 @@ nsg_rc nsg_imp_walk_effective(struct imp_walk *w, const cJSON *j,
 void nsg_imp_finish_groups(struct imp_walk *w);
 void nsg_imp_group_free(void *g);
 
+/* ---- ARM deployment templates (imp_arm_template.c) ------------------------
+ */
+
+/* An ARM template: an object with "resources" [] and a template $schema or
+ * a contentVersion. */
+bool nsg_imp_is_template(const cJSON *root);
+/* Import its resources (literal fields, parameters() defaults,
+ * variables(), concat()); the rest is skipped with the reason. */
+nsg_rc nsg_imp_walk_template(struct imp_walk *w, const cJSON *root) NSG_WUR;
+
 /* ---- reading (imp_arm.c) ----------------------------------------------------
  */
 

@@ -130,7 +130,9 @@ static void use_expanded(cJSON *r, const char *one, const char *many,
     const cJSON *s = nsg_json_field(r, one), *m = nsg_json_field(r, many);
     const cJSON *a = nsg_json_field(r, asgs), *e = nsg_json_field(r, expanded);
 
-    if ((cJSON_IsString(s) && *s->valuestring) || cJSON_GetArraySize(m) > 0 ||
+    if ((cJSON_IsString(s) && *s->valuestring) ||
+        (cJSON_IsArray(s) && cJSON_GetArraySize(s) > 0) ||
+        cJSON_GetArraySize(m) > 0 ||
         cJSON_GetArraySize(a) > 0 || !cJSON_IsArray(e) ||
         cJSON_GetArraySize(e) == 0)
         return;
@@ -148,11 +150,15 @@ static void any_from_zero(cJSON *r, const char *one, const char *many)
 
     if (cJSON_IsString(s) && !strcmp(s->valuestring, "0.0.0.0/0"))
         cJSON_ReplaceItemInObject(r, one, cJSON_CreateString("*"));
-    if (!cJSON_IsArray(m))
-        return;
-    cJSON_ArrayForEach(el, m) if (cJSON_IsString(el) &&
-                                  !strcmp(el->valuestring, "0.0.0.0/0"))
-        cJSON_SetValuestring(el, "*");
+    /* PowerShell writes the singular field as a list */
+    for (int k = 0; k < 2; k++) {
+        cJSON *arr = k ? m : s;
+        if (!cJSON_IsArray(arr))
+            continue;
+        cJSON_ArrayForEach(el, arr) if (cJSON_IsString(el) &&
+                                        !strcmp(el->valuestring, "0.0.0.0/0"))
+            cJSON_SetValuestring(el, "*");
+    }
 }
 
 /* One rule of `az network nic list-effective-nsg`: its name is

@@ -66,12 +66,16 @@ static nsg_rc prefixes(const cJSON *p, const char *pw, const char *one,
                        const char *many, struct nsg_cidr **v, size_t *n,
                        struct nsg_err *err)
 {
-    const char *s;
+    const char *s = NULL;
     char path[NSG_JPATH_MAX];
     struct nsg_cidr c;
     size_t out = 0;
-    nsg_rc rc = nsg_json_str(p, one, pw, false, &s, err);
+    nsg_rc rc = NSG_OK;
 
+    if (cJSON_IsArray(nsg_json_field(p, one))) /* PowerShell: a list */
+        rc = nsg_imp_cidrs(p, one, pw, v, n, err);
+    else
+        rc = nsg_json_str(p, one, pw, false, &s, err);
     if (rc)
         return rc;
     if (s && *s) {
@@ -282,8 +286,20 @@ static nsg_rc ipconfig(const cJSON *json, const char *where,
         (rc = nsg_json_str(p, "privateIPAddressVersion", pw, false, &ver, err)))
         return rc;
     if (ip && *ip) {
+        struct nsg_cidr pfx;
         nsg_jpath_key(path, pw, "privateIPAddress");
-        if (nsg_ip_parse(ip, &c->ip))
+        /* an ip configuration with an IP prefix (NIC prefix delegation)
+         * writes "172.20.2.16/28" plus privateIPAddressPrefixLength: the
+         * model keeps the prefix's first address */
+        if (strchr(ip, '/') && !nsg_cidr_parse(ip, &pfx)) {
+            char addr[NSG_CIDR_STRLEN];
+            snprintf(addr, sizeof(addr), "%.*s", (int)(strchr(ip, '/') - ip),
+                     ip);
+            if (nsg_ip_parse(addr, &c->ip))
+                return nsg_json_fail(err, path,
+                                     "\"%s\" is not an IPv4 or IPv6 address",
+                                     ip);
+        } else if (nsg_ip_parse(ip, &c->ip))
             return nsg_json_fail(err, path,
                                  "\"%s\" is not an IPv4 or IPv6 address", ip);
         c->has_ip = true;

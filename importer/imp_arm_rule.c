@@ -126,8 +126,13 @@ static nsg_rc add_addr(const char *s, const char *where,
     } else {
         return nsg_json_fail(err, where,
                              "\"%s\" is not an address prefix, \"*\" or a "
-                             "service tag name",
-                             s);
+                             "service tag name%s",
+                             s,
+                             strncmp(s, "System.Collections.", 19)
+                                 ? ""
+                                 : " (PowerShell's type name in place of the "
+                                   "list: export with ConvertTo-Json -Depth "
+                                   "10)");
     }
     for (size_t i = 0; i < *n; i++)
         if (same_item(&(*items)[i], &it, s))
@@ -138,29 +143,15 @@ static nsg_rc add_addr(const char *s, const char *where,
     return NSG_OK;
 }
 
-/* One side's addresses: the singular field ("" = unused), the plural
- * field ([] = unused), both merged when both are filled. */
-static nsg_rc side_addrs(const cJSON *p, const char *pw, const char *one,
-                         const char *many, struct nsg_addr_item **items,
-                         size_t *n, struct nsg_err *err)
+/* The strings of an address array ("" entries are unused slots). */
+static nsg_rc addr_array(const cJSON *arr, const char *path,
+                         struct nsg_addr_item **items, size_t *n,
+                         struct nsg_err *err)
 {
+    char pi[NSG_JPATH_MAX];
     const char *s;
-    const cJSON *arr;
-    char path[NSG_JPATH_MAX], pi[NSG_JPATH_MAX];
-    nsg_rc rc = nsg_json_str(p, one, pw, false, &s, err);
+    nsg_rc rc;
 
-    if (rc)
-        return rc;
-    if (s && *s) {
-        nsg_jpath_key(path, pw, one);
-        rc = add_addr(s, path, items, n, err);
-        if (rc)
-            return rc;
-    }
-    rc = nsg_json_arr(p, many, pw, false, &arr, err);
-    if (rc || !arr)
-        return rc;
-    nsg_jpath_key(path, pw, many);
     for (size_t i = 0; i < (size_t)cJSON_GetArraySize(arr); i++) {
         rc = nsg_json_arr_str(arr, i, path, &s, err);
         if (rc)
@@ -170,6 +161,36 @@ static nsg_rc side_addrs(const cJSON *p, const char *pw, const char *one,
             return rc;
     }
     return NSG_OK;
+}
+
+/* One side's addresses: the singular field ("" = unused), the plural
+ * field ([] = unused), both merged when both are filled.  PowerShell's
+ * objects (Get-AzNetworkSecurityGroup | ConvertTo-Json) hold a list in the
+ * singular field: accepted like the plural. */
+static nsg_rc side_addrs(const cJSON *p, const char *pw, const char *one,
+                         const char *many, struct nsg_addr_item **items,
+                         size_t *n, struct nsg_err *err)
+{
+    const char *s;
+    const cJSON *arr = nsg_json_field(p, one);
+    char path[NSG_JPATH_MAX];
+    nsg_rc rc;
+
+    nsg_jpath_key(path, pw, one);
+    if (cJSON_IsArray(arr)) {
+        if ((rc = addr_array(arr, path, items, n, err)))
+            return rc;
+    } else {
+        if ((rc = nsg_json_str(p, one, pw, false, &s, err)))
+            return rc;
+        if (s && *s && (rc = add_addr(s, path, items, n, err)))
+            return rc;
+    }
+    rc = nsg_json_arr(p, many, pw, false, &arr, err);
+    if (rc || !arr)
+        return rc;
+    nsg_jpath_key(path, pw, many);
+    return addr_array(arr, path, items, n, err);
 }
 
 /* ---- ports -------------------------------------------------------------- */
@@ -215,8 +236,17 @@ static nsg_rc side_ports(const cJSON *p, const char *pw, const char *one,
     nsg_rc rc;
 
     nsg_jpath_key(path, pw, one);
-    if (j && (rc = add_port(j, path, one, v, n, err)))
+    if (cJSON_IsArray(j)) { /* PowerShell: a list in the singular field */
+        cJSON_ArrayForEach(el, j)
+        {
+            nsg_jpath_idx(pi, path, i++);
+            if ((rc = add_port(el, pi, one, v, n, err)))
+                return rc;
+        }
+        i = 0;
+    } else if (j && (rc = add_port(j, path, one, v, n, err))) {
         return rc;
+    }
     rc = nsg_json_arr(p, many, pw, false, &arr, err);
     if (rc || !arr)
         return rc;
@@ -350,8 +380,8 @@ nsg_rc nsg_imp_parse_rule(const cJSON *json, bool is_default, const char *where,
 
     memset(r, 0, sizeof(*r));
     if (!cJSON_IsObject(json))
-        return nsg_json_fail(err, where, "expected a rule object, got %s",
-                             nsg_json_kind(json));
+        return nsg_json_fail(err, where, "expected a rule object, got %s%s",
+                             nsg_json_kind(json), nsg_json_hint(json));
     rc = nsg_imp_head(json, where, &id, &name, &p, pw, err);
     if (rc)
         return rc;

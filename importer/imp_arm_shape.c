@@ -98,6 +98,23 @@ static int by_shape(const cJSON *j, enum nsg_res_type *type)
     return -1;
 }
 
+/* Why a known sub-resource listed on its own is not imported. */
+static int sub_reason(const char *arm, char reason[256])
+{
+    if (strcasestr(arm, "/virtualNetworkPeerings"))
+        snprintf(reason, 256,
+                 "a virtual network peering listed on its own: nsgproof "
+                 "reads peerings from their virtual network (az network "
+                 "vnet show/list, or a VirtualNetworks GET)");
+    else if (strcasestr(arm, "/ipConfigurations"))
+        snprintf(reason, 256,
+                 "an ip configuration listed on its own: nsgproof reads "
+                 "them from their network interface");
+    else
+        return 0;
+    return 1;
+}
+
 int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
 {
     const cJSON *t = nsg_json_field(j, "type"), *id = nsg_json_field(j, "id");
@@ -113,6 +130,8 @@ int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
     if (cJSON_IsString(t) && strchr(t->valuestring, '/')) {
         if ((k = lookup(t->valuestring, type)) >= 0)
             return k;
+        if (sub_reason(t->valuestring, reason))
+            return -1;
         snprintf(reason, 256,
                  "type %.150s is not a network resource nsgproof "
                  "models",
@@ -123,6 +142,8 @@ int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
         type_of_id(id->valuestring, derived);
         if ((k = lookup(derived, type)) >= 0)
             return k;
+        if (sub_reason(derived, reason))
+            return -1;
         snprintf(reason, 256,
                  "resource type %.150s (from its id) is not a "
                  "network resource nsgproof models",
@@ -137,17 +158,20 @@ int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
     return -1;
 }
 
-/* Fields that stay at the top of the ARM shape. */
-static bool top_level(const char *key)
+/* Fields that stay at the top of the ARM shape: their ARM spelling (the
+ * corpus reads them case-sensitively; PowerShell writes "Id", "Name"), or
+ * NULL.  A sub-resource keeps only the first four. */
+static const char *top_level(const char *key, bool resource)
 {
     static const char *const keys[] = {
-        "id",       "name",  "type",     "location", "etag",
+        "id",       "name",  "etag",     "type",     "location",
         "tags",     "zones", "sku",      "kind",     "extendedLocation",
         "identity", "plan",  "managedBy"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+    size_t n = resource ? sizeof(keys) / sizeof(keys[0]) : 4;
+    for (size_t i = 0; i < n; i++)
         if (!strcasecmp(key, keys[i]))
-            return true;
-    return false;
+            return keys[i];
+    return NULL;
 }
 
 /* Normalize the elements of props[key] in place (sub-resources). */
@@ -164,19 +188,29 @@ static void norm_array(cJSON *props, const char *key)
     }
 }
 
-/* az (older versions) spells some keys differently from ARM. */
+/* az (older versions) and PowerShell (PascalCase) spell some keys
+ * differently from ARM: the fields nsgproof reads get ARM's spelling
+ * (readers match keys case-insensitively; other tools may not). */
 static const char *canonical_key(const char *key)
 {
-    static const char *const keys[] = {"privateIPAddress",
-                                       "privateIPAddressVersion",
-                                       "privateIPAllocationMethod",
-                                       "publicIPAddress",
-                                       "publicIPAllocationMethod",
-                                       "publicIPAddressVersion",
-                                       "ipAddress",
-                                       "ipConfiguration",
-                                       "ipConfigurations",
-                                       "macAddress"};
+    static const char *const keys[] = {
+        "privateIPAddress", "privateIPAddressVersion",
+        "privateIPAllocationMethod", "publicIPAddress",
+        "publicIPAllocationMethod", "publicIPAddressVersion", "ipAddress",
+        "ipConfiguration", "ipConfigurations", "macAddress", "securityRules",
+        "defaultSecurityRules", "networkInterfaces", "subnets", "subnet",
+        "resourceGuid", "provisioningState", "addressSpace", "addressPrefix",
+        "addressPrefixes", "virtualNetworkPeerings", "remoteVirtualNetwork",
+        "remoteAddressSpace", "remoteVirtualNetworkAddressSpace",
+        "peeringState", "allowVirtualNetworkAccess", "networkSecurityGroup",
+        "routeTable", "routes", "nextHopType", "virtualMachine", "primary",
+        "applicationSecurityGroups", "networkProfile", "description",
+        "protocol", "access", "direction", "priority", "sourceAddressPrefix",
+        "sourceAddressPrefixes", "destinationAddressPrefix",
+        "destinationAddressPrefixes", "sourcePortRange", "sourcePortRanges",
+        "destinationPortRange", "destinationPortRanges",
+        "sourceApplicationSecurityGroups",
+        "destinationApplicationSecurityGroups"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!strcasecmp(key, keys[i]))
             return keys[i];
@@ -199,12 +233,11 @@ static cJSON *split(const cJSON *j, bool resource)
             continue;
         if (!strcasecmp(c->string, "resourceGroup"))
             continue; /* az adds it; the id says it */
-        bool top = resource ? top_level(c->string)
-                            : (!strcasecmp(c->string, "id") ||
-                               !strcasecmp(c->string, "name") ||
-                               !strcasecmp(c->string, "etag") ||
-                               !strcasecmp(c->string, "type"));
-        cJSON_AddItemToObject(top ? out : props, canonical_key(c->string),
+        const char *top = top_level(c->string, resource);
+        if (top && cJSON_GetObjectItemCaseSensitive(out, top))
+            continue; /* "Id" and "id" both: the first one wins */
+        cJSON_AddItemToObject(top ? out : props,
+                              top ? top : canonical_key(c->string),
                               cJSON_Duplicate(c, true));
     }
     cJSON_AddItemToObject(out, "properties", props);

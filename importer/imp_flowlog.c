@@ -97,6 +97,7 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     x.t = t;
     x.problems = cJSON_CreateArray();
     x.open_list = cJSON_CreateArray();
+    x.per_file = cJSON_CreateArray();
     x.unknown_nsg =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     x.unknown_mac =
@@ -174,6 +175,8 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
         add_unknown(report, "unknown_nsgs", x.unknown_nsg, "nsg");
         add_unknown(report, "unknown_macs", x.unknown_mac, "mac");
     }
+    cJSON_AddItemToObject(report, "per_file", x.per_file);
+    x.per_file = NULL;
     cJSON_AddNumberToObject(report, "problems_total", (double)x.n_problems);
     cJSON_AddItemToObject(report, "problems", x.problems);
     x.problems = NULL;
@@ -192,6 +195,7 @@ out:
     g_hash_table_destroy(x.known);
     cJSON_Delete(x.problems);
     cJSON_Delete(x.open_list);
+    cJSON_Delete(x.per_file);
     g_ptr_array_free(files, TRUE);
     free(seg_abs);
     free(seg_rel);

@@ -135,6 +135,8 @@ struct fl_ctx {
     uint64_t files, records, records_skipped, records_bad, tuples, tuples_bad,
         admin_tuples, open_blobs, trailing;
     cJSON *open_list;
+    cJSON *per_file; /* [{path, records_new, records_already_imported,
+                        records_bad, tuples, open}] */
     GHashTable *unknown_nsg; /* id -> count (guint64 *) */
     GHashTable *unknown_mac;
     GHashTable *known; /* "n:<id>" / "m:<mac>" / "a:<acl>" -> 1 or 2 */

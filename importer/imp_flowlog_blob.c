@@ -201,6 +201,8 @@ nsg_rc fl_import_file(struct fl_ctx *x, const char *path, cJSON *blobs,
     struct blob_state bs = {false, 0, 0, 0, g_string_new(NULL), false};
     bool resumed = false, closed = false;
     GHashTable *seen = NULL;
+    uint64_t rec0 = x->records, skip0 = x->records_skipped,
+             bad0 = x->records_bad, tup0 = x->tuples;
     nsg_rc rc;
 
     x->file = path;
@@ -233,6 +235,22 @@ nsg_rc fl_import_file(struct fl_ctx *x, const char *path, cJSON *blobs,
     }
     if (rc)
         goto out;
+    /* resumed after the checkpointed record: every record read before
+     * (the checkpoint counts them) was skipped without being read */
+    if (resumed)
+        x->records_skipped += num_of(cp, "records");
+    if (x->per_file) {
+        cJSON *pf = cJSON_CreateObject();
+        cJSON_AddStringToObject(pf, "path", path);
+        cJSON_AddNumberToObject(pf, "records_new", (double)(x->records - rec0));
+        cJSON_AddNumberToObject(pf, "records_already_imported",
+                                (double)(x->records_skipped - skip0));
+        cJSON_AddNumberToObject(pf, "records_bad",
+                                (double)(x->records_bad - bad0));
+        cJSON_AddNumberToObject(pf, "tuples", (double)(x->tuples - tup0));
+        cJSON_AddBoolToObject(pf, "open", !closed);
+        cJSON_AddItemToArray(x->per_file, pf);
+    }
     if (!closed) {
         x->open_blobs++;
         cJSON_AddItemToArray(x->open_list, cJSON_CreateString(path));

@@ -110,6 +110,7 @@ report:
         if (n_segs >= 2) {
             cJSON_AddNumberToObject(report, "flows_before", (double)n_in);
             cJSON_AddNumberToObject(report, "flows_after", (double)n_out);
+            cJSON_AddStringToObject(report, "segment", rel);
         }
     }
 out:

@@ -76,13 +76,23 @@ static nsg_rc missing(struct nsg_err *err, const char *where, const char *key)
     return nsg_json_fail(err, p, "missing required field \"%s\"", key);
 }
 
+const char *nsg_json_hint(const cJSON *got)
+{
+    if (cJSON_IsString(got) &&
+        (!strncmp(got->valuestring, "Microsoft.Azure.Commands.", 25) ||
+         !strncmp(got->valuestring, "System.Collections.", 19)))
+        return " (PowerShell's type name in place of the object: export "
+               "with ConvertTo-Json -Depth 10)";
+    return "";
+}
+
 static nsg_rc wrong(struct nsg_err *err, const char *where, const char *key,
                     const char *want, const cJSON *got)
 {
     char p[NSG_JPATH_MAX];
     nsg_jpath_key(p, where, key);
-    return nsg_json_fail(err, p, "expected %s, got %s", want,
-                         nsg_json_kind(got));
+    return nsg_json_fail(err, p, "expected %s, got %s%s", want,
+                         nsg_json_kind(got), nsg_json_hint(got));
 }
 
 nsg_rc nsg_json_str(const cJSON *obj, const char *key, const char *where,
@@ -237,8 +247,8 @@ static nsg_rc ref_id(const cJSON *ref, const char *where, char **out,
     *out = NULL;
     if (!cJSON_IsObject(ref))
         return nsg_json_fail(err, where,
-                             "expected an object {\"id\": ...}, got %s",
-                             nsg_json_kind(ref));
+                             "expected an object {\"id\": ...}, got %s%s",
+                             nsg_json_kind(ref), nsg_json_hint(ref));
     rc = nsg_json_str(ref, "id", where, false, &id, err);
     if (rc || !id || !*id)
         return rc;

@@ -22,6 +22,11 @@
 /* "object", "array", "string", "number", "true/false", "null". */
 const char *nsg_json_kind(const cJSON *j);
 
+/* "" or, for a string PowerShell writes in place of an object nested
+ * deeper than ConvertTo-Json's -Depth ("Microsoft.Azure.Commands...."), a
+ * hint to append to an "expected an object" message. */
+const char *nsg_json_hint(const cJSON *got);
+
 /* out = "where.key" (or "where[i]" with nsg_jpath_idx). */
 void nsg_jpath_key(char out[NSG_JPATH_MAX], const char *where, const char *key);
 void nsg_jpath_idx(char out[NSG_JPATH_MAX], const char *where, size_t i);

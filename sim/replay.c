@@ -399,21 +399,14 @@ static void list_disagreement(struct nsg_replay *r, const struct pstats *st,
                               const struct nsg_flow *f, const char *logged,
                               const struct nsg_match *m)
 {
-    char ip[NSG_IP_STRLEN];
+    const struct nsg_packet p = {f->dir, f->proto, f->src,
+                                 f->dst, f->sport, f->dport};
     cJSON *o;
     if ((size_t)cJSON_GetArraySize(r->listed) >= r->max_listed)
         return;
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "nsg", st->name ? st->name : "");
-    cJSON_AddStringToObject(o, "direction",
-                            f->dir == NSG_DIR_IN ? "Inbound" : "Outbound");
-    cJSON_AddItemToObject(o, "protocol", nsg_replay_proto_json(f->proto));
-    nsg_ip_format(&f->src, ip);
-    cJSON_AddStringToObject(o, "src", ip);
-    cJSON_AddNumberToObject(o, "sport", f->sport);
-    nsg_ip_format(&f->dst, ip);
-    cJSON_AddStringToObject(o, "dst", ip);
-    cJSON_AddNumberToObject(o, "dport", f->dport);
+    nsg_sim_packet_to_json(o, &p, NSG_PJ_PROTO_TCPUDP);
     cJSON_AddNumberToObject(o, "count", (double)f->count);
     if (f->state) {
         char st[2] = {f->state, 0};

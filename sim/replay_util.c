@@ -101,9 +101,5 @@ gboolean nsg_replay_ci_equal(gconstpointer a, gconstpointer b)
 
 cJSON *nsg_replay_proto_json(int proto)
 {
-    if (proto == NSG_PROTO_TCP)
-        return cJSON_CreateString("Tcp");
-    if (proto == NSG_PROTO_UDP)
-        return cJSON_CreateString("Udp");
-    return cJSON_CreateNumber(proto);
+    return nsg_sim_proto_json(proto, NSG_PJ_PROTO_TCPUDP);
 }

@@ -20,9 +20,15 @@ struct wkey {
     uint16_t sport, dport;
     int64_t hour;
 };
+/* The same flow may be logged by the subnet NSG and by the NIC NSG (take
+ * the larger count), while one NSG's log of it may be split across flow
+ * segments (add them up): counts are summed per logging NSG. */
+#define WFLOW_LOGGERS 2
 struct wflow {
     struct wkey k;
-    uint64_t count;     /* max over the logs that recorded it */
+    const char *logger[WFLOW_LOGGERS]; /* interned NSG id / aclID */
+    uint64_t logged[WFLOW_LOGGERS];    /* summed count per logger */
+    uint64_t count;     /* max over the loggers */
     int64_t first_seen; /* earliest over the logs */
     bool logged_denied; /* some log recorded it denied */
     int skip;           /* a reason it cannot be evaluated, or -1 */
@@ -44,6 +50,7 @@ struct nsg_whatif {
     size_t max_listed;
     GHashTable *flows;  /* struct wkey * -> struct wflow * (owned) */
     GHashTable *groups; /* NSG name -> struct group * (owned) */
+    GStringChunk *loggers; /* interned logger ids */
     struct wstats denied, allowed;
     struct nsg_whatif_counts c;
     cJSON *listed;
@@ -109,6 +116,7 @@ struct nsg_whatif *nsg_whatif_new(const struct nsg_topology *cur,
     w->flows = g_hash_table_new_full(wkey_hash, wkey_equal, NULL, free);
     w->groups =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, group_free);
+    w->loggers = g_string_chunk_new(4096);
     wstats_init(&w->denied);
     wstats_init(&w->allowed);
     w->listed = cJSON_CreateArray();
@@ -123,10 +131,32 @@ void nsg_whatif_free(struct nsg_whatif *w)
     nsg_sim_free(w->sim_prop);
     g_hash_table_destroy(w->flows);
     g_hash_table_destroy(w->groups);
+    g_string_chunk_free(w->loggers);
     wstats_release(&w->denied);
     wstats_release(&w->allowed);
     cJSON_Delete(w->listed);
     free(w);
+}
+
+/* Add n tuples logged by `logger` (case-insensitive id) to wf. */
+static void add_logged(struct nsg_whatif *w, struct wflow *wf,
+                       const char *logger, uint64_t n)
+{
+    char *lower = nsg_xstrdup_lower(logger);
+    const char *id = g_string_chunk_insert_const(w->loggers, lower);
+    int slot = WFLOW_LOGGERS - 1; /* more loggers than slots: fold */
+
+    free(lower);
+    for (int i = 0; i < WFLOW_LOGGERS; i++)
+        if (!wf->logger[i] || wf->logger[i] == id) {
+            slot = i;
+            break;
+        }
+    wf->logger[slot] = id;
+    wf->logged[slot] += n;
+    for (int i = 0; i < WFLOW_LOGGERS; i++)
+        if (wf->logged[i] > wf->count)
+            wf->count = wf->logged[i];
 }
 
 void nsg_whatif_add(struct nsg_whatif *w, const struct nsg_flow *f)
@@ -163,8 +193,7 @@ void nsg_whatif_add(struct nsg_whatif *w, const struct nsg_flow *f)
     } else if (skip < 0) {
         wf->skip = -1; /* an NSG logged it: evaluable */
     }
-    if (n > wf->count)
-        wf->count = n;
+    add_logged(w, wf, f->nsg_id ? f->nsg_id : f->acl_id ? f->acl_id : "", n);
     if (f->first_seen < wf->first_seen)
         wf->first_seen = f->first_seen;
     if (nsg_replay_flow_denied(f))
@@ -290,7 +319,8 @@ static void list_change(struct nsg_whatif *w, const struct wflow *wf,
                         const struct nsg_verdict *vc,
                         const struct nsg_verdict *vp)
 {
-    char ip[NSG_IP_STRLEN];
+    const struct nsg_packet p = {wf->k.dir, wf->k.proto, wf->k.src,
+                                 wf->k.dst, wf->k.sport, wf->k.dport};
     cJSON *o;
     w->n_changed++;
     if ((size_t)cJSON_GetArraySize(w->listed) >= w->max_listed)
@@ -299,15 +329,7 @@ static void list_change(struct nsg_whatif *w, const struct wflow *wf,
     cJSON_AddStringToObject(o, "change",
                             newly_denied ? "newly_denied" : "newly_allowed");
     cJSON_AddStringToObject(o, "nic", nic->name ? nic->name : "");
-    cJSON_AddStringToObject(o, "direction",
-                            wf->k.dir == NSG_DIR_IN ? "Inbound" : "Outbound");
-    cJSON_AddItemToObject(o, "protocol", nsg_replay_proto_json(wf->k.proto));
-    nsg_ip_format(&wf->k.src, ip);
-    cJSON_AddStringToObject(o, "src", ip);
-    cJSON_AddNumberToObject(o, "sport", wf->k.sport);
-    nsg_ip_format(&wf->k.dst, ip);
-    cJSON_AddStringToObject(o, "dst", ip);
-    cJSON_AddNumberToObject(o, "dport", wf->k.dport);
+    nsg_sim_packet_to_json(o, &p, NSG_PJ_PROTO_TCPUDP);
     cJSON_AddNumberToObject(o, "count", (double)wf->count);
     cJSON_AddItemToObject(o, "state", state_json(wf->k.state));
     cJSON_AddNumberToObject(o, "first_seen", (double)wf->first_seen);

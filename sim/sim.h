@@ -5,6 +5,8 @@
 #ifndef NSG_SIM_H
 #define NSG_SIM_H
 
+#include <cjson/cJSON.h>
+
 #include "model.h"
 
 /* The resolution context: the topology and the virtual network whose
@@ -119,5 +121,27 @@ nsg_rc nsg_sim_eval_nic(struct nsg_sim *s, const struct nsg_nic *nic,
 nsg_rc nsg_sim_eval_nsg(struct nsg_sim *s, const struct nsg_nsg *nsg,
                         const struct nsg_vnet *vnet, const struct nsg_packet *p,
                         struct nsg_verdict *v, struct nsg_err *err) NSG_WUR;
+
+/* ---- text and JSON forms (sim_json.c) ----------------------------------- */
+/* "Inbound" / "Outbound". */
+const char *nsg_dir_name(enum nsg_dir d);
+/* "Allow" / "Deny" / "Unknown". */
+const char *nsg_decision_name(enum nsg_decision d);
+
+/* Flags of nsg_sim_packet_to_json: one protocol style, optionally ORed with
+ * NSG_PJ_PORTS_IF_USED. */
+enum {
+    NSG_PJ_PROTO_TEXT = 0,   /* always a string: "Tcp", ..., "47" */
+    NSG_PJ_PROTO_NAMED = 1,  /* "Tcp" "Udp" "Icmp" "Esp" "Ah", else the number */
+    NSG_PJ_PROTO_TCPUDP = 2, /* "Tcp" "Udp", else the number (flow-log style) */
+    NSG_PJ_PROTO_MASK = 3,
+    NSG_PJ_PORTS_IF_USED = 4, /* omit sport/dport unless Tcp or Udp */
+};
+/* The protocol as a JSON value in one of the styles above (caller owns). */
+cJSON *nsg_sim_proto_json(int proto, unsigned style);
+/* Add "direction", "protocol", "src", "sport", "dst", "dport" (in that
+ * order) to obj. */
+void nsg_sim_packet_to_json(cJSON *obj, const struct nsg_packet *p,
+                            unsigned flags);
 
 #endif

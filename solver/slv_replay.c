@@ -4,13 +4,6 @@
 
 #include "slv_int.h"
 
-static const char *dec_name(enum nsg_decision d)
-{
-    return d == NSG_DEC_ALLOW  ? "Allow"
-           : d == NSG_DEC_DENY ? "Deny"
-                               : "Unknown";
-}
-
 nsg_rc slv_formula_rule(struct nsg_slv *s, const struct nsg_slv_nsg *d,
                         const struct nsg_packet *p, size_t *idx, bool *allow,
                         struct nsg_err *err)
@@ -52,7 +45,7 @@ nsg_rc nsg_slv_replay(struct nsg_slv *s, const struct nsg_slv_nsg *d,
                          "internal inconsistency in NSG %s for %s: solver "
                          "says %s by rule %s, simulator says %s by rule %s",
                          d->c->nsg && d->c->nsg->name ? d->c->nsg->name : "?",
-                         b.buf, dec_name(fd), fr, dec_name(sm.decision),
+                         b.buf, nsg_decision_name(fd), fr, nsg_decision_name(sm.decision),
                          slv_rule_name(sm.rule));
         nsg_buf_release(&b);
     }
@@ -84,8 +77,8 @@ nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
         rc = nsg_err_set(err, NSG_E_INTERNAL,
                          "internal inconsistency at NIC %s for %s: solver "
                          "says %s, simulator says %s (rule %s)",
-                         d->nic->name ? d->nic->name : "?", b.buf, dec_name(fd),
-                         dec_name(sv.decision), rule);
+                         d->nic->name ? d->nic->name : "?", b.buf, nsg_decision_name(fd),
+                         nsg_decision_name(sv.decision), rule);
         nsg_buf_release(&b);
     }
     return rc;

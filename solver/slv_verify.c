@@ -453,12 +453,6 @@ static nsg_rc allow_term(struct nsg_verifier *v, const struct unit *u,
     return NSG_OK;
 }
 
-static const char *dec_name(enum nsg_decision d)
-{
-    return d == NSG_DEC_ALLOW ? "Allow" : d == NSG_DEC_DENY ? "Deny"
-                                                            : "Unknown";
-}
-
 static const char *nic_name(const struct nsg_nic *n)
 {
     return n->name ? n->name : n->id;
@@ -516,8 +510,8 @@ static nsg_rc replay(struct nsg_verifier *v, const struct unit *u,
                          "internal inconsistency on the path to NIC %s for "
                          "%s: the solver's witness should be %s (formula "
                          "says %s), the simulator says %s",
-                         nic_name(u->nic), b.buf, dec_name(expect),
-                         dec_name(form), dec_name(sim));
+                         nic_name(u->nic), b.buf, nsg_decision_name(expect),
+                         nsg_decision_name(form), nsg_decision_name(sim));
         nsg_buf_release(&b);
     }
     return rc;

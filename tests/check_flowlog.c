@@ -935,6 +935,94 @@ START_TEST(spill_failure_reported)
 }
 END_TEST
 
+/* ---- real-world samples ------------------------------------------------ */
+
+/* Published samples (tests/data/flowlogs/realworld/README.md); each
+ * FILE.expect lists the flows an independent Python reading of FILE
+ * (expect.py there) finds, in the same line format as flow_line. */
+#define REALWORLD "tests/data/flowlogs/realworld/"
+static const char *const realworld[] = {
+    "nsg-v1-docs",          "nsg-v1-gist-crlf", "nsg-v2-docs",
+    "nsg-v2-gist-macaddress", "vnet-docs",      "vnet-docs-bandwidth",
+};
+
+static char *flow_line(const struct nsg_flow *f)
+{
+    char src[NSG_IP_STRLEN], dst[NSG_IP_STRLEN], state[2] = {f->state, 0};
+    nsg_ip_format(&f->src, src);
+    nsg_ip_format(&f->dst, dst);
+    return g_strdup_printf(
+        "%s|%s|%s|%s|%s|%u|%s|%d|%s|%u|%s|%u|%c|%s|%lld|%lld|%llu|%llu|%llu|"
+        "%llu|%llu",
+        f->nsg_id ? f->nsg_id : "", f->acl_id ? f->acl_id : "",
+        f->target_id ? f->target_id : "", f->rule ? f->rule : "", f->mac,
+        f->version, f->dir == NSG_DIR_IN ? "I" : "O", f->proto, src, f->sport,
+        dst, f->dport, f->decision, f->state ? state : "-",
+        (long long)f->first_seen, (long long)f->last_seen,
+        (unsigned long long)f->count, (unsigned long long)f->packets_sd,
+        (unsigned long long)f->bytes_sd, (unsigned long long)f->packets_ds,
+        (unsigned long long)f->bytes_ds);
+}
+
+static gint cmp_line(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+START_TEST(realworld_sample_reads_as_written)
+{
+    char *file = g_strdup_printf(REALWORLD "%s.json", realworld[_i]);
+    char *want_path = g_strdup_printf(REALWORLD "%s.expect", realworld[_i]);
+    char *want_text = NULL;
+    ck_assert_msg(g_file_get_contents(want_path, &want_text, NULL, NULL),
+                  "cannot read %s", want_path);
+    const char *paths[] = {file};
+    struct imp r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "records_bad"), 0);
+    ck_assert_uint_eq(rnum(&r, "tuples_bad"), 0);
+    ck_assert_uint_eq(rnum(&r, "problems_total"), 0);
+
+    GPtrArray *got = g_ptr_array_new_with_free_func(g_free);
+    struct nsg_corpus *c;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_flow_iter *it;
+    const struct nsg_flow *f;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    ck_assert(!nsg_corpus_open(dir, false, &c, &err));
+    ck_assert(!nsg_flows_open(c, &it, &err));
+    while (nsg_flows_next(it, &f, &err) == 1)
+        g_ptr_array_add(got, flow_line(f));
+    nsg_flows_close(it);
+    nsg_corpus_close(c);
+    g_ptr_array_sort(got, cmp_line);
+
+    char **want = g_strsplit(g_strstrip(want_text), "\n", -1);
+    guint n_want = g_strv_length(want);
+    ck_assert_uint_gt(n_want, 0);
+    for (guint i = 0; i < n_want && i < got->len; i++)
+        ck_assert_msg(!strcmp(want[i], got->pdata[i]),
+                      "%s: flow %u:\n  want %s\n  got  %s", realworld[_i], i,
+                      want[i], (char *)got->pdata[i]);
+    ck_assert_msg(got->len == n_want, "%s: %u flows stored, %u expected",
+                  realworld[_i], got->len, n_want);
+    /* the report's tuple count is the file's */
+    uint64_t tuples = 0;
+    for (guint i = 0; i < n_want; i++) {
+        char **fld = g_strsplit(want[i], "|", -1);
+        tuples += g_ascii_strtoull(fld[16], NULL, 10); /* count */
+        g_strfreev(fld);
+    }
+    ck_assert_uint_eq(rnum(&r, "tuples"), tuples);
+    g_strfreev(want);
+    g_ptr_array_free(got, TRUE);
+    g_free(dir);
+    g_free(want_text);
+    g_free(want_path);
+    g_free(file);
+    imp_free(&r);
+}
+END_TEST
+
 static Suite *flowlog_suite(void)
 {
     Suite *s = suite_create("flowlog");
@@ -966,6 +1054,8 @@ static Suite *flowlog_suite(void)
     tcase_add_test(tc, import_spill_matches);
     tcase_add_test(tc, import_killed_leaves_corpus);
     tcase_add_test(tc, compaction_merges_segments);
+    tcase_add_loop_test(tc, realworld_sample_reads_as_written, 0,
+                        (int)(sizeof(realworld) / sizeof(realworld[0])));
     suite_add_tcase(s, tc);
     return s;
 }

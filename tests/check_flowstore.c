@@ -177,6 +177,77 @@ START_TEST(segment_corrupt)
 }
 END_TEST
 
+/* Patch `len` bytes at offset `at` of file p. */
+static void patch(const char *p, long at, const void *bytes, size_t len)
+{
+    FILE *f = fopen(p, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, at, SEEK_SET);
+    ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+}
+
+/* A segment of another format (magic digit or version field) is refused
+ * with both formats named, before any record is decoded. */
+START_TEST(segment_other_format)
+{
+    struct nsg_flowseg_reader *rd = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    char want[64];
+    /* an older magic ("NSGFLOW0") */
+    char *p = write_seg("old.seg", 10);
+    patch(p, 7, "0", 1);
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), NSG_E_INPUT);
+    ck_assert_ptr_null(rd);
+    ck_assert_ptr_nonnull(strstr(err.msg, "old.seg has format 0"));
+    snprintf(want, sizeof(want), "this nsgproof reads %d", NSG_FLOWSEG_VERSION);
+    ck_assert_ptr_nonnull(strstr(err.msg, want));
+    g_free(p);
+    /* the right magic, another version field */
+    p = write_seg("v7.seg", 10);
+    uint8_t v[8] = {7, 0, 0, 0, 0, 0, 0, 0};
+    patch(p, 8, v, 8);
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), NSG_E_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "v7.seg has format 7"));
+    ck_assert_ptr_nonnull(strstr(err.msg, want));
+    g_free(p);
+    /* reserved header bytes set (a newer writer) */
+    p = write_seg("rsv.seg", 10);
+    patch(p, 50, "\1", 1);
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), NSG_E_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "reserved"));
+    g_free(p);
+    /* the same segment untouched opens */
+    p = write_seg("ok.seg", 10);
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
+    nsg_flowseg_close(rd);
+    g_free(p);
+}
+END_TEST
+
+/* A manifest whose flows section has another format is refused by
+ * nsg_flows_open. */
+START_TEST(manifest_other_format)
+{
+    struct nsg_corpus *c;
+    struct nsg_txn *txn;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_flow_iter *it = NULL;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    ck_assert_int_eq(nsg_corpus_open(dir, true, &c, &err), 0);
+    ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
+    cJSON *sec = nsg_txn_section(txn, "flows");
+    cJSON_AddNumberToObject(sec, "format", 0);
+    cJSON_AddArrayToObject(sec, "segments");
+    ck_assert_int_eq(nsg_corpus_commit(&txn, &err), 0);
+    ck_assert_int_eq(nsg_flows_open(c, &it, &err), NSG_E_INPUT);
+    ck_assert_ptr_null(it);
+    ck_assert_ptr_nonnull(strstr(err.msg, "format 0, this nsgproof reads"));
+    nsg_corpus_close(c);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(iterate_corpus_segments)
 {
     struct nsg_corpus *c;
@@ -268,6 +339,8 @@ static Suite *flowstore_suite(void)
     tcase_add_test(tc, segment_round_trip);
     tcase_add_test(tc, flow_view);
     tcase_add_test(tc, segment_corrupt);
+    tcase_add_test(tc, segment_other_format);
+    tcase_add_test(tc, manifest_other_format);
     tcase_add_test(tc, iterate_corpus_segments);
     tcase_add_test(tc, merge_and_order);
     suite_add_tcase(s, tc);

@@ -760,6 +760,371 @@ START_TEST(test_service_tags_big_is_fast)
 }
 END_TEST
 
+/* ---- real-world files (tests/data/config/realworld, see its README) -------
+ * Expected values are read from the files, not from nsgproof's output. */
+
+#define RW "tests/data/config/realworld/"
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = s ? strlen(s) : 0, b = strlen(suffix);
+    return s && a >= b && !strcasecmp(s + a - b, suffix);
+}
+
+static bool has_port(const struct nsg_portrange *v, size_t n, int lo, int hi)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].lo == lo && v[i].hi == hi)
+            return true;
+    return false;
+}
+
+static bool has_skip(const struct nsg_imp_config *cfg, const char *needle)
+{
+    for (guint i = 0; i < cfg->skipped->len; i++)
+        if (strstr(cfg->skipped->pdata[i], needle))
+            return true;
+    return false;
+}
+
+/* NetworkInterfaceGet.json (REST spec 2024-05-01): two ip configurations,
+ * the second one holding an IP prefix ("172.20.2.16/28"). */
+START_TEST(test_rw_rest_nic)
+{
+    struct nsg_topology *t = load(RW "rest_NetworkInterfaceGet.json", NULL);
+    struct nsg_nic *n = get(t, NSG_RES_NIC, "test-nic");
+    struct nsg_ip ip;
+    ck_assert_str_eq(n->mac, "000D3A1BC721");
+    ck_assert(ends_with(n->nsg_id, "/networkSecurityGroups/nsg"));
+    ck_assert(ends_with(n->vm_id, "/Microsoft.Compute/virtualMachines/vm1"));
+    ck_assert_uint_eq(n->n_ipconfigs, 2);
+    ck_assert_str_eq(n->ipconfigs[0].name, "ipconfig1");
+    ck_assert(n->ipconfigs[0].primary && !n->ipconfigs[1].primary);
+    ck_assert_int_eq(nsg_ip_parse("172.20.2.4", &ip), 0);
+    ck_assert(n->ipconfigs[0].has_ip &&
+              !nsg_ip_cmp(&n->ipconfigs[0].ip, &ip));
+    ck_assert_int_eq(nsg_ip_parse("172.20.2.16", &ip), 0);
+    ck_assert(n->ipconfigs[1].has_ip &&
+              !nsg_ip_cmp(&n->ipconfigs[1].ip, &ip));
+    ck_assert(ends_with(n->ipconfigs[0].public_ip_id,
+                        "/publicIPAddresses/test-ip"));
+    ck_assert_ptr_null(n->ipconfigs[1].public_ip_id);
+    for (int i = 0; i < 2; i++)
+        ck_assert(ends_with(n->ipconfigs[i].subnet_id,
+                            "/virtualNetworks/rg1-vnet/subnets/default"));
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* VirtualNetworkGetWithSubnetPeering body: a load-balancer frontend in the
+ * subnet's ipConfigurations, a peering with both address-space fields. */
+START_TEST(test_rw_rest_vnet_peering)
+{
+    struct nsg_topology *t =
+        load(RW "rest_VirtualNetworkGetWithSubnetPeering.json", NULL);
+    struct nsg_vnet *v = get(t, NSG_RES_VNET, "test-vnet");
+    struct nsg_subnet *s = get(t, NSG_RES_SUBNET, "subnet1");
+    struct nsg_cidr c;
+    ck_assert_uint_eq(v->n_space, 1);
+    ck_assert_int_eq(nsg_cidr_parse("10.0.0.0/16", &c), 0);
+    ck_assert(v->space[0].v == c.v && v->space[0].len == 16);
+    ck_assert_uint_eq(s->n_prefixes, 1);
+    ck_assert_int_eq(s->prefixes[0].len, 24);
+    ck_assert_ptr_null(s->nsg_id);
+    ck_assert(ends_with(s->vnet_id, "/virtualNetworks/test-vnet"));
+    ck_assert_uint_eq(v->n_peerings, 1);
+    ck_assert(ends_with(v->peerings[0].remote_vnet_id, "/virtualNetworks/vnet3"));
+    ck_assert_uint_eq(v->peerings[0].n_remote_space, 1);
+    ck_assert_int_eq(nsg_cidr_parse("13.0.0.0/8", &c), 0);
+    ck_assert(v->peerings[0].remote_space[0].v == c.v &&
+              v->peerings[0].remote_space[0].len == 8);
+    ck_assert_str_eq(v->peerings[0].state, "Initiated");
+    ck_assert(v->peerings[0].allow_vnet_access);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* A peering alone (REST GET, az network vnet peering create) is skipped
+ * with a reason that says where peerings are read from. */
+START_TEST(test_rw_peering_alone)
+{
+    const char *files[] = {RW "rest_VirtualNetworkPeeringGet.json",
+                           RW "az_vnet_peering_create.json"};
+    for (int i = 0; i < 2; i++) {
+        struct nsg_imp_config *cfg = read_ok(files[i]);
+        ck_assert_uint_eq(cfg->items->len, 0);
+        ck_assert_msg(has_skip(cfg, "virtual network peering listed on its own"),
+                      "%s", files[i]);
+        nsg_imp_config_free(cfg);
+    }
+}
+END_TEST
+
+START_TEST(test_rw_rest_rules_pip_routes)
+{
+    struct nsg_topology *t = load(RW "rest_NetworkSecurityGroupRuleList.json",
+                                  NULL);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "testnsg");
+    const struct nsg_rule *r = rule(n, "rule1");
+    ck_assert_uint_eq(n->n_rules, 7);
+    ck_assert_uint_eq(count_defaults(n), 6);
+    ck_assert_int_eq(r->priority, 130);
+    ck_assert_int_eq(r->proto, NSG_PROTO_ANY);
+    ck_assert(r->dir == NSG_DIR_IN && r->access == NSG_ALLOW);
+    ck_assert(r->n_dports == 1 && has_port(r->dports, 1, 80, 80));
+    ck_assert(r->n_src == 1 && r->src[0].kind == NSG_ADDR_ANY);
+    nsg_topo_free(t);
+
+    t = load(RW "rest_PublicIpAddressGet.json", NULL);
+    struct nsg_pip *pip = get(t, NSG_RES_PIP, "testDNS-ip");
+    ck_assert(!pip->has_ip); /* Dynamic, not allocated: no ipAddress */
+    ck_assert(ends_with(pip->ipconfig_id,
+                        "/networkInterfaces/testDNS649/ipConfigurations/"
+                        "ipconfig1"));
+    nsg_topo_free(t);
+
+    t = load(RW "rest_RouteTableGet.json", NULL);
+    struct nsg_route_table *rt = get(t, NSG_RES_ROUTE_TABLE, "testrt");
+    struct nsg_cidr c;
+    ck_assert_uint_eq(rt->n_routes, 1);
+    ck_assert_str_eq(rt->routes[0].name, "route1");
+    ck_assert_str_eq(rt->routes[0].next_hop_type, "VirtualNetworkGateway");
+    ck_assert_int_eq(nsg_cidr_parse("10.0.3.0/24", &c), 0);
+    ck_assert(rt->routes[0].prefix.v == c.v && rt->routes[0].prefix.len == 24);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* Get-AzNetworkSecurityGroup | ConvertTo-Json: PascalCase, lists in the
+ * singular fields, "TCP", the *Text companions as strings. */
+START_TEST(test_rw_powershell_nsg)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t = load(RW "ps_Get-AzNetworkSecurityGroup.json", &cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "nsg1");
+    /* the corpus reads the normalized head case-sensitively */
+    const struct nsg_imp_item *it = cfg->items->pdata[0];
+    ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(it->json, "id"));
+    ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(it->json, "name"));
+    nsg_imp_config_free(cfg);
+    ck_assert(ends_with(n->id, "/rg1/providers/Microsoft.Network/"
+                               "networkSecurityGroups/nsg1"));
+    ck_assert_str_eq(n->guid, "00000000-0000-0000-0000-000000000000");
+    ck_assert_uint_eq(n->n_rules, 7);
+    ck_assert_uint_eq(count_defaults(n), 6);
+    const struct nsg_rule *r = rule(n, "AllowFTP");
+    ck_assert_int_eq(r->priority, 200);
+    ck_assert_int_eq(r->proto, NSG_PROTO_TCP);
+    ck_assert_uint_eq(r->n_src, 6);
+    ck_assert(addr_has_cidr(r->src, r->n_src, "10.164.129.103/32"));
+    ck_assert(addr_has_cidr(r->src, r->n_src, "96.77.155.0/29"));
+    ck_assert(r->n_dports == 1 && has_port(r->dports, 1, 21, 21));
+    ck_assert(r->n_sports == 1 && has_port(r->sports, 1, 0, 65535));
+    r = rule(n, "AllowAzureLoadBalancerInBound");
+    ck_assert(r->is_default && r->priority == 65001);
+    ck_assert(r->src[0].kind == NSG_ADDR_TAG &&
+              !strcmp(r->src[0].text, "AzureLoadBalancer"));
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* Get-AzEffectiveNetworkSecurityGroup | ConvertTo-Json: "0.0.0.0/0" in a
+ * list still means "*" (IPv6 too), names carry the rule-set prefix. */
+START_TEST(test_rw_powershell_effective)
+{
+    struct nsg_topology *t =
+        load(RW "ps_Get-AzEffectiveNetworkSecurityGroup.json", NULL);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "myVm-nsg");
+    ck_assert_uint_eq(n->n_nic_ids, 1);
+    ck_assert(ends_with(n->nic_ids[0], "/networkInterfaces/myVm"));
+    const struct nsg_rule *r = rule(n, "default-allow-3389");
+    ck_assert(!r->is_default && r->priority == 1000);
+    ck_assert(r->n_src == 1 && r->src[0].kind == NSG_ADDR_ANY);
+    ck_assert(has_port(r->dports, r->n_dports, 3389, 3389));
+    r = rule(n, "DenyAllInBound");
+    ck_assert(r->is_default && r->access == NSG_DENY);
+    ck_assert(r->n_dst == 1 && r->dst[0].kind == NSG_ADDR_ANY);
+    r = rule(n, "AllowInternetOutBound");
+    ck_assert(r->dir == NSG_DIR_OUT && r->dst[0].kind == NSG_ADDR_TAG);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* azure-quickstart-templates security-group-create: the NSG is named by
+ * variables(); the virtual network needs parameters() (skipped). */
+START_TEST(test_rw_quickstart_template)
+{
+    struct nsg_imp_config *cfg;
+    struct nsg_topology *t =
+        load(RW "quickstart_security-group-create.json", &cfg);
+    ck_assert_uint_eq(cfg->items->len, 1);
+    ck_assert(has_skip(cfg, "$.resources[1]"));
+    ck_assert(has_skip(cfg, "parameter 'addressPrefix'"));
+    nsg_imp_config_free(cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "networkSecurityGroup1");
+    ck_assert(strstr(n->id, "/subscriptions/template/resourceGroups/template/"));
+    ck_assert_uint_eq(n->n_rules, 7);
+    const struct nsg_rule *r = rule(n, "first_rule");
+    ck_assert_int_eq(r->priority, 123);
+    ck_assert_int_eq(r->proto, NSG_PROTO_TCP);
+    ck_assert(has_port(r->sports, r->n_sports, 23, 45));
+    ck_assert(has_port(r->dports, r->n_dports, 46, 56));
+    ck_assert_str_eq(r->description, "This is the first rule");
+    nsg_topo_free(t);
+}
+END_TEST
+
+static struct nsg_imp_config *parse_ok(const char *text)
+{
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    nsg_rc rc = nsg_imp_config_parse("t.json", text, strlen(text), &cfg, &err);
+    ck_assert_msg(rc == NSG_OK, "rc %d: %s", rc, err.msg);
+    return cfg;
+}
+
+/* Get-AzVirtualNetwork | ConvertTo-Json: subnet AddressPrefix is a list,
+ * the peering carries only RemoteVirtualNetworkAddressSpace. */
+START_TEST(test_powershell_vnet)
+{
+    static const char text[] =
+        "{\"Name\":\"vnet1\",\"ResourceGroupName\":\"rg1\",\"Id\":\"/"
+        "subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/"
+        "virtualNetworks/vnet1\",\"Tag\":null,\"AddressSpace\":{"
+        "\"AddressPrefixes\":[\"10.0.0.0/16\"]},\"Subnets\":[{\"Name\":\"web\","
+        "\"Id\":\"/subscriptions/s/resourceGroups/rg1/providers/"
+        "Microsoft.Network/virtualNetworks/vnet1/subnets/web\","
+        "\"AddressPrefix\":[\"10.0.1.0/24\",\"fd00:1::/64\"],"
+        "\"ServiceEndpoints\":[],\"NetworkSecurityGroup\":{\"Id\":\"/"
+        "subscriptions/s/resourceGroups/rg1/providers/Microsoft.Network/"
+        "networkSecurityGroups/nsg1\"},\"RouteTable\":null}],"
+        "\"VirtualNetworkPeerings\":[{\"Name\":\"p1\",\"RemoteVirtualNetwork\":"
+        "{\"Id\":\"/subscriptions/s/resourceGroups/rg1/providers/"
+        "Microsoft.Network/virtualNetworks/vnet2\"},"
+        "\"AllowVirtualNetworkAccess\":false,\"PeeringState\":\"Connected\","
+        "\"RemoteVirtualNetworkAddressSpace\":{\"AddressPrefixes\":"
+        "[\"10.2.0.0/16\"]}}]}";
+    struct nsg_imp_config *cfg = parse_ok(text);
+    struct nsg_topology *t = topo_of(cfg);
+    nsg_imp_config_free(cfg);
+    struct nsg_vnet *v = get(t, NSG_RES_VNET, "vnet1");
+    struct nsg_subnet *s = get(t, NSG_RES_SUBNET, "web");
+    ck_assert_uint_eq(s->n_prefixes, 2);
+    ck_assert_int_eq(s->prefixes[1].family, 6);
+    ck_assert(ends_with(s->nsg_id, "/networkSecurityGroups/nsg1"));
+    ck_assert_uint_eq(v->n_peerings, 1);
+    ck_assert_uint_eq(v->peerings[0].n_remote_space, 1);
+    ck_assert_int_eq(v->peerings[0].remote_space[0].len, 16);
+    ck_assert(!v->peerings[0].allow_vnet_access);
+    ck_assert_str_eq(v->peerings[0].state, "Connected");
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* The shape `az group export` writes: child resources beside and inside
+ * their parent, concat()/variables()/resourceId(), a copy loop, a
+ * parameter-named resource, an escaped "[[" literal. */
+START_TEST(test_template_children_and_expressions)
+{
+    static const char text[] =
+        "{\"$schema\": \"https://schema.management.azure.com/schemas/"
+        "2019-04-01/deploymentTemplate.json#\", \"contentVersion\": "
+        "\"1.0.0.0\", \"parameters\": {\"other\": {\"type\": \"String\", "
+        "\"defaultValue\": \"x-nsg\"}}, \"variables\": {\"nsg\": \"web-nsg\", "
+        "\"ssh\": \"[concat('Allow', 'SSH')]\", \"net\": \"10.1.0.0/16\"},"
+        "\"resources\": ["
+        "{\"type\": \"Microsoft.Network/networkSecurityGroups\", \"apiVersion\":"
+        " \"2023-09-01\", \"name\": \"[variables('nsg')]\", \"location\": "
+        "\"[resourceGroup().location]\", \"properties\": {\"securityRules\": "
+        "[], \"flushConnection\": false}, \"resources\": [{\"type\": "
+        "\"securityRules\", \"name\": \"AllowWeb\", \"properties\": "
+        "{\"protocol\": \"Tcp\", \"sourcePortRange\": \"*\", "
+        "\"destinationPortRanges\": [\"80\", \"443\"], \"sourceAddressPrefix\":"
+        " \"Internet\", \"destinationAddressPrefix\": \"*\", \"access\": "
+        "\"Allow\", \"priority\": 110, \"direction\": \"Inbound\"}}]},"
+        "{\"type\": \"Microsoft.Network/networkSecurityGroups/securityRules\", "
+        "\"name\": \"[concat(variables('nsg'), '/', variables('ssh'))]\", "
+        "\"dependsOn\": [\"[resourceId('Microsoft.Network/"
+        "networkSecurityGroups', variables('nsg'))]\"], \"properties\": "
+        "{\"protocol\": \"TCP\", \"sourcePortRange\": \"*\", "
+        "\"destinationPortRange\": \"22\", \"sourceAddressPrefixes\": "
+        "[\"[variables('net')]\"], \"destinationAddressPrefix\": \"*\", "
+        "\"access\": \"Allow\", \"priority\": 100, \"direction\": "
+        "\"Inbound\", \"description\": \"[[not an expression]\"}},"
+        "{\"type\": \"Microsoft.Network/virtualNetworks\", \"name\": \"vnet\","
+        " \"properties\": {\"addressSpace\": {\"addressPrefixes\": "
+        "[\"[variables('net')]\"]}, \"subnets\": [{\"name\": \"web\", "
+        "\"properties\": {\"addressPrefix\": \"10.1.1.0/24\", "
+        "\"networkSecurityGroup\": {\"id\": \"[resourceId('Microsoft.Network/"
+        "networkSecurityGroups', variables('nsg'))]\"}}}]}},"
+        "{\"type\": \"Microsoft.Network/networkSecurityGroups\", \"name\": "
+        "\"[parameters('other')]\", \"properties\": {}},"
+        "{\"type\": \"Microsoft.Network/networkSecurityGroups\", \"name\": "
+        "\"[concat('n', copyIndex())]\", \"copy\": {\"name\": \"c\", "
+        "\"count\": 2}, \"properties\": {}},"
+        "{\"type\": \"Microsoft.Storage/storageAccounts\", \"name\": \"st\"}"
+        "]}";
+    struct nsg_imp_config *cfg = parse_ok(text);
+    struct nsg_topology *t = topo_of(cfg);
+    ck_assert_uint_eq(cfg->items->len, 2); /* web-nsg and vnet */
+    ck_assert(has_skip(cfg, "$.resources[3]: cannot be imported offline"));
+    ck_assert(has_skip(cfg, "parameter 'other'"));
+    ck_assert(has_skip(cfg, "$.resources[4]: uses a copy loop"));
+    ck_assert(has_skip(cfg, "$.resources[5]"));
+    nsg_imp_config_free(cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "web-nsg");
+    ck_assert_uint_eq(n->n_rules, 8);
+    const struct nsg_rule *r = rule(n, "AllowWeb");
+    ck_assert(r->priority == 110 && r->n_dports == 2);
+    ck_assert(has_port(r->dports, 2, 443, 443));
+    r = rule(n, "AllowSSH");
+    ck_assert_int_eq(r->priority, 100);
+    ck_assert(addr_has_cidr(r->src, r->n_src, "10.1.0.0/16"));
+    ck_assert_str_eq(r->description, "[not an expression]");
+    struct nsg_subnet *s = get(t, NSG_RES_SUBNET, "web");
+    ck_assert_ptr_nonnull(s->nsg_id);
+    ck_assert_str_eq(s->nsg_id, n->id); /* resourceId() lines up */
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* Expressions the evaluator must refuse without crashing: unterminated,
+ * self-referencing variables, deep nesting, property access. */
+START_TEST(test_template_hostile_expressions)
+{
+    static const char *const names[] = {
+        "[concat('a'", "[variables('loop')]", "[variables('nope')]",
+        "[concat(concat(concat(concat(concat(concat(concat(concat(concat("
+        "concat(concat(concat(concat(concat(concat(concat(concat(concat("
+        "concat(concat(concat(concat(concat(concat(concat('x')))))))))))))"
+        ")))))))))))))]",
+        "[variables('obj').name]", "[concat('a', 1, 'b')] trailing]", "[]",
+        "[resourceId('a')]", "[toLower(1)]", "[concat(['a'])]"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char *text = g_strdup_printf(
+            "{\"contentVersion\": \"1.0.0.0\", \"variables\": {\"loop\": "
+            "\"[variables('loop')]\", \"obj\": {\"name\": \"n\"}}, "
+            "\"resources\": [{\"type\": \"Microsoft.Network/"
+            "networkSecurityGroups\", \"name\": \"%s\", \"properties\": {}}]}",
+            names[i]);
+        struct nsg_imp_config *cfg = NULL;
+        struct nsg_err err = NSG_ERR_INIT;
+        nsg_rc rc =
+            nsg_imp_config_parse("h.json", text, strlen(text), &cfg, &err);
+        /* either skipped with a reason, or (a literal that is no
+         * expression) imported under that name */
+        ck_assert_msg(rc == NSG_OK || rc == NSG_E_INPUT, "%s: %s", names[i],
+                      err.msg);
+        if (!rc) {
+            ck_assert_msg(cfg->skipped->len + cfg->items->len == 1, "%s",
+                          names[i]);
+            nsg_imp_config_free(cfg);
+        }
+        g_free(text);
+    }
+}
+END_TEST
+
 /* ---- robustness: mutated good files never crash
  * ------------------------------------- */
 
@@ -840,15 +1205,12 @@ static int try_text(const char *text, size_t len)
 /* Replace one random node of a good file by a value of another type, or
  * cut the text short: the importer must answer OK or NSG_E_INPUT naming the
  * file, never crash or leak (ASan). */
-START_TEST(test_mutations)
+static void mutate_file(const char *path, unsigned seed)
 {
-    char path[512];
     struct nsg_buf text = NSG_BUF_INIT;
     struct nsg_err err = NSG_ERR_INIT;
-    unsigned seed = 12345u + (unsigned)_i;
     int n_bad = 0;
 
-    snprintf(path, sizeof(path), GOOD "%s", good_files[_i]);
     ck_assert_int_eq(nsg_buf_read_file(&text, path, 0, &err), NSG_OK);
     for (int round = 0; round < 150; round++) {
         cJSON *root = cJSON_ParseWithLength(text.buf, text.len);
@@ -857,8 +1219,12 @@ START_TEST(test_mutations)
         collect(root, all);
         size_t k = next_rand(&seed) % (all->len / 2);
         cJSON *parent = all->pdata[2 * k], *victim = all->pdata[2 * k + 1];
-        cJSON_ReplaceItemViaPointer(parent, victim,
-                                    random_value(next_rand(&seed)));
+        cJSON *repl = random_value(next_rand(&seed));
+        if (victim->string) /* keep the key: the value changes type */
+            cJSON_ReplaceItemInObjectCaseSensitive(parent, victim->string,
+                                                   repl);
+        else
+            cJSON_ReplaceItemViaPointer(parent, victim, repl);
         char *out = cJSON_PrintUnformatted(root);
         n_bad += try_text(out, strlen(out));
         /* and the original cut short at a random byte */
@@ -870,6 +1236,32 @@ START_TEST(test_mutations)
     /* most cuts are errors: the mutations did reach the validator */
     ck_assert_int_gt(n_bad, 150);
     nsg_buf_release(&text);
+}
+
+START_TEST(test_mutations)
+{
+    char path[512];
+    snprintf(path, sizeof(path), GOOD "%s", good_files[_i]);
+    mutate_file(path, 12345u + (unsigned)_i);
+}
+END_TEST
+
+static const char *const rw_files[] = {
+    "rest_NetworkInterfaceGet.json",
+    "rest_VirtualNetworkGetWithSubnetPeering.json",
+    "rest_NetworkSecurityGroupRuleList.json",
+    "rest_PublicIpAddressGet.json",
+    "rest_RouteTableGet.json",
+    "ps_Get-AzNetworkSecurityGroup.json",
+    "ps_Get-AzEffectiveNetworkSecurityGroup.json",
+    "quickstart_security-group-create.json"};
+#define N_RW (int)(sizeof(rw_files) / sizeof(rw_files[0]))
+
+START_TEST(test_mutations_realworld)
+{
+    char path[512];
+    snprintf(path, sizeof(path), RW "%s", rw_files[_i]);
+    mutate_file(path, 777u + (unsigned)_i);
 }
 END_TEST
 
@@ -915,6 +1307,10 @@ struct bad_case {
     const char *file, *path, *problem;
 };
 static const struct bad_case bad_cases[] = {
+    {"ps_depth2.json", "$.securityRules[0]", "ConvertTo-Json -Depth 10"},
+    {"template_bad_priority.json",
+     "$.resources[0].properties.securityRules[0].properties.priority",
+     "priority 5000 is out of range"},
     {"malformed.json", "line 2", "malformed JSON"},
     {"truncated.json", "$", "ends too early (truncated file?)"},
     {"truncated_in_string.json", "line 1", "ends too early (truncated file?)"},
@@ -1258,12 +1654,25 @@ static Suite *importer_suite(void)
     tcase_add_test(tc, test_service_tags_big_is_fast);
     tcase_add_test(tc, test_load_nsg_file);
     suite_add_tcase(s, tc);
+    tc = tcase_create("realworld");
+    tcase_add_test(tc, test_rw_rest_nic);
+    tcase_add_test(tc, test_rw_rest_vnet_peering);
+    tcase_add_test(tc, test_rw_peering_alone);
+    tcase_add_test(tc, test_rw_rest_rules_pip_routes);
+    tcase_add_test(tc, test_rw_powershell_nsg);
+    tcase_add_test(tc, test_rw_powershell_effective);
+    tcase_add_test(tc, test_rw_quickstart_template);
+    tcase_add_test(tc, test_powershell_vnet);
+    tcase_add_test(tc, test_template_children_and_expressions);
+    tcase_add_test(tc, test_template_hostile_expressions);
+    suite_add_tcase(s, tc);
     tc = tcase_create("bad");
     tcase_add_loop_test(tc, test_bad_input, 0, N_BAD);
     tcase_add_test(tc, test_bad_count);
     tcase_add_test(tc, test_size_limit_sparse);
     tcase_add_test(tc, test_malformed_position);
     tcase_add_loop_test(tc, test_mutations, 0, N_GOOD);
+    tcase_add_loop_test(tc, test_mutations_realworld, 0, N_RW);
     suite_add_tcase(s, tc);
     tc = tcase_create("helpers");
     tcase_add_test(tc, test_sniff);
