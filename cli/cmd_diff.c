@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../importer/importer.h"
 #include "../sim/sim.h"
@@ -115,7 +116,9 @@ static int parse_args(int argc, char **argv, struct diff_opts *o)
     return 0;
 }
 
-/* Without a corpus, tags and ASGs of user rules cannot be resolved. */
+/* Without a corpus, tags and ASGs of user rules cannot be resolved, except
+ * AzureLoadBalancer: a constant (168.63.129.16 and its IPv6 address) that
+ * the simulator resolves in any context. */
 static nsg_rc need_no_context(const struct side *s, struct nsg_err *err)
 {
     for (size_t i = 0; i < s->nsg->n_rules; i++) {
@@ -126,7 +129,8 @@ static nsg_rc need_no_context(const struct side *s, struct nsg_err *err)
             const struct nsg_addr_item *it = side ? r->dst : r->src;
             size_t n = side ? r->n_dst : r->n_src;
             for (size_t k = 0; k < n; k++)
-                if (it[k].kind == NSG_ADDR_TAG)
+                if (it[k].kind == NSG_ADDR_TAG &&
+                    strcasecmp(it[k].text, "AzureLoadBalancer"))
                     return nsg_err_set(err, NSG_E_INPUT,
                                        "%s: rule %s uses service tag '%s': "
                                        "give --corpus DIR (with --nic or "

@@ -16,9 +16,11 @@ static const char usage[] =
     "  --queries FILE   one query per line; '#' comments, blank lines\n"
     "  --json           machine-readable output (schema in docs/queries.md)\n"
     "  --timeout MS     solver time limit per check (default 30000; 0 = none)\n"
-    "Grammar and semantics: docs/queries.md.  Exit: 0 all hold, 1 any\n"
-    "violated, 2 bad query or input, 3 some unknown (none violated) or an\n"
-    "internal inconsistency.\n";
+    "Grammar and semantics: docs/queries.md.  With --queries a query that\n"
+    "cannot be answered (unknown endpoint or tag) is reported as an error\n"
+    "and the others are still answered.  Exit: 2 any query error or bad\n"
+    "input, else 1 any violated, else 3 some unknown or an internal\n"
+    "inconsistency, else 0 (all hold).\n";
 
 struct opts {
     const char *corpus, *query, *queries;
@@ -143,6 +145,24 @@ static cJSON *path_json(const struct nsg_vresult *r)
     return a;
 }
 
+/* A query that could not be answered: the result schema with status
+ * "error" and the message (no witness, path or failing NICs). */
+static cJSON *error_json(const struct nsg_query *q, const char *msg)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "query", q->text);
+    cJSON_AddNumberToObject(o, "line", q->line);
+    cJSON_AddStringToObject(o, "status", "error");
+    cJSON_AddStringToObject(o, "reason", msg);
+    cJSON_AddStringToObject(o, "error", msg);
+    cJSON_AddNullToObject(o, "witness");
+    cJSON_AddArrayToObject(o, "path");
+    cJSON_AddArrayToObject(o, "failing");
+    cJSON_AddNumberToObject(o, "checks", 0);
+    cJSON_AddNumberToObject(o, "unknown_checks", 0);
+    return o;
+}
+
 static cJSON *result_json(const struct nsg_query *q, const struct nsg_vresult *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -150,8 +170,14 @@ static cJSON *result_json(const struct nsg_query *q, const struct nsg_vresult *r
     cJSON_AddNumberToObject(o, "line", q->line);
     cJSON_AddStringToObject(o, "status", nsg_vstatus_name(r->status));
     cJSON_AddStringToObject(o, "reason", r->reason);
-    if (r->has_witness)
-        cJSON_AddItemToObject(o, "witness", witness_json(r));
+    if (r->has_witness) {
+        cJSON *w = witness_json(r);
+        struct nsg_buf b = NSG_BUF_INIT;
+        nsg_slv_flow_format(&r->witness, &b);
+        cJSON_AddStringToObject(w, "text", b.buf);
+        nsg_buf_release(&b);
+        cJSON_AddItemToObject(o, "witness", w);
+    }
     else
         cJSON_AddNullToObject(o, "witness");
     cJSON_AddItemToObject(o, "path", path_json(r));
@@ -195,7 +221,9 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
     if (!r->has_witness)
         return;
     struct nsg_buf b = NSG_BUF_INIT;
-    nsg_slv_packet_format(&r->witness, &b);
+    /* The packet without a direction: a NIC -> NIC flow leaves the source
+     * NIC outbound and enters the destination inbound (hop lines below). */
+    nsg_slv_flow_format(&r->witness, &b);
     printf("  %s: %s  => %s\n",
            r->status == NSG_V_VIOLATED ? "witness" : "example", b.buf,
            nsg_decision_name(r->decision));
@@ -219,7 +247,8 @@ int cmd_verify(int argc, char **argv)
     struct nsg_topology *t = NULL;
     struct nsg_verifier *v = NULL;
     struct nsg_vresult *res = NULL;
-    size_t n[3] = {0, 0, 0};
+    size_t n[3] = {0, 0, 0}, n_err = 0;
+    char **errs = NULL; /* errs[i]: message of query i that failed */
     int status;
     nsg_rc rc;
 
@@ -235,8 +264,16 @@ int cmd_verify(int argc, char **argv)
     }
     v = nsg_verifier_new(t, o.timeout_ms);
     res = nsg_xcalloc(qs.n, sizeof(*res));
+    errs = nsg_xcalloc(qs.n, sizeof(*errs));
     for (size_t i = 0; i < qs.n; i++) {
         rc = nsg_verify_run(v, &qs.q[i], &res[i], &err);
+        if (rc && o.queries && (rc == NSG_E_INPUT || rc == NSG_E_NOTFOUND)) {
+            /* This query cannot be answered; the others still can. */
+            errs[i] = nsg_xstrdup(err.msg);
+            n_err++;
+            err = (struct nsg_err)NSG_ERR_INIT;
+            continue;
+        }
         if (rc) {
             /* results before i were filled; release them */
             for (size_t k = 0; k < i; k++)
@@ -250,25 +287,44 @@ int cmd_verify(int argc, char **argv)
         cJSON *root = cJSON_CreateObject();
         cJSON *arr = cJSON_AddArrayToObject(root, "results");
         for (size_t i = 0; i < qs.n; i++)
-            cJSON_AddItemToArray(arr, result_json(&qs.q[i], &res[i]));
+            cJSON_AddItemToArray(arr, errs[i] ? error_json(&qs.q[i], errs[i])
+                                              : result_json(&qs.q[i], &res[i]));
         cJSON_AddNumberToObject(root, "holds", (double)n[NSG_V_HOLDS]);
         cJSON_AddNumberToObject(root, "violated", (double)n[NSG_V_VIOLATED]);
         cJSON_AddNumberToObject(root, "unknown", (double)n[NSG_V_UNKNOWN]);
+        cJSON_AddNumberToObject(root, "errors", (double)n_err);
         cli_print_json(root);
         cJSON_Delete(root);
     } else {
-        for (size_t i = 0; i < qs.n; i++)
-            print_result(&qs.q[i], &res[i]);
-        printf("%zu quer%s: %zu hold, %zu violated, %zu unknown\n", qs.n,
+        for (size_t i = 0; i < qs.n; i++) {
+            if (errs[i])
+                printf("%-8s  %s  (line %d)\n  %s\n", "ERROR", qs.q[i].text,
+                       qs.q[i].line, errs[i]);
+            else
+                print_result(&qs.q[i], &res[i]);
+        }
+        printf("%zu quer%s: %zu hold, %zu violated, %zu unknown", qs.n,
                qs.n == 1 ? "y" : "ies", n[NSG_V_HOLDS], n[NSG_V_VIOLATED],
                n[NSG_V_UNKNOWN]);
+        if (n_err)
+            printf(", %zu error%s", n_err, n_err == 1 ? "" : "s");
+        printf("\n");
     }
+    if (n_err)
+        fprintf(stderr, "nsgproof: error: %zu of %zu queries could not be "
+                        "answered (see above)\n",
+                n_err, qs.n);
     for (size_t i = 0; i < qs.n; i++)
         nsg_vresult_release(&res[i]);
-    status = n[NSG_V_VIOLATED] ? CLI_EXIT_FOUND
+    /* Precedence: an error > a violation > unknown > all hold. */
+    status = n_err                ? CLI_EXIT_INPUT
+             : n[NSG_V_VIOLATED] ? CLI_EXIT_FOUND
              : n[NSG_V_UNKNOWN] ? CLI_EXIT_UNKNOWN
                                 : CLI_EXIT_OK;
 out:
+    for (size_t i = 0; errs && i < qs.n; i++)
+        free(errs[i]);
+    free(errs);
     free(res);
     nsg_verifier_free(v);
     nsg_queries_release(&qs);

@@ -89,6 +89,24 @@ enum {
     F_SAME_DPORT = 128, /* destination port as the previous */
 };
 
+/* n (6, 4 or 16) bytes equal: fixed-size loads instead of a memcmp call
+ * (rec_encode runs once per record written, spill runs included). */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint64_t x, y, x2 = 0, y2 = 0;
+    if (n == 16) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&x2, a + 8, 8);
+        memcpy(&y2, b + 8, 8);
+        return x == y && x2 == y2;
+    }
+    x = y = 0;
+    memcpy(&x, a, n);
+    memcpy(&y, b, n);
+    return x == y;
+}
+
 static size_t rec_encode(const struct nsg_flowrec *r,
                          const struct nsg_flowrec *prev, uint8_t *out)
 {
@@ -99,12 +117,12 @@ static size_t rec_encode(const struct nsg_flowrec *r,
     if (r->nsg == prev->nsg && r->acl == prev->acl &&
         r->target == prev->target && r->rule == prev->rule)
         fl |= F_SAME_REFS;
-    if (r->has_mac && prev->has_mac && !memcmp(r->mac, prev->mac, 6))
+    if (r->has_mac && prev->has_mac && same_bytes(r->mac, prev->mac, 6))
         fl |= F_SAME_MAC;
     if (r->version == prev->version && r->dir == prev->dir &&
         r->proto == prev->proto && r->decision == prev->decision)
         fl |= F_SAME_HDR;
-    if (r->dst_fam == prev->dst_fam && !memcmp(r->dst, prev->dst, dl))
+    if (r->dst_fam == prev->dst_fam && same_bytes(r->dst, prev->dst, dl))
         fl |= F_SAME_DST;
     if (r->dport == prev->dport)
         fl |= F_SAME_DPORT;

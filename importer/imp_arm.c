@@ -157,6 +157,13 @@ static nsg_rc walk_container(struct imp_walk *w, const cJSON *j,
                        w->name, jpath, nsg_json_kind(j));
 }
 
+static bool is_service_tags(const cJSON *root)
+{
+    return cJSON_IsObject(root) && nsg_json_field(root, "values") &&
+           (nsg_json_field(root, "changeNumber") ||
+            nsg_json_field(root, "cloud"));
+}
+
 /* REST API example: the bodies of the 2xx responses. */
 static nsg_rc walk_example(struct imp_walk *w, const cJSON *responses)
 {
@@ -170,17 +177,15 @@ static nsg_rc walk_example(struct imp_walk *w, const cJSON *responses)
         if (!r->string || r->string[0] != '2' || !body)
             continue;
         nsg_jpath_printf(p, "$.responses['%s'].body", r->string);
+        if (is_service_tags(body)) { /* ServiceTagsList example */
+            if (!w->cfg->service_tags)
+                w->cfg->service_tags = cJSON_Duplicate(body, true);
+            continue;
+        }
         if ((rc = walk_container(w, body, p)))
             return rc;
     }
     return NSG_OK;
-}
-
-static bool is_service_tags(const cJSON *root)
-{
-    return cJSON_IsObject(root) && nsg_json_field(root, "values") &&
-           (nsg_json_field(root, "changeNumber") ||
-            nsg_json_field(root, "cloud"));
 }
 
 static nsg_rc walk_root(struct imp_walk *w, cJSON *root)
@@ -221,12 +226,47 @@ static nsg_rc validate(struct imp_walk *w)
     return rc;
 }
 
+/* Windows PowerShell 5.1 writes `ConvertTo-Json ... > file.json` (and
+ * Out-File) in UTF-16 with a byte-order mark: convert such text to UTF-8
+ * (*buf owns the new text, g_free'd by the caller). */
+static nsg_rc utf16_to_utf8(const char *name, const char **text, size_t *len,
+                            char **buf, struct nsg_err *err)
+{
+    const unsigned char *t = (const unsigned char *)*text;
+    const char *from;
+    gsize out_len = 0;
+    GError *gerr = NULL;
+
+    *buf = NULL;
+    if (*len >= 2 && t[0] == 0xFF && t[1] == 0xFE)
+        from = "UTF-16LE";
+    else if (*len >= 2 && t[0] == 0xFE && t[1] == 0xFF)
+        from = "UTF-16BE";
+    else
+        return NSG_OK;
+    *buf = g_convert(*text + 2, (gssize)(*len - 2), "UTF-8", from, NULL,
+                     &out_len, &gerr);
+    if (!*buf) {
+        nsg_rc rc = nsg_err_set(err, NSG_E_INPUT,
+                                "%s: $: the file starts with a %s byte-order "
+                                "mark but is not valid %s: %s",
+                                name, from, from,
+                                gerr ? gerr->message : "conversion failed");
+        g_clear_error(&gerr);
+        return rc;
+    }
+    *text = *buf;
+    *len = out_len;
+    return NSG_OK;
+}
+
 nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
                             struct nsg_imp_config **out, struct nsg_err *err)
 {
     struct nsg_imp_config *cfg = nsg_xcalloc(1, sizeof(*cfg));
     struct imp_walk w = {name, cfg, NULL, NULL, NULL, NULL, err};
     cJSON *root = NULL;
+    char *wide = NULL;
     nsg_rc rc;
 
     *out = NULL;
@@ -237,7 +277,9 @@ nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
     w.order = g_ptr_array_new_with_free_func(nsg_imp_group_free);
     w.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     w.orig = g_ptr_array_new();
-    rc = nsg_json_parse(name, text, len, &root, err);
+    rc = utf16_to_utf8(name, &text, &len, &wide, err);
+    if (!rc)
+        rc = nsg_json_parse(name, text, len, &root, err);
     if (!rc)
         rc = walk_root(&w, root);
     if (!rc) {
@@ -249,6 +291,7 @@ nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
     g_ptr_array_free(w.order, TRUE);
     g_hash_table_destroy(w.seen);
     g_ptr_array_free(w.orig, TRUE);
+    g_free(wide);
     if (rc)
         nsg_imp_config_free(cfg);
     else

@@ -132,9 +132,8 @@ static void use_expanded(cJSON *r, const char *one, const char *many,
 
     if ((cJSON_IsString(s) && *s->valuestring) ||
         (cJSON_IsArray(s) && cJSON_GetArraySize(s) > 0) ||
-        cJSON_GetArraySize(m) > 0 ||
-        cJSON_GetArraySize(a) > 0 || !cJSON_IsArray(e) ||
-        cJSON_GetArraySize(e) == 0)
+        cJSON_GetArraySize(m) > 0 || cJSON_GetArraySize(a) > 0 ||
+        !cJSON_IsArray(e) || cJSON_GetArraySize(e) == 0)
         return;
     cJSON_DeleteItemFromObject(r, many);
     cJSON_AddItemToObject(r, many, cJSON_Duplicate(e, true));
@@ -179,11 +178,26 @@ static nsg_rc effective_rule(struct imp_walk *w, struct imp_group *g,
     cJSON *copy = cJSON_Duplicate(j, true);
     if (cJSON_IsString(name)) {
         const char *n = name->valuestring, *slash = strchr(n, '/');
-        if (!strncasecmp(n, "defaultSecurityRules/", 21))
+        const char *strip = slash ? slash + 1 : NULL;
+        struct nsg_err ignore = NSG_ERR_INIT;
+        bool present = false;
+        int64_t prio = 0;
+        if (!strncasecmp(n, "defaultSecurityRules/", 21)) {
             is_default = true;
-        if (slash)
-            cJSON_ReplaceItemInObject(copy, "name",
-                                      cJSON_CreateString(slash + 1));
+        } else if (!strncasecmp(n, "DefaultRule_", 12)) { /* older output */
+            is_default = true;
+            strip = n + 12;
+        } else if (!strncasecmp(n, "UserRule_", 9)) {
+            strip = n + 9;
+        } else if (!nsg_json_int(j, "priority", where, false, &present, &prio,
+                                 &ignore) &&
+                   present && prio > 4096) {
+            /* older names of the defaults ("DefaultOutboundDenyAll"):
+             * a priority only a default rule can have */
+            is_default = true;
+        }
+        if (strip && *strip)
+            cJSON_ReplaceItemInObject(copy, "name", cJSON_CreateString(strip));
     }
     any_from_zero(copy, "sourceAddressPrefix", "sourceAddressPrefixes");
     any_from_zero(copy, "destinationAddressPrefix",

@@ -296,9 +296,8 @@ static nsg_rc ipconfig(const cJSON *json, const char *where,
             snprintf(addr, sizeof(addr), "%.*s", (int)(strchr(ip, '/') - ip),
                      ip);
             if (nsg_ip_parse(addr, &c->ip))
-                return nsg_json_fail(err, path,
-                                     "\"%s\" is not an IPv4 or IPv6 address",
-                                     ip);
+                return nsg_json_fail(
+                    err, path, "\"%s\" is not an IPv4 or IPv6 address", ip);
         } else if (nsg_ip_parse(ip, &c->ip))
             return nsg_json_fail(err, path,
                                  "\"%s\" is not an IPv4 or IPv6 address", ip);

@@ -463,6 +463,29 @@ static nsg_rc nsg_rules(struct nsg_nsg *n, const cJSON *p, const char *pw,
     return NSG_OK;
 }
 
+/* Every NSG holds Azure's six default rules: those not given (none, or a
+ * listing cut short, as effective-rule output often is) are added.  A
+ * default is identified by direction and priority, so older names
+ * ("DefaultOutboundDenyAll" at 65500) count as given. */
+static void complete_defaults(struct nsg_nsg *n)
+{
+    struct nsg_nsg *std = nsg_xcalloc(1, sizeof(*std));
+
+    nsg_nsg_add_default_rules(std);
+    for (size_t i = 0; i < std->n_rules; i++) {
+        const struct nsg_rule *d = &std->rules[i];
+        bool have = false;
+        for (size_t k = 0; k < n->n_rules && !have; k++)
+            have = n->rules[k].is_default && n->rules[k].dir == d->dir &&
+                   n->rules[k].priority == d->priority;
+        if (have)
+            continue;
+        push_rule(n, &std->rules[i]); /* moved: std keeps a zeroed rule */
+        memset(&std->rules[i], 0, sizeof(std->rules[i]));
+    }
+    nsg_nsg_free(std);
+}
+
 static char *opt_str(const cJSON *o, const char *key)
 {
     const cJSON *j = nsg_json_field(o, key);
@@ -495,8 +518,8 @@ nsg_rc nsg_imp_parse_nsg(const cJSON *json, const char *where,
     if (rc)
         goto out;
     (void)n_user;
-    if (n_def == 0)
-        nsg_nsg_add_default_rules(n);
+    (void)n_def;
+    complete_defaults(n);
     rc = nsg_json_refs(p, "networkInterfaces", pw, &n->nic_ids, &n->n_nic_ids,
                        err);
     if (!rc)

@@ -164,8 +164,8 @@ int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
 static const char *top_level(const char *key, bool resource)
 {
     static const char *const keys[] = {
-        "id",       "name",  "etag",     "type",     "location",
-        "tags",     "zones", "sku",      "kind",     "extendedLocation",
+        "id",       "name",  "etag",     "type", "location",
+        "tags",     "zones", "sku",      "kind", "extendedLocation",
         "identity", "plan",  "managedBy"};
     size_t n = resource ? sizeof(keys) / sizeof(keys[0]) : 4;
     for (size_t i = 0; i < n; i++)
@@ -193,24 +193,55 @@ static void norm_array(cJSON *props, const char *key)
  * (readers match keys case-insensitively; other tools may not). */
 static const char *canonical_key(const char *key)
 {
-    static const char *const keys[] = {
-        "privateIPAddress", "privateIPAddressVersion",
-        "privateIPAllocationMethod", "publicIPAddress",
-        "publicIPAllocationMethod", "publicIPAddressVersion", "ipAddress",
-        "ipConfiguration", "ipConfigurations", "macAddress", "securityRules",
-        "defaultSecurityRules", "networkInterfaces", "subnets", "subnet",
-        "resourceGuid", "provisioningState", "addressSpace", "addressPrefix",
-        "addressPrefixes", "virtualNetworkPeerings", "remoteVirtualNetwork",
-        "remoteAddressSpace", "remoteVirtualNetworkAddressSpace",
-        "peeringState", "allowVirtualNetworkAccess", "networkSecurityGroup",
-        "routeTable", "routes", "nextHopType", "virtualMachine", "primary",
-        "applicationSecurityGroups", "networkProfile", "description",
-        "protocol", "access", "direction", "priority", "sourceAddressPrefix",
-        "sourceAddressPrefixes", "destinationAddressPrefix",
-        "destinationAddressPrefixes", "sourcePortRange", "sourcePortRanges",
-        "destinationPortRange", "destinationPortRanges",
-        "sourceApplicationSecurityGroups",
-        "destinationApplicationSecurityGroups"};
+    static const char *const keys[] = {"privateIPAddress",
+                                       "privateIPAddressVersion",
+                                       "privateIPAllocationMethod",
+                                       "publicIPAddress",
+                                       "publicIPAllocationMethod",
+                                       "publicIPAddressVersion",
+                                       "ipAddress",
+                                       "ipConfiguration",
+                                       "ipConfigurations",
+                                       "macAddress",
+                                       "securityRules",
+                                       "defaultSecurityRules",
+                                       "networkInterfaces",
+                                       "subnets",
+                                       "subnet",
+                                       "resourceGuid",
+                                       "provisioningState",
+                                       "addressSpace",
+                                       "addressPrefix",
+                                       "addressPrefixes",
+                                       "virtualNetworkPeerings",
+                                       "remoteVirtualNetwork",
+                                       "remoteAddressSpace",
+                                       "remoteVirtualNetworkAddressSpace",
+                                       "peeringState",
+                                       "allowVirtualNetworkAccess",
+                                       "networkSecurityGroup",
+                                       "routeTable",
+                                       "routes",
+                                       "nextHopType",
+                                       "virtualMachine",
+                                       "primary",
+                                       "applicationSecurityGroups",
+                                       "networkProfile",
+                                       "description",
+                                       "protocol",
+                                       "access",
+                                       "direction",
+                                       "priority",
+                                       "sourceAddressPrefix",
+                                       "sourceAddressPrefixes",
+                                       "destinationAddressPrefix",
+                                       "destinationAddressPrefixes",
+                                       "sourcePortRange",
+                                       "sourcePortRanges",
+                                       "destinationPortRange",
+                                       "destinationPortRanges",
+                                       "sourceApplicationSecurityGroups",
+                                       "destinationApplicationSecurityGroups"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!strcasecmp(key, keys[i]))
             return keys[i];
@@ -234,11 +265,16 @@ static cJSON *split(const cJSON *j, bool resource)
         if (!strcasecmp(c->string, "resourceGroup"))
             continue; /* az adds it; the id says it */
         const char *top = top_level(c->string, resource);
-        if (top && cJSON_GetObjectItemCaseSensitive(out, top))
-            continue; /* "Id" and "id" both: the first one wins */
-        cJSON_AddItemToObject(top ? out : props,
-                              top ? top : canonical_key(c->string),
-                              cJSON_Duplicate(c, true));
+        const char *canon = top ? top : canonical_key(c->string);
+        cJSON *dst = top ? out : props;
+        /* rename to the canonical spelling only where the readers (exact
+         * case first, then the first of any case) would pick this very
+         * key: no exact key in the object, no earlier key renamed */
+        const char *k = c->string;
+        if (strcmp(canon, k) && !cJSON_GetObjectItemCaseSensitive(j, canon) &&
+            !cJSON_GetObjectItemCaseSensitive(dst, canon))
+            k = canon;
+        cJSON_AddItemToObject(dst, k, cJSON_Duplicate(c, true));
     }
     cJSON_AddItemToObject(out, "properties", props);
     return out;

@@ -1,11 +1,15 @@
 /* imp_arm_template.c - ARM deployment templates (`az group export`, a
  * template saved from the portal): imports the resources whose fields are
  * literal or use the template functions that need no deployment
- * (variables(), concat(), toLower(), toUpper()); child resources
- * (securityRules, subnets, peerings, routes) are merged into their parent;
- * anything else (parameters(), resourceId(), copy loops) is skipped with
- * the reason. */
+ * (variables(), concat(), toLower(), toUpper(), resourceId() with a
+ * placeholder subscription and resource group, which every resource of the
+ * template shares); child resources (securityRules, subnets, peerings,
+ * routes) are merged into their parent; anything else (parameters(), whose
+ * value is given at deployment, copy loops, other functions) makes the
+ * resource skipped with the reason, or is left out of fields nsgproof does
+ * not read (location, tags...). */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +19,14 @@
 
 #define TPL_SUB "template" /* placeholder subscription of template ids */
 #define TPL_RG "template"  /* placeholder resource group */
-#define TPL_MAX_DEPTH 24 /* nested calls and variables referring to others */
+#define TPL_MAX_DEPTH 24   /* nested calls and variables referring to others */
 
 struct tpl {
     const cJSON *params, *vars;
 };
 
-/* ---- expressions ---------------------------------------------------------- */
+/* ---- expressions ----------------------------------------------------------
+ */
 
 struct cur {
     const struct tpl *t;
@@ -39,10 +44,16 @@ static void ws(struct cur *c)
         c->p++;
 }
 
-static cJSON *fail(struct cur *c, const char *fmt, const char *arg)
+/* Keep the first reason; always NULL. */
+static cJSON *fail(struct cur *c, const char *fmt, ...) NSG_PRINTF(2, 3);
+static cJSON *fail(struct cur *c, const char *fmt, ...)
 {
-    if (!c->reason[0])
-        snprintf(c->reason, sizeof(c->reason), fmt, arg);
+    va_list ap;
+    if (!c->reason[0]) {
+        va_start(ap, fmt);
+        vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+        va_end(ap);
+    }
     return NULL;
 }
 
@@ -57,7 +68,7 @@ static cJSON *ev_string(struct cur *c)
     for (c->p++;; c->p++) {
         if (!*c->p) {
             g_string_free(s, TRUE);
-            return fail(c, "%sunterminated string literal", "");
+            return fail(c, "unterminated string literal");
         }
         if (*c->p == '\'') {
             if (c->p[1] != '\'')
@@ -81,8 +92,9 @@ static cJSON *lookup(struct cur *c, const char *fn, const cJSON *arg)
         return fail(c, "%s() needs a string argument", fn);
     v = nsg_json_field(table, arg->valuestring);
     if (!v)
-        return fail(c, param ? "parameter '%.100s' is not declared"
-                             : "variable '%.100s' is not declared",
+        return fail(c,
+                    param ? "parameter '%.100s' is not declared"
+                          : "variable '%.100s' is not declared",
                     arg->valuestring);
     if (param) /* a defaultValue may be overridden: not assumed */
         return fail(c,
@@ -108,20 +120,22 @@ static cJSON *resource_id(struct cur *c, const cJSON *args)
     cJSON_ArrayForEach(a, args)
     {
         if (!cJSON_IsString(a))
-            return fail(c, "%sresourceId() of a non-string value", "");
+            return fail(c, "resourceId() of a non-string value");
         if (!type && strchr(a->valuestring, '/'))
             type = a;
         else if (!type && n_pre < 2)
             pre[n_pre++] = a->valuestring;
         else if (!type)
-            return fail(c, "%sresourceId() without a resource type", "");
+            return fail(c, "resourceId() without a resource type");
     }
     if (!type)
-        return fail(c, "%sresourceId() without a resource type", "");
+        return fail(c, "resourceId() without a resource type");
     id = g_string_new(NULL);
     g_string_append_printf(id, "/subscriptions/%s/resourceGroups/%s/providers",
                            n_pre == 2 ? pre[0] : TPL_SUB,
-                           n_pre == 2 ? pre[1] : n_pre == 1 ? pre[0] : TPL_RG);
+                           n_pre == 2   ? pre[1]
+                           : n_pre == 1 ? pre[0]
+                                        : TPL_RG);
     seg = g_strsplit(type->valuestring, "/", -1);
     a = type->next;
     for (guint i = 0, k = 0; seg[i]; i++) {
@@ -133,7 +147,7 @@ static cJSON *resource_id(struct cur *c, const cJSON *args)
         if (!a || !cJSON_IsString(a) || !*a->valuestring) {
             g_strfreev(seg);
             g_string_free(id, TRUE);
-            return fail(c, "%sresourceId() has fewer names than types", "");
+            return fail(c, "resourceId() has fewer names than types");
         }
         g_string_append_printf(id, "/%s", a->valuestring);
         a = a->next;
@@ -162,7 +176,7 @@ static cJSON *call(struct cur *c, const char *fn, cJSON *args)
             {
                 if (!cJSON_IsArray(a)) {
                     cJSON_Delete(out);
-                    return fail(c, "%sconcat() mixes arrays and strings", "");
+                    return fail(c, "concat() mixes arrays and strings");
                 }
                 cJSON_ArrayForEach(el, a)
                     cJSON_AddItemToArray(out, cJSON_Duplicate(el, true));
@@ -178,7 +192,7 @@ static cJSON *call(struct cur *c, const char *fn, cJSON *args)
                 g_string_append_printf(s, "%.17g", a->valuedouble);
             else {
                 g_string_free(s, TRUE);
-                return fail(c, "%sconcat() of a non-string value", "");
+                return fail(c, "concat() of a non-string value");
             }
         }
         cJSON *out = cJSON_CreateString(s->str);
@@ -237,7 +251,7 @@ static cJSON *ev_call(struct cur *c)
         }
         if (*c->p != ')') {
             cJSON_Delete(args);
-            return fail(c, "%sexpected ',' or ')'", "");
+            return fail(c, "expected ',' or ')'");
         }
     }
     c->p++;
@@ -256,7 +270,7 @@ static cJSON *ev(struct cur *c)
     cJSON *out;
 
     if (++c->depth > TPL_MAX_DEPTH)
-        return fail(c, "%sexpression nested too deeply", "");
+        return fail(c, "expression nested too deeply");
     ws(c);
     if (*c->p == '\'')
         out = ev_string(c);
@@ -264,7 +278,7 @@ static cJSON *ev(struct cur *c)
         char *end;
         long long v = strtoll(c->p, &end, 10);
         if (end == c->p)
-            out = fail(c, "%sbad number", "");
+            out = fail(c, "bad number");
         else {
             c->p = end;
             out = cJSON_CreateNumber((double)v);
@@ -298,7 +312,7 @@ static cJSON *eval_string(const struct tpl *t, const char *s, int depth,
         ws(&c);
         if (*c.p) {
             cJSON_Delete(out);
-            out = fail(&c, "%strailing text after the expression", "");
+            out = fail(&c, "trailing text after the expression");
         }
     }
     if (!out)
@@ -307,28 +321,62 @@ static cJSON *eval_string(const struct tpl *t, const char *s, int depth,
     return out;
 }
 
-/* ---- resolving a value ---------------------------------------------------- */
+/* ---- resolving a value ----------------------------------------------------
+ */
 
 /* Fields nsgproof reads: an expression it cannot evaluate there makes the
  * resource unusable; elsewhere (location, tags, ...) the field is dropped. */
 static bool used_key(const char *k)
 {
-    static const char *const keys[] = {
-        "name", "type", "properties", "securityRules", "defaultSecurityRules",
-        "subnets", "virtualNetworkPeerings", "ipConfigurations", "routes",
-        "addressSpace", "addressPrefix", "addressPrefixes",
-        "networkSecurityGroup", "routeTable", "subnet", "publicIPAddress",
-        "applicationSecurityGroups", "sourceApplicationSecurityGroups",
-        "destinationApplicationSecurityGroups", "sourceAddressPrefix",
-        "sourceAddressPrefixes", "destinationAddressPrefix",
-        "destinationAddressPrefixes", "sourcePortRange", "sourcePortRanges",
-        "destinationPortRange", "destinationPortRanges", "protocol", "access",
-        "direction", "priority", "privateIPAddress", "privateIPAddressVersion",
-        "macAddress", "virtualMachine", "remoteVirtualNetwork",
-        "remoteAddressSpace", "remoteVirtualNetworkAddressSpace",
-        "peeringState", "allowVirtualNetworkAccess", "ipAddress",
-        "ipConfiguration", "networkProfile", "networkInterfaces",
-        "resourceGuid", "nextHopType", "primary", "resources", "condition"};
+    static const char *const keys[] = {"name",
+                                       "type",
+                                       "properties",
+                                       "securityRules",
+                                       "defaultSecurityRules",
+                                       "subnets",
+                                       "virtualNetworkPeerings",
+                                       "ipConfigurations",
+                                       "routes",
+                                       "addressSpace",
+                                       "addressPrefix",
+                                       "addressPrefixes",
+                                       "networkSecurityGroup",
+                                       "routeTable",
+                                       "subnet",
+                                       "publicIPAddress",
+                                       "applicationSecurityGroups",
+                                       "sourceApplicationSecurityGroups",
+                                       "destinationApplicationSecurityGroups",
+                                       "sourceAddressPrefix",
+                                       "sourceAddressPrefixes",
+                                       "destinationAddressPrefix",
+                                       "destinationAddressPrefixes",
+                                       "sourcePortRange",
+                                       "sourcePortRanges",
+                                       "destinationPortRange",
+                                       "destinationPortRanges",
+                                       "protocol",
+                                       "access",
+                                       "direction",
+                                       "priority",
+                                       "privateIPAddress",
+                                       "privateIPAddressVersion",
+                                       "macAddress",
+                                       "virtualMachine",
+                                       "remoteVirtualNetwork",
+                                       "remoteAddressSpace",
+                                       "remoteVirtualNetworkAddressSpace",
+                                       "peeringState",
+                                       "allowVirtualNetworkAccess",
+                                       "ipAddress",
+                                       "ipConfiguration",
+                                       "networkProfile",
+                                       "networkInterfaces",
+                                       "resourceGuid",
+                                       "nextHopType",
+                                       "primary",
+                                       "resources",
+                                       "condition"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!strcasecmp(k, keys[i]))
             return true;
@@ -379,9 +427,8 @@ static bool resolve(const struct tpl *t, cJSON *node, const char *key,
                 return false;
             }
             if (!eff || strcasecmp(eff, "location")) /* usual: not noted */
-                g_string_append_printf(dropped, "%s%s",
-                                       dropped->len ? ", " : "",
-                                       eff ? eff : "?");
+                g_string_append_printf(
+                    dropped, "%s%s", dropped->len ? ", " : "", eff ? eff : "?");
             cJSON_DetachItemViaPointer(node, c);
             cJSON_Delete(c);
         } else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
@@ -423,7 +470,8 @@ static cJSON *resolve_copy(const struct tpl *t, const cJSON *v, int depth,
     return out;
 }
 
-/* ---- walking the resources ------------------------------------------------ */
+/* ---- walking the resources ------------------------------------------------
+ */
 
 /* Child resource types merged into their parent's array. */
 static const struct {
@@ -537,9 +585,9 @@ static void walk_one(struct twalk *tw, const cJSON *r, const char *jpath,
         goto out;
     }
     cond = nsg_json_field(copy, "condition");
-    if (cond && (cJSON_IsFalse(cond) ||
-                 (cJSON_IsString(cond) &&
-                  !strcasecmp(cond->valuestring, "false")))) {
+    if (cond &&
+        (cJSON_IsFalse(cond) ||
+         (cJSON_IsString(cond) && !strcasecmp(cond->valuestring, "false")))) {
         skip(tw, jpath, "its condition is false");
         goto out;
     }
@@ -597,7 +645,17 @@ nested:
     nested = nsg_json_field(r, "resources");
     if (cJSON_IsArray(nested))
         walk_list(tw, nested, jpath, type, name, depth + 1);
-out:
+    g_string_free(dropped, TRUE);
+    cJSON_Delete(copy);
+    return;
+out: /* skipped: its nested resources are skipped too, each named */
+    nested = nsg_json_field(r, "resources");
+    int i = 0;
+    for (const cJSON *el = cJSON_IsArray(nested) ? nested->child : NULL; el;
+         el = el->next)
+        nsg_imp_note(tw->w->cfg->skipped,
+                     "%s: %s.resources[%d]: its parent resource is skipped",
+                     tw->w->name, jpath, i++);
     g_string_free(dropped, TRUE);
     cJSON_Delete(copy);
 }
@@ -640,8 +698,8 @@ static void attach_children(struct twalk *tw)
         cJSON_ArrayForEach(el, arr)
         {
             const cJSON *en = nsg_json_field(el, "name");
-            dup = dup || (cJSON_IsString(en) &&
-                          !strcasecmp(en->valuestring, cname));
+            dup = dup ||
+                  (cJSON_IsString(en) && !strcasecmp(en->valuestring, cname));
         }
         if (dup) {
             nsg_imp_note(tw->w->cfg->warnings,

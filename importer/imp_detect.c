@@ -46,6 +46,21 @@ enum nsg_imp_kind nsg_imp_sniff(const char *path)
     n = fread(buf, 1, SNIFF_BYTES, f);
     fclose(f);
     buf[n] = '\0';
+    /* UTF-16 with a byte-order mark (Windows PowerShell's `>`): sniff its
+     * ASCII characters (others become '?') */
+    const unsigned char *u = (const unsigned char *)buf;
+    bool le = n >= 2 && u[0] == 0xFF && u[1] == 0xFE;
+    bool be = n >= 2 && u[0] == 0xFE && u[1] == 0xFF;
+    if (le || be) {
+        size_t k = 0;
+        for (size_t i = 2; i + 1 < n; i += 2) {
+            unsigned char lo = (unsigned char)buf[le ? i : i + 1];
+            unsigned char hi = (unsigned char)buf[le ? i + 1 : i];
+            buf[k++] = hi == 0 && lo != 0 && lo < 0x80 ? (char)lo : '?';
+        }
+        n = k;
+        buf[n] = '\0';
+    }
     /* NUL bytes: binary, not JSON */
     if (memchr(buf, '\0', n))
         return NSG_IMP_KIND_UNKNOWN;

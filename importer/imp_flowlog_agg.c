@@ -94,24 +94,36 @@ uint64_t fl_agg_pending(const struct fl_agg *a)
     return a->added;
 }
 
-/* Hash of the aggregation key: the key bytes and the hour. */
+/* 64x64->128 multiply folded to 64 bits (the wyhash mixer). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+    unsigned __int128 r = (unsigned __int128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Hash of the aggregation key: the key bytes and the hour.  Two key words
+ * per multiply (it was one multiply and shift per word: ~5 % of an
+ * import's instructions). */
 static uint64_t hash_key(const struct nsg_flowrec *r)
 {
-    uint64_t h = (uint64_t)(r->first_seen / 3600) * 0x9E3779B97F4A7C15ull;
+    uint64_t h = (uint64_t)(r->first_seen / 3600) ^ 0x9E3779B97F4A7C15ull;
     const unsigned char *p = (const unsigned char *)r;
     size_t i = 0;
+    for (; i + 16 <= NSG_FLOWREC_KEYLEN; i += 16) {
+        uint64_t a, b;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, p + i + 8, 8);
+        h = mum(a ^ h ^ 0xa0761d6478bd642full, b ^ 0xe7037ed1a0b428dbull);
+    }
     for (; i + 8 <= NSG_FLOWREC_KEYLEN; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
+        uint64_t a;
+        memcpy(&a, p + i, 8);
+        h = mum(a ^ h ^ 0xa0761d6478bd642full, 0x8ebc6af09c88c6e3ull);
     }
     for (; i < NSG_FLOWREC_KEYLEN; i++)
         h = (h ^ p[i]) * 0x100000001b3ull;
-    h ^= h >> 29;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 32;
-    return h;
+    return mum(h ^ 0x589965cc75374cc3ull, NSG_FLOWREC_KEYLEN ^
+                                              0x1d8e4e27c47d124full);
 }
 
 /* The sort key of runs and of the merged segment: the high half hashes

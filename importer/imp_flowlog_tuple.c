@@ -98,12 +98,47 @@ static inline bool dig(char c)
     return (unsigned)(c - '0') < 10;
 }
 
-/* Decimal digits at *pp (at most 19); returns the count. */
-static inline int f_dec(const char **pp, uint64_t *v)
+/* Value of the first k (1..8) digits of the 8 bytes w (memory order, the
+ * first digit most significant): SWAR, three multiplies instead of k. */
+static inline uint64_t swar8(uint64_t w, int k)
 {
+    uint64_t d = (w - 0x3030303030303030ull) << (8 * (8 - k));
+    d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFull;
+    d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFFull;
+    return (d * 10000 + (d >> 32)) & 0xFFFFFFFFull;
+}
+
+/* Decimal digits at *pp (at most 19); returns the count.  Bytes before
+ * lim are readable: 8 at a time go through swar8 (a third of the
+ * tokenizer's instructions were the byte-at-a-time loop below). */
+static inline int f_dec(const char **pp, const char *lim, uint64_t *v)
+{
+    static const uint64_t p10[9] = {1,       10,       100,      1000,
+                                    10000,   100000,   1000000,  10000000,
+                                    100000000};
     const char *p = *pp;
     uint64_t x = 0;
     int n = 0;
+    while (n <= 11 && lim - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        /* high bit of each byte that is not '0'..'9' (exact up to the
+         * first such byte, which is all that is used) */
+        uint64_t nd = ((w + 0x4646464646464646ull) |
+                       (w - 0x3030303030303030ull)) &
+                      0x8080808080808080ull;
+        int k = nd ? __builtin_ctzll(nd) >> 3 : 8;
+        if (k) {
+            x = x * p10[k] + swar8(w, k);
+            n += k;
+            p += k;
+        }
+        if (k < 8) {
+            *pp = p;
+            *v = x;
+            return n;
+        }
+    }
     while (dig(*p) && n < 19) {
         x = x * 10 + (uint64_t)(*p++ - '0');
         n++;
@@ -143,25 +178,25 @@ static inline bool f_ip4(const char **pp, struct nsg_ip *ip)
 static int fast(const char *s, size_t len, enum fl_kind kind,
                 struct fl_tuple *out)
 {
-    const char *p = s;
+    const char *p = s, *lim = s + len + 1; /* s[len] is readable */
     uint64_t v;
     bool vnet = kind == FL_KIND_VNET;
-    if (!f_dec(&p, &v) || *p++ != ',')
+    if (!f_dec(&p, lim, &v) || *p++ != ',')
         return -1;
     out->time = (int64_t)(v > 99999999999ull ? v / 1000 : v);
     if (!f_ip4(&p, &out->src) || *p++ != ',' || !f_ip4(&p, &out->dst) ||
         *p++ != ',')
         return -1;
-    if ((!f_dec(&p, &v) && !vnet) || v > 65535 || *p++ != ',')
+    if ((!f_dec(&p, lim, &v) && !vnet) || v > 65535 || *p++ != ',')
         return -1;
     out->sport = (uint16_t)v;
-    if ((!f_dec(&p, &v) && !vnet) || v > 65535 || *p++ != ',')
+    if ((!f_dec(&p, lim, &v) && !vnet) || v > 65535 || *p++ != ',')
         return -1;
     out->dport = (uint16_t)v;
     if (!vnet && (*p == 'T' || *p == 'U')) {
         out->proto = *p++ == 'T' ? NSG_PROTO_TCP : NSG_PROTO_UDP;
     } else {
-        if (!f_dec(&p, &v) || v > 255)
+        if (!f_dec(&p, lim, &v) || v > 255)
             return -1;
         out->proto = (uint8_t)v;
     }
@@ -196,7 +231,7 @@ static int fast(const char *s, size_t len, enum fl_kind kind,
     for (int i = 0; i < 4; i++) {
         if (*p++ != ',')
             return -1;
-        f_dec(&p, &out->c[i]); /* empty is 0 */
+        f_dec(&p, lim, &out->c[i]); /* empty is 0 */
     }
     return p == s + len ? 0 : -1;
 }

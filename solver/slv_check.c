@@ -81,6 +81,135 @@ static nsg_rc model_packet(struct nsg_slv *s, Z3_model m, struct nsg_packet *p,
     return NSG_OK;
 }
 
+/* ---- witness polish ------------------------------------------------------
+ * Z3 picks whatever satisfies the constraints: source port 0, addresses
+ * like 10.1.1.0.  After a model is found, try to move it to a packet that
+ * looks real: each try pins one field (with the direction, family and
+ * protocol of the model kept), is checked incrementally in its own scope
+ * under a short time limit, and is kept only when sat; a failed or timed
+ * out try is popped and the previous model stays.  Every kept model still
+ * satisfies every assertion, so soundness is untouched. */
+#define POLISH_TIMEOUT_MS 100u
+#define EPHEMERAL_PORT 49152u
+
+static bool polish_try(struct nsg_slv *s, Z3_ast base, Z3_ast pin,
+                       struct nsg_packet *pkt, unsigned *depth)
+{
+    Z3_solver_push(s->z, s->sol);
+    Z3_solver_assert(s->z, s->sol, slv_and2(s, base, pin));
+    Z3_lbool r = Z3_solver_check(s->z, s->sol);
+    struct nsg_packet p;
+    struct nsg_err e = NSG_ERR_INIT;
+    if (Z3_get_error_code(s->z) == Z3_OK && r == Z3_L_TRUE) {
+        Z3_model m = Z3_solver_get_model(s->z, s->sol);
+        Z3_model_inc_ref(s->z, m);
+        nsg_rc rc = model_packet(s, m, &p, &e);
+        Z3_model_dec_ref(s->z, m);
+        if (!rc) {
+            *pkt = p;
+            (*depth)++;
+            return true;
+        }
+    }
+    Z3_solver_pop(s->z, s->sol, 1);
+    return false;
+}
+
+/* The IPv4 private ranges (RFC 1918, shared 100.64/10) where Azure
+ * reserves the first four addresses of each subnet. */
+static bool v4_private(uint32_t a)
+{
+    return (a >> 24) == 10 || (a >> 20) == ((172u << 4) | 1) ||
+           (a >> 16) == ((192u << 8) | 168) || (a >> 22) == ((100u << 2) | 1);
+}
+
+/* A usable host for address a: try the lowest address of its /16 (v4) or
+ * /64 (v6) block + 4, then of its /24 (/112) block + 4; a v4 public
+ * address already a host (last octet 1..254) is kept, as is a private one
+ * with last octet 4..254. */
+static void polish_addr(struct nsg_slv *s, Z3_ast var, Z3_ast base,
+                        struct nsg_packet *pkt, bool dst, unsigned *depth)
+{
+    struct nsg_ip *ip = dst ? &pkt->dst : &pkt->src;
+    bool v6 = ip->family == 6;
+    unsigned low = (unsigned)(ip->v & 0xff);
+    if (!v6) {
+        unsigned first = v4_private((uint32_t)ip->v) ? 4 : 1;
+        if (low >= first && low < 255)
+            return;
+    } else if ((ip->v & 0xffff) >= 4) {
+        return;
+    }
+    unsigned hostbits[2] = {v6 ? 64 : 16, v6 ? 16 : 8};
+    for (int k = 0; k < 2; k++) {
+        nsg_u128 mask = (((nsg_u128)1) << hostbits[k]) - 1;
+        nsg_u128 cand = (ip->v & ~mask) | 4;
+        if (cand == ip->v)
+            return;
+        if (polish_try(s, base, Z3_mk_eq(s->z, var, slv_num(s, cand, 128)),
+                       pkt, depth))
+            return;
+    }
+}
+
+static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
+{
+    unsigned depth = 0;
+    Z3_ast base_v[3] = {nsg_slv_dir(s, pkt->dir),
+                        nsg_slv_family(s, pkt->src.family),
+                        nsg_slv_proto(s, pkt->proto)};
+    Z3_ast base = slv_andv(s, base_v, 3);
+    Z3_params prm = Z3_mk_params(s->z);
+    Z3_params_inc_ref(s->z, prm);
+    unsigned to = s->timeout_ms && s->timeout_ms < POLISH_TIMEOUT_MS
+                      ? s->timeout_ms
+                      : POLISH_TIMEOUT_MS;
+    Z3_params_set_uint(s->z, prm, Z3_mk_string_symbol(s->z, "timeout"), to);
+    Z3_solver_set_params(s->z, s->sol, prm);
+    Z3_params_dec_ref(s->z, prm);
+    if (nsg_proto_has_ports(pkt->proto)) {
+        if (pkt->sport != EPHEMERAL_PORT &&
+            !polish_try(s, base,
+                        Z3_mk_eq(s->z, s->pkt.sport,
+                                 slv_num(s, EPHEMERAL_PORT, 16)),
+                        pkt, &depth) &&
+            pkt->sport < EPHEMERAL_PORT)
+            (void)polish_try(s, base,
+                             Z3_mk_bvuge(s->z, s->pkt.sport,
+                                         slv_num(s, EPHEMERAL_PORT, 16)),
+                             pkt, &depth);
+        /* Destination port: the start of its range (the lowest port below
+         * the model's value that keeps every constraint), found by a
+         * bounded bisection: at most 6 tries, then the lowest found. */
+        unsigned lo = 0, hi = pkt->dport;
+        /* Usually the model's port already starts its range: one unsat
+         * try settles it instead of a bisection of failing tries. */
+        if (hi > 0 &&
+            !polish_try(s, base,
+                        Z3_mk_bvult(s->z, s->pkt.dport, slv_num(s, hi, 16)),
+                        pkt, &depth))
+            lo = hi;
+        else
+            hi = pkt->dport;
+        for (int i = 0; i < 6 && lo < hi; i++) {
+            unsigned mid = lo + (hi - lo) / 2;
+            Z3_ast r[2] = {
+                Z3_mk_bvuge(s->z, s->pkt.dport, slv_num(s, lo, 16)),
+                Z3_mk_bvule(s->z, s->pkt.dport, slv_num(s, mid, 16))};
+            if (polish_try(s, base, slv_andv(s, r, 2), pkt, &depth))
+                hi = pkt->dport;
+            else
+                lo = mid + 1;
+        }
+    }
+    polish_addr(s, s->pkt.src, base, pkt, false, &depth);
+    polish_addr(s, s->pkt.dst, base, pkt, true, &depth);
+    if (depth)
+        Z3_solver_pop(s->z, s->sol, depth);
+    (void)Z3_get_error_code(s->z);
+    nsg_slv_set_timeout(s, s->timeout_ms);
+}
+
 nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
                  struct nsg_err *err)
 {
@@ -99,6 +228,8 @@ nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
         Z3_model_inc_ref(s->z, m);
         rc = model_packet(s, m, pkt, err);
         Z3_model_dec_ref(s->z, m);
+        if (!rc && !s->no_polish)
+            polish(s, pkt);
     }
     return rc;
 }
@@ -143,7 +274,8 @@ nsg_rc nsg_slv_eval(struct nsg_slv *s, const struct nsg_packet *p, Z3_ast t,
     return rc;
 }
 
-void nsg_slv_packet_format(const struct nsg_packet *p, struct nsg_buf *out)
+static void format(const struct nsg_packet *p, const char *dir,
+                   struct nsg_buf *out)
 {
     char a[NSG_IP_STRLEN], b[NSG_IP_STRLEN], pn[8];
     nsg_ip_format(&p->src, a);
@@ -151,12 +283,20 @@ void nsg_slv_packet_format(const struct nsg_packet *p, struct nsg_buf *out)
     const char *l = p->src.family == 6 ? "[" : "",
                *r = p->src.family == 6 ? "]" : "";
     if (nsg_proto_has_ports(p->proto))
-        nsg_buf_addf(out, "%s %s %s%s%s:%u -> %s%s%s:%u",
-                     p->dir == NSG_DIR_OUT ? "Outbound" : "Inbound",
+        nsg_buf_addf(out, "%s%s %s%s%s:%u -> %s%s%s:%u", dir,
                      nsg_proto_name(p->proto, pn), l, a, r, p->sport, l, b, r,
                      p->dport);
     else
-        nsg_buf_addf(out, "%s %s %s -> %s",
-                     p->dir == NSG_DIR_OUT ? "Outbound" : "Inbound",
-                     nsg_proto_name(p->proto, pn), a, b);
+        nsg_buf_addf(out, "%s%s %s -> %s", dir, nsg_proto_name(p->proto, pn),
+                     a, b);
+}
+
+void nsg_slv_packet_format(const struct nsg_packet *p, struct nsg_buf *out)
+{
+    format(p, p->dir == NSG_DIR_OUT ? "Outbound " : "Inbound ", out);
+}
+
+void nsg_slv_flow_format(const struct nsg_packet *p, struct nsg_buf *out)
+{
+    format(p, "", out);
 }

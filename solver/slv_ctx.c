@@ -98,6 +98,11 @@ void nsg_slv_set_timeout(struct nsg_slv *s, unsigned timeout_ms)
     Z3_params_dec_ref(s->z, p);
 }
 
+void nsg_slv_set_polish(struct nsg_slv *s, bool on)
+{
+    s->no_polish = !on;
+}
+
 Z3_context nsg_slv_z3(const struct nsg_slv *s)
 {
     return s->z;

@@ -20,6 +20,7 @@ struct nsg_slv {
     GHashTable *port_cache[2]; /* GBytes (ranges) -> Z3_ast */
     GHashTable *proto_cache;   /* GINT (proto) -> Z3_ast */
     GHashTable *decisions;     /* cnsg ptr -> struct nsg_slv_nsg * */
+    bool no_polish;            /* keep Z3's first model (slv_solve) */
 };
 
 /* NSG_E_INTERNAL with Z3's message when the last call failed, else OK. */

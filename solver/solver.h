@@ -32,6 +32,11 @@ struct nsg_slv; /* opaque */
 struct nsg_slv *nsg_slv_new(unsigned timeout_ms);
 void nsg_slv_free(struct nsg_slv *s); /* NULL-safe */
 void nsg_slv_set_timeout(struct nsg_slv *s, unsigned timeout_ms);
+/* Witness polish (on by default): after a satisfying model, cheap
+ * incremental tries move it to a realistic packet (source port 49152,
+ * destination port at the start of its range, host addresses instead of
+ * network addresses); see slv_check.c. */
+void nsg_slv_set_polish(struct nsg_slv *s, bool on);
 /* The Z3 context, to build your own terms over the packet variables. */
 Z3_context nsg_slv_z3(const struct nsg_slv *s);
 
@@ -136,6 +141,9 @@ nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
 
 /* Human text of a packet: "Inbound Tcp 10.0.0.1:1234 -> 10.0.0.2:22". */
 void nsg_slv_packet_format(const struct nsg_packet *p, struct nsg_buf *out);
+/* The same without the direction: "Tcp 10.0.0.1:49152 -> 10.0.0.2:22"
+ * (for a flow that crosses NICs in both directions). */
+void nsg_slv_flow_format(const struct nsg_packet *p, struct nsg_buf *out);
 
 /* ---- diff (slv_diff.c) ------------------------------------------------- */
 struct nsg_slv_witness {

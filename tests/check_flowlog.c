@@ -4,6 +4,7 @@
  * aggregation, growing blobs, idempotent re-import, checkpoint fallback,
  * unknown NSGs/MACs, admin rules, spills, a killed import). */
 #include <check.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1023,6 +1024,208 @@ START_TEST(realworld_sample_reads_as_written)
 }
 END_TEST
 
+/* ---- hostile input: deterministic mutations (tests/fuzz_flowlog.c is
+ * the libFuzzer version of the same walk) -------------------------------- */
+
+static uint64_t rng_state;
+static uint64_t rng(void) /* xorshift64*: the same cases on every run */
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+static const char *const mut_samples[] = {
+    "tests/data/flowlogs/ndjson-e-before-b.json",
+    "tests/data/flowlogs/open-blob.json",
+    "tests/data/flowlogs/problems.json",
+    "tests/data/flowlogs/v1-dashes.json",
+    "tests/data/flowlogs/vnet.json",
+    REALWORLD "nsg-v1-docs.json",
+    REALWORLD "nsg-v1-gist-crlf.json",
+    REALWORLD "nsg-v2-docs.json",
+    REALWORLD "nsg-v2-gist-macaddress.json",
+    REALWORLD "vnet-docs-bandwidth.json",
+    REALWORLD "vnet-docs.json",
+};
+#define N_MUT_SAMPLES (sizeof(mut_samples) / sizeof(mut_samples[0]))
+
+/* Mutate a copy of one sample: byte flips to JSON-significant bytes,
+ * truncation, splices with another sample, duplicated and deleted ranges. */
+static GString *mutate(char *const *smp, const size_t *slen)
+{
+    static const char alpha[] = "{}[]\",:\\0123456789.-TUIOADBCE \n\x00\xff";
+    size_t i = rng() % N_MUT_SAMPLES;
+    GString *g = g_string_new_len(smp[i], (gssize)slen[i]);
+    int ops = 1 + (int)(rng() % 4);
+    for (int k = 0; k < ops && g->len; k++) {
+        size_t at = rng() % g->len, n = 1 + rng() % 64;
+        switch (rng() % 6) {
+        case 0:
+        case 1: /* flip bytes */
+            for (size_t j = 0; j < 1 + rng() % 4; j++)
+                g->str[rng() % g->len] = alpha[rng() % (sizeof(alpha) - 1)];
+            break;
+        case 2: /* truncate */
+            g_string_truncate(g, at);
+            break;
+        case 3: { /* splice: this prefix, another sample's suffix */
+            size_t o = rng() % N_MUT_SAMPLES;
+            size_t from = rng() % (slen[o] + 1);
+            g_string_truncate(g, at);
+            g_string_append_len(g, smp[o] + from, (gssize)(slen[o] - from));
+            break;
+        }
+        case 4: /* duplicate a range */
+            if (at + n > g->len)
+                n = g->len - at;
+            g_string_insert_len(g, (gssize)at, g->str + at, (gssize)n);
+            break;
+        default: /* delete a range */
+            if (at + n > g->len)
+                n = g->len - at;
+            g_string_erase(g, (gssize)at, (gssize)n);
+            break;
+        }
+    }
+    return g;
+}
+
+static void count_problem(void *ctx, uint64_t off, const char *what)
+{
+    ck_assert_ptr_nonnull(what);
+    ck_assert(what[0] != '\0');
+    (*(uint64_t *)ctx) = off;
+}
+
+/* Scan, walk and tokenize a file as the importer does: every answer is a
+ * record, the end or a reported problem; offsets stay inside the file and
+ * the scanner always makes progress. */
+static void hostile_walk(const char *path, size_t size, uint64_t start)
+{
+    struct fl_scanner *sc = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    uint64_t poff = 0, last = 0;
+    const char *rec;
+    size_t len;
+    uint64_t off;
+    int k, n = 0;
+    ck_assert_int_eq(fl_scan_open(path, start, start > 0, count_problem, &poff,
+                                  &sc, &err),
+                     0);
+    while ((k = fl_scan_next(sc, &rec, &len, &off, &err)) == 1) {
+        ck_assert_int_lt(++n, 100000);
+        ck_assert_uint_le(off + len, size);
+        ck_assert_uint_ge(off, last);
+        last = off + 1;
+        struct fl_record r;
+        size_t where = 0;
+        const char *why = NULL;
+        fl_record_init(&r);
+        if (fl_record_parse(&r, rec, len, &where, &why)) {
+            ck_assert_ptr_nonnull(why);
+            ck_assert_uint_le(where, len);
+            fl_scan_resync(sc);
+        } else {
+            enum fl_kind kind = r.vnet ? FL_KIND_VNET : FL_KIND_NSG;
+            for (guint i = 0; i < r.spans->len; i++) {
+                const struct fl_span *sp =
+                    &g_array_index(r.spans, struct fl_span, i);
+                struct fl_tuple t;
+                const char *rule, *mac, *acl;
+                why = NULL;
+                if (fl_tuple_parse(sp->p, sp->len, kind, &t, &why))
+                    ck_assert_ptr_nonnull(why);
+                else
+                    ck_assert(t.version == 1 || t.version == 2 ||
+                              t.version == 4);
+                fl_record_context(&r, sp->frame, &rule, &mac, &acl);
+            }
+        }
+        fl_record_release(&r);
+    }
+    ck_assert_int_eq(k, 0); /* never an I/O error on a regular file */
+    ck_assert_uint_le(poff, size + 1);
+    (void)fl_scan_closed(sc);
+    fl_scan_close(sc);
+}
+
+START_TEST(hostile_mutations_never_crash)
+{
+    char *smp[N_MUT_SAMPLES];
+    size_t slen[N_MUT_SAMPLES];
+    for (size_t i = 0; i < N_MUT_SAMPLES; i++)
+        ck_assert_ptr_nonnull(smp[i] = slurp(mut_samples[i], &slen[i]));
+    char *p = path_in("hostile.json");
+    rng_state = 0x9E3779B97F4A7C15ull;
+    for (int c = 0; c < 3000; c++) {
+        GString *g = mutate(smp, slen);
+        FILE *f = fopen(p, "wb");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(fwrite(g->str, 1, g->len, f), g->len);
+        ck_assert_int_eq(fclose(f), 0);
+        hostile_walk(p, g->len, 0);
+        if (g->len > 2) /* resumed at an arbitrary offset, inside a list */
+            hostile_walk(p, g->len, rng() % g->len);
+        g_string_free(g, TRUE);
+    }
+    for (size_t i = 0; i < N_MUT_SAMPLES; i++)
+        g_free(smp[i]);
+    g_free(p);
+}
+END_TEST
+
+/* The tokenizer's numbers (read 8 digits at a time where 8 bytes are
+ * readable) equal strtoull's for every length 0..20 and every distance to
+ * the end of the buffer; the buffer is exactly len + 1 bytes so that ASan
+ * catches any read past s[len]. */
+START_TEST(tuple_numbers_any_length_and_alignment)
+{
+    rng_state = 0x1234567ull;
+    for (int c = 0; c < 20000; c++) {
+        char digits[4][24];
+        char txt[160];
+        for (int i = 0; i < 4; i++) {
+            int nd = (int)(rng() % 21);
+            for (int j = 0; j < nd; j++)
+                digits[i][j] = (char)('0' + rng() % 10);
+            digits[i][nd] = '\0';
+        }
+        int port = (int)(rng() % 65536);
+        unsigned t = 1000000000u + (unsigned)(rng() % 900000000u);
+        snprintf(txt, sizeof(txt),
+                 "%u,10.%d.0.4,192.168.%d.1,%d,%d,T,I,A,C,%s,%s,%s,%s", t, (int)(rng() % 256), (int)(rng() % 256), port,
+                 (int)(rng() % 65536), digits[0], digits[1], digits[2],
+                 digits[3]);
+        size_t len = strlen(txt);
+        char *s = malloc(len + 1);
+        memcpy(s, txt, len + 1);
+        struct fl_tuple tu;
+        const char *why = NULL;
+        int rc = fl_tuple_parse(s, len, FL_KIND_NSG, &tu, &why);
+        bool fits = true;
+        for (int i = 0; i < 4; i++) {
+            errno = 0;
+            unsigned long long v = strtoull(digits[i], NULL, 10);
+            if (errno == ERANGE) {
+                fits = false;
+                continue;
+            }
+            if (!rc)
+                ck_assert_uint_eq(tu.c[i], v);
+        }
+        if (fits)
+            ck_assert_msg(rc == 0, "%s: %s", txt, why);
+        else
+            ck_assert_int_eq(rc, -1);
+        ck_assert_int_eq(tu.time, (int64_t)t);
+        ck_assert_int_eq(tu.sport, port);
+        free(s);
+    }
+}
+END_TEST
+
 static Suite *flowlog_suite(void)
 {
     Suite *s = suite_create("flowlog");
@@ -1042,6 +1245,12 @@ static Suite *flowlog_suite(void)
     tcase_add_test(tc, scan_document_and_open_blob);
     tcase_add_test(tc, scan_fragment_ndjson_bom);
     tcase_add_test(tc, scan_trailing_comma_and_garbage);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("hostile");
+    tcase_add_checked_fixture(tc, mk_tmp, rm_tmp);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, hostile_mutations_never_crash);
+    tcase_add_test(tc, tuple_numbers_any_length_and_alignment);
     suite_add_tcase(s, tc);
     tc = tcase_create("import");
     tcase_add_checked_fixture(tc, mk_tmp, rm_tmp);

@@ -533,7 +533,8 @@ START_TEST(test_json_accessors)
 END_TEST
 
 /* `az network nsg rule list --include-default`: default rules are filed
- * under defaultSecurityRules, so the six are not synthesized again. */
+ * under defaultSecurityRules; the given one is not synthesized again, the
+ * five missing ones are (every NSG holds the six). */
 START_TEST(test_az_rule_list_include_default)
 {
     const char *text =
@@ -556,8 +557,14 @@ START_TEST(test_az_rule_list_include_default)
         NSG_OK);
     struct nsg_topology *t = topo_of(cfg);
     struct nsg_nsg *n = get(t, NSG_RES_NSG, "n");
-    ck_assert_uint_eq(n->n_rules, 2);
+    ck_assert_uint_eq(n->n_rules, 7);
+    ck_assert_uint_eq(count_defaults(n), 6);
     ck_assert(rule(n, "DenyAllInBound")->is_default);
+    size_t deny_in = 0;
+    for (size_t i = 0; i < n->n_rules; i++)
+        deny_in +=
+            n->rules[i].dir == NSG_DIR_IN && n->rules[i].priority == 65500;
+    ck_assert_uint_eq(deny_in, 1);
     ck_assert(!rule(n, "ssh")->is_default);
     nsg_topo_free(t);
     nsg_imp_config_free(cfg);
@@ -801,13 +808,11 @@ START_TEST(test_rw_rest_nic)
     ck_assert_str_eq(n->ipconfigs[0].name, "ipconfig1");
     ck_assert(n->ipconfigs[0].primary && !n->ipconfigs[1].primary);
     ck_assert_int_eq(nsg_ip_parse("172.20.2.4", &ip), 0);
-    ck_assert(n->ipconfigs[0].has_ip &&
-              !nsg_ip_cmp(&n->ipconfigs[0].ip, &ip));
+    ck_assert(n->ipconfigs[0].has_ip && !nsg_ip_cmp(&n->ipconfigs[0].ip, &ip));
     ck_assert_int_eq(nsg_ip_parse("172.20.2.16", &ip), 0);
-    ck_assert(n->ipconfigs[1].has_ip &&
-              !nsg_ip_cmp(&n->ipconfigs[1].ip, &ip));
-    ck_assert(ends_with(n->ipconfigs[0].public_ip_id,
-                        "/publicIPAddresses/test-ip"));
+    ck_assert(n->ipconfigs[1].has_ip && !nsg_ip_cmp(&n->ipconfigs[1].ip, &ip));
+    ck_assert(
+        ends_with(n->ipconfigs[0].public_ip_id, "/publicIPAddresses/test-ip"));
     ck_assert_ptr_null(n->ipconfigs[1].public_ip_id);
     for (int i = 0; i < 2; i++)
         ck_assert(ends_with(n->ipconfigs[i].subnet_id,
@@ -833,7 +838,8 @@ START_TEST(test_rw_rest_vnet_peering)
     ck_assert_ptr_null(s->nsg_id);
     ck_assert(ends_with(s->vnet_id, "/virtualNetworks/test-vnet"));
     ck_assert_uint_eq(v->n_peerings, 1);
-    ck_assert(ends_with(v->peerings[0].remote_vnet_id, "/virtualNetworks/vnet3"));
+    ck_assert(
+        ends_with(v->peerings[0].remote_vnet_id, "/virtualNetworks/vnet3"));
     ck_assert_uint_eq(v->peerings[0].n_remote_space, 1);
     ck_assert_int_eq(nsg_cidr_parse("13.0.0.0/8", &c), 0);
     ck_assert(v->peerings[0].remote_space[0].v == c.v &&
@@ -853,8 +859,9 @@ START_TEST(test_rw_peering_alone)
     for (int i = 0; i < 2; i++) {
         struct nsg_imp_config *cfg = read_ok(files[i]);
         ck_assert_uint_eq(cfg->items->len, 0);
-        ck_assert_msg(has_skip(cfg, "virtual network peering listed on its own"),
-                      "%s", files[i]);
+        ck_assert_msg(
+            has_skip(cfg, "virtual network peering listed on its own"), "%s",
+            files[i]);
         nsg_imp_config_free(cfg);
     }
 }
@@ -862,8 +869,8 @@ END_TEST
 
 START_TEST(test_rw_rest_rules_pip_routes)
 {
-    struct nsg_topology *t = load(RW "rest_NetworkSecurityGroupRuleList.json",
-                                  NULL);
+    struct nsg_topology *t =
+        load(RW "rest_NetworkSecurityGroupRuleList.json", NULL);
     struct nsg_nsg *n = get(t, NSG_RES_NSG, "testnsg");
     const struct nsg_rule *r = rule(n, "rule1");
     ck_assert_uint_eq(n->n_rules, 7);
@@ -895,12 +902,86 @@ START_TEST(test_rw_rest_rules_pip_routes)
 }
 END_TEST
 
+/* NetworkInterfaceEffectiveNSGList.json (REST 2022-01-01): one NSG
+ * associated with a subnet and a NIC; "0.0.0.0/32" is a host, not "*". */
+START_TEST(test_rw_rest_effective)
+{
+    struct nsg_topology *t =
+        load(RW "rest_NetworkInterfaceEffectiveNSGList.json", NULL);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "test-nsg");
+    ck_assert(n->n_subnet_ids == 1 &&
+              ends_with(n->subnet_ids[0], "/rg1-vnet/subnets/default"));
+    ck_assert(n->n_nic_ids == 1 &&
+              ends_with(n->nic_ids[0], "/networkInterfaces/nic1"));
+    const struct nsg_rule *r = rule(n, "rule1");
+    ck_assert_int_eq(r->priority, 234);
+    ck_assert(has_port(r->sports, r->n_sports, 456, 456));
+    ck_assert(has_port(r->dports, r->n_dports, 6579, 6579));
+    ck_assert(addr_has_cidr(r->src, r->n_src, "0.0.0.0/32"));
+    r = rule(n, "default-allow-rdp");
+    ck_assert(addr_has_cidr(r->src, r->n_src, "1.1.1.1/32"));
+    ck_assert(r->dst[0].kind == NSG_ADDR_ANY);
+    r = rule(n, "AllowInternetOutBound");
+    ck_assert(r->is_default && r->dst[0].kind == NSG_ADDR_TAG);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* Effective rules with Azure's older names: "UserRule_x", "DefaultRule_x",
+ * "DefaultOutboundDenyAll" (a default by its priority). */
+START_TEST(test_rw_effective_old_names)
+{
+    struct nsg_topology *t = load(RW "az_effective_nsg_old_names.json", NULL);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "testvm2-nsg");
+    const struct nsg_rule *r = rule(n, "default-allow-rdp");
+    ck_assert(!r->is_default && r->priority == 1000);
+    ck_assert(has_port(r->dports, r->n_dports, 3389, 3389));
+    r = rule(n, "AllowVnetOutBound");
+    ck_assert(r->is_default && r->priority == 65000 && r->dir == NSG_DIR_OUT);
+    r = rule(n, "DefaultOutboundDenyAll");
+    ck_assert(r->is_default && r->priority == 65500 && r->access == NSG_DENY);
+    /* the four defaults not listed are added; 65500 outbound is given */
+    ck_assert_uint_eq(count_defaults(n), 6);
+    ck_assert(rule(n, "DenyAllInBound")->is_default);
+    for (size_t i = 0; i < n->n_rules; i++)
+        ck_assert_str_ne(n->rules[i].name, "DenyAllOutBound");
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* ServiceTagsList.json (REST example) and the same body as `az network
+ * list-service-tags` prints it: the Discovery API shape (changeNumber as
+ * a string, an ARM id and type at the top). */
+START_TEST(test_rw_service_tags_api)
+{
+    const char *files[] = {RW "rest_ServiceTagsList.json",
+                           RW "az_network_list-service-tags.json"};
+    for (int i = 0; i < 2; i++) {
+        struct nsg_imp_config *cfg;
+        struct nsg_topology *t = load(files[i], &cfg);
+        ck_assert_ptr_nonnull(cfg->service_tags);
+        ck_assert_uint_eq(cfg->items->len, 0);
+        nsg_imp_config_free(cfg);
+        const struct nsg_service_tag *tag =
+            nsg_topo_tag(t, "ServiceBus.EastUS2");
+        ck_assert_ptr_nonnull(tag);
+        ck_assert(ip_in(&tag->set, "13.68.110.36"));
+        ck_assert(ip_in(&tag->set, "40.70.146.71")); /* last of the /29 */
+        ck_assert(!ip_in(&tag->set, "40.70.146.72"));
+        tag = nsg_topo_tag(t, "ApiManagement");
+        ck_assert(tag && ip_in(&tag->set, "40.74.146.81")); /* the /31 */
+        nsg_topo_free(t);
+    }
+}
+END_TEST
+
 /* Get-AzNetworkSecurityGroup | ConvertTo-Json: PascalCase, lists in the
  * singular fields, "TCP", the *Text companions as strings. */
 START_TEST(test_rw_powershell_nsg)
 {
     struct nsg_imp_config *cfg;
-    struct nsg_topology *t = load(RW "ps_Get-AzNetworkSecurityGroup.json", &cfg);
+    struct nsg_topology *t =
+        load(RW "ps_Get-AzNetworkSecurityGroup.json", &cfg);
     struct nsg_nsg *n = get(t, NSG_RES_NSG, "nsg1");
     /* the corpus reads the normalized head case-sensitively */
     const struct nsg_imp_item *it = cfg->items->pdata[0];
@@ -925,6 +1006,24 @@ START_TEST(test_rw_powershell_nsg)
     ck_assert(r->src[0].kind == NSG_ADDR_TAG &&
               !strcmp(r->src[0].text, "AzureLoadBalancer"));
     nsg_topo_free(t);
+}
+END_TEST
+
+/* Windows PowerShell 5.1's `>` writes UTF-16LE with a BOM (and CRLF): the
+ * same NSG as the UTF-8 file, sniffed as configuration. */
+START_TEST(test_rw_powershell_utf16)
+{
+    struct nsg_topology *t =
+        load(RW "ps51_Get-AzNetworkSecurityGroup_utf16.json", NULL);
+    struct nsg_topology *u =
+        load(RW "ps_Get-AzNetworkSecurityGroup.json", NULL);
+    ck_assert_int_eq(
+        nsg_imp_sniff(RW "ps51_Get-AzNetworkSecurityGroup_utf16.json"),
+        NSG_IMP_KIND_CONFIG);
+    assert_same_rules(get(t, NSG_RES_NSG, "nsg1-ps51"),
+                      get(u, NSG_RES_NSG, "nsg1"));
+    nsg_topo_free(t);
+    nsg_topo_free(u);
 }
 END_TEST
 
@@ -962,7 +1061,8 @@ START_TEST(test_rw_quickstart_template)
     ck_assert(has_skip(cfg, "parameter 'addressPrefix'"));
     nsg_imp_config_free(cfg);
     struct nsg_nsg *n = get(t, NSG_RES_NSG, "networkSecurityGroup1");
-    ck_assert(strstr(n->id, "/subscriptions/template/resourceGroups/template/"));
+    ck_assert(
+        strstr(n->id, "/subscriptions/template/resourceGroups/template/"));
     ck_assert_uint_eq(n->n_rules, 7);
     const struct nsg_rule *r = rule(n, "first_rule");
     ck_assert_int_eq(r->priority, 123);
@@ -1021,6 +1121,35 @@ START_TEST(test_powershell_vnet)
 }
 END_TEST
 
+/* Found by fuzzing: a flattened object with the same key in two spellings
+ * ("sourceAddressprefix" IPv6, "sourceAddressPrefix" IPv4).  Readers take
+ * the exact spelling; normalizing must not rename the other one onto it
+ * (the normalized NSG failed to load: "mixes IPv4 and IPv6"). */
+START_TEST(test_fuzz_key_spellings)
+{
+    static const char text[] =
+        "{\"name\": \"n\", \"id\": \"/subscriptions/s/resourceGroups/r/"
+        "providers/Microsoft.Network/networkSecurityGroups/n\", "
+        "\"securityRules\": [{\"name\": \"a\", \"protocol\": \"Tcp\", "
+        "\"sourcePortRange\": \"*\", \"destinationPortRange\": \"443\", "
+        "\"sourceAddressprefix\": \"2001:db8:100::/48\", "
+        "\"sourceAddressPrefix\": \"10.1.0.0/16\", "
+        "\"destinationAddressPrefix\": \"0.0.0.0/0\", \"access\": \"Allow\", "
+        "\"priority\": 130, \"direction\": \"Inbound\"}], "
+        "\"Id\": \"/subscriptions/s/resourceGroups/r/providers/"
+        "Microsoft.Network/networkSecurityGroups/other\"}";
+    struct nsg_imp_config *cfg = parse_ok(text);
+    struct nsg_topology *t = topo_of(cfg);
+    nsg_imp_config_free(cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "n");
+    ck_assert(ends_with(n->id, "/networkSecurityGroups/n"));
+    const struct nsg_rule *r = rule(n, "a");
+    ck_assert_uint_eq(r->n_src, 1);
+    ck_assert(addr_has_cidr(r->src, r->n_src, "10.1.0.0/16"));
+    nsg_topo_free(t);
+}
+END_TEST
+
 /* The shape `az group export` writes: child resources beside and inside
  * their parent, concat()/variables()/resourceId(), a copy loop, a
  * parameter-named resource, an escaped "[[" literal. */
@@ -1033,7 +1162,8 @@ START_TEST(test_template_children_and_expressions)
         "\"defaultValue\": \"x-nsg\"}}, \"variables\": {\"nsg\": \"web-nsg\", "
         "\"ssh\": \"[concat('Allow', 'SSH')]\", \"net\": \"10.1.0.0/16\"},"
         "\"resources\": ["
-        "{\"type\": \"Microsoft.Network/networkSecurityGroups\", \"apiVersion\":"
+        "{\"type\": \"Microsoft.Network/networkSecurityGroups\", "
+        "\"apiVersion\":"
         " \"2023-09-01\", \"name\": \"[variables('nsg')]\", \"location\": "
         "\"[resourceGroup().location]\", \"properties\": {\"securityRules\": "
         "[], \"flushConnection\": false}, \"resources\": [{\"type\": "
@@ -1058,7 +1188,8 @@ START_TEST(test_template_children_and_expressions)
         "\"networkSecurityGroup\": {\"id\": \"[resourceId('Microsoft.Network/"
         "networkSecurityGroups', variables('nsg'))]\"}}}]}},"
         "{\"type\": \"Microsoft.Network/networkSecurityGroups\", \"name\": "
-        "\"[parameters('other')]\", \"properties\": {}},"
+        "\"[parameters('other')]\", \"properties\": {}, \"resources\": "
+        "[{\"type\": \"securityRules\", \"name\": \"r\"}]},"
         "{\"type\": \"Microsoft.Network/networkSecurityGroups\", \"name\": "
         "\"[concat('n', copyIndex())]\", \"copy\": {\"name\": \"c\", "
         "\"count\": 2}, \"properties\": {}},"
@@ -1069,6 +1200,7 @@ START_TEST(test_template_children_and_expressions)
     ck_assert_uint_eq(cfg->items->len, 2); /* web-nsg and vnet */
     ck_assert(has_skip(cfg, "$.resources[3]: cannot be imported offline"));
     ck_assert(has_skip(cfg, "parameter 'other'"));
+    ck_assert(has_skip(cfg, "$.resources[3].resources[0]: its parent"));
     ck_assert(has_skip(cfg, "$.resources[4]: uses a copy loop"));
     ck_assert(has_skip(cfg, "$.resources[5]"));
     nsg_imp_config_free(cfg);
@@ -1093,13 +1225,19 @@ END_TEST
 START_TEST(test_template_hostile_expressions)
 {
     static const char *const names[] = {
-        "[concat('a'", "[variables('loop')]", "[variables('nope')]",
+        "[concat('a'",
+        "[variables('loop')]",
+        "[variables('nope')]",
         "[concat(concat(concat(concat(concat(concat(concat(concat(concat("
         "concat(concat(concat(concat(concat(concat(concat(concat(concat("
         "concat(concat(concat(concat(concat(concat(concat('x')))))))))))))"
         ")))))))))))))]",
-        "[variables('obj').name]", "[concat('a', 1, 'b')] trailing]", "[]",
-        "[resourceId('a')]", "[toLower(1)]", "[concat(['a'])]"};
+        "[variables('obj').name]",
+        "[concat('a', 1, 'b')] trailing]",
+        "[]",
+        "[resourceId('a')]",
+        "[toLower(1)]",
+        "[concat(['a'])]"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char *text = g_strdup_printf(
             "{\"contentVersion\": \"1.0.0.0\", \"variables\": {\"loop\": "
@@ -1252,8 +1390,11 @@ static const char *const rw_files[] = {
     "rest_NetworkSecurityGroupRuleList.json",
     "rest_PublicIpAddressGet.json",
     "rest_RouteTableGet.json",
+    "rest_ServiceTagsList.json",
     "ps_Get-AzNetworkSecurityGroup.json",
     "ps_Get-AzEffectiveNetworkSecurityGroup.json",
+    "az_effective_nsg_old_names.json",
+    "rest_NetworkInterfaceEffectiveNSGList.json",
     "quickstart_security-group-create.json"};
 #define N_RW (int)(sizeof(rw_files) / sizeof(rw_files[0]))
 
@@ -1308,6 +1449,7 @@ struct bad_case {
 };
 static const struct bad_case bad_cases[] = {
     {"ps_depth2.json", "$.securityRules[0]", "ConvertTo-Json -Depth 10"},
+    {"utf16_broken.json", "$", "is not valid UTF-16LE"},
     {"template_bad_priority.json",
      "$.resources[0].properties.securityRules[0].properties.priority",
      "priority 5000 is out of range"},
@@ -1659,10 +1801,15 @@ static Suite *importer_suite(void)
     tcase_add_test(tc, test_rw_rest_vnet_peering);
     tcase_add_test(tc, test_rw_peering_alone);
     tcase_add_test(tc, test_rw_rest_rules_pip_routes);
+    tcase_add_test(tc, test_rw_rest_effective);
+    tcase_add_test(tc, test_rw_effective_old_names);
+    tcase_add_test(tc, test_rw_service_tags_api);
     tcase_add_test(tc, test_rw_powershell_nsg);
+    tcase_add_test(tc, test_rw_powershell_utf16);
     tcase_add_test(tc, test_rw_powershell_effective);
     tcase_add_test(tc, test_rw_quickstart_template);
     tcase_add_test(tc, test_powershell_vnet);
+    tcase_add_test(tc, test_fuzz_key_spellings);
     tcase_add_test(tc, test_template_children_and_expressions);
     tcase_add_test(tc, test_template_hostile_expressions);
     suite_add_tcase(s, tc);

@@ -64,6 +64,31 @@ expect inbound-eq
 # --- bad input -----------------------------------------------------------
 run tag-needs-corpus 2 diff $D/web-a.json $D/tags.json
 expect tag-needs-corpus has 'Storage.WestEurope' err
+# AzureLoadBalancer is a constant tag: no corpus needed; VirtualNetwork
+# depends on the context and still needs one (exit 2 naming the tag)
+python3 - "$tmp" <<'PY'
+import json, sys
+def nsg(name, rules):
+    rs = [{"name": n, "properties": dict(priority=p, direction="Inbound", access=a,
+           protocol="Tcp", sourceAddressPrefix=src, sourcePortRange="*",
+           destinationAddressPrefix="*", destinationPortRange=port)}
+          for (n, p, a, src, port) in rules]
+    json.dump({"name": name, "properties": {"securityRules": rs}},
+              open("%s/%s.json" % (sys.argv[1], name), "w"))
+nsg("lb-none", [])
+nsg("lb-deny", [("DenyLbHttp", 100, "Deny", "AzureLoadBalancer", "80")])
+nsg("lb-allow", [("AllowLb", 100, "Allow", "AzureLoadBalancer", "*")])
+nsg("vnet-deny", [("DenyVnet", 100, "Deny", "VirtualNetwork", "80")])
+PY
+run lb-diff 1 diff --json $tmp/lb-none.json $tmp/lb-deny.json
+check lb-diff "not j['equivalent'] and j['differences'] and all(d['src'] in ('168.63.129.16', 'fe80::1234:5678:9abc') and d['dport'] == 80 and d['protocol'] == 'Tcp' and d['b'] == {'decision': 'Deny', 'rule': 'DenyLbHttp', 'priority': 100} for d in j['differences'])"
+run lb-equal 0 diff $tmp/lb-none.json $tmp/lb-allow.json
+expect lb-equal
+run vnet-tag-needs-corpus 2 diff $tmp/lb-none.json $tmp/vnet-deny.json
+expect vnet-tag-needs-corpus has "service tag 'VirtualNetwork'" err
+# witnesses look real: an ephemeral source port, a host source address
+run real-witness 1 diff --json $D/web-a.json $D/web-c.json
+check real-witness "all((d['sport'] == 49152 or d['protocol'] not in ('Tcp', 'Udp')) and not d['src'].endswith('.0') for d in j['differences'])"
 run bad-json 2 diff $D/bad.json $D/web-a.json
 expect bad-json has 'bad.json' err
 run two-nsgs 2 diff $D/two.json $D/web-a.json

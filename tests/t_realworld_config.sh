@@ -38,13 +38,17 @@ check_json "$tmp/imp.json" "j['committed'] and j['totals']['failed']==0" "commit
 # peering-only files are skipped with the reason, not failed
 check_json "$tmp/imp.json" "[f['status'] for f in j['files'] if f['path'].endswith('VirtualNetworkPeeringGet.json')]==['skipped']" "peering GET skipped"
 check_json "$tmp/imp.json" "any('peering listed on its own' in s for f in j['files'] if f['path'].endswith('az_vnet_peering_create.json') for s in f.get('skipped',[])+[f.get('reason','')])" "az peering reason"
-# counts read off the files: 4 NSGs (testnsg, nsg1, myVm-nsg,
-# networkSecurityGroup1), 1 vnet, 1 nic, 1 public IP, 1 route table
-check_json "$tmp/imp.json" "sum(f.get('counts',{}).get('nsg',0) for f in j['files'])==4" "nsg count"
+# counts read off the files: 7 NSGs (testnsg, nsg1, nsg1-ps51 in UTF-16,
+# myVm-nsg, testvm2-nsg, test-nsg, networkSecurityGroup1), 1 vnet, 1 nic,
+# 1 public IP, 1 route table
+check_json "$tmp/imp.json" "sum(f.get('counts',{}).get('nsg',0) for f in j['files'])==7" "nsg count"
+check_json "$tmp/imp.json" "[f['kind'] for f in j['files'] if 'utf16' in f['path']]==['config']" "utf-16 sniffed"
 check_json "$tmp/imp.json" "sum(f.get('counts',{}).get('nic',0) for f in j['files'])==1" "nic count"
 check_json "$tmp/imp.json" "sum(f.get('counts',{}).get('vnet',0) for f in j['files'])==1" "vnet count"
 check_json "$tmp/imp.json" "sum(f.get('counts',{}).get('publicip',0) for f in j['files'])==1" "pip count"
 check_json "$tmp/imp.json" "sum(f.get('counts',{}).get('routetable',0) for f in j['files'])==1" "route table count"
+# the Service Tag Discovery API shape, in a REST example and as az prints it
+check_json "$tmp/imp.json" "[f.get('counts',{}).get('service_tags') for f in j['files'] if 'ServiceTagsList' in f['path'] or 'list-service-tags' in f['path']]==[5,5]" "service tags api"
 # the template's VNet needs parameters(): skipped, named
 check_json "$tmp/imp.json" "any('resources[1]' in s and 'parameter' in s for f in j['files'] for s in f.get('skipped',[]))" "template vnet skipped"
 
@@ -60,6 +64,16 @@ verdict "ps ftp outside /27" 1 Deny DenyAllInBound --nsg nsg1 --direction inboun
   --protocol tcp --src 12.197.215.40 --sport 40000 --dst 10.0.0.4 --dport 21
 verdict "ps ftp udp" 1 Deny DenyAllInBound --nsg nsg1 --direction inbound \
   --protocol udp --src 10.164.129.100 --sport 40000 --dst 10.0.0.4 --dport 21
+verdict "ps 5.1 utf-16 ftp" 0 Allow AllowFTP --nsg nsg1-ps51 --direction inbound \
+  --protocol tcp --src 96.77.155.7 --sport 40000 --dst 10.0.0.4 --dport 21
+# older effective names: UserRule_ prefix dropped, DefaultRule_ a default
+verdict "old names rdp" 0 Allow default-allow-rdp --nsg testvm2-nsg --direction inbound \
+  --protocol tcp --src 198.51.100.7 --sport 5000 --dst 10.1.0.4 --dport 3389
+# REST effective rules: rule1 only from the host 0.0.0.0/32, sport 456
+verdict "effective rule1" 0 Allow rule1 --nsg test-nsg --direction inbound \
+  --protocol tcp --src 0.0.0.0 --sport 456 --dst 0.0.0.0 --dport 6579
+verdict "effective rule1 sport" 1 Deny DenyAllInBound --nsg test-nsg --direction inbound \
+  --protocol tcp --src 0.0.0.0 --sport 457 --dst 0.0.0.0 --dport 6579
 # REST rule list: rule1 allows any protocol to port 80, priority 130
 verdict "rest rule1 80" 0 Allow rule1 --nsg testnsg --direction inbound \
   --protocol tcp --src 203.0.113.5 --sport 5000 --dst 10.0.0.4 --dport 80

@@ -44,13 +44,13 @@ expect_rc 0 "never holds" V --query 'never Internet -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" '^HOLDS +never Internet -> nic:db-1 tcp/1433' "holds line"
 expect_rc 1 "never violated" V --query 'never Internet -> nic:web-1 tcp/22'
 expect_grep "$tmp/out" '^VIOLATED +never Internet' "violated line"
-expect_grep "$tmp/out" 'witness: Inbound Tcp 203\.0\.113\.([0-9]|[1-9][0-9]|1[01][0-9]|12[0-7]):[0-9]+ -> 10\.0\.1\.4:22' \
+expect_grep "$tmp/out" 'witness: Tcp 203\.0\.113\.([0-9]|[1-9][0-9]|1[01][0-9]|12[0-7]):[0-9]+ -> 10\.0\.1\.4:22' \
   "witness from the allowed half"
 expect_grep "$tmp/out" 'subnet NSG web-nsg: rule AllowSshAdmin \(priority 110\) -> Allow' "subnet level"
 expect_grep "$tmp/out" 'nic NSG web1-nic-nsg: rule AllowAll \(priority 4000\) -> Allow' "nic level"
 expect_rc 0 "two levels" V --query 'never 203.0.113.128/25 -> nic:web-1 tcp/22'
 expect_rc 0 "can holds" V --query 'can asg:web-asg -> nic:db-1 tcp/1433'
-expect_grep "$tmp/out" 'example: Inbound Tcp 10\.0\.1\.[45]:[0-9]+ -> 10\.0\.2\.4:1433  => Allow' "can: example"
+expect_grep "$tmp/out" 'example: Tcp 10\.0\.1\.[45]:[0-9]+ -> 10\.0\.2\.4:1433  => Allow' "can: example"
 expect_grep "$tmp/out" 'NIC web-[12] Outbound' "can: source hop"
 expect_rc 1 "can violated" V --query 'can Internet -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" 'DenyAllInBound' "can: denied sample's rule"
@@ -89,6 +89,32 @@ expect_grep "$tmp/err" "line 1, column 12: endpoint 'nic:web-9'" "unknown nic me
 expect_rc 2 "unknown tag" V --query 'never NoSuchTag -> nic:web-1'
 expect_rc 2 "no path" V --query 'never 8.8.8.8 -> 1.1.1.1'
 expect_rc 2 "no corpus" "$NSGPROOF" verify --query 'never * -> *'
+
+# one bad query in a --queries file: the others are answered, the bad one
+# is reported with status error and its message, exit 2 (error > violated)
+printf 'never Internet -> nic:db-1 tcp/1433\nnever * -> nic:web-9 tcp/22\nnever Internet -> nic:web-1 tcp/22\nnever NoSuchTag -> nic:web-1\n' >"$tmp/qe.txt"
+expect_rc 2 "query errors" V --queries "$tmp/qe.txt"
+expect_grep "$tmp/out" '^HOLDS +never Internet -> nic:db-1 tcp/1433  \(line 1\)' "errors: first answered"
+expect_grep "$tmp/out" '^ERROR +never \* -> nic:web-9 tcp/22  \(line 2\)' "errors: error line"
+expect_grep "$tmp/out" "endpoint 'nic:web-9'" "errors: message"
+expect_grep "$tmp/out" '^VIOLATED +never Internet -> nic:web-1 tcp/22  \(line 3\)' "errors: later answered"
+expect_grep "$tmp/out" '^ERROR +never NoSuchTag' "errors: unknown tag"
+expect_grep "$tmp/out" '^4 queries: 1 hold, 1 violated, 0 unknown, 2 errors' "errors: summary"
+expect_rc 2 "query errors json" V --json --queries "$tmp/qe.txt"
+expect_jq '.errors == 2 and .holds == 1 and .violated == 1 and ([.results[].status] == ["holds", "error", "violated", "error"]) and (.results[1].error | test("nic:web-9")) and .results[1].witness == null and .results[2].witness.dport == 22' "errors: json"
+printf 'never Internet -> nic:db-1 tcp/1433\nnever * -> nic:web-9 tcp/22\n' >"$tmp/qe2.txt"
+expect_rc 2 "error beats holds" V --queries "$tmp/qe2.txt"
+
+# witnesses look like real packets: an ephemeral source port, a host
+# address (not the network address), the destination port where the
+# class starts; a NIC -> NIC flow is printed without a direction
+expect_rc 1 "realistic witness" V --json --query 'never 203.0.113.0/24 -> nic:web-1 tcp/20-30'
+expect_jq '.results[0].witness.sport == 49152 and .results[0].witness.dport == 22 and (.results[0].witness.src | test("^203\\.0\\.113\\.([4-9]|[1-9][0-9]+)$"))' "witness: port 49152, host source"
+expect_jq '.results[0].witness.text == "Tcp \(.results[0].witness.src):49152 -> 10.0.1.4:22"' "witness: json text"
+expect_rc 0 "nic to nic text" V --query 'can nic:web-1 -> nic:db-1 tcp/1433'
+expect_grep "$tmp/out" '^  example: Tcp 10\.0\.1\.4:49152 -> 10\.0\.2\.4:1433  => Allow' "nic to nic: no direction, port 49152"
+expect_grep "$tmp/out" '^    NIC web-1 Outbound, ' "nic to nic: source hop kept"
+expect_grep "$tmp/out" '^    NIC db-1 Inbound, ' "nic to nic: destination hop kept"
 expect_rc 2 "both query forms" V --query 'never * -> *' --queries "$data/queries.txt"
 expect_rc 2 "bad timeout" V --timeout x --query 'never * -> nic:web-1'
 expect_rc 2 "missing corpus dir" "$NSGPROOF" verify --corpus "$tmp/none" --query 'never * -> nic:a'
