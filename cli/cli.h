@@ -39,6 +39,9 @@ void cli_print_json(const cJSON *j);
 /* Open the corpus at dir (must exist) and load its newest model. */
 nsg_rc cli_load_corpus(const char *dir, struct nsg_corpus **c,
                        struct nsg_topology **t, struct nsg_err *err) NSG_WUR;
+/* Parse a number of seconds from 0 to 86400 (--lock-wait); false when s
+ * is not one. */
+bool cli_parse_seconds(const char *s, double *out);
 /* Parse "inbound"/"outbound" (any case, also "in"/"out"); -1 when bad. */
 int cli_parse_direction(const char *s);
 /* Largest --timeout in milliseconds (a day). */

@@ -75,3 +75,13 @@ bool cli_parse_long(const char *s, long min, long max, long *out)
     *out = v;
     return true;
 }
+
+bool cli_parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || end == s || !(v >= 0 && v <= 86400))
+        return false;
+    *out = v;
+    return true;
+}

@@ -72,7 +72,6 @@ int cmd_compact(int argc, char **argv)
     const char *dir = NULL;
     bool json = false;
     double lock_wait = 30;
-    char *end;
     int opt;
 
     optind = 1;
@@ -85,8 +84,7 @@ int cmd_compact(int argc, char **argv)
             json = true;
             break;
         case 'w':
-            lock_wait = strtod(optarg, &end);
-            if (*end || end == optarg || lock_wait < 0 || lock_wait > 86400)
+            if (!cli_parse_seconds(optarg, &lock_wait))
                 return cli_usage_error(usage,
                                        "--lock-wait: '%s' is not a "
                                        "number of seconds",

@@ -581,7 +581,6 @@ int cmd_import(int argc, char **argv)
     bool json = false, committed = false;
     double lock_wait = 30;
     int opt, status;
-    char *end;
 
     im.captured_at = (int64_t)time(NULL);
     optind = 1;
@@ -601,8 +600,7 @@ int cmd_import(int argc, char **argv)
                 return cli_usage_error(usage, "--captured-at: %s", err.msg);
             break;
         case 'w':
-            lock_wait = strtod(optarg, &end);
-            if (*end || end == optarg || lock_wait < 0 || lock_wait > 86400)
+            if (!cli_parse_seconds(optarg, &lock_wait))
                 return cli_usage_error(usage,
                                        "--lock-wait: '%s' is not a "
                                        "number of seconds",
