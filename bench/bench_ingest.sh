@@ -38,7 +38,7 @@ run_import() {
   cat "$work/time"
 }
 
-# The Python baseline, one interpreter per file as the brief states it.
+# The Python baseline, one interpreter per file as issue 4 states it.
 run_python() {
   local dir=$1
   find "$dir" -name '*.json' > "$work/files"
