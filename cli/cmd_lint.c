@@ -107,6 +107,11 @@ static const char *rname(const struct nsg_crule *r)
     return r->rule && r->rule->name ? r->rule->name : "?";
 }
 
+static const char *unknown_tag(const struct nsg_crule *r)
+{
+    return r->src_unknown ? r->src_unknown : r->dst_unknown;
+}
+
 static cJSON *json_finding(const struct nsg_slv_finding *f)
 {
     cJSON *o = cJSON_CreateObject();
@@ -123,6 +128,8 @@ static cJSON *json_finding(const struct nsg_slv_finding *f)
     }
     if (f->kind == NSG_LINT_MGMT_OPEN)
         cJSON_AddNumberToObject(o, "port", f->port);
+    if (f->kind == NSG_LINT_UNKNOWN_TAG)
+        cJSON_AddStringToObject(o, "tag", unknown_tag(f->rule));
     if (f->has_witness)
         cJSON_AddItemToObject(o, "witness", json_packet(&f->witness));
     else
@@ -155,6 +162,10 @@ static void print_finding(const struct nsg_slv_finding *f)
         break;
     case NSG_LINT_MGMT_OPEN:
         printf("allows TCP port %u from the Internet\n", f->port);
+        break;
+    case NSG_LINT_UNKNOWN_TAG:
+        printf("names '%s', which is not known: not checked (import a "
+               "Service Tags file that defines it)\n", unknown_tag(f->rule));
         break;
     }
     if (f->has_witness) {

@@ -155,20 +155,23 @@ Z3_ast nsg_slv_proto(struct nsg_slv *s, int proto)
 nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
                            Z3_ast *out, struct nsg_err *err)
 {
-    if (r->src_unknown || r->dst_unknown)
-        return nsg_err_set(err, NSG_E_INPUT,
-                           "rule %s: %s '%s' cannot be resolved (give "
-                           "--corpus with the service tags / ASGs, and --nic "
-                           "or --vnet for the context)",
-                           slv_rule_name(r),
-                           r->src_unknown ? "source" : "destination",
-                           r->src_unknown ? r->src_unknown : r->dst_unknown);
     Z3_ast sp = nsg_slv_ports(s, NSG_SLV_SRC, r->sports, r->n_sports);
     Z3_ast dp = nsg_slv_ports(s, NSG_SLV_DST, r->dports, r->n_dports);
     Z3_ast ports = slv_and2(s, sp, dp);
     Z3_ast parts[4] = {nsg_slv_proto(s, r->proto),
                        nsg_slv_addrset(s, NSG_SLV_SRC, &r->src),
                        nsg_slv_addrset(s, NSG_SLV_DST, &r->dst), s->t};
+    /* A side naming a tag that is not known: its membership is a fresh,
+     * unconstrained Boolean.  That over-approximates every possible content
+     * of the tag, so an unsat answer holds whatever the tag holds; a model
+     * that relies on it is caught when replayed through the simulator
+     * (which answers unknown) and reported as depending on the tag. */
+    if (r->src_unknown)
+        parts[1] = slv_or2(s, parts[1], Z3_mk_fresh_const(s->z, "tag_src",
+                                                          Z3_mk_bool_sort(s->z)));
+    if (r->dst_unknown)
+        parts[2] = slv_or2(s, parts[2], Z3_mk_fresh_const(s->z, "tag_dst",
+                                                          Z3_mk_bool_sort(s->z)));
     if (ports != s->t) {
         /* Ports constrain only TCP and UDP.  A rule for Tcp or Udp alone
          * needs no protocol test on the port part. */

@@ -23,6 +23,8 @@ const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k)
         return "conflict";
     case NSG_LINT_MGMT_OPEN:
         return "management-port-open";
+    case NSG_LINT_UNKNOWN_TAG:
+        return "unknown-tag";
     }
     return "?";
 }
@@ -72,6 +74,11 @@ static bool ports_meet(const struct nsg_portrange *a, size_t na,
 }
 
 /* Exact: is there a packet both rules match?  (a == b: does a match any.) */
+static bool crule_unknown(const struct nsg_crule *r)
+{
+    return r->src_unknown || r->dst_unknown;
+}
+
 static bool rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
 {
     int proto;
@@ -81,9 +88,13 @@ static bool rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
         proto = a->proto;
     else
         return false;
+    /* A side naming an unknown tag may hold any address: it meets. */
+    bool src_any = a->src_unknown || b->src_unknown;
+    bool dst_any = a->dst_unknown || b->dst_unknown;
     bool fam = false;
     for (int f = 4; f <= 6 && !fam; f += 2)
-        fam = sets_meet(&a->src, &b->src, f) && sets_meet(&a->dst, &b->dst, f);
+        fam = (src_any || sets_meet(&a->src, &b->src, f)) &&
+              (dst_any || sets_meet(&a->dst, &b->dst, f));
     if (!fam)
         return false;
     /* Under "*" a protocol without ports (ICMP, ...) meets regardless. */
@@ -266,8 +277,8 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
     for (size_t k = 0; k < L->before->len; k++) {
         size_t j = g_array_index(L->before, size_t, k);
         const struct nsg_crule *o = &L->c->rules[L->dir][j];
-        if (o->access == r->access || o->rule->is_default)
-            continue;
+        if (o->access == r->access || o->rule->is_default || crule_unknown(o))
+            continue; /* an unknown tag's overlap cannot be shown */
         if (!f) {
             /* witness: a packet both match (exists: they meet) */
             Z3_ast q[2] = {L->d->matches[L->dir][i], L->d->matches[L->dir][j]};
@@ -320,6 +331,10 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
             return rc;
         if (!sat)
             continue;
+        struct nsg_match m; /* an earlier rule with an unknown tag might */
+        nsg_sim_eval(L->c, &p, &m); /* decide this packet: then say nothing */
+        if (m.decision == NSG_DEC_UNKNOWN)
+            continue;
         struct nsg_slv_finding *f =
             add_finding(out, NSG_LINT_MGMT_OPEN, L->dir, r);
         f->port = port;
@@ -368,6 +383,10 @@ nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
             const struct nsg_crule *r = &c->rules[dir][i];
             if (r->rule->is_default)
                 continue;
+            if (crule_unknown(r)) {
+                add_finding(out, NSG_LINT_UNKNOWN_TAG, L.dir, r);
+                continue;
+            }
             g_array_set_size(L.before, 0);
             g_array_set_size(L.after, 0);
             for (size_t j = 0; j < c->n[dir]; j++)

@@ -190,8 +190,12 @@ enum nsg_slv_lint_kind {
                            witness: a packet both match */
     NSG_LINT_MGMT_OPEN, /* inbound allow that decides TCP to port 22, 3389,
                            5985 or 5986 from an Internet address (witness) */
+    NSG_LINT_UNKNOWN_TAG, /* the rule names a tag (or ASG) that is not known:
+                             it is not checked, and other findings never
+                             rest on guesses about it */
 };
-/* "shadowed", "redundant", "conflict", "management-port-open" */
+/* "shadowed", "redundant", "conflict", "management-port-open",
+ * "unknown-tag" */
 const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k);
 struct nsg_slv_finding {
     enum nsg_slv_lint_kind kind;
