@@ -39,6 +39,10 @@ void cli_print_json(const cJSON *j);
 /* Open the corpus at dir (must exist) and load its newest model. */
 nsg_rc cli_load_corpus(const char *dir, struct nsg_corpus **c,
                        struct nsg_topology **t, struct nsg_err *err) NSG_WUR;
+/* A string member of a JSON object, or dflt when absent or not a string. */
+const char *cli_json_str(const cJSON *o, const char *key, const char *dflt);
+/* A number member of a JSON object, or 0 when absent or not a number. */
+double cli_json_num(const cJSON *o, const char *key);
 /* Parse a number of seconds from 0 to 86400 (--lock-wait); false when s
  * is not one. */
 bool cli_parse_seconds(const char *s, double *out);

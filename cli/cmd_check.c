@@ -169,8 +169,7 @@ static cJSON *trace_json(const struct nsg_level *l, const struct nsg_packet *p)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", r->rule->name);
         cJSON_AddNumberToObject(o, "priority", r->priority);
-        cJSON_AddStringToObject(o, "access",
-                                r->access == NSG_ALLOW ? "Allow" : "Deny");
+        cJSON_AddStringToObject(o, "access", nsg_access_name(r->access));
         cJSON_AddBoolToObject(o, "default", r->rule->is_default);
         cJSON_AddBoolToObject(o, "matched", m != 0);
         cJSON_AddItemToArray(rules, o);
@@ -309,24 +308,18 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
     return NSG_OK;
 }
 
-static const char *jstr(const cJSON *o, const char *key)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
 /* ---- human output ------------------------------------------------------ */
 
-/* jstr() that never returns NULL (for printing). */
+/* cli_json_str(, NULL) that never returns NULL (for printing). */
 static const char *jv(const cJSON *o, const char *key)
 {
-    const char *s = jstr(o, key);
+    const char *s = cli_json_str(o, key, NULL);
     return s ? s : "";
 }
 
 static void print_text(const cJSON *j)
 {
-    const char *rule = jstr(j, "rule"), *nsg = jstr(j, "nsg");
+    const char *rule = cli_json_str(j, "rule", NULL), *nsg = cli_json_str(j, "nsg", NULL);
     const cJSON *l;
 
     if (rule)
@@ -335,7 +328,7 @@ static void print_text(const cJSON *j)
         printf("%s  no NSG applies\n", jv(j, "decision"));
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "levels"))
     {
-        const char *ln = jstr(l, "nsg"), *lr = jstr(l, "rule");
+        const char *ln = cli_json_str(l, "nsg", NULL), *lr = cli_json_str(l, "rule", NULL);
         const cJSON *prio = cJSON_GetObjectItem(l, "priority"), *t;
         printf("  %-6s  %-24s  %-5s", jv(l, "level"), ln ? ln : "(no NSG)",
                jv(l, "decision"));
@@ -352,14 +345,14 @@ static void print_text(const cJSON *j)
                    jv(t, "access"), jv(t, "name"));
         }
     }
-    if (jstr(j, "note"))
+    if (cli_json_str(j, "note", NULL))
         printf("  note: %s\n", jv(j, "note"));
 }
 
 /* One batch answer as a single text line. */
 static void print_line(long line, const cJSON *j)
 {
-    const char *rule = jstr(j, "rule");
+    const char *rule = cli_json_str(j, "rule", NULL);
     printf("line %ld: %s", line, jv(j, "decision"));
     if (rule)
         printf(" rule %s of NSG %s", rule, jv(j, "nsg"));
@@ -398,13 +391,13 @@ static nsg_rc batch_line(struct run *run, const struct query *defaults,
         cJSON_Delete(o);
         return nsg_err_set(err, NSG_E_INPUT, "not a JSON object");
     }
-    if (jstr(o, "nic") || jstr(o, "nsg")) {
-        q.nic = jstr(o, "nic");
-        q.nsg = jstr(o, "nsg");
+    if (cli_json_str(o, "nic", NULL) || cli_json_str(o, "nsg", NULL)) {
+        q.nic = cli_json_str(o, "nic", NULL);
+        q.nsg = cli_json_str(o, "nsg", NULL);
     }
 #define FIELD(f, key)                                                          \
     if (cJSON_GetObjectItemCaseSensitive(o, key))                              \
-        q.f = jstr(o, key) ? jstr(o, key) : "";
+        q.f = cli_json_str(o, key, NULL) ? cli_json_str(o, key, NULL) : "";
     FIELD(dir, "direction")
     FIELD(proto, "protocol")
     FIELD(src, "src")
@@ -559,7 +552,7 @@ int cmd_check(int argc, char **argv)
             cli_print_json(res);
         else
             print_text(res);
-        status = strcmp(jstr(res, "decision"), "Allow") ? CLI_EXIT_FOUND
+        status = strcmp(cli_json_str(res, "decision", NULL), "Allow") ? CLI_EXIT_FOUND
                                                         : CLI_EXIT_OK;
     }
     cJSON_Delete(res);

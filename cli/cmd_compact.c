@@ -14,19 +14,13 @@ static const char usage[] =
     "  --lock-wait SECONDS  wait this long for an import (default 30)\n"
     "  --json        print the report as JSON (schema: docs/compact.md)\n";
 
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
 /* Flows listed in the published manifest (for the no-op report). */
 static double listed_flows(struct nsg_corpus *c)
 {
     const cJSON *sec = nsg_corpus_section(c, "flows"), *s;
     double n = 0;
     cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(sec, "segments"))
-        n += num(s, "flows");
+        n += cli_json_num(s, "flows");
     return n;
 }
 
@@ -117,12 +111,12 @@ int cmd_compact(int argc, char **argv)
     } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "compacted"))) {
         printf("corpus %s: compacted %g segments into one (generation %g)\n"
                "flows: %g before, %g after\n",
-               dir, num(rep, "segments_before"), num(rep, "generation"),
-               num(rep, "flows_before"), num(rep, "flows_after"));
+               dir, cli_json_num(rep, "segments_before"), cli_json_num(rep, "generation"),
+               cli_json_num(rep, "flows_before"), cli_json_num(rep, "flows_after"));
     } else {
         printf("corpus %s: no change (%g segment%s, nothing to merge)\n", dir,
-               num(rep, "segments_before"),
-               num(rep, "segments_before") == 1 ? "" : "s");
+               cli_json_num(rep, "segments_before"),
+               cli_json_num(rep, "segments_before") == 1 ? "" : "s");
     }
     cJSON_Delete(rep);
     nsg_corpus_close(c);

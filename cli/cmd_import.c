@@ -377,17 +377,11 @@ static nsg_rc add_warnings(struct import *im, struct nsg_err *err)
 
 /* ---- output ------------------------------------------------------------ */
 
-static const char *js(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 static void print_file(const cJSON *e)
 {
-    const char *status = js(e, "status");
-    printf("  %s: %s", js(e, "path"), js(e, "kind"));
-    if (!strcmp(status, "imported") && !strcmp(js(e, "kind"), "config")) {
+    const char *status = cli_json_str(e, "status", "");
+    printf("  %s: %s", cli_json_str(e, "path", ""), cli_json_str(e, "kind", ""));
+    if (!strcmp(status, "imported") && !strcmp(cli_json_str(e, "kind", ""), "config")) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "counts");
         const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "resources");
         double nn = cJSON_GetObjectItemCaseSensitive(c, "nsg")->valuedouble;
@@ -423,10 +417,10 @@ static void print_file(const cJSON *e)
                cJSON_GetObjectItemCaseSensitive(e, "records_already_imported")
                    ->valuedouble);
     } else if (!strcmp(status, "failed")) {
-        printf(": FAILED: %s\n", js(e, "error"));
+        printf(": FAILED: %s\n", cli_json_str(e, "error", ""));
     } else if (cJSON_GetObjectItemCaseSensitive(e, "reason")) {
         const cJSON *v;
-        printf(": %s (%s)\n", status, js(e, "reason"));
+        printf(": %s (%s)\n", status, cli_json_str(e, "reason", ""));
         cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "skipped"))
             printf("    skipped %s\n", v->valuestring);
     } else {
@@ -473,7 +467,7 @@ static void print_human(const cJSON *rep)
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "committed"));
     bool changed =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "changed"));
-    printf("corpus %s: %s (generation %g)\n", js(rep, "corpus"),
+    printf("corpus %s: %s (generation %g)\n", cli_json_str(rep, "corpus", ""),
            !committed ? "import aborted, nothing committed"
            : changed  ? "import committed"
                       : "no change",
@@ -491,7 +485,7 @@ static void print_human(const cJSON *rep)
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(rep, "failed");
     if (cJSON_GetArraySize(f)) {
         printf("failed files:\n");
-        cJSON_ArrayForEach(v, f) printf("  %s\n", js(v, "path"));
+        cJSON_ArrayForEach(v, f) printf("  %s\n", cli_json_str(v, "path", ""));
     }
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(t, "resources");
     printf("%g files: %g imported, %g unchanged, %g skipped, %g failed; "
@@ -514,7 +508,7 @@ static void add_totals(struct import *im)
     cJSON_ArrayForEach(e, im->files)
     {
         for (int i = 0; i < 4; i++)
-            if (!strcmp(js(e, "status"), st[i]))
+            if (!strcmp(cli_json_str(e, "status", ""), st[i]))
                 n[i]++;
     }
     cJSON *t = cJSON_AddObjectToObject(im->report, "totals");

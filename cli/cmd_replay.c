@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../importer/importer.h"
 #include "../sim/replay.h"
@@ -33,18 +32,6 @@ struct opts {
     bool json;
 };
 
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 static const char *proto_text(const cJSON *o, char buf[8])
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "protocol");
@@ -57,10 +44,7 @@ static const char *proto_text(const cJSON *o, char buf[8])
 /* first_seen as ISO 8601 UTC. */
 static const char *when(const cJSON *o, char buf[32])
 {
-    time_t t = (time_t)num(o, "first_seen");
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf(buf, 32, "?");
+    nsg_corpus_time_format((int64_t)cli_json_num(o, "first_seen"), buf);
     return buf;
 }
 
@@ -83,8 +67,8 @@ static void print_reasons(const cJSON *o)
 static void print_counts_row(const char *name, const cJSON *o)
 {
     printf("%-28s %12.0f %12.0f %9.0f %11.0f %11.0f\n", name,
-           num(o, "flows_total"), num(o, "agree"), num(o, "disagree"),
-           num(o, "established"), num(o, "unevaluated"));
+           cli_json_num(o, "flows_total"), cli_json_num(o, "agree"), cli_json_num(o, "disagree"),
+           cli_json_num(o, "established"), cli_json_num(o, "unevaluated"));
 }
 
 static void print_replay(const cJSON *rep)
@@ -94,29 +78,29 @@ static void print_replay(const cJSON *rep)
     printf("%-28s %12s %12s %9s %11s %11s\n", "NSG", "tuples", "agree",
            "disagree", "established", "unevaluated");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "per_nsg"))
-        print_counts_row(str(e, "nsg"), e);
+        print_counts_row(cli_json_str(e, "nsg", ""), e);
     print_counts_row("(all)", rep);
     print_reasons(rep);
     if (!cJSON_GetArraySize(d)) {
         printf("no disagreements\n");
         return;
     }
-    printf("\ndisagreements (%.0f tuples):\n", num(rep, "disagree"));
+    printf("\ndisagreements (%.0f tuples):\n", cli_json_num(rep, "disagree"));
     cJSON_ArrayForEach(e, d)
     {
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "logged");
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "simulated");
         printf("  %s %s %s %s:%.0f -> %s:%.0f %s %s x%.0f: logged %s (%s), "
                "simulated %s (%s)\n",
-               str(e, "nsg"), str(e, "direction"), proto_text(e, pb),
-               str(e, "src"), num(e, "sport"), str(e, "dst"), num(e, "dport"),
-               str(e, "state"), when(e, tb), num(e, "count"),
-               str(l, "decision"), str(l, "rule"), str(s, "decision"),
-               str(s, "rule"));
+               cli_json_str(e, "nsg", ""), cli_json_str(e, "direction", ""), proto_text(e, pb),
+               cli_json_str(e, "src", ""), cli_json_num(e, "sport"), cli_json_str(e, "dst", ""), cli_json_num(e, "dport"),
+               cli_json_str(e, "state", ""), when(e, tb), cli_json_num(e, "count"),
+               cli_json_str(l, "decision", ""), cli_json_str(l, "rule", ""), cli_json_str(s, "decision", ""),
+               cli_json_str(s, "rule", ""));
     }
-    if (num(rep, "disagreements_omitted") > 0)
+    if (cli_json_num(rep, "disagreements_omitted") > 0)
         printf("  ... and %.0f more disagreeing flows (--limit, --json)\n",
-               num(rep, "disagreements_omitted"));
+               cli_json_num(rep, "disagreements_omitted"));
 }
 
 static void print_change_kind(const char *title, const cJSON *k,
@@ -125,22 +109,22 @@ static void print_change_kind(const char *title, const cJSON *k,
     const cJSON *e;
     const char *sep = " ";
     printf("%s%s: %.0f tuples in %.0f flows, %.0f sources, %.0f ports\n",
-           indent, title, num(k, "count"), num(k, "flows"),
-           num(k, "distinct_sources"), num(k, "distinct_ports"));
-    if (!num(k, "count"))
+           indent, title, cli_json_num(k, "count"), cli_json_num(k, "flows"),
+           cli_json_num(k, "distinct_sources"), cli_json_num(k, "distinct_ports"));
+    if (!cli_json_num(k, "count"))
         return;
     printf("%s  rules:", indent);
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(k, "rules"))
     {
-        printf("%s%s/%s (%.0f)", sep, str(e, "nsg"), str(e, "rule"),
-               num(e, "count"));
+        printf("%s%s/%s (%.0f)", sep, cli_json_str(e, "nsg", ""), cli_json_str(e, "rule", ""),
+               cli_json_num(e, "count"));
         sep = ", ";
     }
     printf("\n%s  top talkers:", indent);
     sep = " ";
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(k, "top_talkers"))
     {
-        printf("%s%s (%.0f)", sep, str(e, "src"), num(e, "count"));
+        printf("%s%s (%.0f)", sep, cli_json_str(e, "src", ""), cli_json_num(e, "count"));
         sep = ", ";
     }
     printf("\n");
@@ -151,8 +135,8 @@ static void print_whatif(const cJSON *rep)
     const cJSON *e;
     char pb[8], tb[32];
     printf("observed tuples: %.0f (unchanged %.0f, unevaluated %.0f)\n",
-           num(rep, "flows_total"), num(rep, "unchanged"),
-           num(rep, "unevaluated"));
+           cli_json_num(rep, "flows_total"), cli_json_num(rep, "unchanged"),
+           cli_json_num(rep, "unevaluated"));
     print_reasons(rep);
     print_change_kind("newly denied",
                       cJSON_GetObjectItemCaseSensitive(rep, "newly_denied"),
@@ -162,7 +146,7 @@ static void print_whatif(const cJSON *rep)
                       "");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "per_nsg"))
     {
-        printf("NSG %s:\n", str(e, "nsg"));
+        printf("NSG %s:\n", cli_json_str(e, "nsg", ""));
         print_change_kind("newly denied",
                           cJSON_GetObjectItemCaseSensitive(e, "newly_denied"),
                           "  ");
@@ -176,14 +160,14 @@ static void print_whatif(const cJSON *rep)
     {
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "proposed");
         printf("  %s %s %s %s %s:%.0f -> %s:%.0f %s %s x%.0f: %s by %s/%s\n",
-               str(e, "change"), str(e, "nic"), str(e, "direction"),
-               proto_text(e, pb), str(e, "src"), num(e, "sport"), str(e, "dst"),
-               num(e, "dport"), str(e, "state"), when(e, tb), num(e, "count"),
-               str(p, "decision"), str(p, "nsg"), str(p, "rule"));
+               cli_json_str(e, "change", ""), cli_json_str(e, "nic", ""), cli_json_str(e, "direction", ""),
+               proto_text(e, pb), cli_json_str(e, "src", ""), cli_json_num(e, "sport"), cli_json_str(e, "dst", ""),
+               cli_json_num(e, "dport"), cli_json_str(e, "state", ""), when(e, tb), cli_json_num(e, "count"),
+               cli_json_str(p, "decision", ""), cli_json_str(p, "nsg", ""), cli_json_str(p, "rule", ""));
     }
-    if (num(rep, "changes_omitted") > 0)
+    if (cli_json_num(rep, "changes_omitted") > 0)
         printf("  ... and %.0f more changed flows (--limit, --json)\n",
-               num(rep, "changes_omitted"));
+               cli_json_num(rep, "changes_omitted"));
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)

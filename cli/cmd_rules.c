@@ -76,10 +76,8 @@ static cJSON *rule_json(const struct nsg_crule *cr)
     cJSON_AddStringToObject(o, "name", r->name);
     cJSON_AddBoolToObject(o, "default", r->is_default);
     cJSON_AddNumberToObject(o, "priority", r->priority);
-    cJSON_AddStringToObject(o, "direction",
-                            r->dir == NSG_DIR_IN ? "Inbound" : "Outbound");
-    cJSON_AddStringToObject(o, "access",
-                            r->access == NSG_ALLOW ? "Allow" : "Deny");
+    cJSON_AddStringToObject(o, "direction", nsg_dir_name(r->dir));
+    cJSON_AddStringToObject(o, "access", nsg_access_name(r->access));
     cJSON_AddStringToObject(o, "protocol", nsg_proto_name(r->proto, pb));
     cJSON_AddItemToObject(o, "sourcePortRanges",
                           ports_json(r->sports, r->n_sports));
@@ -190,12 +188,6 @@ static void join(const cJSON *a, size_t max, struct nsg_buf *b)
     }
 }
 
-static const char *js(const cJSON *o, const char *k)
-{
-    const cJSON *x = cJSON_GetObjectItem(o, k);
-    return cJSON_IsString(x) ? x->valuestring : NULL;
-}
-
 /* Does a side name tags or ASGs (anything but "*" and prefixes)? */
 static bool has_names(const cJSON *r, int side)
 {
@@ -218,18 +210,18 @@ static void print_text(const cJSON *o)
     const cJSON *l, *r;
     struct nsg_buf a = NSG_BUF_INIT, b = NSG_BUF_INIT;
     printf("Effective security rules of NIC %s (subnet %s, vnet %s)\n",
-           js(o, "nic"), js(o, "subnet") ? js(o, "subnet") : "?",
-           js(o, "vnet") ? js(o, "vnet") : "?");
+           cli_json_str(o, "nic", NULL), cli_json_str(o, "subnet", NULL) ? cli_json_str(o, "subnet", NULL) : "?",
+           cli_json_str(o, "vnet", NULL) ? cli_json_str(o, "vnet", NULL) : "?");
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(o, "levels"))
     {
-        printf("\n%s level: %s\n", js(l, "level"),
-               js(l, "nsg") ? js(l, "nsg") : "(no NSG: allows everything)");
+        printf("\n%s level: %s\n", cli_json_str(l, "level", NULL),
+               cli_json_str(l, "nsg", NULL) ? cli_json_str(l, "nsg", NULL) : "(no NSG: allows everything)");
         cJSON_ArrayForEach(r, cJSON_GetObjectItem(l, "rules"))
         {
             const cJSON *asg;
-            printf("  %-8s %5d  %-5s  %-4s  ", js(r, "direction"),
+            printf("  %-8s %5d  %-5s  %-4s  ", cli_json_str(r, "direction", NULL),
                    cJSON_GetObjectItem(r, "priority")->valueint,
-                   js(r, "access"), js(r, "protocol"));
+                   cli_json_str(r, "access", NULL), cli_json_str(r, "protocol", NULL));
             for (int side = 0; side < 2; side++) {
                 join(cJSON_GetObjectItem(r, side ? "destinationAddressPrefixes"
                                                  : "sourceAddressPrefixes"),
@@ -250,12 +242,12 @@ static void print_text(const cJSON *o)
                      8, &b);
                 printf("%s%s:%s", side ? " -> " : "", a.buf, b.buf);
             }
-            printf("  %s\n", js(r, "name"));
+            printf("  %s\n", cli_json_str(r, "name", NULL));
             for (int side = 0; side < 2; side++) {
                 if (!has_names(r, side))
                     continue; /* prefixes only: the expansion adds nothing */
                 const char *unk =
-                    js(r, side ? "destinationUnknownTag" : "sourceUnknownTag");
+                    cli_json_str(r, side ? "destinationUnknownTag" : "sourceUnknownTag", NULL);
                 join(cJSON_GetObjectItem(r, side ? "expandedDestination"
                                                    "AddressPrefixes"
                                                  : "expandedSourceAddress"

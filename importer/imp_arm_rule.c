@@ -408,11 +408,6 @@ static void push_rule(struct nsg_nsg *n, struct nsg_rule *r)
     n->rules[n->n_rules++] = *r;
 }
 
-static const char *dir_name(enum nsg_dir d)
-{
-    return d == NSG_DIR_IN ? "Inbound" : "Outbound";
-}
-
 /* Azure's uniqueness rules among the rules parsed so far. */
 static nsg_rc check_unique(const struct nsg_nsg *n, const struct nsg_rule *r,
                            const char *rw, struct nsg_err *err)
@@ -429,7 +424,7 @@ static nsg_rc check_unique(const struct nsg_nsg *n, const struct nsg_rule *r,
             return nsg_json_fail(err, rw,
                                  "duplicate priority %d (%s): rule '%s' and "
                                  "rule '%s' in NSG '%s'",
-                                 r->priority, dir_name(r->dir), o->name,
+                                 r->priority, nsg_dir_name(r->dir), o->name,
                                  r->name, n->name);
     }
     return NSG_OK;

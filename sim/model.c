@@ -9,6 +9,16 @@
 static const char *const type_names[NSG_RES_TYPE_COUNT] = {
     "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable"};
 
+const char *nsg_dir_name(enum nsg_dir d)
+{
+    return d == NSG_DIR_OUT ? "Outbound" : "Inbound";
+}
+
+const char *nsg_access_name(enum nsg_access a)
+{
+    return a == NSG_DENY ? "Deny" : "Allow";
+}
+
 const char *nsg_res_type_name(enum nsg_res_type t)
 {
     return t < NSG_RES_TYPE_COUNT ? type_names[t] : "?";

@@ -13,6 +13,10 @@
 enum nsg_dir { NSG_DIR_IN = 0, NSG_DIR_OUT = 1 };
 enum nsg_access { NSG_ALLOW = 0, NSG_DENY = 1 };
 
+/* "Inbound" / "Outbound" and "Allow" / "Deny", as ARM writes them. */
+const char *nsg_dir_name(enum nsg_dir d);
+const char *nsg_access_name(enum nsg_access a);
+
 /* One address of a rule as written: "*", a CIDR or single IP, or a tag. */
 enum nsg_addr_kind { NSG_ADDR_ANY, NSG_ADDR_CIDR, NSG_ADDR_TAG };
 struct nsg_addr_item {

@@ -123,8 +123,6 @@ nsg_rc nsg_sim_eval_nsg(struct nsg_sim *s, const struct nsg_nsg *nsg,
                         struct nsg_verdict *v, struct nsg_err *err) NSG_WUR;
 
 /* ---- text and JSON forms (sim_json.c) ----------------------------------- */
-/* "Inbound" / "Outbound". */
-const char *nsg_dir_name(enum nsg_dir d);
 /* "Allow" / "Deny" / "Unknown". */
 const char *nsg_decision_name(enum nsg_decision d);
 

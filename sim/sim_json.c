@@ -2,11 +2,6 @@
  * and packets, shared by the simulator's reports and every command. */
 #include "sim.h"
 
-const char *nsg_dir_name(enum nsg_dir d)
-{
-    return d == NSG_DIR_OUT ? "Outbound" : "Inbound";
-}
-
 const char *nsg_decision_name(enum nsg_decision d)
 {
     return d == NSG_DEC_ALLOW  ? "Allow"
