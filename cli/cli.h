@@ -29,11 +29,21 @@ int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
 
-/* Print "nsgproof: error: <msg>" to stderr; return the exit status for the
- * error's code (2 or 3). */
+/* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
+ * by main before dispatch). */
+void cli_set_command(const char *name);
+/* Print "nsgproof CMD: error: <message>" and a newline to stderr. */
+void cli_error(const char *fmt, ...) NSG_PRINTF(1, 2);
+/* cli_error() with err's message; returns the exit status for the error's
+ * code (2 or 3). */
 int cli_fail(const struct nsg_err *err);
-/* Print "nsgproof <cmd>: <message>" and the usage text; return 2. */
+/* Print "nsgproof CMD: error: <message>" and the usage text; return 2.
+ * (Older commands; new ones use cli_opt_error from cli_opt.h.) */
 int cli_usage_error(const char *usage, const char *fmt, ...) NSG_PRINTF(2, 3);
+/* At exit: flush and close standard output; a write error (full disk,
+ * closed pipe) is reported and turns status into 2 (3 stays 3), so a
+ * truncated --json never exits 0. */
+int cli_finish_stdout(int status);
 /* Print a JSON value (formatted) and a newline to stdout. */
 void cli_print_json(const cJSON *j);
 /* Open the corpus at dir (must exist) and load its newest model. */

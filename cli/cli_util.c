@@ -4,26 +4,65 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "cli.h"
 
+static const char *current_command;
+
+void cli_set_command(const char *name)
+{
+    current_command = name;
+}
+
+static void error_prefix(void)
+{
+    if (current_command)
+        fprintf(stderr, "nsgproof %s: error: ", current_command);
+    else
+        fprintf(stderr, "nsgproof: error: ");
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    error_prefix();
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
 int cli_fail(const struct nsg_err *err)
 {
-    fprintf(stderr, "nsgproof: error: %s\n",
-            err && err->msg[0] ? err->msg : "unknown error");
+    cli_error("%s", err && err->msg[0] ? err->msg : "unknown error");
     return nsg_err_exit_status(err && err->code ? err->code : NSG_E_INTERNAL);
 }
 
 int cli_usage_error(const char *usage, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "nsgproof: error: ");
+    error_prefix();
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\n%s", usage);
     return CLI_EXIT_INPUT;
+}
+
+int cli_finish_stdout(int status)
+{
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int e = errno;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad)
+        return status;
+    cli_error("cannot write the output to standard output: %s", strerror(e));
+    return status == CLI_EXIT_UNKNOWN ? status : CLI_EXIT_INPUT;
 }
 
 void cli_print_json(const cJSON *j)

@@ -2,7 +2,6 @@
  * this packet allowed through a NIC's NSG levels (or one NSG), and by which
  * rule?  One query from the options, or one per line of a JSONL file. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,20 +9,27 @@
 
 #include "../sim/sim.h"
 #include "cli.h"
+#include "cli_opt.h"
 
 #define DEFAULT_SPORT 49152 /* first port of the IANA ephemeral range */
 
-static const char usage[] =
-    "usage: nsgproof check --corpus DIR (--nic NAME | --nsg NAME)\n"
-    "         --direction inbound|outbound --protocol tcp|udp|icmp|esp|ah|N\n"
-    "         --src IP [--sport P] --dst IP [--dport P] [--json] [--trace]\n"
-    "       nsgproof check --corpus DIR --batch FILE.jsonl [--json]\n"
-    "  --dport is required for tcp and udp; --sport defaults to 49152.\n"
-    "  Batch lines: {\"nic\"|\"nsg\", \"direction\", \"protocol\", \"src\",\n"
-    "  \"sport\", \"dst\", \"dport\"}; options given on the command line are\n"
-    "  defaults for every line.\n"
+static const char *const synopsis[] = {
+    "--corpus DIR (--nic NAME | --nsg NAME) --direction inbound|outbound\n"
+    "         --protocol tcp|udp|icmp|esp|ah|N --src IP [--sport P] --dst IP\n"
+    "         [--dport P] [--json] [--trace]",
+    "--corpus DIR --batch FILE.jsonl [--json]",
+    NULL};
+static const struct cli_command_help help = {
+    "check", synopsis,
+    "Is this packet allowed through a NIC's NSG levels (or one NSG), and by\n"
+    "which rule?  (Network Watcher's IP flow verify, offline.)",
+    "--dport is required for tcp and udp; --sport defaults to 49152.\n"
+    "Batch lines: {\"nic\"|\"nsg\", \"direction\", \"protocol\", \"src\",\n"
+    "\"sport\", \"dst\", \"dport\"}; options given on the command line are\n"
+    "defaults for every line.\n"
     "Exit: 0 allowed (batch: all answered), 1 denied, 2 usage or input "
-    "error.\n";
+    "error.\n",
+    NULL};
 
 /* One question, as text (from options or from a batch line). */
 struct query {
@@ -422,7 +428,7 @@ static int run_batch(struct run *run, const struct query *defaults,
     int status;
 
     if (!f) {
-        fprintf(stderr, "nsgproof: error: cannot open %s: %s\n", path,
+        cli_error("cannot open %s: %s", path,
                 strerror(errno));
         return CLI_EXIT_INPUT;
     }
@@ -436,7 +442,7 @@ static int run_batch(struct run *run, const struct query *defaults,
         asked++;
         if (batch_line(run, defaults, line, &res, &err)) {
             bad++;
-            fprintf(stderr, "nsgproof: error: %s: line %ld: %s\n", path, n,
+            cli_error("%s: line %ld: %s", path, n,
                     err.msg);
             if (json) {
                 cJSON *e = cJSON_CreateObject();
@@ -463,12 +469,11 @@ static int run_batch(struct run *run, const struct query *defaults,
     }
     status = bad ? CLI_EXIT_INPUT : CLI_EXIT_OK;
     if (ferror(f)) {
-        fprintf(stderr, "nsgproof: error: cannot read %s: %s\n", path,
+        cli_error("cannot read %s: %s", path,
                 strerror(errno));
         status = CLI_EXIT_INPUT;
     } else if (!asked) {
-        fprintf(stderr, "nsgproof: error: %s: no queries (every line is "
-                        "blank)\n", path);
+        cli_error("%s: no queries (every line is blank)", path);
         status = CLI_EXIT_INPUT;
     }
     free(line);
@@ -480,65 +485,42 @@ static int run_batch(struct run *run, const struct query *defaults,
 
 int cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"nic", required_argument, NULL, 'n'},
-        {"nsg", required_argument, NULL, 'g'},
-        {"direction", required_argument, NULL, 'd'},
-        {"protocol", required_argument, NULL, 'p'},
-        {"src", required_argument, NULL, 's'},
-        {"sport", required_argument, NULL, 'S'},
-        {"dst", required_argument, NULL, 't'},
-        {"dport", required_argument, NULL, 'T'},
-        {"json", no_argument, NULL, 'j'},
-        {"trace", no_argument, NULL, 'r'},
-        {"batch", required_argument, NULL, 'b'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     struct query q = {0};
     const char *corpus = NULL, *batch = NULL;
     bool json = false;
     struct run run = {0};
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
+        CLI_OPT_STR("nic", &q.nic, "NAME", "a NIC (name or id): both NSG levels"),
+        CLI_OPT_STR("nsg", &q.nsg, "NAME", "one NSG (name or id) alone"),
+        CLI_OPT_STR("direction", &q.dir, "DIR", "inbound or outbound"),
+        CLI_OPT_STR("protocol", &q.proto, "P",
+                    "tcp, udp, icmp, esp, ah or a number 0-255"),
+        CLI_OPT_STR("src", &q.src, "IP", "source address"),
+        CLI_OPT_STR("sport", &q.sport, "P", "source port (default 49152)"),
+        CLI_OPT_STR("dst", &q.dst, "IP", "destination address"),
+        CLI_OPT_STR("dport", &q.dport, "P", "destination port (tcp, udp)"),
+        CLI_OPT_STR("batch", &batch, "FILE",
+                    "one JSON query per line (JSON Lines)"),
+        CLI_OPT_FLAG("trace", &run.trace, "every rule evaluated, per level"),
+        CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/check.md)"),
+        CLI_OPT_ENDMARK};
     struct nsg_corpus *c = NULL;
     struct nsg_err err = NSG_ERR_INIT;
     cJSON *res = NULL;
-    int opt, status;
+    int status;
 
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': corpus = optarg; break;
-        case 'n': q.nic = optarg; break;
-        case 'g': q.nsg = optarg; break;
-        case 'd': q.dir = optarg; break;
-        case 'p': q.proto = optarg; break;
-        case 's': q.src = optarg; break;
-        case 'S': q.sport = optarg; break;
-        case 't': q.dst = optarg; break;
-        case 'T': q.dport = optarg; break;
-        case 'j': json = true; break;
-        case 'r': run.trace = true; break;
-        case 'b': batch = optarg; break;
-        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default:
-            return cli_usage_error(usage, "check: unknown or incomplete "
-                                          "option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(usage, "check: unexpected argument '%s'",
-                               argv[optind]);
+    status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
+    if (status)
+        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     if (!corpus)
-        return cli_usage_error(usage, "check: --corpus DIR is required");
+        return cli_opt_error(&help, "--corpus DIR is required");
     if (!batch && !q.nic == !q.nsg)
-        return cli_usage_error(usage,
-                               "check: give exactly one of --nic or --nsg");
+        return cli_opt_error(&help, "give exactly one of --nic or --nsg");
     if (!batch) { /* usage errors before loading the corpus */
         struct nsg_packet p;
         if (make_packet(&q, &p, &err) == NSG_E_USAGE)
-            return cli_usage_error(usage, "check: %s", err.msg);
+            return cli_opt_error(&help, "%s", err.msg);
     }
     if (cli_load_corpus(corpus, &c, &run.t, &err))
         return cli_fail(&err);

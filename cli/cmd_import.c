@@ -644,9 +644,8 @@ int cmd_import(int argc, char **argv)
     if (rc) {
         status = cli_fail(&err);
     } else if (cJSON_GetArraySize(im.failed)) {
-        fprintf(stderr,
-                "nsgproof: error: %d file(s) failed; the others "
-                "were committed (--keep-going)\n",
+        cli_error("%d file(s) failed; the others were committed "
+                  "(--keep-going)",
                 cJSON_GetArraySize(im.failed));
         status = CLI_EXIT_INPUT;
     } else {

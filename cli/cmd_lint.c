@@ -270,7 +270,7 @@ int cmd_lint(int argc, char **argv)
                 n_errors++;
                 cJSON_AddItemToArray(jerrs, cJSON_CreateString(err.msg));
                 if (!o.json)
-                    fprintf(stderr, "nsgproof: error: %s\n", err.msg);
+                    cli_error("%s", err.msg);
             }
         }
         g_ptr_array_free(vs, TRUE);

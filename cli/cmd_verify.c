@@ -311,8 +311,7 @@ int cmd_verify(int argc, char **argv)
         printf("\n");
     }
     if (n_err)
-        fprintf(stderr, "nsgproof: error: %zu of %zu queries could not be "
-                        "answered (see above)\n",
+        cli_error("%zu of %zu queries could not be answered (see above)",
                 n_err, qs.n);
     for (size_t i = 0; i < qs.n; i++)
         nsg_vresult_release(&res[i]);

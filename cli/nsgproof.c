@@ -1,4 +1,5 @@
 /* nsgproof.c - the command table and main(): dispatches to cmd_<name>. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,31 +27,70 @@ static void usage(FILE *f)
     fprintf(f, "usage: nsgproof <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nRun 'nsgproof <command> --help' for a command's options.\n"
+    fprintf(f, "\nRun 'nsgproof <command> --help' or 'nsgproof help <command>' "
+               "for a command's options.\n"
                "Exit codes: 0 holds/allowed/no difference, 1 violated/denied/"
                "differences, 2 usage or input error, 3 unknown or internal "
                "inconsistency.\n");
 }
 
-int main(int argc, char **argv)
+static int find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (!strcmp(name, commands[i].name))
+            return (int)i;
+    return -1;
+}
+
+/* `nsgproof help [CMD]`: the command's own --help, from its option table. */
+static int help(int argc, char **argv)
+{
+    if (argc < 3) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    int i = find_command(argv[2]);
+    if (i < 0) {
+        fprintf(stderr, "nsgproof help: error: unknown command '%s'\n",
+                argv[2]);
+        usage(stderr);
+        return CLI_EXIT_INPUT;
+    }
+    char *args[] = {(char *)commands[i].name, "--help", NULL};
+    cli_set_command(commands[i].name);
+    return commands[i].fn(2, args);
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
         return CLI_EXIT_INPUT;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(stdout);
         return CLI_EXIT_OK;
     }
-    if (!strcmp(argv[1], "--version")) {
+    if (!strcmp(argv[1], "help"))
+        return help(argc, argv);
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
         printf("nsgproof %s\n", NSGPROOF_VERSION);
         return CLI_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "nsgproof: error: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return CLI_EXIT_INPUT;
+    int i = find_command(argv[1]);
+    if (i < 0) {
+        fprintf(stderr, "nsgproof: error: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return CLI_EXIT_INPUT;
+    }
+    cli_set_command(commands[i].name);
+    return commands[i].fn(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed pipe is a write error reported at exit, not a silent
+     * SIGPIPE death halfway through a report. */
+    signal(SIGPIPE, SIG_IGN);
+    return cli_finish_stdout(run(argc, argv));
 }

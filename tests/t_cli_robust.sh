@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_cli_robust.sh - every command with hostile arguments and inputs: each
 # must fail with its documented exit code (2 for usage or input errors), say
-# why in exactly one "nsgproof: error:" line on stderr, and never trip the
+# why in exactly one "nsgproof CMD: error:" line on stderr, and never trip the
 # address or undefined-behaviour sanitizers.
 set -u
 NSGPROOF=${NSGPROOF:-./build/asan/nsgproof}
@@ -28,9 +28,9 @@ want() {
   fi
   [ "$rc" = "$rc_want" ] || { ko "$what: exit $rc, wanted $rc_want; stderr: $(head -c 400 "$tmp/err")"; return; }
   if [ "$rc_want" = 2 ] || [ "$rc_want" = 3 ]; then
-    n=$(grep -c '^nsgproof: error: ' "$tmp/err")
-    [ "$n" = 1 ] || { ko "$what: $n 'nsgproof: error:' lines on stderr: $(head -c 400 "$tmp/err")"; return; }
-    grep -q '^nsgproof: error: .\+' "$tmp/err" || { ko "$what: empty error message"; return; }
+    n=$(grep -cE '^nsgproof( [a-z-]+)?: error: ' "$tmp/err")
+    [ "$n" = 1 ] || { ko "$what: $n error lines on stderr: $(head -c 400 "$tmp/err")"; return; }
+    grep -qE '^nsgproof( [a-z-]+)?: error: .+' "$tmp/err" || { ko "$what: empty error message"; return; }
   fi
   ok
 }
