@@ -20,6 +20,7 @@ static const struct {
     {"verify", cmd_verify, "prove reachability properties of the topology"},
     {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
+    {"capture", cmd_capture, "capture configuration (ARM) and flow logs (Blob storage) live"},
 };
 
 static void usage(FILE *f)

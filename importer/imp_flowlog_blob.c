@@ -67,6 +67,11 @@ char *fl_blob_key(const char *path)
     return out;
 }
 
+char *nsg_imp_flowlog_key(const char *path)
+{
+    return fl_blob_key(path);
+}
+
 static uint64_t num_of(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);

@@ -68,6 +68,11 @@ nsg_rc nsg_imp_flowlogs(struct nsg_txn *txn, struct nsg_corpus *c,
                         const struct nsg_topology *t, const char *const *paths,
                         size_t n_paths, cJSON *report,
                         struct nsg_err *err) NSG_WUR;
+/* The checkpoint name of a flow-log file: the part of its path from
+ * "resourceId=" or "flowLogResourceID=" on, lower-cased ("//" collapsed);
+ * otherwise its real path.  The same blob imported from a download
+ * directory or captured live has the same name.  Caller frees. */
+char *nsg_imp_flowlog_key(const char *path);
 /* Compaction (added by the flow-ingest engineer): merge every segment of
  * the "flows" section into one new segment (equal flow keys of an hour
  * summed) and make it the only one listed; commit publishes it atomically
