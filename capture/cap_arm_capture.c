@@ -427,6 +427,12 @@ nsg_rc nsg_cap_arm(const struct nsg_cap_arm_opts *o, cJSON *report,
                        "--service-tags: '%s' is not a location name (e.g. "
                        "westeurope)",
                        o->service_tags_location);
+    if (o->arm_endpoint && (rc = cap_url_check(o->arm_endpoint,
+                                               "--arm-endpoint", err)))
+        return rc;
+    if (o->common.login_endpoint &&
+        (rc = cap_url_check(o->common.login_endpoint, "--login-endpoint", err)))
+        return rc;
     cap_http_cfg_defaults(&cfg);
     cfg.ca_file = o->common.ca_file;
     cfg.hooks = o->common.hooks;
