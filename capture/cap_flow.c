@@ -412,6 +412,10 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
     if (!rc) {
         sum_counts(r->flow_counts, rep);
         r->batches++;
+        /* a test hook: time to kill the capture between two batches */
+        long pause = env_long("NSGPROOF_CAPTURE_PAUSE_MS", 0, 0, 60000);
+        if (pause)
+            g_usleep((gulong)pause * 1000);
     }
     cJSON_Delete(rep);
     g_ptr_array_free(paths, TRUE);
