@@ -7,7 +7,7 @@
 
 PKGS     := z3 libcjson glib-2.0 libcurl
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config
+            pkg-config openssl
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -38,7 +38,7 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps clean FORCE
+.PHONY: all check demo bench deps azurite-deps clean FORCE
 .SECONDARY:
 all: nsgproof
 
@@ -79,7 +79,18 @@ $(REL)/bench/%: $(REL)/bench/%.o $(call rel_obj,$(TEST_LIB)) $(REL)/libnsgproof.
 TEST_BINS  := $(patsubst tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
 
-check: $(TEST_BINS) $(ASAN)/nsgproof nsgproof
+# Azurite, the Azure Storage emulator the capture tests run against: the
+# npm packages pinned by tests/azurite/package-lock.json, installed into
+# build/node (never a download of anything but the npm packages).
+AZURITE_DEPS := build/node/node_modules/.bin/azurite-blob
+$(AZURITE_DEPS): tests/azurite/package.json tests/azurite/package-lock.json
+	@mkdir -p build/node
+	cp tests/azurite/package.json tests/azurite/package-lock.json build/node/
+	cd build/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+azurite-deps: $(AZURITE_DEPS)
+
+check: $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(AZURITE_DEPS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_all.sh $(ASAN) $(TEST_BINS)
 
@@ -99,6 +110,13 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "all build dependencies present"; fi
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing: nodejs npm"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
+	fi
+	@$(MAKE) --no-print-directory azurite-deps
 
 clean:
 	rm -rf build nsgproof
