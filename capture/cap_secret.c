@@ -33,6 +33,21 @@ static void add_one(const char *s)
     g_ptr_array_sort(secrets, by_length_desc);
 }
 
+/* s and the forms it takes in a URL or a form body. */
+static void add_forms(const char *s)
+{
+    add_one(s);
+    char *esc = cap_url_escape(s, false);
+    add_one(esc);
+    g_free(esc);
+    char *dec = cap_url_unescape(s);
+    add_one(dec);
+    char *esc2 = cap_url_escape(dec, false);
+    add_one(esc2);
+    g_free(esc2);
+    g_free(dec);
+}
+
 void cap_secret_register(const char *s)
 {
     if (!s)
@@ -40,22 +55,12 @@ void cap_secret_register(const char *s)
     g_mutex_lock(&lock);
     if (!secrets)
         secrets = g_ptr_array_new();
-    add_one(s);
-    /* the forms it takes in a URL or a form body */
-    char *esc = cap_url_escape(s, false);
-    add_one(esc);
-    g_free(esc);
-    char *dec = cap_url_unescape(s);
-    add_one(dec);
-    g_free(dec);
+    add_forms(s);
     /* a SAS: its signature alone, too */
     const char *sig = strstr(s, "sig=");
     if (sig && (sig == s || sig[-1] == '&' || sig[-1] == '?')) {
         char *v = g_strndup(sig + 4, strcspn(sig + 4, "&"));
-        add_one(v);
-        char *vd = cap_url_unescape(v);
-        add_one(vd);
-        g_free(vd);
+        add_forms(v);
         g_free(v);
     }
     g_mutex_unlock(&lock);
