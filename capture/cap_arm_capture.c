@@ -81,15 +81,6 @@ static void page_free(gpointer p)
     g_free(pg);
 }
 
-static void bump(cJSON *o, const char *key, double n)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (v)
-        cJSON_SetNumberValue(v, v->valuedouble + n);
-    else
-        cJSON_AddNumberToObject(o, key, n);
-}
-
 /* The importer reads the page like a file (vnet_id: the VNet whose
  * effective admin rules the page holds; the importer of this version
  * reports them as not modelled). */
@@ -158,8 +149,8 @@ static nsg_rc list_pages(struct run *r, size_t li, const char *first,
             char *name = g_strdup_printf("GET %s (page %d)", shown, page);
             rc = import_page(r, name, body, len, NULL, err);
             g_free(name);
-            bump(t, "pages", 1);
-            bump(t, "resources", cJSON_GetArraySize(value));
+            cap_json_bump(t, "pages", 1);
+            cap_json_bump(t, "resources", cJSON_GetArraySize(value));
             cap_http_progress(r->http, "%s: %d resources, %d pages",
                               lists[li].label,
                               (int)cJSON_GetObjectItemCaseSensitive(t, "resources")
@@ -349,7 +340,7 @@ static nsg_rc store(struct run *r, struct nsg_txn *txn, struct nsg_err *err)
                 break;
             }
             res[!changed ? 2 : existed ? 1 : 0]++;
-            bump(by_type, nsg_res_type_name(it->type), 1);
+            cap_json_bump(by_type, nsg_res_type_name(it->type), 1);
         }
         if (!rc && cfg->service_tags) {
             bool changed;
@@ -410,7 +401,6 @@ nsg_rc nsg_cap_arm(const struct nsg_cap_arm_opts *o, cJSON *report,
                    struct nsg_err *err)
 {
     struct run r;
-    struct cap_http_cfg cfg;
     nsg_rc rc;
     memset(&r, 0, sizeof(r));
     if (!plain_name(o->subscription, "-"))
@@ -433,10 +423,7 @@ nsg_rc nsg_cap_arm(const struct nsg_cap_arm_opts *o, cJSON *report,
     if (o->common.login_endpoint &&
         (rc = cap_url_check(o->common.login_endpoint, "--login-endpoint", err)))
         return rc;
-    cap_http_cfg_defaults(&cfg);
-    cfg.ca_file = o->common.ca_file;
-    cfg.hooks = o->common.hooks;
-    rc = cap_http_new(&cfg, &r.http, err);
+    rc = cap_http_for(&o->common, &r.http, err);
     if (rc)
         return rc;
     r.o = o;
@@ -472,13 +459,7 @@ nsg_rc nsg_cap_arm(const struct nsg_cap_arm_opts *o, cJSON *report,
         rc = commit(&r, err);
     else
         cJSON_AddBoolToObject(report, "committed", false);
-    struct cap_http_stats st;
-    cap_http_stats(r.http, &st);
-    cJSON *h = cJSON_AddObjectToObject(report, "http");
-    cJSON_AddNumberToObject(h, "requests", (double)st.requests);
-    cJSON_AddNumberToObject(h, "retries", (double)st.retries);
-    cJSON_AddNumberToObject(h, "redirects", (double)st.redirects);
-    cJSON_AddNumberToObject(h, "bytes", (double)st.bytes);
+    cap_http_report(r.http, report);
     for (size_t i = 0; i < N_LISTS; i++)
         g_ptr_array_free(r.ids[i], TRUE);
     g_ptr_array_free(r.pages, TRUE);

@@ -29,9 +29,7 @@ nsg_rc cap_arm_new(const char *endpoint, struct cap_cred *cred,
     if (rc)
         return rc;
     struct cap_arm *a = nsg_xcalloc(1, sizeof(*a));
-    a->endpoint = nsg_xstrdup(ep);
-    while (a->endpoint[0] && a->endpoint[strlen(a->endpoint) - 1] == '/')
-        a->endpoint[strlen(a->endpoint) - 1] = '\0';
+    a->endpoint = cap_endpoint_dup(ep);
     /* the token's audience is the ARM endpoint of the cloud */
     a->scope = g_strdup_printf("%s/.default", a->endpoint);
     a->cred = cred;
@@ -66,10 +64,7 @@ static nsg_rc sign(void *ctx, const struct cap_req *req, const char *url,
     a->refresh = false;
     if (rc)
         return rc;
-    char *h = g_strdup_printf("Authorization: Bearer %s", tok);
-    *hdrs = curl_slist_append(*hdrs, h);
-    memset(h, 0, strlen(h));
-    g_free(h);
+    cap_header_secret(hdrs, "Authorization: Bearer %s", tok);
     cap_secret_free(tok);
     return NSG_OK;
 }

@@ -78,9 +78,7 @@ nsg_rc cap_cred_from_env(const char *login_endpoint, struct cap_cred **out,
     struct cap_cred *c = nsg_xcalloc(1, sizeof(*c));
     g_mutex_init(&c->lock);
     c->tokens = g_ptr_array_new();
-    c->login = nsg_xstrdup(login);
-    while (c->login[0] && c->login[strlen(c->login) - 1] == '/')
-        c->login[strlen(c->login) - 1] = '\0';
+    c->login = cap_endpoint_dup(login);
     if (tok) {
         c->kind = CAP_CRED_TOKEN;
         c->fixed = nsg_xstrdup(tok);

@@ -52,25 +52,6 @@ struct run {
     int batches;
 };
 
-static long env_long(const char *name, long dflt, long min, long max)
-{
-    const char *v = getenv(name);
-    char *end;
-    if (!v || !*v)
-        return dflt;
-    long x = strtol(v, &end, 10);
-    return *end || x < min || x > max ? dflt : x;
-}
-
-static void bump(cJSON *o, const char *key, double n)
-{
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (v)
-        cJSON_SetNumberValue(v, v->valuedouble + n);
-    else
-        cJSON_AddNumberToObject(o, key, n);
-}
-
 /* ---- the spool: downloads waiting for their batch's import -------------- */
 
 static void rm_tree(const char *path)
@@ -136,7 +117,7 @@ static nsg_rc list_container(struct run *r, const char *container,
                              bool explicit_name, GPtrArray *out,
                              struct nsg_err *err)
 {
-    long page_size = env_long("NSGPROOF_BLOB_PAGE", DEFAULT_PAGE, 1, 5000);
+    long page_size = cap_env_long("NSGPROOF_BLOB_PAGE", DEFAULT_PAGE, 1, 5000);
     cJSON *c = cJSON_CreateObject();
     char *marker = NULL, *esc_c = cap_url_escape(container, false);
     nsg_rc rc = NSG_OK;
@@ -353,7 +334,7 @@ static void sum_counts(cJSON *into, const cJSON *rep)
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
         {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(rep, keys[i]);
-        bump(into, keys[i], cJSON_IsNumber(v) ? v->valuedouble : 0);
+        cap_json_bump(into, keys[i], cJSON_IsNumber(v) ? v->valuedouble : 0);
     }
 }
 
@@ -402,8 +383,8 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
             cJSON_AddNumberToObject(e, "size", (double)j->b->size);
             cJSON_DeleteItemFromObjectCaseSensitive(blobs, j->state_key);
             cJSON_AddItemToObject(blobs, j->state_key, e);
-            bump(r->blob_counts, j->ranged ? "ranged" : "downloaded", 1);
-            bump(r->blob_counts, "bytes", (double)j->bytes);
+            cap_json_bump(r->blob_counts, j->ranged ? "ranged" : "downloaded", 1);
+            cap_json_bump(r->blob_counts, "bytes", (double)j->bytes);
         }
         rc = nsg_corpus_commit(&txn, err);
     } else {
@@ -413,7 +394,7 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
         sum_counts(r->flow_counts, rep);
         r->batches++;
         /* a test hook: time to kill the capture between two batches */
-        long pause = env_long("NSGPROOF_CAPTURE_PAUSE_MS", 0, 0, 60000);
+        long pause = cap_env_long("NSGPROOF_CAPTURE_PAUSE_MS", 0, 0, 60000);
         if (pause)
             g_usleep((gulong)pause * 1000);
     }
@@ -451,7 +432,7 @@ static bool is_json(const char *name)
 static nsg_rc capture(struct run *r, const char *const *containers, size_t n,
                       struct nsg_err *err)
 {
-    long batch = env_long("NSGPROOF_CAPTURE_BATCH", DEFAULT_BATCH, 1, 100000);
+    long batch = cap_env_long("NSGPROOF_CAPTURE_BATCH", DEFAULT_BATCH, 1, 100000);
     GPtrArray *all = g_ptr_array_new_with_free_func(job_free);
     nsg_rc rc = NSG_OK;
     for (size_t ci = 0; !rc && ci < n; ci++) {
@@ -466,13 +447,13 @@ static nsg_rc capture(struct run *r, const char *const *containers, size_t n,
                 cJSON_GetObjectItemCaseSensitive(sec, "blobs"), key);
             const cJSON *etag = cJSON_GetObjectItemCaseSensitive(old, "etag");
             if (!is_json(b->name) || !safe_name(b->name)) {
-                bump(r->blob_counts, "not_json", 1);
+                cap_json_bump(r->blob_counts, "not_json", 1);
             } else if (r->o->since && b->last_modified &&
                        b->last_modified < r->o->since) {
-                bump(r->blob_counts, "before_since", 1);
+                cap_json_bump(r->blob_counts, "before_since", 1);
             } else if (cJSON_IsString(etag) && b->etag &&
                        !strcmp(etag->valuestring, b->etag)) {
-                bump(r->blob_counts, "unchanged", 1);
+                cap_json_bump(r->blob_counts, "unchanged", 1);
             } else {
                 struct job *j = g_new0(struct job, 1);
                 j->container = containers[ci];
@@ -525,7 +506,6 @@ nsg_rc nsg_cap_flowlogs(const struct nsg_cap_flow_opts *o, cJSON *report,
     static const char *const dflt[] = {NSG_CAP_CONTAINER_NSG,
                                        NSG_CAP_CONTAINER_VNET};
     struct run r;
-    struct cap_http_cfg cfg;
     char *endpoint = NULL;
     nsg_rc rc;
     memset(&r, 0, sizeof(r));
@@ -539,10 +519,7 @@ nsg_rc nsg_cap_flowlogs(const struct nsg_cap_flow_opts *o, cJSON *report,
             return cap_err(err, NSG_E_USAGE, "--container: '%s' is not a "
                                              "container name",
                            o->containers[i]);
-    cap_http_cfg_defaults(&cfg);
-    cfg.ca_file = o->common.ca_file;
-    cfg.hooks = o->common.hooks;
-    rc = cap_http_new(&cfg, &r.http, err);
+    rc = cap_http_for(&o->common, &r.http, err);
     if (rc)
         return rc;
     r.o = o;
@@ -589,13 +566,7 @@ nsg_rc nsg_cap_flowlogs(const struct nsg_cap_flow_opts *o, cJSON *report,
         rc = o->n_containers ? capture(&r, o->containers, o->n_containers, err)
                              : capture(&r, dflt, 2, err);
     cJSON_AddNumberToObject(report, "batches", r.batches);
-    struct cap_http_stats st;
-    cap_http_stats(r.http, &st);
-    cJSON *h = cJSON_AddObjectToObject(report, "http");
-    cJSON_AddNumberToObject(h, "requests", (double)st.requests);
-    cJSON_AddNumberToObject(h, "retries", (double)st.retries);
-    cJSON_AddNumberToObject(h, "redirects", (double)st.redirects);
-    cJSON_AddNumberToObject(h, "bytes", (double)st.bytes);
+    cap_http_report(r.http, report);
     if (r.spool_root)
         rm_tree(r.spool_root);
     g_free(r.spool_root);

@@ -43,24 +43,14 @@ static gpointer global_init(gpointer unused)
     return GINT_TO_POINTER(curl_global_init(CURL_GLOBAL_DEFAULT));
 }
 
-static long env_long(const char *name, long dflt, long min, long max)
-{
-    const char *v = getenv(name);
-    char *end;
-    if (!v || !*v)
-        return dflt;
-    long x = strtol(v, &end, 10);
-    return *end || x < min || x > max ? dflt : x;
-}
-
 void cap_http_cfg_defaults(struct cap_http_cfg *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->connect_timeout_ms =
-        env_long("NSGPROOF_HTTP_CONNECT_TIMEOUT", 15, 1, 3600) * 1000;
-    cfg->timeout_ms = env_long("NSGPROOF_HTTP_TIMEOUT", 600, 1, 86400) * 1000;
-    cfg->retry.max_retries = (int)env_long("NSGPROOF_HTTP_RETRIES", 6, 0, 50);
-    cfg->retry.base_ms = env_long("NSGPROOF_HTTP_BACKOFF_MS", 500, 1, 60000);
+        cap_env_long("NSGPROOF_HTTP_CONNECT_TIMEOUT", 15, 1, 3600) * 1000;
+    cfg->timeout_ms = cap_env_long("NSGPROOF_HTTP_TIMEOUT", 600, 1, 86400) * 1000;
+    cfg->retry.max_retries = (int)cap_env_long("NSGPROOF_HTTP_RETRIES", 6, 0, 50);
+    cfg->retry.base_ms = cap_env_long("NSGPROOF_HTTP_BACKOFF_MS", 500, 1, 60000);
     cfg->retry.cap_ms = 30000;
     if (cfg->retry.cap_ms < cfg->retry.base_ms)
         cfg->retry.cap_ms = cfg->retry.base_ms;
@@ -105,6 +95,27 @@ nsg_rc cap_http_new(const struct cap_http_cfg *cfg, struct cap_http **out,
     curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     *out = h;
     return NSG_OK;
+}
+
+nsg_rc cap_http_for(const struct nsg_cap_common *c, struct cap_http **out,
+                    struct nsg_err *err)
+{
+    struct cap_http_cfg cfg;
+    cap_http_cfg_defaults(&cfg);
+    cfg.ca_file = c->ca_file;
+    cfg.hooks = c->hooks;
+    return cap_http_new(&cfg, out, err);
+}
+
+void cap_http_report(struct cap_http *h, cJSON *report)
+{
+    struct cap_http_stats st;
+    cap_http_stats(h, &st);
+    cJSON *o = cJSON_AddObjectToObject(report, "http");
+    cJSON_AddNumberToObject(o, "requests", (double)st.requests);
+    cJSON_AddNumberToObject(o, "retries", (double)st.retries);
+    cJSON_AddNumberToObject(o, "redirects", (double)st.redirects);
+    cJSON_AddNumberToObject(o, "bytes", (double)st.bytes);
 }
 
 void cap_http_free(struct cap_http *h)

@@ -25,6 +25,18 @@ void cap_secret_free(char *s);
 nsg_rc cap_err(struct nsg_err *err, nsg_rc code, const char *fmt, ...)
     NSG_PRINTF(3, 4);
 
+/* ---- helpers (cap_util.c) ---------------------------------------------- */
+/* A whole number from the environment in [min, max], else dflt. */
+long cap_env_long(const char *name, long dflt, long min, long max);
+/* o[key] += n (created as n). */
+void cap_json_bump(cJSON *o, const char *key, double n);
+/* A copy of an endpoint URL without trailing '/' (free). */
+char *cap_endpoint_dup(const char *url);
+/* Append a header holding a secret ("Authorization: ..."); the formatted
+ * copy is wiped (libcurl's copy lives in the list until it is freed). */
+void cap_header_secret(struct curl_slist **hdrs, const char *fmt, ...)
+    NSG_PRINTF(2, 3);
+
 /* ---- URLs (cap_url.c) --------------------------------------------------- */
 /* https://, or http:// to a loopback host (127.0.0.0/8, [::1], localhost):
  * anything else is refused (`what` names the option in the message). */
@@ -73,6 +85,13 @@ struct cap_http_cfg {
  * NSGPROOF_HTTP_TIMEOUT (seconds) and NSGPROOF_HTTP_CONNECT_TIMEOUT
  * (seconds) from the environment. */
 void cap_http_cfg_defaults(struct cap_http_cfg *cfg);
+
+/* A client for one capture (CA file and hooks from the common options);
+ * its counters into report["http"]. */
+struct cap_http;
+nsg_rc cap_http_for(const struct nsg_cap_common *c, struct cap_http **out,
+                    struct nsg_err *err) NSG_WUR;
+void cap_http_report(struct cap_http *h, cJSON *report);
 
 struct cap_http; /* the shared part: connection cache, DNS, TLS sessions */
 struct cap_conn; /* one easy handle, used by one thread at a time */

@@ -47,9 +47,7 @@ nsg_rc cap_storage_new(const char *account, const char *endpoint,
                        "AZURE_CLIENT_ID and a secret or federated token)");
     struct cap_storage *s = nsg_xcalloc(1, sizeof(*s));
     s->account = nsg_xstrdup(account);
-    s->endpoint = nsg_xstrdup(endpoint);
-    while (s->endpoint[0] && s->endpoint[strlen(s->endpoint) - 1] == '/')
-        s->endpoint[strlen(s->endpoint) - 1] = '\0';
+    s->endpoint = cap_endpoint_dup(endpoint);
     if (key) {
         s->auth = AUTH_KEY;
         s->key = nsg_xstrdup(key);
@@ -121,10 +119,7 @@ static nsg_rc sign(void *ctx, const struct cap_req *req, const char *url,
         sc->refresh = false;
         if (rc)
             return rc;
-        char *h = g_strdup_printf("Authorization: Bearer %s", tok);
-        *hdrs = curl_slist_append(*hdrs, h);
-        memset(h, 0, strlen(h));
-        g_free(h);
+        cap_header_secret(hdrs, "Authorization: Bearer %s", tok);
         cap_secret_free(tok);
         return NSG_OK;
     }
@@ -140,10 +135,7 @@ static nsg_rc sign(void *ctx, const struct cap_req *req, const char *url,
     g_free(sts);
     if (rc)
         return rc;
-    char *h = g_strdup_printf("Authorization: %s", auth);
-    *hdrs = curl_slist_append(*hdrs, h);
-    memset(h, 0, strlen(h));
-    g_free(h);
+    cap_header_secret(hdrs, "Authorization: %s", auth);
     cap_secret_free(auth);
     return NSG_OK;
 }

@@ -58,6 +58,29 @@ static const struct cli_command_help top_help = {
     "--help' list the options.",
     NULL, NULL};
 
+/* The options both captures take. */
+#define COMMON_OPTS(o, lock, verbose, json)                                    \
+    CLI_OPT_STR("ca-file", &(o).common.ca_file, "FILE",                        \
+                "also trust the CAs in this PEM file"),                        \
+        CLI_OPT_STR("lock-wait", &(lock), "SECONDS",                           \
+                    "wait this long for another import (default 30)"),         \
+        CLI_OPT_FLAG("verbose", &(verbose),                                    \
+                     "show every request and answer (secrets redacted)"),      \
+        CLI_OPT_FLAG("json", &(json), "print the report as JSON")
+
+/* What both captures check after parsing: a corpus, a lock wait. */
+static const char *check_common(const char *corpus, const char *lock,
+                                int *lock_wait_ms)
+{
+    double wait = -1;
+    if (!corpus)
+        return "--corpus DIR is required";
+    if (lock && !cli_parse_seconds(lock, &wait))
+        return "--lock-wait: not a number of seconds (0-86400)";
+    *lock_wait_ms = wait < 0 ? -1 : (int)(wait * 1000);
+    return NULL;
+}
+
 /* ---- hooks: verbose lines and terminal progress ------------------------- */
 
 struct out {
@@ -176,36 +199,24 @@ static int capture_arm(int argc, char **argv)
                     "ARM endpoint (default https://management.azure.com)"),
         CLI_OPT_STR("login-endpoint", &o.common.login_endpoint, "URL",
                     "token endpoint (default https://login.microsoftonline.com)"),
-        CLI_OPT_STR("ca-file", &o.common.ca_file, "FILE",
-                    "also trust the CAs in this PEM file"),
-        CLI_OPT_STR("lock-wait", &lock, "SECONDS",
-                    "wait this long for another import (default 30)"),
-        CLI_OPT_FLAG("verbose", &verbose,
-                     "show every request and answer (secrets redacted)"),
-        CLI_OPT_FLAG("json", &json, "print the report as JSON"),
+        COMMON_OPTS(o, lock, verbose, json),
         CLI_OPT_ENDMARK};
+    const char *bad = NULL;
     int status = cli_opt_parse(&arm_help, opts, argc, argv, NULL, NULL);
-    if (status) {
+    if (!status)
+        bad = check_common(corpus, lock, &o.common.lock_wait_ms);
+    if (!status && !bad && !o.subscription)
+        bad = "--subscription ID is required";
+    if (status || bad) {
         cli_strv_release(&rgs);
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
-    }
-    double wait = -1;
-    if (lock && !cli_parse_seconds(lock, &wait)) {
-        cli_strv_release(&rgs);
-        return cli_opt_error(&arm_help, "--lock-wait: '%s' is not a number of "
-                                        "seconds", lock);
-    }
-    if (!corpus || !o.subscription) {
-        cli_strv_release(&rgs);
-        return cli_opt_error(&arm_help, "%s is required",
-                             !corpus ? "--corpus DIR" : "--subscription ID");
+        return bad ? cli_opt_error(&arm_help, "%s", bad)
+                   : status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     }
     struct nsg_cap_hooks hooks;
     struct out out;
     hooks_init(&hooks, &out, verbose);
     o.common.corpus = corpus;
     o.common.hooks = &hooks;
-    o.common.lock_wait_ms = wait < 0 ? -1 : (int)(wait * 1000);
     o.resource_groups = rgs.v;
     o.n_resource_groups = rgs.n;
     o.captured_at = (int64_t)time(NULL);
@@ -273,37 +284,26 @@ static int capture_flowlogs(int argc, char **argv)
                     "downloads at once (1-16, default 4)"),
         CLI_OPT_STR("login-endpoint", &o.common.login_endpoint, "URL",
                     "token endpoint (bearer credentials)"),
-        CLI_OPT_STR("ca-file", &o.common.ca_file, "FILE",
-                    "also trust the CAs in this PEM file"),
-        CLI_OPT_STR("lock-wait", &lock, "SECONDS",
-                    "wait this long for another import (default 30)"),
-        CLI_OPT_FLAG("verbose", &verbose,
-                     "show every request and answer (secrets redacted)"),
-        CLI_OPT_FLAG("json", &json, "print the report as JSON"),
+        COMMON_OPTS(o, lock, verbose, json),
         CLI_OPT_ENDMARK};
-    int status = cli_opt_parse(&flow_help, opts, argc, argv, NULL, NULL);
-    if (status) {
-        cli_strv_release(&containers);
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
-    }
-    double wait = -1;
     const char *bad = NULL;
-    if (lock && !cli_parse_seconds(lock, &wait))
-        bad = "--lock-wait: not a number of seconds";
-    if (since && nsg_corpus_time_parse(since, &o.since, &err))
+    int status = cli_opt_parse(&flow_help, opts, argc, argv, NULL, NULL);
+    if (!status)
+        bad = check_common(corpus, lock, &o.common.lock_wait_ms);
+    if (!status && !bad && !o.account)
+        bad = "--account NAME is required";
+    if (!status && !bad && since && nsg_corpus_time_parse(since, &o.since, &err))
         bad = "--since: not a time (ISO 8601 or unix seconds)";
-    if (!corpus || !o.account)
-        bad = !corpus ? "--corpus DIR is required" : "--account NAME is required";
-    if (bad) {
+    if (status || bad) {
         cli_strv_release(&containers);
-        return cli_opt_error(&flow_help, "%s", bad);
+        return bad ? cli_opt_error(&flow_help, "%s", bad)
+                   : status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
     }
     struct nsg_cap_hooks hooks;
     struct out out;
     hooks_init(&hooks, &out, verbose);
     o.common.corpus = corpus;
     o.common.hooks = &hooks;
-    o.common.lock_wait_ms = wait < 0 ? -1 : (int)(wait * 1000);
     o.containers = containers.v;
     o.n_containers = containers.n;
     o.parallel = (int)parallel;

@@ -185,6 +185,15 @@ run capture
 expect_rc 2 "capture without a kind"
 run capture arm --subscription $SUBID
 expect_rc 2 "no corpus"
+run capture arm --corpus "$tmp/c8" --subscription $SUBID --lock-wait soon
+expect_rc 2 "bad --lock-wait"
+run capture flowlogs --corpus "$tmp/c8" --account acct --since yesterday
+expect_rc 2 "bad --since"
+err_has "--since" "names the option"
+run capture arm --corpus "$tmp/c8" --subscription $SUBID --subscription $SUBID
+expect_rc 2 "a repeated single-valued option"
+run capture flowlogs --corpus "$tmp/c8" --account acct --parallel 99
+expect_rc 2 "--parallel out of range"
 
 # ---- 11. no secret anywhere ----
 tokens=$(python3 -c 'import json,sys; print(" ".join(r["issued"] for r in map(json.loads, open(sys.argv[1])) if "issued" in r))' "$tmp/A.log")
