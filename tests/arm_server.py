@@ -82,6 +82,7 @@ def once(kind, path):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms stall per keep-alive answer
 
     def log_message(self, *a):
         pass

@@ -3,6 +3,10 @@
 # `make azurite-deps` into build/node), a self-signed CA made with openssl,
 # and the secret scan over every output and corpus file.
 NSGPROOF=${NSGPROOF:-./build/asan/nsgproof}
+# Debian's Python directly: a version manager's shim costs 0.6 s a start.
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+python3() { "$PY" "$@"; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 tmp=$(mktemp -d)

@@ -90,6 +90,7 @@ creds AZURE_FEDERATED_TOKEN_FILE="$tmp/federated-token" "$NSGPROOF" capture arm 
   --arm-endpoint "$EP" --login-endpoint "$EP" >"$tmp/outputs/$n_run.out" 2>"$tmp/outputs/$n_run.err"
 rc=$?; out=$(cat "$tmp/outputs/$n_run.out"); err=$(cat "$tmp/outputs/$n_run.err")
 expect_rc 0 "workload identity, one resource group"
+[ -z "$err" ] && ok || ko "progress or noise on a standard error that is not a terminal: ${err:0:300}"
 out_has "workload-identity credentials" "credential named"
 out_has "5 nsg" "rg-demo's NSGs only"
 grep -q "other-nsg" "$tmp/c2/manifest.json" && ko "rg-other captured" || ok
@@ -176,7 +177,16 @@ else
   ko "openssl could not make a test CA"
 fi
 
-# ---- 10. usage ----
+# ---- 10. progress: shown on a terminal (script(1) gives one) ----
+if command -v script >/dev/null; then
+  AZURE_ACCESS_TOKEN=good-token-abcdef123456 script -qec "'$NSGPROOF' capture arm \
+    --corpus '$tmp/c9' --subscription $SUBID --arm-endpoint http://127.0.0.1:$B_PORT \
+    >/dev/null" /dev/null >"$tmp/outputs/tty.out" 2>&1
+  grep -q "networkInterfaces: 8 resources, 4 pages" "$tmp/outputs/tty.out" && ok ||
+    ko "no progress on a terminal: $(head -c 300 "$tmp/outputs/tty.out")"
+fi
+
+# ---- 11. usage ----
 run capture arm --corpus "$tmp/c8" --subscription 'x/../y'
 expect_rc 2 "bad subscription id"
 run capture arm --corpus "$tmp/c8" --subscription $SUBID --resource-group a --resource-group 'b c'
@@ -195,7 +205,7 @@ expect_rc 2 "a repeated single-valued option"
 run capture flowlogs --corpus "$tmp/c8" --account acct --parallel 99
 expect_rc 2 "--parallel out of range"
 
-# ---- 11. no secret anywhere ----
+# ---- 12. no secret anywhere ----
 tokens=$(python3 -c 'import json,sys; print(" ".join(r["issued"] for r in map(json.loads, open(sys.argv[1])) if "issued" in r))' "$tmp/A.log")
 cp "$tmp/r3.json" "$tmp/outputs/r3.json"
 # shellcheck disable=SC2086
