@@ -54,6 +54,32 @@ static const struct arm_list lists[] = {
 #define N_LISTS G_N_ELEMENTS(lists)
 #define VNET_LIST 1
 
+/* Types ARM returns inside another list (not listed on their own). */
+static const char *const embedded[] = {
+    "Microsoft.Network/virtualNetworks/subnets",
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+};
+
+bool cap_arm_type_listed(const char *arm_type)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(embedded); i++)
+        if (!g_ascii_strcasecmp(arm_type, embedded[i]))
+            return true;
+    for (size_t i = 0; i < N_LISTS; i++) {
+        /* the full type: the parents' paths, then this one's */
+        GString *t = g_string_new(lists[i].path);
+        for (int p = lists[i].parent; p >= 0; p = lists[p].parent) {
+            g_string_prepend_c(t, '/');
+            g_string_prepend(t, lists[p].path);
+        }
+        bool same = !g_ascii_strcasecmp(t->str, arm_type);
+        g_string_free(t, TRUE);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
 struct page {
     char *name;        /* for messages: "GET /subscriptions/.../x (page 2)" */
     char *vnet_id;     /* effective admin rules: the VNet they apply to */

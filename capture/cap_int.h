@@ -233,6 +233,10 @@ nsg_rc cap_arm_call(struct cap_arm *a, const char *method, const char *path,
                     const char *body, char **out_body, size_t *out_len,
                     struct nsg_err *err) NSG_WUR;
 
+/* True when `capture arm` lists resources of this ARM type (on their own,
+ * under their parents or inside another list). */
+bool cap_arm_type_listed(const char *arm_type);
+
 /* ---- Blob listing (cap_blob.c) ------------------------------------------ */
 struct cap_blob {
     char *name;
