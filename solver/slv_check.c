@@ -96,7 +96,7 @@ static bool polish_try(struct nsg_slv *s, Z3_ast base, Z3_ast pin,
                        struct nsg_packet *pkt, unsigned *depth)
 {
     Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, slv_and2(s, base, pin));
+    Z3_solver_assert(s->z, s->sol, nsg_slv_and2(s, base, pin));
     Z3_lbool r = Z3_solver_check(s->z, s->sol);
     struct nsg_packet p;
     struct nsg_err e = NSG_ERR_INIT;
@@ -146,7 +146,7 @@ static void polish_addr(struct nsg_slv *s, Z3_ast var, Z3_ast base,
         nsg_u128 cand = (ip->v & ~mask) | 4;
         if (cand == ip->v)
             return;
-        if (polish_try(s, base, Z3_mk_eq(s->z, var, slv_num(s, cand, 128)),
+        if (polish_try(s, base, Z3_mk_eq(s->z, var, nsg_slv_num(s, cand, 128)),
                        pkt, depth))
             return;
     }
@@ -158,7 +158,7 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
     Z3_ast base_v[3] = {nsg_slv_dir(s, pkt->dir),
                         nsg_slv_family(s, pkt->src.family),
                         nsg_slv_proto(s, pkt->proto)};
-    Z3_ast base = slv_andv(s, base_v, 3);
+    Z3_ast base = nsg_slv_andv(s, base_v, 3);
     Z3_params prm = Z3_mk_params(s->z);
     Z3_params_inc_ref(s->z, prm);
     unsigned to = s->timeout_ms && s->timeout_ms < POLISH_TIMEOUT_MS
@@ -171,12 +171,12 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
         if (pkt->sport != EPHEMERAL_PORT &&
             !polish_try(s, base,
                         Z3_mk_eq(s->z, s->pkt.sport,
-                                 slv_num(s, EPHEMERAL_PORT, 16)),
+                                 nsg_slv_num(s, EPHEMERAL_PORT, 16)),
                         pkt, &depth) &&
             pkt->sport < EPHEMERAL_PORT)
             (void)polish_try(s, base,
                              Z3_mk_bvuge(s->z, s->pkt.sport,
-                                         slv_num(s, EPHEMERAL_PORT, 16)),
+                                         nsg_slv_num(s, EPHEMERAL_PORT, 16)),
                              pkt, &depth);
         /* Destination port: the start of its range (the lowest port below
          * the model's value that keeps every constraint), found by a
@@ -186,7 +186,7 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
          * try settles it instead of a bisection of failing tries. */
         if (hi > 0 &&
             !polish_try(s, base,
-                        Z3_mk_bvult(s->z, s->pkt.dport, slv_num(s, hi, 16)),
+                        Z3_mk_bvult(s->z, s->pkt.dport, nsg_slv_num(s, hi, 16)),
                         pkt, &depth))
             lo = hi;
         else
@@ -194,9 +194,9 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
         for (int i = 0; i < 6 && lo < hi; i++) {
             unsigned mid = lo + (hi - lo) / 2;
             Z3_ast r[2] = {
-                Z3_mk_bvuge(s->z, s->pkt.dport, slv_num(s, lo, 16)),
-                Z3_mk_bvule(s->z, s->pkt.dport, slv_num(s, mid, 16))};
-            if (polish_try(s, base, slv_andv(s, r, 2), pkt, &depth))
+                Z3_mk_bvuge(s->z, s->pkt.dport, nsg_slv_num(s, lo, 16)),
+                Z3_mk_bvule(s->z, s->pkt.dport, nsg_slv_num(s, mid, 16))};
+            if (polish_try(s, base, nsg_slv_andv(s, r, 2), pkt, &depth))
                 hi = pkt->dport;
             else
                 lo = mid + 1;
@@ -210,12 +210,12 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
     nsg_slv_set_timeout(s, s->timeout_ms);
 }
 
-nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
-                 struct nsg_err *err)
+nsg_rc nsg_slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
+                     struct nsg_err *err)
 {
     *sat = false;
     Z3_lbool r = Z3_solver_check(s->z, s->sol);
-    nsg_rc rc = slv_z3_status(s, "check", err);
+    nsg_rc rc = nsg_slv_z3_status(s, "check", err);
     if (rc)
         return rc;
     if (r == Z3_L_UNDEF)
@@ -242,7 +242,7 @@ nsg_rc nsg_slv_check(struct nsg_slv *s, const Z3_ast *q, size_t n, bool *sat,
     Z3_solver_assert(s->z, s->sol, domain);
     for (size_t i = 0; i < n; i++)
         Z3_solver_assert(s->z, s->sol, q[i]);
-    nsg_rc rc = slv_solve(s, sat, pkt, err);
+    nsg_rc rc = nsg_slv_solve(s, sat, pkt, err);
     Z3_solver_pop(s->z, s->sol, 1);
     return rc;
 }
@@ -261,11 +261,13 @@ nsg_rc nsg_slv_eval(struct nsg_slv *s, const struct nsg_packet *p, Z3_ast t,
     bool has_ports = nsg_proto_has_ports(p->proto);
     add_interp(s, m, s->pkt.out, p->dir == NSG_DIR_OUT ? s->t : s->f);
     add_interp(s, m, s->pkt.is6, p->src.family == 6 ? s->t : s->f);
-    add_interp(s, m, s->pkt.src, slv_num(s, p->src.v, 128));
-    add_interp(s, m, s->pkt.dst, slv_num(s, p->dst.v, 128));
-    add_interp(s, m, s->pkt.sport, slv_num(s, has_ports ? p->sport : 0, 16));
-    add_interp(s, m, s->pkt.dport, slv_num(s, has_ports ? p->dport : 0, 16));
-    add_interp(s, m, s->pkt.proto, slv_num(s, (nsg_u128)p->proto & 255, 8));
+    add_interp(s, m, s->pkt.src, nsg_slv_num(s, p->src.v, 128));
+    add_interp(s, m, s->pkt.dst, nsg_slv_num(s, p->dst.v, 128));
+    add_interp(s, m, s->pkt.sport,
+               nsg_slv_num(s, has_ports ? p->sport : 0, 16));
+    add_interp(s, m, s->pkt.dport,
+               nsg_slv_num(s, has_ports ? p->dport : 0, 16));
+    add_interp(s, m, s->pkt.proto, nsg_slv_num(s, (nsg_u128)p->proto & 255, 8));
     nsg_u128 v = 0;
     nsg_rc rc = model_value(s, m, t, &v, err);
     Z3_model_dec_ref(s->z, m);

@@ -104,8 +104,8 @@ const struct nsg_slv_pkt *nsg_slv_pkt(const struct nsg_slv *s)
     return &s->pkt;
 }
 
-long slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
-                    const struct nsg_crule *r)
+long nsg_slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
+                        const struct nsg_crule *r)
 {
     if (!r)
         return -1;
@@ -115,7 +115,7 @@ long slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
     return -1;
 }
 
-const char *slv_rule_name(const struct nsg_crule *r)
+const char *nsg_slv_rule_name(const struct nsg_crule *r)
 {
     if (!r)
         return "(none)";

@@ -52,7 +52,7 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
         bool sat;
         struct nsg_packet p;
         struct nsg_match ma, mb;
-        rc = slv_solve(s, &sat, &p, err);
+        rc = nsg_slv_solve(s, &sat, &p, err);
         if (rc || !sat)
             break;
         out->equivalent = false;
@@ -73,8 +73,8 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
                              ma.decision == NSG_DEC_ALLOW ? "Allow" : "Deny");
             break;
         }
-        long ia = slv_rule_index(da->c, dir, ma.rule);
-        long ib = slv_rule_index(db->c, dir, mb.rule);
+        long ia = nsg_slv_rule_index(da->c, dir, ma.rule);
+        long ib = nsg_slv_rule_index(db->c, dir, mb.rule);
         struct nsg_slv_region r = {dir,         ma.rule,     mb.rule,
                                    ma.decision, mb.decision, 0};
         if (out->n_w < max) {
@@ -84,9 +84,9 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
             r.witnesses = 1;
         }
         add_region(out, &r);
-        Z3_solver_assert(
-            s->z, s->sol,
-            slv_not(s, slv_and2(s, da->fires[dir][ia], db->fires[dir][ib])));
+        Z3_solver_assert(s->z, s->sol,
+                         nsg_slv_not(s, nsg_slv_and2(s, da->fires[dir][ia],
+                                                     db->fires[dir][ib])));
     }
     Z3_solver_pop(s->z, s->sol, 1);
     return rc;

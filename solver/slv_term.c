@@ -6,7 +6,8 @@
 
 #include "slv_int.h"
 
-nsg_rc slv_z3_status(struct nsg_slv *s, const char *what, struct nsg_err *err)
+nsg_rc nsg_slv_z3_status(struct nsg_slv *s, const char *what,
+                         struct nsg_err *err)
 {
     Z3_error_code e = Z3_get_error_code(s->z);
     if (e == Z3_OK)
@@ -15,19 +16,19 @@ nsg_rc slv_z3_status(struct nsg_slv *s, const char *what, struct nsg_err *err)
                        Z3_get_error_msg(s->z, e));
 }
 
-Z3_ast slv_and2(struct nsg_slv *s, Z3_ast a, Z3_ast b)
+Z3_ast nsg_slv_and2(struct nsg_slv *s, Z3_ast a, Z3_ast b)
 {
     Z3_ast v[2] = {a, b};
-    return slv_andv(s, v, 2);
+    return nsg_slv_andv(s, v, 2);
 }
 
-Z3_ast slv_or2(struct nsg_slv *s, Z3_ast a, Z3_ast b)
+Z3_ast nsg_slv_or2(struct nsg_slv *s, Z3_ast a, Z3_ast b)
 {
     Z3_ast v[2] = {a, b};
-    return slv_orv(s, v, 2);
+    return nsg_slv_orv(s, v, 2);
 }
 
-Z3_ast slv_not(struct nsg_slv *s, Z3_ast a)
+Z3_ast nsg_slv_not(struct nsg_slv *s, Z3_ast a)
 {
     if (a == s->t)
         return s->f;
@@ -37,7 +38,7 @@ Z3_ast slv_not(struct nsg_slv *s, Z3_ast a)
 }
 
 /* Conjunction with constant folding (true dropped, false absorbs). */
-Z3_ast slv_andv(struct nsg_slv *s, Z3_ast *v, size_t n)
+Z3_ast nsg_slv_andv(struct nsg_slv *s, Z3_ast *v, size_t n)
 {
     Z3_ast *keep = nsg_xmalloc((n ? n : 1) * sizeof(*keep));
     size_t k = 0;
@@ -57,7 +58,7 @@ out:
 }
 
 /* Disjunction with constant folding. */
-Z3_ast slv_orv(struct nsg_slv *s, Z3_ast *v, size_t n)
+Z3_ast nsg_slv_orv(struct nsg_slv *s, Z3_ast *v, size_t n)
 {
     Z3_ast *keep = nsg_xmalloc((n ? n : 1) * sizeof(*keep));
     size_t k = 0;
@@ -76,7 +77,7 @@ out:
     return r;
 }
 
-void slv_u128_dec(nsg_u128 v, char out[48])
+void nsg_slv_u128_dec(nsg_u128 v, char out[48])
 {
     char tmp[48];
     size_t n = 0;
@@ -89,7 +90,7 @@ void slv_u128_dec(nsg_u128 v, char out[48])
     out[n] = 0;
 }
 
-Z3_ast slv_num(struct nsg_slv *s, nsg_u128 v, unsigned bits)
+Z3_ast nsg_slv_num(struct nsg_slv *s, nsg_u128 v, unsigned bits)
 {
     Z3_sort sort = bits == 128  ? s->bv128
                    : bits == 16 ? s->bv16
@@ -98,6 +99,6 @@ Z3_ast slv_num(struct nsg_slv *s, nsg_u128 v, unsigned bits)
     if (bits <= 64)
         return Z3_mk_unsigned_int64(s->z, (uint64_t)v, sort);
     char dec[48];
-    slv_u128_dec(v, dec);
+    nsg_slv_u128_dec(v, dec);
     return Z3_mk_numeral(s->z, dec, sort);
 }
