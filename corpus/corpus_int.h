@@ -60,6 +60,16 @@ nsg_rc nsg_corpus_write_plain(const char *path, const void *data, size_t len,
                               struct nsg_err *err);
 /* Flush every file of the file system holding dir (Linux syncfs). */
 nsg_rc nsg_corpus_sync_fs(const char *dir, struct nsg_err *err);
+/* True when rel is a plain relative path under dir ("flows/x.seg" under
+ * "flows"): no "..", ".", empty or absolute components, only letters,
+ * digits and "._-" (names the corpus itself writes). */
+bool nsg_corpus_safe_rel(const char *rel, const char *dir);
+/* SHA-256 (hex) of a whole file, read in bounded chunks (a symbolic link
+ * is refused); *size (may be NULL) gets the bytes hashed. */
+nsg_rc nsg_corpus_sha256_file(const char *path, char out[65], uint64_t *size,
+                              struct nsg_err *err);
+nsg_rc nsg_corpus_sha256_fd(int fd, const char *path, char out[65],
+                            uint64_t *size, struct nsg_err *err);
 /* Exclusive flock on path, retrying for up to wait_ms. */
 nsg_rc nsg_corpus_lock_take(const char *path, int wait_ms,
                             const char *corpus_dir, int *fd_out,

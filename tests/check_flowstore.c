@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../corpus/flowstore.h"
+#include "../corpus/fstore_int.h"
 
 static char tmp[256];
 
@@ -303,6 +303,30 @@ START_TEST(iterate_corpus_segments)
 }
 END_TEST
 
+START_TEST(spill_failure_reported)
+{
+    /* runs cannot be written: the error comes back through the
+     * aggregation thread, nothing leaks, the thread is joined */
+    struct nsg_fstore_agg *a = nsg_fstore_agg_new(4, "/nonexistent-dir/for/runs");
+    struct nsg_fstore_pipe *p = nsg_fstore_pipe_start(a);
+    struct nsg_err err = NSG_ERR_INIT;
+    nsg_rc rc = NSG_OK;
+    for (unsigned i = 0; i < 100000 && !rc; i++) {
+        struct nsg_flowrec r;
+        memset(&r, 0, sizeof(r));
+        r.sport = (uint16_t)i;
+        r.first_seen = r.last_seen = 1763600000;
+        r.count = 1;
+        g_array_append_val(nsg_fstore_pipe_batch(p), r);
+        rc = nsg_fstore_pipe_send(p, false, &err);
+    }
+    nsg_rc rc2 = nsg_fstore_pipe_finish(p, &err);
+    ck_assert(rc == NSG_E_IO || rc2 == NSG_E_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent-dir/for/runs"));
+    nsg_fstore_agg_free(a);
+}
+END_TEST
+
 START_TEST(merge_and_order)
 {
     struct nsg_flowrec a, b;
@@ -343,6 +367,7 @@ static Suite *flowstore_suite(void)
     tcase_add_test(tc, manifest_other_format);
     tcase_add_test(tc, iterate_corpus_segments);
     tcase_add_test(tc, merge_and_order);
+    tcase_add_test(tc, spill_failure_reported);
     suite_add_tcase(s, tc);
     return s;
 }
