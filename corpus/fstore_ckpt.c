@@ -294,6 +294,26 @@ static void map_set(struct nsg_fstore_ckpts *s, const char *key,
 
 /* ---- loading ------------------------------------------------------------ */
 
+nsg_rc nsg_fstore_ckpts_check(const cJSON *blobs, const char *where,
+                              size_t *n, struct nsg_err *err)
+{
+    const cJSON *b;
+    *n = 0;
+    if (!cJSON_IsObject(blobs))
+        return nsg_err_set(err, NSG_E_INPUT, "%s: blobs is not an object",
+                           where);
+    cJSON_ArrayForEach(b, blobs)
+    {
+        struct entry *e;
+        nsg_rc rc = entry_parse(b, b->string, where, &e, err);
+        if (rc)
+            return rc;
+        entry_free(e);
+        (*n)++;
+    }
+    return NSG_OK;
+}
+
 /* Add every blob of a {"blobs": {...}} object. */
 static nsg_rc load_blobs(struct nsg_fstore_ckpts *s, const cJSON *blobs,
                          const char *where, bool dirty, struct nsg_err *err)
@@ -535,6 +555,8 @@ static bool file_kind(const cJSON *f, const char *kind)
     return cJSON_IsString(k) && !strcmp(k->valuestring, kind);
 }
 
+static void to_current(struct nsg_txn *txn, cJSON *sec);
+
 nsg_rc nsg_fstore_ckpts_save(struct nsg_fstore_ckpts *s, struct nsg_txn *txn,
                              cJSON *sec, struct nsg_err *err)
 {
@@ -579,8 +601,7 @@ nsg_rc nsg_fstore_ckpts_save(struct nsg_fstore_ckpts *s, struct nsg_txn *txn,
     cJSON_DeleteItemFromObjectCaseSensitive(sec, "blobs");
     cJSON_DeleteItemFromObjectCaseSensitive(sec, "checkpoints");
     cJSON_AddItemToObject(sec, "checkpoints", list);
-    cJSON_DeleteItemFromObjectCaseSensitive(sec, "format");
-    cJSON_AddNumberToObject(sec, "format", NSG_FSTORE_FORMAT);
+    to_current(txn, sec);
     /* written: what is on disk now matches the map */
     cJSON_Delete(s->files);
     s->files = cJSON_Duplicate(list, true);
@@ -589,4 +610,52 @@ nsg_rc nsg_fstore_ckpts_save(struct nsg_fstore_ckpts *s, struct nsg_txn *txn,
         ((struct entry *)v)->dirty = false;
     s->changed = s->legacy = false;
     return NSG_OK;
+}
+
+/* ---- upgrade ------------------------------------------------------------ */
+
+/* Give the section the current format: a SHA-256 for each listed segment
+ * that has none (written before they were recorded; a file that cannot
+ * be read stays without one: fsck reports it), then format 2. */
+static void to_current(struct nsg_txn *txn, cJSON *sec)
+{
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(sec, "format");
+    cJSON *seg;
+    if (cJSON_IsNumber(fmt) && fmt->valuedouble == NSG_FSTORE_FORMAT)
+        return;
+    cJSON_ArrayForEach(seg, cJSON_GetObjectItemCaseSensitive(sec, "segments"))
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(seg, "name");
+        char sha[65];
+        if (cJSON_GetObjectItemCaseSensitive(seg, "sha256") ||
+            !cJSON_IsString(name) ||
+            !nsg_corpus_safe_rel(name->valuestring, NSG_FSTORE_SECTION))
+            continue;
+        char *path = nsg_corpus_path(txn->c, name->valuestring);
+        if (!nsg_corpus_sha256_file(path, sha, NULL, NULL))
+            cJSON_AddStringToObject(seg, "sha256", sha);
+        free(path);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(sec, "format");
+    cJSON_AddNumberToObject(sec, "format", NSG_FSTORE_FORMAT);
+}
+
+nsg_rc nsg_fstore_upgrade(struct nsg_txn *txn, struct nsg_err *err)
+{
+    cJSON *secs = cJSON_GetObjectItemCaseSensitive(txn->manifest, "sections");
+    cJSON *sec = cJSON_GetObjectItemCaseSensitive(secs, NSG_FSTORE_SECTION);
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(sec, "format");
+    struct nsg_fstore_ckpts *s = NULL;
+    nsg_rc rc;
+
+    if (!cJSON_IsObject(sec) ||
+        (fmt && !(cJSON_IsNumber(fmt) && fmt->valuedouble == 1)))
+        return NSG_OK; /* none, current, or unknown (readers refuse it) */
+    rc = nsg_fstore_ckpts_load(txn->c, sec, &s, err);
+    if (!rc)
+        rc = nsg_fstore_ckpts_save(s, txn, sec, err);
+    nsg_fstore_ckpts_free(s);
+    if (!rc)
+        to_current(txn, sec);
+    return rc;
 }

@@ -70,6 +70,9 @@ const struct nsg_fstore_ckpt *nsg_fstore_ckpts_get(
     const struct nsg_fstore_ckpts *s, const char *key);
 void nsg_fstore_ckpts_put(struct nsg_fstore_ckpts *s, const char *key,
                           const struct nsg_fstore_ckpt *cp);
+/* Check every checkpoint of a "blobs" object (fsck); *n counts them. */
+nsg_rc nsg_fstore_ckpts_check(const cJSON *blobs, const char *where,
+                              size_t *n, struct nsg_err *err) NSG_WUR;
 /* Write what changed into the transaction (new side files listed in the
  * section, replacing those they supersede; a section of format 1 loses its
  * "blobs" and gets format 2); nothing when nothing changed. */

@@ -52,8 +52,18 @@ nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
     if (entries > NSG_FSTORE_MAX_ENTRIES)
         entries = NSG_FSTORE_MAX_ENTRIES;
     w->txn = txn;
-    rc = nsg_fstore_ckpts_load(txn->c, nsg_txn_section(txn, NSG_FSTORE_SECTION),
-                               &w->ckpts, err);
+    cJSON *sec = nsg_txn_section(txn, NSG_FSTORE_SECTION);
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(sec, "format");
+    if (fmt && !(cJSON_IsNumber(fmt) && (fmt->valuedouble == 1 ||
+                                         fmt->valuedouble == NSG_FSTORE_FORMAT))) {
+        free(w);
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "manifest.json: $.flows.format: the stored flows "
+                           "have another format than this nsgproof writes "
+                           "(%d)",
+                           NSG_FSTORE_FORMAT);
+    }
+    rc = nsg_fstore_ckpts_load(txn->c, sec, &w->ckpts, err);
     if (!rc)
         rc = nsg_txn_new_file(txn, NSG_FSTORE_SECTION, ".seg", &w->seg_abs,
                               &w->seg_rel, err);
@@ -148,6 +158,8 @@ nsg_rc nsg_fstore_writer_finish(struct nsg_fstore_writer **wp,
     }
     if (!cJSON_GetObjectItemCaseSensitive(sec, "segments"))
         cJSON_AddArrayToObject(sec, "segments");
+    if (!cJSON_GetObjectItemCaseSensitive(sec, "format"))
+        cJSON_AddNumberToObject(sec, "format", NSG_FSTORE_FORMAT);
     free(w->seg_abs);
     w->seg_abs = NULL;
     nsg_fstore_writer_abort(w);
