@@ -83,10 +83,16 @@ static int file_hash(const char *path, char out[48], uint64_t *size)
     return 0;
 }
 
+struct span {
+    uint64_t off, len;
+};
+
 struct blob_state {
     bool in_list; /* in: resume inside a list; out: the file is a list */
     uint64_t last_off, last_len, records;
     GArray *seen; /* uint64_t: nsg_fstore_record_hash of records read */
+    bool hash;    /* compute them as records are read (else: spans) */
+    GArray *spans; /* struct span of records read, when !hash */
     bool any;
     bool whole;   /* read from offset 0 to the end: file_hash is set */
     uint64_t size;
@@ -129,7 +135,7 @@ static nsg_rc read_blob(struct nsg_imp_fl_ctx *x, const char *path, uint64_t sta
             continue;
         }
         first = false;
-        uint64_t h = nsg_fstore_record_hash(text, len);
+        uint64_t h = bs->hash || seen ? nsg_fstore_record_hash(text, len) : 0;
         if (seen && g_hash_table_contains(seen, &h)) {
             x->records_skipped++;
             continue;
@@ -154,7 +160,12 @@ static nsg_rc read_blob(struct nsg_imp_fl_ctx *x, const char *path, uint64_t sta
                        "accepted)");
         }
         x->records++;
-        g_array_append_val(bs->seen, h);
+        if (bs->hash) {
+            g_array_append_val(bs->seen, h);
+        } else {
+            struct span sp = {off, len};
+            g_array_append_val(bs->spans, sp);
+        }
         bs->records++;
         bs->last_off = off;
         bs->last_len = len;
@@ -174,6 +185,32 @@ static nsg_rc read_blob(struct nsg_imp_fl_ctx *x, const char *path, uint64_t sta
     if (!rc)
         bs->whole = nsg_imp_fl_scan_file_hash(sc, bs->file_hash, &bs->size);
     nsg_imp_fl_scan_close(sc);
+    return rc;
+}
+
+/* The record hashes of records read without them (pread each again). */
+static nsg_rc hash_spans(const char *path, struct blob_state *bs,
+                         struct nsg_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    nsg_rc rc = NSG_OK;
+    char *b = NULL;
+    if (fd < 0)
+        return nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
+    for (guint i = 0; !rc && i < bs->spans->len; i++) {
+        const struct span *sp = &g_array_index(bs->spans, struct span, i);
+        b = nsg_xrealloc(b, sp->len + 1);
+        if (pread(fd, b, sp->len, (off_t)sp->off) != (ssize_t)sp->len)
+            rc = nsg_err_set(err, NSG_E_IO,
+                             "%s: cannot re-read record at offset %" PRIu64,
+                             path, sp->off);
+        else {
+            uint64_t h = nsg_fstore_record_hash(b, sp->len);
+            g_array_append_val(bs->seen, h);
+        }
+    }
+    free(b);
+    close(fd);
     return rc;
 }
 
@@ -208,6 +245,11 @@ nsg_rc nsg_imp_fl_import_file(struct nsg_imp_fl_ctx *x, const char *path,
 
     memset(&bs, 0, sizeof(bs));
     bs.seen = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    bs.spans = g_array_new(FALSE, FALSE, sizeof(struct span));
+    /* A blob whose hour is over keeps no record hashes once closed: do
+     * not compute them unless it turns out not to be (~5 % of an import
+     * of old blobs) */
+    bs.hash = !nsg_fstore_blob_final(key, true, (int64_t)time(NULL));
     x->file = path;
     x->files++;
     if (cp) {
@@ -247,6 +289,7 @@ nsg_rc nsg_imp_fl_import_file(struct nsg_imp_fl_ctx *x, const char *path,
                                "blob changed since its checkpoint: re-read, "
                                "skipping records already imported");
             g_array_set_size(bs.seen, 0);
+            g_array_set_size(bs.spans, 0);
             bs.records = 0;
             bs.in_list = false;
             rc = read_blob(x, path, 0, NULL, seen, &bs, &resumed, &closed,
@@ -255,6 +298,8 @@ nsg_rc nsg_imp_fl_import_file(struct nsg_imp_fl_ctx *x, const char *path,
     } else {
         rc = read_blob(x, path, 0, NULL, NULL, &bs, &resumed, &closed, err);
     }
+    if (!rc && !closed && bs.spans->len)
+        rc = hash_spans(path, &bs, err); /* not final after all */
     if (rc)
         goto out;
     /* resumed after the checkpointed record: every record read before
@@ -315,6 +360,7 @@ out:
     if (seen)
         g_hash_table_destroy(seen);
     g_array_free(bs.seen, TRUE);
+    g_array_free(bs.spans, TRUE);
     free(key);
     return rc;
 }
