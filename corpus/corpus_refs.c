@@ -1,8 +1,11 @@
 /* corpus_refs.c - what a manifest references (objects, flow segments,
  * checkpoint files) and what else lies in the corpus directories nsgproof
  * writes (objects/, flows/, flows/ckpt/, leftover temporary files beside
- * manifest.json), for gc and fsck.  The walk uses lstat and never follows
- * a symbolic link, so it cannot loop or leave the corpus. */
+ * manifest.json), for gc and fsck.  Not common/nsg_walk.h's walker: gc
+ * deletes what this lists, so the walk must never follow a symbolic link
+ * (nsg_walk_files follows them, for inputs) and must see links and other
+ * non-files as such; it reads only those fixed directories, with lstat, so
+ * it cannot loop or leave the corpus. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,19 @@
 /* slv_int.h - internals shared by the solver's files: the context layout
- * and small Z3 helpers.  Not for use outside solver/. */
+ * and small Z3 helpers.  Not for use outside solver/.
+ *
+ * Z3 discipline (what keeps solver.h's ownership promise true):
+ *  - The first Z3 error sets s->failed (sticky, with Z3's message) from the
+ *    error handler.  From then on the helpers below build nothing and
+ *    return NULL, no NULL is ever passed to Z3 (a NULL argument is itself
+ *    recorded as a failure), and every nsg_rc function reports the failure
+ *    through nsg_slv_z3_status.
+ *  - The context does not count references: Z3 keeps an AST until a pop
+ *    takes the solver below the scope it was made in.  So every push and
+ *    pop goes through nsg_slv_push/nsg_slv_pop, which track s->depth; the
+ *    caches (address sets, ports, protocols, the TCP/UDP term, the domain,
+ *    decisions) keep only terms made at depth 0 (a term needed inside a
+ *    scope and not cached yet is made there and used there only); and
+ *    every public function returns at the depth it was entered at. */
 #ifndef NSG_SLV_INT_H
 #define NSG_SLV_INT_H
 
@@ -21,11 +35,47 @@ struct nsg_slv {
     GHashTable *proto_cache;   /* GINT (proto) -> Z3_ast */
     GHashTable *decisions;     /* cnsg ptr -> struct nsg_slv_nsg * */
     bool no_polish;            /* keep Z3's first model (nsg_slv_solve) */
+    unsigned depth;            /* solver scopes open (nsg_slv_push) */
+    bool failed;               /* a Z3 call failed: sticky */
+    char failure[512];         /* the first failure's message */
 };
 
-/* NSG_E_INTERNAL with Z3's message when the last call failed, else OK. */
+/* NSG_E_INTERNAL with the first failure's message when a Z3 call of s has
+ * failed (ever: the flag is sticky), else NSG_OK. */
 nsg_rc nsg_slv_z3_status(struct nsg_slv *s, const char *what,
                          struct nsg_err *err);
+/* Record a failure of ours (the first one is kept). */
+void nsg_slv_fail(struct nsg_slv *s, const char *msg);
+
+/* Solver scopes and assertions (nothing is asserted once s has failed). */
+void nsg_slv_push(struct nsg_slv *s);
+void nsg_slv_pop(struct nsg_slv *s, unsigned n);
+void nsg_slv_assert(struct nsg_slv *s, Z3_ast a);
+/* Keep v under key in a cache table of s, only when it was made at depth
+ * 0 and is not NULL; else key is released with release (may be NULL). */
+void nsg_slv_cache_put(struct nsg_slv *s, GHashTable *h, gpointer key, Z3_ast v,
+                       GDestroyNotify release);
+
+/* Z3's constructors, one for one, guarded as above. */
+Z3_ast nsg_slv_mk_eq(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_ite(struct nsg_slv *s, Z3_ast c, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_implies(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_xor(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_not(struct nsg_slv *s, Z3_ast a);
+Z3_ast nsg_slv_mk_and(struct nsg_slv *s, unsigned n, const Z3_ast *v);
+Z3_ast nsg_slv_mk_or(struct nsg_slv *s, unsigned n, const Z3_ast *v);
+Z3_ast nsg_slv_mk_bvuge(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_bvule(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_bvult(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_extract(struct nsg_slv *s, unsigned hi, unsigned lo,
+                          Z3_ast x);
+/* A Boolean constant named name / a fresh one (name prefix). */
+Z3_ast nsg_slv_mk_bool(struct nsg_slv *s, const char *name);
+Z3_ast nsg_slv_mk_fresh_bool(struct nsg_slv *s, const char *prefix);
+/* t with the term from replaced by to. */
+Z3_ast nsg_slv_substitute(struct nsg_slv *s, Z3_ast t, Z3_ast from, Z3_ast to);
+
+/* Constant-folding helpers (true and false absorbed or dropped). */
 
 Z3_ast nsg_slv_and2(struct nsg_slv *s, Z3_ast a, Z3_ast b);
 Z3_ast nsg_slv_or2(struct nsg_slv *s, Z3_ast a, Z3_ast b);
