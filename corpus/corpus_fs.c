@@ -240,3 +240,12 @@ bool nsg_corpus_safe_rel(const char *rel, const char *dir)
         }
     }
 }
+
+bool nsg_corpus_is_sha(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+            return false;
+    return n == 64;
+}

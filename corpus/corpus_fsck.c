@@ -44,12 +44,7 @@ static void damage(struct fsck *k, const char *path, const char *fmt, ...)
 
 static bool is_sha(const cJSON *s)
 {
-    if (!cJSON_IsString(s) || strlen(s->valuestring) != 64)
-        return false;
-    for (const char *p = s->valuestring; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-            return false;
-    return true;
+    return cJSON_IsString(s) && nsg_corpus_is_sha(s->valuestring);
 }
 
 /* Open rel for reading: every directory on the way a real directory (not

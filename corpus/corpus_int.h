@@ -62,6 +62,9 @@ nsg_rc nsg_corpus_write_plain(const char *path, const void *data, size_t len,
                               struct nsg_err *err);
 /* Flush every file of the file system holding dir (Linux syncfs). */
 nsg_rc nsg_corpus_sync_fs(const char *dir, struct nsg_err *err);
+/* 64 lower-case hex digits: a SHA-256 as the corpus writes it (an object
+ * name that is anything else could name a path outside objects/). */
+bool nsg_corpus_is_sha(const char *s);
 /* True when rel is a plain relative path under dir ("flows/x.seg" under
  * "flows"): no "..", ".", empty or absolute components, only letters,
  * digits and "._-" (names the corpus itself writes). */

@@ -24,16 +24,6 @@ cJSON *nsg_corpus_manifest_empty(void)
     return m;
 }
 
-/* 64 lower-case hex digits: an object name (anything else could name a
- * path outside objects/). */
-static bool is_sha(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-            return false;
-    return n == 64;
-}
 
 /* Check the top-level shape so later code can trust it. */
 static nsg_rc manifest_check(const char *path, const cJSON *m,
@@ -69,7 +59,7 @@ static nsg_rc manifest_check(const char *path, const cJSON *m,
     if (st && !cJSON_IsNull(st) && !cJSON_IsString(so))
         return nsg_err_set(err, NSG_E_INPUT,
                            "%s: $.service_tags.object: missing", path);
-    if (cJSON_IsString(so) && !is_sha(so->valuestring))
+    if (cJSON_IsString(so) && !nsg_corpus_is_sha(so->valuestring))
         return nsg_err_set(err, NSG_E_INPUT,
                            "%s: $.service_tags.object: not a SHA-256 (64 "
                            "lower-case hex digits)",
@@ -89,7 +79,7 @@ static nsg_rc manifest_check(const char *path, const cJSON *m,
         {
             const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "object");
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "captured_at");
-            if (!cJSON_IsString(o) || !is_sha(o->valuestring) ||
+            if (!cJSON_IsString(o) || !nsg_corpus_is_sha(o->valuestring) ||
                 !cJSON_IsString(t))
                 return nsg_err_set(err, NSG_E_INPUT,
                                    "%s: $.resources[\"%s\"]"

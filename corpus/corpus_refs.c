@@ -14,14 +14,6 @@
 
 #include "fstore_int.h"
 
-static bool is_sha(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-            return false;
-    return n == 64;
-}
 
 static void add_ref(GPtrArray *refs, enum nsg_corpus_ref_kind kind,
                     char *rel, const cJSON *entry, char *where)
@@ -44,7 +36,7 @@ void nsg_corpus_ref_free(gpointer p)
 
 static void object_ref(GPtrArray *refs, const cJSON *o, char *where)
 {
-    if (cJSON_IsString(o) && is_sha(o->valuestring))
+    if (cJSON_IsString(o) && nsg_corpus_is_sha(o->valuestring))
         add_ref(refs, NSG_REF_OBJECT,
                 nsg_corpus_object_rel(o->valuestring), o, where);
     else
@@ -205,7 +197,7 @@ enum nsg_corpus_garbage nsg_corpus_classify(const struct nsg_corpus_file *f,
         if (strlen(base) == 69 && g_str_has_suffix(base, ".json")) {
             memcpy(sha, base, 64);
             sha[64] = '\0';
-            if (is_sha(sha) && !strncmp(rel + 8, sha, 2) && rel[10] == '/')
+            if (nsg_corpus_is_sha(sha) && !strncmp(rel + 8, sha, 2) && rel[10] == '/')
                 return NSG_GARBAGE_OLD;
         }
         return NSG_GARBAGE_FOREIGN;

@@ -212,9 +212,7 @@ static nsg_rc entry_parse(const cJSON *o, const char *key, const char *where,
         rc = get_num(o, "records", NUM_MAX, &cp->records, where, key, err);
     if (!rc)
         rc = get_num(o, "size", NUM_MAX, &cp->size, where, key, err);
-    if (!rc && h &&
-        !(cJSON_IsString(h) && strlen(h->valuestring) == 64 &&
-          is_hex(h->valuestring, 64)))
+    if (!rc && h && !(cJSON_IsString(h) && nsg_corpus_is_sha(h->valuestring)))
         rc = nsg_err_set(err, NSG_E_INPUT,
                          "%s: blob \"%s\": hash is not a SHA-256 (64 "
                          "lower-case hex digits)",
@@ -294,29 +292,11 @@ static void map_set(struct nsg_fstore_ckpts *s, const char *key,
 
 /* ---- loading ------------------------------------------------------------ */
 
-nsg_rc nsg_fstore_ckpts_check(const cJSON *blobs, const char *where,
-                              size_t *n, struct nsg_err *err)
-{
-    const cJSON *b;
-    *n = 0;
-    if (!cJSON_IsObject(blobs))
-        return nsg_err_set(err, NSG_E_INPUT, "%s: blobs is not an object",
-                           where);
-    cJSON_ArrayForEach(b, blobs)
-    {
-        struct entry *e;
-        nsg_rc rc = entry_parse(b, b->string, where, &e, err);
-        if (rc)
-            return rc;
-        entry_free(e);
-        (*n)++;
-    }
-    return NSG_OK;
-}
-
-/* Add every blob of a {"blobs": {...}} object. */
+/* Add every blob of a {"blobs": {...}} object to s (NULL: only check
+ * them); *n (may be NULL) counts them. */
 static nsg_rc load_blobs(struct nsg_fstore_ckpts *s, const cJSON *blobs,
-                         const char *where, bool dirty, struct nsg_err *err)
+                         const char *where, bool dirty, size_t *n,
+                         struct nsg_err *err)
 {
     const cJSON *b;
     if (!cJSON_IsObject(blobs))
@@ -328,10 +308,23 @@ static nsg_rc load_blobs(struct nsg_fstore_ckpts *s, const cJSON *blobs,
         nsg_rc rc = entry_parse(b, b->string, where, &e, err);
         if (rc)
             return rc;
+        if (n)
+            (*n)++;
+        if (!s) {
+            entry_free(e);
+            continue;
+        }
         e->dirty = dirty;
         map_set(s, b->string, e);
     }
     return NSG_OK;
+}
+
+nsg_rc nsg_fstore_ckpts_check(const cJSON *blobs, const char *where,
+                              size_t *n, struct nsg_err *err)
+{
+    *n = 0;
+    return load_blobs(NULL, blobs, where, false, n, err);
 }
 
 /* Read and check one side file named by the section. */
@@ -370,7 +363,7 @@ static nsg_rc load_file(struct nsg_corpus *c, struct nsg_fstore_ckpts *s,
     }
     doc = cJSON_ParseWithLength(b.buf ? b.buf : "", b.len);
     rc = load_blobs(s, cJSON_GetObjectItemCaseSensitive(doc, "blobs"),
-                    name->valuestring, false, err);
+                    name->valuestring, false, NULL, err);
 out:
     cJSON_Delete(doc);
     nsg_buf_release(&b);
@@ -398,7 +391,7 @@ nsg_rc nsg_fstore_ckpts_load(struct nsg_corpus *c, const cJSON *sec,
     if (!rc && legacy) { /* format 1: converted by the next save */
         s->legacy = true;
         rc = load_blobs(s, legacy, "manifest.json: $.sections.flows", true,
-                        err);
+                        NULL, err);
         /* a blob that is final by now keeps no per-record hashes */
         GHashTableIter it;
         gpointer k, v;

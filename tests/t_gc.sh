@@ -182,6 +182,14 @@ run 2 "fsck of a directory that is no corpus" "$NSGPROOF" fsck --corpus "$tmp/pl
 run 0 "gc --help" "$NSGPROOF" gc --help
 grep -q -- '--dry-run' "$tmp/out" && ok || ko "gc --help lacks --dry-run"
 
+# NSGPROOF_FLOW_TABLE is range-checked (a usage error names it)
+for bad in abc 1 -5 99999999999999999999 67108865 " 64"; do
+  NSGPROOF_FLOW_TABLE=$bad run 2 "NSGPROOF_FLOW_TABLE='$bad'" "$NSGPROOF" import --corpus "$tmp/ft" "$tmp/open.json"
+  grep -q "NSGPROOF_FLOW_TABLE" "$tmp/err" && ok || ko "NSGPROOF_FLOW_TABLE='$bad': $(cat "$tmp/err")"
+done
+NSGPROOF_FLOW_TABLE=2 run 0 "NSGPROOF_FLOW_TABLE=2" "$NSGPROOF" import --corpus "$tmp/ft" --json "$here/data/flowlogs/nsg"
+check "j['flowlogs']['spill_runs'] > 0 and j['flowlogs']['flows_written'] > 0" "a tiny table spills"
+
 # ---- 8. a corpus of the previous format is read and converted ------------
 V=$tmp/v1
 cp -r "$here/data/corpus-v1/corpus" "$V"
