@@ -44,8 +44,8 @@ static void print_text(const char *dir, const cJSON *rep)
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rep, "kept"))
         printf("kept %s (%g bytes): %s\n", cli_json_str(f, "path", ""),
                cli_json_num(f, "bytes"), cli_json_str(f, "why", ""));
-    printf("corpus %s: %s %g files, %g bytes (generation %g)",
-           dir, dry ? "would free" : "freed", cli_json_num(rep, "files_freed"),
+    printf("corpus %s: %s %g files, %g bytes (generation %g)", dir,
+           dry ? "would free" : "freed", cli_json_num(rep, "files_freed"),
            cli_json_num(rep, "bytes_freed"), cli_json_num(rep, "generation"));
     if (cli_json_num(rep, "files_kept"))
         printf("; kept %g files, %g bytes%s", cli_json_num(rep, "files_kept"),
@@ -62,8 +62,9 @@ int cmd_gc(int argc, char **argv)
     bool json = false, dry = false;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &dir, "DIR", "the corpus (must exist)"),
-        CLI_OPT_FLAG("dry-run", &dry, "report what would be removed, remove "
-                                      "nothing"),
+        CLI_OPT_FLAG("dry-run", &dry,
+                     "report what would be removed, remove "
+                     "nothing"),
         CLI_OPT_STR("lock-wait", &wait, "SECONDS",
                     "wait this long for an import (default 30)"),
         CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/gc.md)"),
@@ -78,9 +79,8 @@ int cmd_gc(int argc, char **argv)
     if (!dir)
         return cli_opt_error(&help, "--corpus DIR is required");
     if (wait && !cli_parse_seconds(wait, &lock_wait))
-        return cli_opt_error(&help,
-                             "--lock-wait: '%s' is not a number of seconds",
-                             wait);
+        return cli_opt_error(
+            &help, "--lock-wait: '%s' is not a number of seconds", wait);
     if (nsg_corpus_open(dir, false, &c, &err))
         return cli_fail(&err);
     nsg_corpus_set_lock_wait(c, (int)(lock_wait * 1000));

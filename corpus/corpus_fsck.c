@@ -190,8 +190,8 @@ static void check_segment(struct fsck *k, const struct nsg_corpus_ref *r)
             return; /* damaged: its records are not worth decoding */
         }
     } else if (!sha) {
-        cJSON_AddItemToArray(
-            k->notes, cJSON_CreateString(r->rel)); /* older nsgproof */
+        cJSON_AddItemToArray(k->notes,
+                             cJSON_CreateString(r->rel)); /* older nsgproof */
         k->bytes += (uint64_t)st.st_size;
     }
     close(fd);
@@ -234,8 +234,8 @@ static void check_ckpt(struct fsck *k, const struct nsg_corpus_ref *r)
         if (!doc)
             damage(k, r->rel, "not valid JSON");
         else if (nsg_fstore_ckpts_check(
-                     cJSON_GetObjectItemCaseSensitive(doc, "blobs"), r->rel,
-                     &n, &e))
+                     cJSON_GetObjectItemCaseSensitive(doc, "blobs"), r->rel, &n,
+                     &e))
             damage(k, r->rel, "%s", e.msg);
         else
             k->blobs += n;
@@ -279,9 +279,8 @@ static void check_shape(struct fsck *k, const cJSON *m)
     const cJSON *legacy = cJSON_GetObjectItemCaseSensitive(sec, "blobs");
     struct nsg_err e = NSG_ERR_INIT;
     size_t n;
-    if (legacy && nsg_fstore_ckpts_check(legacy,
-                                         "manifest.json: $.sections.flows",
-                                         &n, &e))
+    if (legacy && nsg_fstore_ckpts_check(
+                      legacy, "manifest.json: $.sections.flows", &n, &e))
         damage(k, MANIFEST, "%s", e.msg);
     else if (legacy)
         k->blobs += n;

@@ -25,7 +25,7 @@ struct nsg_corpus {
     GHashTable *sources; /* sha256 of every published source (set) */
     struct nsg_txn *txn; /* the open transaction, if any */
     int lock_wait_ms;
-    int reader_fd;       /* shared flock on READERS_FILE while open, or -1 */
+    int reader_fd; /* shared flock on READERS_FILE while open, or -1 */
 };
 
 struct nsg_txn {
@@ -112,9 +112,9 @@ enum nsg_corpus_ref_kind {
 };
 struct nsg_corpus_ref {
     enum nsg_corpus_ref_kind kind;
-    char *rel;           /* corpus-relative path (NULL for NSG_REF_BAD) */
-    const cJSON *entry;  /* the manifest entry (borrowed) */
-    char *where;         /* its JSON path in the manifest */
+    char *rel;          /* corpus-relative path (NULL for NSG_REF_BAD) */
+    const cJSON *entry; /* the manifest entry (borrowed) */
+    char *where;        /* its JSON path in the manifest */
 };
 void nsg_corpus_ref_free(gpointer r);
 /* Every reference of manifest m (struct nsg_corpus_ref *, owned). */

@@ -14,9 +14,8 @@
 
 #include "fstore_int.h"
 
-
-static void add_ref(GPtrArray *refs, enum nsg_corpus_ref_kind kind,
-                    char *rel, const cJSON *entry, char *where)
+static void add_ref(GPtrArray *refs, enum nsg_corpus_ref_kind kind, char *rel,
+                    const cJSON *entry, char *where)
 {
     struct nsg_corpus_ref *r = nsg_xcalloc(1, sizeof(*r));
     r->kind = kind;
@@ -37,8 +36,8 @@ void nsg_corpus_ref_free(gpointer p)
 static void object_ref(GPtrArray *refs, const cJSON *o, char *where)
 {
     if (cJSON_IsString(o) && nsg_corpus_is_sha(o->valuestring))
-        add_ref(refs, NSG_REF_OBJECT,
-                nsg_corpus_object_rel(o->valuestring), o, where);
+        add_ref(refs, NSG_REF_OBJECT, nsg_corpus_object_rel(o->valuestring), o,
+                where);
     else
         add_ref(refs, NSG_REF_BAD, NULL, o, where);
 }
@@ -197,7 +196,8 @@ enum nsg_corpus_garbage nsg_corpus_classify(const struct nsg_corpus_file *f,
         if (strlen(base) == 69 && g_str_has_suffix(base, ".json")) {
             memcpy(sha, base, 64);
             sha[64] = '\0';
-            if (nsg_corpus_is_sha(sha) && !strncmp(rel + 8, sha, 2) && rel[10] == '/')
+            if (nsg_corpus_is_sha(sha) && !strncmp(rel + 8, sha, 2) &&
+                rel[10] == '/')
                 return NSG_GARBAGE_OLD;
         }
         return NSG_GARBAGE_FOREIGN;

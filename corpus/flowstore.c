@@ -26,8 +26,9 @@ nsg_rc nsg_flows_open(struct nsg_corpus *c, struct nsg_flow_iter **out,
     it->c = c;
     const cJSON *fmt =
         sec ? cJSON_GetObjectItemCaseSensitive(sec, "format") : NULL;
-    if (fmt && (!cJSON_IsNumber(fmt) || (fmt->valuedouble != 1 &&
-                                         fmt->valuedouble != NSG_FSTORE_FORMAT))) {
+    if (fmt &&
+        (!cJSON_IsNumber(fmt) ||
+         (fmt->valuedouble != 1 && fmt->valuedouble != NSG_FSTORE_FORMAT))) {
         free(it);
         if (!cJSON_IsNumber(fmt))
             return nsg_err_set(err, NSG_E_INPUT,

@@ -226,7 +226,8 @@ static nsg_rc entry_parse(const cJSON *o, const char *key, const char *where,
                          "and 32 hex digits",
                          where, key);
     size_t sl = cJSON_IsString(sv) ? strlen(sv->valuestring) : 0;
-    if (!rc && sv && (!cJSON_IsString(sv) || sl % 16 || !is_hex(sv->valuestring, sl)))
+    if (!rc && sv &&
+        (!cJSON_IsString(sv) || sl % 16 || !is_hex(sv->valuestring, sl)))
         rc = nsg_err_set(err, NSG_E_INPUT,
                          "%s: blob \"%s\": seen is not a string of 16-digit "
                          "hex hashes",
@@ -320,8 +321,8 @@ static nsg_rc load_blobs(struct nsg_fstore_ckpts *s, const cJSON *blobs,
     return NSG_OK;
 }
 
-nsg_rc nsg_fstore_ckpts_check(const cJSON *blobs, const char *where,
-                              size_t *n, struct nsg_err *err)
+nsg_rc nsg_fstore_ckpts_check(const cJSON *blobs, const char *where, size_t *n,
+                              struct nsg_err *err)
 {
     *n = 0;
     return load_blobs(NULL, blobs, where, false, n, err);
@@ -372,8 +373,7 @@ out:
 }
 
 nsg_rc nsg_fstore_ckpts_load(struct nsg_corpus *c, const cJSON *sec,
-                             struct nsg_fstore_ckpts **out,
-                             struct nsg_err *err)
+                             struct nsg_fstore_ckpts **out, struct nsg_err *err)
 {
     struct nsg_fstore_ckpts *s = nsg_xcalloc(1, sizeof(*s));
     const cJSON *legacy = cJSON_GetObjectItemCaseSensitive(sec, "blobs");
@@ -422,8 +422,8 @@ void nsg_fstore_ckpts_free(struct nsg_fstore_ckpts *s)
     free(s);
 }
 
-const struct nsg_fstore_ckpt *nsg_fstore_ckpts_get(
-    const struct nsg_fstore_ckpts *s, const char *key)
+const struct nsg_fstore_ckpt *
+nsg_fstore_ckpts_get(const struct nsg_fstore_ckpts *s, const char *key)
 {
     const struct entry *e = g_hash_table_lookup(s->map, key);
     return e ? &e->cp : NULL;
@@ -475,9 +475,8 @@ static int cmp_key(const void *a, const void *b)
 /* Write the entries for which pick() holds into a new side file of the
  * transaction and return its list entry (NULL and no file when none). */
 static nsg_rc write_file(struct nsg_fstore_ckpts *s, struct nsg_txn *txn,
-                         const char *kind,
-                         bool (*pick)(const struct entry *), cJSON **out,
-                         struct nsg_err *err)
+                         const char *kind, bool (*pick)(const struct entry *),
+                         cJSON **out, struct nsg_err *err)
 {
     GPtrArray *keys = g_ptr_array_new();
     GHashTableIter it;

@@ -10,10 +10,9 @@
 
 #include "fstore_int.h"
 
-
 /* Feed one segment to agg, its string refs mapped to agg's. */
-static nsg_rc add_segment(struct nsg_fstore_agg *agg, const char *path, uint64_t *n_in,
-                          struct nsg_err *err)
+static nsg_rc add_segment(struct nsg_fstore_agg *agg, const char *path,
+                          uint64_t *n_in, struct nsg_err *err)
 {
     struct nsg_flowseg_reader *rd = NULL;
     struct nsg_flowrec r;

@@ -15,7 +15,8 @@ struct nsg_fstore_agg;
 /* max_entries bounds the in-memory table; tmpdir receives spill runs. */
 struct nsg_fstore_agg *nsg_fstore_agg_new(size_t max_entries,
                                           const char *tmpdir);
-void nsg_fstore_agg_free(struct nsg_fstore_agg *a); /* NULL-safe, removes runs */
+void nsg_fstore_agg_free(
+    struct nsg_fstore_agg *a); /* NULL-safe, removes runs */
 /* Intern a string for the segment string table: its ref (index+1). */
 uint32_t nsg_fstore_agg_intern(struct nsg_fstore_agg *a, const char *s);
 nsg_rc nsg_fstore_agg_add(struct nsg_fstore_agg *a, const struct nsg_flowrec *r,
@@ -66,13 +67,13 @@ nsg_rc nsg_fstore_ckpts_load(struct nsg_corpus *c, const cJSON *sec,
                              struct nsg_fstore_ckpts **out,
                              struct nsg_err *err) NSG_WUR;
 void nsg_fstore_ckpts_free(struct nsg_fstore_ckpts *s); /* NULL-safe */
-const struct nsg_fstore_ckpt *nsg_fstore_ckpts_get(
-    const struct nsg_fstore_ckpts *s, const char *key);
+const struct nsg_fstore_ckpt *
+nsg_fstore_ckpts_get(const struct nsg_fstore_ckpts *s, const char *key);
 void nsg_fstore_ckpts_put(struct nsg_fstore_ckpts *s, const char *key,
                           const struct nsg_fstore_ckpt *cp);
 /* Check every checkpoint of a "blobs" object (fsck); *n counts them. */
-nsg_rc nsg_fstore_ckpts_check(const cJSON *blobs, const char *where,
-                              size_t *n, struct nsg_err *err) NSG_WUR;
+nsg_rc nsg_fstore_ckpts_check(const cJSON *blobs, const char *where, size_t *n,
+                              struct nsg_err *err) NSG_WUR;
 /* Write what changed into the transaction (new side files listed in the
  * section, replacing those they supersede; a section of format 1 loses its
  * "blobs" and gets format 2); nothing when nothing changed. */

@@ -76,7 +76,8 @@ static nsg_rc failure(struct nsg_fstore_pipe *p, struct nsg_err *err)
     return p->rc;
 }
 
-nsg_rc nsg_fstore_pipe_send(struct nsg_fstore_pipe *p, bool force, struct nsg_err *err)
+nsg_rc nsg_fstore_pipe_send(struct nsg_fstore_pipe *p, bool force,
+                            struct nsg_err *err)
 {
     if (g_atomic_int_get(&p->failed))
         return failure(p, err);

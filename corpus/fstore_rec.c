@@ -24,8 +24,7 @@ static bool mac_bytes(const char *mac, uint8_t out[6])
 
 void nsg_fstore_group(struct nsg_fstore_writer *w, struct nsg_flowrec *base,
                       const char *nsg_id, const char *acl_id,
-                      const char *target_id, const char *rule,
-                      const char *mac)
+                      const char *target_id, const char *rule, const char *mac)
 {
     memset(base, 0, sizeof(*base));
     base->nsg = nsg_fstore_intern(w, nsg_id);

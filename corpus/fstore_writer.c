@@ -17,7 +17,7 @@ struct nsg_fstore_writer {
     struct nsg_fstore_agg *agg;
     struct nsg_fstore_pipe *pipe;
     struct nsg_fstore_ckpts *ckpts;
-    GArray *batch;  /* the pipe's current batch (between reserve and put) */
+    GArray *batch; /* the pipe's current batch (between reserve and put) */
     size_t reserved_at;
 };
 
@@ -42,8 +42,8 @@ nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
                               struct nsg_err *err)
 {
     struct nsg_fstore_writer *w = nsg_xcalloc(1, sizeof(*w));
-    size_t entries = opt && opt->max_entries ? opt->max_entries
-                                             : NSG_FSTORE_DEFAULT_ENTRIES;
+    size_t entries =
+        opt && opt->max_entries ? opt->max_entries : NSG_FSTORE_DEFAULT_ENTRIES;
     nsg_rc rc;
 
     *out = NULL;
@@ -54,8 +54,9 @@ nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
     w->txn = txn;
     cJSON *sec = nsg_txn_section(txn, NSG_FSTORE_SECTION);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(sec, "format");
-    if (fmt && !(cJSON_IsNumber(fmt) && (fmt->valuedouble == 1 ||
-                                         fmt->valuedouble == NSG_FSTORE_FORMAT))) {
+    if (fmt &&
+        !(cJSON_IsNumber(fmt) &&
+          (fmt->valuedouble == 1 || fmt->valuedouble == NSG_FSTORE_FORMAT))) {
         free(w);
         return nsg_err_set(err, NSG_E_INPUT,
                            "manifest.json: $.flows.format: the stored flows "
@@ -138,8 +139,8 @@ nsg_rc nsg_fstore_writer_finish(struct nsg_fstore_writer **wp,
     res->records = nsg_fstore_agg_pending(w->agg);
     res->spill_runs = nsg_fstore_agg_runs(w->agg);
     if (res->records) {
-        rc = nsg_fstore_agg_finish(w->agg, w->seg_abs, &res->flows,
-                                   &res->bytes, sha, err);
+        rc = nsg_fstore_agg_finish(w->agg, w->seg_abs, &res->flows, &res->bytes,
+                                   sha, err);
         if (rc)
             goto fail;
     }
@@ -149,8 +150,8 @@ nsg_rc nsg_fstore_writer_finish(struct nsg_fstore_writer **wp,
     if (res->records) {
         cJSON_AddItemToArray(segments_of(sec),
                              nsg_fstore_segment_entry(w->seg_rel, res->flows,
-                                                      res->records,
-                                                      res->bytes, sha));
+                                                      res->records, res->bytes,
+                                                      sha));
         res->segment = w->seg_rel;
         w->seg_rel = NULL;
     } else {

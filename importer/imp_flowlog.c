@@ -36,9 +36,9 @@ static void add_unknown(cJSON *report, const char *name, GHashTable *h,
 }
 
 nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
-                         const struct nsg_topology *t,
-                         const char *const *paths, size_t n_paths,
-                         cJSON *report, const struct nsg_imp_fl_options *opt,
+                         const struct nsg_topology *t, const char *const *paths,
+                         size_t n_paths, cJSON *report,
+                         const struct nsg_imp_fl_options *opt,
                          struct nsg_err *err)
 {
     struct nsg_imp_fl_ctx x;
@@ -80,8 +80,7 @@ nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     cJSON_AddNumberToObject(report, "tuples", (double)x.tuples);
     cJSON_AddNumberToObject(report, "tuples_bad", (double)x.tuples_bad);
     cJSON_AddNumberToObject(report, "flows_written", (double)res.flows);
-    cJSON_AddStringToObject(report, "segment",
-                            res.segment ? res.segment : "");
+    cJSON_AddStringToObject(report, "segment", res.segment ? res.segment : "");
     cJSON_AddNumberToObject(report, "spill_runs", (double)res.spill_runs);
     cJSON_AddNumberToObject(report, "admin_rule_tuples",
                             (double)x.admin_tuples);
@@ -129,8 +128,7 @@ nsg_rc nsg_imp_fl_table_from_env(size_t *out, struct nsg_err *err)
         return nsg_err_set(err, NSG_E_USAGE,
                            "NSGPROOF_FLOW_TABLE: '%.40s' is not a number of "
                            "aggregation table entries from %u to %u",
-                           env, NSG_FSTORE_MIN_ENTRIES,
-                           NSG_FSTORE_MAX_ENTRIES);
+                           env, NSG_FSTORE_MIN_ENTRIES, NSG_FSTORE_MAX_ENTRIES);
     *out = (size_t)v;
     return NSG_OK;
 }

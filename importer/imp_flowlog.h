@@ -14,7 +14,8 @@
 /* ---- tuple tokenizer (imp_flowlog_tuple.c) ------------------------------ */
 enum nsg_imp_fl_kind {
     NSG_IMP_FL_KIND_NSG,  /* NSG flow logs: 8 fields (v1) or 13 (v2) */
-    NSG_IMP_FL_KIND_VNET, /* VNet flow logs: 13 fields, protocol number, state */
+    NSG_IMP_FL_KIND_VNET, /* VNet flow logs: 13 fields, protocol number, state
+                           */
 };
 
 struct nsg_imp_fl_tuple {
@@ -33,24 +34,26 @@ struct nsg_imp_fl_tuple {
  * s[len] must be readable and not a digit, '.' or ',' (the closing quote,
  * or a NUL).  Returns 0, or -1 with *why set to a static description. */
 int nsg_imp_fl_tuple_parse(const char *s, size_t len, enum nsg_imp_fl_kind kind,
-                   struct nsg_imp_fl_tuple *out, const char **why);
+                           struct nsg_imp_fl_tuple *out, const char **why);
 
 /* ---- streaming record scanner (imp_flowlog_scan.c) ---------------------- */
-typedef void (*nsg_imp_fl_problem_fn)(void *ctx, uint64_t offset, const char *what);
+typedef void (*nsg_imp_fl_problem_fn)(void *ctx, uint64_t offset,
+                                      const char *what);
 
 struct nsg_imp_fl_scanner;
 /* Open path and position at byte `start` (0, or a checkpoint offset; with
  * in_list the scanner is inside a record list that "]}" closes). */
 nsg_rc nsg_imp_fl_scan_open(const char *path, uint64_t start, bool in_list,
-                    nsg_imp_fl_problem_fn problem, void *ctx, struct nsg_imp_fl_scanner **out,
-                    struct nsg_err *err) NSG_WUR;
+                            nsg_imp_fl_problem_fn problem, void *ctx,
+                            struct nsg_imp_fl_scanner **out,
+                            struct nsg_err *err) NSG_WUR;
 /* True when the file is a {"records":[...]} list (or resumed inside one):
  * it is closed only by "]}". */
 bool nsg_imp_fl_scan_in_list(const struct nsg_imp_fl_scanner *sc);
 /* 1: *rec and *len (borrowed until the next call) and *off (file offset) set to
  * the next complete top-level record; 0: the end; <0: I/O error. */
-int nsg_imp_fl_scan_next(struct nsg_imp_fl_scanner *sc, const char **rec, size_t *len,
-                 uint64_t *off, struct nsg_err *err);
+int nsg_imp_fl_scan_next(struct nsg_imp_fl_scanner *sc, const char **rec,
+                         size_t *len, uint64_t *off, struct nsg_err *err);
 /* Give back the record just returned as not a record (it failed to parse):
  * scanning restarts just after its first byte, at the next record start. */
 void nsg_imp_fl_scan_resync(struct nsg_imp_fl_scanner *sc);
@@ -94,37 +97,40 @@ void nsg_imp_fl_record_init(struct nsg_imp_fl_record *r);
 void nsg_imp_fl_record_release(struct nsg_imp_fl_record *r);
 /* Walk one record's JSON text.  Returns 0, or -1 with *where set to the
  * offset within text and *why to a description. */
-int nsg_imp_fl_record_parse(struct nsg_imp_fl_record *r, const char *text, size_t len,
-                    size_t *where, const char **why);
+int nsg_imp_fl_record_parse(struct nsg_imp_fl_record *r, const char *text,
+                            size_t len, size_t *where, const char **why);
 /* The rule, MAC and aclID in effect for a tuple (walks up the frames). */
-void nsg_imp_fl_record_context(const struct nsg_imp_fl_record *r, uint32_t frame,
-                       const char **rule, const char **mac, const char **acl);
+void nsg_imp_fl_record_context(const struct nsg_imp_fl_record *r,
+                               uint32_t frame, const char **rule,
+                               const char **mac, const char **acl);
 
 /* ---- one import (imp_flowlog.c, _conv.c, _blob.c) ----------------------- */
 #define NSG_IMP_FL_MAX_PROBLEMS 200
 struct nsg_imp_fl_ctx {
     const struct nsg_topology *t; /* may be NULL: no unknown-NSG report */
     struct nsg_fstore_writer *w;  /* the flow store's writer */
-    cJSON *problems; /* the first NSG_IMP_FL_MAX_PROBLEMS {file, offset, problem} */
+    cJSON *problems; /* the first NSG_IMP_FL_MAX_PROBLEMS {file, offset,
+                        problem} */
     uint64_t n_problems;
     const char *file; /* current file (for problems) */
     /* counts */
     uint64_t files, records, records_skipped, records_bad, tuples, tuples_bad,
         admin_tuples, open_blobs, trailing;
     cJSON *open_list;
-    cJSON *per_file; /* [{path, records_new, records_already_imported,
-                        records_bad, tuples, open}] */
+    cJSON *per_file;         /* [{path, records_new, records_already_imported,
+                                records_bad, tuples, open}] */
     GHashTable *unknown_nsg; /* id -> count (guint64 *) */
     GHashTable *unknown_mac;
     GHashTable *known; /* "n:<id>" / "m:<mac>" / "a:<acl>" -> 1 or 2 */
     struct nsg_imp_fl_record rec;
 };
 /* Report a problem of the current file at a byte offset. */
-void nsg_imp_fl_problem(struct nsg_imp_fl_ctx *x, uint64_t off, const char *what);
+void nsg_imp_fl_problem(struct nsg_imp_fl_ctx *x, uint64_t off,
+                        const char *what);
 /* Tokenize the tuples of x->rec (read at file offset rec_off) and hand
  * them to the flow-store writer (imp_flowlog_conv.c). */
 nsg_rc nsg_imp_fl_record_tuples(struct nsg_imp_fl_ctx *x, uint64_t rec_off,
-                        struct nsg_err *err) NSG_WUR;
+                                struct nsg_err *err) NSG_WUR;
 /* Read one flow-log file from its checkpoint and update it
  * (imp_flowlog_blob.c). */
 nsg_rc nsg_imp_fl_import_file(struct nsg_imp_fl_ctx *x, const char *path,
@@ -140,9 +146,10 @@ nsg_rc nsg_imp_fl_table_from_env(size_t *out, struct nsg_err *err) NSG_WUR;
 /* nsg_imp_flowlogs with explicit options; nsg_imp_flowlogs reads
  * NSGPROOF_FLOW_TABLE (entries) from the environment. */
 nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
-                 const struct nsg_topology *t, const char *const *paths,
-                 size_t n_paths, cJSON *report, const struct nsg_imp_fl_options *opt,
-                 struct nsg_err *err) NSG_WUR;
+                         const struct nsg_topology *t, const char *const *paths,
+                         size_t n_paths, cJSON *report,
+                         const struct nsg_imp_fl_options *opt,
+                         struct nsg_err *err) NSG_WUR;
 /* The checkpoint name of a blob: nsg_fstore_blob_key of its path (the
  * part from "resourceId=" or "flowLogResourceID=" on, lower-cased);
  * otherwise its real path. */

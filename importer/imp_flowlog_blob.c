@@ -90,18 +90,18 @@ struct span {
 struct blob_state {
     bool in_list; /* in: resume inside a list; out: the file is a list */
     uint64_t last_off, last_len, records;
-    GArray *seen; /* uint64_t: nsg_fstore_record_hash of records read */
-    bool hash;    /* compute them as records are read (else: spans) */
+    GArray *seen;  /* uint64_t: nsg_fstore_record_hash of records read */
+    bool hash;     /* compute them as records are read (else: spans) */
     GArray *spans; /* struct span of records read, when !hash */
     bool any;
-    bool whole;   /* read from offset 0 to the end: file_hash is set */
+    bool whole; /* read from offset 0 to the end: file_hash is set */
     uint64_t size;
     char file_hash[48];
 };
 /* Read one file from `start`; skip_first: the record at start is the
  * checkpointed one (verified by hash); seen: hashes to skip (fallback). */
-static nsg_rc read_blob(struct nsg_imp_fl_ctx *x, const char *path, uint64_t start,
-                        const char *want_sha, GHashTable *seen,
+static nsg_rc read_blob(struct nsg_imp_fl_ctx *x, const char *path,
+                        uint64_t start, const char *want_sha, GHashTable *seen,
                         struct blob_state *bs, bool *resumed, bool *closed,
                         struct nsg_err *err)
 {
@@ -109,8 +109,8 @@ static nsg_rc read_blob(struct nsg_imp_fl_ctx *x, const char *path, uint64_t sta
     const char *text;
     size_t len;
     uint64_t off;
-    nsg_rc rc =
-        nsg_imp_fl_scan_open(path, start, bs->in_list, scan_problem, x, &sc, err);
+    nsg_rc rc = nsg_imp_fl_scan_open(path, start, bs->in_list, scan_problem, x,
+                                     &sc, err);
     bool first = true;
     int k;
     if (rc)
@@ -155,9 +155,10 @@ static nsg_rc read_blob(struct nsg_imp_fl_ctx *x, const char *path, uint64_t sta
         }
         if (x->rec.n_trailing) {
             x->trailing++;
-            nsg_imp_fl_problem(x, off + x->rec.trailing_off,
-                       "trailing comma inside a record (not standard JSON; "
-                       "accepted)");
+            nsg_imp_fl_problem(
+                x, off + x->rec.trailing_off,
+                "trailing comma inside a record (not standard JSON; "
+                "accepted)");
         }
         x->records++;
         if (bs->hash) {
@@ -292,8 +293,7 @@ nsg_rc nsg_imp_fl_import_file(struct nsg_imp_fl_ctx *x, const char *path,
             g_array_set_size(bs.spans, 0);
             bs.records = 0;
             bs.in_list = false;
-            rc = read_blob(x, path, 0, NULL, seen, &bs, &resumed, &closed,
-                           err);
+            rc = read_blob(x, path, 0, NULL, seen, &bs, &resumed, &closed, err);
         }
     } else {
         rc = read_blob(x, path, 0, NULL, NULL, &bs, &resumed, &closed, err);

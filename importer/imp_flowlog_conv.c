@@ -10,7 +10,8 @@
 
 #define ZERO_GUID "00000000-0000-0000-0000-000000000000"
 
-void nsg_imp_fl_problem(struct nsg_imp_fl_ctx *x, uint64_t off, const char *what)
+void nsg_imp_fl_problem(struct nsg_imp_fl_ctx *x, uint64_t off,
+                        const char *what)
 {
     x->n_problems++;
     if (cJSON_GetArraySize(x->problems) >= NSG_IMP_FL_MAX_PROBLEMS)
@@ -73,8 +74,9 @@ struct group {
     char mac_norm[13];
 };
 
-static void group_setup(struct nsg_imp_fl_ctx *x, const struct nsg_imp_fl_record *r,
-                        uint32_t frame, struct group *g)
+static void group_setup(struct nsg_imp_fl_ctx *x,
+                        const struct nsg_imp_fl_record *r, uint32_t frame,
+                        struct group *g)
 {
     const char *rule, *mac, *acl;
     nsg_imp_fl_record_context(r, frame, &rule, &mac, &acl);
@@ -83,8 +85,7 @@ static void group_setup(struct nsg_imp_fl_ctx *x, const struct nsg_imp_fl_record
     if (r->vnet)
         nsg_fstore_group(x->w, &g->base, NULL, acl, r->target, rule, mac);
     else
-        nsg_fstore_group(x->w, &g->base, r->resource_id, NULL, NULL, rule,
-                         mac);
+        nsg_fstore_group(x->w, &g->base, r->resource_id, NULL, NULL, rule, mac);
     if (r->vnet) {
         g->admin = is_admin_rule(rule);
         g->nsg_key = acl;
@@ -102,10 +103,12 @@ static void group_setup(struct nsg_imp_fl_ctx *x, const struct nsg_imp_fl_record
 }
 
 /* Tokenize and aggregate every tuple of the record. */
-nsg_rc nsg_imp_fl_record_tuples(struct nsg_imp_fl_ctx *x, uint64_t rec_off, struct nsg_err *err)
+nsg_rc nsg_imp_fl_record_tuples(struct nsg_imp_fl_ctx *x, uint64_t rec_off,
+                                struct nsg_err *err)
 {
     const struct nsg_imp_fl_record *r = &x->rec;
-    enum nsg_imp_fl_kind kind = r->vnet ? NSG_IMP_FL_KIND_VNET : NSG_IMP_FL_KIND_NSG;
+    enum nsg_imp_fl_kind kind =
+        r->vnet ? NSG_IMP_FL_KIND_VNET : NSG_IMP_FL_KIND_NSG;
     struct group g;
     /* room for every tuple up front, written in place (g_array_append_val
      * per tuple was a library call and a copy: ~7 % of the import) */
@@ -116,7 +119,8 @@ nsg_rc nsg_imp_fl_record_tuples(struct nsg_imp_fl_ctx *x, uint64_t rec_off, stru
     const char *last_nsg = NULL, *last_mac = NULL;
 
     for (guint i = 0; i < r->spans->len; i++) {
-        const struct nsg_imp_fl_span *sp = &g_array_index(r->spans, struct nsg_imp_fl_span, i);
+        const struct nsg_imp_fl_span *sp =
+            &g_array_index(r->spans, struct nsg_imp_fl_span, i);
         struct nsg_imp_fl_tuple tu;
         const char *why;
         x->tuples++;

@@ -196,7 +196,8 @@ static int number(struct walk *w, long long *out)
 static void frame_set(struct walk *w, int frame, const char *key, size_t kl,
                       const char *v)
 {
-    struct nsg_imp_fl_frame *f = &g_array_index(w->r->frames, struct nsg_imp_fl_frame, frame);
+    struct nsg_imp_fl_frame *f =
+        &g_array_index(w->r->frames, struct nsg_imp_fl_frame, frame);
     if (key_is(key, kl, "rule"))
         f->rule = v;
     else if (key_is(key, kl, "mac"))
@@ -340,7 +341,8 @@ static int array_body(struct walk *w, int depth, int frame, bool tuples,
             }
             if (sb->n == SPANBUF)
                 span_flush(w, sb);
-            sb->v[sb->n++] = (struct nsg_imp_fl_span){p, (uint32_t)l, (uint32_t)frame};
+            sb->v[sb->n++] =
+                (struct nsg_imp_fl_span){p, (uint32_t)l, (uint32_t)frame};
         } else if (value(w, depth + 1, frame, NULL, 0)) {
             return -1;
         }
@@ -398,8 +400,8 @@ static int value(struct walk *w, int depth, int frame, const char *key,
     return literal(w);
 }
 
-int nsg_imp_fl_record_parse(struct nsg_imp_fl_record *r, const char *text, size_t len,
-                    size_t *where, const char **why)
+int nsg_imp_fl_record_parse(struct nsg_imp_fl_record *r, const char *text,
+                            size_t len, size_t *where, const char **why)
 {
     struct walk w = {r, text, len, 0, NULL};
     g_array_set_size(r->spans, 0);
@@ -433,8 +435,9 @@ int nsg_imp_fl_record_parse(struct nsg_imp_fl_record *r, const char *text, size_
     return 0;
 }
 
-void nsg_imp_fl_record_context(const struct nsg_imp_fl_record *r, uint32_t frame,
-                       const char **rule, const char **mac, const char **acl)
+void nsg_imp_fl_record_context(const struct nsg_imp_fl_record *r,
+                               uint32_t frame, const char **rule,
+                               const char **mac, const char **acl)
 {
     *rule = *mac = *acl = NULL;
     for (int f = (int)frame; f >= 0;) {

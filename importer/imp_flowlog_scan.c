@@ -41,7 +41,8 @@ struct nsg_imp_fl_scanner {
     uint64_t hashed;             /* bytes fed to fh */
 };
 
-static void report(struct nsg_imp_fl_scanner *sc, uint64_t off, const char *what)
+static void report(struct nsg_imp_fl_scanner *sc, uint64_t off,
+                   const char *what)
 {
     if (sc->problem)
         sc->problem(sc->ctx, off, what);
@@ -91,8 +92,9 @@ static int fill(struct nsg_imp_fl_scanner *sc, size_t keep, struct nsg_err *err)
 }
 
 nsg_rc nsg_imp_fl_scan_open(const char *path, uint64_t start, bool in_list,
-                    nsg_imp_fl_problem_fn problem, void *ctx, struct nsg_imp_fl_scanner **out,
-                    struct nsg_err *err)
+                            nsg_imp_fl_problem_fn problem, void *ctx,
+                            struct nsg_imp_fl_scanner **out,
+                            struct nsg_err *err)
 {
     struct nsg_imp_fl_scanner *sc = nsg_xcalloc(1, sizeof(*sc));
     *out = NULL;
@@ -193,7 +195,8 @@ static bool record_start(const char *p, const char *end)
 }
 
 /* Next plausible record start in buf[from, to), or to. */
-static size_t find_start(const struct nsg_imp_fl_scanner *sc, size_t from, size_t to)
+static size_t find_start(const struct nsg_imp_fl_scanner *sc, size_t from,
+                         size_t to)
 {
     for (size_t i = from; i < to; i++) {
         const char *q = memchr(sc->buf + i, '{', to - i);
@@ -229,7 +232,8 @@ static int wrapper_at(const struct nsg_imp_fl_scanner *sc, size_t *adv)
 /* Find the end of the object starting at buf[pos] ('{').  Returns 1 with
  * *end set just past its closing brace, 0 when the file ends first, <0 on
  * error.  May refill (pos is kept at the record start). */
-static int extent(struct nsg_imp_fl_scanner *sc, size_t *end, struct nsg_err *err)
+static int extent(struct nsg_imp_fl_scanner *sc, size_t *end,
+                  struct nsg_err *err)
 {
     size_t i = sc->pos;
     int depth = 0;
@@ -285,8 +289,8 @@ static int ensure(struct nsg_imp_fl_scanner *sc, struct nsg_err *err)
     return fill(sc, sc->pos, err);
 }
 
-int nsg_imp_fl_scan_next(struct nsg_imp_fl_scanner *sc, const char **rec, size_t *len,
-                 uint64_t *off, struct nsg_err *err)
+int nsg_imp_fl_scan_next(struct nsg_imp_fl_scanner *sc, const char **rec,
+                         size_t *len, uint64_t *off, struct nsg_err *err)
 {
     if (sc->have_rec) {
         sc->pos = sc->rec_end;

@@ -9,8 +9,10 @@
 
 #define MAX_FIELDS 16
 
-static int nsg_imp_fl_tuple_parse_slow(const char *s, size_t len, enum nsg_imp_fl_kind kind,
-                               struct nsg_imp_fl_tuple *out, const char **why);
+static int nsg_imp_fl_tuple_parse_slow(const char *s, size_t len,
+                                       enum nsg_imp_fl_kind kind,
+                                       struct nsg_imp_fl_tuple *out,
+                                       const char **why);
 
 /* Decimal unsigned; empty allowed only when empty_ok (then 0). */
 static int num(const char *s, size_t n, uint64_t max, bool empty_ok,
@@ -113,9 +115,8 @@ static inline uint64_t swar8(uint64_t w, int k)
  * tokenizer's instructions were the byte-at-a-time loop below). */
 static inline int f_dec(const char **pp, const char *lim, uint64_t *v)
 {
-    static const uint64_t p10[9] = {1,       10,       100,      1000,
-                                    10000,   100000,   1000000,  10000000,
-                                    100000000};
+    static const uint64_t p10[9] = {1,      10,      100,      1000,     10000,
+                                    100000, 1000000, 10000000, 100000000};
     const char *p = *pp;
     uint64_t x = 0;
     int n = 0;
@@ -124,9 +125,9 @@ static inline int f_dec(const char **pp, const char *lim, uint64_t *v)
         memcpy(&w, p, 8);
         /* high bit of each byte that is not '0'..'9' (exact up to the
          * first such byte, which is all that is used) */
-        uint64_t nd = ((w + 0x4646464646464646ull) |
-                       (w - 0x3030303030303030ull)) &
-                      0x8080808080808080ull;
+        uint64_t nd =
+            ((w + 0x4646464646464646ull) | (w - 0x3030303030303030ull)) &
+            0x8080808080808080ull;
         int k = nd ? __builtin_ctzll(nd) >> 3 : 8;
         if (k) {
             x = x * p10[k] + swar8(w, k);
@@ -237,7 +238,7 @@ static int fast(const char *s, size_t len, enum nsg_imp_fl_kind kind,
 }
 
 int nsg_imp_fl_tuple_parse(const char *s, size_t len, enum nsg_imp_fl_kind kind,
-                   struct nsg_imp_fl_tuple *out, const char **why)
+                           struct nsg_imp_fl_tuple *out, const char **why)
 {
     /* no memset here: `rep stos` on the 128-byte struct costed a fifth of
      * the tokenizer; fast() sets every field but these */
@@ -251,8 +252,10 @@ int nsg_imp_fl_tuple_parse(const char *s, size_t len, enum nsg_imp_fl_kind kind,
 
 /* ---- general path: split, then check each field (exact messages) */
 
-static int nsg_imp_fl_tuple_parse_slow(const char *s, size_t len, enum nsg_imp_fl_kind kind,
-                               struct nsg_imp_fl_tuple *out, const char **why)
+static int nsg_imp_fl_tuple_parse_slow(const char *s, size_t len,
+                                       enum nsg_imp_fl_kind kind,
+                                       struct nsg_imp_fl_tuple *out,
+                                       const char **why)
 {
     const char *f[MAX_FIELDS];
     size_t fl[MAX_FIELDS];

@@ -307,7 +307,8 @@ START_TEST(spill_failure_reported)
 {
     /* runs cannot be written: the error comes back through the
      * aggregation thread, nothing leaks, the thread is joined */
-    struct nsg_fstore_agg *a = nsg_fstore_agg_new(4, "/nonexistent-dir/for/runs");
+    struct nsg_fstore_agg *a =
+        nsg_fstore_agg_new(4, "/nonexistent-dir/for/runs");
     struct nsg_fstore_pipe *p = nsg_fstore_pipe_start(a);
     struct nsg_err err = NSG_ERR_INIT;
     nsg_rc rc = NSG_OK;
@@ -355,12 +356,11 @@ START_TEST(merge_and_order)
 }
 END_TEST
 
-
 /* ---- the writer and its checkpoints ------------------------------------ */
 
-#define FINAL_KEY                                                             \
-    "resourceid=/subscriptions/s/resourcegroups/rg/providers/"               \
-    "microsoft.network/networksecuritygroups/n/y=2020/m=01/d=02/h=03/m=00/"   \
+#define FINAL_KEY                                                              \
+    "resourceid=/subscriptions/s/resourcegroups/rg/providers/"                 \
+    "microsoft.network/networksecuritygroups/n/y=2020/m=01/d=02/h=03/m=00/"    \
     "macaddress=000d3a000001/pt1h.json"
 #define OPEN_KEY "/data/not-in-the-blob-layout.json"
 
@@ -378,8 +378,10 @@ static void make_flow(unsigned i, struct nsg_flow *f)
     f->version = k % 2 ? 2 : 4;
     f->dir = k % 2 ? NSG_DIR_IN : NSG_DIR_OUT;
     f->proto = 6;
-    ck_assert_int_eq(nsg_ip_parse(k % 5 ? "10.0.0.4" : "2001:db8::4", &f->src), 0);
-    ck_assert_int_eq(nsg_ip_parse(k % 5 ? "10.0.1.5" : "2001:db8::5", &f->dst), 0);
+    ck_assert_int_eq(nsg_ip_parse(k % 5 ? "10.0.0.4" : "2001:db8::4", &f->src),
+                     0);
+    ck_assert_int_eq(nsg_ip_parse(k % 5 ? "10.0.1.5" : "2001:db8::5", &f->dst),
+                     0);
     f->sport = (uint16_t)(40000 + k);
     f->dport = 443;
     f->decision = k % 7 ? 'A' : 'D';
@@ -488,8 +490,8 @@ static int count_kind(struct nsg_corpus *c, const char *kind)
 {
     const cJSON *f;
     int n = 0;
-    cJSON_ArrayForEach(f, cJSON_GetObjectItem(nsg_corpus_section(c, "flows"),
-                                              "checkpoints"))
+    cJSON_ArrayForEach(
+        f, cJSON_GetObjectItem(nsg_corpus_section(c, "flows"), "checkpoints"))
         n += !strcmp(cJSON_GetObjectItem(f, "kind")->valuestring, kind);
     return n;
 }
@@ -559,7 +561,8 @@ START_TEST(blob_final_needs_closed_and_an_hour_over)
     int64_t end = 1795183200; /* 2026-11-20T14:00:00Z */
     ck_assert(!nsg_fstore_blob_final(k, false, end + 86400));
     ck_assert(!nsg_fstore_blob_final(k, true, end));
-    ck_assert(!nsg_fstore_blob_final(k, true, end + NSG_FSTORE_FINAL_AFTER - 1));
+    ck_assert(
+        !nsg_fstore_blob_final(k, true, end + NSG_FSTORE_FINAL_AFTER - 1));
     ck_assert(nsg_fstore_blob_final(k, true, end + NSG_FSTORE_FINAL_AFTER));
     ck_assert(!nsg_fstore_blob_final("/tmp/blob.json", true, end * 2));
     ck_assert(!nsg_fstore_blob_final("resourceid=/s/y=2026/m=13/d=20/h=13/x",

@@ -22,8 +22,8 @@ START_TEST(flowlog_harness)
 {
     static const char *const dirs[] = {"tests/data/flowlogs",
                                        "examples/flowlogs", NULL};
-    unsigned long n = fuzz_run(fuzz_flowlog_one, dirs, MUTATIONS, 64 * 1024,
-                               20261201);
+    unsigned long n =
+        fuzz_run(fuzz_flowlog_one, dirs, MUTATIONS, 64 * 1024, 20261201);
     char path[64]; /* the harness's scratch file */
     snprintf(path, sizeof(path), "/tmp/fuzz_flowlog.%d", (int)getpid());
     unlink(path);
@@ -36,8 +36,8 @@ START_TEST(config_harness)
     static const char *const dirs[] = {"tests/data/config/good",
                                        "tests/data/config/realworld",
                                        "tests/data/config/bad", NULL};
-    unsigned long n = fuzz_run(fuzz_config_one, dirs, MUTATIONS, 64 * 1024,
-                               20261202);
+    unsigned long n =
+        fuzz_run(fuzz_config_one, dirs, MUTATIONS, 64 * 1024, 20261202);
     ck_assert_uint_gt(n, 30 * (MUTATIONS + 1));
 }
 END_TEST

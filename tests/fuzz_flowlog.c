@@ -37,7 +37,8 @@ static void walk(const char *text, size_t len)
     const char *why;
     nsg_imp_fl_record_init(&r);
     if (!nsg_imp_fl_record_parse(&r, text, len, &where, &why)) {
-        enum nsg_imp_fl_kind k = r.vnet ? NSG_IMP_FL_KIND_VNET : NSG_IMP_FL_KIND_NSG;
+        enum nsg_imp_fl_kind k =
+            r.vnet ? NSG_IMP_FL_KIND_VNET : NSG_IMP_FL_KIND_NSG;
         for (guint i = 0; i < r.spans->len; i++) {
             const struct nsg_imp_fl_span *sp =
                 &g_array_index(r.spans, struct nsg_imp_fl_span, i);
@@ -60,7 +61,8 @@ static void scan(const char *path, uint64_t start, bool in_list)
     const char *rec;
     size_t len;
     uint64_t off;
-    if (nsg_imp_fl_scan_open(path, start, in_list, on_problem, &problems, &sc, &err))
+    if (nsg_imp_fl_scan_open(path, start, in_list, on_problem, &problems, &sc,
+                             &err))
         return;
     int k;
     unsigned guard = 0;

@@ -44,12 +44,12 @@ static void collect(const char *dir, size_t max, GPtrArray *out)
     g_ptr_array_free(names, TRUE);
 }
 
-static const uint8_t special[] = {'{', '}', '[', ']', '"', ',', ':', '\\',
-                                  '0', '9', '-', '.', ' ', '\n', 0, 0xff};
+static const uint8_t special[] = {'{', '}', '[', ']', '"', ',',  ':', '\\',
+                                  '0', '9', '-', '.', ' ', '\n', 0,   0xff};
 
 /* One mutation of a (or of a spliced with b) into a new buffer. */
-static uint8_t *mutate(const uint8_t *a, size_t na, const uint8_t *b,
-                       size_t nb, uint64_t *s, size_t *out_len)
+static uint8_t *mutate(const uint8_t *a, size_t na, const uint8_t *b, size_t nb,
+                       uint64_t *s, size_t *out_len)
 {
     uint8_t *o = malloc(na + nb + 64);
     size_t n = na;
@@ -102,8 +102,8 @@ unsigned long fuzz_run(fuzz_target_fn fn, const char *const *dirs,
                        unsigned mutations_per_seed, size_t max_seed,
                        uint64_t seed)
 {
-    GPtrArray *seeds = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_bytes_unref);
+    GPtrArray *seeds =
+        g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
     unsigned long runs = 0;
     uint64_t s = seed ? seed : 0x9E3779B97F4A7C15ull;
     for (size_t i = 0; dirs[i]; i++)
