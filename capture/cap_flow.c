@@ -31,8 +31,10 @@ struct job {
     const struct cap_blob *b;
     char *state_key; /* "container/name" */
     char *spool;     /* download path */
+    char *key;       /* checkpoint name */
     struct cap_ckpt ck;
-    bool have_ck, ranged;
+    bool skip;       /* final blob that changed: not read again */
+    bool ranged;
     uint64_t bytes;
     nsg_rc rc;
     struct nsg_err err;
@@ -287,7 +289,10 @@ static void download(struct run *r, struct cap_conn *conn, struct job *j)
         return;
     }
     g_free(dir);
-    bool ranged = j->have_ck && j->b->size >= j->ck.offset + j->ck.length;
+    /* ranged only while the blob's hour is not over: once it is, the
+     * importer records the whole-file hash, which needs every byte */
+    bool ranged = j->ck.have && !cap_flow_hour_over(j->key) &&
+                  j->b->size >= j->ck.offset + j->ck.length;
     j->rc = fetch(r, conn, j, ranged, &mismatch, &j->err);
     if (!j->rc && mismatch) {
         cap_http_log(r->http, "  %s: the checkpointed record changed: "
@@ -306,7 +311,8 @@ static gpointer worker(gpointer data)
         if (i >= (gint)r->jobs->len)
             break;
         struct job *j = r->jobs->pdata[i];
-        download(r, conn, j);
+        if (!j->skip)
+            download(r, conn, j);
         cap_http_progress(r->http, "batch %d: %d of %u blobs downloaded",
                           r->batches + 1, i + 1, r->jobs->len);
     }
@@ -320,6 +326,7 @@ static void job_free(gpointer p)
     if (j->spool)
         unlink(j->spool);
     g_free(j->spool);
+    free(j->key);
     g_free(j->state_key);
     g_free(j);
 }
@@ -343,6 +350,23 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
     int n_threads = r->o->parallel > 0 ? r->o->parallel : 4;
     GThread *th[16];
     nsg_rc rc = NSG_OK;
+    GPtrArray *keys = g_ptr_array_new();
+    struct cap_ckpt *cks = g_new0(struct cap_ckpt, r->jobs->len);
+    for (guint i = 0; i < r->jobs->len; i++)
+        g_ptr_array_add(keys, ((struct job *)r->jobs->pdata[i])->key);
+    rc = cap_ckpt_lookup(r->c, (const char *const *)keys->pdata, keys->len,
+                         cks, err);
+    for (guint i = 0; !rc && i < r->jobs->len; i++) {
+        struct job *j = r->jobs->pdata[i];
+        j->ck = cks[i];
+        /* a final blob (closed, its hour over) that changed is not read
+         * again: its records are in the corpus (the importer's rule) */
+        j->skip = j->ck.have && j->ck.final;
+    }
+    g_free(cks);
+    g_ptr_array_free(keys, TRUE);
+    if (rc)
+        return rc;
     if ((guint)n_threads > r->jobs->len)
         n_threads = (int)r->jobs->len;
     r->next_job = 0;
@@ -363,10 +387,13 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
     struct nsg_txn *txn = NULL;
     GPtrArray *paths = g_ptr_array_new();
     cJSON *rep = cJSON_CreateObject();
-    for (guint i = 0; i < r->jobs->len; i++)
-        g_ptr_array_add(paths, ((struct job *)r->jobs->pdata[i])->spool);
+    for (guint i = 0; i < r->jobs->len; i++) {
+        struct job *j = r->jobs->pdata[i];
+        if (!j->skip)
+            g_ptr_array_add(paths, j->spool);
+    }
     rc = nsg_corpus_begin(r->c, &txn, err);
-    if (!rc)
+    if (!rc && paths->len)
         rc = cap_flow_ingest(txn, r->c, (const char *const *)paths->pdata,
                              paths->len, rep, err);
     if (!rc) {
@@ -383,7 +410,11 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
             cJSON_AddNumberToObject(e, "size", (double)j->b->size);
             cJSON_DeleteItemFromObjectCaseSensitive(blobs, j->state_key);
             cJSON_AddItemToObject(blobs, j->state_key, e);
-            cap_json_bump(r->blob_counts, j->ranged ? "ranged" : "downloaded", 1);
+            cap_json_bump(r->blob_counts,
+                          j->skip     ? "final_changed"
+                          : j->ranged ? "ranged"
+                                      : "downloaded",
+                          1);
             cap_json_bump(r->blob_counts, "bytes", (double)j->bytes);
         }
         rc = nsg_corpus_commit(&txn, err);
@@ -446,8 +477,11 @@ static nsg_rc capture(struct run *r, const char *const *containers, size_t n,
             const cJSON *old = cJSON_GetObjectItemCaseSensitive(
                 cJSON_GetObjectItemCaseSensitive(sec, "blobs"), key);
             const cJSON *etag = cJSON_GetObjectItemCaseSensitive(old, "etag");
-            if (!is_json(b->name) || !safe_name(b->name)) {
-                cap_json_bump(r->blob_counts, "not_json", 1);
+            char *fk = is_json(b->name) && safe_name(b->name)
+                           ? cap_flow_key(b->name)
+                           : NULL;
+            if (!fk) {
+                cap_json_bump(r->blob_counts, "not_flowlog", 1);
             } else if (r->o->since && b->last_modified &&
                        b->last_modified < r->o->since) {
                 cap_json_bump(r->blob_counts, "before_since", 1);
@@ -462,12 +496,12 @@ static nsg_rc capture(struct run *r, const char *const *containers, size_t n,
                 key = NULL;
                 j->spool = g_build_filename(r->spool_root, containers[ci],
                                             b->name, NULL);
-                char *fk = cap_flow_key(j->spool);
-                j->have_ck = cap_ckpt_lookup(r->c, fk, &j->ck);
-                free(fk);
+                j->key = fk;
+                fk = NULL;
                 g_ptr_array_add(all, j);
             }
             g_free(key);
+            free(fk);
         }
     }
     g_ptr_array_sort(all, by_name);
@@ -544,7 +578,8 @@ nsg_rc nsg_cap_flowlogs(const struct nsg_cap_flow_opts *o, cJSON *report,
     for (const char *const *k = (const char *const[]){"to_read", "downloaded",
                                                       "ranged", "unchanged",
                                                       "before_since",
-                                                      "not_json", "bytes",
+                                                      "final_changed",
+                                                      "not_flowlog", "bytes",
                                                       NULL};
          *k; k++)
         cJSON_AddNumberToObject(r.blob_counts, *k, 0);

@@ -251,20 +251,26 @@ void cap_blob_free(struct cap_blob *b);
 nsg_rc cap_blob_parse_list(const char *xml, size_t len, GPtrArray *out,
                            char **next_marker, struct nsg_err *err) NSG_WUR;
 
-/* ---- the flow store, as the importer keeps it (cap_flowstore.c) --------- */
+/* ---- the flow store and the ingest (cap_flowstore.c) ------------------- */
 struct nsg_corpus;
 struct nsg_txn;
-/* Where the importer stopped reading a blob, from the corpus's flows
- * section (docs/corpus-flows.md). */
+/* Where the importer stopped reading a blob (corpus/flowstore.h). */
 struct cap_ckpt {
+    bool have;               /* the blob was read before */
+    bool final;              /* closed and its hour over: never read again */
     uint64_t offset, length; /* the last complete record read */
     char hash[65];           /* its SHA-256 */
 };
-/* The checkpoint name of a blob downloaded to `path`, and its checkpoint
- * (false when it was never read). */
-char *cap_flow_key(const char *path);
-bool cap_ckpt_lookup(struct nsg_corpus *c, const char *key,
-                     struct cap_ckpt *out);
+/* The checkpoint name of a blob (NULL: not a flow-log blob name, which
+ * starts its path at "resourceId=" or "flowLogResourceID="). */
+char *cap_flow_key(const char *blob_name);
+/* True when the hour the key names is over (a closed blob of it is
+ * final). */
+bool cap_flow_hour_over(const char *key);
+/* The checkpoints of n blobs (out[i].have false when never read), read
+ * in a transaction that is abandoned. */
+nsg_rc cap_ckpt_lookup(struct nsg_corpus *c, const char *const *keys, size_t n,
+                       struct cap_ckpt *out, struct nsg_err *err) NSG_WUR;
 /* Feed downloaded blobs to the flow-log ingest inside txn (the model
  * after txn, to attach flows to NICs and NSGs); `report` gets the
  * importer's counts. */

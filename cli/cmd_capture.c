@@ -248,6 +248,14 @@ static void flow_text(const cJSON *r)
            "unchanged, %g skipped (--since)\n",
            num(b, "downloaded"), num(b, "ranged"), num(b, "unchanged"),
            num(b, "before_since"));
+    if (num(b, "final_changed"))
+        printf("  %g blobs changed after they were final (closed, their hour "
+               "over): not read again\n",
+               num(b, "final_changed"));
+    if (num(b, "not_flowlog"))
+        printf("  %g blobs are not flow logs (name without resourceId= or "
+               "flowLogResourceID=, or not .json): not read\n",
+               num(b, "not_flowlog"));
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(r, "flows");
     printf("records: %g new, %g already imported, %g bad; tuples %g; %g "
            "batches committed\n",

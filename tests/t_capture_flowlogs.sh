@@ -25,8 +25,12 @@ tool mkcontainer $NSGC || { ko "cannot create a container in Azurite"; finish; e
 # block for '{"records":[', one per record, one for ']}'), COPIES hours of
 # each; writes DIR/blocks/<n>/<i> and the whole blobs under DIR/files/.
 cat >"$tmp/blobs.py" <<'PY'
-import json, os, sys
+import datetime, json, os, sys
 root, out, copies = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# the first copy of each blob is of the current hour (still being written:
+# read with ranged GETs); the others of past hours (final once closed)
+now = datetime.datetime.now(datetime.timezone.utc)
+current = now.strftime("/y=%Y/m=%m/d=%d/h=%H/")
 src = os.path.join(root, "examples", "flowlogs")
 n = 0
 for dirpath, _, files in sorted(os.walk(src)):
@@ -34,7 +38,8 @@ for dirpath, _, files in sorted(os.walk(src)):
         recs = json.load(open(os.path.join(dirpath, f)))["records"]
         rel = os.path.relpath(os.path.join(dirpath, f), src)
         for h in range(copies):
-            name = rel.replace("/h=13/", "/h=%02d/" % (13 + h))
+            name = rel.replace("/y=2026/m=11/d=20/h=13/",
+                               current if h == 0 else "/y=2026/m=11/d=20/h=%02d/" % (12 + h))
             blocks = ['{"records":['] + [("," if i else "") + json.dumps(r, separators=(",", ":"))
                                          for i, r in enumerate(recs)] + [']}']
             bd = os.path.join(out, "blocks", str(n))
@@ -142,7 +147,24 @@ expect_rc 0 "capture of a rewritten blob"
 check_json "$tmp/r.json" "j['blobs']['downloaded'] == 1 and j['blobs']['ranged'] == 0" "the whole blob downloaded again"
 check_json "$tmp/r.json" "j['flows']['records'] == 1 and j['flows']['records_already_imported'] >= 1" "only the changed record is new"
 
-# ---- 5. SAS; --prefix; --since ----
+# ---- 5. a blob of a past hour (final) that changes is not read again ----
+f=$tmp/set/blocks/1
+python3 - "$f" <<'PY'
+import os, sys
+d = sys.argv[1]
+blocks = sorted(x for x in os.listdir(d) if x.isdigit())
+os.rename(os.path.join(d, blocks[-1]), os.path.join(d, "%03d" % len(blocks)))
+open(os.path.join(d, blocks[-1]), "w").write(open(os.path.join(d, blocks[-2])).read())
+PY
+cat $(ls "$f"/[0-9]* | sort) >"$tmp/set/files/$(cat "$f/name")"
+tool blocks $NSGC "$(cat "$f/name")" $(ls "$f"/[0-9]* | sort)
+capture_json "$tmp/c1"
+expect_rc 0 "capture of a changed final blob"
+check_json "$tmp/r.json" "j['blobs']['final_changed'] == 1 and j['blobs']['downloaded'] == 0 and j['flows']['records'] == 0" "not downloaded, nothing new"
+capture_json "$tmp/c1"
+check_json "$tmp/r.json" "j['blobs']['unchanged'] == $n_blobs" "and not looked at again"
+
+# ---- 6. SAS; --prefix; --since ----
 sas=$(tool sas $NSGC) || ko "SAS generation"
 n_run=$((n_run + 1))
 AZURE_STORAGE_SAS="$sas" "$NSGPROOF" capture flowlogs --corpus "$tmp/c2" --account $AZURITE_ACCOUNT \
@@ -155,7 +177,7 @@ capture_json "$tmp/c3" --since 2099-01-01T00:00:00Z
 expect_rc 0 "capture --since the future"
 check_json "$tmp/r.json" "j['blobs']['before_since'] == $n_blobs and j['flows']['records'] == 0" "every blob older than --since"
 
-# ---- 6. a wrong key, a bad key, a missing container ----
+# ---- 7. a wrong key, a bad key, a missing container ----
 n_run=$((n_run + 1))
 WRONG='dGhpcyBpcyBub3QgdGhlIGtleSBvZiB0aGlzIGFjY291bnQgYXQgYWxsIQ=='
 AZURE_STORAGE_KEY="$WRONG" "$NSGPROOF" capture flowlogs --corpus "$tmp/c4" --account $AZURITE_ACCOUNT \
@@ -178,7 +200,8 @@ expect_rc 2 "http to a remote host"
 run capture flowlogs --corpus "$tmp/c4" --account 'Bad_Account'
 expect_rc 2 "bad account name"
 
-# ---- 7. kill -9 in the middle, then resume: totals of one import ----
+# ---- 8. kill -9 in the middle, then resume: totals of one import ----
+rm -rf "$tmp/ref"; run import --corpus "$tmp/ref" "$tmp/set/files"
 n_run=$((n_run + 1))
 NSGPROOF_CAPTURE_BATCH=2 NSGPROOF_CAPTURE_PAUSE_MS=400 AZURE_STORAGE_KEY="$AZURITE_KEY" \
   "$NSGPROOF" capture flowlogs --corpus "$tmp/c5" --account $AZURITE_ACCOUNT \
