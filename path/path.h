@@ -202,6 +202,8 @@ struct nsg_path {
     struct nsg_psvc reach_svc;
 };
 void nsg_path_release(struct nsg_path *p);
+/* A deep copy (dst is overwritten). */
+void nsg_path_copy(struct nsg_path *dst, const struct nsg_path *src);
 
 struct nsg_paths {
     struct nsg_path *p;
@@ -242,12 +244,12 @@ void nsg_pnet_classes(const struct nsg_pnet *n, const struct nsg_origin *o,
                       const struct nsg_addrset *dst, struct nsg_pclasses *out);
 
 /* ---- addresses the corpus answers for (path_net.c) --------------------- */
-/* The public addresses that reach a NIC (its ip configurations' public
- * IPs, public load balancer frontends whose rules or NAT rules lead to
- * it) and the private frontends of internal load balancers that do, added
- * to out. */
+/* The addresses that reach a NIC through a translation, added to out:
+ * public (its ip configurations' public IPs, public load balancer
+ * frontends whose rules or NAT rules lead to it), or private (frontends of
+ * internal load balancers that do). */
 void nsg_pnet_nic_entry_addrs(const struct nsg_pnet *n,
-                              const struct nsg_nic *nic,
+                              const struct nsg_nic *nic, bool public,
                               struct nsg_addrset *out);
 /* Every address of the corpus that a destination set may reach through a
  * translation: public IPs and frontends whose backends hold an address of

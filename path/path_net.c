@@ -616,7 +616,7 @@ static bool lb_reaches(const struct nsg_pnet *n, const struct nsg_lb *lb,
 
 /* Entries (public or private) that lead to ip configuration ic. */
 static void entry_addrs_of(const struct nsg_pnet *n, const struct pn_ic *ic,
-                           struct nsg_addrset *out)
+                           int public, struct nsg_addrset *out)
 {
     for (guint i = 0; i < n->entries->len; i++) {
         const struct pn_entry *e = n->entries->pdata[i];
@@ -625,7 +625,7 @@ static void entry_addrs_of(const struct nsg_pnet *n, const struct pn_ic *ic,
             hit = e->ic == ic;
         else if (e->kind == PN_E_LB)
             hit = lb_reaches(n, e->lb, e->fe, ic);
-        if (!hit)
+        if (!hit || (public >= 0 && public != (e->pip != NULL)))
             continue;
         if (e->pip)
             nsg_addrset_add_range(out, e->pip->ip.family, e->pip->ip.v,
@@ -637,13 +637,13 @@ static void entry_addrs_of(const struct nsg_pnet *n, const struct pn_ic *ic,
 }
 
 void nsg_pnet_nic_entry_addrs(const struct nsg_pnet *n,
-                              const struct nsg_nic *nic,
+                              const struct nsg_nic *nic, bool public,
                               struct nsg_addrset *out)
 {
     for (guint i = 0; i < n->ics->len; i++) {
         const struct pn_ic *ic = n->ics->pdata[i];
         if (ic->nic == nic)
-            entry_addrs_of(n, ic, out);
+            entry_addrs_of(n, ic, public, out);
     }
 }
 
@@ -654,6 +654,6 @@ void nsg_pnet_translated_addrs(const struct nsg_pnet *n,
     for (guint i = 0; i < n->ics->len; i++) {
         const struct pn_ic *ic = n->ics->pdata[i];
         if (ic->ic->has_ip && nsg_addrset_contains(dst, &ic->ic->ip))
-            entry_addrs_of(n, ic, out);
+            entry_addrs_of(n, ic, -1, out);
     }
 }

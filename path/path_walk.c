@@ -1300,3 +1300,22 @@ char *nsg_path_key(const struct nsg_path *p)
                      p->svc.items[i].lo, p->svc.items[i].hi);
     return nsg_buf_detach(&b);
 }
+
+void nsg_path_copy(struct nsg_path *dst, const struct nsg_path *src)
+{
+    *dst = *src;
+    dst->hops = nsg_xcalloc(src->n_hops ? src->n_hops : 1, sizeof(*dst->hops));
+    for (size_t i = 0; i < src->n_hops; i++) {
+        dst->hops[i] = src->hops[i];
+        dst->hops[i].resource = nsg_xstrdup(src->hops[i].resource);
+        dst->hops[i].name = nsg_xstrdup(src->hops[i].name);
+        dst->hops[i].detail = nsg_xstrdup(src->hops[i].detail);
+    }
+    psvc_copy(&dst->svc, &src->svc);
+    psvc_copy(&dst->reach_svc, &src->reach_svc);
+    dst->reach = (struct nsg_addrset)NSG_ADDRSET_INIT;
+    nsg_addrset_copy(&dst->reach, &src->reach);
+    dst->reason = nsg_xstrdup(src->reason);
+    dst->note = nsg_xstrdup(src->note);
+    dst->missing = nsg_xstrdup(src->missing);
+}
