@@ -276,7 +276,7 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
     }
     nsg_buf_release(&b);
     if (r->has_path) {
-        cli_print_path(&r->path, &r->trace, "    ");
+        cli_print_path_brief(&r->path, &r->trace, "    ");
         return;
     }
     for (size_t i = 0; i < r->n_hops; i++) {

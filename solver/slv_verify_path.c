@@ -427,6 +427,13 @@ static nsg_rc build_branches(struct run *run, struct nsg_err *err)
     return rc;
 }
 
+static gint group_cmp(gconstpointer a, gconstpointer b)
+{
+    const struct group *x = *(struct group *const *)a,
+                       *y = *(struct group *const *)b;
+    return (int)x->kind - (int)y->kind;
+}
+
 static nsg_rc build(struct run *run, struct nsg_err *err)
 {
     struct nsg_verifier *v = run->v;
@@ -458,6 +465,8 @@ static nsg_rc build(struct run *run, struct nsg_err *err)
     }
     nsg_addrset_release(&qd);
     rc = build_branches(run, err);
+    /* definite paths first, then those without a path, then the open */
+    g_ptr_array_sort(run->groups, group_cmp);
     if (!rc && run->groups->len == 0 && !run->dst_res &&
         !nsg_ep_is_resource(q->src.kind))
         rc = nsg_err_set(err, NSG_E_INPUT,
@@ -582,6 +591,8 @@ out:
     return rc;
 }
 
+static Z3_ast x_any(const struct branch *b, struct nsg_slv *s);
+
 /* The first branch of group g on which term x holds for p. */
 static const struct branch *branch_of(struct run *run, const struct group *g,
                                       Z3_ast (*x)(const struct branch *,
@@ -638,6 +649,9 @@ static nsg_rc check_group(struct run *run, const struct group *g,
     if (rc || !*hit || !keep || r->has_witness)
         return rc;
     const struct branch *b = branch_of(run, g, x, &p);
+    if (!b) /* the model rests on a tag that is not known: the replay
+               through the simulator names it */
+        b = branch_of(run, g, x_any, &p);
     if (!b)
         return nsg_err_set(err, NSG_E_INTERNAL,
                            "internal inconsistency: the solver's witness "
@@ -696,8 +710,12 @@ static nsg_rc timeout(struct nsg_vresult *r, const struct group *g, nsg_rc rc,
     if (rc != NSG_E_UNKNOWN)
         return rc;
     if (!r->n_unknown++)
-        snprintf(r->reason, sizeof(r->reason),
-                 "the solver gave up at %.200s: %.700s", g->name, uerr->msg);
+        snprintf(r->reason, sizeof(r->reason), "the solver gave up %s%.200s: "
+                                               "%.700s",
+                 g->kind == G_DEF    ? "at NIC "
+                 : g->kind == G_DROP ? "on the packets without a path"
+                                     : "on the paths not verified",
+                 g->kind == G_DEF ? g->name : "", uerr->msg);
     return NSG_OK;
 }
 
