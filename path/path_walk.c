@@ -831,10 +831,27 @@ static void to_internet(struct walk *w, const struct nsg_subnet *s,
     }
     /* a public address of the corpus: back in through the Internet */
     if (o.kind != SN_PIP || !o.pip) {
-        emit(w, NSG_PEND_OPEN, NULL, NULL,
-             "the destination is a public address of the corpus; after %s "
-             "the source address and port its NSGs see are not known",
-             snat_text(&o, sb, sizeof(sb)));
+        struct nsg_path *p = emit(
+            w, NSG_PEND_OPEN, NULL, NULL,
+            "the destination is a public address of the corpus; after %s "
+            "the source address and port its NSGs see are not known",
+            snat_text(&o, sb, sizeof(sb)));
+        /* where it may arrive: the ip configurations behind the address */
+        for (guint i = 0; i < pub->len; i++) {
+            const struct pn_entry *e = pub->pdata[i];
+            if (e->kind == PN_E_NIC && e->ic->ic->has_ip)
+                nsg_addrset_add_range(&p->reach, e->ic->ic->ip.family,
+                                      e->ic->ic->ip.v, e->ic->ic->ip.v);
+            for (size_t k = 0; e->kind == PN_E_LB && k < e->lb->n_pools; k++) {
+                const GPtrArray *m = pn_pool_members(w->n, e->lb->pools[k].id);
+                for (guint j = 0; m && j < m->len; j++) {
+                    const struct pn_ic *ic = m->pdata[j];
+                    if (ic->ic->has_ip)
+                        nsg_addrset_add_range(&p->reach, ic->ic->ip.family,
+                                              ic->ic->ip.v, ic->ic->ip.v);
+                }
+            }
+        }
         return;
     }
     w->view.set |= NSG_PV_SRC;

@@ -652,10 +652,24 @@ static nsg_rc check_group(struct run *run, const struct group *g,
     if (!b) /* the model rests on a tag that is not known: the replay
                through the simulator names it */
         b = branch_of(run, g, x_any, &p);
+    for (guint i = 0; !b && i < g->b->len; i++) {
+        /* ask each branch alone for its own witness */
+        const struct branch *c = &g_array_index(
+            run->branches, struct branch, g_array_index(g->b, size_t, i));
+        Z3_ast parts[3] = {c->dom, c->query, x(c, s)};
+        Z3_ast one = slv_andv(s, parts, 3);
+        bool sat = false;
+        nsg_rc rc = nsg_slv_check(s, &one, 1, &sat, &p, err);
+        if (rc)
+            return rc;
+        if (sat)
+            b = c;
+    }
     if (!b)
         return nsg_err_set(err, NSG_E_INTERNAL,
-                           "internal inconsistency: the solver's witness "
-                           "lies on no branch of its group");
+                           "internal inconsistency: the solver found a "
+                           "packet for a group of paths and for none of its "
+                           "paths alone");
     return replay(run, b, &p, expect, r, err);
 }
 
