@@ -413,7 +413,12 @@ static void build(GRand *r, struct world *w)
                                          "Initiated"};
     for (int a = 0; a < nv; a++)
         for (int b = a + 1; b < nv; b++)
-            if (g_rand_int_range(r, 0, 10) < (hub && a == 0 ? 10 : 6)) {
+            if (hub && a == 0) { /* the hub: Connected, with access */
+                tb_peer(v[a], v[b], "Connected", true)->allow_forwarded =
+                    g_rand_boolean(r);
+                tb_peer(v[b], v[a], "Connected", true)->allow_forwarded =
+                    g_rand_boolean(r);
+            } else if (g_rand_int_range(r, 0, 10) < 6) {
                 struct nsg_peering *p = tb_peer(v[a], v[b], pick(r, states, 5),
                                                 g_rand_int_range(r, 0, 5) > 0);
                 p->allow_forwarded = g_rand_boolean(r);
