@@ -251,6 +251,11 @@ void nsg_pnet_classes(const struct nsg_pnet *n, const struct nsg_origin *o,
 void nsg_pnet_nic_entry_addrs(const struct nsg_pnet *n,
                               const struct nsg_nic *nic, bool public,
                               struct nsg_addrset *out);
+/* The public IPs of appliances (application gateway, bastion, firewall)
+ * that may lead to the NIC (not verified), added to out. */
+void nsg_pnet_nic_appliance_addrs(const struct nsg_pnet *n,
+                                  const struct nsg_nic *nic,
+                                  struct nsg_addrset *out);
 /* Every address of the corpus that a destination set may reach through a
  * translation: public IPs and frontends whose backends hold an address of
  * dst, added to out. */

@@ -109,6 +109,11 @@ const char *pn_name(const char *name, const char *id);
 /* NSG of a subnet / NIC level present? */
 bool pn_has_nsg(const struct nsg_pnet *n, const struct pn_ic *ic);
 
+/* The NIC addresses an appliance entry (a public IP of a firewall,
+ * application gateway or bastion) may lead to, added to out. */
+void pn_appliance_reach(const struct nsg_pnet *n, const struct pn_entry *e,
+                        struct nsg_addrset *out);
+
 /* path_route.c: build the effective routes of every subnet. */
 void pn_build_routes(struct nsg_pnet *n);
 void pn_subnet_free(void *p);

@@ -585,6 +585,52 @@ bool pn_has_nsg(const struct nsg_pnet *n, const struct pn_ic *ic)
 }
 
 /* ---- addresses that reach a NIC ---------------------------------------- */
+void pn_appliance_reach(const struct nsg_pnet *n, const struct pn_entry *e,
+                        struct nsg_addrset *out)
+{
+    const struct nsg_appliance *a = e->appl;
+    /* its backends, or the NICs of its virtual network and the ones
+     * peered with it */
+    bool all = e->appl_type != NSG_RES_APPGW || a->backend_fqdn;
+    const struct nsg_vnet *av = NULL;
+    for (size_t k = 0; k < a->n_ipconfigs && !av; k++) {
+        const struct nsg_subnet *s =
+            nsg_topo_get(n->t, NSG_RES_SUBNET, a->ipconfigs[k].subnet_id);
+        av = s ? nsg_topo_vnet_of_subnet(n->t, s) : NULL;
+    }
+    for (guint k = 0; k < n->ics->len; k++) {
+        const struct pn_ic *ic = n->ics->pdata[k];
+        bool hit = all && av && pn_vnets_joined(n, av, ic->vnet);
+        for (size_t j = 0; !hit && j < a->n_backend_ipconfig_ids; j++)
+            hit = pn_same_id(a->backend_ipconfig_ids[j], ic->ic->id);
+        for (size_t j = 0; !hit && j < a->n_backend_ips; j++)
+            hit = ic->ic->has_ip && !nsg_ip_cmp(&a->backend_ips[j], &ic->ic->ip);
+        if (hit && ic->ic->has_ip)
+            nsg_addrset_add_range(out, ic->ic->ip.family, ic->ic->ip.v,
+                                  ic->ic->ip.v);
+    }
+}
+
+void nsg_pnet_nic_appliance_addrs(const struct nsg_pnet *n,
+                                  const struct nsg_nic *nic,
+                                  struct nsg_addrset *out)
+{
+    for (guint i = 0; i < n->entries->len; i++) {
+        const struct pn_entry *e = n->entries->pdata[i];
+        struct nsg_addrset r = NSG_ADDRSET_INIT;
+        bool hit = false;
+        if (e->kind != PN_E_APPLIANCE || !e->pip)
+            continue;
+        pn_appliance_reach(n, e, &r);
+        for (size_t k = 0; k < nic->n_ipconfigs && !hit; k++)
+            hit = nic->ipconfigs[k].has_ip &&
+                  nsg_addrset_contains(&r, &nic->ipconfigs[k].ip);
+        nsg_addrset_release(&r);
+        if (hit)
+            nsg_addrset_add_range(out, e->pip->ip.family, e->pip->ip.v,
+                                  e->pip->ip.v);
+    }
+}
 static bool lb_reaches(const struct nsg_pnet *n, const struct nsg_lb *lb,
                        const struct nsg_lb_frontend *fe, const struct pn_ic *ic)
 {
@@ -655,5 +701,20 @@ void nsg_pnet_translated_addrs(const struct nsg_pnet *n,
         const struct pn_ic *ic = n->ics->pdata[i];
         if (ic->ic->has_ip && nsg_addrset_contains(dst, &ic->ic->ip))
             entry_addrs_of(n, ic, -1, out);
+    }
+    /* appliances that may lead there (not verified) */
+    for (guint i = 0; i < n->entries->len; i++) {
+        const struct pn_entry *e = n->entries->pdata[i];
+        struct nsg_addrset r = NSG_ADDRSET_INIT, rest = NSG_ADDRSET_INIT;
+        if (e->kind != PN_E_APPLIANCE || !e->pip)
+            continue;
+        pn_appliance_reach(n, e, &r);
+        nsg_addrset_copy(&rest, &r);
+        nsg_addrset_subtract(&rest, dst);
+        if (!nsg_addrset_equal(&rest, &r))
+            nsg_addrset_add_range(out, e->pip->ip.family, e->pip->ip.v,
+                                  e->pip->ip.v);
+        nsg_addrset_release(&r);
+        nsg_addrset_release(&rest);
     }
 }

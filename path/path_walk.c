@@ -906,27 +906,7 @@ static void from_internet(struct walk *w)
                 emit(w, NSG_PEND_OPEN, NULL, NULL,
                      "via %s %s: an appliance, not verified",
                      appl_kind(e->appl_type), pn_name(a->name, a->id));
-            /* what it may reach: its backends, or the NICs of its virtual
-             * network and the ones peered with it */
-            bool all = e->appl_type != NSG_RES_APPGW || a->backend_fqdn;
-            const struct nsg_vnet *av = NULL;
-            for (size_t k = 0; k < a->n_ipconfigs && !av; k++) {
-                const struct nsg_subnet *s = nsg_topo_get(
-                    w->n->t, NSG_RES_SUBNET, a->ipconfigs[k].subnet_id);
-                av = s ? nsg_topo_vnet_of_subnet(w->n->t, s) : NULL;
-            }
-            for (guint k = 0; k < w->n->ics->len; k++) {
-                const struct pn_ic *ic = w->n->ics->pdata[k];
-                bool hit = all && av && pn_vnets_joined(w->n, av, ic->vnet);
-                for (size_t j = 0; !hit && j < a->n_backend_ipconfig_ids; j++)
-                    hit = pn_same_id(a->backend_ipconfig_ids[j], ic->ic->id);
-                for (size_t j = 0; !hit && j < a->n_backend_ips; j++)
-                    hit = ic->ic->has_ip &&
-                          !nsg_ip_cmp(&a->backend_ips[j], &ic->ic->ip);
-                if (hit && ic->ic->has_ip)
-                    nsg_addrset_add_range(&p->reach, ic->ic->ip.family,
-                                          ic->ic->ip.v, ic->ic->ip.v);
-            }
+            pn_appliance_reach(w->n, e, &p->reach);
             if (e->appl_type == NSG_RES_APPGW && a->n_backend_ports)
                 for (size_t j = 0; j < a->n_backend_ports; j++)
                     psvc_add(&p->reach_svc, NSG_PROTO_TCP,

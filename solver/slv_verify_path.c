@@ -142,6 +142,8 @@ static void dst_of_origin(struct run *run, const struct nsg_origin *o,
         nsg_pnet_nic_entry_addrs(run->v->pnet, nic, internet, &e);
         if (!internet || nsg_addrset_is_empty(&e))
             nsg_addrset_union(out, &run->dstm.m[i].addrs);
+        if (internet) /* appliances that may lead to it: not verified */
+            nsg_pnet_nic_appliance_addrs(run->v->pnet, nic, &e);
         nsg_addrset_union(out, &e);
         nsg_addrset_release(&e);
     }
@@ -294,8 +296,15 @@ static Z3_ast query_term(struct run *run, const struct nsg_path *p,
     if (q->n_sports)
         base = slv_and2(s, base,
                         nsg_slv_ports(s, NSG_SLV_SRC, q->sports, q->n_sports));
-    if (p->end == NSG_PEND_OPEN && p->reach.n && reach_meets(run, p, qd))
-        return base;
+    if (p->end == NSG_PEND_OPEN && p->reach.n) {
+        /* an appliance: what it may reach decides, and, for an address,
+         * the destination as sent */
+        Z3_ast far = reach_meets(run, p, qd) ? base : Z3_mk_false(z);
+        if (run->dst_res)
+            return far;
+        sent = slv_and2(s, nsg_slv_addrset(s, NSG_SLV_DST, qd), dports(s, q));
+        return slv_or2(s, far, slv_and2(s, base, sent));
+    }
     if (run->dst_res) {
         sent = dports(s, q); /* the destination is one the origin can
                                 address (the class's own range) */
@@ -308,7 +317,6 @@ static Z3_ast query_term(struct run *run, const struct nsg_path *p,
                   ? slv_or2(s, sent, in_view(run->v, sent, &p->delivered))
                   : sent;
     }
-    (void)z;
     return slv_and2(s, base, dst);
 }
 
