@@ -155,24 +155,17 @@ static Z3_ast in_view(struct nsg_verifier *v, Z3_ast t,
                       const struct nsg_pview *view)
 {
     struct nsg_slv *s = v->slv;
-    Z3_context z = nsg_slv_z3(s);
     const struct nsg_slv_pkt *pk = nsg_slv_pkt(s);
-    Z3_ast from[3], to[3];
-    unsigned n = 0;
-    if (view->set & NSG_PV_SRC) {
-        from[n] = pk->src;
-        to[n++] = slv_num(s, view->src.v, 128);
-    }
-    if (view->set & NSG_PV_DST) {
-        from[n] = pk->dst;
-        to[n++] = slv_num(s, view->dst.v, 128);
-    }
-    if (view->set & NSG_PV_DPORT) {
-        from[n] = pk->dport;
-        to[n++] = Z3_mk_ite(z, nsg_slv_has_ports(s),
-                            slv_num(s, view->dport, 16), pk->dport);
-    }
-    return n ? Z3_substitute(z, t, n, from, to) : t;
+    if (view->set & NSG_PV_SRC)
+        t = nsg_slv_substitute(s, t, pk->src, nsg_slv_num(s, view->src.v, 128));
+    if (view->set & NSG_PV_DST)
+        t = nsg_slv_substitute(s, t, pk->dst, nsg_slv_num(s, view->dst.v, 128));
+    if (view->set & NSG_PV_DPORT)
+        t = nsg_slv_substitute(
+            s, t, pk->dport,
+            nsg_slv_mk_ite(s, nsg_slv_has_ports(s),
+                           nsg_slv_num(s, view->dport, 16), pk->dport));
+    return t;
 }
 
 static Z3_ast svc_term(struct nsg_verifier *v, const struct nsg_psvc *svc)
@@ -184,17 +177,17 @@ static Z3_ast svc_term(struct nsg_verifier *v, const struct nsg_psvc *svc)
         Z3_ast p = nsg_slv_proto(s, it->proto);
         if (!(it->lo == 0 && it->hi == 65535)) {
             struct nsg_portrange r = {it->lo, it->hi};
-            p = slv_and2(s, p, slv_and2(s, nsg_slv_has_ports(s),
+            p = nsg_slv_and2(s, p, nsg_slv_and2(s, nsg_slv_has_ports(s),
                                         nsg_slv_ports(s, NSG_SLV_DST, &r, 1)));
         }
         items[i] = p;
     }
-    Z3_ast any = svc->n ? slv_orv(s, items, svc->n)
-                        : Z3_mk_false(nsg_slv_z3(s));
+    Z3_ast any = svc->n ? nsg_slv_orv(s, items, svc->n)
+                        : s->f;
     free(items);
-    return svc->negate ? slv_not(s, any)
+    return svc->negate ? nsg_slv_not(s, any)
            : svc->n    ? any
-                       : Z3_mk_true(nsg_slv_z3(s));
+                       : s->t;
 }
 
 /* The NSGs of one evaluation point allow (the packet as this point sees
@@ -202,7 +195,7 @@ static Z3_ast svc_term(struct nsg_verifier *v, const struct nsg_psvc *svc)
 static nsg_rc point_allow(struct nsg_verifier *v, const struct nsg_peval *e,
                           Z3_ast *out, struct nsg_err *err)
 {
-    Z3_context z = nsg_slv_z3(v->slv);
+    struct nsg_slv *s = v->slv;
     Z3_ast t;
     if (e->nic) {
         const struct slv_nic_terms *nt;
@@ -221,7 +214,7 @@ static nsg_rc point_allow(struct nsg_verifier *v, const struct nsg_peval *e,
                                "corpus: import it",
                                e->subnet->name, e->subnet->nsg_id);
         if (!nsg) {
-            *out = Z3_mk_true(z);
+            *out = s->t;
             return NSG_OK;
         }
         nsg_rc rc = nsg_sim_get(v->sim, nsg,
@@ -241,23 +234,23 @@ static nsg_rc path_allow(struct nsg_verifier *v, const struct nsg_path *p,
                          Z3_ast *out, struct nsg_err *err)
 {
     struct nsg_slv *s = v->slv;
-    Z3_ast acc = Z3_mk_true(nsg_slv_z3(s));
+    Z3_ast acc = s->t;
     for (size_t i = 0; i < p->n_hops; i++)
         for (size_t k = 0; k < p->hops[i].n_eval; k++) {
             Z3_ast a = NULL;
             nsg_rc rc = point_allow(v, &p->hops[i].eval[k], &a, err);
             if (rc)
                 return rc;
-            acc = slv_and2(s, acc, a);
+            acc = nsg_slv_and2(s, acc, a);
         }
     *out = acc;
-    return slv_z3_status(s, "encoding a path", err);
+    return nsg_slv_z3_status(s, "encoding a path", err);
 }
 
 static Z3_ast dports(struct nsg_slv *s, const struct nsg_query *q)
 {
     return q->n_dports ? nsg_slv_ports(s, NSG_SLV_DST, q->dports, q->n_dports)
-                       : Z3_mk_true(nsg_slv_z3(s));
+                       : s->t;
 }
 
 /* The reach of an appliance meets the destination and its services? */
@@ -289,35 +282,34 @@ static Z3_ast query_term(struct run *run, const struct nsg_path *p,
                          const struct nsg_addrset *qd)
 {
     struct nsg_slv *s = run->v->slv;
-    Z3_context z = nsg_slv_z3(s);
     const struct nsg_query *q = run->q;
     Z3_ast sent, dst;
     Z3_ast base = nsg_slv_proto(s, q->proto);
     if (q->n_sports)
-        base = slv_and2(s, base,
+        base = nsg_slv_and2(s, base,
                         nsg_slv_ports(s, NSG_SLV_SRC, q->sports, q->n_sports));
     if (p->end == NSG_PEND_OPEN && p->reach.n) {
         /* an appliance: what it may reach decides, and, for an address,
          * the destination as sent */
-        Z3_ast far = reach_meets(run, p, qd) ? base : Z3_mk_false(z);
+        Z3_ast far = reach_meets(run, p, qd) ? base : s->f;
         if (run->dst_res)
             return far;
-        sent = slv_and2(s, nsg_slv_addrset(s, NSG_SLV_DST, qd), dports(s, q));
-        return slv_or2(s, far, slv_and2(s, base, sent));
+        sent = nsg_slv_and2(s, nsg_slv_addrset(s, NSG_SLV_DST, qd), dports(s, q));
+        return nsg_slv_or2(s, far, nsg_slv_and2(s, base, sent));
     }
     if (run->dst_res) {
         sent = dports(s, q); /* the destination is one the origin can
                                 address (the class's own range) */
         bool member = p->end == NSG_PEND_NIC && is_member(run, p->dst_nic);
-        dst = member ? slv_or2(s, sent, in_view(run->v, sent, &p->delivered))
+        dst = member ? nsg_slv_or2(s, sent, in_view(run->v, sent, &p->delivered))
                      : sent;
     } else {
-        sent = slv_and2(s, nsg_slv_addrset(s, NSG_SLV_DST, qd), dports(s, q));
+        sent = nsg_slv_and2(s, nsg_slv_addrset(s, NSG_SLV_DST, qd), dports(s, q));
         dst = p->delivered.set
-                  ? slv_or2(s, sent, in_view(run->v, sent, &p->delivered))
+                  ? nsg_slv_or2(s, sent, in_view(run->v, sent, &p->delivered))
                   : sent;
     }
-    return slv_and2(s, base, dst);
+    return nsg_slv_and2(s, base, dst);
 }
 
 /* ---- branches and groups ----------------------------------------------------- */
@@ -419,8 +411,8 @@ static nsg_rc build_branches(struct run *run, struct nsg_err *err)
             b.kind = p->end == NSG_PEND_DROP ? G_DROP
                      : p->unknown            ? G_OPEN
                                              : G_DEF;
-            b.dom = slv_and2(s, nsg_slv_addrset(s, NSG_SLV_SRC, &src),
-                             slv_and2(s, nsg_slv_addrset(s, NSG_SLV_DST, &c->dst),
+            b.dom = nsg_slv_and2(s, nsg_slv_addrset(s, NSG_SLV_SRC, &src),
+                             nsg_slv_and2(s, nsg_slv_addrset(s, NSG_SLV_DST, &c->dst),
                                       svc_term(v, &p->svc)));
             b.query = query_term(run, p, &qd);
             rc = path_allow(v, p, &b.allow, err);
@@ -610,7 +602,7 @@ static const struct branch *branch_of(struct run *run, const struct group *g,
     for (guint i = 0; i < g->b->len; i++) {
         const struct branch *b = &g_array_index(
             run->branches, struct branch, g_array_index(g->b, size_t, i));
-        Z3_ast t = slv_and2(run->v->slv, slv_and2(run->v->slv, b->dom, b->query),
+        Z3_ast t = nsg_slv_and2(run->v->slv, nsg_slv_and2(run->v->slv, b->dom, b->query),
                             x(b, run->v->slv));
         if (holds_on(run->v, t, p))
             return b;
@@ -626,13 +618,13 @@ static Z3_ast x_allow(const struct branch *b, struct nsg_slv *s)
 
 static Z3_ast x_deny(const struct branch *b, struct nsg_slv *s)
 {
-    return slv_not(s, b->allow);
+    return nsg_slv_not(s, b->allow);
 }
 
 static Z3_ast x_any(const struct branch *b, struct nsg_slv *s)
 {
     (void)b;
-    return Z3_mk_true(nsg_slv_z3(s));
+    return s->t;
 }
 
 /* Is there a packet of group g for which x holds?  On sat, the witness is
@@ -649,9 +641,9 @@ static nsg_rc check_group(struct run *run, const struct group *g,
         const struct branch *b = &g_array_index(
             run->branches, struct branch, g_array_index(g->b, size_t, i));
         Z3_ast parts[3] = {b->dom, b->query, x(b, s)};
-        v[i] = slv_andv(s, parts, 3);
+        v[i] = nsg_slv_andv(s, parts, 3);
     }
-    Z3_ast f = slv_orv(s, v, g->b->len);
+    Z3_ast f = nsg_slv_orv(s, v, g->b->len);
     free(v);
     nsg_rc rc = nsg_slv_check(s, &f, 1, hit, &p, err);
     if (rc || !*hit || !keep || r->has_witness)
@@ -665,7 +657,7 @@ static nsg_rc check_group(struct run *run, const struct group *g,
         const struct branch *c = &g_array_index(
             run->branches, struct branch, g_array_index(g->b, size_t, i));
         Z3_ast parts[3] = {c->dom, c->query, x(c, s)};
-        Z3_ast one = slv_andv(s, parts, 3);
+        Z3_ast one = nsg_slv_andv(s, parts, 3);
         bool sat = false;
         nsg_rc rc = nsg_slv_check(s, &one, 1, &sat, &p, err);
         if (rc)
@@ -702,7 +694,7 @@ static nsg_rc note_open(struct run *run, const struct group *g,
             run->branches, struct branch, g_array_index(g->b, size_t, i));
         const struct nsg_path *p = &run->classes.c[b->cls].path;
         Z3_ast parts[3] = {b->dom, b->query, x(b, s)};
-        Z3_ast f = slv_andv(s, parts, 3);
+        Z3_ast f = nsg_slv_andv(s, parts, 3);
         bool sat;
         nsg_rc rc = nsg_slv_check(s, &f, 1, &sat, NULL, err);
         if (rc)
