@@ -645,8 +645,10 @@ static nsg_rc check_group(struct run *run, const struct group *g,
     }
     Z3_ast f = nsg_slv_orv(s, v, g->b->len);
     free(v);
-    nsg_rc rc = nsg_slv_check(s, &f, 1, hit, &p, err);
-    if (rc || !*hit || !keep || r->has_witness)
+    /* a model (and its polish) only when a witness is still wanted */
+    bool want = keep && !r->has_witness;
+    nsg_rc rc = nsg_slv_check(s, &f, 1, hit, want ? &p : NULL, err);
+    if (rc || !*hit || !want)
         return rc;
     const struct branch *b = branch_of(run, g, x, &p);
     if (!b) /* the model rests on a tag that is not known: the replay
