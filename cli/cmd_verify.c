@@ -116,32 +116,6 @@ static cJSON *witness_json(const struct nsg_vresult *r)
     return w;
 }
 
-static cJSON *level_json(const char *nic, enum nsg_dir dir,
-                         const struct nsg_level *l)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "nic", nic);
-    cJSON_AddStringToObject(o, "direction", nsg_dir_name(dir));
-    cJSON_AddStringToObject(o, "level", l->level);
-    if (l->nsg) {
-        cJSON_AddStringToObject(o, "nsg", l->nsg->name ? l->nsg->name
-                                                       : l->nsg->id);
-        const struct nsg_crule *cr = l->m.rule;
-        if (cr && cr->rule && cr->rule->name)
-            cJSON_AddStringToObject(o, "rule", cr->rule->name);
-        else
-            cJSON_AddNullToObject(o, "rule");
-        if (cr)
-            cJSON_AddNumberToObject(o, "priority", cr->priority);
-        cJSON_AddStringToObject(o, "decision", nsg_decision_name(l->m.decision));
-    } else {
-        cJSON_AddNullToObject(o, "nsg");
-        cJSON_AddNullToObject(o, "rule");
-        cJSON_AddStringToObject(o, "decision", "Allow");
-    }
-    return o;
-}
-
 /* Every NSG level the witness crossed, in order. */
 static cJSON *path_json(const struct nsg_vresult *r)
 {
@@ -149,16 +123,17 @@ static cJSON *path_json(const struct nsg_vresult *r)
     for (size_t i = 0; !r->has_path && i < r->n_hops; i++) {
         const struct nsg_vhop *h = &r->hops[i];
         for (size_t k = 0; k < h->v.n_levels; k++)
-            cJSON_AddItemToArray(a, level_json(nicname(h->nic), h->dir,
-                                               &h->v.levels[k]));
+            cJSON_AddItemToArray(a, nsg_plevel_json(nicname(h->nic), NULL,
+                                                    h->dir, &h->v.levels[k]));
     }
     for (size_t i = 0; r->has_path && i < r->trace.n; i++) {
         const struct nsg_pverdict *pv = &r->trace.v[i];
-        const char *who = pv->at->nic ? nicname(pv->at->nic)
-                                      : pv->at->subnet->name;
         for (size_t k = 0; k < pv->v.n_levels; k++)
-            cJSON_AddItemToArray(a, level_json(who, pv->at->dir,
-                                               &pv->v.levels[k]));
+            cJSON_AddItemToArray(
+                a, nsg_plevel_json(pv->at->nic ? nicname(pv->at->nic) : NULL,
+                                   pv->at->subnet ? pv->at->subnet->name
+                                                  : NULL,
+                                   pv->at->dir, &pv->v.levels[k]));
     }
     return a;
 }

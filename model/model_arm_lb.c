@@ -98,6 +98,24 @@ static nsg_rc proto_field(const cJSON *p, const char *pw, int *out,
     return NSG_OK;
 }
 
+/* The properties of a sub-resource without name or id ({properties{...}}
+ * or flattened). */
+static nsg_rc props_of(const cJSON *el, const char *where, const cJSON **p,
+                       char pw[NSG_JPATH_MAX], struct nsg_err *err)
+{
+    if (!cJSON_IsObject(el))
+        return nsg_model_json_fail(err, where, "expected an object, got %s",
+                                   nsg_model_json_kind(el));
+    *p = nsg_model_json_field(el, "properties");
+    if (cJSON_IsObject(*p)) {
+        nsg_model_jpath_key(pw, where, "properties");
+    } else {
+        *p = el;
+        nsg_model_jpath_printf(pw, "%s", where);
+    }
+    return NSG_OK;
+}
+
 /* ---- load balancers ---------------------------------------------------- */
 static nsg_rc lb_frontend(const cJSON *el, const char *where, void *ctx,
                           struct nsg_err *err)
@@ -127,16 +145,8 @@ static nsg_rc pool_address(const cJSON *el, const char *where, void *ctx,
     struct nsg_ip ip;
     char *ic = NULL;
     nsg_rc rc;
-    if (!cJSON_IsObject(el))
-        return nsg_model_json_fail(err, where, "expected an object, got %s",
-                                   nsg_model_json_kind(el));
-    p = nsg_model_json_field(el, "properties");
-    if (cJSON_IsObject(p)) {
-        nsg_model_jpath_key(pw, where, "properties");
-    } else {
-        p = el;
-        nsg_model_jpath_printf(pw, "%s", where);
-    }
+    if ((rc = props_of(el, where, &p, pw, err)))
+        return rc;
     rc = ip_field(p, pw, "ipAddress", &has, &ip, err);
     if (!rc)
         rc = nsg_model_json_ref(p, "networkInterfaceIPConfiguration", pw, &ic,
@@ -352,16 +362,8 @@ static nsg_rc appgw_backend(const cJSON *el, const char *where, void *ctx,
     struct nsg_ip ip;
     const char *fqdn;
     nsg_rc rc;
-    if (!cJSON_IsObject(el))
-        return nsg_model_json_fail(err, where, "expected an object, got %s",
-                                   nsg_model_json_kind(el));
-    p = nsg_model_json_field(el, "properties");
-    if (cJSON_IsObject(p)) {
-        nsg_model_jpath_key(pw, where, "properties");
-    } else {
-        p = el;
-        nsg_model_jpath_printf(pw, "%s", where);
-    }
+    if ((rc = props_of(el, where, &p, pw, err)))
+        return rc;
     if ((rc = ip_field(p, pw, "ipAddress", &has, &ip, err)) ||
         (rc = nsg_model_json_str(p, "fqdn", pw, false, &fqdn, err)))
         return rc;

@@ -287,6 +287,11 @@ nsg_rc nsg_pnet_eval(const struct nsg_pnet *n, struct nsg_sim *sim,
 /* The hops of a path as the JSON array of docs/path.md; t (may be NULL)
  * adds each hop's NSG levels and decisions. */
 cJSON *nsg_path_hops_json(const struct nsg_path *p, const struct nsg_ptrace *t);
+/* One NSG level's decision as JSON {"nic", ["subnet",] "direction",
+ * "level", "nsg", "rule", "priority", "decision"} (nic NULL: an address
+ * no NIC holds, decided by the subnet's NSG alone). */
+cJSON *nsg_plevel_json(const char *nic, const char *subnet, enum nsg_dir dir,
+                       const struct nsg_level *l);
 /* A route as JSON {"prefix", "next_hop_type", "next_hop_ip", "source",
  * "name", "route_table"}. */
 cJSON *nsg_proute_json(const struct nsg_proute *r);

@@ -67,7 +67,6 @@ struct nsg_pnet {
     GHashTable *natgw_of_subnet; /* subnet ptr -> const struct nsg_natgw * */
     struct nsg_addrset vnet_space; /* every vnet's space */
     struct nsg_addrset internet;   /* public space (Internet-routable) */
-    struct nsg_addrset cuts;       /* ranges whose ends cut atoms */
     nsg_u128 *cut4, *cut6;         /* sorted atom starts per family */
     size_t n_cut4, n_cut6;
 };

@@ -35,16 +35,14 @@ cJSON *nsg_proute_json(const struct nsg_proute *r)
     return o;
 }
 
-static cJSON *level_json(const struct nsg_peval *e, const struct nsg_level *l)
+cJSON *nsg_plevel_json(const char *nic, const char *subnet, enum nsg_dir dir,
+                       const struct nsg_level *l)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToObject(
-        o, "nic", str_or_null(e->nic ? (e->nic->name ? e->nic->name : e->nic->id)
-                                     : NULL));
-    if (!e->nic)
-        cJSON_AddItemToObject(o, "subnet",
-                              str_or_null(e->subnet ? e->subnet->name : NULL));
-    cJSON_AddStringToObject(o, "direction", nsg_dir_name(e->dir));
+    cJSON_AddItemToObject(o, "nic", str_or_null(nic));
+    if (!nic)
+        cJSON_AddItemToObject(o, "subnet", str_or_null(subnet));
+    cJSON_AddStringToObject(o, "direction", nsg_dir_name(dir));
     cJSON_AddStringToObject(o, "level", l->level ? l->level : "subnet");
     if (l->nsg) {
         const struct nsg_crule *cr = l->m.rule;
@@ -63,6 +61,13 @@ static cJSON *level_json(const struct nsg_peval *e, const struct nsg_level *l)
         cJSON_AddStringToObject(o, "decision", "Allow");
     }
     return o;
+}
+
+static cJSON *level_json(const struct nsg_peval *e, const struct nsg_level *l)
+{
+    return nsg_plevel_json(
+        e->nic ? (e->nic->name ? e->nic->name : e->nic->id) : NULL,
+        e->subnet ? e->subnet->name : NULL, e->dir, l);
 }
 
 cJSON *nsg_path_hops_json(const struct nsg_path *p, const struct nsg_ptrace *t)

@@ -423,7 +423,6 @@ void nsg_pnet_free(struct nsg_pnet *n)
     g_ptr_array_free(n->ics, TRUE);
     nsg_addrset_release(&n->vnet_space);
     nsg_addrset_release(&n->internet);
-    nsg_addrset_release(&n->cuts);
     free(n->cut4);
     free(n->cut6);
     free(n);
@@ -705,16 +704,15 @@ void nsg_pnet_translated_addrs(const struct nsg_pnet *n,
     /* appliances that may lead there (not verified) */
     for (guint i = 0; i < n->entries->len; i++) {
         const struct pn_entry *e = n->entries->pdata[i];
-        struct nsg_addrset r = NSG_ADDRSET_INIT, rest = NSG_ADDRSET_INIT;
+        struct nsg_addrset r = NSG_ADDRSET_INIT, both = NSG_ADDRSET_INIT;
         if (e->kind != PN_E_APPLIANCE || !e->pip)
             continue;
         pn_appliance_reach(n, e, &r);
-        nsg_addrset_copy(&rest, &r);
-        nsg_addrset_subtract(&rest, dst);
-        if (!nsg_addrset_equal(&rest, &r))
+        nsg_addrset_intersect(&both, &r, dst);
+        if (!nsg_addrset_is_empty(&both))
             nsg_addrset_add_range(out, e->pip->ip.family, e->pip->ip.v,
                                   e->pip->ip.v);
         nsg_addrset_release(&r);
-        nsg_addrset_release(&rest);
+        nsg_addrset_release(&both);
     }
 }

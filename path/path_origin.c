@@ -29,18 +29,6 @@ void nsg_origins_release(struct nsg_origins *os)
     os->n = 0;
 }
 
-/* out = a ∩ b */
-static void isect(struct nsg_addrset *out, const struct nsg_addrset *a,
-                  const struct nsg_addrset *b)
-{
-    struct nsg_addrset rest = NSG_ADDRSET_INIT;
-    nsg_addrset_copy(&rest, a);
-    nsg_addrset_subtract(&rest, b);
-    nsg_addrset_copy(out, a);
-    nsg_addrset_subtract(out, &rest);
-    nsg_addrset_release(&rest);
-}
-
 /* Append an origin; addrs is moved; nothing is added when it is empty. */
 static struct nsg_origin *add(struct nsg_origins *os, enum nsg_origin_kind k,
                               struct nsg_addrset *addrs)
@@ -96,7 +84,7 @@ static void subnet_hosts(const struct nsg_pnet *n, const struct nsg_subnet *s,
     struct nsg_addrset pre = NSG_ADDRSET_INIT, held = NSG_ADDRSET_INIT;
     for (size_t i = 0; i < s->n_prefixes; i++)
         nsg_addrset_add_cidr(&pre, &s->prefixes[i]);
-    isect(out, &pre, src);
+    nsg_addrset_intersect(out, &pre, src);
     for (guint i = 0; i < n->ics->len && !nsg_addrset_is_empty(out); i++) {
         const struct pn_ic *ic = n->ics->pdata[i];
         if (ic->vnet == v && ic->ic->has_ip)
@@ -118,7 +106,7 @@ void nsg_pnet_origins(const struct nsg_pnet *n, const struct nsg_addrset *src,
     /* the host's virtual IP (health probes) */
     add_text(&plat, "168.63.129.16/32");
     add_text(&plat, "fe80::1234:5678:9abc/128");
-    isect(&a, src, &plat);
+    nsg_addrset_intersect(&a, src, &plat);
     add(out, NSG_ORIGIN_PLATFORM, &a);
     nsg_addrset_copy(&rest, src);
     nsg_addrset_subtract(&rest, &plat);
@@ -152,7 +140,7 @@ void nsg_pnet_origins(const struct nsg_pnet *n, const struct nsg_addrset *src,
             for (size_t j = 0; j < s->n_prefixes; j++)
                 nsg_addrset_add_cidr(&subs, &s->prefixes[j]);
         }
-        isect(&a, &sp, &rest);
+        nsg_addrset_intersect(&a, &sp, &rest);
         nsg_addrset_subtract(&a, &subs);
         if ((o = add(out, NSG_ORIGIN_NONE, &a))) {
             o->vnet = v;
@@ -172,7 +160,7 @@ void nsg_pnet_origins(const struct nsg_pnet *n, const struct nsg_addrset *src,
             continue;
         for (size_t k = 0; k < p->p->n_remote_space; k++)
             nsg_addrset_add_cidr(&sp, &p->p->remote_space[k]);
-        isect(&a, &sp, &rest);
+        nsg_addrset_intersect(&a, &sp, &rest);
         nsg_addrset_subtract(&rest, &a);
         if ((o = add(out, NSG_ORIGIN_PEER, &a))) {
             o->vnet = p->from;
@@ -182,7 +170,7 @@ void nsg_pnet_origins(const struct nsg_pnet *n, const struct nsg_addrset *src,
     }
 
     /* the Internet; addresses that are never sources; on-premises */
-    isect(&a, &rest, &n->internet);
+    nsg_addrset_intersect(&a, &rest, &n->internet);
     nsg_addrset_subtract(&rest, &a);
     add(out, NSG_ORIGIN_INTERNET, &a);
     add_text(&bad, "0.0.0.0/8");
@@ -192,7 +180,7 @@ void nsg_pnet_origins(const struct nsg_pnet *n, const struct nsg_addrset *src,
     add_text(&bad, "::/8");
     add_text(&bad, "fe80::/10");
     add_text(&bad, "ff00::/8");
-    isect(&a, &rest, &bad);
+    nsg_addrset_intersect(&a, &rest, &bad);
     nsg_addrset_subtract(&rest, &a);
     struct nsg_origin *o = add(out, NSG_ORIGIN_NONE, &a);
     if (o)

@@ -1110,15 +1110,14 @@ static bool udr_covers(const struct nsg_pnet *n, const struct nsg_vnet *v,
     for (guint i = 0; ss && i < ss->len; i++) {
         const struct pn_subnet *ps = pn_subnet(n, ss->pdata[i]);
         for (size_t k = 0; ps && k < ps->n_routes; k++) {
-            const struct nsg_proute *r = &ps->routes[k];
-            struct nsg_addrset x = NSG_ADDRSET_INIT;
-            if (!r->user)
+            struct nsg_addrset x = NSG_ADDRSET_INIT, both = NSG_ADDRSET_INIT;
+            if (!ps->routes[k].user)
                 continue;
-            nsg_addrset_add_cidr(&x, &r->prefix);
-            nsg_addrset_subtract(&x, a);
-            bool covered = x.n != 1 || x.r[0].lo != nsg_cidr_lo(&r->prefix) ||
-                           x.r[0].hi != nsg_cidr_hi(&r->prefix);
+            nsg_addrset_add_cidr(&x, &ps->routes[k].prefix);
+            nsg_addrset_intersect(&both, &x, a);
+            bool covered = !nsg_addrset_is_empty(&both);
             nsg_addrset_release(&x);
+            nsg_addrset_release(&both);
             if (covered)
                 return true;
         }

@@ -29,7 +29,6 @@ struct nsg_verifier *nsg_verifier_new(const struct nsg_topology *t,
     v->ctxs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                     ctx_free);
     v->nics = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free);
-    v->views = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
     return v;
 }
 
@@ -39,7 +38,6 @@ void nsg_verifier_free(struct nsg_verifier *v)
         return;
     g_hash_table_destroy(v->nics);
     g_hash_table_destroy(v->ctxs);
-    g_hash_table_destroy(v->views);
     nsg_slv_free(v->slv); /* before the simulator: it borrows its NSGs */
     nsg_sim_free(v->sim);
     nsg_pnet_free(v->pnet);
@@ -138,18 +136,6 @@ static void unit_release(struct unit *u)
     nsg_addrset_release(&u->src);
     nsg_addrset_release(&u->dst);
     nsg_ep_members_release(&u->via);
-}
-
-/* out = a ∩ b (address sets have no intersection of their own). */
-static void intersect(struct nsg_addrset *out, const struct nsg_addrset *a,
-                      const struct nsg_addrset *b)
-{
-    struct nsg_addrset rest = NSG_ADDRSET_INIT;
-    nsg_addrset_copy(&rest, a);
-    nsg_addrset_subtract(&rest, b);
-    nsg_addrset_copy(out, a);
-    nsg_addrset_subtract(out, &rest);
-    nsg_addrset_release(&rest);
 }
 
 static void nic_addrs(const struct nsg_nic *nic, struct nsg_addrset *out)
@@ -279,7 +265,7 @@ static nsg_rc unit_in(struct nsg_verifier *v, const struct nsg_query *q,
                 !nsg_verify_vnets_joined(vn, nsg_verify_nic_vnet(t, sn)))
                 continue;
             nic_addrs(sn, &all);
-            intersect(&a, &all, &u.src);
+            nsg_addrset_intersect(&a, &all, &u.src);
             nsg_addrset_release(&all);
             if (nsg_addrset_is_empty(&a))
                 nsg_addrset_release(&a);
@@ -383,7 +369,7 @@ static nsg_rc build_units(struct nsg_verifier *v, const struct nsg_query *q,
             if (rc)
                 locate(q, &q->src, err);
             nic_addrs(sn, &all);
-            intersect(&a, &all, &s);
+            nsg_addrset_intersect(&a, &all, &s);
         }
         nsg_addrset_release(&all);
         nsg_addrset_release(&s);

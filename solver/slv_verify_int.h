@@ -20,7 +20,6 @@ struct nsg_verifier {
     struct nsg_slv *slv;
     GHashTable *ctxs;  /* vnet ptr (or a static key) -> struct nsg_ctx * */
     GHashTable *nics;  /* nic ptr -> struct slv_nic_terms * */
-    GHashTable *views; /* "point|view" text -> Z3_ast: translated terms */
     bool nsg_only;     /* NSGs alone, without paths */
 };
 

@@ -259,9 +259,8 @@ static bool reach_meets(const struct run *run, const struct nsg_path *p,
 {
     struct nsg_addrset x = NSG_ADDRSET_INIT;
     bool hit, svc = !p->reach_svc.n;
-    nsg_addrset_copy(&x, &p->reach);
-    nsg_addrset_subtract(&x, run->dst_res ? &run->dst_priv : qd);
-    hit = !nsg_addrset_equal(&x, &p->reach);
+    nsg_addrset_intersect(&x, &p->reach, run->dst_res ? &run->dst_priv : qd);
+    hit = !nsg_addrset_is_empty(&x);
     nsg_addrset_release(&x);
     for (size_t i = 0; hit && !svc && i < p->reach_svc.n; i++) {
         const struct nsg_psvc_item *it = &p->reach_svc.items[i];
@@ -389,13 +388,10 @@ static nsg_rc build_branches(struct run *run, struct nsg_err *err)
             break;
         nsg_addrset_copy(&src, &o->addrs);
         if (!nsg_ep_is_resource(q->src.kind)) {
-            struct nsg_addrset qs = NSG_ADDRSET_INIT, rest = NSG_ADDRSET_INIT;
+            struct nsg_addrset qs = NSG_ADDRSET_INIT;
             rc = nsg_verify_addrs(ctx, &q->src, &qs, err);
-            nsg_addrset_copy(&rest, &src);
-            nsg_addrset_subtract(&rest, &qs);
-            nsg_addrset_subtract(&src, &rest);
+            nsg_addrset_intersect(&src, &o->addrs, &qs);
             nsg_addrset_release(&qs);
-            nsg_addrset_release(&rest);
             if (rc) {
                 locate(q, &q->src, err);
                 nsg_addrset_release(&src);

@@ -195,6 +195,38 @@ START_TEST(effective_routes)
 }
 END_TEST
 
+START_TEST(addrset_intersect)
+{
+    struct nsg_addrset a = NSG_ADDRSET_INIT, b = NSG_ADDRSET_INIT,
+                       x = NSG_ADDRSET_INIT;
+    struct nsg_cidr c;
+    const char *as[] = {"10.0.0.0/8", "192.168.1.0/24", "2001:db8::/32"};
+    const char *bs[] = {"10.1.0.0/16", "10.3.0.0/16", "192.168.0.0/16",
+                        "172.16.0.0/12", "2001:db8:1::/48"};
+    for (size_t i = 0; i < 3; i++) {
+        nsg_cidr_parse(as[i], &c);
+        nsg_addrset_add_cidr(&a, &c);
+    }
+    for (size_t i = 0; i < 5; i++) {
+        nsg_cidr_parse(bs[i], &c);
+        nsg_addrset_add_cidr(&b, &c);
+    }
+    nsg_addrset_intersect(&x, &a, &b);
+    ck_assert_uint_eq(x.n, 4); /* 10.1/16 10.3/16 192.168.1/24 db8:1::/48 */
+    struct nsg_ip in = ip("10.3.9.9"), out = ip("10.2.0.1"),
+                  v6 = ip("2001:db8:1::5"), no6 = ip("2001:db8:2::5");
+    ck_assert(nsg_addrset_contains(&x, &in));
+    ck_assert(!nsg_addrset_contains(&x, &out));
+    ck_assert(nsg_addrset_contains(&x, &v6));
+    ck_assert(!nsg_addrset_contains(&x, &no6));
+    nsg_addrset_intersect(&x, &a, &(struct nsg_addrset)NSG_ADDRSET_INIT);
+    ck_assert(nsg_addrset_is_empty(&x));
+    nsg_addrset_release(&a);
+    nsg_addrset_release(&b);
+    nsg_addrset_release(&x);
+}
+END_TEST
+
 /* ---- origins and walks ------------------------------------------------------ */
 START_TEST(origins_split)
 {
@@ -636,6 +668,7 @@ static Suite *path_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, effective_routes);
+    tcase_add_test(tc, addrset_intersect);
     tcase_add_test(tc, origins_split);
     tcase_add_test(tc, walks);
     tcase_add_test(tc, appliance_hops);
