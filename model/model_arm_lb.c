@@ -116,6 +116,20 @@ static nsg_rc props_of(const cJSON *el, const char *where, const cJSON **p,
     return NSG_OK;
 }
 
+/* Where a frontend or ip configuration sits: privateIPAddress, subnet,
+ * publicIPAddress. */
+static nsg_rc placement(const cJSON *p, const char *pw, bool *has,
+                        struct nsg_ip *ip, char **subnet, char **pip,
+                        struct nsg_err *err)
+{
+    nsg_rc rc = ip_field(p, pw, "privateIPAddress", has, ip, err);
+    if (!rc)
+        rc = nsg_model_json_ref(p, "subnet", pw, subnet, err);
+    if (!rc)
+        rc = nsg_model_json_ref(p, "publicIPAddress", pw, pip, err);
+    return rc;
+}
+
 /* ---- load balancers ---------------------------------------------------- */
 static nsg_rc lb_frontend(const cJSON *el, const char *where, void *ctx,
                           struct nsg_err *err)
@@ -126,13 +140,9 @@ static nsg_rc lb_frontend(const cJSON *el, const char *where, void *ctx,
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
     nsg_rc rc = nsg_model_head(el, where, &f->id, &f->name, &p, pw, err);
-    if (!rc)
-        rc = ip_field(p, pw, "privateIPAddress", &f->has_ip, &f->ip, err);
-    if (!rc)
-        rc = nsg_model_json_ref(p, "subnet", pw, &f->subnet_id, err);
-    if (!rc)
-        rc = nsg_model_json_ref(p, "publicIPAddress", pw, &f->public_ip_id, err);
-    return rc;
+    return rc ? rc
+              : placement(p, pw, &f->has_ip, &f->ip, &f->subnet_id,
+                          &f->public_ip_id, err);
 }
 
 static nsg_rc pool_address(const cJSON *el, const char *where, void *ctx,
@@ -343,13 +353,9 @@ static nsg_rc appl_ipconfig(const cJSON *el, const char *where, void *ctx,
     nsg_rc rc = nsg_model_head(el, where, &id, &name, &p, pw, err);
     free(id);
     free(name);
-    if (!rc)
-        rc = ip_field(p, pw, "privateIPAddress", &c->has_ip, &c->ip, err);
-    if (!rc)
-        rc = nsg_model_json_ref(p, "subnet", pw, &c->subnet_id, err);
-    if (!rc)
-        rc = nsg_model_json_ref(p, "publicIPAddress", pw, &c->public_ip_id, err);
-    return rc;
+    return rc ? rc
+              : placement(p, pw, &c->has_ip, &c->ip, &c->subnet_id,
+                          &c->public_ip_id, err);
 }
 
 static nsg_rc appgw_backend(const cJSON *el, const char *where, void *ctx,
