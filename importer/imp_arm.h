@@ -39,6 +39,10 @@ nsg_rc nsg_imp_parse_asg(const cJSON *json, const char *where,
 nsg_rc nsg_imp_parse_route_table(const cJSON *json, const char *where,
                                  struct nsg_route_table **out,
                                  struct nsg_err *err) NSG_WUR;
+/* A Network Watcher flow log (imp_arm_flowlog.c). */
+nsg_rc nsg_imp_parse_flowlog(const cJSON *json, const char *where,
+                             struct nsg_flowlog **out,
+                             struct nsg_err *err) NSG_WUR;
 
 /* Common head of every resource: id (validated when present), name (from
  * the id when absent; one of them is required), and the properties object

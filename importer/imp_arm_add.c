@@ -45,6 +45,10 @@ nsg_rc nsg_imp_add_resource(struct nsg_topology *t, enum nsg_res_type type,
         rc = nsg_imp_parse_route_table(json, where,
                                        (struct nsg_route_table **)&res, err);
         break;
+    case NSG_RES_FLOWLOG:
+        rc = nsg_imp_parse_flowlog(json, where, (struct nsg_flowlog **)&res,
+                                   err);
+        break;
     default:
         return nsg_err_set(err, NSG_E_INTERNAL, "%s: unknown resource type %d",
                            where, (int)type);

@@ -340,6 +340,8 @@ nsg_rc nsg_imp_parse_nic(const cJSON *json, const char *where,
     }
     if ((rc = nsg_json_ref(p, "networkSecurityGroup", pw, &n->nsg_id, err)) ||
         (rc = nsg_json_ref(p, "virtualMachine", pw, &n->vm_id, err)) ||
+        (rc = nsg_json_bool(p, "enableIPForwarding", pw, false,
+                            &n->ip_forwarding, err)) ||
         (rc = nsg_json_arr(p, "ipConfigurations", pw, false, &arr, err)))
         goto out;
     nsg_jpath_key(path, pw, "ipConfigurations");

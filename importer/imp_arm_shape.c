@@ -21,6 +21,7 @@ static const struct {
     {"Microsoft.Compute/virtualMachines", 0, NSG_RES_VM},
     {"Microsoft.Network/applicationSecurityGroups", 0, NSG_RES_ASG},
     {"Microsoft.Network/routeTables", 0, NSG_RES_ROUTE_TABLE},
+    {"Microsoft.Network/networkWatchers/flowLogs", 0, NSG_RES_FLOWLOG},
     {"Microsoft.Network/networkSecurityGroups/securityRules", 1, NSG_RES_NSG},
     {"Microsoft.Network/networkSecurityGroups/defaultSecurityRules", 1,
      NSG_RES_NSG},
@@ -86,6 +87,8 @@ static int by_shape(const cJSON *j, enum nsg_res_type *type)
         return *type = NSG_RES_NSG, 1;
     if (has(p, "routes"))
         return *type = NSG_RES_ROUTE_TABLE, 0;
+    if (has(p, "targetResourceId") && has(p, "storageId"))
+        return *type = NSG_RES_FLOWLOG, 0;
     if (has(p, "networkProfile"))
         return *type = NSG_RES_VM, 0;
     if (has(p, "publicIPAllocationMethod") ||
@@ -227,6 +230,10 @@ static const char *canonical_key(const char *key)
                                        "primary",
                                        "applicationSecurityGroups",
                                        "networkProfile",
+                                       "enableIPForwarding",
+                                       "targetResourceId",
+                                       "storageId",
+                                       "enabled",
                                        "description",
                                        "protocol",
                                        "access",

@@ -7,7 +7,8 @@
 #include "model.h"
 
 static const char *const type_names[NSG_RES_TYPE_COUNT] = {
-    "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable"};
+    "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable",
+    "flowlog"};
 
 const char *nsg_dir_name(enum nsg_dir d)
 {
@@ -166,6 +167,17 @@ void nsg_route_table_free(struct nsg_route_table *r)
     free(r);
 }
 
+void nsg_flowlog_free(struct nsg_flowlog *f)
+{
+    if (!f)
+        return;
+    free(f->id);
+    free(f->name);
+    free(f->location);
+    free(f->target_id);
+    free(f);
+}
+
 void nsg_service_tag_free(struct nsg_service_tag *t)
 {
     if (!t)
@@ -186,6 +198,7 @@ void nsg_res_free(enum nsg_res_type type, void *res)
     case NSG_RES_VM: nsg_vm_free(res); break;
     case NSG_RES_ASG: nsg_asg_free(res); break;
     case NSG_RES_ROUTE_TABLE: nsg_route_table_free(res); break;
+    case NSG_RES_FLOWLOG: nsg_flowlog_free(res); break;
     default: break;
     }
 }

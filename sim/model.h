@@ -101,6 +101,7 @@ struct nsg_nic {
     char *vm_id;  /* may be NULL */
     struct nsg_ipconfig *ipconfigs;
     size_t n_ipconfigs;
+    bool ip_forwarding; /* enableIPForwarding (default false) */
 };
 
 struct nsg_pip {
@@ -133,6 +134,20 @@ struct nsg_route_table {
     size_t n_routes;
 };
 
+/* A Network Watcher flow log (Microsoft.Network/networkWatchers/flowLogs):
+ * which resource's traffic it records.  The target is an NSG (NSG flow
+ * logs) or a virtual network, subnet or NIC (VNet flow logs). */
+enum nsg_flowlog_state {
+    NSG_FLOWLOG_ENABLED,
+    NSG_FLOWLOG_DISABLED,
+    NSG_FLOWLOG_STATE_UNKNOWN, /* "enabled" absent: not said */
+};
+struct nsg_flowlog {
+    char *id, *name, *location;
+    char *target_id; /* properties.targetResourceId (may be NULL) */
+    enum nsg_flowlog_state state;
+};
+
 /* A service tag from a Service Tags file. */
 struct nsg_service_tag {
     char *name; /* "Storage", "Storage.WestUS", ... */
@@ -148,9 +163,11 @@ enum nsg_res_type {
     NSG_RES_VM,
     NSG_RES_ASG,
     NSG_RES_ROUTE_TABLE,
+    NSG_RES_FLOWLOG,
     NSG_RES_TYPE_COUNT
 };
-/* "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable" */
+/* "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable",
+ * "flowlog" */
 const char *nsg_res_type_name(enum nsg_res_type t);
 
 /* The whole network.  Owns every resource and string in it. */
@@ -228,6 +245,7 @@ void nsg_pip_free(struct nsg_pip *p);
 void nsg_vm_free(struct nsg_vm *v);
 void nsg_asg_free(struct nsg_asg *a);
 void nsg_route_table_free(struct nsg_route_table *r);
+void nsg_flowlog_free(struct nsg_flowlog *f);
 void nsg_service_tag_free(struct nsg_service_tag *t);
 void nsg_res_free(enum nsg_res_type type, void *res);
 
