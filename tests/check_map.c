@@ -1,0 +1,309 @@
+/* check_map.c - unit tests of map/: port regions (against a brute-force
+ * bitmap), the exact traffic sides of NIC addresses (differentially against
+ * the simulator, nsg_sim_eval_nic, on random rule sets and packets), the
+ * internet-facing predicate, the assessment's findings and the traffic
+ * entries on hand-built networks. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../map/map_int.h"
+#include "lib/topo_build.h"
+
+/* ---- regions against a bitmap ------------------------------------------ */
+
+static unsigned rnd(unsigned n)
+{
+    return (unsigned)random() % n;
+}
+
+/* A small random region over protocols {6, 17, 1} and ports 0..63 (plus
+ * the full range sometimes), and its bitmap [proto][sport%8][dport]. */
+#define NP 3
+static const int protos3[NP] = {6, 17, 1};
+
+static void rand_region(struct nsg_map_region *r, bool bm[NP][64][64])
+{
+    size_t n = rnd(4);
+    struct nsg_map_box *b = nsg_xcalloc(n + 1, sizeof(*b));
+    memset(bm, 0, sizeof(bool) * NP * 64 * 64);
+    for (size_t i = 0; i < n; i++) {
+        int pi = (int)rnd(NP);
+        b[i].proto = protos3[pi];
+        unsigned slo = rnd(64), shi = slo + rnd(64 - slo);
+        unsigned dlo = rnd(64), dhi = dlo + rnd(64 - dlo);
+        if (pi == 2)
+            slo = dlo = 0, shi = dhi = 63;
+        b[i].sports.r = nsg_xmalloc(sizeof(struct nsg_portrange));
+        b[i].dports.r = nsg_xmalloc(sizeof(struct nsg_portrange));
+        b[i].sports.r[0] = (struct nsg_portrange){(uint16_t)slo, (uint16_t)shi};
+        b[i].dports.r[0] = (struct nsg_portrange){(uint16_t)dlo, (uint16_t)dhi};
+        b[i].sports.n = b[i].dports.n = 1;
+        for (unsigned s = slo; s <= shi; s++)
+            for (unsigned d = dlo; d <= dhi; d++)
+                bm[pi][s][d] = true;
+    }
+    nsg_map_region_from_boxes(b, n, r);
+    struct nsg_map_region tmp = {b, n};
+    nsg_map_region_release(&tmp);
+}
+
+static bool in_region(const struct nsg_map_region *r, int pi, unsigned s,
+                      unsigned d)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct nsg_map_box *b = &r->b[i];
+        if (b->proto != protos3[pi])
+            continue;
+        bool sin = false, din = false;
+        for (size_t k = 0; k < b->sports.n; k++)
+            sin |= b->sports.r[k].lo <= s && s <= b->sports.r[k].hi;
+        for (size_t k = 0; k < b->dports.n; k++)
+            din |= b->dports.r[k].lo <= d && d <= b->dports.r[k].hi;
+        if (sin && din)
+            return true;
+    }
+    return false;
+}
+
+START_TEST(region_ops_match_bitmaps)
+{
+    static bool a[NP][64][64], b[NP][64][64];
+    srandom(17);
+    for (int iter = 0; iter < 300; iter++) {
+        struct nsg_map_region ra, rb, out[3], again;
+        rand_region(&ra, a);
+        rand_region(&rb, b);
+        for (int op = 0; op < 3; op++) {
+            nsg_map_region_combine(&ra, &rb, (enum nsg_map_op)op, &out[op]);
+            for (int p = 0; p < NP; p++)
+                for (unsigned s = 0; s < 64; s++)
+                    for (unsigned d = 0; d < 64; d++) {
+                        bool want = op == 0   ? a[p][s][d] && b[p][s][d]
+                                    : op == 1 ? a[p][s][d] || b[p][s][d]
+                                              : a[p][s][d] && !b[p][s][d];
+                        if (in_region(&out[op], p, s, d) != want)
+                            ck_abort_msg("iter %d op %d p %d s %u d %u", iter,
+                                         op, p, s, d);
+                    }
+        }
+        /* canonical: (a | b) built in the other order is equal */
+        nsg_map_region_combine(&rb, &ra, NSG_MAP_OR, &again);
+        ck_assert(nsg_map_region_equal(&again, &out[1]));
+        ck_assert(nsg_map_region_empty(&out[2]) ==
+                  (ra.n == 0 || nsg_map_region_equal(&out[0], &ra)));
+        nsg_map_region_release(&again);
+        for (int op = 0; op < 3; op++)
+            nsg_map_region_release(&out[op]);
+        nsg_map_region_release(&ra);
+        nsg_map_region_release(&rb);
+    }
+}
+END_TEST
+
+START_TEST(region_text)
+{
+    struct nsg_map_box b[2];
+    struct nsg_portrange s0 = {0, 65535}, d0 = {22, 22}, d1 = {80, 90};
+    struct nsg_map_region r;
+    struct nsg_buf t = NSG_BUF_INIT;
+    b[0] = (struct nsg_map_box){6, {&s0, 1}, {&d0, 1}};
+    b[1] = (struct nsg_map_box){6, {&s0, 1}, {&d1, 1}};
+    nsg_map_region_from_boxes(b, 2, &r);
+    ck_assert_uint_eq(r.n, 1);
+    nsg_map_region_text(&r, &t);
+    ck_assert_str_eq(t.buf, "Tcp 22,80-90");
+    nsg_buf_release(&t);
+    nsg_map_region_release(&r);
+}
+END_TEST
+
+/* ---- sides against the simulator ---------------------------------------- */
+
+static const char *const addr_pool[] = {
+    "*",           "Internet",      "VirtualNetwork", "10.0.0.0/16",
+    "10.0.1.0/24", "10.0.1.4",      "203.0.113.0/24", "asg:web",
+    "Storage",     "NoSuchTag",     "10.1.0.0/16",    "0.0.0.0/1",
+    "10.0.2.5",    "198.51.100.7",  "AzureLoadBalancer"};
+static const char *const port_pool[] = {"*",         "22",   "80",  "443",
+                                        "1000-2000", "80-90", "8080"};
+static const char *const proto_pool[] = {"Tcp", "Udp", "*", "Icmp", "Esp"};
+
+static void rand_rules(struct nsg_nsg *g, int n, bool with_unknown)
+{
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        size_t npool = sizeof(addr_pool) / sizeof(*addr_pool);
+        const char *src = addr_pool[rnd((unsigned)npool)];
+        const char *dst = addr_pool[rnd((unsigned)npool)];
+        if (!with_unknown) {
+            if (!strcmp(src, "NoSuchTag"))
+                src = "*";
+            if (!strcmp(dst, "NoSuchTag"))
+                dst = "*";
+        }
+        snprintf(name, sizeof(name), "r%d", i);
+        tb_rule(g, name, 100 + 10 * i, rnd(2) ? "in" : "out",
+                rnd(3) ? "allow" : "deny", proto_pool[rnd(5)], src,
+                rnd(5) ? "*" : port_pool[rnd(7)], dst, port_pool[rnd(7)]);
+    }
+}
+
+struct world {
+    struct nsg_topology *t;
+    struct nsg_nic *nics[4];
+};
+
+static void build_world(struct world *w, bool with_unknown)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *v = tb_vnet(t, "v1", "10.0.0.0/16");
+    struct nsg_vnet *v2 = tb_vnet(t, "v2", "10.1.0.0/16");
+    struct nsg_nsg *sn = tb_nsg(t, "sub-nsg"), *nn = tb_nsg(t, "nic-nsg");
+    tb_peering(v, "10.1.0.0/16", "Connected", true);
+    rand_rules(sn, 1 + (int)rnd(8), with_unknown);
+    rand_rules(nn, (int)rnd(6), with_unknown);
+    struct nsg_subnet *s1 = tb_subnet(t, v, "web", "10.0.1.0/24", sn);
+    struct nsg_subnet *s2 = tb_subnet(t, v, "app", "10.0.2.0/24", NULL);
+    struct nsg_subnet *s3 = tb_subnet(t, v2, "far", "10.1.1.0/24", nn);
+    tb_asg(t, "web");
+    tb_tag(t, "Storage", "20.38.0.0/16,20.60.0.0/14");
+    w->nics[0] = tb_nic(t, "n1", s1, "10.0.1.4", "web", nn);
+    w->nics[1] = tb_nic(t, "n2", s1, "10.0.1.5", "", NULL);
+    w->nics[2] = tb_nic(t, "n3", s2, "10.0.2.5", "web", nn);
+    w->nics[3] = tb_nic(t, "n4", s3, "10.1.1.4", "", NULL);
+    tb_link(t);
+    w->t = t;
+}
+
+static const char *const remote_pool[] = {
+    "203.0.113.9", "10.0.1.5", "10.0.1.4", "10.0.2.5",  "10.1.1.4",
+    "20.38.1.1",   "20.61.0.3", "168.63.129.16", "8.8.8.8", "192.168.1.1",
+    "198.51.100.7", "0.0.0.1",  "10.0.9.9",  "127.0.0.1", "100.64.0.1"};
+static const int proto_nums[] = {6, 17, 1, 50, 47};
+static const int port_vals[] = {0, 21, 22, 23, 79, 80, 85, 90, 91, 443, 999,
+                                1000, 1500, 2000, 2001, 8080, 49152, 65535};
+
+START_TEST(sides_agree_with_simulator)
+{
+    long checked = 0, unknown = 0, allowed = 0;
+    srandom(4242);
+    for (int iter = 0; iter < 150; iter++) {
+        struct world w;
+        struct nsg_map_net *net = NULL;
+        struct nsg_err err = NSG_ERR_INIT;
+        build_world(&w, iter % 3 == 0);
+        ck_assert_msg(nsg_map_net_new(w.t, &net, &err) == NSG_OK, "%s",
+                      err.msg);
+        struct nsg_sim *sim = nsg_sim_new(w.t);
+        for (int k = 0; k < 300; k++) {
+            size_t ai = rnd((unsigned)net->n_addrs);
+            const struct nsg_map_addr *a = &net->addrs[ai];
+            const struct nsg_nic *nic = net->nics[a->nic].nic;
+            struct nsg_packet p;
+            struct nsg_verdict v;
+            struct nsg_ip remote;
+            memset(&p, 0, sizeof(p));
+            p.dir = rnd(2) ? NSG_DIR_OUT : NSG_DIR_IN;
+            p.proto = proto_nums[rnd(5)];
+            nsg_ip_parse(remote_pool[rnd(15)], &remote);
+            if (p.dir == NSG_DIR_IN) {
+                p.src = remote;
+                p.dst = a->ip;
+            } else {
+                p.src = a->ip;
+                p.dst = remote;
+            }
+            if (nsg_proto_has_ports(p.proto)) {
+                p.sport = (uint16_t)port_vals[rnd(18)];
+                p.dport = (uint16_t)port_vals[rnd(18)];
+            }
+            if (nsg_sim_eval_nic(sim, nic, &p, &v, &err))
+                ck_abort_msg("simulator: %s", err.msg);
+            const struct nsg_map_side *s = a->side[p.dir];
+            if (!s)
+                ck_abort_msg("no side for %s", nic->name);
+            long part = nsg_map_side_find(s, &remote);
+            enum nsg_decision got = NSG_DEC_DENY;
+            if (part >= 0 && nsg_map_region_has(&s->p[part].allow, net->named,
+                                                net->n_named, p.proto, p.sport,
+                                                p.dport))
+                got = NSG_DEC_ALLOW;
+            else if (part >= 0 &&
+                     nsg_map_region_has(&s->p[part].unknown, net->named,
+                                        net->n_named, p.proto, p.sport,
+                                        p.dport))
+                got = NSG_DEC_UNKNOWN;
+            char rs[NSG_IP_STRLEN];
+            nsg_ip_format(&remote, rs);
+            if (got != v.decision)
+                ck_abort_msg("iter %d: NIC %s %s proto %d %s port %u->%u: map "
+                          "says %s, simulator %s",
+                          iter, nic->name, p.dir ? "out" : "in", p.proto,
+                          rs, p.sport, p.dport,
+                          nsg_decision_name(got), nsg_decision_name(v.decision));
+            checked++;
+            unknown += got == NSG_DEC_UNKNOWN;
+            allowed += got == NSG_DEC_ALLOW;
+        }
+        nsg_sim_free(sim);
+        nsg_map_net_free(net);
+        nsg_topo_free(w.t);
+    }
+    /* the random worlds must exercise every answer */
+    ck_assert_int_gt(allowed, 1000);
+    ck_assert_int_gt(unknown, 50);
+    ck_assert_int_gt(checked - allowed - unknown, 1000);
+}
+END_TEST
+
+/* ---- internet-facing ------------------------------------------------------ */
+
+START_TEST(facing_by_either_side_of_the_association)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *v = tb_vnet(t, "v1", "10.0.0.0/16");
+    struct nsg_subnet *s = tb_subnet(t, v, "s", "10.0.1.0/24", NULL);
+    struct nsg_nic *a = tb_nic(t, "a", s, "10.0.1.4", "", NULL);
+    struct nsg_nic *b = tb_nic(t, "b", s, "10.0.1.5", "", NULL);
+    struct nsg_nic *c = tb_nic(t, "c", s, "10.0.1.6", "", NULL);
+    struct nsg_pip *pip = nsg_xcalloc(1, sizeof(*pip));
+    GPtrArray *why = g_ptr_array_new_with_free_func(g_free);
+
+    a->ipconfigs[0].public_ip_id = tb_id("publicIPAddresses", "pip-a");
+    pip->id = tb_id("publicIPAddresses", "pip-b");
+    pip->name = nsg_xstrdup("pip-b");
+    pip->has_ip = true;
+    nsg_ip_parse("20.1.2.3", &pip->ip);
+    pip->ipconfig_id = g_strdup(b->ipconfigs[0].id);
+    nsg_topo_add(t, NSG_RES_PIP, pip);
+    tb_link(t);
+    ck_assert(nsg_map_nic_facing(t, a, why));
+    ck_assert_uint_eq(why->len, 1);
+    ck_assert_ptr_nonnull(strstr(why->pdata[0], "not in the corpus"));
+    g_ptr_array_set_size(why, 0);
+    ck_assert(nsg_map_nic_facing(t, b, why));
+    ck_assert_str_eq(why->pdata[0], "public IP pip-b (20.1.2.3) on ipconfig1");
+    ck_assert(!nsg_map_nic_facing(t, c, NULL));
+    g_ptr_array_free(why, TRUE);
+    nsg_topo_free(t);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("map");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, region_ops_match_bitmaps);
+    tcase_add_test(tc, region_text);
+    tcase_add_test(tc, sides_agree_with_simulator);
+    tcase_add_test(tc, facing_by_either_side_of_the_association);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
