@@ -135,4 +135,28 @@ struct nsg_map_traffic {
     cJSON *unmatched;   /* allowed flows no entry explains (first 50) */
 };
 
+/* The assessment (map_assess.c; coverage in map_cover.c). */
+struct nsg_map_nic_assess {
+    bool exposed;                 /* admits traffic from an Internet address */
+    struct nsg_map_region exposed_ports; /* what it admits from there */
+    enum nsg_map_cover cover;
+};
+struct nsg_map_assessment {
+    struct nsg_map_net *net;
+    GArray *findings;          /* struct nsg_map_finding */
+    GPtrArray *undetermined;   /* char * */
+    bool high_undetermined;
+    struct nsg_map_nic_assess *nics; /* parallel to net->nics */
+    GHashTable *cover;         /* subnet / vnet / nsg -> cover + 1 */
+    size_t n_flowlogs;         /* flow-log resources in the corpus */
+    cJSON *not_evaluated;      /* [{recommendation, reason}] */
+};
+/* Fill the coverage of every NIC, subnet, vnet and NSG and add the
+ * flow-log findings (map_cover.c). */
+void nsg_map_cover_assess(struct nsg_map_assessment *a);
+/* Add a finding (message and details owned by the assessment). */
+void nsg_map_add_finding(struct nsg_map_assessment *a, enum nsg_map_rec rec,
+                         enum nsg_res_type type, const void *res,
+                         char *message, cJSON *details);
+
 #endif
