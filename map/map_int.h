@@ -77,6 +77,9 @@ nsg_rc nsg_map_side_get(struct nsg_map_net *n, struct nsg_map_addr *a,
                         enum nsg_dir dir, struct nsg_err *err) NSG_WUR;
 void nsg_map_side_free(void *side);
 
+/* Is the region every packet (every class named, and other, whole)? */
+bool nsg_map_region_is_all(const struct nsg_map_region *r, const int *named,
+                          size_t n_named);
 /* Canonical region of any boxes (map_region.c). */
 void nsg_map_region_from_boxes(const struct nsg_map_box *boxes, size_t n,
                                struct nsg_map_region *out);
@@ -118,6 +121,7 @@ struct nsg_map_group {
 };
 struct nsg_map_entry {
     size_t nic;        /* the NIC whose traffic it is */
+    size_t local;      /* its address (index into net->addrs) */
     enum nsg_dir dir;  /* inbound: group -> nic; outbound: nic -> group */
     size_t group;      /* index into groups */
     struct nsg_map_region allow, unknown;

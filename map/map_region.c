@@ -325,6 +325,22 @@ static bool all_ports(const struct nsg_map_ranges *r)
     return r->n == 1 && r->r[0].lo == 0 && r->r[0].hi == 65535;
 }
 
+bool nsg_map_region_is_all(const struct nsg_map_region *r, const int *named,
+                          size_t n_named)
+{
+    /* canonical: one box per class when the class is whole */
+    for (size_t k = 0; k <= n_named; k++) {
+        int p = k < n_named ? named[k] : NSG_MAP_PROTO_OTHER;
+        bool found = false;
+        for (size_t i = 0; i < r->n && !found; i++)
+            found = r->b[i].proto == p && all_ports(&r->b[i].sports) &&
+                    all_ports(&r->b[i].dports);
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
 void nsg_map_region_text(const struct nsg_map_region *r, struct nsg_buf *out)
 {
     char pb[8];
