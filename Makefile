@@ -7,7 +7,7 @@
 
 PKGS     := z3 libcjson glib-2.0 libcurl
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config
+            pkg-config graphviz chromium
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -17,7 +17,10 @@ CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(sort $(wildcard common/*.c importer/*.c corpus/*.c sim/*.c solver/*.c map/*.c))
+GEN      := build/gen
+MAP_ASSETS := map/assets/viewer.css map/assets/viewer.js
+LIB_SRC  := $(sort $(wildcard common/*.c importer/*.c corpus/*.c sim/*.c solver/*.c map/*.c)) \
+            $(GEN)/map_assets.c
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
@@ -30,7 +33,7 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps clean
+.PHONY: all check demo bench deps browser-deps clean
 .SECONDARY:
 all: nsgproof
 
@@ -41,6 +44,11 @@ $(REL)/%.o: %.c $(HDRS)
 $(ASAN)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -c $< -o $@
+
+# The map viewer's style and script, embedded into the binary.
+$(GEN)/map_assets.c: $(MAP_ASSETS) map/embed.sh
+	@mkdir -p $(dir $@)
+	sh map/embed.sh $@ $(MAP_ASSETS)
 
 $(REL)/libnsgproof.a: $(call rel_obj,$(LIB_SRC))
 	@rm -f $@
@@ -65,7 +73,15 @@ $(REL)/bench/%: $(REL)/bench/%.o $(call rel_obj,$(TEST_LIB)) $(REL)/libnsgproof.
 TEST_BINS  := $(patsubst tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
 
-check: $(TEST_BINS) $(ASAN)/nsgproof nsgproof
+# The browser tests' npm packages (puppeteer-core, driving the Debian
+# chromium; it downloads no browser), pinned by tests/browser/package-lock.json.
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund \
+	  --loglevel=error
+browser-deps: $(BROWSER_DEPS)
+
+check: $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(BROWSER_DEPS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_all.sh $(ASAN) $(TEST_BINS)
 
@@ -85,6 +101,13 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "all build dependencies present"; fi
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing: nodejs npm"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
+	fi
+	@$(MAKE) --no-print-directory browser-deps
 
 clean:
 	rm -rf build nsgproof

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../map/map.h"
@@ -46,10 +47,16 @@ static nsg_rc write_out(const char *path, writer_fn fn, const cJSON *doc,
         g_free(tmp);
         return rc;
     }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask)) /* mkstemp makes it 0600 */
         rc = nsg_err_set(err, NSG_E_IO, "cannot write %s: %s", path,
                          strerror(errno));
+    FILE *f = rc ? NULL : fdopen(fd, "w");
+    if (!f) {
+        if (!rc)
+            rc = nsg_err_set(err, NSG_E_IO, "cannot write %s: %s", path,
+                             strerror(errno));
         close(fd);
     } else {
         rc = fn(doc, f, path, err);
