@@ -175,6 +175,7 @@ static void region_and(struct nsg_map_region *acc,
  * admitted to a management port go to mgmt_src[port index]. */
 struct exposure {
     struct nsg_map_region any, any_u, all, all_u;
+    struct nsg_addrset inet; /* the Internet of the NIC's families */
     struct nsg_addrset mgmt_src[4];
     bool mgmt_unknown[4];
     const char *tag;
@@ -192,6 +193,7 @@ static void expose_addr(const struct nsg_map_addr *a, struct exposure *x)
     nsg_addrset_add_all(&fam, a->ip.family);
     nsg_map_addrset_and(&inet, a->internet, &fam);
     nsg_addrset_release(&fam);
+    nsg_addrset_union(&x->inet, &inet);
     for (size_t i = 0; i < s->n && inet.n; i++) {
         const struct nsg_map_part *p = &s->p[i];
         struct nsg_map_region au;
@@ -240,6 +242,7 @@ static void exposure_release(struct exposure *x)
     nsg_map_region_release(&x->all_u);
     for (int k = 0; k < 4; k++)
         nsg_addrset_release(&x->mgmt_src[k]);
+    nsg_addrset_release(&x->inet);
 }
 
 static cJSON *cidr_array(const struct nsg_addrset *s)
@@ -277,17 +280,32 @@ static void assess_exposure(struct nsg_map_assessment *a, size_t i)
     /* management ports */
     cJSON *ports = cJSON_CreateArray(), *srcs = cJSON_CreateObject();
     bool unknown = false;
+    bool said[4] = {false, false, false, false};
     for (int k = 0; k < 4; k++) {
         if (x.mgmt_src[k].n) {
             char key[8];
             snprintf(key, sizeof(key), "%u", mgmt_ports[k]);
             cJSON_AddItemToArray(ports, cJSON_CreateNumber(mgmt_ports[k]));
             cJSON_AddItemToObject(srcs, key, cidr_array(&x.mgmt_src[k]));
-            nsg_buf_addf(&b, "%sTCP %u from ", b.len ? "; " : "",
-                         mgmt_ports[k]);
-            nsg_map_addrset_text(&x.mgmt_src[k], 3, &b);
         } else if (x.mgmt_unknown[k]) {
             unknown = true;
+        }
+    }
+    /* "TCP 22, 3389 from the whole Internet; TCP 5985 from 198.51.100.0/24" */
+    for (int k = 0; k < 4; k++) {
+        if (!x.mgmt_src[k].n || said[k])
+            continue;
+        nsg_buf_addf(&b, "%sTCP %u", b.len ? "; " : "", mgmt_ports[k]);
+        for (int q = k + 1; q < 4; q++)
+            if (!said[q] && nsg_addrset_equal(&x.mgmt_src[q], &x.mgmt_src[k])) {
+                nsg_buf_addf(&b, ", %u", mgmt_ports[q]);
+                said[q] = true;
+            }
+        if (nsg_addrset_equal(&x.mgmt_src[k], &x.inet)) {
+            nsg_buf_adds(&b, " from the whole Internet");
+        } else {
+            nsg_buf_adds(&b, " from ");
+            nsg_map_addrset_text(&x.mgmt_src[k], 3, &b);
         }
     }
     if (cJSON_GetArraySize(ports)) {

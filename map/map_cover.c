@@ -274,10 +274,13 @@ static void assess_vnets(struct nsg_map_assessment *a, const struct cover *c)
             list_nics(a, gaps, &b, cJSON_AddArrayToObject(d, "nics"));
             nsg_map_add_finding(
                 a, NSG_MAP_REC_FLOW_LOGS, NSG_RES_VNET, v,
-                g_strdup_printf("the traffic of %zu of its %zu NIC%s is not "
-                                "fully recorded by flow logs: %s",
-                                (size_t)gaps->len, nics, nics == 1 ? "" : "s",
-                                b.buf),
+                nics == 1
+                    ? g_strdup_printf("the traffic of its NIC is not fully "
+                                      "recorded by flow logs: %s",
+                                      b.buf)
+                    : g_strdup_printf("the traffic of %zu of its %zu NICs is "
+                                      "not fully recorded by flow logs: %s",
+                                      (size_t)gaps->len, nics, b.buf),
                 d);
             nsg_buf_release(&b);
         }

@@ -22,6 +22,7 @@
 struct pairres {
     struct nsg_map_region allow, unknown;
     const char *tag;
+    size_t seq; /* creation order: a deterministic sort key */
 };
 
 struct pair {
@@ -340,8 +341,31 @@ static void add_ip(struct nsg_addrset *s, const struct nsg_ip *ip)
     nsg_addrset_add_range(s, ip->family, ip->v, ip->v);
 }
 
+/* One object per distinct answer, so that addresses with equal answers
+ * group together whatever parts they came from. */
+static struct pairres *canonical(GHashTable *canon, struct pairres *r)
+{
+    struct nsg_buf key = NSG_BUF_INIT;
+    nsg_map_region_text(&r->allow, &key);
+    nsg_buf_adds(&key, "|");
+    nsg_map_region_text(&r->unknown, &key);
+    nsg_buf_addf(&key, "|%s", r->tag && !nsg_map_region_empty(&r->unknown)
+                                 ? r->tag
+                                 : "");
+    struct pairres *c = g_hash_table_lookup(canon, key.buf);
+    if (c) {
+        pairres_free(r);
+        nsg_buf_release(&key);
+        return c;
+    }
+    r->seq = g_hash_table_size(canon);
+    g_hash_table_insert(canon, nsg_buf_detach(&key), r);
+    return r;
+}
+
 /* Every pair (src, dst) of addresses that route, with its answer. */
-static GArray *all_pairs(struct nsg_map_traffic *tr, GHashTable *cache)
+static GArray *all_pairs(struct nsg_map_traffic *tr, GHashTable *cache,
+                         GHashTable *canon)
 {
     const struct nsg_map_net *n = tr->net;
     GArray *pairs = g_array_new(FALSE, FALSE, sizeof(struct pair));
@@ -365,7 +389,7 @@ static GArray *all_pairs(struct nsg_map_traffic *tr, GHashTable *cache)
                 const char *tag = x->side[NSG_DIR_IN]->tag
                                       ? x->side[NSG_DIR_IN]->tag
                                       : y->side[NSG_DIR_OUT]->tag;
-                r = pair_answer(pin, pout, tag);
+                r = canonical(canon, pair_answer(pin, pout, tag));
                 uintptr_t *kc = nsg_xmalloc(sizeof(key));
                 memcpy(kc, key, sizeof(key));
                 g_hash_table_insert(cache, kc, r);
@@ -391,7 +415,7 @@ static int pair_cmp(const void *pa, const void *pb)
     if (la != lb)
         return la < lb ? -1 : 1;
     if (a->r != b->r)
-        return (uintptr_t)a->r < (uintptr_t)b->r ? -1 : 1;
+        return a->r->seq < b->r->seq ? -1 : 1;
     uint32_t ra = sort_dir == NSG_DIR_IN ? a->src : a->dst;
     uint32_t rb = sort_dir == NSG_DIR_IN ? b->src : b->dst;
     return (ra > rb) - (ra < rb);
@@ -573,7 +597,9 @@ nsg_rc nsg_map_traffic_new(struct nsg_map_net *net,
 {
     struct nsg_map_traffic *tr = nsg_xcalloc(1, sizeof(*tr));
     GHashTable *cache = g_hash_table_new_full(ptrpair_hash, ptrpair_equal,
-                                              free, pairres_free);
+                                              free, NULL);
+    GHashTable *canon = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+                                              pairres_free);
     (void)err;
     tr->net = net;
     tr->groups = g_ptr_array_new_with_free_func(group_free);
@@ -605,12 +631,13 @@ nsg_rc nsg_map_traffic_new(struct nsg_map_net *net,
     g_hash_table_destroy(reach);
     struct index x;
     index_build(&x, net);
-    GArray *pairs = all_pairs(tr, cache);
+    GArray *pairs = all_pairs(tr, cache, canon);
     pair_entries(tr, &x, pairs, NSG_DIR_IN);
     pair_entries(tr, &x, pairs, NSG_DIR_OUT);
     g_array_free(pairs, TRUE);
     index_free(&x);
     g_hash_table_destroy(cache);
+    g_hash_table_destroy(canon);
     *out = tr;
     return NSG_OK;
 }

@@ -258,6 +258,132 @@ START_TEST(sides_agree_with_simulator)
 }
 END_TEST
 
+/* ---- traffic entries against the simulator -------------------------------- */
+
+/* Is the packet (between two addresses) covered by an entry of NIC nic in
+ * direction dir with local address local? */
+static bool entry_covers(const struct nsg_map_traffic *tr, size_t nic,
+                         enum nsg_dir dir, size_t local,
+                         const struct nsg_ip *remote,
+                         const struct nsg_packet *p, bool unknown)
+{
+    const struct nsg_map_net *n = tr->net;
+    const GArray *l = tr->by_nic[dir][nic];
+    for (guint i = 0; i < l->len; i++) {
+        const struct nsg_map_entry *e = &g_array_index(
+            tr->entries, struct nsg_map_entry, g_array_index(l, guint, i));
+        const struct nsg_map_group *g = tr->groups->pdata[e->group];
+        if (e->local == local && nsg_addrset_contains(&g->set, remote) &&
+            nsg_map_region_has(unknown ? &e->unknown : &e->allow, n->named,
+                               n->n_named, p->proto, p->sport, p->dport))
+            return true;
+    }
+    return false;
+}
+
+START_TEST(traffic_agrees_with_simulator)
+{
+    long pairs = 0, allowed = 0, outside = 0, unknown = 0;
+    srandom(99);
+    for (int iter = 0; iter < 120; iter++) {
+        struct world w;
+        struct nsg_map_net *net = NULL;
+        struct nsg_map_traffic *tr = NULL;
+        struct nsg_err err = NSG_ERR_INIT;
+        build_world(&w, iter % 4 == 0);
+        ck_assert_msg(nsg_map_net_new(w.t, &net, &err) == NSG_OK, "%s", err.msg);
+        ck_assert_int_eq(nsg_map_traffic_new(net, &tr, &err), NSG_OK);
+        struct nsg_sim *sim = nsg_sim_new(w.t);
+        for (int k = 0; k < 200; k++) {
+            size_t di = rnd((unsigned)net->n_addrs), si = rnd((unsigned)net->n_addrs + 3);
+            const struct nsg_map_addr *d = &net->addrs[di];
+            struct nsg_packet p;
+            struct nsg_verdict vin, vout;
+            memset(&p, 0, sizeof(p));
+            p.proto = proto_nums[rnd(5)];
+            if (nsg_proto_has_ports(p.proto)) {
+                p.sport = (uint16_t)port_vals[rnd(18)];
+                p.dport = (uint16_t)port_vals[rnd(18)];
+            }
+            p.dst = d->ip;
+            bool internal = si < net->n_addrs;
+            if (internal) {
+                const struct nsg_map_addr *s = &net->addrs[si];
+                if (s->nic == d->nic ||
+                    !nsg_map_vnets_route(w.t, s->vnet, d->vnet))
+                    continue;
+                p.src = s->ip;
+            } else {
+                nsg_ip_parse(remote_pool[rnd(15)], &p.src);
+                /* an outside address is no routed NIC's (nor its own) */
+                bool nic_addr = false;
+                for (size_t q = 0; q < net->n_addrs; q++)
+                    if (!nsg_ip_cmp(&net->addrs[q].ip, &p.src) &&
+                        (net->addrs[q].nic == d->nic ||
+                         nsg_map_vnets_route(w.t, net->addrs[q].vnet, d->vnet)))
+                        nic_addr = true;
+                if (nic_addr)
+                    continue;
+            }
+            p.dir = NSG_DIR_IN;
+            if (nsg_sim_eval_nic(sim, net->nics[d->nic].nic, &p, &vin, &err))
+                ck_abort_msg("%s", err.msg);
+            enum nsg_decision want = vin.decision;
+            if (internal) {
+                p.dir = NSG_DIR_OUT;
+                const struct nsg_map_addr *s = &net->addrs[si];
+                if (nsg_sim_eval_nic(sim, net->nics[s->nic].nic, &p, &vout, &err))
+                    ck_abort_msg("%s", err.msg);
+                want = vin.decision == NSG_DEC_DENY || vout.decision == NSG_DEC_DENY
+                           ? NSG_DEC_DENY
+                       : vin.decision == NSG_DEC_UNKNOWN ||
+                               vout.decision == NSG_DEC_UNKNOWN
+                           ? NSG_DEC_UNKNOWN
+                           : NSG_DEC_ALLOW;
+                /* the source's outbound entries say the same */
+                bool out_allow = entry_covers(tr, s->nic, NSG_DIR_OUT, si, &p.dst,
+                                              &p, false);
+                if (out_allow != (want == NSG_DEC_ALLOW))
+                    ck_abort_msg("iter %d: outbound entry of %s: map %d, "
+                                 "simulator %s",
+                                 iter, net->nics[s->nic].nic->name, out_allow,
+                                 nsg_decision_name(want));
+            }
+            p.dir = NSG_DIR_IN;
+            bool in_allow = entry_covers(tr, d->nic, NSG_DIR_IN, di, &p.src, &p,
+                                         false);
+            bool in_unknown = entry_covers(tr, d->nic, NSG_DIR_IN, di, &p.src,
+                                           &p, true);
+            enum nsg_decision got = in_allow     ? NSG_DEC_ALLOW
+                                    : in_unknown ? NSG_DEC_UNKNOWN
+                                                 : NSG_DEC_DENY;
+            if (got != want) {
+                char a[NSG_IP_STRLEN], b[NSG_IP_STRLEN];
+                nsg_ip_format(&p.src, a);
+                nsg_ip_format(&p.dst, b);
+                ck_abort_msg("iter %d: %s -> %s (%s) proto %d %u->%u: map %s, "
+                             "simulator %s",
+                             iter, a, b, net->nics[d->nic].nic->name, p.proto,
+                             p.sport, p.dport, nsg_decision_name(got),
+                             nsg_decision_name(want));
+            }
+            pairs += internal;
+            outside += !internal;
+            allowed += got == NSG_DEC_ALLOW;
+            unknown += got == NSG_DEC_UNKNOWN;
+        }
+        nsg_sim_free(sim);
+        nsg_map_traffic_free(tr);
+        nsg_map_net_free(net);
+        nsg_topo_free(w.t);
+    }
+    ck_assert_int_gt(pairs, 1000);
+    ck_assert_int_gt(outside, 1000);
+    ck_assert_int_gt(allowed, 1000);
+    ck_assert_int_gt(unknown, 20);
+}
+END_TEST
+
 /* ---- internet-facing ------------------------------------------------------ */
 
 START_TEST(facing_by_either_side_of_the_association)
@@ -299,6 +425,7 @@ int main(void)
     tcase_add_test(tc, region_ops_match_bitmaps);
     tcase_add_test(tc, region_text);
     tcase_add_test(tc, sides_agree_with_simulator);
+    tcase_add_test(tc, traffic_agrees_with_simulator);
     tcase_add_test(tc, facing_by_either_side_of_the_association);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
