@@ -102,8 +102,13 @@ int cmd_assess(int argc, char **argv)
                              format);
     if (json)
         format = "json";
+    /* Adaptive hardening: when `nsgproof harden` exists, pass its plan
+     * function here (struct nsg_map_assess_opts.harden, see map/map.h);
+     * until then the recommendation is reported as not evaluated. */
+    struct nsg_map_assess_opts aopts = {NULL, NULL};
     if (cli_load_corpus(corpus, &c, &t, &err) ||
-        nsg_map_net_new(t, &net, &err) || nsg_map_assess(net, NULL, &a, &err)) {
+        nsg_map_net_new(t, &net, &err) ||
+        nsg_map_assess(net, &aopts, &a, &err)) {
         status = cli_fail(&err);
         goto out;
     }

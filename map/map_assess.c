@@ -328,7 +328,10 @@ static void assess_exposure(struct nsg_map_assessment *a, size_t i)
     if (m->facing && !nsg_map_region_empty(&x.all)) {
         cJSON *d = cJSON_CreateObject();
         nsg_buf_reset(&b);
-        nsg_map_region_text(&x.all, &b);
+        if (nsg_map_region_is_all(&x.all, n->named, n->n_named))
+            nsg_buf_adds(&b, "every protocol and port");
+        else
+            nsg_map_region_text(&x.all, &b);
         cJSON_AddItemToObject(d, "open_to_all_internet",
                               nsg_map_region_json(&x.all));
         nsg_map_add_finding(a, NSG_MAP_REC_RESTRICT_PORTS, NSG_RES_NIC, m->nic,
