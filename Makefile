@@ -17,15 +17,24 @@ CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 
+# The library is every top-level directory's C files except the programs
+# and the tests: a new layer (one directory, see tests/layers.txt) is
+# picked up without editing this file.  The map viewer's style and script
+# are generated into a C file (map/embed.sh).
 GEN      := build/gen
 MAP_ASSETS := map/assets/viewer.css map/assets/viewer.js
-LIB_SRC  := $(sort $(wildcard common/*.c importer/*.c corpus/*.c sim/*.c solver/*.c map/*.c)) \
+NOT_LIB  := cli/% tests/% bench/% examples/% docs/%
+LIB_SRC  := $(sort $(filter-out $(NOT_LIB),$(wildcard */*.c))) \
             $(GEN)/map_assets.c
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
-HDRS     := $(wildcard */*.h tests/lib/*.h tests/data/*/*.h)
+ALL_SRC  := $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) $(TEST_LIB) $(BENCH_SRC)
+# Each object lists the headers it includes in a generated .d file
+# (-MMD) that make reads back; -MP adds an empty rule per header so that a
+# removed header does not break the build.
+DEPFLAGS := -MMD -MP
 
 REL  := build/rel
 ASAN := build/asan
@@ -33,17 +42,23 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps browser-deps clean
+.PHONY: all check demo bench deps browser-deps clean FORCE
 .SECONDARY:
 all: nsgproof
 
-$(REL)/%.o: %.c $(HDRS)
+$(REL)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	$(CC) $(WARN) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(ASAN)/%.o: %.c $(HDRS)
+$(ASAN)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -c $< -o $@
+	$(CC) $(WARN) -O1 -g $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+OBJS := $(call rel_obj,$(ALL_SRC)) $(call asan_obj,$(ALL_SRC))
+-include $(OBJS:.o=.d)
+# An object without its .d file (built before there were any) is rebuilt.
+$(foreach o,$(OBJS),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): FORCE)))
+FORCE:
 
 # The map viewer's style and script, embedded into the binary.
 $(GEN)/map_assets.c: $(MAP_ASSETS) map/embed.sh
@@ -74,10 +89,13 @@ TEST_BINS  := $(patsubst tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
 
 # The browser tests' npm packages (puppeteer-core, driving the Debian
-# chromium; it downloads no browser), pinned by tests/browser/package-lock.json.
-BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+# chromium; it downloads no browser), pinned by tests/browser/package-lock.json
+# and installed into build/node (NODE_PATH for the test and bench scripts).
+BROWSER_DEPS := build/node/node_modules/.package-lock.json
 $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
-	cd tests/browser && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund \
+	@mkdir -p build/node
+	cp tests/browser/package.json tests/browser/package-lock.json build/node/
+	cd build/node && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund \
 	  --loglevel=error
 browser-deps: $(BROWSER_DEPS)
 
@@ -88,7 +106,7 @@ check: $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(BROWSER_DEPS)
 demo: nsgproof
 	@./examples/demo.sh ./nsgproof
 
-bench: nsgproof $(BENCH_BINS)
+bench: nsgproof $(BENCH_BINS) $(BROWSER_DEPS)
 	@bench/run.sh ./nsgproof $(REL)/bench
 
 deps:

@@ -22,8 +22,9 @@ work=${BENCH_OUT:-/tmp}/map_bench
 NICS=${MAP_NICS:-1000}
 GOAL_MS=2000
 [ -x "$bin" ] || { echo "missing $bin (make bench builds it)"; exit 1; }
-[ -d "$here/../tests/browser/node_modules/puppeteer-core" ] ||
-    { echo "FAIL: puppeteer-core is not installed (make browser-deps)"; exit 1; }
+export NODE_PATH=$here/../build/node/node_modules
+[ -d "$NODE_PATH/puppeteer-core" ] ||
+    { echo "FAIL: puppeteer-core is not installed in build/node (make browser-deps)"; exit 1; }
 rm -rf "$work" && mkdir -p "$work"
 : >"$out"
 say() { echo "$*" | tee -a "$out"; }

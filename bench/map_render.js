@@ -7,7 +7,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const puppeteer = require(path.join(__dirname, '../tests/browser/node_modules/puppeteer-core'));
+const puppeteer = require('puppeteer-core'); // from NODE_PATH (build/node)
 
 const [file, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg || 5);

@@ -17,8 +17,9 @@ fail() { echo "t_map_browser: $*"; echo "0 passed, 1 failed"; exit 1; }
 
 command -v node >/dev/null || fail "node is not installed (make deps)"
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || fail "chromium is not installed (make deps)"
-[ -d "$root/tests/browser/node_modules/puppeteer-core" ] ||
-    fail "puppeteer-core is not installed (make browser-deps)"
+export NODE_PATH=$root/build/node/node_modules
+[ -d "$NODE_PATH/puppeteer-core" ] ||
+    fail "puppeteer-core is not installed in build/node (make browser-deps)"
 [ -x "$NSGPROOF" ] || fail "$NSGPROOF is not built"
 
 ex=$root/examples

@@ -1,13 +1,13 @@
-/* imp_arm_flowlog.c - parses Network Watcher flow-log resources
+/* model_arm_flowlog.c - decodes Network Watcher flow-log resources
  * (Microsoft.Network/networkWatchers/flowLogs: `az network watcher flow-log
  * list`, the REST list response or an ARM template): which NSG, virtual
  * network, subnet or NIC each one records, and whether it is enabled.  The
  * assessment reads them for flow-log coverage. */
 #include <stdlib.h>
 
-#include "imp_arm.h"
+#include "model_int.h"
 
-nsg_rc nsg_imp_parse_flowlog(const cJSON *json, const char *where,
+nsg_rc nsg_model_parse_flowlog(const cJSON *json, const char *where,
                              struct nsg_flowlog **out, struct nsg_err *err)
 {
     struct nsg_flowlog *f = nsg_xcalloc(1, sizeof(*f));
@@ -18,26 +18,26 @@ nsg_rc nsg_imp_parse_flowlog(const cJSON *json, const char *where,
     nsg_rc rc;
 
     *out = NULL;
-    rc = nsg_imp_head(json, where, &f->id, &f->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &f->id, &f->name, &p, pw, err);
     if (!rc)
-        rc = nsg_json_str(p, "targetResourceId", pw, false, &target, err);
+        rc = nsg_model_json_str(p, "targetResourceId", pw, false, &target, err);
     if (!rc && target && *target) {
-        nsg_jpath_key(path, pw, "targetResourceId");
-        rc = nsg_json_check_id(target, path, err);
+        nsg_model_jpath_key(path, pw, "targetResourceId");
+        rc = nsg_model_json_check_id(target, path, err);
         if (!rc)
             f->target_id = nsg_xstrdup(target);
     }
     if (!rc)
-        rc = nsg_json_bool(p, "enabled", pw, false, &enabled, err);
+        rc = nsg_model_json_bool(p, "enabled", pw, false, &enabled, err);
     if (rc) {
         nsg_flowlog_free(f);
         return rc;
     }
     /* Absent "enabled" is not said to be either: coverage stays unknown. */
-    f->state = !nsg_json_field(p, "enabled") ? NSG_FLOWLOG_STATE_UNKNOWN
+    f->state = !nsg_model_json_field(p, "enabled") ? NSG_FLOWLOG_STATE_UNKNOWN
                : enabled                     ? NSG_FLOWLOG_ENABLED
                                              : NSG_FLOWLOG_DISABLED;
-    loc = nsg_json_field(json, "location");
+    loc = nsg_model_json_field(json, "location");
     if (cJSON_IsString(loc) && *loc->valuestring)
         f->location = nsg_xstrdup(loc->valuestring);
     *out = f;
