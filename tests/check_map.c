@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../importer/importer.h"
 #include "../map/map_int.h"
+#include "../model/model_arm.h"
 #include "lib/topo_build.h"
 
 /* ---- regions against a bitmap ------------------------------------------ */
@@ -417,6 +419,250 @@ START_TEST(facing_by_either_side_of_the_association)
 }
 END_TEST
 
+/* ---- flow-log resources ------------------------------------------------------ */
+
+/* Import the text as a configuration file into t (via the importer's
+ * normalization, then the model's decoder, as the corpus does). */
+static void import_text(struct nsg_topology *t, const char *text)
+{
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_msg(nsg_imp_config_parse("t.json", text, strlen(text), &cfg,
+                                       &err) == NSG_OK,
+                  "%s", err.msg);
+    for (guint i = 0; i < cfg->items->len; i++) {
+        const struct nsg_imp_item *it = cfg->items->pdata[i];
+        ck_assert_msg(nsg_model_add_resource(t, it->type, it->json, 0, "t.json",
+                                             &err) == NSG_OK,
+                      "%s", err.msg);
+    }
+    nsg_imp_config_free(cfg);
+}
+
+#define FL_ID "/subscriptions/00000000-0000-0000-0000-000000000000/" \
+              "resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/" \
+              "networkWatchers/NetworkWatcher_westeurope/flowLogs/"
+#define NSG_ID(n) "/subscriptions/00000000-0000-0000-0000-000000000000/" \
+                  "resourceGroups/rg/providers/Microsoft.Network/" \
+                  "networkSecurityGroups/" n
+
+START_TEST(flowlogs_decoded_in_both_shapes)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    /* ARM list response, and az's flattened output without "type" */
+    import_text(t, "{\"value\": [{\"name\": \"fl-a\", \"id\": \"" FL_ID "fl-a\", "
+                   "\"type\": \"Microsoft.Network/networkWatchers/flowLogs\", "
+                   "\"location\": \"westeurope\", \"properties\": "
+                   "{\"targetResourceId\": \"" NSG_ID("a") "\", \"enabled\": true, "
+                   "\"storageId\": \"x\"}}]}");
+    import_text(t, "[{\"name\": \"fl-b\", \"id\": \"" FL_ID "fl-b\", "
+                   "\"targetResourceId\": \"" NSG_ID("b") "\", "
+                   "\"storageId\": \"x\", \"enabled\": false},"
+                   " {\"name\": \"fl-c\", \"id\": \"" FL_ID "fl-c\", "
+                   "\"type\": \"Microsoft.Network/networkWatchers/flowLogs\", "
+                   "\"targetResourceId\": \"" NSG_ID("c") "\"}]");
+    ck_assert_uint_eq(NSG_TOPO_N(t, NSG_RES_FLOWLOG), 3);
+    const struct nsg_flowlog *a = nsg_topo_get(t, NSG_RES_FLOWLOG, FL_ID "fl-a");
+    const struct nsg_flowlog *b = nsg_topo_get(t, NSG_RES_FLOWLOG, FL_ID "fl-b");
+    const struct nsg_flowlog *c = nsg_topo_get(t, NSG_RES_FLOWLOG, FL_ID "fl-c");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(a->state, NSG_FLOWLOG_ENABLED);
+    ck_assert_str_eq(a->target_id, NSG_ID("a"));
+    ck_assert_str_eq(a->location, "westeurope");
+    ck_assert_int_eq(b->state, NSG_FLOWLOG_DISABLED);
+    ck_assert_int_eq(c->state, NSG_FLOWLOG_STATE_UNKNOWN);
+    ck_assert_ptr_null(c->location);
+    nsg_topo_free(t);
+}
+END_TEST
+
+START_TEST(flowlog_bad_target_is_an_input_error)
+{
+    const char *text = "{\"value\": [{\"name\": \"fl\", \"type\": "
+                       "\"Microsoft.Network/networkWatchers/flowLogs\", "
+                       "\"properties\": {\"targetResourceId\": \"web-nsg\"}}]}";
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_imp_config_parse("fl.json", text, strlen(text), &cfg,
+                                          &err),
+                     NSG_E_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "fl.json: $.value[0].properties."
+                                          "targetResourceId"));
+    nsg_imp_config_free(cfg);
+}
+END_TEST
+
+/* ---- the assessment on hand-built networks ------------------------------------ */
+
+/* Findings (recommendation ids) of one resource, "a,b" in order. */
+static char *findings_of(const struct nsg_map_assessment *a, const void *res)
+{
+    size_t n;
+    const struct nsg_map_finding *f = nsg_map_findings(a, &n);
+    GString *s = g_string_new(NULL);
+    for (size_t i = 0; i < n; i++)
+        if (f[i].res == res)
+            g_string_append_printf(s, "%s%s", s->len ? "," : "",
+                                   nsg_map_rec(f[i].rec)->id);
+    return g_string_free(s, FALSE);
+}
+
+static struct nsg_flowlog *add_flowlog(struct nsg_topology *t, const char *name,
+                                       const char *target, const char *loc,
+                                       enum nsg_flowlog_state st)
+{
+    struct nsg_flowlog *f = nsg_xcalloc(1, sizeof(*f));
+    char *id = g_strdup_printf(FL_ID "%s", name);
+    f->id = nsg_xstrdup(id);
+    g_free(id);
+    f->name = nsg_xstrdup(name);
+    f->target_id = nsg_xstrdup(target);
+    f->location = nsg_xstrdup(loc);
+    f->state = st;
+    nsg_topo_add(t, NSG_RES_FLOWLOG, f);
+    return f;
+}
+
+START_TEST(assessment_findings_and_severities)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *v = tb_vnet(t, "v", "10.0.0.0/16");
+    struct nsg_nsg *web = tb_nsg(t, "web"), *locked = tb_nsg(t, "locked");
+    tb_rule(web, "Https", 100, "in", "allow", "Tcp", "Internet", "*", "*", "443");
+    tb_rule(web, "Rdp", 110, "in", "allow", "Tcp", "198.51.100.0/24", "*", "*",
+            "3389");
+    tb_rule(locked, "NoInternet", 100, "in", "deny", "*", "Internet", "*", "*", "*");
+    struct nsg_subnet *s1 = tb_subnet(t, v, "front", "10.0.1.0/24", web);
+    struct nsg_subnet *s2 = tb_subnet(t, v, "back", "10.0.2.0/24", NULL);
+    struct nsg_subnet *gw = tb_subnet(t, v, "GatewaySubnet", "10.0.255.0/27", NULL);
+    struct nsg_nic *f1 = tb_nic(t, "f1", s1, "10.0.1.4", "", NULL);
+    struct nsg_nic *f2 = tb_nic(t, "f2", s2, "10.0.2.4", "", NULL);
+    struct nsg_nic *b1 = tb_nic(t, "b1", s2, "10.0.2.5", "", NULL);
+    struct nsg_nic *b2 = tb_nic(t, "b2", s2, "10.0.2.6", "", locked);
+    f1->ipconfigs[0].public_ip_id = tb_id("publicIPAddresses", "p1");
+    f2->ipconfigs[0].public_ip_id = tb_id("publicIPAddresses", "p2");
+    b1->ip_forwarding = true;
+    tb_link(t);
+
+    struct nsg_map_net *net = NULL;
+    struct nsg_map_assessment *a = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_map_net_new(t, &net, &err), NSG_OK);
+    ck_assert_int_eq(nsg_map_assess(net, NULL, &a, &err), NSG_OK);
+    char *s;
+#define HAS(res, want)                                                         \
+    s = findings_of(a, res);                                                   \
+    ck_assert_str_eq(s, want);                                                 \
+    g_free(s);
+    /* facing, NSG on the subnet: 443 open to all, RDP from a block */
+    HAS(f1, "restrict-all-ports,management-ports");
+    /* facing, no NSG at all */
+    HAS(f2, "internet-facing-vm-nsg,restrict-all-ports,management-ports");
+    /* internal, no NSG: rules admit the Internet on management ports */
+    HAS(b1, "management-ports,ip-forwarding,internal-vm-nsg");
+    /* internal, NIC NSG denying the Internet */
+    HAS(b2, "");
+    HAS(s2, "subnet-nsg");
+    HAS(gw, ""); /* no NSG is supported there */
+    HAS(s1, "");
+    /* no flow-log configuration: coverage unknown, no coverage finding */
+    HAS(v, "");
+    ck_assert_int_eq(nsg_map_coverage(a, f1), NSG_MAP_COVER_UNKNOWN);
+    cJSON *j = nsg_map_assessment_json(a);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "flow_log_coverage"),
+                                         "state")->valuestring,
+                     "unknown");
+    ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "summary"), "high")
+                         ->valueint,
+                     3);
+    cJSON_Delete(j);
+    nsg_map_assessment_free(a);
+
+    /* flow logs of another region only: still unknown here */
+    add_flowlog(t, "fl-other", web->id, "East US", NSG_FLOWLOG_ENABLED);
+    ck_assert_int_eq(nsg_map_assess(net, NULL, &a, &err), NSG_OK);
+    ck_assert_int_eq(nsg_map_coverage(a, f1), NSG_MAP_COVER_UNKNOWN);
+    HAS(v, "");
+    nsg_map_assessment_free(a);
+
+    /* this region: web logged, locked's log says nothing about "enabled" */
+    add_flowlog(t, "fl-web", web->id, "West Europe", NSG_FLOWLOG_ENABLED);
+    add_flowlog(t, "fl-locked", locked->id, "westeurope",
+                NSG_FLOWLOG_STATE_UNKNOWN);
+    ck_assert_int_eq(nsg_map_assess(net, NULL, &a, &err), NSG_OK);
+    ck_assert_int_eq(nsg_map_coverage(a, f1), NSG_MAP_COVER_FULL);
+    ck_assert_int_eq(nsg_map_coverage(a, f2), NSG_MAP_COVER_NONE);
+    ck_assert_int_eq(nsg_map_coverage(a, b2), NSG_MAP_COVER_UNKNOWN);
+    ck_assert_int_eq(nsg_map_coverage(a, v), NSG_MAP_COVER_UNKNOWN);
+    HAS(web, "");
+    HAS(locked, "");
+    nsg_map_assessment_free(a);
+
+    /* a VNet flow log on the back subnet covers its NICs */
+    add_flowlog(t, "fl-back", s2->id, "westeurope", NSG_FLOWLOG_ENABLED);
+    ((struct nsg_flowlog *)nsg_topo_get(t, NSG_RES_FLOWLOG, FL_ID "fl-locked"))
+        ->state = NSG_FLOWLOG_DISABLED;
+    ck_assert_int_eq(nsg_map_assess(net, NULL, &a, &err), NSG_OK);
+    ck_assert_int_eq(nsg_map_coverage(a, b1), NSG_MAP_COVER_FULL);
+    ck_assert_int_eq(nsg_map_coverage(a, b2), NSG_MAP_COVER_FULL);
+    ck_assert_int_eq(nsg_map_coverage(a, f2), NSG_MAP_COVER_FULL);
+    ck_assert_int_eq(nsg_map_coverage(a, v), NSG_MAP_COVER_FULL);
+    /* locked's own log is disabled, but every NIC it governs is recorded */
+    HAS(locked, "");
+    nsg_map_assessment_free(a);
+#undef HAS
+    nsg_map_net_free(net);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* The hardening hook: called for internet-facing NICs only. */
+static int hook_calls;
+static nsg_rc fake_harden(void *ctx, const struct nsg_topology *t,
+                          const struct nsg_nic *nic, char **message,
+                          cJSON **details, struct nsg_err *err)
+{
+    (void)ctx;
+    (void)t;
+    (void)err;
+    hook_calls++;
+    *message = g_strdup_printf("narrow %s", nic->name);
+    *details = cJSON_CreateObject();
+    return NSG_OK;
+}
+
+START_TEST(hardening_hook)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *v = tb_vnet(t, "v", "10.0.0.0/16");
+    struct nsg_subnet *s = tb_subnet(t, v, "s", "10.0.1.0/24", tb_nsg(t, "g"));
+    struct nsg_nic *f = tb_nic(t, "f", s, "10.0.1.4", "", NULL);
+    tb_nic(t, "i", s, "10.0.1.5", "", NULL);
+    f->ipconfigs[0].public_ip_id = tb_id("publicIPAddresses", "p");
+    tb_link(t);
+    struct nsg_map_net *net = NULL;
+    struct nsg_map_assessment *a = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_map_net_new(t, &net, &err), NSG_OK);
+    ck_assert_int_eq(nsg_map_assess(net, NULL, &a, &err), NSG_OK);
+    cJSON *j = nsg_map_assessment_json(a);
+    ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "not_evaluated")), 1);
+    cJSON_Delete(j);
+    nsg_map_assessment_free(a);
+    struct nsg_map_assess_opts o = {fake_harden, NULL};
+    ck_assert_int_eq(nsg_map_assess(net, &o, &a, &err), NSG_OK);
+    ck_assert_int_eq(hook_calls, 1);
+    char *got = findings_of(a, f);
+    ck_assert_str_eq(got, "adaptive-hardening");
+    g_free(got);
+    nsg_map_assessment_free(a);
+    nsg_map_net_free(net);
+    nsg_topo_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("map");
@@ -427,6 +673,10 @@ int main(void)
     tcase_add_test(tc, sides_agree_with_simulator);
     tcase_add_test(tc, traffic_agrees_with_simulator);
     tcase_add_test(tc, facing_by_either_side_of_the_association);
+    tcase_add_test(tc, flowlogs_decoded_in_both_shapes);
+    tcase_add_test(tc, flowlog_bad_target_is_an_input_error);
+    tcase_add_test(tc, assessment_findings_and_severities);
+    tcase_add_test(tc, hardening_hook);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
