@@ -27,11 +27,11 @@ static cJSON *res_json(const struct nsg_topology *t, enum nsg_res_type type,
     return o;
 }
 
-static cJSON *nic_json(const struct nsg_map_assessment *a, size_t i)
+void nsg_map_nic_facts_json(const struct nsg_map_assessment *a, size_t i,
+                            cJSON *o, bool ports_text)
 {
     const struct nsg_map_nic *m = &a->net->nics[i];
     const struct nsg_map_nic_assess *x = &a->nics[i];
-    cJSON *o = res_json(a->net->t, NSG_RES_NIC, m->nic);
     cJSON_AddBoolToObject(o, "internet_facing", m->facing);
     cJSON *why = cJSON_AddArrayToObject(o, "facing_reasons");
     for (guint k = 0; k < m->why->len; k++)
@@ -39,11 +39,26 @@ static cJSON *nic_json(const struct nsg_map_assessment *a, size_t i)
     if (m->error) {
         cJSON_AddNullToObject(o, "exposed");
         cJSON_AddStringToObject(o, "error", m->error);
-    } else {
-        cJSON_AddBoolToObject(o, "exposed", x->exposed);
+        return;
+    }
+    cJSON_AddBoolToObject(o, "exposed", x->exposed);
+    if (!ports_text) {
         cJSON_AddItemToObject(o, "exposed_ports",
                               nsg_map_region_json(&x->exposed_ports));
+        return;
     }
+    struct nsg_buf b = NSG_BUF_INIT;
+    nsg_map_region_text(&x->exposed_ports, &b);
+    cJSON_AddStringToObject(o, "exposed_ports", x->exposed ? b.buf : "");
+    nsg_buf_release(&b);
+}
+
+static cJSON *nic_json(const struct nsg_map_assessment *a, size_t i)
+{
+    const struct nsg_map_nic *m = &a->net->nics[i];
+    const struct nsg_map_nic_assess *x = &a->nics[i];
+    cJSON *o = res_json(a->net->t, NSG_RES_NIC, m->nic);
+    nsg_map_nic_facts_json(a, i, o, false);
     cJSON *nsgs = cJSON_AddObjectToObject(o, "nsgs");
     const char *sub_id = m->subnet ? m->subnet->nsg_id : NULL;
     cJSON_AddItemToObject(nsgs, "subnet",

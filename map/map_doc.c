@@ -56,18 +56,14 @@ const char *nsg_map_doc_node_id(const struct nsg_map_docb *d, const void *res)
     return res ? g_hash_table_lookup(d->node_of, res) : NULL;
 }
 
-static void emit_cidr(const struct nsg_cidr *c, void *ctx)
-{
-    char s[NSG_CIDR_STRLEN];
-    nsg_cidr_format(c, s);
-    cJSON_AddItemToArray(ctx, cJSON_CreateString(s));
-}
-
 static cJSON *cidr_list(const struct nsg_cidr *c, size_t n)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++)
-        emit_cidr(&c[i], a);
+    char s[NSG_CIDR_STRLEN];
+    for (size_t i = 0; i < n; i++) {
+        nsg_cidr_format(&c[i], s);
+        cJSON_AddItemToArray(a, cJSON_CreateString(s));
+    }
     return a;
 }
 
@@ -330,20 +326,7 @@ static void add_nic(struct nsg_map_docb *d, size_t i)
         nsg_ip_format(&n->addrs[k].ip, s);
         cJSON_AddItemToArray(addrs, cJSON_CreateString(s));
     }
-    cJSON_AddBoolToObject(o, "internet_facing", m->facing);
-    cJSON *why = cJSON_AddArrayToObject(o, "facing_reasons");
-    for (guint k = 0; k < m->why->len; k++)
-        cJSON_AddItemToArray(why, cJSON_CreateString(m->why->pdata[k]));
-    if (m->error) {
-        cJSON_AddNullToObject(o, "exposed");
-        cJSON_AddStringToObject(o, "error", m->error);
-    } else {
-        struct nsg_buf b = NSG_BUF_INIT;
-        nsg_map_region_text(&x->exposed_ports, &b);
-        cJSON_AddBoolToObject(o, "exposed", x->exposed);
-        cJSON_AddStringToObject(o, "exposed_ports", x->exposed ? b.buf : "");
-        nsg_buf_release(&b);
-    }
+    nsg_map_nic_facts_json(d->a, i, o, true);
     cJSON_AddBoolToObject(o, "ip_forwarding", m->nic->ip_forwarding);
     cJSON *nsgs = cJSON_AddArrayToObject(o, "nsgs");
     if (m->subnet && m->subnet->nsg_id)

@@ -155,6 +155,10 @@ struct nsg_map_assessment {
     size_t n_flowlogs;         /* flow-log resources in the corpus */
     cJSON *not_evaluated;      /* [{recommendation, reason}] */
 };
+/* A NIC's internet-facing and exposure facts into o (the assessment's
+ * JSON: exposed ports as a region; the map's: as text). */
+void nsg_map_nic_facts_json(const struct nsg_map_assessment *a, size_t i,
+                            cJSON *o, bool ports_text);
 /* Fill the coverage of every NIC, subnet, vnet and NSG and add the
  * flow-log findings (map_cover.c). */
 void nsg_map_cover_assess(struct nsg_map_assessment *a);
