@@ -371,6 +371,14 @@
              h: Math.max(content.h + 2 * m, 150) };
     applyView();
   }
+  // refocus the map on one node (its box with a margin)
+  function zoomTo(id) {
+    var b = box[id];
+    if (!b) return;
+    var m = Math.max(b.w, b.h);
+    view = { x: b.x - m, y: b.y - m, w: b.w + 2 * m, h: b.h + 2 * m };
+    applyView();
+  }
   function applyView() {
     if (!view) return fit();
     svg.setAttribute('viewBox', [view.x, view.y, view.w, view.h].join(' '));
@@ -510,7 +518,8 @@
       return openPane(c.subnet.id);
     }
     var n = byId[id];
-    html = '<button class="close" id="pane-close">close</button><h2>' + esc(n.name) + '</h2>' +
+    html = '<button class="close" id="pane-close">close</button>' +
+      '<button class="close" id="pane-zoom">zoom to</button><h2>' + esc(n.name) + '</h2>' +
       '<div class="kind">' + esc(n.kind === 'nic' ? 'network interface ' + (n.nic || '') +
       (n.vm ? ' \u00b7 virtual machine ' + n.vm : '') : n.kind) + '</div>';
     html += '<h3>Details</h3><table class="details">' +
@@ -536,6 +545,7 @@
     pane.hidden = false;
     pane.setAttribute('data-id', id);
     document.getElementById('pane-close').onclick = function () { closePane(); render(); };
+    document.getElementById('pane-zoom').onclick = function () { zoomTo(id); };
     var col = document.getElementById('pane-collapse');
     if (col) col.onclick = function () { delete state.expanded[n.id]; render(); };
     render();

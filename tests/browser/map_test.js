@@ -134,6 +134,14 @@ async function topologyTests(browser) {
     ok(pane.text.includes(s), `pane has "${s}"`);
   eq(await page.$$eval('#map .node.selected', (a) => a.length), 1, 'the clicked node is selected');
   await page.screenshot({ path: path.join(outDir, 'pane-web-1.png') });
+  const before = await page.$eval('#map', (s) => s.getAttribute('viewBox'));
+  await page.click('#pane-zoom');
+  const after = await page.$eval('#map', (s) => s.getAttribute('viewBox'));
+  ok(Number(after.split(' ')[2]) < Number(before.split(' ')[2]) / 2,
+     `zoom to narrows the view: ${before} -> ${after}`);
+  await page.screenshot({ path: path.join(outDir, 'zoom-web-1.png') });
+  await page.click('#fit');
+  eq(await page.$eval('#map', (s) => s.getAttribute('viewBox')), before, 'fit restores the view');
   await page.click('#pane-close');
   ok(await page.$eval('#pane', (p) => p.hidden), 'close hides the pane');
 
