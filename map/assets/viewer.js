@@ -14,7 +14,7 @@
   var doc = JSON.parse(document.getElementById('nsgproof-map').textContent);
   var SVGNS = 'http://www.w3.org/2000/svg';
   var NW = 150, NH = 44, GAP = 10, PAD = 12, SUBHEAD = 34, VHEAD = 40;
-  var EW = 200, EH = 40, MAX_LABELS = 400;
+  var EW = 200, EH = 40, MAX_LABELS = 40; // more edges: labels on hover only
   var SEVS = ['high', 'medium', 'low'];
 
   // ---- the document ----------------------------------------------------
@@ -248,7 +248,7 @@
       sub.textContent = cut((n.addresses || []).join(', ') +
         (n.in_corpus === false ? ' (not in the corpus)' : ''), b.w / 5.5);
     } else {
-      t1.textContent = cut(n.name, 20);
+      t1.textContent = cut(n.name, n.kind === 'nic' ? 20 : b.w / 7.2);
       sub.textContent = cut(n.kind === 'nic' ? (n.addresses || []).join(', ')
                             : n.kind === 'asg' ? 'application security group'
                             : (n.addresses || []).join(', '), b.w / 5.5);
@@ -274,7 +274,7 @@
     el('text', { x: b.x + 8, y: b.y + 16, 'class': 'title' }, g).textContent =
       c.members.length + ' VMs';
     el('text', { x: b.x + 8, y: b.y + 30, 'class': 'sub' }, g).textContent =
-      facing ? facing + ' internet-facing \u00b7 click to expand' : 'click to expand';
+      facing ? facing + ' internet-facing' : 'click to expand';
   }
 
   // Where the segment from the centre of b towards (px, py) leaves b.
@@ -315,6 +315,7 @@
       var path = el('path', { d: d, 'class': cls + (dim ? ' dim' : ''),
         'data-from': x.from, 'data-to': x.to, 'data-status': x.status,
         'marker-end': 'url(#arr-' + x.status + ')' }, layer);
+      if (x.status === 'peering') path.setAttribute('marker-start', 'url(#arr-peering)');
       path.__edge = x;
       if (labels && !dim)
         el('text', { x: lx, y: ly, 'class': 'elabel' }, layer).textContent = cut(x.label, 40);
