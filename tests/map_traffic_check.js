@@ -4,6 +4,8 @@
 //    packet inside it (an address of its group, a protocol and ports of its
 //    region) must be allowed by the NIC's levels, and by the other NIC's
 //    levels when both ends are NICs of the corpus;
+//  - the same for random drawn edges (any NIC they reach, any address of
+//    their groups, any protocol and ports of their label);
 //  - completeness: random packets; every one that check allows (at both
 //    ends when both are routed NICs) must lie in some entry of the map.
 // usage: node map_traffic_check.js NSGPROOF CORPUS MAP.json WORKDIR SEED N
@@ -160,6 +162,52 @@ claims.forEach((c) => {
   const bad = c.qs.filter((k) => !res[k] || res[k].decision !== 'Allow');
   if (bad.length)
     fail(`map says allowed, check says ${bad.map((k) => res[k] ? res[k].decision || res[k].error : 'nothing').join(', ')}: ${c.what}`);
+  else passed++;
+});
+
+// ---- soundness, as drawn: random edges of the traffic view ---------------------------
+// An edge from a group to a NIC (or to every NIC of a subnet), or from a NIC
+// to an outside group: any address of one of its groups, any protocol and
+// ports of its label, any NIC it reaches.
+const drawn = doc.edges.filter((e) => e.kind === 'traffic' && e.status !== 'unknown');
+const eclaims = [], eqs = [];
+for (let i = 0; i < N && drawn.length; i++) {
+  const e = pick(drawn);
+  const gid = pick(e.groups), g = groups[gid], b = pick(e.ports);
+  const remote = randIn(g.cidrs);
+  const to = nodes[e.to], from = nodes[e.from];
+  const inbound = to.kind === 'nic' || to.kind === 'subnet';
+  const dir = inbound ? 'inbound' : 'outbound';
+  // the NICs it reaches (one, or every NIC of a subnet) that have an
+  // entry for this group (a subnet's own NICs each see the others)
+  const reached = inbound ? (to.kind === 'nic' ? [to] : nics.filter((n) => n.parent === to.id)) : [from];
+  const lost = reached.filter((n) => !doc.traffic.resources[n.id][dir].some((x) => e.groups.includes(x.group)));
+  if (lost.length) { fail(`edge ${e.id} to ${to.name}: ${lost.map((n) => n.name)} have none of its entries`); continue; }
+  const cand = reached.filter((n) => doc.traffic.resources[n.id][dir].some((x) => x.group === gid));
+  if (!cand.length) { fail(`edge ${e.id}: no NIC it reaches has an entry of group ${gid}`); continue; }
+  const nic = pick(cand);
+  const r = doc.traffic.resources[nic.id][dir].filter((x) => x.group === gid);
+  const local = parseIp(pick(r).local);
+  const proto = protoNum(b.protocol);
+  const sport = proto === 6 || proto === 17 ? randPort(b.source_ports) : 0;
+  const dport = proto === 6 || proto === 17 ? randPort(b.ports) : 0;
+  const src = inbound ? remote : local, dst = inbound ? local : remote;
+  const c = { what: `edge ${e.id} ${from.name} -> ${to.name} (${e.label}): ${nic.name} ${dir} ` +
+                    `${fmtIp(src)}:${sport}->${fmtIp(dst)}:${dport} proto ${proto}`, qs: [] };
+  c.qs.push(eqs.length);
+  eqs.push(query(nic, dir, proto, src, sport, dst, dport));
+  const other = owner[fmtIp(remote)];
+  if (['nic', 'subnet', 'asg'].includes(g.kind) && other) {
+    c.qs.push(eqs.length);
+    eqs.push(query(other, inbound ? 'outbound' : 'inbound', proto, src, sport, dst, dport));
+  }
+  eclaims.push(c);
+}
+res = runChecks(eqs);
+eclaims.forEach((c) => {
+  const bad = c.qs.filter((k) => !res[k] || res[k].decision !== 'Allow');
+  if (bad.length)
+    fail(`the map draws it allowed, check says ${bad.map((k) => res[k] ? res[k].decision || res[k].error : 'nothing').join(', ')}: ${c.what}`);
   else passed++;
 });
 
