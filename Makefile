@@ -3,7 +3,9 @@
 #   make check    build an ASan+UBSan variant and run every test
 #   make demo     import the shipped sample and run the main job
 #   make bench    run the benchmarks (figures for docs/PERFORMANCE.md)
-#   make deps     install the Debian packages nsgproof needs
+#   make deps     install the Debian packages nsgproof needs (graphviz and
+#                 chromium for the map, node and npm when absent) and the
+#                 browser tests' pinned npm packages (make browser-deps)
 
 PKGS     := z3 libcjson glib-2.0 libcurl
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
