@@ -7,9 +7,9 @@
 #                 chromium for the map, node and npm when absent) and the
 #                 browser tests' pinned npm packages (make browser-deps)
 
-PKGS     := z3 libcjson glib-2.0 libcurl
+PKGS     := z3 libcjson glib-2.0 libcurl libcrypto libxxhash
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config graphviz chromium
+            pkg-config libssl-dev libxxhash-dev jq graphviz chromium
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

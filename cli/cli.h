@@ -28,6 +28,8 @@ int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
+int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
+int cmd_fsck(int argc, char **argv);    /* check a corpus */
 int cmd_assess(int argc, char **argv);  /* networking recommendations */
 int cmd_map(int argc, char **argv);     /* the network map */
 
