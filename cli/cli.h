@@ -30,6 +30,9 @@ int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
 int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
 int cmd_fsck(int argc, char **argv);    /* check a corpus */
+int cmd_path(int argc, char **argv);    /* next hop + IP flow verify */
+int cmd_assess(int argc, char **argv);  /* networking recommendations */
+int cmd_map(int argc, char **argv);     /* the network map */
 int cmd_capture(int argc, char **argv); /* live capture (arm, flowlogs) */
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once

@@ -29,7 +29,8 @@ static const char usage[] =
 /* Report counters; the keys of "counts" in the order they are printed. */
 static const char *const count_keys[] = {
     "nsg",      "rules", "vnet", "subnet",     "nic",
-    "publicip", "vm",    "asg",  "routetable", "service_tags"};
+    "publicip", "vm",    "asg",  "routetable", "loadbalancer",
+    "natgateway", "firewall", "appgateway", "bastion", "service_tags"};
 #define N_COUNTS (sizeof(count_keys) / sizeof(count_keys[0]))
 
 struct import {
@@ -62,6 +63,8 @@ static void count_add(cJSON *counts, const char *key, int n)
     cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, key);
     if (v)
         cJSON_SetNumberValue(v, v->valuedouble + n);
+    else /* a type outside count_keys (flowlog): listed when present */
+        cJSON_AddNumberToObject(counts, key, n);
 }
 
 static cJSON *str_list(GPtrArray *a)

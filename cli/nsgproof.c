@@ -18,10 +18,13 @@ static const struct {
     {"replay", cmd_replay, "replay logged flows against current or proposed rules"},
     {"diff", cmd_diff, "semantic difference of two NSGs, with witness packets"},
     {"verify", cmd_verify, "prove reachability properties of the topology"},
+    {"path", cmd_path, "the path a packet takes and every decision on it"},
     {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
     {"gc", cmd_gc, "remove the files a corpus no longer references"},
     {"fsck", cmd_fsck, "check a corpus: hashes, references, segments, checkpoints"},
+    {"assess", cmd_assess, "networking recommendations with severities, per resource"},
+    {"map", cmd_map, "the network map: topology or traffic, as HTML, DOT or JSON"},
     {"capture", cmd_capture, "capture configuration (ARM) and flow logs (Blob storage) live"},
 };
 

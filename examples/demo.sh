@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh - the main nsgproof job on the shipped sample (make demo): import,
-# check, rules, replay, diff, verify and lint, one question per step, then
-# live flow-log capture from Azurite when Node.js is there.
+# check, rules, replay, diff, verify, lint and assess, one question per step;
+# it ends by writing the map of the sample (build/demo/) and saying where.
+# With Node.js it also captures flow logs live from Azurite.
 # usage: examples/demo.sh [NSGPROOF]     (default ./nsgproof)
 # Exits 0 when every step ended with the exit code it is expected to have
 # (a denied check exits 1 by design); 1 when any step surprised us.
@@ -103,8 +104,18 @@ run 1 verify --corpus "$CORPUS" --query 'never Internet -> nic:web-2 tcp/80'
 step "Are there shadowed, redundant or risky rules? (findings: exit 1)"
 run 1 lint --corpus "$CORPUS"
 
+step "What would Defender for Cloud recommend? Add the flow-log configuration, then assess (High findings: exit 1)"
+run 0 import --corpus "$CORPUS" --captured-at 2026-11-20T14:00:00Z "$EX/watcher"
+run 1 assess --corpus "$CORPUS"
+
+MAPDIR=build/demo
+mkdir -p "$MAPDIR"
+step "Draw the network: topology, and every possible traffic with the observed flows over it"
+run 0 map --corpus "$CORPUS" --format html --out "$MAPDIR/map.html"
+run 0 map --corpus "$CORPUS" --format html --view traffic --out "$MAPDIR/map-traffic.html"
+
 step "Capture flow logs live from Blob storage (Azurite, the storage emulator)"
-AZURITE=build/node/node_modules/.bin/azurite-blob
+AZURITE=build/azurite/node_modules/.bin/azurite-blob
 if command -v node >/dev/null && [ -x "$AZURITE" ]; then
     # Azurite on a free loopback port, filled with the sample's flow logs
     # as Azure writes them; its published development key signs requests.
@@ -149,3 +160,5 @@ if [ "$unexpected" -ne 0 ]; then
     exit 1
 fi
 echo "demo: all $step_no steps ended as expected"
+echo "demo: the map of the sample is $(pwd)/$MAPDIR/map.html (traffic view:" \
+    "$(pwd)/$MAPDIR/map-traffic.html); open it in a browser, it needs no network"

