@@ -30,7 +30,7 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps clean
+.PHONY: all check demo bench deps clean man
 .SECONDARY:
 all: nsgproof
 
@@ -74,6 +74,11 @@ demo: nsgproof
 
 bench: nsgproof $(BENCH_BINS)
 	@bench/run.sh ./nsgproof $(REL)/bench
+
+# The manual page's SYNOPSIS and OPTIONS come from the option tables.
+man: nsgproof
+	@tests/man_sections.sh ./nsgproof docs/nsgproof.1 >docs/nsgproof.1.tmp
+	@mv docs/nsgproof.1.tmp docs/nsgproof.1
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

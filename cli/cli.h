@@ -37,9 +37,6 @@ void cli_error(const char *fmt, ...) NSG_PRINTF(1, 2);
 /* cli_error() with err's message; returns the exit status for the error's
  * code (2 or 3). */
 int cli_fail(const struct nsg_err *err);
-/* Print "nsgproof CMD: error: <message>" and the usage text; return 2.
- * (Older commands; new ones use cli_opt_error from cli_opt.h.) */
-int cli_usage_error(const char *usage, const char *fmt, ...) NSG_PRINTF(2, 3);
 /* At exit: flush and close standard output; a write error (full disk,
  * closed pipe) is reported and turns status into 2 (3 stays 3), so a
  * truncated --json never exits 0. */

@@ -40,17 +40,6 @@ int cli_fail(const struct nsg_err *err)
     return nsg_err_exit_status(err && err->code ? err->code : NSG_E_INTERNAL);
 }
 
-int cli_usage_error(const char *usage, const char *fmt, ...)
-{
-    va_list ap;
-    error_prefix();
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", usage);
-    return CLI_EXIT_INPUT;
-}
-
 int cli_finish_stdout(int status)
 {
     int bad = fflush(stdout) != 0 || ferror(stdout);

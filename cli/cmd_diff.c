@@ -1,7 +1,6 @@
 /* cmd_diff.c - `nsgproof diff`: do two NSGs decide every packet the same
  * way?  If not, witness packets from distinct difference regions, each
  * replayed through the simulator, and a summary of the regions. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,17 +9,24 @@
 #include "../sim/sim.h"
 #include "../solver/solver.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof diff A B [--json] [--max N] [--corpus DIR]\n"
-    "                    [--nic NAME | --vnet NAME] [--direction "
-    "inbound|outbound]\n"
-    "                    [--timeout MS]\n"
-    "  A, B: an NSG file (ARM JSON or az CLI output), or --nsg NAME for an\n"
-    "  NSG of the corpus (each --nsg or file is one side, in order).\n"
-    "  Rules with service tags or ASGs need --corpus (and --nic or --vnet\n"
-    "  when the NSG could sit in several virtual networks).\n"
-    "  Exit: 0 equivalent, 1 different, 2 input error, 3 unknown/internal.\n";
+static const char *const synopsis[] = {
+    "A B [--corpus DIR [--nic NAME | --vnet NAME]] [--direction DIR]\n"
+    "         [--max N] [--timeout MS] [--format text|json]",
+    NULL};
+static const struct cli_command_help help = {
+    "diff", synopsis,
+    "Do two NSGs decide every packet the same way?  If not, witness packets\n"
+    "from distinct difference regions, each re-checked by the simulator.",
+    "A and B: an NSG file (ARM JSON or az CLI output; - for standard input)\n"
+    "or --nsg NAME for an NSG of the corpus; each is one side, in order.\n"
+    "Rules with service tags or ASGs need --corpus (and --nic or --vnet\n"
+    "when the NSG could sit in several virtual networks).\n"
+    "JSON schema: docs/diff.md.\n"
+    "Exit: 0 equivalent, 1 different, 2 usage or input error, 3 unknown or\n"
+    "internal inconsistency.\n",
+    NULL};
 
 struct side {
     const char *arg; /* file path or corpus NSG name */
@@ -31,7 +37,7 @@ struct side {
 };
 
 struct diff_opts {
-    bool json;
+    struct cli_output fmt;
     long max;
     const char *corpus, *nic, *vnet;
     int dir; /* -1 both */
@@ -40,79 +46,68 @@ struct diff_opts {
     int n_sides;
 };
 
+/* A side: a file (positional) or --nsg NAME, in the order given. */
+static const char *add_side(struct diff_opts *o, const char *arg,
+                            bool from_corpus)
+{
+    if (o->n_sides == 2)
+        return "more than two NSGs given (files or --nsg NAME)";
+    o->sides[o->n_sides].arg = arg;
+    o->sides[o->n_sides++].from_corpus = from_corpus;
+    return NULL;
+}
+
+static const char *file_cb(const struct cli_option *opt, const char *arg,
+                           void *ctx, char *buf, size_t buflen)
+{
+    (void)ctx, (void)buf, (void)buflen;
+    return add_side(opt->value, arg, false);
+}
+
+static const char *nsg_cb(const struct cli_option *opt, const char *arg,
+                          void *ctx, char *buf, size_t buflen)
+{
+    (void)ctx, (void)buf, (void)buflen;
+    return add_side(opt->value, arg, true);
+}
+
 static int parse_args(int argc, char **argv, struct diff_opts *o)
 {
-    static const struct option lo[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"max", required_argument, NULL, 'm'},
-        {"corpus", required_argument, NULL, 'c'},
-        {"nsg", required_argument, NULL, 'n'},
-        {"nic", required_argument, NULL, 'i'},
-        {"vnet", required_argument, NULL, 'v'},
-        {"direction", required_argument, NULL, 'd'},
-        {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int ch;
-    long v;
-    optind = 1;
-    opterr = 0;
-    /* "-" first: positional arguments come back in order as 1 */
-    while ((ch = getopt_long(argc, argv, "-h", lo, NULL)) != -1) {
-        switch (ch) {
-        case 1:
-        case 'n':
-            if (o->n_sides == 2)
-                return cli_usage_error(usage, "diff: more than two NSGs given");
-            o->sides[o->n_sides].arg = optarg;
-            o->sides[o->n_sides++].from_corpus = ch == 'n';
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'c':
-            o->corpus = optarg;
-            break;
-        case 'i':
-            o->nic = optarg;
-            break;
-        case 'v':
-            o->vnet = optarg;
-            break;
-        case 'm':
-            if (!cli_parse_long(optarg, 0, 100000, &o->max))
-                return cli_usage_error(usage, "diff: bad --max '%s'", optarg);
-            break;
-        case 't':
-            if (!cli_parse_long(optarg, 0, CLI_TIMEOUT_MAX, &v))
-                return cli_usage_error(usage, "diff: bad --timeout '%s'",
-                                       optarg);
-            o->timeout_ms = (unsigned)v;
-            break;
-        case 'd':
-            o->dir = cli_parse_direction(optarg);
-            if (o->dir < 0)
-                return cli_usage_error(usage, "diff: bad --direction '%s'",
-                                       optarg);
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            exit(CLI_EXIT_OK);
-        default:
-            return cli_usage_error(usage, "diff: unknown option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
+    long max = 10, timeout = 60000;
+    struct cli_option opts[] = {
+        CLI_OPT_CBV(NULL, o, "A B", file_cb,
+                    "NSG files (ARM or az JSON; - for standard input)"),
+        CLI_OPT_CBV("nsg", o, "NAME", nsg_cb,
+                    "an NSG of the corpus (name or id) as one side; "
+                    "twice for both"),
+        CLI_OPT_STR("corpus", &o->corpus, "DIR",
+                    "the corpus: context for tags and ASGs, --nsg sides"),
+        CLI_OPT_STR("nic", &o->nic, "NAME",
+                    "resolve tags as seen by this NIC's virtual network"),
+        CLI_OPT_STR("vnet", &o->vnet, "NAME",
+                    "resolve tags in this virtual network"),
+        CLI_OPT_DIRECTION("direction", &o->dir,
+                          "compare one direction only (default both)"),
+        CLI_OPT_NUM("max", &max, "N", 0, 100000,
+                    "at most N witness packets (default 10)"),
+        CLI_OPT_NUM("timeout", &timeout, "MS", 0, CLI_TIMEOUT_MAX,
+                    "solver time limit per check (default 60000; 0 = none)"),
+        CLI_OPT_OUTPUT(&o->fmt),
+        CLI_OPT_ENDMARK};
+    int st = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
+    if (st)
+        return st; /* CLI_PARSE_HELP (-1) or CLI_PARSE_ERROR */
+    o->max = max;
+    o->timeout_ms = (unsigned)timeout;
     if (o->n_sides != 2)
-        return cli_usage_error(usage,
-                               "diff: give two NSGs (files or --nsg NAME)");
+        return cli_opt_error(&help, "give two NSGs (files or --nsg NAME)");
     if (o->nic && o->vnet)
-        return cli_usage_error(usage, "diff: give --nic or --vnet, not both");
+        return cli_opt_error(&help, "give --nic or --vnet, not both");
     if ((o->nic || o->vnet) && !o->corpus)
-        return cli_usage_error(usage, "diff: --nic and --vnet need --corpus");
+        return cli_opt_error(&help, "--nic and --vnet need --corpus");
     for (int i = 0; i < 2; i++)
         if (o->sides[i].from_corpus && !o->corpus)
-            return cli_usage_error(usage, "diff: --nsg needs --corpus");
+            return cli_opt_error(&help, "--nsg needs --corpus");
     return 0;
 }
 
@@ -307,7 +302,8 @@ static void print_text(const struct diff_opts *o, const struct nsg_slv_diff *d)
 
 int cmd_diff(int argc, char **argv)
 {
-    struct diff_opts o = {.max = 10, .dir = -1, .timeout_ms = 60000};
+    struct diff_opts o = {.max = 10, .dir = -1, .timeout_ms = 60000,
+                          .fmt = CLI_OUTPUT_INIT};
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *corpus = NULL;
     struct nsg_topology *t = NULL;
@@ -320,7 +316,7 @@ int cmd_diff(int argc, char **argv)
 
     status = parse_args(argc, argv, &o);
     if (status)
-        return status;
+        return cli_opt_status(status);
     if (o.corpus)
         rc = cli_load_corpus(o.corpus, &corpus, &t, &err);
     else
@@ -355,7 +351,7 @@ int cmd_diff(int argc, char **argv)
     if (rc) {
         status = cli_fail(&err);
     } else {
-        if (o.json)
+        if (o.fmt.format == CLI_FORMAT_JSON)
             print_json(&o, &d);
         else
             print_text(&o, &d);

@@ -3,7 +3,6 @@
  * reports per file what was imported, unchanged, skipped or bad. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,20 +10,22 @@
 
 #include "../importer/importer.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof import --corpus DIR [--keep-going] [--captured-at TIME]\n"
-    "                      [--lock-wait SECONDS] [--json] PATH...\n"
-    "  PATH          a file or a directory (read recursively, in sorted "
-    "order,\n"
-    "                hidden files skipped)\n"
-    "  --corpus DIR  the corpus (created when missing)\n"
-    "  --keep-going  commit the good files even when some are bad (exit 2)\n"
-    "  --captured-at TIME  capture time of this import's resource versions:\n"
-    "                ISO 8601 (2026-11-20T13:00:00Z) or unix seconds;\n"
-    "                default now\n"
-    "  --lock-wait SECONDS  wait this long for another import (default 30)\n"
-    "  --json        print the report as JSON (schema: docs/import.md)\n";
+static const char *const synopsis[] = {
+    "--corpus DIR [--keep-going] [--allow-empty] [--captured-at TIME]\n"
+    "         [--lock-wait SECONDS] [--format text|json] PATH...",
+    NULL};
+static const struct cli_command_help help = {
+    "import", synopsis,
+    "Read configuration files (ARM, az CLI, Service Tags) and flow logs into\n"
+    "a corpus, in one transaction, and report per file what was imported,\n"
+    "unchanged, skipped or bad.",
+    "PATH: a file, a directory (read recursively, in sorted order, hidden\n"
+    "files skipped) or - for standard input.  JSON schema: docs/import.md.\n"
+    "Exit: 0 imported (or unchanged), 2 usage or input error, a bad file,\n"
+    "or nothing importable (unless --allow-empty).\n",
+    "PATH..."};
 
 /* Report counters; the keys of "counts" in the order they are printed. */
 static const char *const count_keys[] = {
@@ -561,58 +562,44 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
 
 int cmd_import(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"keep-going", no_argument, NULL, 'k'},
-        {"captured-at", required_argument, NULL, 't'},
-        {"lock-wait", required_argument, NULL, 'w'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     struct import im = {0};
     struct nsg_err err = NSG_ERR_INIT;
     const char *dir = NULL;
-    bool json = false, committed = false;
+    bool committed = false;
     double lock_wait = 30;
-    int opt, status;
+    int64_t captured_at = INT64_MIN;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
+    struct cli_strv paths = CLI_STRV_INIT;
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &dir, "DIR", "the corpus (created when missing)"),
+        CLI_OPT_FLAG("keep-going",
+                     &im.keep_going,
+                     "commit the good files even when some are bad (exit 2)"),
+        CLI_OPT_TIME("captured-at", &captured_at,
+                     "capture time of this import's resource versions: ISO "
+                     "8601 or unix seconds (default now)"),
+        CLI_OPT_SECONDS("lock-wait", &lock_wait,
+                        "wait this long for another import (default 30)"),
+        CLI_OPT_OUTPUT(&fmt),
+        CLI_OPT_ENDMARK};
+    int status = cli_opt_parse(&help, opts, argc, argv, &paths, NULL);
+    bool json = fmt.format == CLI_FORMAT_JSON;
 
-    im.captured_at = (int64_t)time(NULL);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c':
-            dir = optarg;
-            break;
-        case 'k':
-            im.keep_going = true;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 't':
-            if (nsg_corpus_time_parse(optarg, &im.captured_at, &err))
-                return cli_usage_error(usage, "--captured-at: %s", err.msg);
-            break;
-        case 'w':
-            if (!cli_parse_seconds(optarg, &lock_wait))
-                return cli_usage_error(usage,
-                                       "--lock-wait: '%s' is not a "
-                                       "number of seconds",
-                                       optarg);
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_usage_error(usage, "bad option");
-        }
+    if (status) {
+        cli_strv_release(&paths);
+        return cli_opt_status(status);
     }
-    if (!dir)
-        return cli_usage_error(usage, "--corpus DIR is required");
-    if (optind >= argc)
-        return cli_usage_error(usage, "nothing to import: give a PATH");
-    if (nsg_corpus_open(dir, true, &im.c, &err))
+    im.captured_at =
+        captured_at == INT64_MIN ? (int64_t)time(NULL) : captured_at;
+    if (!dir || !paths.n) {
+        cli_strv_release(&paths);
+        return cli_opt_error(&help, !dir ? "--corpus DIR is required"
+                                         : "nothing to import: give a PATH");
+    }
+    if (nsg_corpus_open(dir, true, &im.c, &err)) {
+        cli_strv_release(&paths);
         return cli_fail(&err);
+    }
     nsg_corpus_set_lock_wait(im.c, (int)(lock_wait * 1000));
 
     char iso[32];
@@ -625,7 +612,7 @@ int cmd_import(int argc, char **argv)
     im.files = cJSON_AddArrayToObject(im.report, "files");
     im.failed = cJSON_AddArrayToObject(im.report, "failed");
 
-    nsg_rc rc = run(&im, argv + optind, argc - optind, &committed, &err);
+    nsg_rc rc = run(&im, (char **)paths.v, (int)paths.n, &committed, &err);
 
     cJSON_AddBoolToObject(im.report, "committed", committed);
     cJSON_AddBoolToObject(im.report, "changed",
@@ -655,5 +642,6 @@ int cmd_import(int argc, char **argv)
     g_ptr_array_free(im.flow_paths, TRUE);
     g_hash_table_destroy(im.seen);
     nsg_corpus_close(im.c);
+    cli_strv_release(&paths);
     return status;
 }

@@ -2,7 +2,6 @@
  * network it is used in, rules that can never match, rules whose removal
  * changes nothing, overlapping rules of opposite access, and management
  * ports opened to the Internet. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,62 +9,25 @@
 #include "../sim/sim.h"
 #include "../solver/solver.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof lint --corpus DIR [--nsg NAME] [--json] [--timeout MS]\n"
-    "  Exit: 0 clean, 1 findings, 2 input error, 3 unknown/internal.\n";
+static const char *const synopsis[] = {
+    "--corpus DIR [--nsg NAME] [--timeout MS] [--format text|json]", NULL};
+static const struct cli_command_help help = {
+    "lint", synopsis,
+    "Rules that can never match, rules whose removal changes nothing,\n"
+    "overlapping rules of opposite access, management ports open to the\n"
+    "Internet: per NSG and per virtual network it is used in.",
+    "JSON schema: docs/lint.md.\n"
+    "Exit: 0 clean, 1 findings, 2 usage or input error, 3 unknown or\n"
+    "internal inconsistency.\n",
+    NULL};
 
 struct lint_opts {
     const char *corpus, *nsg;
-    bool json;
-    unsigned timeout_ms;
+    struct cli_output fmt;
+    long timeout_ms;
 };
-
-static int parse_args(int argc, char **argv, struct lint_opts *o)
-{
-    static const struct option lo[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"nsg", required_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},
-        {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int ch;
-    long v;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            o->corpus = optarg;
-            break;
-        case 'n':
-            o->nsg = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 't':
-            if (!cli_parse_long(optarg, 0, CLI_TIMEOUT_MAX, &v))
-                return cli_usage_error(usage, "lint: bad --timeout '%s'",
-                                       optarg);
-            o->timeout_ms = (unsigned)v;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            exit(CLI_EXIT_OK);
-        default:
-            return cli_usage_error(usage, "lint: unknown option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(usage, "lint: unexpected argument '%s'",
-                               argv[optind]);
-    if (!o->corpus)
-        return cli_usage_error(usage, "lint: --corpus DIR is required");
-    return 0;
-}
 
 /* Virtual networks an NSG is used in (via subnets and NICs). */
 static GPtrArray *contexts_of(const struct nsg_topology *t,
@@ -191,12 +153,12 @@ static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
         return rc;
     rc = nsg_sim_get(sim, n, v, &c, err);
     if (!rc) {
-        slv = nsg_slv_new(o->timeout_ms);
+        slv = nsg_slv_new((unsigned)o->timeout_ms);
         rc = nsg_slv_lint(slv, c, &ctx.internet, &l, err);
     }
     if (!rc) {
         *count += l.n;
-        if (o->json) {
+        if ((o->fmt.format == CLI_FORMAT_JSON)) {
             cJSON *j = cJSON_CreateObject();
             cJSON_AddStringToObject(j, "nsg", n->name ? n->name : "");
             cJSON_AddStringToObject(j, "id", n->id ? n->id : "");
@@ -226,7 +188,15 @@ static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
 
 int cmd_lint(int argc, char **argv)
 {
-    struct lint_opts o = {.timeout_ms = 60000};
+    struct lint_opts o = {.timeout_ms = 60000, .fmt = CLI_OUTPUT_INIT};
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &o.corpus, "DIR", "the corpus"),
+        CLI_OPT_STR("nsg", &o.nsg, "NAME",
+                    "lint this NSG (name or id) only; default: every NSG"),
+        CLI_OPT_NUM("timeout", &o.timeout_ms, "MS", 0, CLI_TIMEOUT_MAX,
+                    "solver time limit per check (default 60000; 0 = none)"),
+        CLI_OPT_OUTPUT(&o.fmt),
+        CLI_OPT_ENDMARK};
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *corpus = NULL;
     struct nsg_topology *t = NULL;
@@ -236,11 +206,17 @@ int cmd_lint(int argc, char **argv)
     cJSON *jnsgs = cJSON_AddArrayToObject(root, "nsgs");
     cJSON *jerrs = cJSON_AddArrayToObject(root, "errors");
     size_t count = 0, n_errors = 0;
-    int status = parse_args(argc, argv, &o);
+    int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
     nsg_rc rc = NSG_OK;
 
-    if (status)
+    if (status) {
+        status = cli_opt_status(status);
         goto out;
+    }
+    if (!o.corpus) {
+        status = cli_opt_error(&help, "--corpus DIR is required");
+        goto out;
+    }
     rc = cli_load_corpus(o.corpus, &corpus, &t, &err);
     if (!rc && o.nsg) {
         void *p;
@@ -269,7 +245,7 @@ int cmd_lint(int argc, char **argv)
             if (rc) { /* an NSG that cannot be resolved: go on, report it */
                 n_errors++;
                 cJSON_AddItemToArray(jerrs, cJSON_CreateString(err.msg));
-                if (!o.json)
+                if (!(o.fmt.format == CLI_FORMAT_JSON))
                     cli_error("%s", err.msg);
             }
         }
@@ -277,7 +253,7 @@ int cmd_lint(int argc, char **argv)
     }
     cJSON_AddBoolToObject(root, "clean", count == 0 && n_errors == 0);
     cJSON_AddNumberToObject(root, "count", (double)count);
-    if (o.json)
+    if ((o.fmt.format == CLI_FORMAT_JSON))
         cli_print_json(root);
     else if (count == 0 && n_errors == 0)
         printf("clean: no findings in %u NSG%s\n", nsgs->len,

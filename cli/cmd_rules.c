@@ -1,19 +1,23 @@
 /* cmd_rules.c - `nsgproof rules`: the effective security rules of a NIC as
  * Network Watcher shows them: per level (subnet NSG, NIC NSG) every rule in
  * evaluation order with its addresses as written and expanded to prefixes. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../sim/sim.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof rules --corpus DIR --nic NAME [--json]\n"
-    "  Rules of the subnet's NSG then of the NIC's NSG, inbound then\n"
-    "  outbound, in evaluation order (user rules by priority, then the\n"
-    "  default rules); tags and ASGs expanded to prefixes.\n";
+static const char *const synopsis[] = {
+    "--corpus DIR --nic NAME [--format text|json]", NULL};
+static const struct cli_command_help help = {
+    "rules", synopsis,
+    "The effective security rules of a NIC, as Network Watcher shows them:\n"
+    "the subnet's NSG then the NIC's NSG, inbound then outbound, in\n"
+    "evaluation order (user rules by priority, then the default rules);\n"
+    "tags and ASGs expanded to prefixes.",
+    "Exit: 0 printed, 2 usage or input error.\n", NULL};
 
 static void emit_cidr(const struct nsg_cidr *c, void *ctx)
 {
@@ -266,44 +270,30 @@ static void print_text(const cJSON *o)
 
 int cmd_rules(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"nic", required_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     const char *corpus = NULL, *nic = NULL;
-    bool json = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
+        CLI_OPT_STR("nic", &nic, "NAME", "the NIC (name or id)"),
+        CLI_OPT_OUTPUT(&fmt),
+        CLI_OPT_ENDMARK};
     struct nsg_corpus *c = NULL;
     struct nsg_topology *t = NULL;
     struct nsg_err err = NSG_ERR_INIT;
     cJSON *out = NULL;
-    int opt, status = CLI_EXIT_OK;
+    int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': corpus = optarg; break;
-        case 'n': nic = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default:
-            return cli_usage_error(usage, "rules: unknown or incomplete "
-                                          "option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(usage, "rules: unexpected argument '%s'",
-                               argv[optind]);
-    if (!corpus || !nic)
-        return cli_usage_error(usage, "rules: --corpus and --nic are required");
+    if (status)
+        return cli_opt_status(status);
+    if (!corpus)
+        return cli_opt_error(&help, "--corpus DIR is required");
+    if (!nic)
+        return cli_opt_error(&help, "--nic NAME is required");
     if (cli_load_corpus(corpus, &c, &t, &err))
         return cli_fail(&err);
     if (effective_rules(t, nic, &out, &err)) {
         status = cli_fail(&err);
-    } else if (json) {
+    } else if (fmt.format == CLI_FORMAT_JSON) {
         cli_print_json(out);
     } else {
         print_text(out);

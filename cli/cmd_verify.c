@@ -1,100 +1,94 @@
 /* cmd_verify.c - `nsgproof verify`: prove or refute reachability queries
  * (never / can / always SRC -> DST SERVICE) over the corpus topology and
  * print one answer per query, with witness packets and deciding rules. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../solver/verify.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof verify --corpus DIR (--query 'Q' | --queries FILE)\n"
-    "                       [--json] [--timeout MS]\n"
-    "  --corpus DIR     the corpus to load (newest model)\n"
-    "  --query Q        one query, e.g. 'never Internet -> nic:web-1 tcp/22'\n"
-    "  --queries FILE   one query per line; '#' comments, blank lines\n"
-    "  --json           machine-readable output (schema in docs/queries.md)\n"
-    "  --timeout MS     solver time limit per check (default 30000; 0 = none)\n"
-    "Grammar and semantics: docs/queries.md.  With --queries a query that\n"
-    "cannot be answered (unknown endpoint or tag) is reported as an error\n"
-    "and the others are still answered.  Exit: 2 any query error or bad\n"
-    "input, else 1 any violated, else 3 some unknown or an internal\n"
-    "inconsistency, else 0 (all hold).\n";
+static const char *const synopsis[] = {
+    "--corpus DIR (--query Q | --queries FILE)... [--timeout MS]\n"
+    "         [--format text|json]",
+    NULL};
+static const struct cli_command_help help = {
+    "verify", synopsis,
+    "Prove or refute reachability properties (never / can / always\n"
+    "SRC -> DST [SERVICE]) over the topology of a corpus.",
+    "--query and --queries repeat and mix: every query is answered, in the\n"
+    "order given.  Grammar and semantics: docs/queries.md.  With several\n"
+    "queries, one that cannot be answered (unknown endpoint or tag) is\n"
+    "reported as an error and the others are still answered.\n"
+    "Exit: 2 any query error or bad input, else 1 any violated, else 3 some\n"
+    "unknown or an internal inconsistency, else 0 (all hold).\n",
+    NULL};
 
-struct opts {
-    const char *corpus, *query, *queries;
-    bool json;
-    unsigned timeout_ms;
+/* One --query or --queries, in the order given. */
+struct source {
+    bool file;
+    const char *text; /* the query, or the file's path */
 };
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+struct opts {
+    const char *corpus;
+    struct source *src;
+    size_t n_src;
+    struct cli_output fmt;
+    long timeout_ms;
+};
+
+static const char *source_cb(const struct cli_option *opt, const char *arg,
+                             void *ctx, char *buf, size_t buflen)
 {
-    static const struct option lo[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"query", required_argument, NULL, 'q'},
-        {"queries", required_argument, NULL, 'f'},
-        {"json", no_argument, NULL, 'j'},
-        {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-        switch (c) {
-        case 'c': o->corpus = optarg; break;
-        case 'q': o->query = optarg; break;
-        case 'f': o->queries = optarg; break;
-        case 'j': o->json = true; break;
-        case 't': {
-            long v;
-            if (!cli_parse_long(optarg, 0, CLI_TIMEOUT_MAX, &v))
-                return cli_usage_error(usage, "--timeout: '%s' is not a "
-                                              "number of milliseconds",
-                                       optarg);
-            o->timeout_ms = (unsigned)v;
-            break;
-        }
-        case 'h': fputs(usage, stdout); return -1;
-        default:
-            return cli_usage_error(usage, "verify: unknown or incomplete "
-                                          "option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(usage, "verify: unexpected argument '%s'",
-                               argv[optind]);
-    if (!o->corpus)
-        return cli_usage_error(usage, "verify: --corpus DIR is required");
-    if (!o->query == !o->queries)
-        return cli_usage_error(usage, "verify: give either --query or "
-                                      "--queries");
-    return 0;
+    struct opts *o = ctx;
+    (void)buf, (void)buflen;
+    o->src = nsg_xrealloc(o->src, (o->n_src + 1) * sizeof(*o->src));
+    o->src[o->n_src++] = (struct source){opt->value != NULL, arg};
+    return NULL;
 }
 
+/* Every query of every source, in order; origin[i] is the source of
+ * query i (NULL for --query). */
 static nsg_rc load_queries(const struct opts *o, struct nsg_queries *qs,
-                           struct nsg_err *err)
+                           const char ***origin, struct nsg_err *err)
 {
-    if (o->query) {
-        qs->q = nsg_xcalloc(1, sizeof(*qs->q));
-        nsg_rc rc = nsg_query_parse(o->query, 1, &qs->q[0], err);
-        if (rc) {
-            free(qs->q);
-            qs->q = NULL;
-            return nsg_err_prefix(err, "--query");
+    nsg_rc rc = NSG_OK;
+    int n_query = 0;
+    *origin = NULL;
+    for (size_t k = 0; k < o->n_src && !rc; k++) {
+        struct nsg_queries part = NSG_QUERIES_INIT;
+        const struct source *s = &o->src[k];
+        if (!s->file) {
+            part.q = nsg_xcalloc(1, sizeof(*part.q));
+            rc = nsg_query_parse(s->text, ++n_query, &part.q[0], err);
+            if (rc) {
+                free(part.q);
+                part.q = NULL;
+                nsg_err_prefix(err, "--query '%s'", s->text);
+                break;
+            }
+            part.n = 1;
+        } else {
+            struct nsg_buf text = NSG_BUF_INIT;
+            rc = nsg_buf_read_file(&text, s->text, 1 << 24, err);
+            if (!rc) {
+                rc = nsg_queries_parse(text.buf ? text.buf : "", &part, err);
+                if (rc) /* read errors already name the file */
+                    nsg_err_prefix(err, "%s", s->text);
+            }
+            nsg_buf_release(&text);
+            if (rc)
+                break;
         }
-        qs->n = 1;
-        return NSG_OK;
+        qs->q = nsg_xrealloc(qs->q, (qs->n + part.n) * sizeof(*qs->q));
+        *origin = nsg_xrealloc(*origin, (qs->n + part.n) * sizeof(**origin));
+        for (size_t i = 0; i < part.n; i++) {
+            (*origin)[qs->n] = s->file ? s->text : NULL;
+            qs->q[qs->n++] = part.q[i];
+        }
+        free(part.q);
     }
-    struct nsg_buf text = NSG_BUF_INIT;
-    nsg_rc rc = nsg_buf_read_file(&text, o->queries, 1 << 24, err);
-    if (!rc)
-        rc = nsg_queries_parse(text.buf ? text.buf : "", qs, err);
-    if (rc)
-        nsg_err_prefix(err, "%s", o->queries);
-    nsg_buf_release(&text);
     return rc;
 }
 
@@ -147,11 +141,19 @@ static cJSON *path_json(const struct nsg_vresult *r)
 
 /* A query that could not be answered: the result schema with status
  * "error" and the message (no witness, path or failing NICs). */
-static cJSON *error_json(const struct nsg_query *q, const char *msg)
+static void add_source(cJSON *o, const struct nsg_query *q,
+                       const char *origin)
+{
+    cJSON_AddStringToObject(o, "query", q->text);
+    cJSON_AddStringToObject(o, "source", origin ? origin : "--query");
+    cJSON_AddNumberToObject(o, "line", q->line);
+}
+
+static cJSON *error_json(const struct nsg_query *q, const char *origin,
+                         const char *msg)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "query", q->text);
-    cJSON_AddNumberToObject(o, "line", q->line);
+    add_source(o, q, origin);
     cJSON_AddStringToObject(o, "status", "error");
     cJSON_AddStringToObject(o, "reason", msg);
     cJSON_AddStringToObject(o, "error", msg);
@@ -163,11 +165,11 @@ static cJSON *error_json(const struct nsg_query *q, const char *msg)
     return o;
 }
 
-static cJSON *result_json(const struct nsg_query *q, const struct nsg_vresult *r)
+static cJSON *result_json(const struct nsg_query *q, const char *origin,
+                         const struct nsg_vresult *r)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "query", q->text);
-    cJSON_AddNumberToObject(o, "line", q->line);
+    add_source(o, q, origin);
     cJSON_AddStringToObject(o, "status", nsg_vstatus_name(r->status));
     cJSON_AddStringToObject(o, "reason", r->reason);
     if (r->has_witness) {
@@ -205,10 +207,24 @@ static void print_level(const struct nsg_level *l)
     printf(" -> %s", nsg_decision_name(l->m.decision));
 }
 
-static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
+/* "  (line 3)" for a query of a file ("  (FILE line 3)" when queries
+ * come from several files), nothing for --query. */
+static void print_head(const char *word, const struct nsg_query *q,
+                       const char *origin, bool many_files)
+{
+    printf("%-8s  %s", word, q->text);
+    if (origin && many_files)
+        printf("  (%s line %d)", origin, q->line);
+    else if (origin)
+        printf("  (line %d)", q->line);
+    printf("\n");
+}
+
+static void print_result(const struct nsg_query *q, const char *origin,
+                         bool many_files, const struct nsg_vresult *r)
 {
     static const char *const word[] = {"HOLDS", "VIOLATED", "UNKNOWN"};
-    printf("%-8s  %s  (line %d)\n", word[r->status], q->text, q->line);
+    print_head(word[r->status], q, origin, many_files);
     if (r->status == NSG_V_UNKNOWN || (r->status == NSG_V_VIOLATED &&
                                        !r->has_witness))
         printf("  %s\n", r->reason);
@@ -240,34 +256,62 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
 
 int cmd_verify(int argc, char **argv)
 {
-    struct opts o = {NULL, NULL, NULL, false, 30000};
+    struct opts o = {.timeout_ms = 30000, .fmt = CLI_OUTPUT_INIT};
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &o.corpus, "DIR", "the corpus"),
+        CLI_OPT_CBV("query", NULL, "Q", source_cb,
+                    "one query, e.g. 'never Internet -> nic:web-1 tcp/22' "
+                    "(repeatable)"),
+        CLI_OPT_CBV("queries", &o, "FILE", source_cb,
+                    "one query per line; '#' comments, blank lines; - for "
+                    "standard input (repeatable)"),
+        CLI_OPT_NUM("timeout", &o.timeout_ms, "MS", 0, CLI_TIMEOUT_MAX,
+                    "solver time limit per check (default 30000; 0 = none)"),
+        CLI_OPT_OUTPUT(&o.fmt),
+        CLI_OPT_ENDMARK};
     struct nsg_queries qs = NSG_QUERIES_INIT;
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *c = NULL;
     struct nsg_topology *t = NULL;
     struct nsg_verifier *v = NULL;
     struct nsg_vresult *res = NULL;
-    size_t n[3] = {0, 0, 0}, n_err = 0;
+    const char **origin = NULL;
+    size_t n[3] = {0, 0, 0}, n_err = 0, n_files = 0;
     char **errs = NULL; /* errs[i]: message of query i that failed */
+    bool json;
     int status;
     nsg_rc rc;
 
-    status = parse_opts(argc, argv, &o);
-    if (status)
-        return status < 0 ? CLI_EXIT_OK : status;
-    rc = load_queries(&o, &qs, &err);
+    status = cli_opt_parse(&help, opts, argc, argv, NULL, &o);
+    if (status) {
+        status = cli_opt_status(status);
+        goto out;
+    }
+    json = o.fmt.format == CLI_FORMAT_JSON;
+    if (!o.corpus) {
+        status = cli_opt_error(&help, "--corpus DIR is required");
+        goto out;
+    }
+    if (!o.n_src) {
+        status = cli_opt_error(&help, "give --query Q or --queries FILE");
+        goto out;
+    }
+    for (size_t i = 0; i < o.n_src; i++)
+        n_files += o.src[i].file;
+    rc = load_queries(&o, &qs, &origin, &err);
     if (!rc)
         rc = cli_load_corpus(o.corpus, &c, &t, &err);
     if (rc) {
         status = cli_fail(&err);
         goto out;
     }
-    v = nsg_verifier_new(t, o.timeout_ms);
+    v = nsg_verifier_new(t, (unsigned)o.timeout_ms);
     res = nsg_xcalloc(qs.n, sizeof(*res));
     errs = nsg_xcalloc(qs.n, sizeof(*errs));
     for (size_t i = 0; i < qs.n; i++) {
         rc = nsg_verify_run(v, &qs.q[i], &res[i], &err);
-        if (rc && o.queries && (rc == NSG_E_INPUT || rc == NSG_E_NOTFOUND)) {
+        if (rc && (qs.n > 1 || n_files) &&
+            (rc == NSG_E_INPUT || rc == NSG_E_NOTFOUND)) {
             /* This query cannot be answered; the others still can. */
             errs[i] = nsg_xstrdup(err.msg);
             n_err++;
@@ -277,18 +321,21 @@ int cmd_verify(int argc, char **argv)
         if (rc) {
             /* results before i were filled; release them */
             for (size_t k = 0; k < i; k++)
-                nsg_vresult_release(&res[k]);
+                if (!errs[k])
+                    nsg_vresult_release(&res[k]);
             status = cli_fail(&err);
             goto out;
         }
         n[res[i].status]++;
     }
-    if (o.json) {
+    if (json) {
         cJSON *root = cJSON_CreateObject();
         cJSON *arr = cJSON_AddArrayToObject(root, "results");
         for (size_t i = 0; i < qs.n; i++)
-            cJSON_AddItemToArray(arr, errs[i] ? error_json(&qs.q[i], errs[i])
-                                              : result_json(&qs.q[i], &res[i]));
+            cJSON_AddItemToArray(arr, errs[i] ? error_json(&qs.q[i], origin[i],
+                                                           errs[i])
+                                              : result_json(&qs.q[i], origin[i],
+                                                            &res[i]));
         cJSON_AddNumberToObject(root, "holds", (double)n[NSG_V_HOLDS]);
         cJSON_AddNumberToObject(root, "violated", (double)n[NSG_V_VIOLATED]);
         cJSON_AddNumberToObject(root, "unknown", (double)n[NSG_V_UNKNOWN]);
@@ -297,11 +344,12 @@ int cmd_verify(int argc, char **argv)
         cJSON_Delete(root);
     } else {
         for (size_t i = 0; i < qs.n; i++) {
-            if (errs[i])
-                printf("%-8s  %s  (line %d)\n  %s\n", "ERROR", qs.q[i].text,
-                       qs.q[i].line, errs[i]);
-            else
-                print_result(&qs.q[i], &res[i]);
+            if (errs[i]) {
+                print_head("ERROR", &qs.q[i], origin[i], n_files > 1);
+                printf("  %s\n", errs[i]);
+            } else {
+                print_result(&qs.q[i], origin[i], n_files > 1, &res[i]);
+            }
         }
         printf("%zu quer%s: %zu hold, %zu violated, %zu unknown", qs.n,
                qs.n == 1 ? "y" : "ies", n[NSG_V_HOLDS], n[NSG_V_VIOLATED],
@@ -312,19 +360,22 @@ int cmd_verify(int argc, char **argv)
     }
     if (n_err)
         cli_error("%zu of %zu queries could not be answered (see above)",
-                n_err, qs.n);
+                  n_err, qs.n);
     for (size_t i = 0; i < qs.n; i++)
-        nsg_vresult_release(&res[i]);
+        if (!errs[i])
+            nsg_vresult_release(&res[i]);
     /* Precedence: an error > a violation > unknown > all hold. */
     status = n_err                ? CLI_EXIT_INPUT
              : n[NSG_V_VIOLATED] ? CLI_EXIT_FOUND
-             : n[NSG_V_UNKNOWN] ? CLI_EXIT_UNKNOWN
-                                : CLI_EXIT_OK;
+             : n[NSG_V_UNKNOWN]  ? CLI_EXIT_UNKNOWN
+                                 : CLI_EXIT_OK;
 out:
     for (size_t i = 0; errs && i < qs.n; i++)
         free(errs[i]);
     free(errs);
     free(res);
+    free(origin);
+    free(o.src);
     nsg_verifier_free(v);
     nsg_queries_release(&qs);
     nsg_topo_free(t);
