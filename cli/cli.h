@@ -5,6 +5,7 @@
 #define NSG_CLI_H
 
 #include <cjson/cJSON.h>
+#include <glib.h>
 #include <stdio.h>
 
 #include "../common/nsg.h"
@@ -34,6 +35,11 @@ int cmd_compact(int argc, char **argv); /* flow-store compaction */
 void cli_set_command(const char *name);
 /* Print "nsgproof CMD: error: <message>" and a newline to stderr. */
 void cli_error(const char *fmt, ...) NSG_PRINTF(1, 2);
+/* "nsgproof CMD: note: <message>" on stderr (something the user should
+ * know that does not change the answer: --at taking a later version). */
+void cli_note(const char *fmt, ...) NSG_PRINTF(1, 2);
+/* cli_note() for each string of notes (may be NULL). */
+void cli_notes(const GPtrArray *notes);
 /* cli_error() with err's message; returns the exit status for the error's
  * code (2 or 3). */
 int cli_fail(const struct nsg_err *err);
@@ -41,6 +47,12 @@ int cli_fail(const struct nsg_err *err);
  * closed pipe) is reported and turns status into 2 (3 stays 3), so a
  * truncated --json never exits 0. */
 int cli_finish_stdout(int status);
+/* Colour in text output: stdout is a terminal, NO_COLOR is not set and
+ * TERM is not "dumb". */
+bool cli_color(void);
+/* Print a word of text output (Allow, Deny, HOLDS, VIOLATED, ...), in
+ * colour when cli_color(), padded with blanks to width. */
+void cli_word(const char *w, int width);
 /* Print a JSON value (formatted) and a newline to stdout. */
 void cli_print_json(const cJSON *j);
 /* Open the corpus at dir (must exist) and load its newest model. */
@@ -50,6 +62,47 @@ nsg_rc cli_load_corpus(const char *dir, struct nsg_corpus **c,
 const char *cli_json_str(const cJSON *o, const char *key, const char *dflt);
 /* A number member of a JSON object, or 0 when absent or not a number. */
 double cli_json_num(const cJSON *o, const char *key);
+/* ---- the model (cli_model.c) ---------------------------------------------- */
+/* "-" means standard input: the path to open for a file argument. */
+const char *cli_path(const char *arg);
+/* Open the corpus at dir and load the model as of `at` (NSG_TIME_LATEST:
+ * the newest).  For an earlier time, notes (char *, g_free) get one line
+ * naming the resources first captured after it (taken as first seen). */
+nsg_rc cli_load_model(const char *dir, int64_t at, struct nsg_corpus **c,
+                      struct nsg_topology **t, GPtrArray *notes,
+                      struct nsg_err *err) NSG_WUR;
+/* nsg_topo_find, and for an unknown name "did you mean ...?" (type -1:
+ * any type) in the message. */
+nsg_rc cli_find(const struct nsg_topology *t, int type, const char *name,
+                void **out, struct nsg_err *err) NSG_WUR;
+/* "did you mean a, b or c?" for a name (nothing when none is close). */
+void cli_suggest(const struct nsg_topology *t, int type, const char *name,
+                 struct nsg_buf *out);
+/* The NICs a --nic value names: NAME, an id, nic:NAME, or vm:NAME (the
+ * VM's NICs, in order), appended to out (struct nsg_nic *). */
+nsg_rc cli_find_nics(const struct nsg_topology *t, const char *spec,
+                     GPtrArray *out, struct nsg_err *err) NSG_WUR;
+/* One NIC: as cli_find_nics; for a VM with several NICs, the one holding
+ * addr (the NIC-side address of a packet), else an error naming them. */
+nsg_rc cli_find_nic(const struct nsg_topology *t, const char *spec,
+                    const struct nsg_ip *addr, struct nsg_nic **out,
+                    struct nsg_err *err) NSG_WUR;
+/* The resource group named in an id (newly allocated), or NULL. */
+char *cli_resource_group(const char *id);
+/* An NSG's name, with " (resource group RG)" when another NSG of t has
+ * the same name.  Returns buf. */
+const char *cli_nsg_label(const struct nsg_topology *t,
+                          const struct nsg_nsg *n, char *buf, size_t cap);
+/* When the corpus lacks part of vnet's context, add a note (once) saying
+ * what and that the answer does not depend on it; true then. */
+bool cli_context_note(const struct nsg_topology *t, const struct nsg_vnet *v,
+                      GPtrArray *notes);
+/* Load an NSG file (ARM or az JSON; "-" = standard input) into t in place
+ * of the NSG of the same id or name, or added (applied nowhere) when t
+ * has none.  *name (may be NULL) receives its name (caller frees). */
+nsg_rc cli_propose(struct nsg_topology *t, const char *path, char **name,
+                   struct nsg_err *err) NSG_WUR;
+
 /* Parse a number of seconds from 0 to 86400 (--lock-wait); false when s
  * is not one. */
 bool cli_parse_seconds(const char *s, double *out);

@@ -99,7 +99,8 @@ static cJSON *json_finding(const struct nsg_slv_finding *f)
     return o;
 }
 
-static void print_finding(const struct nsg_slv_finding *f)
+static void print_finding(const struct nsg_cnsg *c,
+                          const struct nsg_slv_finding *f)
 {
     struct nsg_buf b = NSG_BUF_INIT;
     for (size_t i = 0; i < f->n_by; i++)
@@ -125,10 +126,14 @@ static void print_finding(const struct nsg_slv_finding *f)
     case NSG_LINT_MGMT_OPEN:
         printf("allows TCP port %u from the Internet\n", f->port);
         break;
-    case NSG_LINT_UNKNOWN_TAG:
-        printf("names '%s', which is not known: not checked (import a "
-               "Service Tags file that defines it)\n", unknown_tag(f->rule));
+    case NSG_LINT_UNKNOWN_TAG: {
+        struct nsg_buf why = NSG_BUF_INIT;
+        nsg_ctx_unknown_hint(c->t, c->vnet, unknown_tag(f->rule), &why);
+        printf("names '%s', which is not known: not checked (%s)\n",
+               unknown_tag(f->rule), why.buf);
+        nsg_buf_release(&why);
         break;
+    }
     }
     if (f->has_witness) {
         nsg_buf_reset(&b);
@@ -174,7 +179,7 @@ static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
             printf("%s%s%s%s:\n", n->name ? n->name : "?", v ? " (vnet " : "",
                    v && v->name ? v->name : "", v ? ")" : "");
             for (size_t i = 0; i < l.n; i++)
-                print_finding(&l.f[i]);
+                print_finding(c, &l.f[i]);
         }
     } else {
         nsg_err_prefix(err, "NSG %s%s%s", n->name ? n->name : "?",

@@ -10,7 +10,7 @@
 #include "cli_opt.h"
 
 static const char *const synopsis[] = {
-    "--corpus DIR --nic NAME [--format text|json]", NULL};
+    "--corpus DIR --nic NAME [--at TIME] [--format text|json]", NULL};
 static const struct cli_command_help help = {
     "rules", synopsis,
     "The effective security rules of a NIC, as Network Watcher shows them:\n"
@@ -129,18 +129,16 @@ static nsg_rc nsg_ref(const struct nsg_topology *t, const char *id,
     return NSG_OK;
 }
 
-static nsg_rc effective_rules(const struct nsg_topology *t, const char *name,
-                              cJSON **out, struct nsg_err *err)
+static nsg_rc effective_rules(const struct nsg_topology *t,
+                              const struct nsg_nic *nic, cJSON **out,
+                              struct nsg_err *err)
 {
-    struct nsg_nic *nic;
     const struct nsg_subnet *sub;
     const struct nsg_vnet *vnet;
     const struct nsg_nsg *sn = NULL, *nn = NULL;
     struct nsg_sim *sim;
-    nsg_rc rc = nsg_topo_find(t, NSG_RES_NIC, name, (void **)&nic, err);
+    nsg_rc rc = NSG_OK;
 
-    if (rc)
-        return rc;
     sub = nsg_topo_subnet_of_nic(t, nic);
     vnet = nsg_topo_vnet_of_subnet(t, sub);
     if (sub)
@@ -171,6 +169,18 @@ static nsg_rc effective_rules(const struct nsg_topology *t, const char *name,
         cJSON_Delete(o);
         return err ? err->code : NSG_E_INTERNAL;
     }
+    /* tags the corpus cannot resolve in full are listed unknown per rule */
+    struct nsg_buf why = NSG_BUF_INIT;
+    cJSON *jn = cJSON_AddArrayToObject(o, "notes");
+    if (nsg_ctx_gaps(t, vnet, &why)) {
+        char *n = g_strdup_printf("the corpus lacks part of the context, so "
+                                  "VirtualNetwork and Internet are known only "
+                                  "in part: %s",
+                                  why.buf);
+        cJSON_AddItemToArray(jn, cJSON_CreateString(n));
+        g_free(n);
+    }
+    nsg_buf_release(&why);
     *out = o;
     return NSG_OK;
 }
@@ -213,9 +223,12 @@ static void print_text(const cJSON *o)
 {
     const cJSON *l, *r;
     struct nsg_buf a = NSG_BUF_INIT, b = NSG_BUF_INIT;
+    const cJSON *note;
     printf("Effective security rules of NIC %s (subnet %s, vnet %s)\n",
            cli_json_str(o, "nic", NULL), cli_json_str(o, "subnet", NULL) ? cli_json_str(o, "subnet", NULL) : "?",
            cli_json_str(o, "vnet", NULL) ? cli_json_str(o, "vnet", NULL) : "?");
+    cJSON_ArrayForEach(note, cJSON_GetObjectItem(o, "notes"))
+        printf("note: %s\n", note->valuestring);
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(o, "levels"))
     {
         printf("\n%s level: %s\n", cli_json_str(l, "level", NULL),
@@ -272,33 +285,65 @@ int cmd_rules(int argc, char **argv)
 {
     const char *corpus = NULL, *nic = NULL;
     struct cli_output fmt = CLI_OUTPUT_INIT;
+    int64_t at = NSG_TIME_LATEST;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
-        CLI_OPT_STR("nic", &nic, "NAME", "the NIC (name or id)"),
+        CLI_OPT_STR("nic", &nic, "NAME",
+                    "the NIC (name, id, or vm:NAME for each NIC of a VM)"),
+        CLI_OPT_TIME("at", &at, "the rules in force at TIME (default: the "
+                                "newest)"),
         CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_corpus *c = NULL;
     struct nsg_topology *t = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    cJSON *out = NULL;
+    GPtrArray *nics = g_ptr_array_new(), *notes;
+    cJSON *out = NULL, *arr = cJSON_CreateArray();
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
-    if (status)
-        return cli_opt_status(status);
-    if (!corpus)
-        return cli_opt_error(&help, "--corpus DIR is required");
-    if (!nic)
-        return cli_opt_error(&help, "--nic NAME is required");
-    if (cli_load_corpus(corpus, &c, &t, &err))
-        return cli_fail(&err);
-    if (effective_rules(t, nic, &out, &err)) {
-        status = cli_fail(&err);
-    } else if (fmt.format == CLI_FORMAT_JSON) {
-        cli_print_json(out);
-    } else {
-        print_text(out);
+    notes = g_ptr_array_new_with_free_func(g_free);
+    if (status) {
+        status = cli_opt_status(status);
+        goto out;
     }
-    cJSON_Delete(out);
+    if (!corpus || !nic) {
+        status = cli_opt_error(&help, !corpus ? "--corpus DIR is required"
+                                              : "--nic NAME is required");
+        goto out;
+    }
+    if (cli_load_model(corpus, at, &c, &t, notes, &err) ||
+        cli_find_nics(t, nic, nics, &err)) {
+        status = cli_fail(&err);
+        goto out;
+    }
+    cli_notes(notes);
+    for (guint i = 0; i < nics->len; i++) {
+        if (effective_rules(t, nics->pdata[i], &out, &err)) {
+            status = cli_fail(&err);
+            goto out;
+        }
+        cJSON_AddItemToArray(arr, out);
+    }
+    if (fmt.format == CLI_FORMAT_JSON && nics->len == 1) {
+        cli_print_json(arr->child);
+    } else if (fmt.format == CLI_FORMAT_JSON) { /* vm:NAME, several NICs */
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "vm", nic + 3);
+        cJSON_AddItemToObject(o, "nics", arr);
+        arr = NULL;
+        cli_print_json(o);
+        cJSON_Delete(o);
+    } else {
+        for (const cJSON *x = arr->child; x; x = x->next) {
+            if (x != arr->child)
+                printf("\n");
+            print_text(x);
+        }
+    }
+out:
+    cJSON_Delete(arr);
+    g_ptr_array_free(nics, TRUE);
+    g_ptr_array_free(notes, TRUE);
     nsg_topo_free(t);
     nsg_corpus_close(c);
     return status;
