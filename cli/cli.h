@@ -11,6 +11,7 @@
 #include "../common/nsg.h"
 #include "../corpus/corpus.h"
 #include "../sim/model.h"
+#include "../sim/sim.h"
 
 /* Exit codes (every command). */
 enum {
@@ -102,6 +103,66 @@ bool cli_context_note(const struct nsg_topology *t, const struct nsg_vnet *v,
  * has none.  *name (may be NULL) receives its name (caller frees). */
 nsg_rc cli_propose(struct nsg_topology *t, const char *path, char **name,
                    struct nsg_err *err) NSG_WUR;
+
+/* The packets an NSG can see in vnet (its families; the NIC-side address
+ * in the subnets and NICs of vnet it is applied to, into governed): the
+ * scope in which diff and lint look for witnesses.  vnet NULL: anywhere. */
+struct nsg_slv_scope;
+void cli_nsg_scope(const struct nsg_topology *t, const struct nsg_nsg *n,
+                   const struct nsg_vnet *vnet, struct nsg_addrset *governed,
+                   struct nsg_slv_scope *sc);
+/* The same for one NIC (its addresses). */
+void cli_nic_scope(const struct nsg_topology *t, const struct nsg_nic *nic,
+                   struct nsg_addrset *governed, struct nsg_slv_scope *sc);
+
+/* The virtual networks an NSG is applied in (through its subnets and its
+ * NICs' subnets), each once, appended to out (struct nsg_vnet *). */
+void cli_vnets_of_nsg(const struct nsg_topology *t, const struct nsg_nsg *n,
+                      GPtrArray *out);
+/* nsg_addrset_to_cidrs callback: append the prefix's text to a cJSON
+ * array. */
+void cli_emit_cidr(const struct nsg_cidr *c, void *array);
+
+/* The `check` question that reproduces an answer printed by diff, verify
+ * or lint. */
+struct cli_check_ref {
+    const char *corpus;           /* --corpus as given, or NULL */
+    int64_t at;                   /* --at, or NSG_TIME_LATEST */
+    const char *proposed;         /* --proposed FILE, or NULL */
+    const char *nic, *nsg, *vnet; /* --nic or --nsg [--vnet] */
+};
+/* The question as a `check --batch` line (nic|nsg, vnet, direction,
+ * protocol, src, sport, dst, dport). */
+cJSON *cli_check_json(const struct cli_check_ref *r,
+                      const struct nsg_packet *p);
+/* The question as a command line ("nsgproof check --corpus ..."). */
+void cli_check_text(const struct cli_check_ref *r, const struct nsg_packet *p,
+                    struct nsg_buf *out);
+/* How check names an NSG unambiguously: its name, or its id when another
+ * NSG of t has the same name. */
+const char *cli_nsg_ref(const struct nsg_topology *t, const struct nsg_nsg *n);
+
+/* ---- SARIF 2.1.0 (cli_sarif.c) ---------------------------------------------- */
+#define NSGPROOF_VERSION "0.1.0"
+/* A log with one run of nsgproof COMMAND: *rules and *results are its
+ * arrays (owned by the log). */
+cJSON *cli_sarif_new(const char *command, cJSON **rules, cJSON **results);
+/* The index of rule id in rules, added (with its description and default
+ * level) when absent. */
+int cli_sarif_rule(cJSON *rules, const char *id, const char *text,
+                   const char *level);
+/* Append a result (kind may be NULL: "fail"); returns it. */
+cJSON *cli_sarif_result(cJSON *results, const char *rule_id, int rule_index,
+                        const char *level, const char *kind,
+                        const char *message);
+/* Add a logical location (a rule's resource id) to a result. */
+void cli_sarif_logical(cJSON *result, const char *fqn, const char *name);
+/* A tool notification (an NSG or query that could not be analysed). */
+void cli_sarif_notification(cJSON *log, const char *level, const char *text);
+/* A rule's resource id (its own, or the NSG's id + /securityRules/NAME),
+ * and the JSON pointer of the rule in the stored NSG object; g_free. */
+char *cli_rule_id(const struct nsg_nsg *n, const struct nsg_rule *r);
+char *cli_rule_pointer(const struct nsg_nsg *n, const struct nsg_rule *r);
 
 /* Parse a number of seconds from 0 to 86400 (--lock-wait); false when s
  * is not one. */

@@ -11,6 +11,7 @@
 #include "../importer/importer.h"
 #include "../sim/replay.h"
 #include "../sim/sim.h"
+#include "../solver/solver.h"
 #include "cli.h"
 
 const char *cli_path(const char *arg)
@@ -310,4 +311,202 @@ nsg_rc cli_propose(struct nsg_topology *t, const char *path, char **name,
             nsg_err_prefix(err, "%s", path);
     }
     return rc;
+}
+
+/* ---- scopes: the packets an NSG can see -------------------------------------- */
+
+static bool same(const char *a, const char *b)
+{
+    return a && b && !strcasecmp(a, b);
+}
+
+static void add_nic_addrs(const struct nsg_nic *nic, struct nsg_addrset *set)
+{
+    for (size_t i = 0; i < nic->n_ipconfigs; i++)
+        if (nic->ipconfigs[i].has_ip) {
+            const struct nsg_ip *ip = &nic->ipconfigs[i].ip;
+            nsg_addrset_add_range(set, ip->family, ip->v, ip->v);
+        }
+}
+
+static void scope_families(const struct nsg_vnet *v,
+                           const struct nsg_addrset *governed,
+                           struct nsg_slv_scope *sc)
+{
+    sc->v4 = sc->v6 = false;
+    for (size_t i = 0; v && i < v->n_space; i++) {
+        sc->v4 |= v->space[i].family == 4;
+        sc->v6 |= v->space[i].family == 6;
+    }
+    for (size_t i = 0; !sc->v4 && !sc->v6 && i < governed->n; i++) {
+        sc->v4 |= governed->r[i].family == 4;
+        sc->v6 |= governed->r[i].family == 6;
+    }
+    if (!sc->v4 && !sc->v6)
+        sc->v4 = sc->v6 = true;
+}
+
+void cli_nsg_scope(const struct nsg_topology *t, const struct nsg_nsg *n,
+                   const struct nsg_vnet *v, struct nsg_addrset *governed,
+                   struct nsg_slv_scope *sc)
+{
+    for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
+        const struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
+        if (!same(s->nsg_id, n->id) ||
+            (v && nsg_topo_vnet_of_subnet(t, s) != v))
+            continue;
+        for (size_t k = 0; k < s->n_prefixes; k++)
+            nsg_addrset_add_cidr(governed, &s->prefixes[k]);
+    }
+    for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
+        const struct nsg_nic *nic = NSG_TOPO_AT(t, NSG_RES_NIC, i);
+        if (same(nic->nsg_id, n->id) &&
+            (!v || nsg_topo_vnet_of_subnet(
+                       t, nsg_topo_subnet_of_nic(t, nic)) == v))
+            add_nic_addrs(nic, governed);
+    }
+    scope_families(v, governed, sc);
+    sc->governed = governed->n ? governed : NULL;
+}
+
+void cli_nic_scope(const struct nsg_topology *t, const struct nsg_nic *nic,
+                   struct nsg_addrset *governed, struct nsg_slv_scope *sc)
+{
+    add_nic_addrs(nic, governed);
+    scope_families(nsg_topo_vnet_of_subnet(t, nsg_topo_subnet_of_nic(t, nic)),
+                   governed, sc);
+    sc->governed = governed->n ? governed : NULL;
+}
+
+/* ---- the check command that reproduces a packet's answer --------------------- */
+
+static const char *proto_word(int proto, char buf[8])
+{
+    switch (proto) {
+    case NSG_PROTO_TCP: return "tcp";
+    case NSG_PROTO_UDP: return "udp";
+    case NSG_PROTO_ICMP: return "icmp";
+    case NSG_PROTO_ESP: return "esp";
+    case NSG_PROTO_AH: return "ah";
+    default:
+        snprintf(buf, 8, "%d", proto);
+        return buf;
+    }
+}
+
+cJSON *cli_check_json(const struct cli_check_ref *r, const struct nsg_packet *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    char a[NSG_IP_STRLEN], pb[8];
+    if (r->nic)
+        cJSON_AddStringToObject(o, "nic", r->nic);
+    else
+        cJSON_AddStringToObject(o, "nsg", r->nsg);
+    if (r->vnet)
+        cJSON_AddStringToObject(o, "vnet", r->vnet);
+    cJSON_AddStringToObject(o, "direction",
+                            p->dir == NSG_DIR_OUT ? "outbound" : "inbound");
+    cJSON_AddStringToObject(o, "protocol", proto_word(p->proto, pb));
+    nsg_ip_format(&p->src, a);
+    cJSON_AddStringToObject(o, "src", a);
+    if (nsg_proto_has_ports(p->proto))
+        cJSON_AddNumberToObject(o, "sport", p->sport);
+    nsg_ip_format(&p->dst, a);
+    cJSON_AddStringToObject(o, "dst", a);
+    if (nsg_proto_has_ports(p->proto))
+        cJSON_AddNumberToObject(o, "dport", p->dport);
+    return o;
+}
+
+/* A shell word: as is when it holds only safe characters, else quoted. */
+static void shell_word(const char *w, struct nsg_buf *out)
+{
+    if (w[0] && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                          "0123456789_./:=,@+-%") == strlen(w)) {
+        nsg_buf_adds(out, w);
+        return;
+    }
+    nsg_buf_adds(out, "'");
+    for (const char *c = w; *c; c++)
+        if (*c == '\'')
+            nsg_buf_adds(out, "'\\''");
+        else
+            nsg_buf_add(out, c, 1);
+    nsg_buf_adds(out, "'");
+}
+
+static void arg(struct nsg_buf *out, const char *opt, const char *val)
+{
+    nsg_buf_addf(out, " --%s ", opt);
+    shell_word(val, out);
+}
+
+void cli_check_text(const struct cli_check_ref *r, const struct nsg_packet *p,
+                    struct nsg_buf *out)
+{
+    char a[NSG_IP_STRLEN], n[16], pb[8];
+    nsg_buf_adds(out, "nsgproof check");
+    if (r->corpus)
+        arg(out, "corpus", r->corpus);
+    if (r->at != NSG_TIME_LATEST) {
+        char iso[32];
+        nsg_corpus_time_format(r->at, iso);
+        arg(out, "at", iso);
+    }
+    if (r->proposed)
+        arg(out, "proposed", r->proposed);
+    arg(out, r->nic ? "nic" : "nsg", r->nic ? r->nic : r->nsg);
+    if (r->vnet)
+        arg(out, "vnet", r->vnet);
+    arg(out, "direction", p->dir == NSG_DIR_OUT ? "outbound" : "inbound");
+    arg(out, "protocol", proto_word(p->proto, pb));
+    nsg_ip_format(&p->src, a);
+    arg(out, "src", a);
+    if (nsg_proto_has_ports(p->proto)) {
+        snprintf(n, sizeof(n), "%u", p->sport);
+        arg(out, "sport", n);
+    }
+    nsg_ip_format(&p->dst, a);
+    arg(out, "dst", a);
+    if (nsg_proto_has_ports(p->proto)) {
+        snprintf(n, sizeof(n), "%u", p->dport);
+        arg(out, "dport", n);
+    }
+}
+
+const char *cli_nsg_ref(const struct nsg_topology *t, const struct nsg_nsg *n)
+{
+    size_t same_name = 0;
+    for (guint i = 0; t && n->name && i < NSG_TOPO_N(t, NSG_RES_NSG); i++) {
+        const struct nsg_nsg *o = NSG_TOPO_AT(t, NSG_RES_NSG, i);
+        same_name += o->name && !strcasecmp(o->name, n->name);
+    }
+    return same_name > 1 || !n->name ? n->id : n->name;
+}
+
+void cli_vnets_of_nsg(const struct nsg_topology *t, const struct nsg_nsg *n,
+                      GPtrArray *out)
+{
+    for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
+        const struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
+        struct nsg_vnet *v;
+        if (same(s->nsg_id, n->id) && (v = nsg_topo_vnet_of_subnet(t, s)) &&
+            !g_ptr_array_find(out, v, NULL))
+            g_ptr_array_add(out, v);
+    }
+    for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
+        const struct nsg_nic *nic = NSG_TOPO_AT(t, NSG_RES_NIC, i);
+        struct nsg_vnet *v;
+        if (same(nic->nsg_id, n->id) &&
+            (v = nsg_topo_vnet_of_subnet(t, nsg_topo_subnet_of_nic(t, nic))) &&
+            !g_ptr_array_find(out, v, NULL))
+            g_ptr_array_add(out, v);
+    }
+}
+
+void cli_emit_cidr(const struct nsg_cidr *c, void *array)
+{
+    char s[NSG_CIDR_STRLEN];
+    nsg_cidr_format(c, s);
+    cJSON_AddItemToArray(array, cJSON_CreateString(s));
 }

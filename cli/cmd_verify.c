@@ -9,8 +9,8 @@
 #include "cli_opt.h"
 
 static const char *const synopsis[] = {
-    "--corpus DIR (--query Q | --queries FILE)... [--timeout MS]\n"
-    "         [--format text|json]",
+    "--corpus DIR (--query Q | --queries FILE)... [--at TIME]\n"
+    "         [--timeout MS] [--format text|json|sarif]",
     NULL};
 static const struct cli_command_help help = {
     "verify", synopsis,
@@ -35,7 +35,9 @@ struct opts {
     struct source *src;
     size_t n_src;
     struct cli_output fmt;
+    int64_t at;
     long timeout_ms;
+    const struct nsg_topology *t; /* once loaded */
 };
 
 static const char *source_cb(const struct cli_option *opt, const char *arg,
@@ -98,11 +100,46 @@ static const char *nicname(const struct nsg_nic *n)
 }
 
 /* ---- JSON -------------------------------------------------------------- */
-static cJSON *witness_json(const struct nsg_vresult *r)
+/* The check question of one hop: the witness as that NIC sees it. */
+static struct cli_check_ref hop_ref(const struct opts *o,
+                                    const struct nsg_vhop *h,
+                                    struct nsg_packet *p,
+                                    const struct nsg_vresult *r)
+{
+    void *found = NULL;
+    *p = r->witness;
+    p->dir = h->dir;
+    /* the NIC's name, or its id when the name is ambiguous */
+    const char *nic = h->nic->name;
+    if (!nic || nsg_topo_find(o->t, NSG_RES_NIC, nic, &found, NULL) ||
+        found != h->nic)
+        nic = h->nic->id;
+    return (struct cli_check_ref){o->corpus, o->at, NULL, nic, NULL, NULL};
+}
+
+static cJSON *witness_json(const struct opts *o, const struct nsg_vresult *r)
 {
     cJSON *w = cJSON_CreateObject();
     nsg_sim_packet_to_json(w, &r->witness, NSG_PJ_PROTO_TEXT);
     cJSON_AddStringToObject(w, "decision", nsg_decision_name(r->decision));
+    /* each NIC the flow crosses, with the check that reproduces its
+     * answer */
+    cJSON *hops = cJSON_AddArrayToObject(w, "hops");
+    for (size_t i = 0; i < r->n_hops; i++) {
+        struct nsg_packet p;
+        struct nsg_buf b = NSG_BUF_INIT;
+        struct cli_check_ref ref = hop_ref(o, &r->hops[i], &p, r);
+        cJSON *h = cJSON_CreateObject();
+        cJSON_AddStringToObject(h, "nic", nicname(r->hops[i].nic));
+        cJSON_AddStringToObject(h, "direction", nsg_dir_name(r->hops[i].dir));
+        cJSON_AddStringToObject(h, "decision",
+                                nsg_decision_name(r->hops[i].v.decision));
+        cJSON_AddItemToObject(h, "check", cli_check_json(&ref, &p));
+        cli_check_text(&ref, &p, &b);
+        cJSON_AddStringToObject(h, "check_command", b.buf);
+        cJSON_AddItemToArray(hops, h);
+        nsg_buf_release(&b);
+    }
     return w;
 }
 
@@ -165,15 +202,16 @@ static cJSON *error_json(const struct nsg_query *q, const char *origin,
     return o;
 }
 
-static cJSON *result_json(const struct nsg_query *q, const char *origin,
-                         const struct nsg_vresult *r)
+static cJSON *result_json(const struct opts *opt, const struct nsg_query *q,
+                         const char *origin, const struct nsg_vresult *r,
+                         const GPtrArray *notes)
 {
     cJSON *o = cJSON_CreateObject();
     add_source(o, q, origin);
     cJSON_AddStringToObject(o, "status", nsg_vstatus_name(r->status));
     cJSON_AddStringToObject(o, "reason", r->reason);
     if (r->has_witness) {
-        cJSON *w = witness_json(r);
+        cJSON *w = witness_json(opt, r);
         struct nsg_buf b = NSG_BUF_INIT;
         nsg_slv_flow_format(&r->witness, &b);
         cJSON_AddStringToObject(w, "text", b.buf);
@@ -188,7 +226,29 @@ static cJSON *result_json(const struct nsg_query *q, const char *origin,
         cJSON_AddItemToArray(f, cJSON_CreateString(r->failing[i]));
     cJSON_AddNumberToObject(o, "checks", (double)r->n_units);
     cJSON_AddNumberToObject(o, "unknown_checks", (double)r->n_unknown);
+    cJSON *jn = cJSON_AddArrayToObject(o, "notes");
+    for (guint i = 0; notes && i < notes->len; i++)
+        cJSON_AddItemToArray(jn, cJSON_CreateString(notes->pdata[i]));
     return o;
+}
+
+/* Notes on the context of the NICs a query names (answers never rest on
+ * what the corpus lacks: they would be errors). */
+static GPtrArray *query_notes(const struct nsg_topology *t,
+                              const struct nsg_query *q)
+{
+    GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
+    const struct nsg_endpoint *eps[2] = {&q->src, &q->dst};
+    for (int k = 0; k < 2; k++) {
+        struct nsg_ep_members ms = NSG_EP_MEMBERS_INIT;
+        if (!nsg_ep_is_resource(eps[k]->kind) ||
+            nsg_verify_members(t, eps[k], &ms, NULL))
+            continue;
+        for (size_t i = 0; i < ms.n; i++)
+            cli_context_note(t, nsg_verify_nic_vnet(t, ms.m[i].nic), notes);
+        nsg_ep_members_release(&ms);
+    }
+    return notes;
 }
 
 /* ---- text -------------------------------------------------------------- */
@@ -212,7 +272,8 @@ static void print_level(const struct nsg_level *l)
 static void print_head(const char *word, const struct nsg_query *q,
                        const char *origin, bool many_files)
 {
-    printf("%-8s  %s", word, q->text);
+    cli_word(word, 8);
+    printf("  %s", q->text);
     if (origin && many_files)
         printf("  (%s line %d)", origin, q->line);
     else if (origin)
@@ -220,11 +281,14 @@ static void print_head(const char *word, const struct nsg_query *q,
     printf("\n");
 }
 
-static void print_result(const struct nsg_query *q, const char *origin,
-                         bool many_files, const struct nsg_vresult *r)
+static void print_result(const struct opts *o, const struct nsg_query *q,
+                         const char *origin, bool many_files,
+                         const struct nsg_vresult *r, const GPtrArray *notes)
 {
     static const char *const word[] = {"HOLDS", "VIOLATED", "UNKNOWN"};
     print_head(word[r->status], q, origin, many_files);
+    for (guint i = 0; notes && i < notes->len; i++)
+        printf("  note: %s\n", (const char *)notes->pdata[i]);
     if (r->status == NSG_V_UNKNOWN || (r->status == NSG_V_VIOLATED &&
                                        !r->has_witness))
         printf("  %s\n", r->reason);
@@ -252,11 +316,67 @@ static void print_result(const struct nsg_query *q, const char *origin,
             printf("\n");
         }
     }
+    for (size_t i = 0; i < r->n_hops; i++) {
+        struct nsg_packet p;
+        struct cli_check_ref ref = hop_ref(o, &r->hops[i], &p, r);
+        nsg_buf_reset(&b);
+        cli_check_text(&ref, &p, &b);
+        printf("    %s\n", b.buf);
+    }
+    nsg_buf_release(&b);
+}
+
+/* ---- SARIF --------------------------------------------------------------- */
+
+static void sarif_result(cJSON *rules, cJSON *results,
+                         const struct nsg_query *q, const char *origin,
+                         const struct nsg_vresult *r)
+{
+    static const char *const level[] = {"none", "error", "warning"};
+    static const char *const kind[] = {"pass", "fail", "open"};
+    char id[64];
+    struct nsg_buf msg = NSG_BUF_INIT, b = NSG_BUF_INIT;
+    snprintf(id, sizeof(id), "query/%s%d", origin ? "" : "--query ", q->line);
+    if (origin)
+        snprintf(id, sizeof(id), "query/line %d", q->line);
+    int idx = cli_sarif_rule(rules, id, q->text, "error");
+    nsg_buf_addf(&msg, "%s: %s", r->status == NSG_V_HOLDS ? "holds"
+                                 : r->status == NSG_V_VIOLATED ? "violated"
+                                                               : "unknown",
+                 q->text);
+    if (r->has_witness) {
+        nsg_slv_flow_format(&r->witness, &b);
+        nsg_buf_addf(&msg, "; %s: %s => %s",
+                     r->status == NSG_V_VIOLATED ? "witness" : "example",
+                     b.buf, nsg_decision_name(r->decision));
+    } else if (r->status != NSG_V_HOLDS) {
+        nsg_buf_addf(&msg, " (%s)", r->reason);
+    }
+    cJSON *res = cli_sarif_result(results, id, idx, level[r->status],
+                                  kind[r->status], msg.buf);
+    /* the rules that decided the witness, one location each */
+    for (size_t i = 0; r->status == NSG_V_VIOLATED && i < r->n_hops; i++) {
+        const struct nsg_vhop *h = &r->hops[i];
+        for (size_t k = 0; k < h->v.n_levels; k++) {
+            const struct nsg_level *l = &h->v.levels[k];
+            if (!l->nsg || !l->m.rule || !l->m.rule->rule)
+                continue;
+            char *rid = cli_rule_id(l->nsg, l->m.rule->rule);
+            cli_sarif_logical(res, rid, l->m.rule->rule->name);
+            g_free(rid);
+        }
+    }
+    cJSON *p = cJSON_AddObjectToObject(res, "properties");
+    cJSON_AddStringToObject(p, "source", origin ? origin : "--query");
+    cJSON_AddNumberToObject(p, "line", q->line);
+    nsg_buf_release(&msg);
+    nsg_buf_release(&b);
 }
 
 int cmd_verify(int argc, char **argv)
 {
-    struct opts o = {.timeout_ms = 30000, .fmt = CLI_OUTPUT_INIT};
+    struct opts o = {.timeout_ms = 30000, .fmt = CLI_OUTPUT_INIT,
+                     .at = NSG_TIME_LATEST};
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &o.corpus, "DIR", "the corpus"),
         CLI_OPT_CBV("query", NULL, "Q", source_cb,
@@ -265,9 +385,11 @@ int cmd_verify(int argc, char **argv)
         CLI_OPT_CBV("queries", &o, "FILE", source_cb,
                     "one query per line; '#' comments, blank lines; - for "
                     "standard input (repeatable)"),
+        CLI_OPT_TIME("at", &o.at, "the rules and topology in force at TIME "
+                                  "(default: the newest)"),
         CLI_OPT_NUM("timeout", &o.timeout_ms, "MS", 0, CLI_TIMEOUT_MAX,
                     "solver time limit per check (default 30000; 0 = none)"),
-        CLI_OPT_OUTPUT(&o.fmt),
+        CLI_OPT_OUTPUT_SARIF(&o.fmt),
         CLI_OPT_ENDMARK};
     struct nsg_queries qs = NSG_QUERIES_INIT;
     struct nsg_err err = NSG_ERR_INIT;
@@ -278,6 +400,7 @@ int cmd_verify(int argc, char **argv)
     const char **origin = NULL;
     size_t n[3] = {0, 0, 0}, n_err = 0, n_files = 0;
     char **errs = NULL; /* errs[i]: message of query i that failed */
+    GPtrArray **qnotes = NULL, *notes = g_ptr_array_new_with_free_func(g_free);
     bool json;
     int status;
     nsg_rc rc;
@@ -300,11 +423,14 @@ int cmd_verify(int argc, char **argv)
         n_files += o.src[i].file;
     rc = load_queries(&o, &qs, &origin, &err);
     if (!rc)
-        rc = cli_load_corpus(o.corpus, &c, &t, &err);
+        rc = cli_load_model(o.corpus, o.at, &c, &t, notes, &err);
     if (rc) {
         status = cli_fail(&err);
         goto out;
     }
+    cli_notes(notes);
+    o.t = t;
+    qnotes = nsg_xcalloc(qs.n, sizeof(*qnotes));
     v = nsg_verifier_new(t, (unsigned)o.timeout_ms);
     res = nsg_xcalloc(qs.n, sizeof(*res));
     errs = nsg_xcalloc(qs.n, sizeof(*errs));
@@ -327,6 +453,7 @@ int cmd_verify(int argc, char **argv)
             goto out;
         }
         n[res[i].status]++;
+        qnotes[i] = query_notes(t, &qs.q[i]);
     }
     if (json) {
         cJSON *root = cJSON_CreateObject();
@@ -334,21 +461,37 @@ int cmd_verify(int argc, char **argv)
         for (size_t i = 0; i < qs.n; i++)
             cJSON_AddItemToArray(arr, errs[i] ? error_json(&qs.q[i], origin[i],
                                                            errs[i])
-                                              : result_json(&qs.q[i], origin[i],
-                                                            &res[i]));
+                                              : result_json(&o, &qs.q[i],
+                                                            origin[i], &res[i],
+                                                            qnotes[i]));
         cJSON_AddNumberToObject(root, "holds", (double)n[NSG_V_HOLDS]);
         cJSON_AddNumberToObject(root, "violated", (double)n[NSG_V_VIOLATED]);
         cJSON_AddNumberToObject(root, "unknown", (double)n[NSG_V_UNKNOWN]);
         cJSON_AddNumberToObject(root, "errors", (double)n_err);
         cli_print_json(root);
         cJSON_Delete(root);
+    } else if (o.fmt.format == CLI_FORMAT_SARIF) {
+        cJSON *rules, *results;
+        cJSON *log = cli_sarif_new("verify", &rules, &results);
+        for (size_t i = 0; i < qs.n; i++) {
+            if (errs[i]) {
+                char *m = g_strdup_printf("%s: %s", qs.q[i].text, errs[i]);
+                cli_sarif_notification(log, "error", m);
+                g_free(m);
+            } else {
+                sarif_result(rules, results, &qs.q[i], origin[i], &res[i]);
+            }
+        }
+        cli_print_json(log);
+        cJSON_Delete(log);
     } else {
         for (size_t i = 0; i < qs.n; i++) {
             if (errs[i]) {
                 print_head("ERROR", &qs.q[i], origin[i], n_files > 1);
                 printf("  %s\n", errs[i]);
             } else {
-                print_result(&qs.q[i], origin[i], n_files > 1, &res[i]);
+                print_result(&o, &qs.q[i], origin[i], n_files > 1, &res[i],
+                             qnotes[i]);
             }
         }
         printf("%zu quer%s: %zu hold, %zu violated, %zu unknown", qs.n,
@@ -370,6 +513,11 @@ int cmd_verify(int argc, char **argv)
              : n[NSG_V_UNKNOWN]  ? CLI_EXIT_UNKNOWN
                                  : CLI_EXIT_OK;
 out:
+    for (size_t i = 0; qnotes && i < qs.n; i++)
+        if (qnotes[i])
+            g_ptr_array_free(qnotes[i], TRUE);
+    free(qnotes);
+    g_ptr_array_free(notes, TRUE);
     for (size_t i = 0; errs && i < qs.n; i++)
         free(errs[i]);
     free(errs);

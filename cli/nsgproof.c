@@ -5,7 +5,6 @@
 
 #include "cli.h"
 
-#define NSGPROOF_VERSION "0.1.0"
 
 static const struct {
     const char *name;

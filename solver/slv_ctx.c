@@ -121,21 +121,41 @@ Z3_ast nsg_slv_has_ports(struct nsg_slv *s)
     return s->has_ports;
 }
 
+/* Addresses no packet of a virtual network carries, as source or
+ * destination: "this" network 0/8, loopback, multicast and reserved
+ * 224/3 (broadcast 255.255.255.255 included); for IPv6 ::/8 (unspecified,
+ * loopback, IPv4-compatible and -mapped) and multicast ff00::/8.  The
+ * virtual network drops multicast and broadcast whatever NSGs say. */
+static void not_unicast(struct nsg_addrset *set)
+{
+    static const char *const bad[] = {"0.0.0.0/8", "127.0.0.0/8",
+                                      "224.0.0.0/3", "::/8", "ff00::/8"};
+    struct nsg_cidr c;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        if (!nsg_cidr_parse(bad[i], &c))
+            nsg_addrset_add_cidr(set, &c);
+}
+
 Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s)
 {
     if (s->domain)
         return s->domain;
+    struct nsg_addrset bad = NSG_ADDRSET_INIT;
+    not_unicast(&bad);
     Z3_ast zero96 = slv_num(s, 0, 96);
     Z3_ast v4[2] = {
         Z3_mk_eq(s->z, Z3_mk_extract(s->z, 127, 32, s->pkt.src), zero96),
         Z3_mk_eq(s->z, Z3_mk_extract(s->z, 127, 32, s->pkt.dst), zero96)};
     Z3_ast noports[2] = {Z3_mk_eq(s->z, s->pkt.sport, slv_num(s, 0, 16)),
                          Z3_mk_eq(s->z, s->pkt.dport, slv_num(s, 0, 16))};
-    Z3_ast parts[2] = {
+    Z3_ast parts[4] = {
         Z3_mk_implies(s->z, slv_not(s, s->pkt.is6), slv_andv(s, v4, 2)),
         Z3_mk_implies(s->z, slv_not(s, nsg_slv_has_ports(s)),
-                      slv_andv(s, noports, 2))};
-    s->domain = slv_andv(s, parts, 2);
+                      slv_andv(s, noports, 2)),
+        slv_not(s, nsg_slv_addrset(s, NSG_SLV_SRC, &bad)),
+        slv_not(s, nsg_slv_addrset(s, NSG_SLV_DST, &bad))};
+    s->domain = slv_andv(s, parts, 4);
+    nsg_addrset_release(&bad);
     return s->domain;
 }
 
@@ -242,4 +262,37 @@ const char *slv_rule_name(const struct nsg_crule *r)
     if (!r)
         return "(none)";
     return r->rule && r->rule->name ? r->rule->name : "(unnamed)";
+}
+
+Z3_ast nsg_slv_scope_term(struct nsg_slv *s, const struct nsg_slv_scope *sc)
+{
+    if (!sc)
+        return s->t;
+    Z3_ast fam = sc->v4 && sc->v6 ? s->t
+                 : sc->v6         ? nsg_slv_family(s, 6)
+                 : sc->v4         ? nsg_slv_family(s, 4)
+                                  : s->t;
+    if (!sc->governed)
+        return fam;
+    Z3_ast side = Z3_mk_ite(s->z, s->pkt.out,
+                            nsg_slv_addrset(s, NSG_SLV_SRC, sc->governed),
+                            nsg_slv_addrset(s, NSG_SLV_DST, sc->governed));
+    return slv_and2(s, fam, side);
+}
+
+nsg_rc slv_solve_scoped(struct nsg_slv *s, Z3_ast scope, bool *sat,
+                        struct nsg_packet *pkt, bool *in_scope,
+                        struct nsg_err *err)
+{
+    *in_scope = true;
+    if (scope && scope != s->t) {
+        Z3_solver_push(s->z, s->sol);
+        Z3_solver_assert(s->z, s->sol, scope);
+        nsg_rc rc = slv_solve(s, sat, pkt, err);
+        Z3_solver_pop(s->z, s->sol, 1);
+        if (rc || *sat)
+            return rc;
+        *in_scope = false;
+    }
+    return slv_solve(s, sat, pkt, err);
 }
