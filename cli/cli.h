@@ -10,7 +10,7 @@
 
 #include "../common/nsg.h"
 #include "../corpus/corpus.h"
-#include "../sim/model.h"
+#include "../model/model.h"
 #include "../sim/sim.h"
 
 /* Exit codes (every command). */

@@ -1,11 +1,58 @@
-/* slv_encode.c - the compact encoding: address sets as masked prefix
- * comparisons (or bounds for ranges that are not one prefix), port sets as
- * bounds, every distinct set built once per context, and first-match as a
- * chain over blocks of consecutive rules of the same access. */
+/* slv_encode.c - the compact encoding: the packet's domain constraint,
+ * address sets as masked prefix comparisons (or bounds for ranges that are
+ * not one prefix), port sets as bounds, every distinct set built once per
+ * context, and first-match as a chain over blocks of consecutive rules of
+ * the same access. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "slv_int.h"
+
+Z3_ast nsg_slv_has_ports(struct nsg_slv *s)
+{
+    if (!s->has_ports)
+        s->has_ports = slv_or2(s, nsg_slv_proto(s, NSG_PROTO_TCP),
+                               nsg_slv_proto(s, NSG_PROTO_UDP));
+    return s->has_ports;
+}
+
+/* Addresses no packet of a virtual network carries, as source or
+ * destination: "this" network 0/8, loopback, multicast and reserved
+ * 224/3 (broadcast 255.255.255.255 included); for IPv6 ::/8 (unspecified,
+ * loopback, IPv4-compatible and -mapped) and multicast ff00::/8.  The
+ * virtual network drops multicast and broadcast whatever NSGs say. */
+static void not_unicast(struct nsg_addrset *set)
+{
+    static const char *const bad[] = {"0.0.0.0/8", "127.0.0.0/8",
+                                      "224.0.0.0/3", "::/8", "ff00::/8"};
+    struct nsg_cidr c;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        if (!nsg_cidr_parse(bad[i], &c))
+            nsg_addrset_add_cidr(set, &c);
+}
+
+Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s)
+{
+    if (s->domain)
+        return s->domain;
+    struct nsg_addrset bad = NSG_ADDRSET_INIT;
+    not_unicast(&bad);
+    Z3_ast zero96 = slv_num(s, 0, 96);
+    Z3_ast v4[2] = {
+        Z3_mk_eq(s->z, Z3_mk_extract(s->z, 127, 32, s->pkt.src), zero96),
+        Z3_mk_eq(s->z, Z3_mk_extract(s->z, 127, 32, s->pkt.dst), zero96)};
+    Z3_ast noports[2] = {Z3_mk_eq(s->z, s->pkt.sport, slv_num(s, 0, 16)),
+                         Z3_mk_eq(s->z, s->pkt.dport, slv_num(s, 0, 16))};
+    Z3_ast parts[4] = {
+        Z3_mk_implies(s->z, slv_not(s, s->pkt.is6), slv_andv(s, v4, 2)),
+        Z3_mk_implies(s->z, slv_not(s, nsg_slv_has_ports(s)),
+                      slv_andv(s, noports, 2)),
+        slv_not(s, nsg_slv_addrset(s, NSG_SLV_SRC, &bad)),
+        slv_not(s, nsg_slv_addrset(s, NSG_SLV_DST, &bad))};
+    s->domain = slv_andv(s, parts, 4);
+    nsg_addrset_release(&bad);
+    return s->domain;
+}
 
 Z3_ast nsg_slv_family(struct nsg_slv *s, int fam)
 {
