@@ -119,6 +119,11 @@ void cli_nic_scope(const struct nsg_topology *t, const struct nsg_nic *nic,
  * NICs' subnets), each once, appended to out (struct nsg_vnet *). */
 void cli_vnets_of_nsg(const struct nsg_topology *t, const struct nsg_nsg *n,
                       GPtrArray *out);
+/* cli_vnets_of_nsg, and when that finds none but the NSG is applied to a
+ * NIC the corpus lacks, a placeholder for that NIC's unknown virtual
+ * network (added to owned as well: free with nsg_vnet_free). */
+void cli_nsg_contexts(const struct nsg_topology *t, const struct nsg_nsg *n,
+                      GPtrArray *out, GPtrArray *owned);
 /* nsg_addrset_to_cidrs callback: append the prefix's text to a cJSON
  * array. */
 void cli_emit_cidr(const struct nsg_cidr *c, void *array);

@@ -487,6 +487,19 @@ const char *cli_nsg_ref(const struct nsg_topology *t, const struct nsg_nsg *n)
 void cli_vnets_of_nsg(const struct nsg_topology *t, const struct nsg_nsg *n,
                       GPtrArray *out)
 {
+    /* subnets the NSG lists but the corpus lacks: their virtual network
+     * (a placeholder when it is missing too) */
+    for (size_t i = 0; n && i < n->n_subnet_ids; i++) {
+        char *vid;
+        struct nsg_vnet *v;
+        if (nsg_topo_get(t, NSG_RES_SUBNET, n->subnet_ids[i]))
+            continue;
+        vid = nsg_id_parent(n->subnet_ids[i]);
+        v = vid ? nsg_topo_get(t, NSG_RES_VNET, vid) : NULL;
+        if (v && !g_ptr_array_find(out, v, NULL))
+            g_ptr_array_add(out, v);
+        free(vid);
+    }
     for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
         const struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
         struct nsg_vnet *v;
@@ -509,4 +522,20 @@ void cli_emit_cidr(const struct nsg_cidr *c, void *array)
     char s[NSG_CIDR_STRLEN];
     nsg_cidr_format(c, s);
     cJSON_AddItemToArray(array, cJSON_CreateString(s));
+}
+
+void cli_nsg_contexts(const struct nsg_topology *t, const struct nsg_nsg *n,
+                      GPtrArray *out, GPtrArray *owned)
+{
+    cli_vnets_of_nsg(t, n, out);
+    for (size_t i = 0; n && !out->len && i < n->n_nic_ids; i++) {
+        if (nsg_topo_get(t, NSG_RES_NIC, n->nic_ids[i]))
+            continue;
+        /* applied to a NIC the corpus lacks: its virtual network is not
+         * known either (a placeholder without address space) */
+        struct nsg_vnet *v = nsg_xcalloc(1, sizeof(*v));
+        v->name = g_strdup_printf("of NIC %s", n->nic_ids[i]);
+        g_ptr_array_add(owned, v);
+        g_ptr_array_add(out, v);
+    }
 }

@@ -47,6 +47,7 @@ struct run {
     struct nsg_topology *t;
     struct nsg_sim *sim;
     bool trace;
+    GPtrArray *owned; /* placeholder vnets (nsg_vnet_free) */
 };
 
 
@@ -107,38 +108,18 @@ static nsg_rc make_packet(const struct query *q, struct nsg_packet *p,
     return parse_port("destination port", q->dport, &p->dport, err);
 }
 
-static bool same_id(const char *a, const char *b)
-{
-    return a && b && !strcasecmp(a, b);
-}
-
-static void add_vnet(GPtrArray *vnets, struct nsg_vnet *v)
-{
-    if (v && !g_ptr_array_find(vnets, v, NULL))
-        g_ptr_array_add(vnets, v);
-}
-
 /* The virtual network an NSG is applied in (through its subnets or its
  * NICs' subnets): *vnet NULL when it is applied nowhere; an error when it
- * is applied in several. */
+ * is applied in several.  Applied to a NIC the corpus lacks: a
+ * placeholder of its unknown virtual network (in owned). */
 static nsg_rc vnet_of_nsg(const struct nsg_topology *t,
                           const struct nsg_nsg *n, struct nsg_vnet **vnet,
-                          struct nsg_err *err)
+                          GPtrArray *owned, struct nsg_err *err)
 {
     GPtrArray *vnets = g_ptr_array_new();
     nsg_rc rc = NSG_OK;
 
-    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
-        struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
-        if (same_id(s->nsg_id, n->id))
-            add_vnet(vnets, nsg_topo_vnet_of_subnet(t, s));
-    }
-    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
-        struct nsg_nic *nic = NSG_TOPO_AT(t, NSG_RES_NIC, i);
-        if (same_id(nic->nsg_id, n->id))
-            add_vnet(vnets, nsg_topo_vnet_of_subnet(
-                                t, nsg_topo_subnet_of_nic(t, nic)));
-    }
+    cli_nsg_contexts(t, n, vnets, owned);
     *vnet = vnets->len ? vnets->pdata[0] : NULL;
     if (vnets->len > 1) {
         struct nsg_buf b = NSG_BUF_INIT;
@@ -148,7 +129,7 @@ static nsg_rc vnet_of_nsg(const struct nsg_topology *t,
         rc = nsg_err_set(err, NSG_E_INPUT,
                          "NSG %s is applied in several virtual networks (%s), "
                          "so the VirtualNetwork tag is ambiguous: ask with "
-                         "--nic NAME instead",
+                         "--nic NAME or --vnet NAME instead",
                          n->name, b.buf);
         nsg_buf_release(&b);
     }
@@ -303,7 +284,7 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
             rc = cli_find(run->t, NSG_RES_VNET, q->vnet, &vp, err);
             vnet = vp;
         } else if (!rc) {
-            rc = vnet_of_nsg(run->t, res, &vnet, err);
+            rc = vnet_of_nsg(run->t, res, &vnet, run->owned, err);
         }
         if (!rc && !vnet)
             note = "the NSG is not applied to any subnet or NIC in the "
@@ -526,6 +507,7 @@ int cmd_check(int argc, char **argv)
     struct cli_strv proposed = CLI_STRV_INIT;
     int64_t at = NSG_TIME_LATEST;
     struct run run = {0};
+    run.owned = g_ptr_array_new_with_free_func((GDestroyNotify)nsg_vnet_free);
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
         CLI_OPT_STR("nic", &q.nic, "NAME",
@@ -617,6 +599,7 @@ int cmd_check(int argc, char **argv)
 out:
     cJSON_Delete(res);
     nsg_sim_free(run.sim);
+    g_ptr_array_free(run.owned, TRUE);
     nsg_topo_free(run.t);
     nsg_corpus_close(c);
     cli_strv_release(&proposed);

@@ -153,7 +153,8 @@ static nsg_rc need_no_context(const struct side *s, struct nsg_err *err)
 /* The virtual network whose VirtualNetwork tag applies. */
 static nsg_rc pick_vnet(const struct diff_opts *o, const struct nsg_topology *t,
                         const struct nsg_vnet **out,
-                        const struct nsg_nic **nic, struct nsg_err *err)
+                        const struct nsg_nic **nic, GPtrArray *owned,
+                        struct nsg_err *err)
 {
     void *p;
     nsg_rc rc = NSG_OK;
@@ -177,7 +178,7 @@ static nsg_rc pick_vnet(const struct diff_opts *o, const struct nsg_topology *t,
     GPtrArray *cand = g_ptr_array_new();
     for (int i = 0; i < 2; i++)
         if (o->sides[i].from_corpus)
-            cli_vnets_of_nsg(t, o->sides[i].nsg, cand);
+            cli_nsg_contexts(t, o->sides[i].nsg, cand, owned);
     if (cand->len == 0)
         for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_VNET); i++)
             g_ptr_array_add(cand, NSG_TOPO_AT(t, NSG_RES_VNET, i));
@@ -385,6 +386,8 @@ int cmd_diff(int argc, char **argv)
     const struct nsg_vnet *vnet = NULL;
     const struct nsg_nic *nic = NULL;
     GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *owned =
+        g_ptr_array_new_with_free_func((GDestroyNotify)nsg_vnet_free);
     char *where = NULL;
     int status;
     nsg_rc rc = NSG_OK;
@@ -418,7 +421,7 @@ int cmd_diff(int argc, char **argv)
                           sizeof(s->label));
     }
     if (!rc && o.corpus)
-        rc = pick_vnet(&o, t, &vnet, &nic, &err);
+        rc = pick_vnet(&o, t, &vnet, &nic, owned, &err);
     if (rc) {
         status = cli_fail(&err);
         goto out;
@@ -466,6 +469,7 @@ out:
     nsg_slv_diff_release(&d);
     nsg_slv_free(slv);
     nsg_sim_free(sim);
+    g_ptr_array_free(owned, TRUE);
     for (int i = 0; i < 2; i++)
         nsg_nsg_free(o.sides[i].owned);
     nsg_topo_free(t);

@@ -338,6 +338,8 @@ int cmd_lint(int argc, char **argv)
     struct nsg_sim *sim = NULL;
     GPtrArray *nsgs = g_ptr_array_new();
     GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *owned =
+        g_ptr_array_new_with_free_func((GDestroyNotify)nsg_vnet_free);
     cJSON *root = cJSON_CreateObject();
     cJSON *jnsgs = cJSON_AddArrayToObject(root, "nsgs");
     cJSON *jerrs = cJSON_AddArrayToObject(root, "errors");
@@ -373,7 +375,7 @@ int cmd_lint(int argc, char **argv)
         const struct nsg_nsg *n = nsgs->pdata[i];
         GPtrArray *vs = g_ptr_array_new();
         size_t before = count;
-        cli_vnets_of_nsg(t, n, vs);
+        cli_nsg_contexts(t, n, vs, owned);
         bool several = vs->len > 1;
         if (!vs->len)
             g_ptr_array_add(vs, NULL); /* applied nowhere: no context */
@@ -411,6 +413,7 @@ out:
     g_ptr_array_free(nsgs, TRUE);
     g_ptr_array_free(notes, TRUE);
     nsg_sim_free(sim);
+    g_ptr_array_free(owned, TRUE); /* after the session that cached them */
     nsg_topo_free(t);
     nsg_corpus_close(corpus);
     return status;

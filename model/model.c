@@ -419,10 +419,27 @@ static void warn(struct nsg_topology *t, const char *fmt, const char *a,
     g_free(msg);
 }
 
+/* A virtual network that subnets (or NSGs, through subnet ids) name but
+ * the corpus lacks: a placeholder
+ * with its id and name and no address space, so that every evaluation in
+ * its context knows that the context is missing (sim: nsg_sim_vnet_known)
+ * instead of taking it for "no virtual network". */
+static void add_vnet_placeholder(struct nsg_topology *t, const char *id)
+{
+    struct nsg_vnet *v = nsg_xcalloc(1, sizeof(*v));
+    v->id = nsg_xstrdup(id);
+    v->name = nsg_id_name(id);
+    nsg_topo_add(t, NSG_RES_VNET, v);
+}
+
 static void link_nsg_associations(struct nsg_topology *t, struct nsg_nsg *n)
 {
     for (size_t j = 0; j < n->n_subnet_ids; j++) {
         struct nsg_subnet *s = nsg_topo_get(t, NSG_RES_SUBNET, n->subnet_ids[j]);
+        char *vid = s ? NULL : nsg_id_parent(n->subnet_ids[j]);
+        if (vid && !nsg_topo_get(t, NSG_RES_VNET, vid))
+            add_vnet_placeholder(t, vid); /* its context is missing too */
+        free(vid);
         if (!s)
             warn(t, "nsg %s is applied to subnet %s, which is not in the corpus",
                  n->name, n->subnet_ids[j]);
@@ -437,18 +454,6 @@ static void link_nsg_associations(struct nsg_topology *t, struct nsg_nsg *n)
         else if (!nic->nsg_id)
             nic->nsg_id = nsg_xstrdup(n->id);
     }
-}
-
-/* A virtual network that subnets name but the corpus lacks: a placeholder
- * with its id and name and no address space, so that every evaluation in
- * its context knows that the context is missing (sim: nsg_sim_vnet_known)
- * instead of taking it for "no virtual network". */
-static void add_vnet_placeholder(struct nsg_topology *t, const char *id)
-{
-    struct nsg_vnet *v = nsg_xcalloc(1, sizeof(*v));
-    v->id = nsg_xstrdup(id);
-    v->name = nsg_id_name(id);
-    nsg_topo_add(t, NSG_RES_VNET, v);
 }
 
 void nsg_topo_link(struct nsg_topology *t)
