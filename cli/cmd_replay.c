@@ -10,8 +10,10 @@
 #include "cli_opt.h"
 
 static const char *const synopsis[] = {
-    "--corpus DIR [--nsg NAME] [--limit N] [--format text|json]",
-    "--corpus DIR --proposed FILE... [--limit N] [--format text|json]",
+    "--corpus DIR [--nsg NAME] [--limit N] [--allow-empty]\n"
+    "         [--format text|json]",
+    "--corpus DIR --proposed FILE... [--limit N] [--allow-empty]\n"
+    "         [--format text|json]",
     NULL};
 static const struct cli_command_help help = {
     "replay", synopsis,
@@ -30,7 +32,25 @@ struct opts {
     GPtrArray *proposed; /* const char * (borrowed from argv) */
     size_t limit;
     bool json;
+    bool allow_empty;
 };
+
+/* Replaying nothing is an error (a CI job pointed at the wrong corpus
+ * fails) unless --allow-empty. */
+static int nothing_to_replay(const struct opts *o)
+{
+    if (o->nsg)
+        cli_error("nothing to replay: the corpus holds no flow logged by NSG "
+                  "%s (import its flow logs: nsgproof import --corpus %s "
+                  "DIR; --allow-empty accepts this)",
+                  o->nsg, o->corpus);
+    else
+        cli_error("nothing to replay: the corpus holds no flow logs (import "
+                  "them: nsgproof import --corpus %s DIR; --allow-empty "
+                  "accepts this)",
+                  o->corpus);
+    return CLI_EXIT_INPUT;
+}
 
 /* --proposed FILE, and the files that follow it. */
 static const char *proposed_cb(const struct cli_option *opt, const char *arg,
@@ -198,6 +218,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                     "(repeatable)"),
         CLI_OPT_CBV(NULL, NULL, "FILE", proposed_cb,
                     "more --proposed files"),
+        CLI_OPT_FLAG("allow-empty", &o->allow_empty,
+                     "exit 0 even when there is no logged flow to replay"),
         CLI_OPT_NUM("limit", &limit, "N", 1, 1000000000L,
                     "list at most N disagreements or changes (default 20, "
                     "100 with --json)"),
@@ -239,6 +261,11 @@ static int run_replay(const struct opts *o, struct nsg_corpus *c,
     }
     rep = nsg_replay_report(r);
     nsg_replay_get_counts(r, &n);
+    if (!n.total && !o->allow_empty) {
+        cJSON_Delete(rep);
+        nsg_replay_free(r);
+        return nothing_to_replay(o);
+    }
     if (o->json)
         cli_print_json(rep);
     else
@@ -259,7 +286,7 @@ static nsg_rc load_proposed(const struct opts *o, struct nsg_corpus *c,
     for (guint i = 0; !rc && i < o->proposed->len; i++) {
         const char *path = o->proposed->pdata[i];
         struct nsg_nsg *n = NULL;
-        rc = nsg_imp_load_nsg_file(path, &n, err);
+        rc = nsg_imp_load_nsg_file(cli_path(path), &n, err);
         if (!rc) {
             char *name = nsg_xstrdup(n->name);
             rc = nsg_replay_propose(tp, n, err);
@@ -307,6 +334,12 @@ static int run_whatif(const struct opts *o, struct nsg_corpus *c,
     }
     rep = nsg_whatif_report(w);
     nsg_whatif_get_counts(w, &n);
+    if (!n.total && !o->allow_empty) {
+        cJSON_Delete(rep);
+        nsg_whatif_free(w);
+        nsg_topo_free(tp);
+        return nothing_to_replay(o);
+    }
     if (o->json)
         cli_print_json(rep);
     else

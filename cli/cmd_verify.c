@@ -73,7 +73,7 @@ static nsg_rc load_queries(const struct opts *o, struct nsg_queries *qs,
             part.n = 1;
         } else {
             struct nsg_buf text = NSG_BUF_INIT;
-            rc = nsg_buf_read_file(&text, s->text, 1 << 24, err);
+            rc = nsg_buf_read_file(&text, cli_path(s->text), 1 << 24, err);
             if (!rc) {
                 rc = nsg_queries_parse(text.buf ? text.buf : "", &part, err);
                 if (rc) /* read errors already name the file */
