@@ -30,6 +30,8 @@ int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
+int cmd_list(int argc, char **argv);    /* what a corpus holds */
+int cmd_show(int argc, char **argv);    /* one resource, its history */
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
  * by main before dispatch). */

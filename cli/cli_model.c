@@ -125,10 +125,12 @@ void cli_suggest(const struct nsg_topology *t, int type, const char *name,
             if (!n)
                 continue;
             size_t d = distance(name, n);
-            /* a typo, or the name inside a longer one */
-            if (strcasestr(n, name) && strlen(name) >= 3)
+            /* a typo, or one name inside the other ("web-1-nic" for the
+             * NIC web-1) */
+            if ((strcasestr(n, name) && strlen(name) >= 3) ||
+                (strcasestr(name, n) && strlen(n) >= 3))
                 d = d < 2 ? d : 2;
-            if (d > 3 || d * 3 > strlen(n) + 1 || d > best)
+            if (d > 3 || d * 3 > strlen(n) + strlen(name) || d > best)
                 continue;
             if (d < best) {
                 best = d;

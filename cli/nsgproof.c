@@ -19,6 +19,8 @@ static const struct {
     {"verify", cmd_verify, "prove reachability properties of the topology"},
     {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
+    {"list", cmd_list, "what a corpus holds: resources by kind, flows"},
+    {"show", cmd_show, "one resource as stored, its associations, history"},
 };
 
 static void usage(FILE *f)
