@@ -3,11 +3,21 @@
 #   make check    build an ASan+UBSan variant and run every test
 #   make demo     import the shipped sample and run the main job
 #   make bench    run the benchmarks (figures for docs/PERFORMANCE.md)
-#   make deps     install the Debian packages nsgproof needs
+#   make deps     install the Debian packages nsgproof needs (make, make
+#                 demo and make check run it themselves when one is missing)
+#   make install  install the binary and the man page (PREFIX=/usr/local,
+#                 DESTDIR for staging)
+#   make man      regenerate the man page's SYNOPSIS and OPTIONS sections
 
 PKGS     := z3 libcjson glib-2.0 libcurl
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config
+            pkg-config python3 python3-jsonschema jq
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+# Stamp of a successful `make deps` run: every build needs the packages,
+# so the first one installs what is missing (idempotent; a fresh Debian
+# machine needs only `make demo` or `make check`).
+DEPS_OK  := build/.deps-ok
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -30,15 +40,19 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps clean man
+.PHONY: all check demo bench deps clean man install
 .SECONDARY:
 all: nsgproof
 
-$(REL)/%.o: %.c $(HDRS)
+$(DEPS_OK):
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p $(dir $@) && touch $@
+
+$(REL)/%.o: %.c $(HDRS) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(ASAN)/%.o: %.c $(HDRS)
+$(ASAN)/%.o: %.c $(HDRS) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(PKG_CFLAGS) -c $< -o $@
 
@@ -65,11 +79,11 @@ $(REL)/bench/%: $(REL)/bench/%.o $(call rel_obj,$(TEST_LIB)) $(REL)/libnsgproof.
 TEST_BINS  := $(patsubst tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
 
-check: $(TEST_BINS) $(ASAN)/nsgproof nsgproof
+check: $(DEPS_OK) $(TEST_BINS) $(ASAN)/nsgproof nsgproof
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_all.sh $(ASAN) $(TEST_BINS)
 
-demo: nsgproof
+demo: $(DEPS_OK) nsgproof
 	@./examples/demo.sh ./nsgproof
 
 bench: nsgproof $(BENCH_BINS)
@@ -79,6 +93,11 @@ bench: nsgproof $(BENCH_BINS)
 man: nsgproof
 	@tests/man_sections.sh ./nsgproof docs/nsgproof.1 >docs/nsgproof.1.tmp
 	@mv docs/nsgproof.1.tmp docs/nsgproof.1
+
+install: nsgproof
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 nsgproof $(DESTDIR)$(PREFIX)/bin/nsgproof
+	install -m 644 docs/nsgproof.1 $(DESTDIR)$(PREFIX)/share/man/man1/nsgproof.1
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
