@@ -145,7 +145,8 @@ static nsg_rc collect(struct import *im, const char *path, GPtrArray *out,
         if (e->d_name[0] != '.')
             g_ptr_array_add(names, g_build_filename(path, e->d_name, NULL));
     closedir(d);
-    qsort(names->pdata, names->len, sizeof(char *), cmp_str);
+    if (names->len) /* pdata is NULL when empty */
+        qsort(names->pdata, names->len, sizeof(char *), cmp_str);
     nsg_rc rc = NSG_OK;
     for (guint i = 0; !rc && i < names->len; i++)
         rc = collect(im, names->pdata[i], out, err);

@@ -186,7 +186,8 @@ static cJSON *list_tags(const struct nsg_topology *t)
     g_hash_table_iter_init(&it, t->tags);
     while (g_hash_table_iter_next(&it, &k, &v))
         g_ptr_array_add(all, v);
-    qsort(all->pdata, all->len, sizeof(void *), cmp_tag);
+    if (all->len) /* pdata is NULL when empty */
+        qsort(all->pdata, all->len, sizeof(void *), cmp_tag);
     for (guint i = 0; i < all->len; i++) {
         const struct nsg_service_tag *st = all->pdata[i];
         cJSON *o = cJSON_CreateObject();
@@ -290,7 +291,8 @@ static nsg_rc list_flows(struct nsg_corpus *c, const struct nsg_topology *t,
         g_hash_table_iter_init(&hi, by);
         while (g_hash_table_iter_next(&hi, &k, &v))
             g_ptr_array_add(all, v);
-        qsort(all->pdata, all->len, sizeof(void *), cmp_cover);
+        if (all->len)
+            qsort(all->pdata, all->len, sizeof(void *), cmp_cover);
         *out = cJSON_CreateArray();
         for (guint i = 0; i < all->len; i++) {
             const struct cover *cv = all->pdata[i];
