@@ -18,8 +18,9 @@ static const struct cli_command_help help = {
     "SRC -> DST [SERVICE]) over the topology of a corpus.",
     "--query and --queries repeat and mix: every query is answered, in the\n"
     "order given.  Grammar and semantics: docs/queries.md.  With several\n"
-    "queries, one that cannot be answered (unknown endpoint or tag) is\n"
-    "reported as an error and the others are still answered.\n"
+    "queries (or SARIF), one that cannot be answered (unknown endpoint or\n"
+    "tag, missing context) is reported as an error and the others are\n"
+    "still answered.\n"
     "Exit: 2 any query error or bad input, else 1 any violated, else 3 some\n"
     "unknown or an internal inconsistency, else 0 (all hold).\n",
     NULL};
@@ -436,7 +437,7 @@ int cmd_verify(int argc, char **argv)
     errs = nsg_xcalloc(qs.n, sizeof(*errs));
     for (size_t i = 0; i < qs.n; i++) {
         rc = nsg_verify_run(v, &qs.q[i], &res[i], &err);
-        if (rc && (qs.n > 1 || n_files) &&
+        if (rc && (qs.n > 1 || n_files || o.fmt.format == CLI_FORMAT_SARIF) &&
             (rc == NSG_E_INPUT || rc == NSG_E_NOTFOUND)) {
             /* This query cannot be answered; the others still can. */
             errs[i] = nsg_xstrdup(err.msg);
