@@ -167,5 +167,30 @@ run import --corpus "$tmp/c8" "$tmp/fl"
 want 0 "problem: .*PT1H.json, byte [0-9]+: bad flow tuple" "flow-log problems as text"
 grep -q '{"file"' "$tmp/out" && ko "flow-log problems printed as raw JSON" || ok
 
+# ---- 9. no path printed twice in an error message -----------------------------
+once() { # PATH ARGS...: the error line names PATH exactly once
+  local p=$1; shift
+  run "$@"
+  local n
+  n=$(grep -m1 ': error: ' "$tmp/err" | grep -o -- "$p" | wc -l)
+  [ "$rc" = 2 ] && [ "$n" = 1 ] && ok || ko "'$*': exit $rc, path $n times: $(head -1 "$tmp/err")"
+}
+Q=(--direction inbound --protocol tcp --src 1.2.3.4 --dst 10.0.1.4 --dport 1)
+once "$tmp/nope" lint --corpus "$tmp/nope"
+once "$tmp/nope" check --corpus "$tmp/nope" --nic web-1 "${Q[@]}"
+once "$tmp/nope" rules --corpus "$tmp/nope" --nic web-1
+once "$tmp/nope" verify --corpus "$tmp/nope" --query 'never Internet -> nic:web-1'
+once "$tmp/nope" replay --corpus "$tmp/nope"
+once "$tmp/nope.json" import --corpus "$tmp/c8" "$tmp/nope.json"
+once "$tmp/nope.json" diff "$tmp/nope.json" "$ex/arm/web-nsg.json"
+once "$tmp/nope.json" replay --corpus "$tmp/c8" --proposed "$tmp/nope.json"
+once "$tmp/nope.json" check --corpus "$tmp/c8" --proposed "$tmp/nope.json" --nsg web-nsg "${Q[@]}"
+once "$tmp/nope.q" verify --corpus "$tmp/c8" --queries "$tmp/nope.q"
+once "$tmp/nope.jsonl" check --corpus "$tmp/c8" --batch "$tmp/nope.jsonl"
+printf '{"value": [ {"id": ' >"$tmp/broken.json"
+once "$tmp/broken.json" import --corpus "$tmp/c8" "$tmp/broken.json"
+once "$tmp/broken.json" diff "$tmp/broken.json" "$ex/arm/web-nsg.json"
+once "$tmp/broken.json" replay --corpus "$tmp/c8" --proposed "$tmp/broken.json"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
