@@ -130,7 +130,8 @@ void cli_suggest(const struct nsg_topology *t, int type, const char *name,
             if ((strcasestr(n, name) && strlen(name) >= 3) ||
                 (strcasestr(name, n) && strlen(n) >= 3))
                 d = d < 2 ? d : 2;
-            if (d > 3 || d * 3 > strlen(n) + strlen(name) || d > best)
+            size_t longer = strlen(n) > strlen(name) ? strlen(n) : strlen(name);
+            if (d > 3 || d * 3 > longer || d > best)
                 continue;
             if (d < best) {
                 best = d;
