@@ -313,6 +313,17 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
         if (v.levels[i].nsg)
             cli_context_note(run->t, v.levels[i].vnet, notes);
     *out = verdict_json(&v, &p, run->trace);
+    /* same-name NSGs: the text names them with their resource group */
+    cJSON *lv;
+    size_t k = 0;
+    cJSON_ArrayForEach(lv, cJSON_GetObjectItem(*out, "levels"))
+    {
+        char label[512];
+        const struct nsg_nsg *n = v.levels[k++].nsg;
+        if (n && strcmp(cli_nsg_label(run->t, n, label, sizeof(label)),
+                        n->name ? n->name : ""))
+            cJSON_AddStringToObject(lv, "label", label);
+    }
     if (q->nsg)
         cJSON_AddItemToObject(*out, "vnet",
                               str_or_null(vnet ? vnet->name : NULL));
@@ -348,7 +359,8 @@ static void print_text(const cJSON *j)
         printf("  no NSG applies\n");
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "levels"))
     {
-        const char *ln = cli_json_str(l, "nsg", NULL), *lr = cli_json_str(l, "rule", NULL);
+        const char *ln = cli_json_str(l, "label", cli_json_str(l, "nsg", NULL));
+        const char *lr = cli_json_str(l, "rule", NULL);
         const cJSON *prio = cJSON_GetObjectItem(l, "priority"), *t;
         printf("  %-6s  %-24s  ", jv(l, "level"), ln ? ln : "(no NSG)");
         cli_word(jv(l, "decision"), 5);

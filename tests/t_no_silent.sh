@@ -161,6 +161,8 @@ run import --corpus "$tmp/c9" $C "$tmp/twins"
 run lint --corpus "$tmp/c9"
 want 1 "^mgmt-nsg \\(resource group rg-other\\)" "same-name NSGs: resource group shown"
 want 1 "^mgmt-nsg \\(resource group rg-demo\\) \\(vnet vnet-hub\\)" "same-name NSGs: the other one"
+run check --corpus "$tmp/c9" --nic jump-1 --direction inbound $P --src 203.0.113.7 --dst 10.0.2.4 --dport 9999
+want 1 "subnet +mgmt-nsg \\(resource group rg-demo\\)" "same-name NSGs in check"
 mkdir -p "$tmp/fl"
 printf '{"records":[{"time":"2026-11-20T13:00:00Z","macAddress":"000D3A2B1004","category":"NetworkSecurityGroupFlowEvent","resourceId":"/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG-DEMO/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WEB-NSG","properties":{"Version":2,"flows":[{"rule":"UserRule_AllowWebInbound","flows":[{"mac":"000D3A2B1004","flowTuples":["1763643651,203.0.113.7"]}]}]}}]}' >"$tmp/fl/PT1H.json"
 run import --corpus "$tmp/c8" "$tmp/fl"
