@@ -1,7 +1,6 @@
 /* cmd_import.c - `nsgproof import`: reads configuration files (ARM, az
  * CLI, Service Tags) and flow logs into a corpus in one transaction, and
  * reports per file what was imported, unchanged, skipped or bad. */
-#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <glib/gstdio.h>
@@ -10,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../common/nsg_walk.h"
 #include "../importer/importer.h"
 #include "cli.h"
 #include "cli_opt.h"
@@ -56,11 +56,6 @@ struct import {
 };
 
 /* ---- collecting the files ---------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* The name a file is reported under: the argument the user gave for
  * standard input and pipes, the path otherwise. */
@@ -121,7 +116,8 @@ static nsg_rc spool(struct import *im, const char *arg, GPtrArray *out,
     return rc;
 }
 
-/* Append the regular files under path (sorted, hidden entries skipped). */
+/* The files of one PATH argument: standard input and pipes spooled, a
+ * directory expanded by the walker (nsg_walk.h), any other file as is. */
 static nsg_rc collect(struct import *im, const char *path, GPtrArray *out,
                       struct nsg_err *err)
 {
@@ -130,28 +126,9 @@ static nsg_rc collect(struct import *im, const char *path, GPtrArray *out,
         return spool(im, path, out, err);
     if (stat(path, &st))
         return nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISDIR(st.st_mode)) {
-        if (!S_ISREG(st.st_mode)) /* a pipe, /dev/stdin, <(...) */
-            return spool(im, path, out, err);
-        g_ptr_array_add(out, g_strdup(path));
-        return NSG_OK;
-    }
-    DIR *d = opendir(path);
-    if (!d)
-        return nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            g_ptr_array_add(names, g_build_filename(path, e->d_name, NULL));
-    closedir(d);
-    if (names->len) /* pdata is NULL when empty */
-        qsort(names->pdata, names->len, sizeof(char *), cmp_str);
-    nsg_rc rc = NSG_OK;
-    for (guint i = 0; !rc && i < names->len; i++)
-        rc = collect(im, names->pdata[i], out, err);
-    g_ptr_array_free(names, TRUE);
-    return rc;
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) /* a pipe, <(...) */
+        return spool(im, path, out, err);
+    return nsg_walk_files(path, NULL, out, err);
 }
 
 /* Messages of the importer name the file it read: give the name the user

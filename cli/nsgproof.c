@@ -21,6 +21,8 @@ static const struct {
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
     {"list", cmd_list, "what a corpus holds: resources by kind, flows"},
     {"show", cmd_show, "one resource as stored, its associations, history"},
+    {"gc", cmd_gc, "remove the files a corpus no longer references"},
+    {"fsck", cmd_fsck, "check a corpus: hashes, references, segments, checkpoints"},
 };
 
 static void usage(FILE *f)

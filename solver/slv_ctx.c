@@ -1,16 +1,42 @@
-/* slv_ctx.c - the solver context: Z3 setup with a non-exiting error
- * handler, the symbolic packet, and the names of rules in messages. */
+/* slv_ctx.c - the solver context: Z3 setup with an error handler that
+ * records the first failure instead of exiting, the symbolic packet, and
+ * the names of rules in messages. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "slv_int.h"
 
-/* Z3's default handler exits the process; ours does nothing and callers
- * look at Z3_get_error_code after the calls that can fail. */
-static void quiet_handler(Z3_context c, Z3_error_code e)
+/* Z3's default handler exits the process.  Ours records the first error
+ * of a context in its struct nsg_slv (s->failed is sticky: slv_int.h); the
+ * handler gets only the context, hence this registry of live contexts. */
+static GMutex registry_lock;
+static GHashTable *registry; /* Z3_context -> struct nsg_slv * */
+
+static void on_z3_error(Z3_context c, Z3_error_code e)
 {
-    (void)c;
-    (void)e;
+    g_mutex_lock(&registry_lock);
+    struct nsg_slv *s = registry ? g_hash_table_lookup(registry, c) : NULL;
+    if (s && !s->failed) {
+        s->failed = true;
+        g_strlcpy(s->failure, Z3_get_error_msg(c, e), sizeof(s->failure));
+    }
+    g_mutex_unlock(&registry_lock);
+}
+
+static void registry_set(Z3_context c, struct nsg_slv *s)
+{
+    g_mutex_lock(&registry_lock);
+    if (!registry)
+        registry = g_hash_table_new(g_direct_hash, g_direct_equal);
+    if (s)
+        g_hash_table_insert(registry, c, s);
+    else
+        g_hash_table_remove(registry, c);
+    if (!g_hash_table_size(registry)) {
+        g_hash_table_destroy(registry);
+        registry = NULL;
+    }
+    g_mutex_unlock(&registry_lock);
 }
 
 static Z3_ast mk_var(struct nsg_slv *s, const char *name, Z3_sort sort)
@@ -35,7 +61,8 @@ struct nsg_slv *nsg_slv_new(unsigned timeout_ms)
     Z3_set_param_value(cfg, "model", "true");
     s->z = Z3_mk_context(cfg);
     Z3_del_config(cfg);
-    Z3_set_error_handler(s->z, quiet_handler);
+    registry_set(s->z, s);
+    Z3_set_error_handler(s->z, on_z3_error);
     s->bv128 = Z3_mk_bv_sort(s->z, 128);
     s->bv16 = Z3_mk_bv_sort(s->z, 16);
     s->bv8 = Z3_mk_bv_sort(s->z, 8);
@@ -74,6 +101,7 @@ void nsg_slv_free(struct nsg_slv *s)
     g_hash_table_destroy(s->proto_cache);
     g_hash_table_destroy(s->decisions);
     Z3_solver_dec_ref(s->z, s->sol);
+    registry_set(s->z, NULL);
     Z3_del_context(s->z);
     free(s);
 }
@@ -104,8 +132,8 @@ const struct nsg_slv_pkt *nsg_slv_pkt(const struct nsg_slv *s)
     return &s->pkt;
 }
 
-long slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
-                    const struct nsg_crule *r)
+long nsg_slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
+                        const struct nsg_crule *r)
 {
     if (!r)
         return -1;
@@ -115,7 +143,7 @@ long slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
     return -1;
 }
 
-const char *slv_rule_name(const struct nsg_crule *r)
+const char *nsg_slv_rule_name(const struct nsg_crule *r)
 {
     if (!r)
         return "(none)";
@@ -132,25 +160,25 @@ Z3_ast nsg_slv_scope_term(struct nsg_slv *s, const struct nsg_slv_scope *sc)
                                   : s->t;
     if (!sc->governed)
         return fam;
-    Z3_ast side = Z3_mk_ite(s->z, s->pkt.out,
-                            nsg_slv_addrset(s, NSG_SLV_SRC, sc->governed),
-                            nsg_slv_addrset(s, NSG_SLV_DST, sc->governed));
-    return slv_and2(s, fam, side);
+    Z3_ast side = nsg_slv_mk_ite(s, s->pkt.out,
+                                 nsg_slv_addrset(s, NSG_SLV_SRC, sc->governed),
+                                 nsg_slv_addrset(s, NSG_SLV_DST, sc->governed));
+    return nsg_slv_and2(s, fam, side);
 }
 
-nsg_rc slv_solve_scoped(struct nsg_slv *s, Z3_ast scope, bool *sat,
-                        struct nsg_packet *pkt, bool *in_scope,
-                        struct nsg_err *err)
+nsg_rc nsg_slv_solve_scoped(struct nsg_slv *s, Z3_ast scope, bool *sat,
+                            struct nsg_packet *pkt, bool *in_scope,
+                            struct nsg_err *err)
 {
     *in_scope = true;
     if (scope && scope != s->t) {
-        Z3_solver_push(s->z, s->sol);
-        Z3_solver_assert(s->z, s->sol, scope);
-        nsg_rc rc = slv_solve(s, sat, pkt, err);
-        Z3_solver_pop(s->z, s->sol, 1);
+        nsg_slv_push(s);
+        nsg_slv_assert(s, scope);
+        nsg_rc rc = nsg_slv_solve(s, sat, pkt, err);
+        nsg_slv_pop(s, 1);
         if (rc || *sat)
             return rc;
         *in_scope = false;
     }
-    return slv_solve(s, sat, pkt, err);
+    return nsg_slv_solve(s, sat, pkt, err);
 }
