@@ -28,6 +28,11 @@ int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
+int cmd_harden(int argc, char **argv);  /* hardening plans (harden/) */
+int cmd_plan(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_enforce(int argc, char **argv);
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
  * by main before dispatch). */

@@ -20,6 +20,11 @@ static const struct {
     {"verify", cmd_verify, "prove reachability properties of the topology"},
     {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
+    {"harden", cmd_harden, "recommend narrower allow rules from observed traffic"},
+    {"plan", cmd_plan, "list and edit a hardening plan"},
+    {"alerts", cmd_alerts, "observed traffic outside a plan's recommended ranges"},
+    {"prove", cmd_prove, "prove a hardening plan safe (replay, Z3, invariants)"},
+    {"enforce", cmd_enforce, "prove a plan, then write the new NSG resources"},
 };
 
 static void usage(FILE *f)
