@@ -139,11 +139,14 @@ void cli_plan_print_recs(const struct nsg_plan *p, bool evidence)
                    cli_json_num(l, "flows"), cli_json_num(l, "tuples"),
                    cli_json_num(l, "sources"), tstr(l, "first_seen"),
                    tstr(l, "last_seen"), cli_json_num(l, "days"));
-        for (size_t k = 0; k < rec->n_rules; k++) {
-            cli_plan_print_rule(&rec->rules[k], "    + ");
-            if (evidence)
-                print_evidence(&rec->rules[k]);
-        }
+        for (int prio = 100; prio <= 4096; prio++) /* in priority order */
+            for (size_t k = 0; k < rec->n_rules; k++) {
+                if (rec->rules[k].priority != prio)
+                    continue;
+                cli_plan_print_rule(&rec->rules[k], "    + ");
+                if (evidence)
+                    print_evidence(&rec->rules[k]);
+            }
         cJSON_ArrayForEach(n, notes)
         {
             if (cJSON_IsString(n))
@@ -250,6 +253,32 @@ static void print_verdict(const char *when, const cJSON *v)
         printf(" by %s/%s", tstr(v, "nsg"), tstr(v, "rule"));
 }
 
+/* JSON statuses as words for people. */
+static const char *word(const char *status)
+{
+    if (!strcmp(status, "proven"))
+        return "holds";
+    if (!strcmp(status, "refuted"))
+        return "VIOLATED";
+    if (!strcmp(status, "not_applicable"))
+        return "not applicable";
+    return status;
+}
+
+static void print_names(const char *what, const cJSON *l)
+{
+    const cJSON *x;
+    const char *sep = " ";
+    if (!cJSON_GetArraySize(l))
+        return;
+    printf("; %s:", what);
+    cJSON_ArrayForEach(x, l)
+    {
+        printf("%s%s", sep, cJSON_GetStringValue(x));
+        sep = ", ";
+    }
+}
+
 static void print_witnesses(const cJSON *list)
 {
     const cJSON *w;
@@ -327,15 +356,19 @@ void cli_plan_print_prove(const cJSON *rep, const char *plan_path)
                "was made:\n");
         cJSON_ArrayForEach(e, obj(rep, "moved"))
         {
-            char *s = cJSON_PrintUnformatted(e);
-            printf("   %s\n", s);
-            free(s);
+            printf("   NSG %s: etag %s -> %s, captured %s -> %s", tstr(e, "nsg"),
+                   tstr(e, "etag_then"), tstr(e, "etag_now"),
+                   tstr(e, "captured_then"), tstr(e, "captured_now"));
+            print_names("rules added", obj(e, "rules_added"));
+            print_names("removed", obj(e, "rules_removed"));
+            print_names("changed", obj(e, "rules_changed"));
+            printf("\n");
         }
     }
     printf("1. observed flows  %s: %.0f allowed flow records (%.0f tuples) "
            "since %s replayed through both levels; %.0f newly denied, %.0f "
            "denied today already",
-           tstr(ob, "status"), cli_json_num(ob, "allowed_flow_records"),
+           word(tstr(ob, "status")), cli_json_num(ob, "allowed_flow_records"),
            cli_json_num(ob, "allowed_tuples"), tstr(ob, "since"),
            cli_json_num(obj(ob, "newly_denied"), "tuples"),
            cli_json_num(obj(ob, "denied_today"), "tuples"));
@@ -360,20 +393,21 @@ void cli_plan_print_prove(const cJSON *rep, const char *plan_path)
                cli_json_num(ob, "blocked_omitted"));
     printf("2. no widening     %s: %s (%.0f NICs, every protocol, port and "
            "direction)\n",
-           tstr(wd, "status"),
+           word(tstr(wd, "status")),
            !strcmp(tstr(wd, "status"), "refuted")
                ? "packets denied today are allowed with the plan"
                : "no packet denied today is allowed with the plan",
            cli_json_num(wd, "nics_checked"));
     print_witnesses(obj(wd, "witnesses"));
-    printf("3. invariants      %s: AzureLoadBalancer %s; outbound (KMS) %s",
-           tstr(iv, "status"), tstr(obj(iv, "platform"), "status"),
-           tstr(obj(iv, "outbound"), "status"));
+    printf("3. invariants      %s: AzureLoadBalancer traffic %s; outbound "
+           "(KMS) %s",
+           word(tstr(iv, "status")), word(tstr(obj(iv, "platform"), "status")),
+           word(tstr(obj(iv, "outbound"), "status")));
     printf("; %d user invariants\n", cJSON_GetArraySize(obj(iv, "user")));
     print_witnesses(obj(obj(iv, "platform"), "witnesses"));
     cJSON_ArrayForEach(e, obj(iv, "user"))
     {
-        printf("     %-8s %s", tstr(e, "status"), tstr(e, "query"));
+        printf("     %-8s %s", word(tstr(e, "status")), tstr(e, "query"));
         if (obj(e, "witness")) {
             printf("  witness: ");
             print_packet(obj(e, "witness"));
@@ -387,5 +421,9 @@ void cli_plan_print_prove(const cJSON *rep, const char *plan_path)
            cJSON_IsTrue(obj(cl, "exact")) ? ", exact (certified by Z3)"
                                           : ", APPROXIMATE (not certified)");
     print_regions(cl);
-    printf("result: %s\n", tstr(rep, "status"));
+    printf("result: %s\n", !strcmp(tstr(rep, "status"), "proven")
+                                ? "PROVEN"
+                            : !strcmp(tstr(rep, "status"), "refuted")
+                                ? "REFUTED"
+                                : "UNKNOWN");
 }

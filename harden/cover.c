@@ -8,7 +8,8 @@
  * cover with at most k blocks opens; blocks must lie inside `allowed`
  * (the replaced rule's sources minus excluded ones).  The trade-off then
  * takes the fewest blocks whose total is at most open_factor times the
- * best total within the budget (docs/harden.md).  Written here because no
+ * best total within the budget (docs/harden.md).  When no cover within
+ * the budget avoids the addresses outside `allowed`, the budget doubles.  Written here because no
  * Debian library does this; it is O(n K^2) for n addresses. */
 #include <math.h>
 #include <stdlib.h>
@@ -139,6 +140,18 @@ static void solve(struct tree *t, int id)
     }
 }
 
+static void free_dp(struct tree *t)
+{
+    for (size_t i = 0; i < t->len; i++) {
+        free(t->n[i].cost);
+        free(t->n[i].choice);
+        free(t->n[i].split_k);
+        t->n[i].cost = NULL;
+        t->n[i].choice = NULL;
+        t->n[i].split_k = NULL;
+    }
+}
+
 static void emit(const struct tree *t, int id, long k, struct nsg_cidr *out,
                  size_t *n_out)
 {
@@ -178,10 +191,17 @@ nsg_rc nsg_harden_cover(const struct nsg_ip *a, size_t n,
         }
     t.family = a[0].family;
     t.bits = t.family == 4 ? 32 : 128;
-    t.K = K;
     t.allowed = allowed;
     int root = build(&t, a, 0, n);
-    solve(&t, root);
+    for (;;) { /* the budget doubles while no cover within it avoids the
+                  addresses outside `allowed` (single addresses always do) */
+        t.K = K;
+        solve(&t, root);
+        if (t.n[root].cost[K] < INF || (size_t)K >= n)
+            break;
+        free_dp(&t);
+        K = (size_t)K * 2 > n ? (long)n : K * 2;
+    }
     const double *cost = t.n[root].cost;
     /* feasible: single addresses are inside, so cost[K] is finite */
     pick = K;
@@ -192,11 +212,7 @@ nsg_rc nsg_harden_cover(const struct nsg_ip *a, size_t n,
         }
     *out = nsg_xcalloc((size_t)pick + 1, sizeof(**out));
     emit(&t, root, pick, *out, n_out);
-    for (size_t i = 0; i < t.len; i++) {
-        free(t.n[i].cost);
-        free(t.n[i].choice);
-        free(t.n[i].split_k);
-    }
+    free_dp(&t);
     free(t.n);
     return rc;
 }

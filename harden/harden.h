@@ -249,8 +249,10 @@ nsg_rc nsg_harden_run(struct nsg_corpus *c, const struct nsg_topology *t,
 /* Cover the sorted, distinct addresses a[0..n) (one family) with at most
  * max_blocks CIDR blocks that lie inside `allowed`: the fewest blocks whose
  * total size is at most open_factor times the smallest total size any
- * cover within the budget achieves.  Blocks are written to out (caller
- * frees); NSG_E_INPUT when an address is outside `allowed`. */
+ * cover within the budget achieves (when no cover within the budget stays
+ * inside `allowed`, the budget doubles until one does).  Blocks are
+ * written to out (caller frees); NSG_E_INPUT when an address is outside
+ * `allowed`. */
 nsg_rc nsg_harden_cover(const struct nsg_ip *a, size_t n,
                         const struct nsg_addrset *allowed, long max_blocks,
                         double open_factor, struct nsg_cidr **out,

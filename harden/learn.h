@@ -21,6 +21,7 @@ struct hd_nic {
     const char *no_data;             /* why it cannot be used, or NULL */
     char why[256];
     GPtrArray *notes;                /* char * */
+    size_t findings;                 /* rules to harden by hand */
     size_t n_recs;
 };
 
@@ -50,6 +51,7 @@ struct hd_cand {
     uint64_t flows, tuples;
     int64_t first, last;
     const char *blocked;         /* why no recommendation is made */
+    bool blocked_by_data;        /* ... because a NIC lacks flow data */
     char why[512];
     bool in_scope_nsg;           /* --nsg allows it */
 };

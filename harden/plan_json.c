@@ -104,9 +104,9 @@ static cJSON *rec_json(const struct nsg_plan_rec *rec)
     for (size_t i = 0; i < rec->n_slots; i++)
         cJSON_AddItemToArray(slots, cJSON_CreateNumber(rec->slots[i]));
     cJSON_AddItemToObject(o, "free_priorities", slots);
-    cJSON_AddItemToObject(o, "nics", cJSON_CreateStringArray(
-                                         (const char *const *)rec->nics,
-                                         (int)rec->n_nics));
+    cJSON *nics = cJSON_AddArrayToObject(o, "nics");
+    for (size_t i = 0; i < rec->n_nics; i++)
+        cJSON_AddItemToArray(nics, cJSON_CreateString(rec->nics[i]));
     for (size_t i = 0; i < rec->n_rules; i++)
         cJSON_AddItemToArray(rules, rule_json(&rec->rules[i]));
     cJSON_AddItemToObject(o, "rules", rules);

@@ -195,7 +195,8 @@ static int ip_cmp(const void *a, const void *b)
  * (fewer rules, coarser). */
 static nsg_rc make_allows(const struct hd_cand *c,
                           const struct nsg_addrset *allowed, long max_blocks,
-                          double factor, bool merge_ports, GArray *out,
+                          double factor, bool merge_ports,
+                          const struct nsg_addrset *kept, GArray *out,
                           struct nsg_err *err)
 {
     guint n = g_hash_table_size(c->obs), i = 0;
@@ -206,8 +207,13 @@ static nsg_rc make_allows(const struct hd_cand *c,
     nsg_rc rc = NSG_OK;
 
     g_hash_table_iter_init(&it, c->obs);
-    while (g_hash_table_iter_next(&it, &k, &v))
-        all[i++] = v;
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const struct hd_obs *o = v;
+        struct nsg_ip ip = {o->k.family, o->k.ip};
+        if (!nsg_addrset_contains(kept, &ip)) /* else a keep rule has it */
+            all[i++] = v;
+    }
+    n = i;
     qsort(all, n, sizeof(*all), obs_cmp);
     for (size_t s = 0; s < n && !rc;) {
         size_t e = s, ni = 0;
@@ -449,7 +455,7 @@ static bool build_rec(struct hd_run *r, struct nsg_work *w, struct hd_cand *c,
                       nsg_rc *rc)
 {
     const struct nsg_rule *R = c->rule;
-    struct nsg_addrset allowed = NSG_ADDRSET_INIT;
+    struct nsg_addrset allowed = NSG_ADDRSET_INIT, kept = NSG_ADDRSET_INIT;
     GArray *allows = g_array_new(FALSE, TRUE, sizeof(struct aspec));
     const char *lb[2];
     size_t n_lb = lb_addrs(c, lb), needed, n_slots;
@@ -461,8 +467,13 @@ static bool build_rec(struct hd_run *r, struct nsg_work *w, struct hd_cand *c,
 
     nsg_addrset_copy(&allowed, &c->src);
     nsg_addrset_subtract(&allowed, &r->o->exclude);
+    for (size_t i = 0; i < n_lb; i++) {
+        struct nsg_ip ip;
+        if (!nsg_ip_parse(lb[i], &ip))
+            nsg_addrset_add_range(&kept, ip.family, ip.v, ip.v);
+    }
     *rc = make_allows(c, &allowed, w->max_blocks, r->o->open_factor, false,
-                      allows, &e2);
+                      &kept, allows, &e2);
     if (*rc == NSG_E_INPUT) {
         snprintf(c->why, sizeof(c->why), "%.500s", e2.msg);
         c->blocked = c->why;
@@ -479,7 +490,7 @@ static bool build_rec(struct hd_run *r, struct nsg_work *w, struct hd_cand *c,
             aspec_release(&g_array_index(allows, struct aspec, i));
         g_array_set_size(allows, 0);
         *rc = make_allows(c, &allowed, w->max_blocks, r->o->open_factor, true,
-                          allows, err);
+                          &kept, allows, err);
         if (*rc)
             goto out;
         merged = true;
@@ -488,8 +499,10 @@ static bool build_rec(struct hd_run *r, struct nsg_work *w, struct hd_cand *c,
     if (n_slots < needed) {
         snprintf(c->why, sizeof(c->why),
                  "only %zu free priorities directly above %s (priority %d) "
-                 "in NSG %s; the recommendation needs %zu",
-                 n_slots, R->name, R->priority, c->nsg->name, needed);
+                 "in NSG %s; the recommendation needs %zu: give %s a larger "
+                 "priority number to make room above it",
+                 n_slots, R->name, R->priority, c->nsg->name, needed,
+                 R->name);
         c->blocked = c->why;
         goto out;
     }
@@ -621,7 +634,9 @@ static bool build_rec(struct hd_run *r, struct nsg_work *w, struct hd_cand *c,
         cJSON_AddNumberToObject(l, "days", g_hash_table_size(days));
         g_hash_table_destroy(days);
         cJSON_AddItemToObject(rec->extra, "learned", l);
-        before = nsg_addrset_count(&c->src) * (double)nports;
+        before = (dst_family(R) ? family_count(&c->src, (uint8_t)dst_family(R))
+                                : nsg_addrset_count(&c->src)) *
+                 (double)nports;
         cJSON_AddNumberToObject(cl, "ports", (double)nports);
         cJSON_AddNumberToObject(cl, "source_port_pairs_before", before);
         cJSON_AddNumberToObject(cl, "source_port_pairs_after", after);
@@ -649,6 +664,7 @@ out:
         aspec_release(&g_array_index(allows, struct aspec, i));
     g_array_free(allows, TRUE);
     nsg_addrset_release(&allowed);
+    nsg_addrset_release(&kept);
     return ok;
 }
 
@@ -799,11 +815,15 @@ static void gate(struct hd_run *r)
             const char *why = data_problem(r, hn);
             if (!why)
                 continue;
-            snprintf(c->why, sizeof(c->why),
-                     "NSG %s also governs NIC %s, which cannot be scanned "
-                     "(%s): its rule %s is not narrowed",
-                     c->nsg->name, hn->nic->name, why, c->rule->name);
+            if (hn->in_scope && c->governed->len == 1)
+                snprintf(c->why, sizeof(c->why), "%s", why);
+            else
+                snprintf(c->why, sizeof(c->why),
+                         "NSG %s also governs NIC %s, which cannot be "
+                         "scanned (%s): its rule %s is not narrowed",
+                         c->nsg->name, hn->nic->name, why, c->rule->name);
             c->blocked = c->why;
+            c->blocked_by_data = true;
         }
     }
 }
@@ -862,10 +882,9 @@ static cJSON *settings_json(const struct hd_run *r)
     cJSON_AddItemToObject(ex, "file", o->exclude_file
                                           ? cJSON_CreateString(o->exclude_file)
                                           : cJSON_CreateNull());
-    cJSON_AddItemToObject(ex, "prefixes",
-                          cJSON_CreateStringArray(
-                              (const char *const *)o->exclude_prefixes,
-                              (int)o->n_exclude_prefixes));
+    cJSON *pf = cJSON_AddArrayToObject(ex, "prefixes");
+    for (size_t i = 0; i < o->n_exclude_prefixes; i++)
+        cJSON_AddItemToArray(pf, cJSON_CreateString(o->exclude_prefixes[i]));
     cJSON_AddItemToObject(s, "exclude_sources", ex);
     return s;
 }
@@ -907,7 +926,7 @@ static void nic_entry(const struct hd_run *r, struct hd_nic *hn,
         cJSON_AddItemToArray(reasons, cJSON_CreateString(hn->notes->pdata[i]));
     if (hn->no_data)
         out->status = nsg_xstrdup("unscanned");
-    else if (hn->n_recs)
+    else if (hn->n_recs || hn->findings)
         out->status = nsg_xstrdup("unhealthy");
     else if (hn->notes->len)
         out->status = nsg_xstrdup("unscanned");
@@ -938,9 +957,12 @@ static void blocked_notes(struct hd_run *r)
             continue;
         for (guint k = 0; k < c->governed->len; k++) {
             struct hd_nic *hn = c->governed->pdata[k];
-            if (hn->in_scope && !hn->no_data)
-                nic_note(hn, "rule %s of NSG %s: %s", c->rule->name,
-                         c->nsg->name, c->blocked);
+            if (!hn->in_scope || hn->no_data)
+                continue;
+            nic_note(hn, "rule %s of NSG %s: %s", c->rule->name,
+                     c->nsg->name, c->blocked);
+            if (!c->blocked_by_data)
+                hn->findings++; /* something to harden, by hand */
         }
     }
 }
