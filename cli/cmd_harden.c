@@ -23,8 +23,9 @@ static const struct cli_command_help help = {
     "(with the reason).  The plan (docs/plan.md) records the corpus\n"
     "generation, the window and each NSG's etag and version; review it,\n"
     "edit it with `nsgproof plan`, then `nsgproof prove` and `enforce`.\n"
-    "Exit: 0 every scanned NIC healthy, 1 recommendations or alerts,\n"
-    "2 usage or input error.\n",
+    "Exit: 0 every scanned NIC healthy, 1 some NIC unhealthy\n"
+    "(recommendations, alerts, or a rule to harden by hand), 2 usage or\n"
+    "input error.\n",
     NULL};
 
 static bool parse_factor(const char *s, double *out)
@@ -140,8 +141,9 @@ int cmd_harden(int argc, char **argv)
                    "and enforce it\n");
     }
     status = CLI_EXIT_OK;
-    if (p->n_recs || (p->alerts && cli_json_num(p->alerts, "tuples") > 0))
-        status = CLI_EXIT_FOUND;
+    for (size_t i = 0; i < p->n_nics; i++)
+        if (p->nics[i].status && !strcmp(p->nics[i].status, "unhealthy"))
+            status = CLI_EXIT_FOUND; /* recommendations, alerts or findings */
 out:
     nsg_plan_free(p);
     nsg_topo_free(t);
