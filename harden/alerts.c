@@ -50,6 +50,7 @@ struct alerts {
     GHashTable *affected; /* current NIC -> pair index + 1 */
     GHashTable *groups;   /* struct akey * -> struct agroup * */
     uint8_t ports[65536 / 8];
+    struct hd_cache *cache;
     uint64_t total;
 };
 
@@ -108,6 +109,11 @@ static const char *logged_by_plan(const struct alerts *a,
     return NULL;
 }
 
+/* The cache's payload: the plan deny rule that decides, or NULLs. */
+struct answer {
+    const char *nsg, *rule;
+};
+
 static nsg_rc one(struct alerts *a, const struct nsg_flow *f,
                   struct nsg_err *err)
 {
@@ -116,6 +122,8 @@ static nsg_rc one(struct alerts *a, const struct nsg_flow *f,
     const char *nsg = NULL, *rule;
     struct nsg_packet p;
     struct nsg_verdict v;
+    struct answer *ans;
+    bool hit;
     nsg_rc rc;
 
     if (!ix || f->dir != NSG_DIR_IN || !nsg_proto_has_ports(f->proto) ||
@@ -128,14 +136,21 @@ static nsg_rc one(struct alerts *a, const struct nsg_flow *f,
         return NSG_OK;
     }
     p = hd_flow_packet(f);
-    rc = nsg_sim_eval_nic(a->m.sim_prop,
-                          a->m.nics[GPOINTER_TO_SIZE(ix) - 1].prop, &p, &v,
-                          err);
-    if (rc || v.decision != NSG_DEC_DENY ||
-        !hd_is_plan_deny(&a->m, &v.levels[v.deciding]))
-        return rc;
-    add(a, nic, f, true, v.levels[v.deciding].nsg->name,
-        v.levels[v.deciding].m.rule->rule->name);
+    ans = hd_cache_find(a->cache, nic, &p, &hit);
+    if (!hit) {
+        rc = nsg_sim_eval_nic(a->m.sim_prop,
+                              a->m.nics[GPOINTER_TO_SIZE(ix) - 1].prop, &p,
+                              &v, err);
+        if (rc)
+            return rc;
+        if (v.decision == NSG_DEC_DENY &&
+            hd_is_plan_deny(&a->m, &v.levels[v.deciding])) {
+            ans->nsg = v.levels[v.deciding].nsg->name;
+            ans->rule = v.levels[v.deciding].m.rule->rule->name;
+        }
+    }
+    if (ans->rule)
+        add(a, nic, f, true, ans->nsg, ans->rule);
     return NSG_OK;
 }
 
@@ -228,6 +243,7 @@ nsg_rc nsg_alerts_run(struct nsg_corpus *c, const struct nsg_plan *p,
     a.mm = hd_macmap_new(a.m.cur);
     a.affected = g_hash_table_new(g_direct_hash, g_direct_equal);
     a.groups = g_hash_table_new_full(akey_hash, akey_equal, NULL, free);
+    a.cache = hd_cache_new(16, sizeof(struct answer), a.m.cur, a.m.prop);
     for (size_t i = 0; i < a.m.n_nics; i++)
         g_hash_table_insert(a.affected, (void *)a.m.nics[i].cur,
                             GSIZE_TO_POINTER(i + 1));
@@ -252,6 +268,7 @@ nsg_rc nsg_alerts_run(struct nsg_corpus *c, const struct nsg_plan *p,
         *rep = report(&a);
         *n = a.total;
     }
+    hd_cache_free(a.cache);
     g_hash_table_destroy(a.groups);
     g_hash_table_destroy(a.affected);
     hd_macmap_free(a.mm);

@@ -426,30 +426,23 @@ static void named_protos(const struct hd_prove *pr,
     uniq(named);
 }
 
-/* Z3: are the NIC's regions exactly its newly denied packets? */
-static nsg_rc certify(struct hd_prove *pr, const struct hd_pair_nic *pn,
+/* Z3: are the group's regions exactly its newly denied packets? */
+static nsg_rc certify(struct hd_prove *pr, const struct hd_group *g,
                       GPtrArray *regs, size_t from, bool *exact,
                       struct nsg_err *err)
 {
     struct nsg_slv *s = pr->slv;
     Z3_context z = nsg_slv_z3(s);
-    struct nsg_slv_nic dc, dp;
-    struct nsg_addrset addrs = NSG_ADDRSET_INIT;
     GArray *named = g_array_new(FALSE, FALSE, sizeof(unsigned));
     bool sat = true;
-    nsg_rc rc = nsg_slv_decide_nic(s, pr->m.sim_cur, pr->m.cur, pn->cur, &dc,
-                                   err);
-    if (!rc)
-        rc = nsg_slv_decide_nic(s, pr->m.sim_prop, pr->m.prop, pn->prop, &dp,
-                                err);
-    if (rc)
-        goto out;
-    named_protos(pr, pn, named, err);
-    hd_nic_addrs(pn->cur, &addrs);
+    nsg_rc rc = NSG_OK;
+    for (size_t i = 0; i < g->n; i++)
+        named_protos(pr, &pr->m.nics[g->nics[i]], named, err);
+    uniq(named);
     Z3_ast reg = regions_term(s, regs, from, named);
     Z3_ast q[4] = {nsg_slv_dir(s, NSG_DIR_IN),
-                   nsg_slv_addrset(s, NSG_SLV_DST, &addrs), dc.allow,
-                   Z3_mk_not(z, dp.allow)};
+                   nsg_slv_addrset(s, NSG_SLV_DST, &g->addrs), g->cur,
+                   Z3_mk_not(z, g->prop)};
     Z3_ast newly = Z3_mk_and(z, 4, q);
     Z3_ast a[2] = {newly, Z3_mk_not(z, reg)};
     rc = nsg_slv_check(s, a, 2, &sat, NULL, err);
@@ -462,8 +455,6 @@ static nsg_rc certify(struct hd_prove *pr, const struct hd_pair_nic *pn,
         sat = true; /* not certified */
     }
     *exact = !rc && !sat;
-out:
-    nsg_addrset_release(&addrs);
     g_array_free(named, TRUE);
     return rc;
 }
@@ -563,16 +554,18 @@ nsg_rc hd_prove_closes(struct hd_prove *pr, cJSON *rep, struct nsg_err *err)
     double total = 0;
     nsg_rc rc = NSG_OK;
 
-    for (size_t i = 0; i < pr->m.n_nics && !rc; i++) {
+    for (size_t gi = 0; gi < pr->n_groups && !rc; gi++) {
+        const struct hd_group *g = &pr->groups[gi];
         size_t from = regs->len;
-        bool nic_exact = false;
-        rc = nic_regions(pr, &pr->m.nics[i], regs, &unknown, err);
+        bool g_exact = false;
+        for (size_t i = 0; i < g->n && !rc; i++)
+            rc = nic_regions(pr, &pr->m.nics[g->nics[i]], regs, &unknown, err);
         if (!rc)
-            rc = certify(pr, &pr->m.nics[i], regs, from, &nic_exact, err);
-        if (!rc && !nic_exact) {
+            rc = certify(pr, g, regs, from, &g_exact, err);
+        for (size_t i = 0; !rc && !g_exact && i < g->n; i++) {
             exact = false;
-            cJSON_AddItemToArray(bad,
-                                 cJSON_CreateString(pr->m.nics[i].cur->name));
+            cJSON_AddItemToArray(
+                bad, cJSON_CreateString(pr->m.nics[g->nics[i]].cur->name));
         }
     }
     if (rc) {

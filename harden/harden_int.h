@@ -58,6 +58,28 @@ static inline struct nsg_packet hd_flow_packet(const struct nsg_flow *f)
     return p;
 }
 
+/* A cache of per-packet answers (flowpass.c): the key is what a decision
+ * can depend on (NIC, direction, protocol, addresses, destination port,
+ * source-port class); payload bytes are the caller's, zeroed on a miss.
+ * The source-port classes come from every rule of the models given. */
+struct hd_pkey {
+    const void *nic;
+    uint8_t dir, fam;
+    int16_t proto;
+    uint16_t sport_class, dport;
+    nsg_u128 src, dst;
+};
+struct hd_cache;
+struct hd_cache *hd_cache_new(unsigned log2_slots, size_t payload,
+                              const struct nsg_topology *a,
+                              const struct nsg_topology *b);
+void hd_cache_free(struct hd_cache *c);
+/* The payload for p at nic; *hit says whether it holds an answer. */
+void *hd_cache_find(struct hd_cache *c, const void *nic,
+                    const struct nsg_packet *p, bool *hit);
+void hd_cache_stats(const struct hd_cache *c, uint64_t *hits,
+                    uint64_t *misses);
+
 /* ---- the plan applied (plan_apply.c) ----------------------------------- */
 /* The current model and the model with the plan applied, each with its
  * simulator, and the NICs the plan affects (every NIC an edited NSG

@@ -11,6 +11,13 @@
 
 #include "learn.h"
 
+/* The candidates that allowed a packet at their level (cached). */
+#define LEARN_MAX 4
+struct learned {
+    uint8_t n;
+    struct hd_cand *c[LEARN_MAX];
+};
+
 void hd_nic_nsgs(const struct nsg_topology *t, const struct nsg_nic *nic,
                  GPtrArray *out)
 {
@@ -265,6 +272,7 @@ nsg_rc hd_learn_init(struct hd_run *r, struct nsg_corpus *c,
         for (unsigned p = r->ports.r[i].lo; p <= r->ports.r[i].hi; p++)
             r->covered[p >> 3] |= (uint8_t)(1u << (p & 7));
     r->sim = nsg_sim_new(t);
+    r->cache = hd_cache_new(18, sizeof(struct learned), t, NULL);
     r->slv = nsg_slv_new(60000);
     r->cands = g_ptr_array_new_with_free_func(cand_free);
     r->cand_by_rule = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -328,6 +336,7 @@ void hd_learn_release(struct hd_run *r)
     nsg_plan_ports_release(&r->ports);
     nsg_slv_free(r->slv);
     nsg_sim_free(r->sim);
+    hd_cache_free(r->cache);
     memset(r, 0, sizeof(*r));
 }
 
@@ -386,20 +395,26 @@ static nsg_rc learn_one(struct hd_run *r, struct hd_nic *hn,
                         const struct nsg_flow *f, struct nsg_err *err)
 {
     struct nsg_packet p = hd_flow_packet(f);
-    struct nsg_verdict v;
-    nsg_rc rc = nsg_sim_eval_nic(r->sim, hn->nic, &p, &v, err);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < v.n_levels; i++) {
-        const struct nsg_level *l = &v.levels[i];
-        struct hd_cand *c;
-        if (!l->nsg || !l->m.rule || l->m.decision != NSG_DEC_ALLOW)
-            continue;
-        c = g_hash_table_lookup(r->cand_by_rule, l->m.rule->rule);
-        if (c) {
-            observe(c, f);
-            hn->learned++;
+    bool hit;
+    struct learned *a = hd_cache_find(r->cache, hn->nic, &p, &hit);
+    if (!hit) {
+        struct nsg_verdict v;
+        nsg_rc rc = nsg_sim_eval_nic(r->sim, hn->nic, &p, &v, err);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < v.n_levels && a->n < LEARN_MAX; i++) {
+            const struct nsg_level *l = &v.levels[i];
+            struct hd_cand *c;
+            if (!l->nsg || !l->m.rule || l->m.decision != NSG_DEC_ALLOW)
+                continue;
+            c = g_hash_table_lookup(r->cand_by_rule, l->m.rule->rule);
+            if (c)
+                a->c[a->n++] = c;
         }
+    }
+    for (uint8_t i = 0; i < a->n; i++) {
+        observe(a->c[i], f);
+        hn->learned++;
     }
     return NSG_OK;
 }

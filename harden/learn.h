@@ -64,6 +64,7 @@ struct hd_run {
     uint8_t covered[65536 / 8];   /* bitmap of covered ports */
     struct nsg_sim *sim;
     struct nsg_slv *slv;
+    struct hd_cache *cache;       /* packet -> candidates that allowed it */
     struct hd_nic *nics;          /* one per NIC of t, topology order */
     size_t n_nics;
     GHashTable *nic_by_ptr;       /* const struct nsg_nic * -> hd_nic * */

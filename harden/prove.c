@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "prove.h"
 
@@ -121,18 +122,24 @@ struct flows {
     GHashTable *affected; /* current NIC -> pair index + 1 */
     GHashTable *edited;   /* lower-case id and guid of edited NSGs */
     GHashTable *viols;    /* struct vkey * -> struct viol * */
+    struct hd_cache *cache;
     uint64_t records, tuples, already_records, already_tuples;
     uint64_t newly_records, newly_tuples, unknown_records, unknown_tuples;
     uint64_t unattributed;
 };
 
+/* What the replay keeps per distinct packet (the cache's payload). */
+struct answer {
+    uint8_t cur, prop; /* enum nsg_decision */
+    const char *nsg, *rule; /* the proposed deciding rule (when denied) */
+};
+
 static void violation(struct flows *fl, const struct nsg_nic *nic,
-                      const struct nsg_flow *f, const struct nsg_verdict *vp)
+                      const struct nsg_flow *f, const struct answer *a)
 {
     struct vkey k = {nic, (uint8_t)f->dir, f->proto, f->src, f->dst, 0};
     struct viol *v;
     uint64_t n = f->count ? f->count : 1;
-    const struct nsg_level *l = &vp->levels[vp->deciding];
     k.dport = nsg_proto_has_ports(f->proto) ? f->dport : 0;
     v = g_hash_table_lookup(fl->viols, &k);
     if (!v) {
@@ -141,9 +148,8 @@ static void violation(struct flows *fl, const struct nsg_nic *nic,
         v->sport = f->sport;
         v->first = f->first_seen;
         v->last = f->last_seen;
-        g_strlcpy(v->nsg, l->nsg ? l->nsg->name : "", sizeof(v->nsg));
-        g_strlcpy(v->rule, l->m.rule ? l->m.rule->rule->name : "",
-                  sizeof(v->rule));
+        g_strlcpy(v->nsg, a->nsg ? a->nsg : "", sizeof(v->nsg));
+        g_strlcpy(v->rule, a->rule ? a->rule : "", sizeof(v->rule));
         g_hash_table_insert(fl->viols, &v->k, v);
     }
     v->tuples += n;
@@ -162,6 +168,8 @@ static nsg_rc replay_one(struct flows *fl, const struct nsg_flow *f,
     const struct hd_pair_nic *pn;
     struct nsg_packet p;
     struct nsg_verdict vp, vc;
+    struct answer *a;
+    bool hit;
     uint64_t n = f->count ? f->count : 1;
     nsg_rc rc;
 
@@ -180,23 +188,35 @@ static nsg_rc replay_one(struct flows *fl, const struct nsg_flow *f,
     p = hd_flow_packet(f);
     fl->records++;
     fl->tuples += n;
-    rc = nsg_sim_eval_nic(fl->pr->m.sim_prop, pn->prop, &p, &vp, err);
-    if (rc || vp.decision == NSG_DEC_ALLOW)
-        return rc;
-    rc = nsg_sim_eval_nic(fl->pr->m.sim_cur, pn->cur, &p, &vc, err);
-    if (rc)
-        return rc;
-    if (vc.decision == NSG_DEC_DENY) { /* denied today: not the plan's */
+    a = hd_cache_find(fl->cache, pn->cur, &p, &hit);
+    if (!hit) {
+        rc = nsg_sim_eval_nic(fl->pr->m.sim_prop, pn->prop, &p, &vp, err);
+        if (rc)
+            return rc;
+        a->prop = (uint8_t)vp.decision;
+        a->cur = NSG_DEC_ALLOW;
+        if (vp.decision != NSG_DEC_ALLOW) {
+            const struct nsg_level *l = &vp.levels[vp.deciding];
+            a->nsg = l->nsg ? l->nsg->name : NULL;
+            a->rule = l->m.rule ? l->m.rule->rule->name : NULL;
+            rc = nsg_sim_eval_nic(fl->pr->m.sim_cur, pn->cur, &p, &vc, err);
+            if (rc)
+                return rc;
+            a->cur = (uint8_t)vc.decision;
+        }
+    }
+    if (a->prop == NSG_DEC_ALLOW)
+        return NSG_OK;
+    if (a->cur == NSG_DEC_DENY) { /* denied today: not the plan's */
         fl->already_records++;
         fl->already_tuples += n;
-    } else if (vc.decision == NSG_DEC_UNKNOWN ||
-               vp.decision == NSG_DEC_UNKNOWN) {
+    } else if (a->cur == NSG_DEC_UNKNOWN || a->prop == NSG_DEC_UNKNOWN) {
         fl->unknown_records++;
         fl->unknown_tuples += n;
     } else {
         fl->newly_records++;
         fl->newly_tuples += n;
-        violation(fl, pn->cur, f, &vp);
+        violation(fl, pn->cur, f, a);
     }
     return NSG_OK;
 }
@@ -261,6 +281,7 @@ nsg_rc hd_prove_flows(struct hd_prove *pr, enum nsg_prove_status *st,
     fl.affected = g_hash_table_new(g_direct_hash, g_direct_equal);
     fl.edited = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
     fl.viols = g_hash_table_new_full(vkey_hash, vkey_equal, NULL, free);
+    fl.cache = hd_cache_new(18, sizeof(struct answer), pr->m.cur, pr->m.prop);
     for (size_t i = 0; i < pr->m.n_nics; i++)
         g_hash_table_insert(fl.affected, (void *)pr->m.nics[i].cur,
                             GSIZE_TO_POINTER(i + 1));
@@ -305,6 +326,12 @@ nsg_rc hd_prove_flows(struct hd_prove *pr, enum nsg_prove_status *st,
                               viols_json(&fl, pr->max_listed, &omitted));
         cJSON_AddNumberToObject(rep, "blocked_omitted", (double)omitted);
     }
+    if (!rc) {
+        uint64_t hits, misses;
+        hd_cache_stats(fl.cache, &hits, &misses);
+        cJSON_AddNumberToObject(rep, "evaluations", (double)misses);
+    }
+    hd_cache_free(fl.cache);
     g_hash_table_destroy(fl.viols);
     g_hash_table_destroy(fl.edited);
     g_hash_table_destroy(fl.affected);
@@ -354,6 +381,13 @@ static cJSON *plan_summary(const struct nsg_plan *p, const struct hd_models *m)
     return o;
 }
 
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 nsg_rc nsg_prove_run(struct nsg_corpus *c, const struct nsg_plan *p,
                      const struct nsg_prove_opts *o,
                      enum nsg_prove_status *status, cJSON **report,
@@ -392,6 +426,9 @@ nsg_rc nsg_prove_run(struct nsg_corpus *c, const struct nsg_plan *p,
     if (rc)
         goto out;
     pr.slv = nsg_slv_new(o->timeout_ms);
+    rc = hd_prove_groups(&pr, err);
+    if (rc)
+        goto out;
     rep = cJSON_CreateObject();
     cJSON_AddStringToObject(rep, "status", "proven");
     cJSON_AddItemToObject(rep, "plan", plan_summary(p, &pr.m));
@@ -404,13 +441,24 @@ nsg_rc nsg_prove_run(struct nsg_corpus *c, const struct nsg_plan *p,
         cJSON *wid = cJSON_AddObjectToObject(rep, "no_widening");
         cJSON *inv = cJSON_AddObjectToObject(rep, "invariants");
         cJSON *cl = cJSON_AddObjectToObject(rep, "closes");
+        cJSON *tm = cJSON_CreateObject();
+        double t0 = now(), t1, t2, t3, t4;
         rc = hd_prove_flows(&pr, &s1, obs, err);
+        t1 = now();
         if (!rc)
             rc = hd_prove_widening(&pr, &s2, wid, err);
+        t2 = now();
         if (!rc)
             rc = hd_prove_invariants(&pr, &s3, inv, err);
+        t3 = now();
         if (!rc)
             rc = hd_prove_closes(&pr, cl, err);
+        t4 = now();
+        cJSON_AddNumberToObject(tm, "observed", t1 - t0);
+        cJSON_AddNumberToObject(tm, "no_widening", t2 - t1);
+        cJSON_AddNumberToObject(tm, "invariants", t3 - t2);
+        cJSON_AddNumberToObject(tm, "closes", t4 - t3);
+        cJSON_AddItemToObject(rep, "seconds", tm);
     }
     if (rc)
         goto out;
@@ -423,6 +471,7 @@ nsg_rc nsg_prove_run(struct nsg_corpus *c, const struct nsg_plan *p,
 out:
     cJSON_Delete(rep);
     cJSON_Delete(moved);
+    hd_prove_groups_release(&pr);
     nsg_slv_free(pr.slv);
     hd_models_release(&pr.m);
     return rc;

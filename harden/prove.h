@@ -6,6 +6,17 @@
 
 #include "harden_int.h"
 
+/* NICs whose composed decisions are the same formulas today and with the
+ * plan (the same NSG pair in the same context): one solver check serves
+ * them all, restricted to their addresses. */
+struct hd_group {
+    size_t *nics; /* indices into m.nics */
+    size_t n;
+    Z3_ast cur, prop;        /* both levels allow: today, with the plan */
+    struct nsg_addrset addrs; /* the NICs' addresses */
+    Z3_ast own;               /* the NIC-side address is one of them */
+};
+
 struct hd_prove {
     struct nsg_corpus *c;
     const struct nsg_plan *p;
@@ -13,7 +24,18 @@ struct hd_prove {
     struct hd_models m;
     struct nsg_slv *slv;
     size_t max_listed;
+    struct hd_group *groups;
+    size_t n_groups;
 };
+
+/* Group the affected NICs (prove_solver.c); errors of the encoding (an
+ * unresolved tag) are input errors naming the rule. */
+nsg_rc hd_prove_groups(struct hd_prove *pr, struct nsg_err *err) NSG_WUR;
+void hd_prove_groups_release(struct hd_prove *pr);
+/* The NIC of group g that owns packet p's NIC-side address. */
+const struct hd_pair_nic *hd_group_nic(const struct hd_prove *pr,
+                                       const struct hd_group *g,
+                                       const struct nsg_packet *p);
 
 /* Each part returns its status through *st and fills its report object. */
 nsg_rc hd_prove_flows(struct hd_prove *pr, enum nsg_prove_status *st,

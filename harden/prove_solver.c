@@ -13,33 +13,74 @@
 
 #include "prove.h"
 
-struct nicdec {
-    struct nsg_slv_nic cur, prop;
-    struct nsg_addrset addrs;
-    Z3_ast own; /* the NIC-side address is one of the NIC's */
-};
+/* The NIC-side address (destination inbound, source outbound) in set. */
+static Z3_ast own_term(struct nsg_slv *s, const struct nsg_addrset *set)
+{
+    Z3_context z = nsg_slv_z3(s);
+    Z3_ast in[2] = {nsg_slv_dir(s, NSG_DIR_IN),
+                    nsg_slv_addrset(s, NSG_SLV_DST, set)};
+    Z3_ast out[2] = {nsg_slv_dir(s, NSG_DIR_OUT),
+                     nsg_slv_addrset(s, NSG_SLV_SRC, set)};
+    Z3_ast either[2] = {Z3_mk_and(z, 2, in), Z3_mk_and(z, 2, out)};
+    return Z3_mk_or(z, 2, either);
+}
 
-static nsg_rc decide(struct hd_prove *pr, const struct hd_pair_nic *pn,
-                     struct nicdec *d, struct nsg_err *err)
+nsg_rc hd_prove_groups(struct hd_prove *pr, struct nsg_err *err)
 {
     struct nsg_slv *s = pr->slv;
-    Z3_context z = nsg_slv_z3(s);
-    nsg_rc rc;
-    memset(d, 0, sizeof(*d));
-    rc = nsg_slv_decide_nic(s, pr->m.sim_cur, pr->m.cur, pn->cur, &d->cur, err);
-    if (!rc)
-        rc = nsg_slv_decide_nic(s, pr->m.sim_prop, pr->m.prop, pn->prop,
-                                &d->prop, err);
-    if (rc)
-        return nsg_err_prefix(err, "NIC %s", pn->cur->name);
-    hd_nic_addrs(pn->cur, &d->addrs);
-    Z3_ast in[2] = {nsg_slv_dir(s, NSG_DIR_IN),
-                    nsg_slv_addrset(s, NSG_SLV_DST, &d->addrs)};
-    Z3_ast out[2] = {nsg_slv_dir(s, NSG_DIR_OUT),
-                     nsg_slv_addrset(s, NSG_SLV_SRC, &d->addrs)};
-    Z3_ast either[2] = {Z3_mk_and(z, 2, in), Z3_mk_and(z, 2, out)};
-    d->own = Z3_mk_or(z, 2, either);
+    pr->groups = nsg_xcalloc(pr->m.n_nics + 1, sizeof(*pr->groups));
+    for (size_t i = 0; i < pr->m.n_nics; i++) {
+        const struct hd_pair_nic *pn = &pr->m.nics[i];
+        struct nsg_slv_nic dc, dp;
+        struct hd_group *g = NULL;
+        nsg_rc rc = nsg_slv_decide_nic(s, pr->m.sim_cur, pr->m.cur, pn->cur,
+                                       &dc, err);
+        if (!rc)
+            rc = nsg_slv_decide_nic(s, pr->m.sim_prop, pr->m.prop, pn->prop,
+                                    &dp, err);
+        if (rc)
+            return nsg_err_prefix(err, "NIC %s", pn->cur->name);
+        for (size_t k = 0; k < pr->n_groups && !g; k++)
+            if (pr->groups[k].cur == dc.allow && pr->groups[k].prop == dp.allow)
+                g = &pr->groups[k];
+        if (!g) {
+            g = &pr->groups[pr->n_groups++];
+            g->cur = dc.allow;
+            g->prop = dp.allow;
+            g->nics = nsg_xcalloc(pr->m.n_nics + 1, sizeof(size_t));
+        }
+        g->nics[g->n++] = i;
+        hd_nic_addrs(pn->cur, &g->addrs);
+    }
+    for (size_t k = 0; k < pr->n_groups; k++)
+        pr->groups[k].own = own_term(s, &pr->groups[k].addrs);
     return NSG_OK;
+}
+
+void hd_prove_groups_release(struct hd_prove *pr)
+{
+    for (size_t k = 0; k < pr->n_groups; k++) {
+        free(pr->groups[k].nics);
+        nsg_addrset_release(&pr->groups[k].addrs);
+    }
+    free(pr->groups);
+    pr->groups = NULL;
+    pr->n_groups = 0;
+}
+
+const struct hd_pair_nic *hd_group_nic(const struct hd_prove *pr,
+                                       const struct hd_group *g,
+                                       const struct nsg_packet *p)
+{
+    const struct nsg_ip *a = p->dir == NSG_DIR_IN ? &p->dst : &p->src;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct hd_pair_nic *pn = &pr->m.nics[g->nics[i]];
+        for (size_t k = 0; k < pn->cur->n_ipconfigs; k++)
+            if (pn->cur->ipconfigs[k].has_ip &&
+                !nsg_ip_cmp(&pn->cur->ipconfigs[k].ip, a))
+                return pn;
+    }
+    return &pr->m.nics[g->nics[0]];
 }
 
 /* Re-check a witness with the simulator: want_cur / want_prop. */
@@ -76,8 +117,8 @@ static cJSON *witness(struct hd_prove *pr, const struct hd_pair_nic *pn,
     return w;
 }
 
-/* One check over a NIC: sat -> a re-checked witness in list. */
-static nsg_rc one_check(struct hd_prove *pr, const struct hd_pair_nic *pn,
+/* One check over a group: sat -> a re-checked witness in list. */
+static nsg_rc one_check(struct hd_prove *pr, const struct hd_group *g,
                         Z3_ast *q, size_t n, enum nsg_decision want_cur,
                         enum nsg_decision want_prop, cJSON *list,
                         enum nsg_prove_status *st, cJSON *unknown,
@@ -85,15 +126,20 @@ static nsg_rc one_check(struct hd_prove *pr, const struct hd_pair_nic *pn,
 {
     struct nsg_packet p;
     struct nsg_verdict vc, vp;
+    const struct hd_pair_nic *pn;
     bool sat = false;
     nsg_rc rc = nsg_slv_check(pr->slv, q, n, &sat, &p, err);
     if (rc == NSG_E_UNKNOWN) {
-        cJSON_AddItemToArray(unknown, cJSON_CreateString(pn->cur->name));
+        for (size_t i = 0; i < g->n; i++)
+            cJSON_AddItemToArray(
+                unknown,
+                cJSON_CreateString(pr->m.nics[g->nics[i]].cur->name));
         *st = hd_worse(*st, NSG_PROVE_UNKNOWN);
         return NSG_OK;
     }
     if (rc || !sat)
         return rc;
+    pn = hd_group_nic(pr, g, &p);
     rc = recheck(pr, pn, &p, want_cur, want_prop, &vc, &vp, err);
     if (rc)
         return rc;
@@ -109,20 +155,15 @@ nsg_rc hd_prove_widening(struct hd_prove *pr, enum nsg_prove_status *st,
     cJSON *list = cJSON_CreateArray(), *unknown = cJSON_CreateArray();
     nsg_rc rc = NSG_OK;
     *st = NSG_PROVE_PROVEN;
-    for (size_t i = 0; i < pr->m.n_nics && !rc; i++) {
-        const struct hd_pair_nic *pn = &pr->m.nics[i];
-        struct nicdec d;
-        rc = decide(pr, pn, &d, err);
-        if (!rc) {
-            Z3_ast q[3] = {d.own, d.prop.allow,
-                           Z3_mk_not(nsg_slv_z3(pr->slv), d.cur.allow)};
-            rc = one_check(pr, pn, q, 3, NSG_DEC_DENY, NSG_DEC_ALLOW, list, st,
-                           unknown, err);
-        }
-        nsg_addrset_release(&d.addrs);
+    for (size_t i = 0; i < pr->n_groups && !rc; i++) {
+        const struct hd_group *g = &pr->groups[i];
+        Z3_ast q[3] = {g->own, g->prop, Z3_mk_not(nsg_slv_z3(pr->slv), g->cur)};
+        rc = one_check(pr, g, q, 3, NSG_DEC_DENY, NSG_DEC_ALLOW, list, st,
+                       unknown, err);
     }
     cJSON_AddStringToObject(rep, "status", nsg_prove_status_name(*st));
     cJSON_AddNumberToObject(rep, "nics_checked", (double)pr->m.n_nics);
+    cJSON_AddNumberToObject(rep, "solver_checks", (double)pr->n_groups);
     cJSON_AddItemToObject(rep, "witnesses", list);
     cJSON_AddItemToObject(rep, "unknown_nics", unknown);
     return rc;
@@ -141,20 +182,15 @@ static nsg_rc platform(struct hd_prove *pr, enum nsg_prove_status *st,
         nsg_addrset_add_range(&lb, 4, ip.v, ip.v);
     if (!nsg_ip_parse("fe80::1234:5678:9abc", &ip))
         nsg_addrset_add_range(&lb, 6, ip.v, ip.v);
-    for (size_t i = 0; i < pr->m.n_nics && !rc; i++) {
-        const struct hd_pair_nic *pn = &pr->m.nics[i];
-        struct nicdec d;
-        rc = decide(pr, pn, &d, err);
-        if (!rc) {
-            struct nsg_slv *s = pr->slv;
-            Z3_ast q[5] = {nsg_slv_dir(s, NSG_DIR_IN),
-                           nsg_slv_addrset(s, NSG_SLV_DST, &d.addrs),
-                           nsg_slv_addrset(s, NSG_SLV_SRC, &lb), d.cur.allow,
-                           Z3_mk_not(nsg_slv_z3(s), d.prop.allow)};
-            rc = one_check(pr, pn, q, 5, NSG_DEC_ALLOW, NSG_DEC_DENY, list,
-                           st, unknown, err);
-        }
-        nsg_addrset_release(&d.addrs);
+    for (size_t i = 0; i < pr->n_groups && !rc; i++) {
+        const struct hd_group *g = &pr->groups[i];
+        struct nsg_slv *s = pr->slv;
+        Z3_ast q[5] = {nsg_slv_dir(s, NSG_DIR_IN),
+                       nsg_slv_addrset(s, NSG_SLV_DST, &g->addrs),
+                       nsg_slv_addrset(s, NSG_SLV_SRC, &lb), g->cur,
+                       Z3_mk_not(nsg_slv_z3(s), g->prop)};
+        rc = one_check(pr, g, q, 5, NSG_DEC_ALLOW, NSG_DEC_DENY, list, st,
+                       unknown, err);
     }
     nsg_addrset_release(&lb);
     cJSON_AddStringToObject(rep, "status", nsg_prove_status_name(*st));
