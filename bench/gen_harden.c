@@ -401,14 +401,52 @@ out:
     return rc ? 1 : 0;
 }
 
+/* The first n stored flows as CSV: nic,dir,proto,src,dst,sport,dport,
+ * decision (the Python baseline's input). */
+static int csv(const char *dir, uint64_t n, const char *out)
+{
+    struct nsg_corpus *c = NULL;
+    struct nsg_topology *t = NULL;
+    struct nsg_flow_iter *it = NULL;
+    const struct nsg_flow *f;
+    struct nsg_err err = NSG_ERR_INIT;
+    FILE *o = fopen(out, "w");
+    uint64_t k = 0;
+    if (!o || nsg_corpus_open(dir, false, &c, &err) ||
+        nsg_corpus_load(c, NSG_TIME_LATEST, &t, &err) ||
+        nsg_flows_open(c, &it, &err)) {
+        fprintf(stderr, "gen_harden: %s\n", err.msg);
+        return 1;
+    }
+    while (k < n && nsg_flows_next(it, &f, &err) > 0) {
+        const struct nsg_nic *nic = nsg_topo_nic_by_mac(t, f->mac);
+        char s[NSG_IP_STRLEN], d[NSG_IP_STRLEN];
+        if (!nic)
+            continue;
+        nsg_ip_format(&f->src, s);
+        nsg_ip_format(&f->dst, d);
+        fprintf(o, "%s,%s,%d,%s,%s,%u,%u,%c\n", nic->name,
+                f->dir == NSG_DIR_IN ? "I" : "O", f->proto, s, d, f->sport,
+                f->dport, f->decision);
+        k++;
+    }
+    nsg_flows_close(it);
+    nsg_topo_free(t);
+    nsg_corpus_close(c);
+    return fclose(o) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "csv"))
+        return csv(argv[2], strtoull(argv[3], NULL, 10), argv[4]);
     if (argc == 5 && !strcmp(argv[1], "topo"))
         return topo(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc == 6 && !strcmp(argv[1], "flows"))
         return flows(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10),
                      atoi(argv[5]));
     fprintf(stderr, "usage: gen_harden topo OUT.json NICS RULES\n"
-                    "       gen_harden flows CORPUS NICS FLOWS DAYS\n");
+                    "       gen_harden flows CORPUS NICS FLOWS DAYS\n"
+                    "       gen_harden csv CORPUS N OUT.csv\n");
     return 2;
 }

@@ -372,6 +372,9 @@ void cli_plan_print_prove(const cJSON *rep, const char *plan_path)
            cli_json_num(ob, "allowed_tuples"), tstr(ob, "since"),
            cli_json_num(obj(ob, "newly_denied"), "tuples"),
            cli_json_num(obj(ob, "denied_today"), "tuples"));
+    if (cli_json_num(ob, "excluded_tuples") > 0)
+        printf(", %.0f from excluded sources denied by design",
+               cli_json_num(ob, "excluded_tuples"));
     if (cli_json_num(ob, "unknown_tuples") > 0)
         printf(", %.0f undecidable (unknown tag)",
                cli_json_num(ob, "unknown_tuples"));

@@ -125,7 +125,7 @@ struct flows {
     struct hd_cache *cache;
     uint64_t records, tuples, already_records, already_tuples;
     uint64_t newly_records, newly_tuples, unknown_records, unknown_tuples;
-    uint64_t unattributed;
+    uint64_t unattributed, excluded_tuples;
 };
 
 /* What the replay keeps per distinct packet (the cache's payload). */
@@ -213,6 +213,8 @@ static nsg_rc replay_one(struct flows *fl, const struct nsg_flow *f,
     } else if (a->cur == NSG_DEC_UNKNOWN || a->prop == NSG_DEC_UNKNOWN) {
         fl->unknown_records++;
         fl->unknown_tuples += n;
+    } else if (nsg_addrset_contains(&fl->pr->p->exclude, &f->src)) {
+        fl->excluded_tuples += n; /* not legitimate: the plan excluded it */
     } else {
         fl->newly_records++;
         fl->newly_tuples += n;
@@ -318,6 +320,8 @@ nsg_rc hd_prove_flows(struct hd_prove *pr, enum nsg_prove_status *st,
                                 (double)fl.already_records);
         cJSON_AddNumberToObject(ad, "tuples", (double)fl.already_tuples);
         cJSON_AddItemToObject(rep, "denied_today", ad);
+        cJSON_AddNumberToObject(rep, "excluded_tuples",
+                                (double)fl.excluded_tuples);
         cJSON_AddNumberToObject(rep, "unknown_tuples",
                                 (double)fl.unknown_tuples);
         cJSON_AddNumberToObject(rep, "unattributed_tuples",

@@ -271,6 +271,10 @@ check_eq "alerts: exactly the excluded sources, marked" \
 check_eq "alerts: the same count harden reported" \
   "$(jget "$GX" "j['alerts']['tuples']")" "$(jget "$tmp/out" "j['tuples']")"
 expect_rc 0 "alerts: none for the plan without exclusions" "$N" alerts --corpus "$GC" --plan "$GP"
+expect_rc 0 "the plan with exclusions proves (excluded sources are not legitimate)" \
+  "$N" prove --corpus "$GC" --plan "$GX" --json
+check_eq "prove counts the excluded sources' flows, blocks nothing else" \
+  "$(jget "$tmp/out" "(j['observed']['excluded_tuples'] > 0, j['observed']['newly_denied']['tuples'])")" "(True, 0)"
 
 # a plan that denies 168.63.129.16: the platform rule deleted
 GL=$tmp/gplanlb.json
