@@ -213,7 +213,7 @@ int main(int argc, char **argv)
                (unsigned long long)newly);
         fflush(stdout);
     }
-    for (int naive = 0; naive < 2; naive++) {
+    for (int naive = 0; naive < 2 && m.n_nics; naive++) {
         const char *ans;
         double t = widening(&m, naive, cap, &ans);
         printf("no-widening, one NIC, %-20s %8.3f s  %s\n",

@@ -114,6 +114,7 @@ static struct hd_cand *cand_new(struct hd_run *r, const struct nsg_nsg *n,
                                     days_free);
     c->first = INT64_MAX;
     c->last = INT64_MIN;
+    c->last_day = INT64_MIN;
     nsg_harden_governed(r->t, n->id, gov);
     for (guint i = 0; i < gov->len; i++) {
         const struct nsg_nic *nic = gov->pdata[i];
@@ -383,12 +384,16 @@ static void observe(struct hd_cand *c, const struct nsg_flow *f)
         c->first = f->first_seen;
     if (f->last_seen > c->last)
         c->last = f->last_seen;
+    if (c->last_day_key == dk && c->last_day == f->first_seen / 86400)
+        return; /* flows come in time order: this day is counted */
     days = g_hash_table_lookup(c->days, dk);
     if (!days) {
         days = g_hash_table_new(g_direct_hash, g_direct_equal);
         g_hash_table_insert(c->days, dk, days);
     }
     add_day(days, f->first_seen);
+    c->last_day_key = dk;
+    c->last_day = f->first_seen / 86400;
 }
 
 static nsg_rc learn_one(struct hd_run *r, struct hd_nic *hn,

@@ -48,6 +48,8 @@ struct hd_cand {
     struct nsg_plan_ports admitted;
     GHashTable *obs;             /* struct hd_obs_key * -> struct hd_obs * */
     GHashTable *days;            /* (proto << 16 | port) -> GHashTable days */
+    gpointer last_day_key;       /* the (port, day) counted last */
+    int64_t last_day;
     uint64_t flows, tuples;
     int64_t first, last;
     const char *blocked;         /* why no recommendation is made */
