@@ -12,7 +12,7 @@
 
 #include "corpus_int.h"
 
-char *path_join(const char *a, const char *b)
+char *nsg_corpus_path_join(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     char *p = nsg_xmalloc(la + lb + 2);
@@ -22,7 +22,7 @@ char *path_join(const char *a, const char *b)
     return p;
 }
 
-nsg_rc mkdirs(const char *path, struct nsg_err *err)
+nsg_rc nsg_corpus_mkdirs(const char *path, struct nsg_err *err)
 {
     char *p = nsg_xstrdup(path);
     nsg_rc rc = NSG_OK;
@@ -45,7 +45,7 @@ nsg_rc mkdirs(const char *path, struct nsg_err *err)
     return rc;
 }
 
-nsg_rc fsync_path(const char *path, bool dir, struct nsg_err *err)
+nsg_rc nsg_corpus_fsync_path(const char *path, bool dir, struct nsg_err *err)
 {
     int fd = open(path, (dir ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -95,14 +95,14 @@ static nsg_rc write_file(const char *path, const void *data, size_t len,
     return rc;
 }
 
-nsg_rc write_plain(const char *path, const void *data, size_t len,
-                   struct nsg_err *err)
+nsg_rc nsg_corpus_write_plain(const char *path, const void *data, size_t len,
+                              struct nsg_err *err)
 {
     return write_file(path, data, len, false, err);
 }
 
-nsg_rc write_atomic(const char *path, const void *data, size_t len,
-                    struct nsg_err *err)
+nsg_rc nsg_corpus_write_atomic(const char *path, const void *data, size_t len,
+                               struct nsg_err *err)
 {
     char *tmp = g_strdup_printf("%s.tmp-%ld", path, (long)getpid());
     nsg_rc rc = write_file(tmp, data, len, true, err);
@@ -115,7 +115,7 @@ nsg_rc write_atomic(const char *path, const void *data, size_t len,
     return rc;
 }
 
-nsg_rc sync_fs(const char *dir, struct nsg_err *err)
+nsg_rc nsg_corpus_sync_fs(const char *dir, struct nsg_err *err)
 {
     int fd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -130,8 +130,9 @@ nsg_rc sync_fs(const char *dir, struct nsg_err *err)
     return NSG_OK;
 }
 
-nsg_rc lock_take(const char *path, int wait_ms, const char *corpus_dir,
-                 int *fd_out, struct nsg_err *err)
+nsg_rc nsg_corpus_lock_take(const char *path, int wait_ms,
+                            const char *corpus_dir, int *fd_out,
+                            struct nsg_err *err)
 {
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     *fd_out = -1;

@@ -339,18 +339,17 @@ static cJSON *what_moved(const struct nsg_plan_nsg *pn,
 static nsg_rc load_nsg_version(struct nsg_corpus *c, const char *object,
                                struct nsg_nsg **out, struct nsg_err *err)
 {
-    enum nsg_res_type type;
-    void *res = NULL;
-    nsg_rc rc = nsg_corpus_load_version(c, object, &type, &res, err);
+    struct nsg_res_ref ref = {0};
+    nsg_rc rc = nsg_corpus_load_version(c, object, &ref, err);
     *out = NULL;
     if (rc)
         return rc;
-    if (type != NSG_RES_NSG) {
-        nsg_res_free(type, res);
+    if (ref.type != NSG_RES_NSG) {
+        nsg_res_free(ref.type, ref.ptr);
         return nsg_err_set(err, NSG_E_INPUT, "object %s is not an NSG",
                            object);
     }
-    *out = res;
+    *out = ref.ptr;
     return NSG_OK;
 }
 

@@ -3,7 +3,6 @@
  * one new segment per import into the transaction, lists it in the
  * manifest's "flows" section and fills the import report.  See
  * docs/corpus-flows.md. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,44 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/nsg_walk.h"
 #include "imp_flowlog.h"
 
 #define DEFAULT_ENTRIES (1u << 19) /* ~100 MB of table */
 
 /* ---- inputs ------------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static nsg_rc walk_dir(const char *dir, GPtrArray *out, struct nsg_err *err)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    nsg_rc rc = NSG_OK;
-    if (!d)
-        return nsg_err_set(err, NSG_E_IO, "%s: %s", dir, strerror(errno));
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            g_ptr_array_add(names, g_build_filename(dir, e->d_name, NULL));
-    closedir(d);
-    if (names->len)
-        qsort(names->pdata, names->len, sizeof(char *), cmp_str);
-    for (guint i = 0; !rc && i < names->len; i++) {
-        const char *p = names->pdata[i];
-        struct stat st;
-        if (stat(p, &st))
-            continue;
-        if (S_ISDIR(st.st_mode))
-            rc = walk_dir(p, out, err);
-        else if (S_ISREG(st.st_mode) && g_str_has_suffix(p, ".json"))
-            g_ptr_array_add(out, g_strdup(p));
-    }
-    g_ptr_array_free(names, TRUE);
-    return rc;
-}
 
 static void add_unknown(cJSON *report, const char *name, GHashTable *h,
                         const char *field)
@@ -105,16 +72,8 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     x.known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     fl_record_init(&x.rec);
 
-    for (size_t i = 0; !rc && i < n_paths; i++) {
-        struct stat st;
-        if (stat(paths[i], &st))
-            rc =
-                nsg_err_set(err, NSG_E_IO, "%s: %s", paths[i], strerror(errno));
-        else if (S_ISDIR(st.st_mode))
-            rc = walk_dir(paths[i], files, err);
-        else
-            g_ptr_array_add(files, g_strdup(paths[i]));
-    }
+    for (size_t i = 0; !rc && i < n_paths; i++)
+        rc = nsg_walk_files(paths[i], ".json", files, err);
     if (rc)
         goto out;
 

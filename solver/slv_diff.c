@@ -43,16 +43,16 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
     if (da->allow_dir[dir] == db->allow_dir[dir])
         return NSG_OK; /* the same term (Z3 hash-conses): equal */
     Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
-    Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, domain);
-    Z3_solver_assert(s->z, s->sol, nsg_slv_dir(s, dir));
-    Z3_solver_assert(s->z, s->sol,
-                     Z3_mk_xor(s->z, da->allow_dir[dir], db->allow_dir[dir]));
+    nsg_slv_push(s);
+    nsg_slv_assert(s, domain);
+    nsg_slv_assert(s, nsg_slv_dir(s, dir));
+    nsg_slv_assert(s,
+                   nsg_slv_mk_xor(s, da->allow_dir[dir], db->allow_dir[dir]));
     for (;;) {
         bool sat;
         struct nsg_packet p;
         struct nsg_match ma, mb;
-        rc = slv_solve(s, &sat, &p, err);
+        rc = nsg_slv_solve(s, &sat, &p, err);
         if (rc || !sat)
             break;
         out->equivalent = false;
@@ -73,8 +73,14 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
                              ma.decision == NSG_DEC_ALLOW ? "Allow" : "Deny");
             break;
         }
-        long ia = slv_rule_index(da->c, dir, ma.rule);
-        long ib = slv_rule_index(db->c, dir, mb.rule);
+        long ia = nsg_slv_rule_index(da->c, dir, ma.rule);
+        long ib = nsg_slv_rule_index(db->c, dir, mb.rule);
+        if (ia < 0 || ib < 0) {
+            rc = nsg_err_set(err, NSG_E_INTERNAL,
+                             "internal inconsistency: no deciding rule for a "
+                             "difference the solver found");
+            break;
+        }
         struct nsg_slv_region r = {dir,         ma.rule,     mb.rule,
                                    ma.decision, mb.decision, 0};
         if (out->n_w < max) {
@@ -84,11 +90,10 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
             r.witnesses = 1;
         }
         add_region(out, &r);
-        Z3_solver_assert(
-            s->z, s->sol,
-            slv_not(s, slv_and2(s, da->fires[dir][ia], db->fires[dir][ib])));
+        nsg_slv_assert(s, nsg_slv_not(s, nsg_slv_and2(s, da->fires[dir][ia],
+                                                      db->fires[dir][ib])));
     }
-    Z3_solver_pop(s->z, s->sol, 1);
+    nsg_slv_pop(s, 1);
     return rc;
 }
 

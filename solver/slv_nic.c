@@ -86,18 +86,18 @@ nsg_rc nsg_slv_decide_nic(struct nsg_slv *s, struct nsg_sim *sim,
         rc = levels_for(s, sim, t, nic, ic, &sa, &na, err);
         if (rc)
             return rc;
-        Z3_ast ip = slv_num(s, ic->ip.v, 128);
-        Z3_ast in = slv_and2(s, nsg_slv_dir(s, NSG_DIR_IN),
-                             Z3_mk_eq(s->z, s->pkt.dst, ip));
-        Z3_ast o = slv_and2(s, nsg_slv_dir(s, NSG_DIR_OUT),
-                            Z3_mk_eq(s->z, s->pkt.src, ip));
-        Z3_ast cond =
-            slv_and2(s, nsg_slv_family(s, ic->ip.family), slv_or2(s, in, o));
+        Z3_ast ip = nsg_slv_num(s, ic->ip.v, 128);
+        Z3_ast in = nsg_slv_and2(s, nsg_slv_dir(s, NSG_DIR_IN),
+                                 nsg_slv_mk_eq(s, s->pkt.dst, ip));
+        Z3_ast o = nsg_slv_and2(s, nsg_slv_dir(s, NSG_DIR_OUT),
+                                nsg_slv_mk_eq(s, s->pkt.src, ip));
+        Z3_ast cond = nsg_slv_and2(s, nsg_slv_family(s, ic->ip.family),
+                                   nsg_slv_or2(s, in, o));
         if (sa != out->subnet_allow)
-            out->subnet_allow = Z3_mk_ite(s->z, cond, sa, out->subnet_allow);
+            out->subnet_allow = nsg_slv_mk_ite(s, cond, sa, out->subnet_allow);
         if (na != out->nic_allow)
-            out->nic_allow = Z3_mk_ite(s->z, cond, na, out->nic_allow);
+            out->nic_allow = nsg_slv_mk_ite(s, cond, na, out->nic_allow);
     }
-    out->allow = slv_and2(s, out->subnet_allow, out->nic_allow);
-    return slv_z3_status(s, "encoding a NIC", err);
+    out->allow = nsg_slv_and2(s, out->subnet_allow, out->nic_allow);
+    return nsg_slv_z3_status(s, "encoding a NIC", err);
 }
