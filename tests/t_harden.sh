@@ -208,6 +208,40 @@ cmdline=$(jget "$tmp/wide-proof.json" "j['no_widening']['witnesses'][0]['check']
 cmdline=${cmdline#nsgproof }
 expect_rc 1 "check reproduces the widening witness (denied today)" "$N" $cmdline
 
+# ---- after enforcement: a flow Azure logged as denied by the plan's deny -------
+C3=$tmp/c3
+cp -r "$C" "$C3"
+mkdir -p "$tmp/late"
+python3 - "$tmp/late/PT1H.json" <<'PY'
+import json, sys
+rid = ("/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/"
+       "RG-DEMO/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WEB-NSG")
+rec = {"time": "2026-11-21T10:00:00.000Z", "systemId": "x",
+       "macAddress": "000D3A2B1005", "category": "NetworkSecurityGroupFlowEvent",
+       "resourceId": rid, "operationName": "NetworkSecurityGroupFlowEvents",
+       "properties": {"Version": 2, "flows": [
+           {"rule": "UserRule_harden-AllowSshFromMgmt-deny",
+            "flows": [{"mac": "000D3A2B1005", "flowTuples": [
+                "1795255200,10.0.2.99,10.0.1.5,50001,22,T,I,D,B,,,,"]}]},
+           {"rule": "UserRule_AllowSshFromMgmt",
+            "flows": [{"mac": "000D3A2B1005", "flowTuples": [
+                "1795255300,10.0.2.77,10.0.1.5,50002,22,T,I,A,B,,,,"]}]}]}}
+json.dump({"records": [rec]}, open(sys.argv[1], "w"))
+PY
+"$N" import --corpus "$C3" "$tmp/late/PT1H.json" >/dev/null || ko "import late flows"
+expect_rc 1 "alerts: flows after the plan, denied by its deny and still allowed" \
+  "$N" alerts --corpus "$C3" --plan "$P" --json
+check_eq "alerts: the late flows, with their logged decisions" \
+  "$(jget "$tmp/out" "sorted((a['src'], a['logged']['allowed'], a['logged']['denied'], a['rule']) for a in j['alerts'])")" \
+  "[('10.0.2.77', 1, 0, 'harden-AllowSshFromMgmt-deny'), ('10.0.2.99', 0, 1, 'harden-AllowSshFromMgmt-deny')]"
+expect_rc 1 "prove sees the allowed flow imported after the plan" \
+  "$N" prove --corpus "$C3" --plan "$P" --json
+check_eq "prove blocks the late allowed flow" \
+  "$(jget "$tmp/out" "[(b['src'], b['nic']) for b in j['observed']['blocked']]")" "[('10.0.2.77', 'web-2')]"
+expect_rc 0 "harden --since after every flow: nothing in the window" \
+  "$N" harden --corpus "$C" --min-days 0 --since 2030-01-01 --json
+check_grep "--since: no flow records in the window" "no flow records in the window" "$tmp/out"
+
 # ---- stale plan ---------------------------------------------------------------
 C2=$tmp/c2
 cp -r "$C" "$C2"
