@@ -40,17 +40,19 @@ corpus() {
 # measure LABEL CMD...: median wall seconds and peak RSS of $runs runs
 measure() {
   local label=$1; shift
-  local times=() rss=0 i t m
+  local times=() users=() rss=0 i t u m
   for i in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M" -o "$out/time" "$@" >/dev/null 2>"$out/err"
+    /usr/bin/time -f "%e %U %M" -o "$out/time" "$@" >/dev/null 2>"$out/err"
     local rc=$?
     if [ $rc -gt 1 ]; then echo "FAIL: $label exit $rc"; cat "$out/err"; exit 1; fi
-    read -r t m < <(tail -1 "$out/time")
-    times+=("$t"); [ "$m" -gt "$rss" ] && rss=$m
+    read -r t u m < <(tail -1 "$out/time")
+    times+=("$t"); users+=("$u"); [ "$m" -gt "$rss" ] && rss=$m
   done
   med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
-  printf '%-52s median %7.2f s  peak RSS %6d MB  (runs: %s)\n' "$label" \
-    "$med" $((rss / 1024)) "${times[*]}"
+  local medu
+  medu=$(printf '%s\n' "${users[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  printf '%-40s median %7.2f s wall, %7.2f s user  peak RSS %4d MB  (wall: %s)\n' \
+    "$label" "$med" "$medu" $((rss / 1024)) "${times[*]}"
 }
 
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

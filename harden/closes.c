@@ -257,16 +257,62 @@ static void add_region(GPtrArray *regs, const struct atom *x, double nprotos,
     nsg_addrset_add_range(&r->dst, a->family, a->v, a->v);
 }
 
+/* What the sweeps of one (levels, destination) give: atoms with the
+ * sources newly denied on them.  NICs behind the same NSGs whose addresses
+ * no rule tells apart share it (memo below). */
+struct result {
+    struct atom x;
+    double nprotos;
+    struct nsg_addrset set;
+};
+struct memo {
+    const struct nsg_cnsg *c[4];
+    uint8_t fam;
+    GByteArray *sig; /* for each rule of the four: its destination holds a */
+    GArray *results; /* struct result */
+    bool unknown;
+};
+
+static void memo_free(void *p)
+{
+    struct memo *m = p;
+    for (guint i = 0; i < m->results->len; i++)
+        nsg_addrset_release(&g_array_index(m->results, struct result, i).set);
+    g_array_free(m->results, TRUE);
+    g_byte_array_free(m->sig, TRUE);
+    free(m);
+}
+
+static GByteArray *signature(const struct levels *lc, const struct levels *lp,
+                             const struct nsg_ip *a)
+{
+    GByteArray *sig = g_byte_array_new();
+    const struct nsg_cnsg *cs[4] = {lc->c[0], lc->c[1], lp->c[0], lp->c[1]};
+    for (int k = 0; k < 4; k++)
+        for (size_t i = 0; cs[k] && i < cs[k]->n[NSG_DIR_IN]; i++) {
+            const struct nsg_crule *r = &cs[k]->rules[NSG_DIR_IN][i];
+            guint8 b = (guint8)(nsg_addrset_contains(&r->dst, a) |
+                                (r->dst_unknown ? 2 : 0));
+            g_byte_array_append(sig, &b, 1);
+        }
+    return sig;
+}
+
+static nsg_rc sweep_all(struct hd_prove *pr, const struct levels *lc,
+                        const struct levels *lp, const struct nsg_ip *a,
+                        struct memo *out);
+
 /* Regions of one NIC; *unknown when a sweep could not decide. */
 static nsg_rc nic_regions(struct hd_prove *pr, const struct hd_pair_nic *pn,
-                          GPtrArray *regs, bool *unknown, struct nsg_err *err)
+                          GPtrArray *regs, GPtrArray *memos, bool *unknown,
+                          struct nsg_err *err)
 {
     nsg_rc rc = NSG_OK;
     for (size_t i = 0; i < pn->cur->n_ipconfigs && !rc; i++) {
         const struct nsg_ipconfig *ic = &pn->cur->ipconfigs[i];
         struct levels lc, lp;
-        GArray *dp, *sp, *named;
-        bool any = false, tcp = false, udp = false;
+        struct memo *m = NULL;
+        GByteArray *sig;
         if (!ic->has_ip)
             continue;
         rc = levels_of(pr->m.sim_cur, pr->m.cur, pn->cur, &ic->ip, &lc, err);
@@ -275,6 +321,51 @@ static nsg_rc nic_regions(struct hd_prove *pr, const struct hd_pair_nic *pn,
                            err);
         if (rc)
             break;
+        sig = signature(&lc, &lp, &ic->ip);
+        for (guint k = 0; k < memos->len && !m; k++) {
+            struct memo *x = memos->pdata[k];
+            if (x->c[0] == lc.c[0] && x->c[1] == lc.c[1] &&
+                x->c[2] == lp.c[0] && x->c[3] == lp.c[1] &&
+                x->fam == ic->ip.family && x->sig->len == sig->len &&
+                !memcmp(x->sig->data, sig->data, sig->len))
+                m = x;
+        }
+        if (!m) {
+            m = nsg_xcalloc(1, sizeof(*m));
+            m->c[0] = lc.c[0];
+            m->c[1] = lc.c[1];
+            m->c[2] = lp.c[0];
+            m->c[3] = lp.c[1];
+            m->fam = ic->ip.family;
+            m->sig = sig;
+            sig = NULL;
+            m->results = g_array_new(FALSE, TRUE, sizeof(struct result));
+            g_ptr_array_add(memos, m);
+            rc = sweep_all(pr, &lc, &lp, &ic->ip, m);
+        }
+        if (sig)
+            g_byte_array_free(sig, TRUE);
+        *unknown |= m->unknown;
+        for (guint k = 0; !rc && k < m->results->len; k++) {
+            const struct result *r = &g_array_index(m->results, struct result, k);
+            add_region(regs, &r->x, r->nprotos, &r->set, pn->cur->name,
+                       &ic->ip);
+        }
+    }
+    return rc;
+}
+
+/* Every atom of the plan's deny space at destination a. */
+static nsg_rc sweep_all(struct hd_prove *pr, const struct levels *lc_,
+                        const struct levels *lp_, const struct nsg_ip *a,
+                        struct memo *out)
+{
+    struct levels lc = *lc_, lp = *lp_;
+    const struct nsg_ipconfig icv = {.has_ip = true, .ip = *a};
+    const struct nsg_ipconfig *ic = &icv;
+    GArray *dp, *sp, *named;
+    bool any = false, tcp = false, udp = false;
+    {
         dp = g_array_new(FALSE, FALSE, sizeof(unsigned));
         sp = g_array_new(FALSE, FALSE, sizeof(unsigned));
         named = g_array_new(FALSE, FALSE, sizeof(unsigned));
@@ -343,12 +434,15 @@ static nsg_rc nic_regions(struct hd_prove *pr, const struct hd_pair_nic *pn,
                                            ap = NSG_ADDRSET_INIT;
                         if (both(&lc, &x, rep, &ic->ip, &ac) ||
                             both(&lp, &x, rep, &ic->ip, &ap)) {
-                            *unknown = true;
+                            out->unknown = true;
                         } else {
                             nsg_addrset_subtract(&ac, &ap);
-                            if (ac.n)
-                                add_region(regs, &x, proto == -1 ? other : 1,
-                                           &ac, pn->cur->name, &ic->ip);
+                            if (ac.n) {
+                                struct result r = {x, proto == -1 ? other : 1,
+                                                   ac};
+                                g_array_append_val(out->results, r);
+                                ac = (struct nsg_addrset)NSG_ADDRSET_INIT;
+                            }
                         }
                         nsg_addrset_release(&ac);
                         nsg_addrset_release(&ap);
@@ -361,7 +455,8 @@ static nsg_rc nic_regions(struct hd_prove *pr, const struct hd_pair_nic *pn,
         g_array_free(sp, TRUE);
         g_array_free(named, TRUE);
     }
-    return rc;
+    (void)pr;
+    return NSG_OK;
 }
 
 /* The regions of one NIC as a Z3 term. */
@@ -549,6 +644,7 @@ static cJSON *region_json(const struct region *r)
 nsg_rc hd_prove_closes(struct hd_prove *pr, cJSON *rep, struct nsg_err *err)
 {
     GPtrArray *regs = g_ptr_array_new_with_free_func(region_free);
+    GPtrArray *memos = g_ptr_array_new_with_free_func(memo_free);
     cJSON *list = cJSON_CreateArray(), *bad = cJSON_CreateArray();
     bool unknown = false, exact = true;
     double total = 0;
@@ -559,7 +655,8 @@ nsg_rc hd_prove_closes(struct hd_prove *pr, cJSON *rep, struct nsg_err *err)
         size_t from = regs->len;
         bool g_exact = false;
         for (size_t i = 0; i < g->n && !rc; i++)
-            rc = nic_regions(pr, &pr->m.nics[g->nics[i]], regs, &unknown, err);
+            rc = nic_regions(pr, &pr->m.nics[g->nics[i]], regs, memos,
+                             &unknown, err);
         if (!rc)
             rc = certify(pr, g, regs, from, &g_exact, err);
         for (size_t i = 0; !rc && !g_exact && i < g->n; i++) {
@@ -568,6 +665,7 @@ nsg_rc hd_prove_closes(struct hd_prove *pr, cJSON *rep, struct nsg_err *err)
                 bad, cJSON_CreateString(pr->m.nics[g->nics[i]].cur->name));
         }
     }
+    g_ptr_array_free(memos, TRUE);
     if (rc) {
         g_ptr_array_free(regs, TRUE);
         cJSON_Delete(list);
