@@ -1,9 +1,10 @@
 /* prove_bench.c - ablations of `prove` (bench_harden.sh): what each idea
  * of the proof is worth, measured on one corpus and plan.
- *   replay: the shipped replay (verdict cache, plan first, the current
- *     rules only when the plan denies) against no cache, against
- *     evaluating both models for every flow, and against a linear scan of
- *     the rules instead of the simulator's index;
+ *   replay: the shipped replay (flows to ports no plan rule matches
+ *     skipped, verdict cache, the plan first and the current rules only
+ *     when the plan denies) against no port filter, no cache, evaluating
+ *     both models for every flow, and a linear scan of the rules instead
+ *     of the simulator's index;
  *   solver: the no-widening check with the shipped encoding (hash-consed,
  *     first match over blocks of rules) against the naive one
  *     (nsg_slv_naive_allow: an if-then-else per rule), for one NIC.
@@ -22,7 +23,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-enum mode { FULL, NO_CACHE, BOTH, LINEAR };
+enum mode { FULL, NO_FILTER, NO_CACHE, BOTH, LINEAR };
 
 /* The two levels of a NIC for an inbound packet, evaluated by scanning
  * (the ablation of the simulator's index): subnet then NIC. */
@@ -54,6 +55,23 @@ static enum nsg_decision linear(struct nsg_sim *sim,
     return NSG_DEC_ALLOW;
 }
 
+/* Destination ports some plan rule matches (the shipped filter). */
+static uint8_t plan_ports[65536 / 8];
+static bool plan_portless;
+
+static void plan_filter(const struct nsg_plan *p)
+{
+    for (size_t i = 0; i < p->n_recs; i++)
+        for (size_t k = 0; k < p->recs[i].n_rules; k++) {
+            const struct nsg_plan_rule *r = &p->recs[i].rules[k];
+            plan_portless |= !nsg_proto_has_ports(r->proto);
+            for (size_t j = 0; j < r->dports.n; j++)
+                for (unsigned q = r->dports.r[j].lo; q <= r->dports.r[j].hi;
+                     q++)
+                    plan_ports[q >> 3] |= (uint8_t)(1u << (q & 7));
+        }
+}
+
 static int replay(struct nsg_corpus *c, struct hd_models *m, enum mode mode,
                   uint64_t *evals, uint64_t *newly)
 {
@@ -80,7 +98,13 @@ static int replay(struct nsg_corpus *c, struct hd_models *m, enum mode mode,
             continue;
         pn = &m->nics[GPOINTER_TO_SIZE(ix) - 1];
         p = hd_flow_packet(f);
-        if (mode == FULL) {
+        if (mode == FULL &&
+            (p.dir != NSG_DIR_IN ||
+             (nsg_proto_has_ports(p.proto)
+                  ? !((plan_ports[p.dport >> 3] >> (p.dport & 7)) & 1)
+                  : !plan_portless)))
+            continue;
+        if (mode == FULL || mode == NO_FILTER) {
             a = hd_cache_find(cache, pn->cur, &p, &hit);
             if (hit) {
                 dp = a[0];
@@ -104,7 +128,7 @@ static int replay(struct nsg_corpus *c, struct hd_models *m, enum mode mode,
                 return 1;
             dc = (uint8_t)v.decision;
         }
-        if (mode == FULL) {
+        if (mode == FULL || mode == NO_FILTER) {
             a[0] = dp;
             a[1] = dc;
         }
@@ -189,10 +213,11 @@ int main(int argc, char **argv)
     struct nsg_err err = NSG_ERR_INIT;
     struct hd_models m;
     unsigned cap = argc > 3 ? (unsigned)atoi(argv[3]) : 60000;
-    static const char *names[] = {"shipped (cache, plan first)",
-                                  "no verdict cache",
-                                  "no cache, both models every flow",
-                                  "no cache, linear rule scan"};
+    static const char *names[] = {"shipped (plan-port filter, cache)",
+                                  "no plan-port filter",
+                                  "no filter, no verdict cache",
+                                  "no filter/cache, both models always",
+                                  "no filter/cache, linear rule scan"};
     if (argc < 3) {
         fprintf(stderr, "usage: prove_bench CORPUS PLAN [NAIVE_CAP_MS]\n");
         return 2;
@@ -202,6 +227,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "prove_bench: %s\n", err.msg);
         return 1;
     }
+    plan_filter(p);
     for (int mode = FULL; mode <= LINEAR; mode++) {
         uint64_t evals, newly;
         double t0 = now();

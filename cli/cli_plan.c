@@ -430,3 +430,32 @@ void cli_plan_print_prove(const cJSON *rep, const char *plan_path)
                                 ? "REFUTED"
                                 : "UNKNOWN");
 }
+
+int cli_prove_run(const char *corpus, const char *plan, const char *inv,
+                  const struct nsg_prove_opts *o, struct cli_prove *out)
+{
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_prove_opts po = *o;
+    int status;
+    memset(out, 0, sizeof(*out));
+    out->status = NSG_PROVE_UNKNOWN;
+    if (inv && cli_plan_invariants(inv, &out->qs, &err))
+        return cli_fail(&err);
+    status = cli_plan_load(plan, &out->p);
+    if (status)
+        return status;
+    po.invariants = &out->qs;
+    if (nsg_corpus_open(corpus, false, &out->c, &err) ||
+        nsg_prove_run(out->c, out->p, &po, &out->status, &out->report, &err))
+        return cli_fail(&err);
+    return 0;
+}
+
+void cli_prove_release(struct cli_prove *r)
+{
+    cJSON_Delete(r->report);
+    nsg_corpus_close(r->c);
+    nsg_plan_free(r->p);
+    nsg_queries_release(&r->qs);
+    memset(r, 0, sizeof(*r));
+}

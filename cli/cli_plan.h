@@ -19,6 +19,19 @@ void cli_plan_print_prove(const cJSON *rep, const char *plan_path);
 /* Parse an --invariants file (verify's query language). */
 nsg_rc cli_plan_invariants(const char *path, struct nsg_queries *qs,
                            struct nsg_err *err) NSG_WUR;
+/* prove and enforce: the plan, the invariants, the corpus and the proof. */
+struct cli_prove {
+    struct nsg_corpus *c;
+    struct nsg_plan *p;
+    struct nsg_queries qs;
+    enum nsg_prove_status status;
+    cJSON *report;
+};
+/* Load everything and prove; 0, or the exit status after printing the
+ * error.  Release with cli_prove_release in both cases. */
+int cli_prove_run(const char *corpus, const char *plan, const char *inv,
+                  const struct nsg_prove_opts *o, struct cli_prove *out);
+void cli_prove_release(struct cli_prove *r);
 /* Load a plan or print the error; returns 0 or the exit status. */
 int cli_plan_load(const char *path, struct nsg_plan **p);
 

@@ -47,13 +47,11 @@ int cmd_enforce(int argc, char **argv)
                     "per solver check (default 60000; 0 = none)"),
         CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/enforce.md)"),
         CLI_OPT_ENDMARK};
-    struct nsg_queries qs = NSG_QUERIES_INIT;
     struct nsg_prove_opts po = {0};
-    enum nsg_prove_status st = NSG_PROVE_UNKNOWN;
-    struct nsg_corpus *c = NULL;
-    struct nsg_plan *p = NULL;
+    struct cli_prove r;
     struct nsg_err err = NSG_ERR_INIT;
-    cJSON *rep = NULL, *written = NULL;
+    cJSON *written = NULL;
+    enum nsg_prove_status st;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
@@ -70,27 +68,20 @@ int cmd_enforce(int argc, char **argv)
                   "az or an ARM deployment");
         return CLI_EXIT_INPUT;
     }
-    if (inv && cli_plan_invariants(inv, &qs, &err))
-        return cli_fail(&err);
-    status = cli_plan_load(plan, &p);
-    if (status)
-        goto done;
-    po.invariants = &qs;
     po.rebase = rebase;
     po.timeout_ms = (unsigned)timeout;
-    if (nsg_corpus_open(corpus, false, &c, &err) ||
-        nsg_prove_run(c, p, &po, &st, &rep, &err)) {
-        status = cli_fail(&err);
+    status = cli_prove_run(corpus, plan, inv, &po, &r);
+    if (status)
         goto done;
-    }
+    st = r.status;
     if (!json)
-        cli_plan_print_prove(rep, plan);
+        cli_plan_print_prove(r.report, plan);
     if (st != NSG_PROVE_PROVEN && !force) {
         cli_error("the plan is %s: nothing written (--force-unproven writes "
                   "it anyway)",
                   nsg_prove_status_name(st));
         if (json)
-            cli_print_json(rep);
+            cli_print_json(r.report);
         status = st == NSG_PROVE_REFUTED ? CLI_EXIT_FOUND : CLI_EXIT_UNKNOWN;
         goto done;
     }
@@ -103,14 +94,14 @@ int cmd_enforce(int argc, char **argv)
                 "unless you accept that.\n",
                 nsg_prove_status_name(st));
     written = cJSON_CreateArray();
-    if (nsg_enforce_write(c, p, out, written, &err)) {
+    if (nsg_enforce_write(r.c, r.p, out, written, &err)) {
         status = cli_fail(&err);
         goto done;
     }
     if (json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, "prove", rep);
-        rep = NULL;
+        cJSON_AddItemToObject(o, "prove", r.report);
+        r.report = NULL;
         cJSON_AddBoolToObject(o, "forced", st != NSG_PROVE_PROVEN);
         cJSON_AddItemToObject(o, "written", written);
         written = NULL;
@@ -128,10 +119,7 @@ int cmd_enforce(int argc, char **argv)
     }
     status = CLI_EXIT_OK;
 done:
-    cJSON_Delete(rep);
     cJSON_Delete(written);
-    nsg_corpus_close(c);
-    nsg_plan_free(p);
-    nsg_queries_release(&qs);
+    cli_prove_release(&r);
     return status;
 }

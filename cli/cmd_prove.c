@@ -40,13 +40,8 @@ int cmd_prove(int argc, char **argv)
                     "flows, witnesses and regions listed (default 20)"),
         CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/prove.md)"),
         CLI_OPT_ENDMARK};
-    struct nsg_queries qs = NSG_QUERIES_INIT;
     struct nsg_prove_opts po = {0};
-    enum nsg_prove_status st = NSG_PROVE_UNKNOWN;
-    struct nsg_corpus *c = NULL;
-    struct nsg_plan *p = NULL;
-    struct nsg_err err = NSG_ERR_INIT;
-    cJSON *rep = NULL;
+    struct cli_prove r;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
@@ -54,31 +49,19 @@ int cmd_prove(int argc, char **argv)
     if (!corpus || !plan)
         return cli_opt_error(&help, "--corpus DIR and --plan PLAN.json are "
                                     "required");
-    if (inv && cli_plan_invariants(inv, &qs, &err))
-        return cli_fail(&err);
-    status = cli_plan_load(plan, &p);
-    if (status)
-        goto out;
-    po.invariants = &qs;
     po.rebase = rebase;
     po.timeout_ms = (unsigned)timeout;
     po.max_listed = (size_t)limit;
-    if (nsg_corpus_open(corpus, false, &c, &err) ||
-        nsg_prove_run(c, p, &po, &st, &rep, &err)) {
-        status = cli_fail(&err);
-        goto out;
+    status = cli_prove_run(corpus, plan, inv, &po, &r);
+    if (!status) {
+        if (json)
+            cli_print_json(r.report);
+        else
+            cli_plan_print_prove(r.report, plan);
+        status = r.status == NSG_PROVE_PROVEN    ? CLI_EXIT_OK
+                 : r.status == NSG_PROVE_REFUTED ? CLI_EXIT_FOUND
+                                                 : CLI_EXIT_UNKNOWN;
     }
-    if (json)
-        cli_print_json(rep);
-    else
-        cli_plan_print_prove(rep, plan);
-    status = st == NSG_PROVE_PROVEN   ? CLI_EXIT_OK
-             : st == NSG_PROVE_REFUTED ? CLI_EXIT_FOUND
-                                       : CLI_EXIT_UNKNOWN;
-out:
-    cJSON_Delete(rep);
-    nsg_corpus_close(c);
-    nsg_plan_free(p);
-    nsg_queries_release(&qs);
+    cli_prove_release(&r);
     return status;
 }

@@ -126,6 +126,8 @@ struct flows {
     uint64_t records, tuples, already_records, already_tuples;
     uint64_t newly_records, newly_tuples, unknown_records, unknown_tuples;
     uint64_t unattributed, excluded_tuples;
+    uint8_t ports[65536 / 8]; /* destination ports some plan rule matches */
+    bool portless;            /* a plan rule also matches portless protocols */
 };
 
 /* What the replay keeps per distinct packet (the cache's payload). */
@@ -188,6 +190,13 @@ static nsg_rc replay_one(struct flows *fl, const struct nsg_flow *f,
     p = hd_flow_packet(f);
     fl->records++;
     fl->tuples += n;
+    /* A packet no plan rule can match is decided as today (the plan only
+     * adds inbound rules): nothing to evaluate. */
+    if (p.dir != NSG_DIR_IN ||
+        (nsg_proto_has_ports(p.proto)
+             ? !((fl->ports[p.dport >> 3] >> (p.dport & 7)) & 1)
+             : !fl->portless))
+        return NSG_OK;
     a = hd_cache_find(fl->cache, pn->cur, &p, &hit);
     if (!hit) {
         rc = nsg_sim_eval_nic(fl->pr->m.sim_prop, pn->prop, &p, &vp, err);
@@ -284,6 +293,16 @@ nsg_rc hd_prove_flows(struct hd_prove *pr, enum nsg_prove_status *st,
     fl.edited = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
     fl.viols = g_hash_table_new_full(vkey_hash, vkey_equal, NULL, free);
     fl.cache = hd_cache_new(18, sizeof(struct answer), pr->m.cur, pr->m.prop);
+    for (size_t i = 0; i < pr->p->n_recs; i++)
+        for (size_t k = 0; k < pr->p->recs[i].n_rules; k++) {
+            const struct nsg_plan_rule *r = &pr->p->recs[i].rules[k];
+            if (!nsg_proto_has_ports(r->proto))
+                fl.portless = true;
+            for (size_t j = 0; j < r->dports.n; j++)
+                for (unsigned q = r->dports.r[j].lo; q <= r->dports.r[j].hi;
+                     q++)
+                    fl.ports[q >> 3] |= (uint8_t)(1u << (q & 7));
+        }
     for (size_t i = 0; i < pr->m.n_nics; i++)
         g_hash_table_insert(fl.affected, (void *)pr->m.nics[i].cur,
                             GSIZE_TO_POINTER(i + 1));
