@@ -5,9 +5,9 @@
 #   make bench    run the benchmarks (figures for docs/PERFORMANCE.md)
 #   make deps     install the Debian packages nsgproof needs
 
-PKGS     := z3 libcjson glib-2.0 libcurl
+PKGS     := z3 libcjson glib-2.0 libcurl libcrypto libxxhash
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config
+            pkg-config libssl-dev libxxhash-dev jq
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

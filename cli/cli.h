@@ -33,6 +33,8 @@ int cmd_plan(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_enforce(int argc, char **argv);
+int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
+int cmd_fsck(int argc, char **argv);    /* check a corpus */
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
  * by main before dispatch). */

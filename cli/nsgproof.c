@@ -25,6 +25,8 @@ static const struct {
     {"alerts", cmd_alerts, "observed traffic outside a plan's recommended ranges"},
     {"prove", cmd_prove, "prove a hardening plan safe (replay, Z3, invariants)"},
     {"enforce", cmd_enforce, "prove a plan, then write the new NSG resources"},
+    {"gc", cmd_gc, "remove the files a corpus no longer references"},
+    {"fsck", cmd_fsck, "check a corpus: hashes, references, segments, checkpoints"},
 };
 
 static void usage(FILE *f)

@@ -3,8 +3,10 @@
  * corpus_manifest.c, transactions in corpus_txn.c, loading in
  * corpus_load.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +33,38 @@ static bool foreign_files(const char *dir)
     return foreign;
 }
 
+nsg_rc nsg_corpus_readers_lock(const char *dir, int wait_ms, bool create,
+                               int *fd_out, struct nsg_err *err)
+{
+    char *p = nsg_corpus_path_join(dir, READERS_FILE);
+    int fd = create ? open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0666) : -1;
+    if (fd < 0)
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+    *fd_out = -1;
+    for (int waited = 0; fd >= 0; waited += 50) {
+        if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+            *fd_out = fd;
+            break;
+        }
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            close(fd); /* no flock here (odd file system): read unlocked */
+            break;
+        }
+        if (waited >= wait_ms) {
+            close(fd);
+            free(p);
+            return nsg_err_set(err, NSG_E_LOCKED,
+                               "corpus %s is being collected by nsgproof gc "
+                               "(waited %d ms for %s)",
+                               dir, wait_ms, READERS_FILE);
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    free(p);
+    return NSG_OK;
+}
+
 nsg_rc nsg_corpus_open(const char *dir, bool create, struct nsg_corpus **out,
                        struct nsg_err *err)
 {
@@ -48,6 +82,7 @@ nsg_rc nsg_corpus_open(const char *dir, bool create, struct nsg_corpus **out,
                                        (GDestroyNotify)cJSON_Delete);
     c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     c->lock_wait_ms = DEFAULT_LOCK_WAIT_MS;
+    c->reader_fd = -1;
     if (stat(c->dir, &st)) {
         if (!create) {
             rc = nsg_err_set(err, NSG_E_NOTFOUND,
@@ -94,6 +129,20 @@ nsg_rc nsg_corpus_open(const char *dir, bool create, struct nsg_corpus **out,
             close(fd);
         }
     }
+    /* A reader from here on: gc removes nothing a reader may still read
+     * (docs/corpus.md).  The manifest is read again under the lock, since
+     * a gc may have run between the first reading and the lock. */
+    if (!rc)
+        rc = nsg_corpus_readers_lock(c->dir, c->lock_wait_ms, true,
+                                     &c->reader_fd, err);
+    if (!rc) {
+        cJSON *again = NULL;
+        rc = nsg_corpus_manifest_read(c->dir, &again, err);
+        if (again) {
+            cJSON_Delete(c->manifest);
+            c->manifest = again;
+        }
+    }
 out:
     if (rc) {
         nsg_corpus_close(c);
@@ -115,6 +164,8 @@ void nsg_corpus_close(struct nsg_corpus *c)
     g_ptr_array_free(c->old, TRUE);
     g_hash_table_destroy(c->objects);
     g_hash_table_destroy(c->sources);
+    if (c->reader_fd >= 0)
+        close(c->reader_fd); /* releases the shared flock */
     g_free(c->dir);
     free(c);
 }

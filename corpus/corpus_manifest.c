@@ -24,6 +24,7 @@ cJSON *nsg_corpus_manifest_empty(void)
     return m;
 }
 
+
 /* Check the top-level shape so later code can trust it. */
 static nsg_rc manifest_check(const char *path, const cJSON *m,
                              struct nsg_err *err)
@@ -54,10 +55,15 @@ static nsg_rc manifest_check(const char *path, const cJSON *m,
                                path, want[i].key);
     }
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(m, "service_tags");
-    if (st && !cJSON_IsNull(st) &&
-        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(st, "object")))
+    const cJSON *so = cJSON_GetObjectItemCaseSensitive(st, "object");
+    if (st && !cJSON_IsNull(st) && !cJSON_IsString(so))
         return nsg_err_set(err, NSG_E_INPUT,
                            "%s: $.service_tags.object: missing", path);
+    if (cJSON_IsString(so) && !nsg_corpus_is_sha(so->valuestring))
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "%s: $.service_tags.object: not a SHA-256 (64 "
+                           "lower-case hex digits)",
+                           path);
     const cJSON *r;
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(m, "resources"))
     {
@@ -73,7 +79,7 @@ static nsg_rc manifest_check(const char *path, const cJSON *m,
         {
             const cJSON *o = cJSON_GetObjectItemCaseSensitive(e, "object");
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "captured_at");
-            if (!cJSON_IsString(o) || strlen(o->valuestring) != 64 ||
+            if (!cJSON_IsString(o) || !nsg_corpus_is_sha(o->valuestring) ||
                 !cJSON_IsString(t))
                 return nsg_err_set(err, NSG_E_INPUT,
                                    "%s: $.resources[\"%s\"]"

@@ -368,6 +368,13 @@ nsg_rc nsg_corpus_commit(struct nsg_txn **txnp, struct nsg_err *err)
         txn_end(t, true); /* nothing changed: the manifest stays as is */
         return NSG_OK;
     }
+    /* A corpus written by an older nsgproof is brought to the current
+     * format by its next write. */
+    rc = nsg_fstore_upgrade(t, err);
+    if (rc) {
+        txn_end(t, true);
+        return rc;
+    }
     /* 1. everything written so far reaches the disk; 2. objects get their
      * final names; 3. those renames reach the disk.  Only then may the
      * manifest name them. */
