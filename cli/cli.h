@@ -35,6 +35,7 @@ int cmd_prove(int argc, char **argv);
 int cmd_enforce(int argc, char **argv);
 int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
 int cmd_fsck(int argc, char **argv);    /* check a corpus */
+int cmd_path(int argc, char **argv);    /* next hop + IP flow verify */
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
  * by main before dispatch). */

@@ -113,7 +113,7 @@ static int sweep(const struct nsg_cnsg *c, const struct atom *x, int proto,
         if (!m)
             continue;
         nsg_addrset_copy(&s, &r->src);
-        nsg_addrset_intersect(&s, &rem);
+        hd_addrset_keep(&s, &rem);
         if (r->access == NSG_ALLOW)
             nsg_addrset_union(allowed, &s);
         nsg_addrset_subtract(&rem, &r->src);
@@ -132,7 +132,7 @@ static int both(const struct levels *l, const struct atom *x, int proto,
     if (!r)
         r = sweep(l->c[1], x, proto, a, &s);
     if (!r)
-        nsg_addrset_intersect(out, &s);
+        hd_addrset_keep(out, &s);
     nsg_addrset_release(&s);
     return r;
 }

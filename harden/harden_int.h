@@ -26,6 +26,8 @@ void hd_side_from_rule(struct nsg_plan_side *out,
                        const struct nsg_addr_item *items, size_t n,
                        char *const *asgs, size_t n_asgs);
 void hd_replaced_release(struct nsg_plan_replaced *r);
+/* Keep in s only the addresses that are also in o. */
+void hd_addrset_keep(struct nsg_addrset *s, const struct nsg_addrset *o);
 
 /* ---- JSON helpers (plan_json.c) ---------------------------------------- */
 cJSON *hd_side_json(const struct nsg_plan_side *s, bool asgs);

@@ -349,3 +349,11 @@ void nsg_harden_governed(const struct nsg_topology *t, const char *nsg_id,
             g_ptr_array_add(out, (void *)nic);
     }
 }
+
+void hd_addrset_keep(struct nsg_addrset *s, const struct nsg_addrset *o)
+{
+    struct nsg_addrset r = NSG_ADDRSET_INIT;
+    nsg_addrset_intersect(&r, s, o);
+    nsg_addrset_release(s);
+    *s = r;
+}

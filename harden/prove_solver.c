@@ -197,9 +197,9 @@ static nsg_rc platform(struct hd_prove *pr, enum nsg_prove_status *st,
     cJSON_AddStringToObject(rep, "checked",
                             "nothing from AzureLoadBalancer (168.63.129.16, "
                             "fe80::1234:5678:9abc) that is allowed today to "
-                            "an affected NIC is denied with the plan (no load "
-                            "balancers are in the corpus, so every port "
-                            "counts)");
+                            "an affected NIC is denied with the plan (every "
+                            "port counts: health probes can target any port "
+                            "and the corpus does not record them)");
     cJSON_AddItemToObject(rep, "witnesses", list);
     cJSON_AddItemToObject(rep, "unknown_nics", unknown);
     return rc;

@@ -267,9 +267,12 @@ python3 "$here/data/harden/gen.py" --check "$G" "$GP" >"$tmp/chk.json"
 check_eq "generated: no legitimate flow blocked (independent evaluator)" \
   "$(jget "$tmp/chk.json" "(j['blocked'], j['problems'], j['legit_allowed'] > 3000)")" "([], [], True)"
 check_eq "generated: shared NSG with a data-poor NIC is not narrowed" \
-  "$(jget "$tmp/chk.json" "j['nsgs']")" "['front-nsg', 'nic0-nsg']"
+  "$(jget "$tmp/chk.json" "j['nsgs']")" "['front-nsg', 'lb-nsg', 'nic0-nsg']"
 check_eq "generated: statuses" "$(jget "$tmp/chk.json" "sorted(j['statuses'].items())")" \
-  "[('back-0', 'unhealthy'), ('front-0', 'unhealthy'), ('front-1', 'unhealthy'), ('front-2', 'unhealthy'), ('front-3', 'unhealthy'), ('sh-0', 'unscanned')]"
+  "[('back-0', 'unhealthy'), ('front-0', 'unhealthy'), ('front-1', 'unhealthy'), ('front-2', 'unhealthy'), ('front-3', 'unhealthy'), ('lb-0', 'unhealthy'), ('sh-0', 'unscanned')]"
+check_eq "generated: lb-0 is internet-facing through the public load balancer" \
+  "$(jget "$GP" "[(n['internet_facing'], n['public_ips']) for n in j['nics'] if n['name']=='lb-0']")" \
+  "[(True, [])]"
 check_grep "generated: sh-0 says why" "also governs NIC sh-1" "$GP"
 check_grep "generated: back-0 says there is no room above priority 100" "make room above it" "$GP"
 check_eq "generated: every front NIC's own SSH sources kept (shared subnet NSG)" \
@@ -286,7 +289,8 @@ check_eq "generated: tags and unknown properties kept" \
   "$(jget "$GO/rg-harden/front-nsg.json" "(sorted(j['tags'].items()), j['properties']['someFutureProperty'])")" \
   "([('env', 'test'), ('owner', 'netops')], {'kept': True})"
 expect_rc 0 "generated: replay --proposed the enforced files" \
-  "$N" replay --corpus "$GC" --json --proposed "$GO"/rg-harden/front-nsg.json "$GO"/rg-harden/nic0-nsg.json
+  "$N" replay --corpus "$GC" --json --proposed "$GO"/rg-harden/front-nsg.json "$GO"/rg-harden/nic0-nsg.json \
+  "$GO"/rg-harden/lb-nsg.json
 check_eq "generated: replay finds nothing newly denied" "$(jget "$tmp/out" "j['newly_denied']['count']")" 0
 
 # --exclude-sources: exactly those sources are not learned, and are alerts

@@ -15,6 +15,7 @@ nsgproof.  The topology:
       shared-nsg must not be narrowed (sh-1 has too little data)
     back 10.20.3.0/24   (no subnet NSG)
       back-0 [back-nsg]
+      lb-0 [lb-nsg], behind the public load balancer lb-pub
 
 usage: gen.py OUTDIR [--days N] [--seed N]
        gen.py --check OUTDIR PLAN.json [--exclude FILE]
@@ -76,6 +77,9 @@ NSGS = {
         R("AllowSshRdp", 100, "Allow", "Tcp", ["Internet"], ["*"],
           ["22", "3389"]),
     ],
+    "lb-nsg": [
+        R("AllowSshAll", 200, "Allow", "Tcp", ["*"], ["*"], ["22"]),
+    ],
 }
 
 # NIC: (subnet, ip, nic nsg, public ip?, mac, days of flows)
@@ -87,6 +91,9 @@ NICS = {
     "sh-0": ("shared", "10.20.2.4", None, True, "000D3A200204"),
     "sh-1": ("shared", "10.20.2.5", None, False, "000D3A200205"),
     "back-0": ("back", "10.20.3.4", "back-nsg", True, "000D3A200304"),
+    # no public IP of its own: internet-facing through a public load
+    # balancer frontend (rule tcp/22 to its backend pool)
+    "lb-0": ("back", "10.20.3.5", "lb-nsg", False, "000D3A200305"),
 }
 SUBNETS = {"front": ("10.20.1.0/24", "front-nsg"),
            "shared": ("10.20.2.0/24", "shared-nsg"),
@@ -228,6 +235,32 @@ def topology():
         res.append({"name": nic, "id": rid("networkInterfaces", nic),
                     "type": "Microsoft.Network/networkInterfaces",
                     "properties": p})
+    lb = rid("loadBalancers", "lb-pub")
+    res.append({"name": "pip-lb", "id": rid("publicIPAddresses", "pip-lb"),
+                "type": "Microsoft.Network/publicIPAddresses",
+                "properties": {"ipAddress": "20.60.0.99"}})
+    res.append({
+        "name": "lb-pub", "id": lb, "type": "Microsoft.Network/loadBalancers",
+        "sku": {"name": "Standard"},
+        "properties": {
+            "frontendIPConfigurations": [{
+                "name": "fe", "id": lb + "/frontendIPConfigurations/fe",
+                "properties": {"publicIPAddress": {
+                    "id": rid("publicIPAddresses", "pip-lb")}}}],
+            "backendAddressPools": [{
+                "name": "pool", "id": lb + "/backendAddressPools/pool",
+                "properties": {"backendIPConfigurations": [{
+                    "id": rid("networkInterfaces", "lb-0") +
+                    "/ipConfigurations/ipconfig1"}]}}],
+            "loadBalancingRules": [{
+                "name": "ssh", "id": lb + "/loadBalancingRules/ssh",
+                "properties": {
+                    "frontendIPConfiguration": {
+                        "id": lb + "/frontendIPConfigurations/fe"},
+                    "backendAddressPool": {
+                        "id": lb + "/backendAddressPools/pool"},
+                    "protocol": "Tcp", "frontendPort": 22,
+                    "backendPort": 22}}]}})
     return {"value": res}
 
 
@@ -264,6 +297,7 @@ def traffic(rnd):
     t["sh-1"] = [("T", hosts("52.78.0.0/28", 4, rnd), 22)]
     t["back-0"] = [("T", hosts("52.80.1.0/29", 6, rnd), 22),
                    ("T", hosts("52.80.2.0/30", 2, rnd), 3389)]
+    t["lb-0"] = [("T", hosts("52.81.1.0/29", 5, rnd), 22)]
     return t
 
 
