@@ -32,6 +32,11 @@ int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
 int cmd_list(int argc, char **argv);    /* what a corpus holds */
 int cmd_show(int argc, char **argv);    /* one resource, its history */
+int cmd_harden(int argc, char **argv);  /* hardening plans (harden/) */
+int cmd_plan(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_enforce(int argc, char **argv);
 int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
 int cmd_fsck(int argc, char **argv);    /* check a corpus */
 int cmd_path(int argc, char **argv);    /* next hop + IP flow verify */
