@@ -7,33 +7,107 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "../capture/capture.h"
 #include "cli.h"
 #include "cli_opt.h"
 
-static const char *const arm_synopsis[] = {
-    "arm --corpus DIR --subscription ID [--resource-group RG]...\n"
-    "         [--service-tags LOCATION] [--arm-endpoint URL] "
-    "[--login-endpoint URL]\n"
-    "         [--ca-file FILE] [--lock-wait SECONDS] [--verbose] [--json]",
-    NULL};
+/* Each capture's variables, so that one macro per capture builds its
+ * option table (parsing) and the manual page's table alike. */
+struct arm_vars {
+    struct nsg_cap_arm_opts o;
+    struct cli_strv rgs;
+    const char *corpus;
+    double lock;
+    bool verbose;
+    struct cli_output out;
+};
+struct flow_vars {
+    struct nsg_cap_flow_opts o;
+    struct cli_strv containers;
+    const char *corpus;
+    double lock;
+    long parallel;
+    bool verbose;
+    struct cli_output out;
+};
+
+/* The options both captures take. */
+#define COMMON_OPTS(v)                                                         \
+    CLI_OPT_STR("ca-file", &(v).o.common.ca_file, "FILE",                      \
+                "also trust the CAs in this PEM file"),                        \
+        CLI_OPT_SECONDS("lock-wait", &(v).lock,                                \
+                        "wait this long for another import (default 30)"),     \
+        CLI_OPT_FLAG("verbose", &(v).verbose,                                  \
+                     "show every request and answer (secrets redacted)"),      \
+        CLI_OPT_OUTPUT(&(v).out)
+
+#define ARM_OPTS(v)                                                            \
+    CLI_OPT_STR("corpus", &(v).corpus, "DIR",                                  \
+                "the corpus (created when missing)"),                          \
+        CLI_OPT_STR("subscription", &(v).o.subscription, "ID",                 \
+                    "the subscription id"),                                    \
+        CLI_OPT_STRS("resource-group", &(v).rgs, "RG",                         \
+                     "only this resource group"),                              \
+        CLI_OPT_STR("service-tags", &(v).o.service_tags_location, "LOCATION",  \
+                    "also the Service Tags of this region (e.g. westeurope)"), \
+        CLI_OPT_STR("arm-endpoint", &(v).o.arm_endpoint, "URL",                \
+                    "ARM endpoint (default https://management.azure.com)"),    \
+        CLI_OPT_STR("login-endpoint", &(v).o.common.login_endpoint, "URL",     \
+                    "token endpoint (default "                                 \
+                    "https://login.microsoftonline.com)"),                     \
+        COMMON_OPTS(v)
+
+#define FLOW_OPTS(v)                                                           \
+    CLI_OPT_STR("corpus", &(v).corpus, "DIR",                                  \
+                "the corpus (created when missing)"),                          \
+        CLI_OPT_STR("account", &(v).o.account, "NAME", "the storage account"), \
+        CLI_OPT_STRS("container", &(v).containers, "C",                        \
+                     "only this container (default both flow-log "             \
+                     "containers)"),                                           \
+        CLI_OPT_STR("prefix", &(v).o.prefix, "P",                              \
+                    "only blobs whose name begins so"),                        \
+        CLI_OPT_TIME("since", &(v).o.since,                                    \
+                     "skip blobs last modified before (ISO 8601 or unix "      \
+                     "seconds)"),                                              \
+        CLI_OPT_STR("blob-endpoint", &(v).o.blob_endpoint, "URL",              \
+                    "Blob endpoint (default https://ACCOUNT.blob.core."        \
+                    "windows.net)"),                                           \
+        CLI_OPT_NUM("parallel", &(v).parallel, "N", 1, 16,                     \
+                    "downloads at once (1-16, default 4)"),                    \
+        CLI_OPT_STR("login-endpoint", &(v).o.common.login_endpoint, "URL",     \
+                    "token endpoint (bearer credentials)"),                    \
+        COMMON_OPTS(v)
+
+#define ARM_SYNOPSIS                                                           \
+    "arm --corpus DIR --subscription ID [--resource-group RG]...\n"            \
+    "         [--service-tags LOCATION] [--arm-endpoint URL] "                 \
+    "[--login-endpoint URL]\n"                                                 \
+    "         [--ca-file FILE] [--lock-wait SECONDS] [--verbose] "             \
+    "[--format text|json]"
+#define FLOW_SYNOPSIS                                                          \
+    "flowlogs --corpus DIR --account NAME [--container C]... [--prefix P]\n"   \
+    "         [--since TIME] [--blob-endpoint URL] [--parallel N] "            \
+    "[--login-endpoint URL]\n"                                                 \
+    "         [--ca-file FILE] [--lock-wait SECONDS] [--verbose] "             \
+    "[--format text|json]"
+#define EXIT_TEXT                                                              \
+    "JSON schema: docs/capture.md.\n"                                          \
+    "Exit: 0 captured, 2 usage, input, credential or service error, 3\n"       \
+    "internal inconsistency.\n"
+
+static const char *const arm_synopsis[] = {ARM_SYNOPSIS, NULL};
 static const struct cli_command_help arm_help = {
     "capture", arm_synopsis,
     "Capture a subscription's network configuration from Azure Resource\n"
     "Manager into the corpus, in one transaction (all or nothing).",
     "Credentials (environment): AZURE_ACCESS_TOKEN; or AZURE_TENANT_ID and\n"
     "AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE.\n"
-    "JSON schema: docs/capture.md.\n"
-    "Exit: 0 captured, 2 usage, input, credential or service error, 3\n"
-    "internal inconsistency.\n",
+    EXIT_TEXT,
     NULL};
 
-static const char *const flow_synopsis[] = {
-    "flowlogs --corpus DIR --account NAME [--container C]... [--prefix P]\n"
-    "         [--since TIME] [--blob-endpoint URL] [--parallel N] "
-    "[--login-endpoint URL]\n"
-    "         [--ca-file FILE] [--lock-wait SECONDS] [--verbose] [--json]",
-    NULL};
+static const char *const flow_synopsis[] = {FLOW_SYNOPSIS, NULL};
 static const struct cli_command_help flow_help = {
     "capture", flow_synopsis,
     "Capture NSG and VNet flow logs from a storage account into the\n"
@@ -42,42 +116,24 @@ static const struct cli_command_help flow_help = {
     "Credentials (environment): AZURE_STORAGE_KEY (Shared Key), or\n"
     "AZURE_STORAGE_SAS, or Azure credentials as for 'capture arm' (a token\n"
     "for https://storage.azure.com).  Default containers: "
-    NSG_CAP_CONTAINER_NSG "\nand " NSG_CAP_CONTAINER_VNET ".\n"
-    "JSON schema: docs/capture.md.\n"
-    "Exit: 0 captured, 2 usage, input, credential or service error, 3\n"
-    "internal inconsistency.\n",
+    NSG_CAP_CONTAINER_NSG "\nand " NSG_CAP_CONTAINER_VNET ".\n" EXIT_TEXT,
     NULL};
 
-static const char *const top_synopsis[] = {
-    "arm --corpus DIR --subscription ID [options]",
-    "flowlogs --corpus DIR --account NAME [options]", NULL};
+static const char *const top_synopsis[] = {ARM_SYNOPSIS, FLOW_SYNOPSIS, NULL};
 static const struct cli_command_help top_help = {
     "capture", top_synopsis,
     "Capture configuration (ARM) or flow logs (Blob storage) live from\n"
     "Azure.  'nsgproof capture arm --help' and 'nsgproof capture flowlogs\n"
-    "--help' list the options.",
+    "--help' list each one's options.",
     NULL, NULL};
 
-/* The options both captures take. */
-#define COMMON_OPTS(o, lock, verbose, json)                                    \
-    CLI_OPT_STR("ca-file", &(o).common.ca_file, "FILE",                        \
-                "also trust the CAs in this PEM file"),                        \
-        CLI_OPT_STR("lock-wait", &(lock), "SECONDS",                           \
-                    "wait this long for another import (default 30)"),         \
-        CLI_OPT_FLAG("verbose", &(verbose),                                    \
-                     "show every request and answer (secrets redacted)"),      \
-        CLI_OPT_FLAG("json", &(json), "print the report as JSON")
-
-/* What both captures check after parsing: a corpus, a lock wait. */
-static const char *check_common(const char *corpus, const char *lock,
+/* What both captures check after parsing: a corpus; the lock wait. */
+static const char *check_common(const char *corpus, double lock,
                                 int *lock_wait_ms)
 {
-    double wait = -1;
     if (!corpus)
         return "--corpus DIR is required";
-    if (lock && !cli_parse_seconds(lock, &wait))
-        return "--lock-wait: not a number of seconds (0-86400)";
-    *lock_wait_ms = wait < 0 ? -1 : (int)(wait * 1000);
+    *lock_wait_ms = lock < 0 ? -1 : (int)(lock * 1000);
     return NULL;
 }
 
@@ -182,48 +238,35 @@ static void arm_text(const cJSON *r)
 
 static int capture_arm(int argc, char **argv)
 {
-    struct nsg_cap_arm_opts o;
-    struct cli_strv rgs = CLI_STRV_INIT;
-    const char *corpus = NULL, *lock = NULL;
-    bool json = false, verbose = false;
+    struct arm_vars v;
     struct nsg_err err = NSG_ERR_INIT;
-    memset(&o, 0, sizeof(o));
-    struct cli_option opts[] = {
-        CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus (created when missing)"),
-        CLI_OPT_STR("subscription", &o.subscription, "ID", "the subscription id"),
-        CLI_OPT_STRS("resource-group", &rgs, "RG",
-                     "only this resource group"),
-        CLI_OPT_STR("service-tags", &o.service_tags_location, "LOCATION",
-                    "also the Service Tags of this region (e.g. westeurope)"),
-        CLI_OPT_STR("arm-endpoint", &o.arm_endpoint, "URL",
-                    "ARM endpoint (default https://management.azure.com)"),
-        CLI_OPT_STR("login-endpoint", &o.common.login_endpoint, "URL",
-                    "token endpoint (default https://login.microsoftonline.com)"),
-        COMMON_OPTS(o, lock, verbose, json),
-        CLI_OPT_ENDMARK};
+    memset(&v, 0, sizeof(v));
+    v.lock = -1;
+    v.o.captured_at = (int64_t)time(NULL);
+    struct cli_option opts[] = {ARM_OPTS(v), CLI_OPT_ENDMARK};
     const char *bad = NULL;
     int status = cli_opt_parse(&arm_help, opts, argc, argv, NULL, NULL);
     if (!status)
-        bad = check_common(corpus, lock, &o.common.lock_wait_ms);
-    if (!status && !bad && !o.subscription)
+        bad = check_common(v.corpus, v.lock, &v.o.common.lock_wait_ms);
+    if (!status && !bad && !v.o.subscription)
         bad = "--subscription ID is required";
     if (status || bad) {
-        cli_strv_release(&rgs);
+        cli_strv_release(&v.rgs);
         return bad ? cli_opt_error(&arm_help, "%s", bad)
-                   : status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+                   : cli_opt_status(status);
     }
     struct nsg_cap_hooks hooks;
     struct out out;
-    hooks_init(&hooks, &out, verbose);
-    o.common.corpus = corpus;
-    o.common.hooks = &hooks;
-    o.resource_groups = rgs.v;
-    o.n_resource_groups = rgs.n;
-    o.captured_at = (int64_t)time(NULL);
+    hooks_init(&hooks, &out, v.verbose);
+    v.o.common.corpus = v.corpus;
+    v.o.common.hooks = &hooks;
+    v.o.resource_groups = v.rgs.v;
+    v.o.n_resource_groups = v.rgs.n;
     cJSON *report = cJSON_CreateObject();
-    nsg_rc rc = nsg_cap_arm(&o, report, &err);
-    status = finish(&out, rc, &err, report, json, arm_text);
-    cli_strv_release(&rgs);
+    nsg_rc rc = nsg_cap_arm(&v.o, report, &err);
+    status = finish(&out, rc, &err, report, v.out.format == CLI_FORMAT_JSON,
+                    arm_text);
+    cli_strv_release(&v.rgs);
     return status;
 }
 
@@ -268,58 +311,68 @@ static void flow_text(const cJSON *r)
 
 static int capture_flowlogs(int argc, char **argv)
 {
-    struct nsg_cap_flow_opts o;
-    struct cli_strv containers = CLI_STRV_INIT;
-    const char *corpus = NULL, *lock = NULL, *since = NULL;
-    long parallel = 4;
-    bool json = false, verbose = false;
+    struct flow_vars v;
     struct nsg_err err = NSG_ERR_INIT;
-    memset(&o, 0, sizeof(o));
-    struct cli_option opts[] = {
-        CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus (created when missing)"),
-        CLI_OPT_STR("account", &o.account, "NAME", "the storage account"),
-        CLI_OPT_STRS("container", &containers, "C",
-                     "only this container (default both flow-log "
-                     "containers)"),
-        CLI_OPT_STR("prefix", &o.prefix, "P", "only blobs whose name begins so"),
-        CLI_OPT_STR("since", &since, "TIME",
-                    "skip blobs last modified before (ISO 8601 or unix "
-                    "seconds)"),
-        CLI_OPT_STR("blob-endpoint", &o.blob_endpoint, "URL",
-                    "Blob endpoint (default https://ACCOUNT.blob.core."
-                    "windows.net)"),
-        CLI_OPT_NUM("parallel", &parallel, "N", 1, 16,
-                    "downloads at once (1-16, default 4)"),
-        CLI_OPT_STR("login-endpoint", &o.common.login_endpoint, "URL",
-                    "token endpoint (bearer credentials)"),
-        COMMON_OPTS(o, lock, verbose, json),
-        CLI_OPT_ENDMARK};
+    memset(&v, 0, sizeof(v));
+    v.lock = -1;
+    v.parallel = 4;
+    struct cli_option opts[] = {FLOW_OPTS(v), CLI_OPT_ENDMARK};
     const char *bad = NULL;
     int status = cli_opt_parse(&flow_help, opts, argc, argv, NULL, NULL);
     if (!status)
-        bad = check_common(corpus, lock, &o.common.lock_wait_ms);
-    if (!status && !bad && !o.account)
+        bad = check_common(v.corpus, v.lock, &v.o.common.lock_wait_ms);
+    if (!status && !bad && !v.o.account)
         bad = "--account NAME is required";
-    if (!status && !bad && since && nsg_corpus_time_parse(since, &o.since, &err))
-        bad = "--since: not a time (ISO 8601 or unix seconds)";
     if (status || bad) {
-        cli_strv_release(&containers);
+        cli_strv_release(&v.containers);
         return bad ? cli_opt_error(&flow_help, "%s", bad)
-                   : status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+                   : cli_opt_status(status);
     }
     struct nsg_cap_hooks hooks;
     struct out out;
-    hooks_init(&hooks, &out, verbose);
-    o.common.corpus = corpus;
-    o.common.hooks = &hooks;
-    o.containers = containers.v;
-    o.n_containers = containers.n;
-    o.parallel = (int)parallel;
+    hooks_init(&hooks, &out, v.verbose);
+    v.o.common.corpus = v.corpus;
+    v.o.common.hooks = &hooks;
+    v.o.containers = v.containers.v;
+    v.o.n_containers = v.containers.n;
+    v.o.parallel = (int)v.parallel;
     cJSON *report = cJSON_CreateObject();
-    nsg_rc rc = nsg_cap_flowlogs(&o, report, &err);
-    status = finish(&out, rc, &err, report, json, flow_text);
-    cli_strv_release(&containers);
+    nsg_rc rc = nsg_cap_flowlogs(&v.o, report, &err);
+    status = finish(&out, rc, &err, report, v.out.format == CLI_FORMAT_JSON,
+                    flow_text);
+    cli_strv_release(&v.containers);
     return status;
+}
+
+/* `capture --help`: both synopses; with NSGPROOF_HELP=man, the manual
+ * page's sections with every option of both (tables of dummies). */
+static int top_level_help(void)
+{
+    struct arm_vars a;
+    struct flow_vars f;
+    memset(&a, 0, sizeof(a));
+    memset(&f, 0, sizeof(f));
+    struct cli_option arm[] = {ARM_OPTS(a), CLI_OPT_ENDMARK};
+    struct cli_option flow[] = {FLOW_OPTS(f), CLI_OPT_ENDMARK};
+    /* one table: arm's options, then those only flowlogs has */
+    struct cli_option all[G_N_ELEMENTS(arm) + G_N_ELEMENTS(flow)];
+    size_t n = 0;
+    for (size_t i = 0; arm[i].kind != CLI_OPT_END; i++)
+        all[n++] = arm[i];
+    for (size_t i = 0; flow[i].kind != CLI_OPT_END; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < n; k++)
+            dup = dup || !strcmp(all[k].long_name, flow[i].long_name);
+        if (!dup)
+            all[n++] = flow[i];
+    }
+    all[n] = (struct cli_option)CLI_OPT_ENDMARK;
+    const char *h = getenv("NSGPROOF_HELP");
+    if (h && !strcmp(h, "man"))
+        cli_opt_man(&top_help, all, stdout);
+    else
+        cli_opt_help(&top_help, all, stdout);
+    return CLI_EXIT_OK;
 }
 
 int cmd_capture(int argc, char **argv)
@@ -328,11 +381,8 @@ int cmd_capture(int argc, char **argv)
         return capture_arm(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "flowlogs"))
         return capture_flowlogs(argc - 1, argv + 1);
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        struct cli_option none[] = {CLI_OPT_ENDMARK};
-        cli_opt_help(&top_help, none, stdout);
-        return CLI_EXIT_OK;
-    }
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+        return top_level_help();
     return cli_opt_error(&top_help, "%s",
                          argc < 2 ? "give what to capture: arm or flowlogs"
                                   : "unknown capture: give arm or flowlogs");
