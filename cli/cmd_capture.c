@@ -344,9 +344,10 @@ static int capture_flowlogs(int argc, char **argv)
     return status;
 }
 
-/* `capture --help`: both synopses; with NSGPROOF_HELP=man, the manual
- * page's sections with every option of both (tables of dummies). */
-static int top_level_help(void)
+/* `capture` without arm or flowlogs: parsed against every option of both
+ * (so --help, and errors, are the same as everywhere), then a usage error
+ * asking which. */
+static int top_level(int argc, char **argv)
 {
     struct arm_vars a;
     struct flow_vars f;
@@ -367,12 +368,12 @@ static int top_level_help(void)
             all[n++] = flow[i];
     }
     all[n] = (struct cli_option)CLI_OPT_ENDMARK;
-    const char *h = getenv("NSGPROOF_HELP");
-    if (h && !strcmp(h, "man"))
-        cli_opt_man(&top_help, all, stdout);
-    else
-        cli_opt_help(&top_help, all, stdout);
-    return CLI_EXIT_OK;
+    int status = cli_opt_parse(&top_help, all, argc, argv, NULL, NULL);
+    cli_strv_release(&a.rgs);
+    cli_strv_release(&f.containers);
+    if (status)
+        return cli_opt_status(status);
+    return cli_opt_error(&top_help, "give what to capture: arm or flowlogs");
 }
 
 int cmd_capture(int argc, char **argv)
@@ -381,9 +382,5 @@ int cmd_capture(int argc, char **argv)
         return capture_arm(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "flowlogs"))
         return capture_flowlogs(argc - 1, argv + 1);
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-        return top_level_help();
-    return cli_opt_error(&top_help, "%s",
-                         argc < 2 ? "give what to capture: arm or flowlogs"
-                                  : "unknown capture: give arm or flowlogs");
+    return top_level(argc, argv);
 }
