@@ -23,7 +23,8 @@ static const char usage[] =
     "  --json           machine-readable output (schema: docs/replay.md)\n"
     "Exit: 0 nothing disagrees / nothing newly denied, 1 otherwise, 2 usage "
     "or\n"
-    "input error, 3 internal error.\n";
+    "input error, 3 internal error or (what-if) nothing newly denied but\n"
+    "inexact aggregate rows.\n";
 
 struct opts {
     const char *corpus, *nsg;
@@ -64,6 +65,16 @@ static void print_reasons(const cJSON *o)
     printf("\n");
 }
 
+/* Aggregate rows whose source-port range a rule splits (only when some). */
+static void print_inexact(const cJSON *o)
+{
+    if (cli_json_num(o, "inexact") > 0)
+        printf("inexact: %.0f tuples in aggregate rows whose source-port "
+               "range a rule splits (not evaluated; group the rows by "
+               "`nsgproof sport-boundaries`)\n",
+               cli_json_num(o, "inexact"));
+}
+
 static void print_counts_row(const char *name, const cJSON *o)
 {
     printf("%-28s %12.0f %12.0f %9.0f %11.0f %11.0f\n", name,
@@ -81,6 +92,7 @@ static void print_replay(const cJSON *rep)
         print_counts_row(cli_json_str(e, "nsg", ""), e);
     print_counts_row("(all)", rep);
     print_reasons(rep);
+    print_inexact(rep);
     if (!cJSON_GetArraySize(d)) {
         printf("no disagreements\n");
         return;
@@ -138,6 +150,7 @@ static void print_whatif(const cJSON *rep)
            cli_json_num(rep, "flows_total"), cli_json_num(rep, "unchanged"),
            cli_json_num(rep, "unevaluated"));
     print_reasons(rep);
+    print_inexact(rep);
     print_change_kind("newly denied",
                       cJSON_GetObjectItemCaseSensitive(rep, "newly_denied"),
                       "");
@@ -326,7 +339,11 @@ static int run_whatif(const struct opts *o, struct nsg_corpus *c,
     cJSON_Delete(rep);
     nsg_whatif_free(w);
     nsg_topo_free(tp);
-    return n.newly_denied ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+    /* newly denied tuples: 1; none, but aggregate rows that could be
+     * (their source ports decide): unknown, 3; else 0 */
+    return n.newly_denied ? CLI_EXIT_FOUND
+           : n.inexact    ? CLI_EXIT_UNKNOWN
+                          : CLI_EXIT_OK;
 }
 
 int cmd_replay(int argc, char **argv)
