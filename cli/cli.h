@@ -30,6 +30,8 @@ int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
 int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
 int cmd_fsck(int argc, char **argv);    /* check a corpus */
+int cmd_export_flows(int argc, char **argv); /* stored flows as aggregates */
+int cmd_sport_boundaries(int argc, char **argv); /* for aggregate jobs */
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
  * by main before dispatch). */

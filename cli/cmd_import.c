@@ -1,6 +1,7 @@
 /* cmd_import.c - `nsgproof import`: reads configuration files (ARM, az
- * CLI, Service Tags) and flow logs into a corpus in one transaction, and
- * reports per file what was imported, unchanged, skipped or bad. */
+ * CLI, Service Tags), flow logs and aggregate files (docs/aggregates.md)
+ * into a corpus in one transaction, and reports per file what was
+ * imported, unchanged, skipped or bad. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../aggregate/agg.h"
 #include "../common/nsg_walk.h"
 #include "../importer/importer.h"
 #include "cli.h"
@@ -39,6 +41,7 @@ struct import {
     bool keep_going;
     GHashTable *seen;      /* sha256 of config files of this import */
     GPtrArray *flow_paths; /* char * (borrowed from files) */
+    GPtrArray *agg_paths;  /* char *: aggregate files (borrowed) */
     cJSON *report;
     cJSON *files;              /* array, per file */
     cJSON *failed;             /* array of {path, error} */
@@ -213,6 +216,12 @@ static nsg_rc one_file(struct import *im, const char *path, struct nsg_err *err)
     struct stat st;
     cJSON *e;
 
+    if (nsg_agg_sniff_file(path)) {
+        e = file_entry(im, path, "aggregate");
+        cJSON_AddStringToObject(e, "status", "imported");
+        g_ptr_array_add(im->agg_paths, (char *)path);
+        return NSG_OK;
+    }
     if (kind == NSG_IMP_KIND_FLOWLOG) {
         e = file_entry(im, path, "flowlog");
         cJSON_AddStringToObject(e, "status", "imported");
@@ -329,6 +338,65 @@ static nsg_rc import_flows(struct import *im, struct nsg_err *err)
     return rc;
 }
 
+/* Each aggregate file's status and rows from the aggregate report. */
+static void agg_statuses(struct import *im, const cJSON *rep)
+{
+    const cJSON *f;
+    cJSON *e;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rep, "per_file"))
+    {
+        const char *path = cli_json_str(f, "path", "");
+        cJSON_ArrayForEach(e, im->files)
+        {
+            if (strcmp(cli_json_str(e, "kind", ""), "aggregate") ||
+                strcmp(cli_json_str(e, "path", ""), path) ||
+                cJSON_GetObjectItemCaseSensitive(e, "rows"))
+                continue;
+            cJSON_AddNumberToObject(e, "rows", cli_json_num(f, "rows"));
+            if (!strcmp(cli_json_str(f, "status", ""), "unchanged")) {
+                cJSON_ReplaceItemInObjectCaseSensitive(
+                    e, "status", cJSON_CreateString("unchanged"));
+                cJSON_AddStringToObject(e, "reason",
+                                        "this content was already imported");
+            }
+            break;
+        }
+    }
+}
+
+/* The aggregate files, read into the flow store as one stream (like flow
+ * logs: a bad row fails all of them; its message names file and line). */
+static nsg_rc import_aggregates(struct import *im, struct nsg_err *err)
+{
+    struct nsg_err ferr = NSG_ERR_INIT;
+    struct nsg_txn_mark *mark;
+    nsg_rc rc;
+
+    if (!im->agg_paths->len)
+        return NSG_OK;
+    cJSON *rep = cJSON_AddObjectToObject(im->report, "aggregates");
+    mark = im->keep_going ? nsg_txn_mark(im->txn) : NULL;
+    rc = nsg_agg_import(im->txn, NULL, (const char *const *)im->agg_paths->pdata,
+                        im->agg_paths->len, rep, &ferr);
+    if (!rc) {
+        nsg_txn_mark_free(mark);
+        agg_statuses(im, rep);
+        return NSG_OK;
+    }
+    cJSON *e;
+    cJSON_ArrayForEach(e, im->files)
+    {
+        if (!strcmp(cli_json_str(e, "kind", ""), "aggregate"))
+            note_failure(im, e, cli_json_str(e, "path", ""), &ferr);
+    }
+    if (mark) {
+        nsg_txn_restore(im->txn, mark);
+        return NSG_OK;
+    }
+    *err = ferr;
+    return rc;
+}
+
 /* Warnings of the linked model after this import (missing references). */
 static nsg_rc add_warnings(struct import *im, struct nsg_err *err)
 {
@@ -377,6 +445,9 @@ static void print_file(const cJSON *e)
         cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "warnings"))
             printf("    warning: %s\n", v->valuestring);
     } else if (!strcmp(status, "imported") &&
+               cJSON_GetObjectItemCaseSensitive(e, "rows")) {
+        printf(": imported (%g rows)\n", cli_json_num(e, "rows"));
+    } else if (!strcmp(status, "imported") &&
                cJSON_GetObjectItemCaseSensitive(e, "records_new")) {
         printf(": imported (%g new records, %g already imported)\n",
                cJSON_GetObjectItemCaseSensitive(e, "records_new")->valuedouble,
@@ -396,11 +467,11 @@ static void print_file(const cJSON *e)
 
 /* The flow importer's report, generically: scalars on one line, then each
  * non-empty list (problems, unknown NSGs...) one item per line. */
-static void print_flow_report(const cJSON *fl)
+static void print_flow_report(const char *title, const cJSON *fl)
 {
     const cJSON *v, *x;
     const char *sep = "";
-    printf("flow logs: ");
+    printf("%s: ", title);
     cJSON_ArrayForEach(v, fl)
     {
         if (cJSON_IsNumber(v))
@@ -442,7 +513,10 @@ static void print_human(const cJSON *rep)
         print_file(v);
     const cJSON *fl = cJSON_GetObjectItemCaseSensitive(rep, "flowlogs");
     if (cJSON_IsObject(fl) && fl->child)
-        print_flow_report(fl);
+        print_flow_report("flow logs", fl);
+    const cJSON *ag = cJSON_GetObjectItemCaseSensitive(rep, "aggregates");
+    if (cJSON_IsObject(ag) && ag->child)
+        print_flow_report("aggregates", ag);
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(rep, "warnings");
     if (cJSON_GetArraySize(w)) {
         printf("warnings:\n");
@@ -511,6 +585,8 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
         rc = one_file(im, files->pdata[i], err);
     if (!rc)
         rc = import_flows(im, err);
+    if (!rc)
+        rc = import_aggregates(im, err);
     if (!rc)
         rc = add_warnings(im, err);
     if (!rc) {
@@ -585,6 +661,7 @@ int cmd_import(int argc, char **argv)
     nsg_corpus_time_format(im.captured_at, iso);
     im.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     im.flow_paths = g_ptr_array_new();
+    im.agg_paths = g_ptr_array_new();
     im.report = cJSON_CreateObject();
     cJSON_AddStringToObject(im.report, "corpus", dir);
     cJSON_AddStringToObject(im.report, "captured_at", iso);
@@ -602,6 +679,8 @@ int cmd_import(int argc, char **argv)
         cJSON_AddArrayToObject(im.report, "warnings");
     if (!cJSON_GetObjectItemCaseSensitive(im.report, "flowlogs"))
         cJSON_AddNullToObject(im.report, "flowlogs");
+    if (!cJSON_GetObjectItemCaseSensitive(im.report, "aggregates"))
+        cJSON_AddNullToObject(im.report, "aggregates");
     add_totals(&im);
     if (json)
         cli_print_json(im.report);
@@ -619,6 +698,7 @@ int cmd_import(int argc, char **argv)
     }
     cJSON_Delete(im.report);
     g_ptr_array_free(im.flow_paths, TRUE);
+    g_ptr_array_free(im.agg_paths, TRUE);
     g_hash_table_destroy(im.seen);
     nsg_corpus_close(im.c);
     return status;

@@ -22,6 +22,8 @@ static const struct {
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
     {"gc", cmd_gc, "remove the files a corpus no longer references"},
     {"fsck", cmd_fsck, "check a corpus: hashes, references, segments, checkpoints"},
+    {"export-flows", cmd_export_flows, "write stored flows as aggregate rows (CSV, JSON Lines)"},
+    {"sport-boundaries", cmd_sport_boundaries, "source-port boundaries aggregate jobs must keep apart"},
 };
 
 static void usage(FILE *f)

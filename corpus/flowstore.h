@@ -222,6 +222,10 @@ char *nsg_fstore_blob_key(const char *name);
  * NSG_FSTORE_FINAL_AFTER seconds before. */
 #define NSG_FSTORE_FINAL_AFTER 3600
 bool nsg_fstore_blob_final(const char *key, bool closed, int64_t now);
+/* The key prefix of a file named by its content (an aggregate file: the
+ * prefix and its nsg_fstore_fhash).  Such a file cannot change: its
+ * checkpoint is final as soon as it is closed. */
+#define NSG_FSTORE_CONTENT_KEY "content:"
 /* The 64-bit hash of one record's bytes kept per record of open blobs. */
 uint64_t nsg_fstore_record_hash(const void *rec, size_t len);
 /* Whole-file hash of a blob, fed in order in any number of pieces

@@ -50,6 +50,11 @@ enum {
     NSG_FLOW_NO_COUNTERS = 4,
     NSG_FLOW_UNKNOWN_ALL = 7,
 };
+/* Was the flow denied (decision D, or VNet state D)? */
+static inline bool nsg_flow_denied(const struct nsg_flow *f)
+{
+    return f->decision == 'D' || f->state == 'D';
+}
 /* The last source port a flow stands for (sport for a logged tuple). */
 static inline unsigned nsg_flow_sport_max(const struct nsg_flow *f)
 {

@@ -51,7 +51,7 @@ bool nsg_replay_rule_agrees(const char *logged_plain, const char *sim_name)
 
 bool nsg_replay_flow_denied(const struct nsg_flow *f)
 {
-    return f->decision == 'D' || f->state == 'D';
+    return nsg_flow_denied(f);
 }
 
 bool nsg_replay_inexact(const struct nsg_cnsg *c, const struct nsg_flow *f)

@@ -130,10 +130,10 @@ nsg_rc nsg_sim_eval_nsg(struct nsg_sim *s, const struct nsg_nsg *nsg,
  * False for one port, and for protocols without ports. */
 bool nsg_sim_sport_splits(const struct nsg_cnsg *c, const struct nsg_packet *p,
                           unsigned sport_max);
-/* Append (guint) the source-port boundaries of n's rules to out: for each
+/* Append (guint) the source-port boundaries of a rule to out: for each
  * range lo-hi, lo and hi+1 (the first port of a new bucket), except 0 and
- * 65536.  Unsorted, with repeats. */
-void nsg_sim_sport_boundaries(const struct nsg_nsg *n, GArray *out);
+ * 65536 (so "*" adds none).  Unsorted, with repeats; returns how many. */
+size_t nsg_sim_sport_boundaries(const struct nsg_rule *r, GArray *out);
 
 /* ---- text and JSON forms (sim_json.c) ----------------------------------- */
 /* "Allow" / "Deny" / "Unknown". */

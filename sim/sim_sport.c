@@ -49,13 +49,12 @@ static void add_boundary(GArray *out, unsigned b)
     g_array_append_val(out, v);
 }
 
-void nsg_sim_sport_boundaries(const struct nsg_nsg *n, GArray *out)
+size_t nsg_sim_sport_boundaries(const struct nsg_rule *r, GArray *out)
 {
-    for (size_t i = 0; i < n->n_rules; i++) {
-        const struct nsg_rule *r = &n->rules[i];
-        for (size_t k = 0; k < r->n_sports; k++) {
-            add_boundary(out, r->sports[k].lo);
-            add_boundary(out, (unsigned)r->sports[k].hi + 1);
-        }
+    guint before = out->len;
+    for (size_t k = 0; k < r->n_sports; k++) {
+        add_boundary(out, r->sports[k].lo);
+        add_boundary(out, (unsigned)r->sports[k].hi + 1);
     }
+    return out->len - before;
 }
