@@ -30,6 +30,7 @@ int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
 int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
 int cmd_fsck(int argc, char **argv);    /* check a corpus */
+int cmd_path(int argc, char **argv);    /* next hop + IP flow verify */
 int cmd_export_flows(int argc, char **argv); /* stored flows as aggregates */
 int cmd_sport_boundaries(int argc, char **argv); /* for aggregate jobs */
 

@@ -31,7 +31,8 @@ static const char usage[] =
 /* Report counters; the keys of "counts" in the order they are printed. */
 static const char *const count_keys[] = {
     "nsg",      "rules", "vnet", "subnet",     "nic",
-    "publicip", "vm",    "asg",  "routetable", "service_tags"};
+    "publicip", "vm",    "asg",  "routetable", "loadbalancer",
+    "natgateway", "firewall", "appgateway", "bastion", "service_tags"};
 #define N_COUNTS (sizeof(count_keys) / sizeof(count_keys[0]))
 
 struct import {

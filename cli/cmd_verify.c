@@ -7,15 +7,17 @@
 
 #include "../solver/verify.h"
 #include "cli.h"
+#include "cli_path.h"
 
 static const char usage[] =
     "usage: nsgproof verify --corpus DIR (--query 'Q' | --queries FILE)\n"
-    "                       [--json] [--timeout MS]\n"
+    "                       [--json] [--timeout MS] [--nsg-only]\n"
     "  --corpus DIR     the corpus to load (newest model)\n"
     "  --query Q        one query, e.g. 'never Internet -> nic:web-1 tcp/22'\n"
     "  --queries FILE   one query per line; '#' comments, blank lines\n"
     "  --json           machine-readable output (schema in docs/queries.md)\n"
     "  --timeout MS     solver time limit per check (default 30000; 0 = none)\n"
+    "  --nsg-only       NSGs alone: ignore routes, peerings and public IPs\n"
     "Grammar and semantics: docs/queries.md.  With --queries a query that\n"
     "cannot be answered (unknown endpoint or tag) is reported as an error\n"
     "and the others are still answered.  Exit: 2 any query error or bad\n"
@@ -24,7 +26,7 @@ static const char usage[] =
 
 struct opts {
     const char *corpus, *query, *queries;
-    bool json;
+    bool json, nsg_only;
     unsigned timeout_ms;
 };
 
@@ -36,6 +38,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         {"queries", required_argument, NULL, 'f'},
         {"json", no_argument, NULL, 'j'},
         {"timeout", required_argument, NULL, 't'},
+        {"nsg-only", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c;
@@ -47,6 +50,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'q': o->query = optarg; break;
         case 'f': o->queries = optarg; break;
         case 'j': o->json = true; break;
+        case 'n': o->nsg_only = true; break;
         case 't': {
             long v;
             if (!cli_parse_long(optarg, 0, CLI_TIMEOUT_MAX, &v))
@@ -112,35 +116,24 @@ static cJSON *witness_json(const struct nsg_vresult *r)
     return w;
 }
 
+/* Every NSG level the witness crossed, in order. */
 static cJSON *path_json(const struct nsg_vresult *r)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < r->n_hops; i++) {
+    for (size_t i = 0; !r->has_path && i < r->n_hops; i++) {
         const struct nsg_vhop *h = &r->hops[i];
-        for (size_t k = 0; k < h->v.n_levels; k++) {
-            const struct nsg_level *l = &h->v.levels[k];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "nic", nicname(h->nic));
-            cJSON_AddStringToObject(o, "direction", nsg_dir_name(h->dir));
-            cJSON_AddStringToObject(o, "level", l->level);
-            if (l->nsg) {
-                cJSON_AddStringToObject(o, "nsg", l->nsg->name ? l->nsg->name
-                                                               : l->nsg->id);
-                const struct nsg_crule *cr = l->m.rule;
-                if (cr && cr->rule && cr->rule->name)
-                    cJSON_AddStringToObject(o, "rule", cr->rule->name);
-                else
-                    cJSON_AddNullToObject(o, "rule");
-                if (cr)
-                    cJSON_AddNumberToObject(o, "priority", cr->priority);
-                cJSON_AddStringToObject(o, "decision", nsg_decision_name(l->m.decision));
-            } else {
-                cJSON_AddNullToObject(o, "nsg");
-                cJSON_AddNullToObject(o, "rule");
-                cJSON_AddStringToObject(o, "decision", "Allow");
-            }
-            cJSON_AddItemToArray(a, o);
-        }
+        for (size_t k = 0; k < h->v.n_levels; k++)
+            cJSON_AddItemToArray(a, nsg_plevel_json(nicname(h->nic), NULL,
+                                                    h->dir, &h->v.levels[k]));
+    }
+    for (size_t i = 0; r->has_path && i < r->trace.n; i++) {
+        const struct nsg_pverdict *pv = &r->trace.v[i];
+        for (size_t k = 0; k < pv->v.n_levels; k++)
+            cJSON_AddItemToArray(
+                a, nsg_plevel_json(pv->at->nic ? nicname(pv->at->nic) : NULL,
+                                   pv->at->subnet ? pv->at->subnet->name
+                                                  : NULL,
+                                   pv->at->dir, &pv->v.levels[k]));
     }
     return a;
 }
@@ -157,6 +150,8 @@ static cJSON *error_json(const struct nsg_query *q, const char *msg)
     cJSON_AddStringToObject(o, "error", msg);
     cJSON_AddNullToObject(o, "witness");
     cJSON_AddArrayToObject(o, "path");
+    cJSON_AddArrayToObject(o, "hops");
+    cJSON_AddArrayToObject(o, "not_verified");
     cJSON_AddArrayToObject(o, "failing");
     cJSON_AddNumberToObject(o, "checks", 0);
     cJSON_AddNumberToObject(o, "unknown_checks", 0);
@@ -181,6 +176,24 @@ static cJSON *result_json(const struct nsg_query *q, const struct nsg_vresult *r
     else
         cJSON_AddNullToObject(o, "witness");
     cJSON_AddItemToObject(o, "path", path_json(r));
+    if (r->has_path) {
+        cJSON *sent = cJSON_CreateObject();
+        nsg_sim_packet_to_json(sent, &r->sent, NSG_PJ_PROTO_TEXT);
+        cJSON_AddItemToObject(o, "sent", sent);
+        cJSON_AddItemToObject(o, "hops",
+                              nsg_path_hops_json(&r->path, &r->trace));
+        cJSON_AddStringToObject(o, "path_end", nsg_pend_name(r->path.end));
+        cJSON_AddBoolToObject(o, "no_path", r->no_path);
+        if (r->path.reason)
+            cJSON_AddStringToObject(o, "path_reason", r->path.reason);
+        if (r->path.note)
+            cJSON_AddStringToObject(o, "note", r->path.note);
+    } else {
+        cJSON_AddArrayToObject(o, "hops");
+    }
+    cJSON *nv = cJSON_AddArrayToObject(o, "not_verified");
+    for (size_t i = 0; i < r->n_open; i++)
+        cJSON_AddItemToArray(nv, cJSON_CreateString(r->open[i]));
     cJSON *f = cJSON_AddArrayToObject(o, "failing");
     for (size_t i = 0; i < r->n_failing; i++)
         cJSON_AddItemToArray(f, cJSON_CreateString(r->failing[i]));
@@ -210,10 +223,12 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
     static const char *const word[] = {"HOLDS", "VIOLATED", "UNKNOWN"};
     printf("%-8s  %s  (line %d)\n", word[r->status], q->text, q->line);
     if (r->status == NSG_V_UNKNOWN || (r->status == NSG_V_VIOLATED &&
-                                       !r->has_witness))
+                                       (!r->has_witness || r->no_path)))
         printf("  %s\n", r->reason);
+    for (size_t i = 0; i < r->n_open && r->status != NSG_V_UNKNOWN; i++)
+        printf("  not verified: %s\n", r->open[i]);
     if (r->status == NSG_V_VIOLATED && r->n_failing) {
-        printf("  fails at NIC%s:", r->n_failing > 1 ? "s" : "");
+        printf("  fails at:");
         for (size_t i = 0; i < r->n_failing; i++)
             printf(" %s", r->failing[i]);
         printf("\n");
@@ -226,8 +241,19 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
     nsg_slv_flow_format(&r->witness, &b);
     printf("  %s: %s  => %s\n",
            r->status == NSG_V_VIOLATED ? "witness" : "example", b.buf,
-           nsg_decision_name(r->decision));
+           r->no_path ? "no path" : nsg_decision_name(r->decision));
+    if (r->has_path && (nsg_ip_cmp(&r->sent.dst, &r->witness.dst) ||
+                        nsg_ip_cmp(&r->sent.src, &r->witness.src) ||
+                        r->sent.dport != r->witness.dport)) {
+        nsg_buf_reset(&b);
+        nsg_slv_flow_format(&r->sent, &b);
+        printf("    sent as %s\n", b.buf);
+    }
     nsg_buf_release(&b);
+    if (r->has_path) {
+        cli_print_path_brief(&r->path, &r->trace, "    ");
+        return;
+    }
     for (size_t i = 0; i < r->n_hops; i++) {
         const struct nsg_vhop *h = &r->hops[i];
         for (size_t k = 0; k < h->v.n_levels; k++) {
@@ -240,7 +266,7 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
 
 int cmd_verify(int argc, char **argv)
 {
-    struct opts o = {NULL, NULL, NULL, false, 30000};
+    struct opts o = {NULL, NULL, NULL, false, false, 30000};
     struct nsg_queries qs = NSG_QUERIES_INIT;
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *c = NULL;
@@ -263,6 +289,7 @@ int cmd_verify(int argc, char **argv)
         goto out;
     }
     v = nsg_verifier_new(t, o.timeout_ms);
+    nsg_verifier_set_nsg_only(v, o.nsg_only);
     res = nsg_xcalloc(qs.n, sizeof(*res));
     errs = nsg_xcalloc(qs.n, sizeof(*errs));
     for (size_t i = 0; i < qs.n; i++) {

@@ -18,6 +18,7 @@ static const struct {
     {"replay", cmd_replay, "replay logged flows against current or proposed rules"},
     {"diff", cmd_diff, "semantic difference of two NSGs, with witness packets"},
     {"verify", cmd_verify, "prove reachability properties of the topology"},
+    {"path", cmd_path, "the path a packet takes and every decision on it"},
     {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
     {"gc", cmd_gc, "remove the files a corpus no longer references"},

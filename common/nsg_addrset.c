@@ -125,6 +125,32 @@ void nsg_addrset_copy(struct nsg_addrset *dst, const struct nsg_addrset *src)
         push(dst, src->r[i].family, src->r[i].lo, src->r[i].hi);
 }
 
+void nsg_addrset_intersect(struct nsg_addrset *out, const struct nsg_addrset *a,
+                           const struct nsg_addrset *b)
+{
+    size_t i = 0, j = 0;
+    out->n = 0;
+    while (i < a->n && j < b->n) { /* both sorted: one merge pass */
+        const struct nsg_range *x = &a->r[i], *y = &b->r[j];
+        if (x->family != y->family) {
+            if (x->family < y->family)
+                i++;
+            else
+                j++;
+            continue;
+        }
+        nsg_u128 lo = x->lo > y->lo ? x->lo : y->lo;
+        nsg_u128 hi = x->hi < y->hi ? x->hi : y->hi;
+        if (lo <= hi)
+            push(out, x->family, lo, hi);
+        if (x->hi < y->hi)
+            i++;
+        else
+            j++;
+    }
+    normalize(out);
+}
+
 bool nsg_addrset_contains(const struct nsg_addrset *s, const struct nsg_ip *ip)
 {
     size_t lo = 0, hi = s->n;

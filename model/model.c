@@ -7,7 +7,9 @@
 #include "model.h"
 
 static const char *const type_names[NSG_RES_TYPE_COUNT] = {
-    "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable"};
+    "nsg",          "vnet",       "subnet",   "nic",        "publicip",
+    "vm",           "asg",        "routetable", "loadbalancer", "natgateway",
+    "firewall",     "appgateway", "bastion"};
 
 const char *nsg_dir_name(enum nsg_dir d)
 {
@@ -100,6 +102,7 @@ void nsg_subnet_free(struct nsg_subnet *s)
     free(s->prefixes);
     free(s->nsg_id);
     free(s->route_table_id);
+    free(s->nat_gateway_id);
     free(s);
 }
 
@@ -114,6 +117,8 @@ void nsg_nic_free(struct nsg_nic *n)
         free(c->subnet_id);
         free(c->public_ip_id);
         free_strv(c->asg_ids, c->n_asg_ids);
+        free_strv(c->lb_pool_ids, c->n_lb_pool_ids);
+        free_strv(c->lb_nat_rule_ids, c->n_lb_nat_rule_ids);
     }
     free(n->ipconfigs);
     free(n->id);
@@ -130,6 +135,7 @@ void nsg_pip_free(struct nsg_pip *p)
     free(p->id);
     free(p->name);
     free(p->ipconfig_id);
+    free(p->sku);
     free(p);
 }
 
@@ -159,11 +165,90 @@ void nsg_route_table_free(struct nsg_route_table *r)
     for (size_t i = 0; i < r->n_routes; i++) {
         free(r->routes[i].name);
         free(r->routes[i].next_hop_type);
+        free(r->routes[i].tag);
     }
     free(r->routes);
     free(r->id);
     free(r->name);
     free(r);
+}
+
+void nsg_lb_free(struct nsg_lb *lb)
+{
+    if (!lb)
+        return;
+    for (size_t i = 0; i < lb->n_frontends; i++) {
+        struct nsg_lb_frontend *f = &lb->frontends[i];
+        free(f->id);
+        free(f->name);
+        free(f->subnet_id);
+        free(f->public_ip_id);
+    }
+    for (size_t i = 0; i < lb->n_pools; i++) {
+        struct nsg_lb_pool *p = &lb->pools[i];
+        free(p->id);
+        free(p->name);
+        free_strv(p->ipconfig_ids, p->n_ipconfig_ids);
+        free(p->addrs);
+    }
+    for (size_t i = 0; i < lb->n_rules; i++) {
+        struct nsg_lb_rule *r = &lb->rules[i];
+        free(r->id);
+        free(r->name);
+        free(r->frontend_id);
+        free_strv(r->pool_ids, r->n_pool_ids);
+    }
+    for (size_t i = 0; i < lb->n_nat_rules; i++) {
+        struct nsg_lb_nat_rule *r = &lb->nat_rules[i];
+        free(r->id);
+        free(r->name);
+        free(r->frontend_id);
+        free(r->ipconfig_id);
+        free(r->pool_id);
+    }
+    for (size_t i = 0; i < lb->n_outbound; i++) {
+        free(lb->outbound[i].name);
+        free_strv(lb->outbound[i].frontend_ids, lb->outbound[i].n_frontend_ids);
+        free(lb->outbound[i].pool_id);
+    }
+    free(lb->frontends);
+    free(lb->pools);
+    free(lb->rules);
+    free(lb->nat_rules);
+    free(lb->outbound);
+    free(lb->id);
+    free(lb->name);
+    free(lb->sku);
+    free(lb);
+}
+
+void nsg_natgw_free(struct nsg_natgw *g)
+{
+    if (!g)
+        return;
+    free(g->id);
+    free(g->name);
+    free_strv(g->pip_ids, g->n_pip_ids);
+    free_strv(g->subnet_ids, g->n_subnet_ids);
+    free(g);
+}
+
+void nsg_appliance_free(struct nsg_appliance *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->n_ipconfigs; i++) {
+        free(a->ipconfigs[i].subnet_id);
+        free(a->ipconfigs[i].public_ip_id);
+    }
+    free(a->ipconfigs);
+    free_strv(a->backend_ipconfig_ids, a->n_backend_ipconfig_ids);
+    free(a->backend_ips);
+    free(a->backend_ports);
+    free(a->id);
+    free(a->name);
+    free(a->sku);
+    free(a);
 }
 
 void nsg_service_tag_free(struct nsg_service_tag *t)
@@ -186,6 +271,11 @@ void nsg_res_free(enum nsg_res_type type, void *res)
     case NSG_RES_VM: nsg_vm_free(res); break;
     case NSG_RES_ASG: nsg_asg_free(res); break;
     case NSG_RES_ROUTE_TABLE: nsg_route_table_free(res); break;
+    case NSG_RES_LB: nsg_lb_free(res); break;
+    case NSG_RES_NATGW: nsg_natgw_free(res); break;
+    case NSG_RES_FIREWALL:
+    case NSG_RES_APPGW:
+    case NSG_RES_BASTION: nsg_appliance_free(res); break;
     default: break;
     }
 }

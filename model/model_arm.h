@@ -66,6 +66,17 @@ nsg_rc nsg_model_parse_asg(const cJSON *json, const char *where,
 nsg_rc nsg_model_parse_route_table(const cJSON *json, const char *where,
                                    struct nsg_route_table **out,
                                    struct nsg_err *err) NSG_WUR;
+/* A load balancer (model_arm_lb.c): frontends, backend pools, rules,
+ * inbound NAT rules, outbound rules, sku. */
+nsg_rc nsg_model_parse_lb(const cJSON *json, const char *where,
+                          struct nsg_lb **out, struct nsg_err *err) NSG_WUR;
+nsg_rc nsg_model_parse_natgw(const cJSON *json, const char *where,
+                             struct nsg_natgw **out,
+                             struct nsg_err *err) NSG_WUR;
+/* An Azure Firewall, Application Gateway or Bastion (type says which). */
+nsg_rc nsg_model_parse_appliance(const cJSON *json, enum nsg_res_type type,
+                                 const char *where, struct nsg_appliance **out,
+                                 struct nsg_err *err) NSG_WUR;
 
 /* ---- the property fields nsgproof knows (model_fields.c) ---------------- */
 enum nsg_model_field_use {

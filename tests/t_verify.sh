@@ -52,8 +52,13 @@ expect_rc 0 "two levels" V --query 'never 203.0.113.128/25 -> nic:web-1 tcp/22'
 expect_rc 0 "can holds" V --query 'can asg:web-asg -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" 'example: Tcp 10\.0\.1\.[45]:[0-9]+ -> 10\.0\.2\.4:1433  => Allow' "can: example"
 expect_grep "$tmp/out" 'NIC web-[12] Outbound' "can: source hop"
-expect_rc 1 "can violated" V --query 'can Internet -> nic:db-1 tcp/1433'
+expect_rc 1 "can violated" V --nsg-only --query 'can Internet -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" 'DenyAllInBound' "can: denied sample's rule"
+# along paths: db-1 has no public IP, nothing from the Internet reaches it
+expect_rc 1 "can: no path" V --query 'can Internet -> nic:db-1 tcp/1433'
+expect_grep "$tmp/out" 'no packet of the class has a path' "can: no path reason"
+expect_grep "$tmp/out" 'witness: Tcp [0-9.]+:[0-9]+ -> 10\.0\.2\.4:1433  => no path' "can: no-path sample"
+expect_grep "$tmp/out" 'not reachable from the Internet' "can: where it ends"
 
 # JSON: schema and witness
 expect_rc 1 "json violated" V --json --query 'always Internet -> nic:web-1 tcp/22'
@@ -136,7 +141,7 @@ jq '(.value[] | select(.name == "web-nsg") | .properties.securityRules) |=
 if "$NSGPROOF" import --corpus "$tmp/bigc" "$big"/*.json >/dev/null 2>&1; then ok
 else bad "import of the big fixture"; fi
 "$NSGPROOF" verify --corpus "$tmp/bigc" --timeout 1 \
-  --query 'always Internet -> nic:web-2 tcp/22' >"$tmp/out" 2>"$tmp/err"; rc=$?
+  --nsg-only --query 'always Internet -> nic:web-2 tcp/22' >"$tmp/out" 2>"$tmp/err"; rc=$?
 case $rc in
   3) expect_grep "$tmp/out" '^UNKNOWN .*always Internet' "unknown line"
      expect_grep "$tmp/out" 'gave up at NIC web-2' "unknown reason" ;;
