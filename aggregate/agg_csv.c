@@ -12,8 +12,9 @@
 
 /* Where the record starting at in->pos ends: *end is the index of its
  * '\n' (or len at the end of the file), *nls the line breaks inside
- * quoted fields.  1: found; 0: more input needed; -1: a quoted field runs
- * to the end of the file. */
+ * quoted fields.  A quote opens a quoted field only at the start of a
+ * field (split() refuses one elsewhere).  1: found; 0: more input needed;
+ * -1: a quoted field runs to the end of the file. */
 static int record_end(const struct nsg_agg_in *in, size_t *end, unsigned *nls)
 {
     const char *s = in->buf + in->pos, *lim = in->buf + in->len;
@@ -26,17 +27,29 @@ static int record_end(const struct nsg_agg_in *in, size_t *end, unsigned *nls)
         }
         return 0;
     }
-    bool quoted = false; /* "" toggles twice: still right */
+    bool quoted = false, at_start = true;
     for (const char *p = s; p < lim; p++) {
-        if (*p == '"') {
-            quoted = !quoted;
-        } else if (*p == '\n') {
-            if (!quoted) {
-                *end = (size_t)(p - in->buf);
-                return 1;
+        char c = *p;
+        if (quoted) {
+            if (c == '"') {
+                if (p + 1 == lim && !in->eof)
+                    return 0; /* a doubled quote may follow */
+                if (p + 1 < lim && p[1] == '"')
+                    p++;
+                else
+                    quoted = false;
+            } else if (c == '\n') {
+                (*nls)++;
             }
-            (*nls)++;
+            continue;
         }
+        if (c == '\n') {
+            *end = (size_t)(p - in->buf);
+            return 1;
+        }
+        if (c == '"' && at_start)
+            quoted = true;
+        at_start = c == ',';
     }
     if (!in->eof)
         return 0;

@@ -43,6 +43,7 @@ struct import {
     GHashTable *seen;      /* sha256 of config files of this import */
     GPtrArray *flow_paths; /* char * (borrowed from files) */
     GPtrArray *agg_paths;  /* char *: aggregate files (borrowed) */
+    GHashTable *in_dirs;   /* files found inside a directory argument */
     cJSON *report;
     cJSON *files;              /* array, per file */
     cJSON *failed;             /* array of {path, error} */
@@ -217,6 +218,16 @@ static nsg_rc one_file(struct import *im, const char *path, struct nsg_err *err)
     struct stat st;
     cJSON *e;
 
+    /* An empty file inside a directory (a job's _SUCCESS marker beside its
+     * part files) holds nothing to import; one named on the command line
+     * is reported by its reader. */
+    if (g_hash_table_contains(im->in_dirs, path) && stat(path, &st) == 0 &&
+        st.st_size == 0) {
+        e = file_entry(im, path, "unknown");
+        cJSON_AddStringToObject(e, "status", "skipped");
+        cJSON_AddStringToObject(e, "reason", "empty file");
+        return NSG_OK;
+    }
     if (nsg_agg_sniff_file(path)) {
         e = file_entry(im, path, "aggregate");
         cJSON_AddStringToObject(e, "status", "imported");
@@ -447,7 +458,8 @@ static void print_file(const cJSON *e)
             printf("    warning: %s\n", v->valuestring);
     } else if (!strcmp(status, "imported") &&
                cJSON_GetObjectItemCaseSensitive(e, "rows")) {
-        printf(": imported (%g rows)\n", cli_json_num(e, "rows"));
+        double n = cli_json_num(e, "rows");
+        printf(": imported (%g row%s)\n", n, n == 1 ? "" : "s");
     } else if (!strcmp(status, "imported") &&
                cJSON_GetObjectItemCaseSensitive(e, "records_new")) {
         printf(": imported (%g new records, %g already imported)\n",
@@ -569,7 +581,12 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
 
     for (int i = 0; i < n && !rc; i++) {
         struct nsg_err perr = NSG_ERR_INIT;
+        struct stat st;
+        guint before = files->len;
         nsg_rc prc = nsg_walk_files(paths[i], NULL, files, &perr);
+        if (!prc && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+            for (guint k = before; k < files->len; k++)
+                g_hash_table_add(im->in_dirs, files->pdata[k]);
         if (prc) {
             note_failure(im, file_entry(im, paths[i], "unknown"), paths[i],
                          &perr);
@@ -663,6 +680,7 @@ int cmd_import(int argc, char **argv)
     im.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     im.flow_paths = g_ptr_array_new();
     im.agg_paths = g_ptr_array_new();
+    im.in_dirs = g_hash_table_new(g_str_hash, g_str_equal);
     im.report = cJSON_CreateObject();
     cJSON_AddStringToObject(im.report, "corpus", dir);
     cJSON_AddStringToObject(im.report, "captured_at", iso);
@@ -700,6 +718,7 @@ int cmd_import(int argc, char **argv)
     cJSON_Delete(im.report);
     g_ptr_array_free(im.flow_paths, TRUE);
     g_ptr_array_free(im.agg_paths, TRUE);
+    g_hash_table_destroy(im.in_dirs);
     g_hash_table_destroy(im.seen);
     nsg_corpus_close(im.c);
     return status;
