@@ -7,7 +7,10 @@
 
 PKGS     := z3 libcjson glib-2.0 libcurl libcrypto libxxhash
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config libssl-dev libxxhash-dev jq
+            pkg-config libssl-dev libxxhash-dev jq sqlite3 nodejs
+# npm packages the tests use, installed into build/node by `make deps`
+# (tests/t_aggregates.sh installs it too when missing)
+NPM_PKGS := @kusto/language-service-next@12.4.1
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -99,6 +102,12 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "all build dependencies present"; fi
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	@[ -f build/node/node_modules/@kusto/language-service-next/package.json ] || \
+	  { mkdir -p build/node && cd build/node && \
+	    npm install --no-save --no-audit --no-fund --silent $(NPM_PKGS); }
 
 clean:
 	rm -rf build nsgproof

@@ -126,6 +126,12 @@ def number(f, i):
     return F.when(v.isNotNull() & (v != ""), v.cast("long"))
 
 
+def norm_mac(c):
+    """12 upper-case hex digits, as nsgproof stores a MAC (so that the
+    spellings of one MAC group together)."""
+    return F.upper(F.regexp_replace(c, "[-:.]", ""))
+
+
 def tuple_columns(f):
     """The columns every tuple shape shares (f: the split tuple)."""
     t = number(f, 0)
@@ -151,7 +157,8 @@ def nsg_tuples(records):
          .select("nsg", "record_mac", F.col("g.rule").alias("rule"),
                  F.explode("g.flows").alias("m"))
          .select("nsg", "rule",
-                 F.coalesce(F.col("m.mac"), F.col("record_mac")).alias("mac"),
+                 norm_mac(F.coalesce(F.col("m.mac"), F.col("record_mac")))
+                 .alias("mac"),
                  F.explode("m.flowTuples").alias("tuple"))
          .withColumn("f", F.split("tuple", ",")))
     f = F.col("f")
@@ -170,7 +177,7 @@ def nsg_tuples(records):
 def vnet_tuples(records):
     """VNet flow logs: records -> aclID flows -> rule groups -> tuples."""
     g = (records
-         .select(F.col("r.macAddress").alias("mac"),
+         .select(norm_mac(F.col("r.macAddress")).alias("mac"),
                  F.explode("r.flowRecords.flows").alias("a"))
          .select("mac", F.col("a.aclID").alias("nsg"),
                  F.explode("a.flowGroups").alias("g"))
