@@ -31,6 +31,8 @@ int cmd_compact(int argc, char **argv); /* flow-store compaction */
 int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
 int cmd_fsck(int argc, char **argv);    /* check a corpus */
 int cmd_path(int argc, char **argv);    /* next hop + IP flow verify */
+int cmd_assess(int argc, char **argv);  /* networking recommendations */
+int cmd_map(int argc, char **argv);     /* the network map */
 int cmd_export_flows(int argc, char **argv); /* stored flows as aggregates */
 int cmd_sport_boundaries(int argc, char **argv); /* for aggregate jobs */
 

@@ -67,6 +67,8 @@ static void count_add(cJSON *counts, const char *key, int n)
     cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, key);
     if (v)
         cJSON_SetNumberValue(v, v->valuedouble + n);
+    else /* a type outside count_keys (flowlog): listed when present */
+        cJSON_AddNumberToObject(counts, key, n);
 }
 
 static cJSON *str_list(GPtrArray *a)

@@ -23,6 +23,8 @@ static const struct {
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
     {"gc", cmd_gc, "remove the files a corpus no longer references"},
     {"fsck", cmd_fsck, "check a corpus: hashes, references, segments, checkpoints"},
+    {"assess", cmd_assess, "networking recommendations with severities, per resource"},
+    {"map", cmd_map, "the network map: topology or traffic, as HTML, DOT or JSON"},
     {"export-flows", cmd_export_flows, "write stored flows as aggregate rows (CSV, JSON Lines)"},
     {"sport-boundaries", cmd_sport_boundaries, "source-port boundaries aggregate jobs must keep apart"},
 };

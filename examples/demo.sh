@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh - the main nsgproof job on the shipped sample (make demo): import,
-# check, rules, replay, diff, verify and lint, one question per step.
+# check, rules, replay, diff, verify, lint and assess, one question per step;
+# it ends by writing the map of the sample (build/demo/) and saying where.
 # usage: examples/demo.sh [NSGPROOF]     (default ./nsgproof)
 # Exits 0 when every step ended with the exit code it is expected to have
 # (a denied check exits 1 by design); 1 when any step surprised us.
@@ -110,9 +111,21 @@ run 0 export-flows --corpus "$CORPUS" --out "$CORPUS/flows.csv"
 run 0 import --corpus "$CORPUS/copy" "$EX/arm" "$EX/ServiceTags_Public_20261116.json" "$CORPUS/flows.csv"
 run 1 replay --corpus "$CORPUS/copy" --proposed "$EX/proposed/web-nsg.json"
 
+step "What would Defender for Cloud recommend? Add the flow-log configuration, then assess (High findings: exit 1)"
+run 0 import --corpus "$CORPUS" --captured-at 2026-11-20T14:00:00Z "$EX/watcher"
+run 1 assess --corpus "$CORPUS"
+
+MAPDIR=build/demo
+mkdir -p "$MAPDIR"
+step "Draw the network: topology, and every possible traffic with the observed flows over it"
+run 0 map --corpus "$CORPUS" --format html --out "$MAPDIR/map.html"
+run 0 map --corpus "$CORPUS" --format html --view traffic --out "$MAPDIR/map-traffic.html"
+
 echo
 if [ "$unexpected" -ne 0 ]; then
     echo "demo: $unexpected step(s) ended with an unexpected exit code" >&2
     exit 1
 fi
 echo "demo: all $step_no steps ended as expected"
+echo "demo: the map of the sample is $(pwd)/$MAPDIR/map.html (traffic view:" \
+    "$(pwd)/$MAPDIR/map-traffic.html); open it in a browser, it needs no network"

@@ -26,6 +26,7 @@ static const struct {
     {"Microsoft.Network/azureFirewalls", 0, NSG_RES_FIREWALL},
     {"Microsoft.Network/applicationGateways", 0, NSG_RES_APPGW},
     {"Microsoft.Network/bastionHosts", 0, NSG_RES_BASTION},
+    {"Microsoft.Network/networkWatchers/flowLogs", 0, NSG_RES_FLOWLOG},
     {"Microsoft.Network/networkSecurityGroups/securityRules", 1, NSG_RES_NSG},
     {"Microsoft.Network/networkSecurityGroups/defaultSecurityRules", 1,
      NSG_RES_NSG},
@@ -98,6 +99,8 @@ static int by_shape(const cJSON *j, enum nsg_res_type *type)
         return *type = NSG_RES_LB, 0;
     if (has(p, "threatIntelMode") || has(p, "hubIPAddresses"))
         return *type = NSG_RES_FIREWALL, 0;
+    if (has(p, "targetResourceId") && has(p, "storageId"))
+        return *type = NSG_RES_FLOWLOG, 0;
     if (has(p, "networkProfile"))
         return *type = NSG_RES_VM, 0;
     if (has(p, "publicIPAllocationMethod") ||

@@ -9,7 +9,7 @@
 static const char *const type_names[NSG_RES_TYPE_COUNT] = {
     "nsg",          "vnet",       "subnet",   "nic",        "publicip",
     "vm",           "asg",        "routetable", "loadbalancer", "natgateway",
-    "firewall",     "appgateway", "bastion"};
+    "firewall",     "appgateway", "bastion",  "flowlog"};
 
 const char *nsg_dir_name(enum nsg_dir d)
 {
@@ -251,6 +251,17 @@ void nsg_appliance_free(struct nsg_appliance *a)
     free(a);
 }
 
+void nsg_flowlog_free(struct nsg_flowlog *f)
+{
+    if (!f)
+        return;
+    free(f->id);
+    free(f->name);
+    free(f->location);
+    free(f->target_id);
+    free(f);
+}
+
 void nsg_service_tag_free(struct nsg_service_tag *t)
 {
     if (!t)
@@ -276,6 +287,7 @@ void nsg_res_free(enum nsg_res_type type, void *res)
     case NSG_RES_FIREWALL:
     case NSG_RES_APPGW:
     case NSG_RES_BASTION: nsg_appliance_free(res); break;
+    case NSG_RES_FLOWLOG: nsg_flowlog_free(res); break;
     default: break;
     }
 }

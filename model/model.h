@@ -111,7 +111,7 @@ struct nsg_nic {
     char *vm_id;  /* may be NULL */
     struct nsg_ipconfig *ipconfigs;
     size_t n_ipconfigs;
-    bool ip_forwarding; /* enableIPForwarding */
+    bool ip_forwarding; /* enableIPForwarding (default false) */
 };
 
 struct nsg_pip {
@@ -243,6 +243,20 @@ struct nsg_appliance {
     size_t n_backend_ports;
 };
 
+/* A Network Watcher flow log (Microsoft.Network/networkWatchers/flowLogs):
+ * which resource's traffic it records.  The target is an NSG (NSG flow
+ * logs) or a virtual network, subnet or NIC (VNet flow logs). */
+enum nsg_flowlog_state {
+    NSG_FLOWLOG_ENABLED,
+    NSG_FLOWLOG_DISABLED,
+    NSG_FLOWLOG_STATE_UNKNOWN, /* "enabled" absent: not said */
+};
+struct nsg_flowlog {
+    char *id, *name, *location;
+    char *target_id; /* properties.targetResourceId (may be NULL) */
+    enum nsg_flowlog_state state;
+};
+
 /* A service tag from a Service Tags file. */
 struct nsg_service_tag {
     char *name; /* "Storage", "Storage.WestUS", ... */
@@ -263,10 +277,12 @@ enum nsg_res_type {
     NSG_RES_FIREWALL,  /* struct nsg_appliance */
     NSG_RES_APPGW,     /* struct nsg_appliance */
     NSG_RES_BASTION,   /* struct nsg_appliance */
+    NSG_RES_FLOWLOG,   /* struct nsg_flowlog */
     NSG_RES_TYPE_COUNT
 };
 /* "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable",
- * "loadbalancer", "natgateway", "firewall", "appgateway", "bastion" */
+ * "loadbalancer", "natgateway", "firewall", "appgateway", "bastion",
+ * "flowlog" */
 const char *nsg_res_type_name(enum nsg_res_type t);
 
 /* The whole network.  Owns every resource and string in it. */
@@ -359,6 +375,7 @@ void nsg_route_table_free(struct nsg_route_table *r);
 void nsg_lb_free(struct nsg_lb *lb);
 void nsg_natgw_free(struct nsg_natgw *g);
 void nsg_appliance_free(struct nsg_appliance *a);
+void nsg_flowlog_free(struct nsg_flowlog *f);
 void nsg_service_tag_free(struct nsg_service_tag *t);
 void nsg_res_free(enum nsg_res_type type, void *res);
 

@@ -77,6 +77,10 @@ nsg_rc nsg_model_parse_natgw(const cJSON *json, const char *where,
 nsg_rc nsg_model_parse_appliance(const cJSON *json, enum nsg_res_type type,
                                  const char *where, struct nsg_appliance **out,
                                  struct nsg_err *err) NSG_WUR;
+/* A Network Watcher flow log (model_arm_flowlog.c). */
+nsg_rc nsg_model_parse_flowlog(const cJSON *json, const char *where,
+                               struct nsg_flowlog **out,
+                               struct nsg_err *err) NSG_WUR;
 
 /* ---- the property fields nsgproof knows (model_fields.c) ---------------- */
 enum nsg_model_field_use {

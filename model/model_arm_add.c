@@ -58,6 +58,10 @@ static nsg_rc decode(enum nsg_res_type type, const cJSON *json,
         rc = nsg_model_parse_appliance(json, type, where,
                                        (struct nsg_appliance **)&res, err);
         break;
+    case NSG_RES_FLOWLOG:
+        rc = nsg_model_parse_flowlog(json, where, (struct nsg_flowlog **)&res,
+                                     err);
+        break;
     default:
         return nsg_err_set(err, NSG_E_INTERNAL, "%s: unknown resource type %d",
                            where, (int)type);

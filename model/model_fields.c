@@ -65,6 +65,11 @@ static const struct {
     {"primary", M},
     {"virtualMachine", M},
     {"networkProfile", M},
+    {"enableIPForwarding", M},
+    /* Network Watcher flow logs */
+    {"targetResourceId", M},
+    {"enabled", M},
+    {"storageId", I},
     /* route tables */
     {"routes", M},
     {"nextHopType", M},
