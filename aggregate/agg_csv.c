@@ -124,14 +124,10 @@ static int next_record(struct nsg_agg_reader *rd, struct nsg_err *err)
         unsigned nls;
         if (in->pos >= in->len && in->eof)
             return 0;
-        int k = record_end(in, &end, &nls);
-        if (k == 0) {
-            int m = nsg_agg_in_more(in, err);
-            if (m < 0)
-                return m;
-            continue;
-        }
+        int k = nsg_agg_in_find(in, record_end, &end, &nls, err);
         if (k < 0)
+            return k;
+        if (k == 0)
             return fail(rd, in->line, err,
                         "a quoted field is not closed before the end of the "
                         "file");

@@ -26,6 +26,15 @@ struct nsg_agg_in {
  * <0: error (err names the file). */
 #define NSG_AGG_MAX_RECORD (64u << 20)
 int nsg_agg_in_more(struct nsg_agg_in *in, struct nsg_err *err);
+/* Where the item (a CSV record, a JSON object) starting at in->pos ends:
+ * *end (index after it, or of its line break), *nls the line breaks
+ * inside.  1: found; 0: more input needed; -1: not closed at the end. */
+typedef int (*nsg_agg_find_fn)(const struct nsg_agg_in *in, size_t *end,
+                               unsigned *nls);
+/* Call find, reading more input while it asks for it.  1: found; 0: the
+ * item is not closed before the end of the file; <0: read error. */
+int nsg_agg_in_find(struct nsg_agg_in *in, nsg_agg_find_fn find, size_t *end,
+                    unsigned *nls, struct nsg_err *err);
 
 struct nsg_agg_reader {
     char *path;

@@ -165,14 +165,10 @@ int nsg_agg_json_next(struct nsg_agg_reader *rd, struct nsg_agg_text *t,
                                          : "expected an object");
         size_t end;
         unsigned nls;
-        int k = object_end(in, &end, &nls);
-        if (k == 0) {
-            int m = nsg_agg_in_more(in, err);
-            if (m < 0)
-                return m;
-            continue;
-        }
+        int k = nsg_agg_in_find(in, object_end, &end, &nls, err);
         if (k < 0)
+            return k;
+        if (k == 0)
             return fail(rd, in->line, err,
                         "an object is not closed before the end of the file");
         rd->row_line = in->line;

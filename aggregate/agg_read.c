@@ -134,6 +134,19 @@ int nsg_agg_in_more(struct nsg_agg_in *in, struct nsg_err *err)
     }
 }
 
+int nsg_agg_in_find(struct nsg_agg_in *in, nsg_agg_find_fn find, size_t *end,
+                    unsigned *nls, struct nsg_err *err)
+{
+    for (;;) {
+        int k = find(in, end, nls);
+        if (k)
+            return k > 0 ? 1 : 0;
+        int m = nsg_agg_in_more(in, err);
+        if (m < 0)
+            return m;
+    }
+}
+
 nsg_rc nsg_agg_open(const char *path, struct nsg_agg_reader **out,
                     struct nsg_err *err)
 {

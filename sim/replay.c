@@ -444,6 +444,18 @@ static bool agrees(const struct nsg_match *m, bool denied,
     return nsg_replay_rule_agrees(plain, rule->name);
 }
 
+/* Version i of e's NSG (its object in t when it has no versions),
+ * compiled for vnet. */
+static nsg_rc compiled_version(struct nsg_replay *r, const struct entry *e,
+                               size_t i, const struct nsg_vnet *vnet,
+                               const struct nsg_cnsg **c, struct nsg_err *err)
+{
+    const struct nsg_nsg *v =
+        e->versions && e->versions->len ? e->versions->pdata[i] : e->cur;
+    nsg_rc rc = nsg_sim_get(r->sim, v, vnet, c, err);
+    return rc ? nsg_err_prefix(err, "replay: NSG %s", v->name) : NSG_OK;
+}
+
 nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
                       struct nsg_err *err)
 {
@@ -497,12 +509,10 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
     /* A row standing for a source-port range that some version's rules
      * split is not evaluated at all: any answer would be a guess. */
     for (size_t i = lo; f->sport_span && i <= hi; i++) {
-        const struct nsg_nsg *v =
-            e->versions && e->versions->len ? e->versions->pdata[i] : e->cur;
         const struct nsg_cnsg *c;
-        nsg_rc rc = nsg_sim_get(r->sim, v, mi->vnet, &c, err);
+        nsg_rc rc = compiled_version(r, e, i, mi->vnet, &c, err);
         if (rc)
-            return nsg_err_prefix(err, "replay: NSG %s", v->name);
+            return rc;
         if (nsg_replay_inexact(c, f)) {
             bump(&r->c.inexact, &st->c.inexact, n);
             return NSG_OK;
@@ -511,12 +521,10 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
     /* An aggregate spanning a change agrees when any version in force
      * during its span gives the logged answer. */
     for (size_t i = lo; i <= hi; i++) {
-        const struct nsg_nsg *v =
-            e->versions && e->versions->len ? e->versions->pdata[i] : e->cur;
         const struct nsg_cnsg *c;
-        nsg_rc rc = nsg_sim_get(r->sim, v, mi->vnet, &c, err);
+        nsg_rc rc = compiled_version(r, e, i, mi->vnet, &c, err);
         if (rc)
-            return nsg_err_prefix(err, "replay: NSG %s", v->name);
+            return rc;
         nsg_sim_eval(c, &p, &m);
         if (m.decision == NSG_DEC_UNKNOWN) {
             any_unknown = true;
