@@ -5,14 +5,24 @@
 #   make bench    run the benchmarks (figures for docs/PERFORMANCE.md)
 #   make deps     install the Debian packages nsgproof needs (graphviz and
 #                 chromium for the map, node and npm when absent) and the
-#                 browser tests' pinned npm packages (make browser-deps)
+#                 browser tests' pinned npm packages (make browser-deps);
+#                 make, make demo and make check run it themselves when
+#                 something is missing
+#   make install  install the binary and the man page (PREFIX=/usr/local,
+#                 DESTDIR for staging)
+#   make man      regenerate the man page's SYNOPSIS and OPTIONS sections
 
 PKGS     := z3 libcjson glib-2.0 libcurl libcrypto libxxhash
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config libssl-dev libxxhash-dev jq graphviz chromium sqlite3
-# npm packages the tests use, installed into build/node by `make deps`
-# (tests/t_aggregates.sh installs it too when missing)
-NPM_PKGS := @kusto/language-service-next@12.4.1
+            pkg-config libssl-dev libxxhash-dev jq graphviz chromium \
+            python3 python3-jsonschema sqlite3
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+# Stamp of a successful `make deps` run: every build needs the packages,
+# so the first one installs what is missing (idempotent; a fresh Debian
+# machine needs only `make demo` or `make check`).  A changed Makefile may
+# list new packages: the stamp is renewed then.
+DEPS_OK  := build/.deps-ok
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -47,15 +57,19 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps browser-deps clean FORCE
+.PHONY: all check demo bench deps browser-deps clean man install FORCE
 .SECONDARY:
 all: nsgproof
 
-$(REL)/%.o: %.c
+$(DEPS_OK): Makefile
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p $(dir $@) && touch $@
+
+$(REL)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(ASAN)/%.o: %.c
+$(ASAN)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
@@ -93,8 +107,9 @@ $(REL)/bench/%: $(REL)/bench/%.o $(call rel_obj,$(TEST_LIB)) $(REL)/libnsgproof.
 TEST_BINS  := $(patsubst tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
 
-# The browser tests' npm packages (puppeteer-core, driving the Debian
-# chromium; it downloads no browser), pinned by tests/browser/package-lock.json
+# The tests' npm packages (puppeteer-core, driving the Debian chromium; it
+# downloads no browser; and Microsoft's Kusto language service, which
+# checks the KQL of contrib/), pinned by tests/browser/package-lock.json
 # and installed into build/node (NODE_PATH for the test and bench scripts).
 BROWSER_DEPS := build/node/node_modules/.package-lock.json
 $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
@@ -104,15 +119,25 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 	  --loglevel=error
 browser-deps: $(BROWSER_DEPS)
 
-check: $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(BROWSER_DEPS)
+check: $(DEPS_OK) $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(BROWSER_DEPS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_all.sh $(ASAN) $(TEST_BINS)
 
-demo: nsgproof
+demo: $(DEPS_OK) nsgproof
 	@./examples/demo.sh ./nsgproof
 
 bench: nsgproof $(BENCH_BINS) $(BROWSER_DEPS)
 	@bench/run.sh ./nsgproof $(REL)/bench
+
+# The manual page's SYNOPSIS and OPTIONS come from the option tables.
+man: nsgproof
+	@tests/man_sections.sh ./nsgproof docs/nsgproof.1 >docs/nsgproof.1.tmp
+	@mv docs/nsgproof.1.tmp docs/nsgproof.1
+
+install: nsgproof
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 nsgproof $(DESTDIR)$(PREFIX)/bin/nsgproof
+	install -m 644 docs/nsgproof.1 $(DESTDIR)$(PREFIX)/share/man/man1/nsgproof.1
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -131,9 +156,6 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
 	fi
 	@$(MAKE) --no-print-directory browser-deps
-	@[ -f build/node/node_modules/@kusto/language-service-next/package.json ] || \
-	  { mkdir -p build/node && cd build/node && \
-	    npm install --no-save --no-audit --no-fund --silent $(NPM_PKGS); }
 
 clean:
 	rm -rf build nsgproof

@@ -12,7 +12,7 @@
 #include "cli_opt.h"
 
 static const char *const synopsis[] = {
-    "--corpus DIR [--json | --format text|json|sarif]", NULL};
+    "--corpus DIR [--format text|json|sarif]", NULL};
 static const struct cli_command_help help = {
     "assess", synopsis,
     "The networking recommendations, with their severities, for every NIC,\n"
@@ -71,13 +71,11 @@ static void print_text(const struct nsg_map_assessment *a,
 
 int cmd_assess(int argc, char **argv)
 {
-    const char *corpus = NULL, *format = NULL;
-    bool json = false;
+    const char *corpus = NULL;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
-        CLI_OPT_FLAG("json", &json, "print JSON (same as --format json)"),
-        CLI_OPT_STR("format", &format, "FMT",
-                    "text (default), json or sarif (SARIF 2.1.0)"),
+        CLI_OPT_OUTPUT_SARIF(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *c = NULL;
@@ -88,20 +86,9 @@ int cmd_assess(int argc, char **argv)
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     if (!corpus)
         return cli_opt_error(&help, "--corpus DIR is required");
-    if (format && strcmp(format, "text") && strcmp(format, "json") &&
-        strcmp(format, "sarif"))
-        return cli_opt_error(&help,
-                             "--format must be text, json or sarif, not '%s'",
-                             format);
-    if (json && format && strcmp(format, "json"))
-        return cli_opt_error(&help, "--json and --format %s contradict each "
-                                    "other",
-                             format);
-    if (json)
-        format = "json";
     /* Adaptive hardening: when `nsgproof harden` exists, pass its plan
      * function here (struct nsg_map_assess_opts.harden, see map/map.h);
      * until then the recommendation is reported as not evaluated. */
@@ -113,9 +100,9 @@ int cmd_assess(int argc, char **argv)
         goto out;
     }
     j = nsg_map_assessment_json(a);
-    if (format && !strcmp(format, "json")) {
+    if (fmt.format == CLI_FORMAT_JSON) {
         cli_print_json(j);
-    } else if (format && !strcmp(format, "sarif")) {
+    } else if (fmt.format == CLI_FORMAT_SARIF) {
         cJSON *sarif = cli_assess_sarif(a, t);
         cli_print_json(sarif);
         cJSON_Delete(sarif);

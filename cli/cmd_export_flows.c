@@ -61,15 +61,16 @@ static bool parse_bounds(const char *s, GArray *out)
 
 int cmd_export_flows(int argc, char **argv)
 {
-    const char *corpus = NULL, *format = NULL, *since = NULL, *bounds = NULL,
+    const char *corpus = NULL, *format = NULL, *bounds = NULL,
                *out_path = NULL;
     bool json = false;
+    struct nsg_agg_export_opts eo = {NSG_AGG_OUT_CSV, INT64_MIN, NULL, 0};
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
         CLI_OPT_STR("format", &format, "FMT", "csv (default) or jsonl"),
-        CLI_OPT_STR("since", &since, "TIME",
-                    "only flows last seen at or after TIME (ISO 8601 or "
-                    "unix seconds)"),
+        CLI_OPT_TIME("since", &eo.since,
+                     "only flows last seen at or after TIME (ISO 8601 or "
+                     "unix seconds)"),
         CLI_OPT_STR("sport-boundaries", &bounds, "LIST",
                     "source ports that start a new bucket (comma-separated)"),
         CLI_OPT_STR("out", &out_path, "FILE",
@@ -77,7 +78,6 @@ int cmd_export_flows(int argc, char **argv)
         CLI_OPT_FLAG("json", &json,
                      "with --out: print a JSON summary (docs/aggregates.md)"),
         CLI_OPT_ENDMARK};
-    struct nsg_agg_export_opts eo = {NSG_AGG_OUT_CSV, INT64_MIN, NULL, 0};
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *c = NULL;
     GArray *b = g_array_new(FALSE, FALSE, sizeof(unsigned));
@@ -87,15 +87,13 @@ int cmd_export_flows(int argc, char **argv)
 
     if (status) {
         g_array_free(b, TRUE);
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     }
     if (!corpus)
         status = cli_opt_error(&help, "--corpus DIR is required");
     else if (format && strcmp(format, "csv") && strcmp(format, "jsonl"))
         status = cli_opt_error(&help, "--format must be csv or jsonl, not '%s'",
                                format);
-    else if (since && nsg_corpus_time_parse(since, &eo.since, &err))
-        status = cli_opt_error(&help, "--since: %s", err.msg);
     else if (bounds && !parse_bounds(bounds, b))
         status = cli_opt_error(&help,
                                "--sport-boundaries wants port numbers 1-65535 "

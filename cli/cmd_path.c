@@ -17,7 +17,7 @@
 static const char *const synopsis[] = {
     "--corpus DIR --src IP|nic:NAME --dst IP|nic:NAME\n"
     "         [--protocol tcp|udp|icmp|esp|ah|N [--dport P] [--sport P]] "
-    "[--json]",
+    "[--format text|json]",
     NULL};
 static const struct cli_command_help help = {
     "path", synopsis,
@@ -37,7 +37,7 @@ static const struct cli_command_help help = {
 
 struct opts {
     const char *corpus, *src, *dst, *proto, *dport, *sport;
-    bool json;
+    struct cli_output fmt; /* --format text|json (--json) */
 };
 
 static bool is_nic(const char *s)
@@ -361,7 +361,7 @@ static int run(const struct opts *o, struct nsg_err *err)
     status = all == OUT_DENIED || all == OUT_NOPATH ? CLI_EXIT_FOUND
              : all == OUT_UNKNOWN                   ? CLI_EXIT_UNKNOWN
                                                     : CLI_EXIT_OK;
-    if (o->json) {
+    if (o->fmt.format == CLI_FORMAT_JSON) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "src", sb);
         cJSON_AddStringToObject(root, "dst", db);
@@ -423,7 +423,7 @@ out:
 
 int cmd_path(int argc, char **argv)
 {
-    struct opts o = {0};
+    struct opts o = {.fmt = CLI_OUTPUT_INIT};
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &o.corpus, "DIR", "the corpus"),
         CLI_OPT_STR("src", &o.src, "IP|nic:NAME", "where the packet comes from"),
@@ -433,12 +433,12 @@ int cmd_path(int argc, char **argv)
                     "the NSGs)"),
         CLI_OPT_STR("dport", &o.dport, "P", "destination port (tcp, udp)"),
         CLI_OPT_STR("sport", &o.sport, "P", "source port (default 49152)"),
-        CLI_OPT_FLAG("json", &o.json, "print JSON (schema: docs/path.md)"),
+        CLI_OPT_OUTPUT(&o.fmt),
         CLI_OPT_ENDMARK};
     struct nsg_err err = NSG_ERR_INIT;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     if (!o.corpus)
         return cli_opt_error(&help, "--corpus DIR is required");
     if (!o.src || !o.dst)

@@ -13,7 +13,7 @@
 #include "cli_opt.h"
 
 static const char *const synopsis[] = {
-    "--corpus DIR [--proposed FILE...] [--list | --json]", NULL};
+    "--corpus DIR [--proposed FILE...] [--list | --format text|json]", NULL};
 static const struct cli_command_help help = {
     "sport-boundaries", synopsis,
     "Print the source-port boundaries the corpus's rules (all stored\n"
@@ -175,15 +175,15 @@ int cmd_sport_boundaries(int argc, char **argv)
 {
     const char *corpus = NULL;
     struct cli_strv proposed = CLI_STRV_INIT, pos = CLI_STRV_INIT;
-    bool json = false, list = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
+    bool list = false;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
         CLI_OPT_STRS("proposed", &proposed, "FILE",
                      "a proposed NSG file (ARM or az JSON); more may follow"),
         CLI_OPT_FLAG("list", &list,
                      "print only the comma-separated boundaries"),
-        CLI_OPT_FLAG("json", &json,
-                     "print JSON (schema: docs/aggregates.md)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct collect col = {g_array_new(FALSE, FALSE, sizeof(guint)),
                           cJSON_CreateArray()};
@@ -193,7 +193,7 @@ int cmd_sport_boundaries(int argc, char **argv)
     int status = cli_opt_parse(&help, opts, argc, argv, &pos, NULL);
 
     if (status) {
-        status = status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        status = cli_opt_status(status);
         goto out;
     }
     if (!corpus)
@@ -202,8 +202,8 @@ int cmd_sport_boundaries(int argc, char **argv)
         status = cli_opt_error(&help, "unexpected argument '%s' (proposed "
                                       "files follow --proposed)",
                                pos.v[0]);
-    else if (json && list)
-        status = cli_opt_error(&help, "--list and --json do not combine");
+    else if (fmt.given && list)
+        status = cli_opt_error(&help, "--list and --format do not combine");
     if (status)
         goto out;
     if (cli_load_corpus(corpus, &c, &t, &err) || add_corpus(&col, c, t, &err)) {
@@ -225,7 +225,7 @@ int cmd_sport_boundaries(int argc, char **argv)
     }
     uniq(col.bounds);
     cJSON *rep = report(&col);
-    if (json)
+    if (fmt.format == CLI_FORMAT_JSON)
         cli_print_json(rep);
     else if (list)
         print_list(rep);

@@ -131,6 +131,14 @@ void nsg_addrset_intersect(struct nsg_addrset *out, const struct nsg_addrset *a,
 bool nsg_addrset_contains(const struct nsg_addrset *s, const struct nsg_ip *ip);
 bool nsg_addrset_is_empty(const struct nsg_addrset *s);
 bool nsg_addrset_equal(const struct nsg_addrset *a, const struct nsg_addrset *b);
+/* Do a and b share an address? */
+bool nsg_addrset_overlaps(const struct nsg_addrset *a,
+                          const struct nsg_addrset *b);
+/* Is every address of [lo, hi] (one family) in s? */
+bool nsg_addrset_covers(const struct nsg_addrset *s, uint8_t family,
+                        nsg_u128 lo, nsg_u128 hi);
+/* Number of addresses in s (a double: a whole IPv6 space is 2^128). */
+double nsg_addrset_count(const struct nsg_addrset *s);
 /* Append the set as minimal CIDR prefixes, text, to out (one per call of
  * emit).  Used by `rules` to print expanded prefixes. */
 void nsg_addrset_to_cidrs(const struct nsg_addrset *s,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh - the main nsgproof job on the shipped sample (make demo): import,
-# check, rules, replay, diff, verify, lint and assess, one question per step;
-# it ends by writing the map of the sample (build/demo/) and saying where.
+# check, rules, replay, diff, verify and lint, then hardening: harden, plan,
+# prove, enforce --out and a replay of the written files, then assess, one
+# question per step; it ends by writing the map of the sample (build/demo/)
+# and saying where.
 # usage: examples/demo.sh [NSGPROOF]     (default ./nsgproof)
 # Exits 0 when every step ended with the exit code it is expected to have
 # (a denied check exits 1 by design); 1 when any step surprised us.
@@ -110,6 +112,27 @@ step "Aggregates move between corpora: export the stored flows, import them else
 run 0 export-flows --corpus "$CORPUS" --out "$CORPUS/flows.csv"
 run 0 import --corpus "$CORPUS/copy" "$EX/arm" "$EX/ServiceTags_Public_20261116.json" "$CORPUS/flows.csv"
 run 1 replay --corpus "$CORPUS/copy" --proposed "$EX/proposed/web-nsg.json"
+
+PLAN=$CORPUS.plan.json
+ENFORCED=$CORPUS.enforced
+trap 'rm -rf "$CORPUS" "$PLAN" "$ENFORCED"' EXIT
+step "Which internet-facing NICs admit more than the traffic they get? (harden the sample's one hour: --min-days 0; recommendations: exit 1)"
+run 1 harden --corpus "$CORPUS" --min-days 0 --out "$PLAN"
+
+step "The plan as written (review it; edit it with nsgproof plan)"
+run 0 plan --plan "$PLAN" list
+
+step "Is the plan safe? Replay every observed flow, Z3 no-widening, invariants, what it closes (proven: exit 0)"
+run 0 prove --corpus "$CORPUS" --plan "$PLAN"
+
+step "Enforce: prove again, then write the new NSG resources and rollback copies"
+run 0 enforce --corpus "$CORPUS" --plan "$PLAN" --out "$ENFORCED"
+
+step "The written files three ways: what-if replay of the observed flows (nothing newly denied: exit 0)"
+run 0 replay --corpus "$CORPUS" --proposed "$ENFORCED/rg-demo/web-nsg.json" "$ENFORCED/rg-demo/web-1-nsg.json"
+
+step "... and as a semantic diff of web-nsg against its written file (differences: exit 1)"
+run 1 diff --corpus "$CORPUS" --nsg web-nsg "$ENFORCED/rg-demo/web-nsg.json"
 
 step "What would Defender for Cloud recommend? Add the flow-log configuration, then assess (High findings: exit 1)"
 run 0 import --corpus "$CORPUS" --captured-at 2026-11-20T14:00:00Z "$EX/watcher"

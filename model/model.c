@@ -521,10 +521,27 @@ static void warn(struct nsg_topology *t, const char *fmt, const char *a,
     g_free(msg);
 }
 
+/* A virtual network that subnets (or NSGs, through subnet ids) name but
+ * the corpus lacks: a placeholder
+ * with its id and name and no address space, so that every evaluation in
+ * its context knows that the context is missing (sim: nsg_sim_vnet_known)
+ * instead of taking it for "no virtual network". */
+static void add_vnet_placeholder(struct nsg_topology *t, const char *id)
+{
+    struct nsg_vnet *v = nsg_xcalloc(1, sizeof(*v));
+    v->id = nsg_xstrdup(id);
+    v->name = nsg_id_name(id);
+    nsg_topo_add(t, NSG_RES_VNET, v);
+}
+
 static void link_nsg_associations(struct nsg_topology *t, struct nsg_nsg *n)
 {
     for (size_t j = 0; j < n->n_subnet_ids; j++) {
         struct nsg_subnet *s = nsg_topo_get(t, NSG_RES_SUBNET, n->subnet_ids[j]);
+        char *vid = s ? NULL : nsg_id_parent(n->subnet_ids[j]);
+        if (vid && !nsg_topo_get(t, NSG_RES_VNET, vid))
+            add_vnet_placeholder(t, vid); /* its context is missing too */
+        free(vid);
         if (!s)
             warn(t, "nsg %s is applied to subnet %s, which is not in the corpus",
                  n->name, n->subnet_ids[j]);
@@ -543,6 +560,7 @@ static void link_nsg_associations(struct nsg_topology *t, struct nsg_nsg *n)
 
 void nsg_topo_link(struct nsg_topology *t)
 {
+    GPtrArray *lost = g_ptr_array_new(); /* vnet ids (borrowed) */
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
         struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
         if (!s->vnet_id)
@@ -550,10 +568,16 @@ void nsg_topo_link(struct nsg_topology *t)
         if (s->nsg_id && !nsg_topo_get(t, NSG_RES_NSG, s->nsg_id))
             warn(t, "subnet %s uses NSG %s, which is not in the corpus",
                  s->name, s->nsg_id);
-        if (s->vnet_id && !nsg_topo_get(t, NSG_RES_VNET, s->vnet_id))
+        if (s->vnet_id && !nsg_topo_get(t, NSG_RES_VNET, s->vnet_id)) {
             warn(t, "subnet %s belongs to virtual network %s, which is not in "
                     "the corpus", s->name, s->vnet_id);
+            g_ptr_array_add(lost, s->vnet_id);
+        }
     }
+    for (guint i = 0; i < lost->len; i++)
+        if (!nsg_topo_get(t, NSG_RES_VNET, lost->pdata[i]))
+            add_vnet_placeholder(t, lost->pdata[i]);
+    g_ptr_array_free(lost, TRUE);
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NSG); i++)
         link_nsg_associations(t, NSG_TOPO_AT(t, NSG_RES_NSG, i));
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {

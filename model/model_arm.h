@@ -44,6 +44,12 @@ nsg_rc nsg_model_parse_rule(const cJSON *json, bool is_default,
 /* A network security group: user rules validated (priority unique per
  * direction, names unique), then defaultSecurityRules, then those of
  * Azure's six default rules that are not given. */
+/* What nsg_model_parse_nsg changes in the default rules of an NSG's JSON:
+ * those that differ from Azure's (which cannot be changed) are replaced by
+ * Azure's.  Appends one description per changed rule to why (nothing when
+ * the export's defaults are Azure's or absent). */
+nsg_rc nsg_model_nsg_defaults(const cJSON *json, const char *where,
+                              struct nsg_buf *why, struct nsg_err *err) NSG_WUR;
 nsg_rc nsg_model_parse_nsg(const cJSON *json, const char *where,
                            struct nsg_nsg **out, struct nsg_err *err) NSG_WUR;
 /* A virtual network; its embedded subnets go to *subnets / *n_subnets. */

@@ -90,6 +90,38 @@ static nsg_rc locate(const struct nsg_query *q, const struct nsg_endpoint *ep,
     return nsg_err_prefix(err, "line %d, column %d", q->line, ep->col);
 }
 
+/* A path starts or ends at a NIC only where the corpus knows its subnet
+ * and virtual network (routes, peerings and address spaces come from
+ * them): otherwise an answer would rest on what is missing. */
+static nsg_rc members_known(const struct nsg_topology *t,
+                            const struct nsg_ep_members *ms,
+                            struct nsg_err *err)
+{
+    for (size_t i = 0; i < ms->n; i++) {
+        const struct nsg_nic *nic = ms->m[i].nic;
+        for (size_t k = 0; k < nic->n_ipconfigs; k++) {
+            const char *sid = nic->ipconfigs[k].subnet_id;
+            if (!sid)
+                continue;
+            const struct nsg_subnet *sub = nsg_topo_get(t, NSG_RES_SUBNET, sid);
+            const struct nsg_vnet *vn =
+                sub ? nsg_topo_vnet_of_subnet(t, sub) : NULL;
+            if (sub && nsg_sim_vnet_known(vn))
+                continue;
+            char *vid = vn && vn->id ? NULL : nsg_id_parent(sid);
+            nsg_rc rc = nsg_err_set(
+                err, NSG_E_NOTFOUND,
+                "NIC %s: its virtual network %s is not in the corpus (its "
+                "routes, peerings and address space decide the paths): import "
+                "it (az network vnet list -o json, or its ARM JSON)",
+                nic_name(nic), vid ? vid : vn->id);
+            free(vid);
+            return rc;
+        }
+    }
+    return NSG_OK;
+}
+
 static nsg_rc build_origins(struct run *run, struct nsg_err *err)
 {
     struct nsg_verifier *v = run->v;
@@ -98,6 +130,8 @@ static nsg_rc build_origins(struct run *run, struct nsg_err *err)
     if (nsg_ep_is_resource(q->src.kind)) {
         struct nsg_ep_members ms = NSG_EP_MEMBERS_INIT;
         rc = nsg_verify_members(v->t, &q->src, &ms, err);
+        if (!rc)
+            rc = members_known(v->t, &ms, err);
         for (size_t i = 0; !rc && i < ms.n; i++)
             nsg_pnet_nic_origins(v->pnet, ms.m[i].nic, &ms.m[i].addrs,
                                  &run->origins);
@@ -441,6 +475,8 @@ static nsg_rc build(struct run *run, struct nsg_err *err)
     run->dst_res = nsg_ep_is_resource(q->dst.kind);
     if (run->dst_res) {
         rc = nsg_verify_members(v->t, &q->dst, &run->dstm, err);
+        if (!rc)
+            rc = members_known(v->t, &run->dstm, err);
         if (rc)
             return locate(q, &q->dst, err);
         for (size_t i = 0; i < run->dstm.n; i++)

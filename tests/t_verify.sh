@@ -120,7 +120,12 @@ expect_rc 0 "nic to nic text" V --query 'can nic:web-1 -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" '^  example: Tcp 10\.0\.1\.4:49152 -> 10\.0\.2\.4:1433  => Allow' "nic to nic: no direction, port 49152"
 expect_grep "$tmp/out" '^    NIC web-1 Outbound, ' "nic to nic: source hop kept"
 expect_grep "$tmp/out" '^    NIC db-1 Inbound, ' "nic to nic: destination hop kept"
-expect_rc 2 "both query forms" V --query 'never * -> *' --queries "$data/queries.txt"
+# --query and --queries mix: every query answered, in the order given
+expect_rc 1 "both query forms" V --query 'never * -> *' --queries "$data/queries.txt" --query 'never Internet -> nic:db-1 tcp/1433' --json
+n_file=$(grep -cvE '^[[:space:]]*(#|$)' "$data/queries.txt")
+expect_jq "(.results | length) == $((n_file + 2)) and .results[0].query == \"never * -> *\" and .results[0].source == \"--query\" and .results[1].line == 2 and .results[-1].source == \"--query\" and .results[-1].query == \"never Internet -> nic:db-1 tcp/1433\"" "both query forms: all answered, in order"
+expect_rc 1 "two --query: both answered" V --query 'never Internet -> nic:web-1 tcp/22' --query 'never Internet -> nic:db-1 tcp/1433' --json
+expect_jq '(.results | length) == 2 and .violated == 1 and .holds == 1 and .results[0].status == "violated"' "two --query: the first one's violation counts"
 expect_rc 2 "bad timeout" V --timeout x --query 'never * -> nic:web-1'
 expect_rc 2 "missing corpus dir" "$NSGPROOF" verify --corpus "$tmp/none" --query 'never * -> nic:a'
 expect_rc 0 "help" "$NSGPROOF" verify --help
