@@ -356,20 +356,6 @@ static void uneval(struct nsg_whatif *w, enum nsg_replay_reason why, uint64_t n)
     w->c.reasons[why] += n;
 }
 
-/* Does a level of v split the row's source-port range?  The levels v
- * evaluated are those every port of the range reaches unless an earlier
- * level splits it (then that level says so). */
-static bool verdict_splits(const struct nsg_verdict *v,
-                           const struct nsg_packet *p, const struct wkey *k)
-{
-    for (size_t i = 0; i < v->n_levels; i++)
-        if (v->levels[i].cnsg &&
-            nsg_sim_sport_splits(v->levels[i].cnsg, p,
-                                 (unsigned)k->sport + k->sport_span))
-            return true;
-    return false;
-}
-
 /* Evaluate one deduplicated flow, current and proposed. */
 static nsg_rc eval_flow(struct nsg_whatif *w, const struct wflow *wf,
                         struct nsg_err *err)
@@ -407,8 +393,9 @@ static nsg_rc eval_flow(struct nsg_whatif *w, const struct wflow *wf,
         rc = nsg_sim_eval_nic(w->sim_prop, np, &p, &vp, err);
     if (rc)
         return nsg_err_prefix(err, "what-if: NIC %s", nc->name);
-    if (wf->k.sport_span && (verdict_splits(&vc, &p, &wf->k) ||
-                             verdict_splits(&vp, &p, &wf->k))) {
+    unsigned smax = (unsigned)wf->k.sport + wf->k.sport_span;
+    if (wf->k.sport_span && (nsg_sim_verdict_sport_splits(&vc, &p, smax) ||
+                             nsg_sim_verdict_sport_splits(&vp, &p, smax))) {
         w->c.inexact += wf->count; /* never guessed */
         return NSG_OK;
     }

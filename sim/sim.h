@@ -154,6 +154,12 @@ nsg_rc nsg_sim_eval_nsg(struct nsg_sim *s, const struct nsg_nsg *nsg,
  * False for one port, and for protocols without ports. */
 bool nsg_sim_sport_splits(const struct nsg_cnsg *c, const struct nsg_packet *p,
                           unsigned sport_max);
+/* The same for the levels a NIC verdict evaluated (nsg_sim_eval_nic with p
+ * at the range's first port): every port of the range reaches those
+ * levels unless an earlier one splits it, and then that one says so. */
+bool nsg_sim_verdict_sport_splits(const struct nsg_verdict *v,
+                                  const struct nsg_packet *p,
+                                  unsigned sport_max);
 /* Append (guint) the source-port boundaries of a rule to out: for each
  * range lo-hi, lo and hi+1 (the first port of a new bucket), except 0 and
  * 65536 (so "*" adds none).  Unsorted, with repeats; returns how many. */

@@ -41,6 +41,17 @@ bool nsg_sim_sport_splits(const struct nsg_cnsg *c, const struct nsg_packet *p,
     return false;
 }
 
+bool nsg_sim_verdict_sport_splits(const struct nsg_verdict *v,
+                                  const struct nsg_packet *p,
+                                  unsigned sport_max)
+{
+    for (size_t i = 0; i < v->n_levels; i++)
+        if (v->levels[i].cnsg &&
+            nsg_sim_sport_splits(v->levels[i].cnsg, p, sport_max))
+            return true;
+    return false;
+}
+
 static void add_boundary(GArray *out, unsigned b)
 {
     if (b == 0 || b > 65535)

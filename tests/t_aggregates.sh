@@ -215,6 +215,39 @@ run sport-boundaries --corpus "$tmp/ex" "$tmp/app-nsg.json"; expect_rc 2 "a file
 run sport-boundaries --corpus "$tmp/ex"; expect_rc 0 "sport-boundaries of the corpus alone"
 grep -q "one bucket, 0-65535" "$tmp/out" && ok || ko "no-boundary text: $(cat "$tmp/out")"
 
+# The hardening proof counts them too.  web-nsg with one more rule whose
+# source ports (1000-1500) split an aggregate row's range (1000-2000) of
+# SSH from 10.0.2.7 to web-1: harden does not learn from the row, prove
+# cannot decide it (unknown, exit 3); the same traffic as two rows cut at
+# the boundary sport-boundaries prints: learnt, proven (exit 0).
+mkdir -p "$tmp/harm"
+cp "$EX"/arm/*.json "$tmp/harm/"
+jq '.properties.securityRules += [{"name": "AllowSshLowPorts", "properties": {
+      "priority": 150, "direction": "Inbound", "access": "Allow",
+      "protocol": "Tcp", "sourceAddressPrefix": "10.0.2.7",
+      "sourcePortRange": "1000-1500", "destinationAddressPrefix": "*",
+      "destinationPortRange": "22"}}]' "$EX/arm/web-nsg.json" >"$tmp/harm/web-nsg.json"
+WEBNSG=/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-demo/providers/Microsoft.Network/networkSecurityGroups/web-nsg
+{ head -1 "$DATA/aggregates/ok/adx-nsg.csv"
+  echo "$WEBNSG,000D3A2B1004,I,6,10.0.2.7,10.0.1.4,22,1000,2000,A,UserRule_AllowSshFromMgmt,4,2,10,1000,10,1000,1795179700000,1795179800000"
+} >"$tmp/h1.csv"
+run import --corpus "$tmp/h1" --captured-at 2026-11-20T12:00:00Z "$tmp/harm" "${ARM[1]}" "$EX/flowlogs" "$tmp/h1.csv"
+expect_rc 0 "import the hardening corpus"
+run sport-boundaries --corpus "$tmp/h1" --list; [ "$(cat "$tmp/out")" = "1000,1501" ] && ok || ko "boundaries: $(cat "$tmp/out")"
+run harden --corpus "$tmp/h1" --min-days 0 --out "$tmp/plan1.json" --json
+pyj "$tmp/out" "[n['inexact_records'] for n in j['nics'] if n['name'] == 'web-1'] == [1]" && ok || ko "harden did not count the inexact row: $(head -c 500 "$tmp/out")"
+run prove --corpus "$tmp/h1" --plan "$tmp/plan1.json" --json; expect_rc 3 "prove with an inexact row: unknown"
+pyj "$tmp/out" "j['status'] == 'unknown' and j['observed']['inexact_tuples'] == 4 and j['observed']['newly_denied']['tuples'] == 0" &&
+    ok || ko "prove: $(head -c 600 "$tmp/out")"
+{ head -1 "$DATA/aggregates/ok/adx-nsg.csv"
+  echo "$WEBNSG,000D3A2B1004,I,6,10.0.2.7,10.0.1.4,22,1000,1500,A,UserRule_AllowSshLowPorts,2,1,5,500,5,500,1795179700000,1795179750000"
+  echo "$WEBNSG,000D3A2B1004,I,6,10.0.2.7,10.0.1.4,22,1501,2000,A,UserRule_AllowSshFromMgmt,2,1,5,500,5,500,1795179760000,1795179800000"
+} >"$tmp/h2.csv"
+run import --corpus "$tmp/h2" --captured-at 2026-11-20T12:00:00Z "$tmp/harm" "${ARM[1]}" "$EX/flowlogs" "$tmp/h2.csv"
+run harden --corpus "$tmp/h2" --min-days 0 --out "$tmp/plan2.json"
+run prove --corpus "$tmp/h2" --plan "$tmp/plan2.json" --json; expect_rc 0 "prove with regrouped rows: proven"
+pyj "$tmp/out" "j['status'] == 'proven' and j['observed']['inexact_tuples'] == 0" && ok || ko "prove regrouped: $(head -c 600 "$tmp/out")"
+
 # ---- 4. KQL and PySpark ---------------------------------------------------
 python3 -m py_compile contrib/spark/nsg_flow_aggregate.py 2>"$tmp/pyc" && ok || ko "PySpark job: $(cat "$tmp/pyc")"
 rm -rf contrib/spark/__pycache__
