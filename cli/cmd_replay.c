@@ -98,6 +98,17 @@ static void print_reasons(const cJSON *o)
     printf("\n");
 }
 
+/* "49152", or "1024-2047" for an aggregate row's source-port range. */
+static const char *sports(const cJSON *o, char buf[16])
+{
+    if (cJSON_GetObjectItemCaseSensitive(o, "sport_max"))
+        snprintf(buf, 16, "%.0f-%.0f", cli_json_num(o, "sport"),
+                 cli_json_num(o, "sport_max"));
+    else
+        snprintf(buf, 16, "%.0f", cli_json_num(o, "sport"));
+    return buf;
+}
+
 /* Aggregate rows whose source-port range a rule splits (only when some). */
 static void print_inexact(const cJSON *o)
 {
@@ -133,12 +144,13 @@ static void print_replay(const cJSON *rep)
     printf("\ndisagreements (%.0f tuples):\n", cli_json_num(rep, "disagree"));
     cJSON_ArrayForEach(e, d)
     {
+        char sp[16];
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "logged");
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "simulated");
-        printf("  %s %s %s %s:%.0f -> %s:%.0f %s %s x%.0f: logged %s (%s), "
+        printf("  %s %s %s %s:%s -> %s:%.0f %s %s x%.0f: logged %s (%s), "
                "simulated %s (%s)\n",
                cli_json_str(e, "nsg", ""), cli_json_str(e, "direction", ""), proto_text(e, pb),
-               cli_json_str(e, "src", ""), cli_json_num(e, "sport"), cli_json_str(e, "dst", ""), cli_json_num(e, "dport"),
+               cli_json_str(e, "src", ""), sports(e, sp), cli_json_str(e, "dst", ""), cli_json_num(e, "dport"),
                cli_json_str(e, "state", ""), when(e, tb), cli_json_num(e, "count"),
                cli_json_str(l, "decision", ""), cli_json_str(l, "rule", ""), cli_json_str(s, "decision", ""),
                cli_json_str(s, "rule", ""));
@@ -205,9 +217,10 @@ static void print_whatif(const cJSON *rep)
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "changes"))
     {
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "proposed");
-        printf("  %s %s %s %s %s:%.0f -> %s:%.0f %s %s x%.0f: %s by %s/%s\n",
+        char sp[16];
+        printf("  %s %s %s %s %s:%s -> %s:%.0f %s %s x%.0f: %s by %s/%s\n",
                cli_json_str(e, "change", ""), cli_json_str(e, "nic", ""), cli_json_str(e, "direction", ""),
-               proto_text(e, pb), cli_json_str(e, "src", ""), cli_json_num(e, "sport"), cli_json_str(e, "dst", ""),
+               proto_text(e, pb), cli_json_str(e, "src", ""), sports(e, sp), cli_json_str(e, "dst", ""),
                cli_json_num(e, "dport"), cli_json_str(e, "state", ""), when(e, tb), cli_json_num(e, "count"),
                cli_json_str(p, "decision", ""), cli_json_str(p, "nsg", ""), cli_json_str(p, "rule", ""));
     }
