@@ -111,9 +111,10 @@ struct nsg_agg_export_opts {
 };
 /* Write every stored flow of c as rows: stored flows are grouped by the
  * row key and the hour of their first_seen (the store's own hour), summed;
- * a row's source-port range is the smallest holding its flows' ports
- * (within one bucket of sport_bounds when given).  Rows come sorted.
- * *rows receives how many were written. */
+ * a row's source-port range is the smallest holding its logged tuples'
+ * ports (within one bucket of sport_bounds when given); an imported row
+ * keeps its range (its range is part of its group's key).  Rows come
+ * sorted.  *rows receives how many were written. */
 nsg_rc nsg_agg_export(struct nsg_corpus *c,
                       const struct nsg_agg_export_opts *opt, FILE *out,
                       uint64_t *rows, struct nsg_err *err) NSG_WUR;

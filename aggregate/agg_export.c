@@ -5,7 +5,8 @@
  * export gives back the same stored flows), with tuples, flows and
  * counters summed, seen times widened and the source-port range the
  * smallest that holds the group's ports (within one bucket of the given
- * boundaries).  What a logged tuple does not know is written empty:
+ * boundaries).  An imported row keeps its own range: rows of one key with
+ * other ranges (cut at boundaries that made them exact) stay apart.  What a logged tuple does not know is written empty:
  * version-1 tuples have no counters and no flow states. */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ struct ekey {
     struct nsg_ip src, dst;
     uint16_t dport;
     uint32_t bucket; /* source-port bucket (0 without boundaries) */
+    bool row;        /* an imported row: its range is part of the key */
+    uint16_t row_sport, row_span;
     int64_t hour;
 };
 
@@ -41,6 +44,7 @@ static guint ekey_hash(gconstpointer p)
     h = h * 31 + (guint)(k->src.v ^ (k->src.v >> 64));
     h = h * 31 + (guint)(k->dst.v ^ (k->dst.v >> 64));
     h = h * 31 + ((guint)k->dport << 16 ^ k->bucket);
+    h = h * 31 + ((guint)k->row_sport << 16 ^ k->row_span) + k->row;
     return h * 31 + (guint)k->hour;
 }
 
@@ -50,6 +54,8 @@ static gboolean ekey_equal(gconstpointer a, gconstpointer b)
     return x->nsg == y->nsg && x->rule == y->rule && x->dir == y->dir &&
            x->decision == y->decision && x->proto == y->proto &&
            x->dport == y->dport && x->bucket == y->bucket &&
+           x->row == y->row && x->row_sport == y->row_sport &&
+           x->row_span == y->row_span &&
            x->hour == y->hour && !strcmp(x->mac, y->mac) &&
            !nsg_ip_cmp(&x->src, &y->src) && !nsg_ip_cmp(&x->dst, &y->dst);
 }
@@ -128,6 +134,8 @@ static int erow_cmp(gconstpointer a, gconstpointer b)
         d = (int)x->sport_min - (int)y->sport_min;
     if (!d)
         d = (int)x->sport_max - (int)y->sport_max;
+    if (!d)
+        d = (int)x->k.row - (int)y->k.row;
     if (!d)
         d = x->k.decision - y->k.decision;
     if (!d)
@@ -263,7 +271,13 @@ nsg_rc nsg_agg_export(struct nsg_corpus *c,
         key.src = f->src;
         key.dst = f->dst;
         key.dport = f->dport;
-        key.bucket = opt->n_bounds ? bucket_of(opt, f->sport) : 0;
+        if (f->version == NSG_FLOW_AGGREGATE) {
+            key.row = true; /* its range as imported */
+            key.row_sport = f->sport;
+            key.row_span = f->sport_span;
+        } else if (opt->n_bounds) {
+            key.bucket = bucket_of(opt, f->sport);
+        }
         key.hour = f->first_seen / 3600;
         struct erow *r = g_hash_table_lookup(h, &key);
         bool fresh = !r;
