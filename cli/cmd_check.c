@@ -28,7 +28,8 @@ static const struct cli_command_help help = {
     "\"sport\", \"dst\", \"dport\"}; options given on the command line are\n"
     "defaults for every line.\n"
     "Exit: 0 allowed (batch: all answered), 1 denied, 2 usage or input "
-    "error.\n",
+    "error,\n3 unknown (a security admin rule whose application cannot be\n"
+    "established).\n",
     NULL};
 
 /* One question, as text (from options or from a batch line). */
@@ -74,8 +75,8 @@ static nsg_rc make_packet(const struct query *q, struct nsg_packet *p,
     p->proto = q->proto ? nsg_proto_parse(q->proto) : -2;
     if (p->proto < 0)
         return nsg_err_set(err, NSG_E_USAGE,
-                           "protocol must be tcp, udp, icmp, esp, ah or a "
-                           "number 0-255, not '%s'",
+                           "protocol must be tcp, udp, icmp, esp, ah, icmpv6 "
+                           "or a number 0-255, not '%s'",
                            q->proto ? q->proto : "");
     if (!q->src || nsg_ip_parse(q->src, &p->src))
         return nsg_err_set(err, NSG_E_INPUT,
@@ -191,6 +192,8 @@ static cJSON *level_json(const struct nsg_level *l, const struct nsg_packet *p,
     cJSON *o = cJSON_CreateObject();
     const struct nsg_crule *r = l->m.rule;
     cJSON_AddStringToObject(o, "level", l->level);
+    if (l->note)
+        cJSON_AddStringToObject(o, "note", l->note);
     cJSON_AddItemToObject(o, "nsg", str_or_null(l->nsg ? l->nsg->name : NULL));
     cJSON_AddItemToObject(o, "nsg_id", str_or_null(l->nsg ? l->nsg->id : NULL));
     cJSON_AddStringToObject(o, "decision", nsg_decision_name(l->m.decision));
@@ -204,20 +207,81 @@ static cJSON *level_json(const struct nsg_level *l, const struct nsg_packet *p,
     return o;
 }
 
+/* The admin rule of a verdict: {configuration, collection, rule, access}. */
+static cJSON *admin_json(const struct nsg_admin_crule *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    const struct nsg_admin_rule *ar = a->ar;
+    cJSON_AddItemToObject(o, "configuration", str_or_null(ar->configuration));
+    cJSON_AddItemToObject(o, "collection", str_or_null(ar->collection));
+    cJSON_AddStringToObject(o, "rule", ar->name ? ar->name : "");
+    cJSON_AddItemToObject(o, "rule_id", str_or_null(ar->id));
+    cJSON_AddNumberToObject(o, "priority", ar->r.priority);
+    cJSON_AddStringToObject(o, "access", nsg_admin_access_name(ar->access));
+    return o;
+}
+
+/* The admin rules evaluated, in order, up to the first match. */
+static cJSON *admin_trace_json(const struct nsg_admin_stage *st,
+                               const struct nsg_packet *p)
+{
+    cJSON *rules = cJSON_CreateArray();
+    int d = p->dir == NSG_DIR_OUT;
+    for (size_t i = 0; st && i < st->n[d]; i++) {
+        const struct nsg_admin_crule *a = &st->rules[d][i];
+        int m = nsg_crule_match(&a->c, p);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", a->ar->name);
+        cJSON_AddNumberToObject(o, "priority", a->ar->r.priority);
+        cJSON_AddStringToObject(o, "access", nsg_admin_access_name(a->ar->access));
+        cJSON_AddBoolToObject(o, "matched", m != 0);
+        cJSON_AddItemToArray(rules, o);
+        if (m)
+            break;
+    }
+    return rules;
+}
+
 static cJSON *verdict_json(const struct nsg_verdict *v,
-                           const struct nsg_packet *p, bool trace)
+                           const struct nsg_packet *p, bool trace,
+                           const struct nsg_admin_stage *admin)
 {
     cJSON *j = cJSON_CreateObject();
     const struct nsg_level *dl = v->deciding >= 0 ? &v->levels[v->deciding]
                                                   : NULL;
+    const struct nsg_admin_crule *ar = v->admin.rule;
     cJSON_AddStringToObject(j, "decision", nsg_decision_name(v->decision));
     cJSON_AddItemToObject(j, "nsg", str_or_null(dl ? dl->nsg->name : NULL));
-    cJSON_AddItemToObject(
-        j, "rule", str_or_null(dl && dl->m.rule ? dl->m.rule->rule->name : NULL));
+    if (ar && v->admin.ends)
+        cJSON_AddStringToObject(j, "rule", ar->ar->name);
+    else
+        cJSON_AddItemToObject(j, "rule",
+                              str_or_null(dl && dl->m.rule ? dl->m.rule->rule->name
+                                                           : NULL));
+    cJSON_AddItemToObject(j, "platform",
+                          str_or_null(v->platform ? nsg_platform_name(v->platform)
+                                                  : NULL));
+    if (ar && v->admin.ends)
+        cJSON_AddItemToObject(j, "admin", admin_json(ar));
+    else
+        cJSON_AddNullToObject(j, "admin");
     cJSON *levels = cJSON_AddArrayToObject(j, "levels");
+    if (ar && !v->admin.ends) { /* an Allow admin rule handed the packet on */
+        cJSON *o = admin_json(ar);
+        cJSON_AddStringToObject(o, "level", "admin");
+        cJSON_AddStringToObject(o, "decision", "Allow");
+        if (trace)
+            cJSON_AddItemToObject(o, "trace", admin_trace_json(admin, p));
+        cJSON_AddItemToArray(levels, o);
+    }
     for (size_t i = 0; i < v->n_levels; i++)
         cJSON_AddItemToArray(levels, level_json(&v->levels[i], p, trace));
+    if (trace && admin && (admin->n[0] || admin->n[1]) &&
+        (!ar || v->admin.ends)) /* no match, or it ended */
+        cJSON_AddItemToObject(j, "admin_trace", admin_trace_json(admin, p));
     cJSON_AddItemToObject(j, "packet", packet_json(p));
+    if (v->private_endpoint)
+        cJSON_AddBoolToObject(j, "private_endpoint", true);
     return j;
 }
 
@@ -267,6 +331,7 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
     struct nsg_vnet *vnet = NULL;
     void *res = NULL;
     const char *note = NULL;
+    const struct nsg_admin_stage *admin = NULL;
     nsg_rc rc;
 
     *out = NULL;
@@ -282,6 +347,13 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
             rc = check_nic_side(run->t, res, &p, &note, err);
         if (!rc)
             rc = nsg_sim_eval_nic(run->sim, res, &p, &v, err);
+        if (!rc) { /* the admin stage in force at the NIC, for --trace */
+            const struct nsg_ipconfig *ic = nsg_sim_pick_ipconfig(
+                res, p.dir == NSG_DIR_IN ? &p.dst : &p.src);
+            struct nsg_nic_plan pl;
+            rc = nsg_sim_nic_plan(run->sim, res, ic, &pl, err);
+            admin = rc ? NULL : pl.admin;
+        }
     } else {
         rc = nsg_topo_find(run->t, NSG_RES_NSG, q->nsg, &res, err);
         if (!rc)
@@ -295,6 +367,23 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
     }
     if (rc)
         return rc;
+    if (v.decision == NSG_DEC_UNKNOWN && v.admin.decision == NSG_DEC_UNKNOWN) {
+        if (v.admin.unknown_tag)
+            return nsg_err_set(err, NSG_E_INPUT,
+                               "the answer depends on service tag '%s' in "
+                               "security admin rule '%s', which is not "
+                               "known: import a Service Tags file "
+                               "(ServiceTags_Public_*.json) that defines it",
+                               v.admin.unknown_tag, v.admin.rule->ar->name);
+        return nsg_err_set(err, NSG_E_UNKNOWN,
+                           "unknown: the answer depends on security admin "
+                           "rule '%s' (priority %d, %s), whose application "
+                           "to this virtual network cannot be established: "
+                           "%s",
+                           v.admin.rule->ar->name, v.admin.rule->ar->r.priority,
+                           nsg_admin_access_name(v.admin.rule->ar->access),
+                           v.unknown_reason ? v.unknown_reason : "?");
+    }
     if (v.decision == NSG_DEC_UNKNOWN) {
         const struct nsg_level *l = &v.levels[v.deciding];
         return nsg_err_set(err, NSG_E_INPUT,
@@ -305,10 +394,22 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
                            l->m.unknown_tag, l->m.rule->rule->name,
                            l->nsg->name);
     }
-    *out = verdict_json(&v, &p, run->trace);
+    *out = verdict_json(&v, &p, run->trace, admin);
     if (q->nsg)
         cJSON_AddItemToObject(*out, "vnet",
                               str_or_null(vnet ? vnet->name : NULL));
+    if (!note && v.platform == NSG_PLAT_VNET_BLOCKED)
+        note = "the virtual network drops GRE, IP-in-IP, multicast and "
+               "broadcast traffic whatever the NSGs say";
+    else if (!note && v.platform)
+        note = "platform traffic: not subject to NSG rules unless a rule "
+               "names its service tag (none matched)";
+    else if (!note && v.admin.rule && v.admin.ends)
+        note = v.admin.decision == NSG_DEC_DENY
+                   ? "a security admin Deny rule ends the evaluation: the "
+                     "NSGs are not consulted"
+                   : "a security admin AlwaysAllow rule ends the evaluation: "
+                     "the NSGs are not consulted";
     if (note)
         cJSON_AddStringToObject(*out, "note", note);
     return NSG_OK;
@@ -326,20 +427,49 @@ static const char *jv(const cJSON *o, const char *key)
 static void print_text(const cJSON *j)
 {
     const char *rule = cli_json_str(j, "rule", NULL), *nsg = cli_json_str(j, "nsg", NULL);
-    const cJSON *l;
+    const char *plat = cli_json_str(j, "platform", NULL);
+    const cJSON *l, *adm = cJSON_GetObjectItem(j, "admin"), *t;
 
-    if (rule)
+    if (plat)
+        printf("%s  platform traffic (%s)\n", jv(j, "decision"), plat);
+    else if (cJSON_IsObject(adm))
+        printf("%s  security admin rule %s (%s) of configuration %s\n",
+               jv(j, "decision"), jv(adm, "rule"), jv(adm, "access"),
+               jv(adm, "configuration"));
+    else if (rule)
         printf("%s  rule %s of NSG %s\n", jv(j, "decision"), rule, nsg ? nsg : "");
     else
         printf("%s  no NSG applies\n", jv(j, "decision"));
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(j, "admin_trace"))
+        printf("  admin   %-9s %5d  %-11s  %s\n",
+               cJSON_IsTrue(cJSON_GetObjectItem(t, "matched")) ? "MATCH"
+                                                                : "no match",
+               cJSON_GetObjectItem(t, "priority")->valueint, jv(t, "access"),
+               jv(t, "name"));
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "levels"))
     {
+        if (!strcmp(jv(l, "level"), "admin")) {
+            printf("  admin   %-24s  Allow  %s (priority %d): handed on to "
+                   "the NSGs\n",
+                   jv(l, "configuration"), jv(l, "rule"),
+                   cJSON_GetObjectItem(l, "priority")->valueint);
+            cJSON_ArrayForEach(t, cJSON_GetObjectItem(l, "trace"))
+                printf("      %-9s %5d  %-11s  %s\n",
+                       cJSON_IsTrue(cJSON_GetObjectItem(t, "matched"))
+                           ? "MATCH"
+                           : "no match",
+                       cJSON_GetObjectItem(t, "priority")->valueint,
+                       jv(t, "access"), jv(t, "name"));
+            continue;
+        }
         const char *ln = cli_json_str(l, "nsg", NULL), *lr = cli_json_str(l, "rule", NULL);
         const cJSON *prio = cJSON_GetObjectItem(l, "priority"), *t;
         printf("  %-6s  %-24s  %-5s", jv(l, "level"), ln ? ln : "(no NSG)",
                jv(l, "decision"));
         if (lr)
             printf("  %s (priority %d)", lr, prio->valueint);
+        if (cli_json_str(l, "note", NULL))
+            printf("  (%s)", jv(l, "note"));
         printf("\n");
         cJSON_ArrayForEach(t, cJSON_GetObjectItem(l, "trace"))
         {
@@ -360,7 +490,11 @@ static void print_line(long line, const cJSON *j)
 {
     const char *rule = cli_json_str(j, "rule", NULL);
     printf("line %ld: %s", line, jv(j, "decision"));
-    if (rule)
+    if (cli_json_str(j, "platform", NULL))
+        printf(" platform traffic (%s)", jv(j, "platform"));
+    else if (cJSON_IsObject(cJSON_GetObjectItem(j, "admin")))
+        printf(" security admin rule %s", rule ? rule : "");
+    else if (rule)
         printf(" rule %s of NSG %s", rule, jv(j, "nsg"));
     else
         printf(" (no NSG applies)");

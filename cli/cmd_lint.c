@@ -116,9 +116,15 @@ static cJSON *json_finding(const struct nsg_slv_finding *f)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", nsg_slv_lint_kind_name(f->kind));
-    cJSON_AddStringToObject(o, "direction", nsg_dir_name(f->dir));
-    cJSON_AddStringToObject(o, "rule", rname(f->rule));
-    cJSON_AddNumberToObject(o, "priority", f->rule->priority);
+    if (!f->rule) { /* a finding on the NSG as a whole */
+        cJSON_AddNullToObject(o, "direction");
+        cJSON_AddNullToObject(o, "rule");
+        cJSON_AddNullToObject(o, "priority");
+    } else {
+        cJSON_AddStringToObject(o, "direction", nsg_dir_name(f->dir));
+        cJSON_AddStringToObject(o, "rule", rname(f->rule));
+        cJSON_AddNumberToObject(o, "priority", f->rule->priority);
+    }
     cJSON *by = cJSON_AddArrayToObject(o, "by");
     for (size_t i = 0; i < f->n_by; i++) {
         cJSON *b = cJSON_CreateObject();
@@ -130,6 +136,24 @@ static cJSON *json_finding(const struct nsg_slv_finding *f)
         cJSON_AddNumberToObject(o, "port", f->port);
     if (f->kind == NSG_LINT_UNKNOWN_TAG)
         cJSON_AddStringToObject(o, "tag", unknown_tag(f->rule));
+    if (f->kind == NSG_LINT_ADMIN_OVERRIDDEN) {
+        cJSON *a = cJSON_AddArrayToObject(o, "admin_rules");
+        for (size_t i = 0; i < f->n_admin_by; i++) {
+            const struct nsg_admin_rule *ar = f->admin_by[i]->ar;
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "configuration",
+                                    ar->configuration ? ar->configuration : "");
+            cJSON_AddStringToObject(x, "collection",
+                                    ar->collection ? ar->collection : "");
+            cJSON_AddStringToObject(x, "rule", ar->name ? ar->name : "");
+            cJSON_AddNumberToObject(x, "priority", ar->r.priority);
+            cJSON_AddStringToObject(x, "access",
+                                    nsg_admin_access_name(ar->access));
+            cJSON_AddItemToArray(a, x);
+        }
+    }
+    if (f->detail[0])
+        cJSON_AddStringToObject(o, "detail", f->detail);
     if (f->has_witness)
         cJSON_AddItemToObject(o, "witness", json_packet(&f->witness));
     else
@@ -143,6 +167,11 @@ static void print_finding(const struct nsg_slv_finding *f)
     for (size_t i = 0; i < f->n_by; i++)
         nsg_buf_addf(&b, "%s%s (%d)", i ? ", " : "", rname(f->by[i]),
                      f->by[i]->priority);
+    if (!f->rule) {
+        printf("  %-9s %s\n", nsg_slv_lint_kind_name(f->kind), f->detail);
+        nsg_buf_release(&b);
+        return;
+    }
     printf("  %-9s %-8s %s (priority %d): ", nsg_slv_lint_kind_name(f->kind),
            nsg_dir_name(f->dir), rname(f->rule), f->rule->priority);
     switch (f->kind) {
@@ -167,6 +196,20 @@ static void print_finding(const struct nsg_slv_finding *f)
         printf("names '%s', which is not known: not checked (import a "
                "Service Tags file that defines it)\n", unknown_tag(f->rule));
         break;
+    case NSG_LINT_ADMIN_OVERRIDDEN:
+        nsg_buf_reset(&b);
+        nsg_buf_adds(&b, "");
+        for (size_t i = 0; i < f->n_admin_by; i++)
+            nsg_buf_addf(&b, "%s%s (%s, priority %d)", i ? ", " : "",
+                         f->admin_by[i]->ar->name,
+                         nsg_admin_access_name(f->admin_by[i]->ar->access),
+                         f->admin_by[i]->ar->r.priority);
+        printf("every packet it decides is decided first by security admin "
+               "rules: %s\n", b.buf);
+        break;
+    default: /* the static kinds */
+        printf("%s\n", f->detail);
+        break;
     }
     if (f->has_witness) {
         nsg_buf_reset(&b);
@@ -179,20 +222,29 @@ static void print_finding(const struct nsg_slv_finding *f)
 /* Lint one NSG in one context; appends to the JSON and prints text. */
 static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
                        struct nsg_sim *sim, const struct nsg_nsg *n,
-                       const struct nsg_vnet *v, cJSON *jnsgs, size_t *count,
-                       struct nsg_err *err)
+                       const struct nsg_vnet *v, bool first, cJSON *jnsgs,
+                       size_t *count, struct nsg_err *err)
 {
     struct nsg_ctx ctx;
     const struct nsg_cnsg *c;
+    const struct nsg_admin_stage *admin = NULL;
     struct nsg_slv_lint l = NSG_SLV_LINT_INIT;
     struct nsg_slv *slv = NULL;
+    size_t maybe = 0;
     nsg_rc rc = nsg_ctx_init(&ctx, t, v, err);
     if (rc)
         return rc;
     rc = nsg_sim_get(sim, n, v, &c, err);
+    if (!rc && v)
+        rc = nsg_sim_admin(sim, v, &admin, err);
+    for (int d = 0; admin && d < 2; d++)
+        for (size_t i = 0; i < admin->n[d]; i++)
+            maybe += admin->rules[d][i].maybe;
     if (!rc) {
+        if (first)
+            nsg_slv_lint_static(t, n, c, &l);
         slv = nsg_slv_new(o->timeout_ms);
-        rc = nsg_slv_lint(slv, c, &ctx.internet, &l, err);
+        rc = nsg_slv_lint_admin(slv, c, &ctx.internet, admin, &l, err);
     }
     if (!rc) {
         *count += l.n;
@@ -207,12 +259,18 @@ static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
             cJSON *fs = cJSON_AddArrayToObject(j, "findings");
             for (size_t i = 0; i < l.n; i++)
                 cJSON_AddItemToArray(fs, json_finding(&l.f[i]));
+            cJSON_AddNumberToObject(j, "admin_rules_unknown", (double)maybe);
             cJSON_AddItemToArray(jnsgs, j);
-        } else if (l.n) {
+        } else if (l.n || maybe) {
             printf("%s%s%s%s:\n", n->name ? n->name : "?", v ? " (vnet " : "",
                    v && v->name ? v->name : "", v ? ")" : "");
             for (size_t i = 0; i < l.n; i++)
                 print_finding(&l.f[i]);
+            if (maybe)
+                printf("  note: %zu security admin rule%s may apply to this "
+                       "virtual network (unknown); overridden-by-admin-rule "
+                       "does not rest on %s\n",
+                       maybe, maybe == 1 ? "" : "s", maybe == 1 ? "it" : "them");
         }
     } else {
         nsg_err_prefix(err, "NSG %s%s%s", n->name ? n->name : "?",
@@ -260,7 +318,8 @@ int cmd_lint(int argc, char **argv)
         const struct nsg_nsg *n = nsgs->pdata[i];
         GPtrArray *vs = contexts_of(t, n);
         for (guint k = 0; k < vs->len; k++) {
-            rc = lint_one(&o, t, sim, n, vs->pdata[k], jnsgs, &count, &err);
+            rc = lint_one(&o, t, sim, n, vs->pdata[k], k == 0, jnsgs, &count,
+                          &err);
             if (rc == NSG_E_UNKNOWN || rc == NSG_E_INTERNAL) {
                 status = cli_fail(&err); /* exit 3: never a partial guess */
                 g_ptr_array_free(vs, TRUE);

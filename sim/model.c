@@ -7,7 +7,11 @@
 #include "model.h"
 
 static const char *const type_names[NSG_RES_TYPE_COUNT] = {
-    "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable"};
+    "nsg",          "vnet",          "subnet",         "nic",
+    "publicip",     "vm",            "asg",            "routetable",
+    "adminconfig",  "admincollection", "adminrule",    "networkgroup",
+    "staticmember", "admindeployment", "admineffective", "grouppolicy",
+    "tagexpansion"};
 
 const char *nsg_dir_name(enum nsg_dir d)
 {
@@ -100,6 +104,7 @@ void nsg_subnet_free(struct nsg_subnet *s)
     free(s->prefixes);
     free(s->nsg_id);
     free(s->route_table_id);
+    free(s->pe_policies);
     free(s);
 }
 
@@ -120,6 +125,7 @@ void nsg_nic_free(struct nsg_nic *n)
     free(n->name);
     free(n->nsg_id);
     free(n->vm_id);
+    free(n->private_endpoint_id);
     free(n);
 }
 
@@ -186,7 +192,7 @@ void nsg_res_free(enum nsg_res_type type, void *res)
     case NSG_RES_VM: nsg_vm_free(res); break;
     case NSG_RES_ASG: nsg_asg_free(res); break;
     case NSG_RES_ROUTE_TABLE: nsg_route_table_free(res); break;
-    default: break;
+    default: nsg_admin_res_free(type, res); break;
     }
 }
 

@@ -1,8 +1,11 @@
 /* sim_compile.c - compiles an NSG in a context: every rule's addresses,
  * tags and ASGs resolved to address sets, rules sorted by priority per
- * direction (default rules last), and the single-rule matcher. */
+ * direction (default rules last), the single-rule matcher, and one level's
+ * evaluation with the platform stage (only the rules naming a platform
+ * class's tag are considered for its traffic). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim.h"
 #include "sim_index.h"
@@ -80,6 +83,47 @@ void nsg_cnsg_free(struct nsg_cnsg *c)
     free(c);
 }
 
+/* Bit (1 << class) for each platform class whose tag the rule names. */
+static unsigned platform_tags(const struct nsg_rule *r)
+{
+    unsigned bits = 0;
+    for (int c = 1; c < NSG_PLAT_COUNT; c++) {
+        const char *tag = nsg_platform_tag((enum nsg_platform)c);
+        for (int side = 0; tag && side < 2; side++) {
+            const struct nsg_addr_item *it = side ? r->dst : r->src;
+            size_t n = side ? r->n_dst : r->n_src;
+            for (size_t i = 0; i < n; i++)
+                if (it[i].kind == NSG_ADDR_TAG && !strcasecmp(it[i].text, tag))
+                    bits |= 1u << c;
+        }
+    }
+    return bits;
+}
+
+nsg_rc nsg_sim_compile_rule(const struct nsg_ctx *ctx,
+                            const struct nsg_rule *r, struct nsg_crule *cr,
+                            struct nsg_err *err)
+{
+    nsg_rc rc;
+    cr->rule = r;
+    cr->priority = r->priority;
+    cr->access = r->access;
+    cr->proto = r->proto;
+    cr->sports = r->sports;
+    cr->n_sports = r->n_sports;
+    cr->dports = r->dports;
+    cr->n_dports = r->n_dports;
+    cr->tcpudp_only = nsg_sem_any_with_ports_tcpudp_only(
+        r->proto, r->sports, r->n_sports, r->dports, r->n_dports);
+    cr->plat_tags = platform_tags(r);
+    rc = resolve_side(ctx, r->src, r->n_src, r->src_asgs, r->n_src_asgs,
+                      &cr->src, &cr->src_unknown, err);
+    if (!rc)
+        rc = resolve_side(ctx, r->dst, r->n_dst, r->dst_asgs, r->n_dst_asgs,
+                          &cr->dst, &cr->dst_unknown, err);
+    return rc;
+}
+
 nsg_rc nsg_sim_compile(const struct nsg_ctx *ctx, const struct nsg_nsg *nsg,
                        struct nsg_cnsg **out, struct nsg_err *err)
 {
@@ -92,20 +136,7 @@ nsg_rc nsg_sim_compile(const struct nsg_ctx *ctx, const struct nsg_nsg *nsg,
     for (size_t i = 0; i < nsg->n_rules && !rc; i++) {
         const struct nsg_rule *r = &nsg->rules[i];
         int d = r->dir == NSG_DIR_OUT;
-        struct nsg_crule *cr = &c->rules[d][c->n[d]++];
-        cr->rule = r;
-        cr->priority = r->priority;
-        cr->access = r->access;
-        cr->proto = r->proto;
-        cr->sports = r->sports;
-        cr->n_sports = r->n_sports;
-        cr->dports = r->dports;
-        cr->n_dports = r->n_dports;
-        rc = resolve_side(ctx, r->src, r->n_src, r->src_asgs, r->n_src_asgs,
-                          &cr->src, &cr->src_unknown, err);
-        if (!rc)
-            rc = resolve_side(ctx, r->dst, r->n_dst, r->dst_asgs,
-                              r->n_dst_asgs, &cr->dst, &cr->dst_unknown, err);
+        rc = nsg_sim_compile_rule(ctx, r, &c->rules[d][c->n[d]++], err);
         if (rc)
             nsg_err_prefix(err, "NSG %s, rule %s", nsg->name ? nsg->name : "?",
                            r->name ? r->name : "?");
@@ -144,6 +175,8 @@ int nsg_crule_match(const struct nsg_crule *r, const struct nsg_packet *p)
 {
     if (r->proto != NSG_PROTO_ANY && r->proto != p->proto)
         return 0;
+    if (r->tcpudp_only && !nsg_proto_has_ports(p->proto))
+        return 0;
     /* ports constrain TCP and UDP only, also under protocol "*" */
     if (nsg_proto_has_ports(p->proto) &&
         (!ports_match(r->sports, r->n_sports, p->sport) ||
@@ -175,20 +208,55 @@ void nsg_sim_set_match(const struct nsg_crule *r, int m,
     out->decision = r->access == NSG_ALLOW ? NSG_DEC_ALLOW : NSG_DEC_DENY;
 }
 
-void nsg_sim_eval_linear(const struct nsg_cnsg *c, const struct nsg_packet *p,
-                         struct nsg_match *m)
+/* No considered rule matched: the platform stage decides a platform class
+ * (allowed; the VNet's drop denies), else deny (only when an NSG lacks its
+ * default rules: Azure always has them). */
+void nsg_sim_set_nomatch(enum nsg_platform cls, struct nsg_match *m)
+{
+    m->decision = cls != NSG_PLAT_NONE && cls != NSG_PLAT_VNET_BLOCKED
+                      ? NSG_DEC_ALLOW
+                      : NSG_DEC_DENY;
+    m->rule = NULL;
+    m->unknown_tag = NULL;
+    m->platform = cls;
+}
+
+/* First considered rule in a linear scan. */
+static void eval_scan(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                      enum nsg_platform cls, struct nsg_match *m)
 {
     int d = p->dir == NSG_DIR_OUT;
 
     for (size_t i = 0; i < c->n[d]; i++) {
+        if (!nsg_crule_considered(&c->rules[d][i], cls))
+            continue;
         int r = nsg_crule_match(&c->rules[d][i], p);
         if (r) {
             nsg_sim_set_match(&c->rules[d][i], r, p, m);
+            m->platform = cls;
             return;
         }
     }
-    /* only when an NSG lacks its default rules: Azure always has them */
-    m->decision = NSG_DEC_DENY;
-    m->rule = NULL;
-    m->unknown_tag = NULL;
+    nsg_sim_set_nomatch(cls, m);
+}
+
+void nsg_sim_eval_linear(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                         struct nsg_match *m)
+{
+    eval_scan(c, p, nsg_platform_class(p, true), m);
+}
+
+void nsg_sim_eval_class(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                        enum nsg_platform cls, struct nsg_match *m)
+{
+    if (cls == NSG_PLAT_NONE)
+        nsg_sim_eval_indexed(c, p, m);
+    else /* only the few rules naming a platform tag are considered */
+        eval_scan(c, p, cls, m);
+}
+
+void nsg_sim_eval(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                  struct nsg_match *m)
+{
+    nsg_sim_eval_class(c, p, nsg_platform_class(p, true), m);
 }

@@ -34,10 +34,42 @@ static void add_witness(struct nsg_slv_diff *out,
 }
 
 /* One direction: enumerate regions until none is left or the cap. */
+/* The fires term of a simulated deciding rule (NULL: no rule decided). */
+static Z3_ast fires_of(const struct nsg_slv_nsg *d, enum nsg_dir dir,
+                       const struct nsg_crule *r)
+{
+    long i = slv_rule_index(d->c, dir, r);
+    return i >= 0 ? d->fires[dir][i] : d->fires_none[dir];
+}
+
+/* A witness the admin stage may decide (a rule whose application is
+ * unknown matches it first): the difference cannot be told. */
+static nsg_rc check_admin(const struct nsg_admin_stage *admin,
+                          const struct nsg_packet *p, struct nsg_err *err)
+{
+    struct nsg_admin_match am;
+    if (!admin || nsg_platform_class(p, true) != NSG_PLAT_NONE)
+        return NSG_OK;
+    nsg_admin_eval(admin, p, &am);
+    if (am.decision != NSG_DEC_UNKNOWN)
+        return NSG_OK;
+    struct nsg_buf b = NSG_BUF_INIT;
+    nsg_slv_packet_format(p, &b);
+    nsg_rc rc = nsg_err_set(
+        err, am.unknown_tag ? NSG_E_INPUT : NSG_E_UNKNOWN,
+        "the NSGs differ for %s, but security admin rule %s may decide it "
+        "first: %s",
+        b.buf, am.rule->ar->name,
+        am.unknown_tag ? "it names a tag that is not known" : am.rule->why);
+    nsg_buf_release(&b);
+    return rc;
+}
+
 static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
-                       const struct nsg_slv_nsg *db, enum nsg_dir dir,
-                       size_t max, size_t cap, struct nsg_slv_diff *out,
-                       struct nsg_err *err)
+                       const struct nsg_slv_nsg *db,
+                       const struct nsg_admin_stage *admin, Z3_ast pass,
+                       enum nsg_dir dir, size_t max, size_t cap,
+                       struct nsg_slv_diff *out, struct nsg_err *err)
 {
     nsg_rc rc = NSG_OK;
     if (da->allow_dir[dir] == db->allow_dir[dir])
@@ -48,6 +80,7 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
     Z3_solver_assert(s->z, s->sol, nsg_slv_dir(s, dir));
     Z3_solver_assert(s->z, s->sol,
                      Z3_mk_xor(s->z, da->allow_dir[dir], db->allow_dir[dir]));
+    Z3_solver_assert(s->z, s->sol, pass);
     for (;;) {
         bool sat;
         struct nsg_packet p;
@@ -60,7 +93,9 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
             out->regions_complete = false;
             break;
         }
-        rc = nsg_slv_replay(s, da, &p, &ma, err);
+        rc = check_admin(admin, &p, err);
+        if (!rc)
+            rc = nsg_slv_replay(s, da, &p, &ma, err);
         if (!rc)
             rc = nsg_slv_replay(s, db, &p, &mb, err);
         if (rc)
@@ -73,8 +108,6 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
                              ma.decision == NSG_DEC_ALLOW ? "Allow" : "Deny");
             break;
         }
-        long ia = slv_rule_index(da->c, dir, ma.rule);
-        long ib = slv_rule_index(db->c, dir, mb.rule);
         struct nsg_slv_region r = {dir,         ma.rule,     mb.rule,
                                    ma.decision, mb.decision, 0};
         if (out->n_w < max) {
@@ -84,9 +117,9 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
             r.witnesses = 1;
         }
         add_region(out, &r);
-        Z3_solver_assert(
-            s->z, s->sol,
-            slv_not(s, slv_and2(s, da->fires[dir][ia], db->fires[dir][ib])));
+        Z3_solver_assert(s->z, s->sol,
+                         slv_not(s, slv_and2(s, fires_of(da, dir, ma.rule),
+                                             fires_of(db, dir, mb.rule))));
     }
     Z3_solver_pop(s->z, s->sol, 1);
     return rc;
@@ -96,10 +129,30 @@ nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
                     const struct nsg_cnsg *b, size_t max, unsigned dir_mask,
                     struct nsg_slv_diff *out, struct nsg_err *err)
 {
+    return nsg_slv_diff_admin(s, a, b, NULL, max, dir_mask, out, err);
+}
+
+nsg_rc nsg_slv_diff_admin(struct nsg_slv *s, const struct nsg_cnsg *a,
+                          const struct nsg_cnsg *b,
+                          const struct nsg_admin_stage *admin, size_t max,
+                          unsigned dir_mask, struct nsg_slv_diff *out,
+                          struct nsg_err *err)
+{
     const struct nsg_slv_nsg *da, *db;
+    Z3_ast pass = s->t;
     nsg_rc rc = nsg_slv_decide(s, a, &da, err);
     if (!rc)
         rc = nsg_slv_decide(s, b, &db, err);
+    if (!rc && admin) {
+        /* ordinary traffic a Deny/AlwaysAllow admin rule decides reaches
+         * neither NSG */
+        struct nsg_slv_admin ad;
+        rc = nsg_slv_admin_decide(s, admin, &ad, err);
+        if (!rc)
+            pass = Z3_mk_implies(
+                s->z, nsg_slv_platform_none(s, true),
+                slv_and2(s, slv_not(s, ad.deny), slv_not(s, ad.always)));
+    }
     if (rc)
         return rc;
     out->equivalent = true;
@@ -111,7 +164,8 @@ nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
             continue;
         /* Witnesses are shared between directions, at most max in all. */
         size_t want = max > out->n_w ? max - out->n_w : 0;
-        rc = diff_dir(s, da, db, (enum nsg_dir)dir, out->n_w + want,
+        rc = diff_dir(s, da, db, admin, pass, (enum nsg_dir)dir,
+                      out->n_w + want,
                       out->n_regions + want + REGION_EXTRA, out, err);
     }
     return rc;

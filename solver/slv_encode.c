@@ -172,7 +172,10 @@ nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
     if (r->dst_unknown)
         parts[2] = slv_or2(s, parts[2], Z3_mk_fresh_const(s->z, "tag_dst",
                                                           Z3_mk_bool_sort(s->z)));
-    if (ports != s->t) {
+    if (r->tcpudp_only) {
+        /* "*" with narrow ports: TCP and UDP only (R2) */
+        parts[3] = slv_and2(s, nsg_slv_has_ports(s), ports);
+    } else if (ports != s->t) {
         /* Ports constrain only TCP and UDP.  A rule for Tcp or Udp alone
          * needs no protocol test on the port part. */
         if (r->proto == NSG_PROTO_TCP || r->proto == NSG_PROTO_UDP)
@@ -184,17 +187,31 @@ nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
     return slv_z3_status(s, "encoding a rule", err);
 }
 
+/* Is rule r considered for the packet's platform class? */
+static Z3_ast considered(struct nsg_slv *s, const struct nsg_crule *r,
+                         bool kms_on)
+{
+    Z3_ast v[NSG_PLAT_COUNT];
+    size_t n = 0;
+    v[n++] = nsg_slv_platform_none(s, kms_on);
+    for (int c = 1; c < NSG_PLAT_COUNT; c++)
+        if ((r->plat_tags >> c) & 1u)
+            v[n++] = nsg_slv_platform(s, (enum nsg_platform)c, kms_on);
+    return slv_orv(s, v, n);
+}
+
 /* Decision for one direction.  Consecutive rules of the same access form a
- * block: the first match inside a block decides the block's access, so
- * allow = ite(block1, acc1, ite(block2, acc2, ...)) has one level per
- * access change instead of one per rule.  The rule index is a chain over
- * the rules (needed only for reporting; it shares the match terms). */
+ * block: the first considered match inside a block decides the block's
+ * access, so allow = ite(block1, acc1, ite(block2, acc2, ...)) has one
+ * level per access change instead of one per rule.  No considered match:
+ * platform traffic is allowed (the rule index chain is only needed for
+ * reporting; it shares the match terms). */
 static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
                        enum nsg_dir dir)
 {
     size_t n = d->n[dir];
-    Z3_ast *m = d->matches[dir];
-    Z3_ast allow = s->f; /* unreachable: default rules catch everything */
+    Z3_ast *m = d->eff[dir];
+    Z3_ast allow = nsg_slv_platform_any(s, d->kms_on);
     size_t end = n;
     while (end > 0) {
         size_t beg = end - 1;
@@ -213,29 +230,32 @@ static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
         end = beg;
     }
     d->allow_dir[dir] = allow;
-    /* fires: in direction dir, no earlier rule matches, rule i does. */
+    /* fires: in direction dir, no earlier rule counts, rule i does. */
     Z3_ast none_before = nsg_slv_dir(s, dir);
     for (size_t i = 0; i < n; i++) {
         d->fires[dir][i] = slv_and2(s, none_before, m[i]);
         none_before = slv_and2(s, none_before, slv_not(s, m[i]));
     }
+    d->fires_none[dir] = none_before;
 }
 
 static Z3_ast rule_index_chain(struct nsg_slv *s, struct nsg_slv_nsg *d,
                                enum nsg_dir dir)
 {
     size_t n = d->n[dir];
-    Z3_ast r = slv_num(s, n, 16); /* n: no rule matches (no defaults) */
+    Z3_ast r = slv_num(s, n, 16); /* n: no rule decides */
     for (size_t i = n; i-- > 0;)
-        if (d->matches[dir][i] != s->f)
-            r = Z3_mk_ite(s->z, d->matches[dir][i], slv_num(s, i, 16), r);
+        if (d->eff[dir][i] != s->f)
+            r = Z3_mk_ite(s->z, d->eff[dir][i], slv_num(s, i, 16), r);
     return r;
 }
 
-nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
-                      const struct nsg_slv_nsg **out, struct nsg_err *err)
+nsg_rc nsg_slv_decide_kms(struct nsg_slv *s, const struct nsg_cnsg *c,
+                          bool kms_on, const struct nsg_slv_nsg **out,
+                          struct nsg_err *err)
 {
-    struct nsg_slv_nsg *d = g_hash_table_lookup(s->decisions, c);
+    GHashTable *cache = kms_on ? s->decisions : s->decisions_nokms;
+    struct nsg_slv_nsg *d = g_hash_table_lookup(cache, c);
     nsg_rc rc = NSG_OK;
     if (d) {
         *out = d;
@@ -243,18 +263,22 @@ nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
     }
     d = nsg_xcalloc(1, sizeof(*d));
     d->c = c;
+    d->kms_on = kms_on;
     for (int dir = 0; dir < 2; dir++) {
         d->n[dir] = c->n[dir];
         d->matches[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
+        d->eff[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
         d->fires[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
         for (size_t i = 0; i < c->n[dir]; i++) {
-            rc = nsg_slv_crule_match(s, &c->rules[dir][i], &d->matches[dir][i],
-                                     err);
+            const struct nsg_crule *r = &c->rules[dir][i];
+            rc = nsg_slv_crule_match(s, r, &d->matches[dir][i], err);
             if (rc) {
                 nsg_err_prefix(err, "NSG %s",
                                c->nsg && c->nsg->name ? c->nsg->name : "?");
                 goto fail;
             }
+            d->eff[dir][i] =
+                slv_and2(s, d->matches[dir][i], considered(s, r, kms_on));
         }
         decide_dir(s, d, (enum nsg_dir)dir);
     }
@@ -265,16 +289,18 @@ nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
     rc = slv_z3_status(s, "encoding an NSG", err);
     if (rc)
         goto fail;
-    g_hash_table_insert(s->decisions, (gpointer)c, d);
+    g_hash_table_insert(cache, (gpointer)c, d);
     *out = d;
     return NSG_OK;
 fail:
-    for (int i = 0; i < 2; i++) {
-        free(d->matches[i]);
-        free(d->fires[i]);
-    }
-    free(d);
+    slv_free_decision(d);
     return rc;
+}
+
+nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
+                      const struct nsg_slv_nsg **out, struct nsg_err *err)
+{
+    return nsg_slv_decide_kms(s, c, true, out, err);
 }
 
 Z3_ast slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,

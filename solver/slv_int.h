@@ -19,9 +19,15 @@ struct nsg_slv {
     GHashTable *addr_cache[2]; /* GBytes (ranges) -> Z3_ast */
     GHashTable *port_cache[2]; /* GBytes (ranges) -> Z3_ast */
     GHashTable *proto_cache;   /* GINT (proto) -> Z3_ast */
-    GHashTable *decisions;     /* cnsg ptr -> struct nsg_slv_nsg * */
+    GHashTable *decisions;     /* cnsg ptr -> struct nsg_slv_nsg * (KMS on) */
+    GHashTable *decisions_nokms; /* the same with KMS off */
+    GHashTable *admins;        /* admin stage ptr -> struct nsg_slv_admin * */
+    Z3_ast plat[NSG_PLAT_COUNT][2]; /* [class][kms_on] (slv_stage.c) */
+    Z3_ast plat_any[2], plat_none[2];
     bool no_polish;            /* keep Z3's first model (slv_solve) */
 };
+
+void slv_free_decision(gpointer p);
 
 /* NSG_E_INTERNAL with Z3's message when the last call failed, else OK. */
 nsg_rc slv_z3_status(struct nsg_slv *s, const char *what, struct nsg_err *err);

@@ -25,14 +25,34 @@ const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k)
         return "management-port-open";
     case NSG_LINT_UNKNOWN_TAG:
         return "unknown-tag";
+    case NSG_LINT_ADMIN_OVERRIDDEN:
+        return "overridden-by-admin-rule";
+    case NSG_LINT_TAG_PLURAL:
+        return "tag-in-plural-field";
+    case NSG_LINT_ASG_MIXED:
+        return "asg-mixed-with-prefix";
+    case NSG_LINT_ASG_VNETS:
+        return "asg-across-vnets";
+    case NSG_LINT_PREFIX_LIMIT:
+        return "prefix-limit";
+    case NSG_LINT_EMPTY_ASG:
+        return "empty-asg";
+    case NSG_LINT_GATEWAY_NSG:
+        return "gateway-subnet-nsg";
+    case NSG_LINT_PORTS_IGNORED:
+        return "ports-ignored";
+    case NSG_LINT_KIND_COUNT:
+        break;
     }
     return "?";
 }
 
 void nsg_slv_lint_release(struct nsg_slv_lint *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->f[i].by);
+        free(l->f[i].admin_by);
+    }
     free(l->f);
     l->f = NULL;
     l->n = 0;
@@ -82,12 +102,15 @@ static bool crule_unknown(const struct nsg_crule *r)
 static bool rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
 {
     int proto;
+    bool tcpudp = a->tcpudp_only || b->tcpudp_only;
     if (a->proto == NSG_PROTO_ANY)
         proto = b->proto;
     else if (b->proto == NSG_PROTO_ANY || b->proto == a->proto)
         proto = a->proto;
     else
         return false;
+    if (tcpudp && proto != NSG_PROTO_ANY && !nsg_proto_has_ports(proto))
+        return false; /* "*" with ports: TCP and UDP only */
     /* A side naming an unknown tag may hold any address: it meets. */
     bool src_any = a->src_unknown || b->src_unknown;
     bool dst_any = a->dst_unknown || b->dst_unknown;
@@ -98,7 +121,7 @@ static bool rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
     if (!fam)
         return false;
     /* Under "*" a protocol without ports (ICMP, ...) meets regardless. */
-    if (proto != NSG_PROTO_TCP && proto != NSG_PROTO_UDP)
+    if (proto != NSG_PROTO_TCP && proto != NSG_PROTO_UDP && !tcpudp)
         return true;
     return ports_meet(a->sports, a->n_sports, b->sports, b->n_sports) &&
            ports_meet(a->dports, a->n_dports, b->dports, b->n_dports);
@@ -172,6 +195,29 @@ static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
     return rc;
 }
 
+/* Can the platform stage take packets from this rule (the rule names a
+ * platform tag, its protocol may be GRE / IP-in-IP, or its destinations
+ * hold a platform address, a multicast address or 255.255.255.255)?
+ * Otherwise it counts for every packet it matches. */
+static bool may_be_platform(const struct nsg_crule *r)
+{
+    static const char *const addrs[] = {
+        "168.63.129.16/32",  "169.254.169.254/32", "20.118.99.224/32",
+        "40.83.235.53/32",   "23.102.135.246/32",  "224.0.0.0/4",
+        "255.255.255.255/32", "ff00::/8"};
+    if (r->plat_tags || r->dst_unknown || r->proto == NSG_PROTO_ANY ||
+        r->proto == NSG_PROTO_GRE || r->proto == NSG_PROTO_IPIP)
+        return true;
+    struct nsg_addrset p = NSG_ADDRSET_INIT;
+    struct nsg_cidr c;
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(*addrs); i++)
+        if (!nsg_cidr_parse(addrs[i], &c))
+            nsg_addrset_add_cidr(&p, &c);
+    bool meet = sets_meet(&r->dst, &p, 4) || sets_meet(&r->dst, &p, 6);
+    nsg_addrset_release(&p);
+    return meet;
+}
+
 static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
                              struct nsg_slv_lint *out, struct nsg_err *err)
 {
@@ -190,9 +236,9 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
         *shadowed = true;
         goto out;
     }
-    if (nb == 0)
-        goto out;
-    q[0] = L->d->matches[L->dir][i];
+    if (nb == 0 && !may_be_platform(r))
+        goto out; /* it matches ordinary traffic no earlier rule takes */
+    q[0] = L->d->eff[L->dir][i];
     for (size_t k = 0; k < nb; k++) {
         size_t j = g_array_index(L->before, size_t, k);
         char name[32];
@@ -200,15 +246,18 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
         lits[k] = Z3_mk_const(s->z, Z3_mk_string_symbol(s->z, name),
                               Z3_mk_bool_sort(s->z));
         q[k + 1] =
-            Z3_mk_implies(s->z, lits[k], slv_not(s, L->d->matches[L->dir][j]));
+            Z3_mk_implies(s->z, lits[k], slv_not(s, L->d->eff[L->dir][j]));
     }
-    rc = solve(s, q, nb + 1, lits, nb, &sat, NULL, &core, err);
+    if (nb)
+        rc = solve(s, q, nb + 1, lits, nb, &sat, NULL, &core, err);
+    else /* the platform stage may leave it nothing */
+        rc = solve(s, q, 1, NULL, 0, &sat, NULL, NULL, err);
     if (rc || sat)
         goto out;
     *shadowed = true;
     struct nsg_slv_finding *f = add_finding(out, NSG_LINT_SHADOWED, L->dir, r);
     /* by: the core's rules, in priority order */
-    unsigned nc = Z3_ast_vector_size(s->z, core);
+    unsigned nc = core ? Z3_ast_vector_size(s->z, core) : 0;
     for (size_t k = 0; k < nb; k++)
         for (unsigned x = 0; x < nc; x++)
             if (Z3_ast_vector_get(s->z, core, x) == lits[k]) {
@@ -231,10 +280,10 @@ static Z3_ast local_fires(struct lint_dir *L, size_t i)
 {
     size_t nb = L->before->len;
     Z3_ast *v = nsg_xcalloc(nb + 1, sizeof(Z3_ast));
-    v[0] = L->d->matches[L->dir][i];
+    v[0] = L->d->eff[L->dir][i];
     for (size_t k = 0; k < nb; k++)
         v[k + 1] = slv_not(
-            L->s, L->d->matches[L->dir][g_array_index(L->before, size_t, k)]);
+            L->s, L->d->eff[L->dir][g_array_index(L->before, size_t, k)]);
     Z3_ast r = slv_andv(L->s, v, nb + 1);
     free(v);
     return r;
@@ -245,12 +294,13 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
 {
     struct nsg_slv *s = L->s;
     const struct nsg_crule *r = &L->c->rules[L->dir][i];
-    /* What the later overlapping rules decide without rule i. */
-    Z3_ast rest = s->f;
+    /* What the later overlapping rules decide without rule i (none: the
+     * platform stage allows platform traffic). */
+    Z3_ast rest = nsg_slv_platform_any(s, true);
     for (size_t k = L->after->len; k-- > 0;) {
         size_t j = g_array_index(L->after, size_t, k);
         rest = Z3_mk_ite(
-            s->z, L->d->matches[L->dir][j],
+            s->z, L->d->eff[L->dir][j],
             L->c->rules[L->dir][j].access == NSG_ALLOW ? s->t : s->f, rest);
     }
     Z3_ast q[2] = {local_fires(L, i),
@@ -281,7 +331,7 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
             continue; /* an unknown tag's overlap cannot be shown */
         if (!f) {
             /* witness: a packet both match (exists: they meet) */
-            Z3_ast q[2] = {L->d->matches[L->dir][i], L->d->matches[L->dir][j]};
+            Z3_ast q[2] = {L->d->eff[L->dir][i], L->d->eff[L->dir][j]};
             struct nsg_packet p;
             bool sat;
             Z3_ast dq = nsg_slv_dir(L->s, L->dir);
@@ -344,34 +394,62 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
     return NSG_OK;
 }
 
-static void default_internet(struct nsg_addrset *set)
+/* overridden-by-admin-rule: every packet the rule would decide is decided
+ * first by a security admin Deny or AlwaysAllow (a rule whose application
+ * is unknown may not apply: it never overrides). */
+static nsg_rc check_admin(struct lint_dir *L, size_t i, Z3_ast pass,
+                          const struct nsg_admin_stage *admin,
+                          struct nsg_slv_lint *out, struct nsg_err *err)
 {
-    static const char *const priv[] = {
-        "0.0.0.0/8",      "10.0.0.0/8",    "100.64.0.0/10",  "127.0.0.0/8",
-        "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3"};
-    struct nsg_addrset p = NSG_ADDRSET_INIT;
-    struct nsg_cidr c;
-    nsg_addrset_add_all(set, 4);
-    for (size_t i = 0; i < sizeof(priv) / sizeof(*priv); i++)
-        if (!nsg_cidr_parse(priv[i], &c))
-            nsg_addrset_add_cidr(&p, &c);
-    nsg_addrset_subtract(set, &p);
-    if (!nsg_cidr_parse("2000::/3", &c))
-        nsg_addrset_add_cidr(set, &c);
-    nsg_addrset_release(&p);
+    const struct nsg_crule *r = &L->c->rules[L->dir][i];
+    Z3_ast q[3] = {nsg_slv_dir(L->s, L->dir), local_fires(L, i), pass};
+    bool sat;
+    nsg_rc rc = solve(L->s, q, 3, NULL, 0, &sat, NULL, NULL, err);
+    if (rc || sat)
+        return rc;
+    struct nsg_slv_finding *f =
+        add_finding(out, NSG_LINT_ADMIN_OVERRIDDEN, L->dir, r);
+    int d = L->dir == NSG_DIR_OUT;
+    for (size_t k = 0; k < admin->n[d]; k++) {
+        const struct nsg_admin_crule *a = &admin->rules[d][k];
+        if (a->maybe || a->ar->access == NSG_ADMIN_ALLOW ||
+            !rules_meet(&a->c, r))
+            continue;
+        f->admin_by = nsg_xrealloc(f->admin_by,
+                                   (f->n_admin_by + 1) * sizeof(*f->admin_by));
+        f->admin_by[f->n_admin_by++] = a;
+    }
+    return NSG_OK;
 }
 
 nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
                     const struct nsg_addrset *internet,
                     struct nsg_slv_lint *out, struct nsg_err *err)
 {
+    return nsg_slv_lint_admin(s, c, internet, NULL, out, err);
+}
+
+nsg_rc nsg_slv_lint_admin(struct nsg_slv *s, const struct nsg_cnsg *c,
+                          const struct nsg_addrset *internet,
+                          const struct nsg_admin_stage *admin,
+                          struct nsg_slv_lint *out, struct nsg_err *err)
+{
     struct lint_dir L = {.s = s, .c = c};
     struct nsg_addrset inet = NSG_ADDRSET_INIT;
+    Z3_ast pass = NULL;
     nsg_rc rc = nsg_slv_decide(s, c, &L.d, err);
+    if (!rc && admin && (admin->n[0] || admin->n[1])) {
+        struct nsg_slv_admin ad;
+        rc = nsg_slv_admin_decide(s, admin, &ad, err);
+        if (!rc)
+            pass = Z3_mk_implies(
+                s->z, nsg_slv_platform_none(s, true),
+                slv_and2(s, slv_not(s, ad.deny), slv_not(s, ad.always)));
+    }
     if (rc)
         return rc;
     if (!internet) {
-        default_internet(&inet);
+        nsg_sem_internet(NULL, &inet);
         internet = &inet;
     }
     L.internet = nsg_slv_addrset(s, NSG_SLV_SRC, internet);
@@ -401,6 +479,8 @@ nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
                 rc = check_conflict(&L, i, out, err);
             if (!rc)
                 rc = check_mgmt(&L, i, out, err);
+            if (!rc && pass)
+                rc = check_admin(&L, i, pass, admin, out, err);
         }
     }
     g_array_free(L.before, TRUE);

@@ -27,11 +27,12 @@ static nsg_rc unknown_tag_error(const struct nsg_nsg *nsg,
     struct nsg_buf b = NSG_BUF_INIT;
     nsg_slv_packet_format(p, &b);
     nsg_err_set(err, NSG_E_INPUT,
-                "the answer depends on '%s', which is not known (NSG %s, rule "
+                "the answer depends on '%s', which is not known (%s%s, rule "
                 "%s, e.g. for %s): import a Service Tags file "
                 "(ServiceTags_Public_*.json) that defines it, or the ASG's "
                 "NICs",
-                tag ? tag : "?", nsg && nsg->name ? nsg->name : "?",
+                tag ? tag : "?", nsg ? "NSG " : "security admin rules",
+                nsg ? (nsg->name ? nsg->name : "?") : "",
                 slv_rule_name(rule), b.buf);
     nsg_buf_release(&b);
     return NSG_E_INPUT;
@@ -47,7 +48,7 @@ nsg_rc nsg_slv_replay(struct nsg_slv *s, const struct nsg_slv_nsg *d,
     nsg_rc rc = slv_formula_rule(s, d, p, &idx, &allow, err);
     if (rc)
         return rc;
-    nsg_sim_eval(d->c, p, &sm);
+    nsg_sim_eval_class(d->c, p, nsg_platform_class(p, d->kms_on), &sm);
     if (m)
         *m = sm;
     if (sm.decision == NSG_DEC_UNKNOWN)
@@ -66,7 +67,9 @@ nsg_rc nsg_slv_replay(struct nsg_slv *s, const struct nsg_slv_nsg *d,
                          "says %s by rule %s, simulator says %s by rule %s",
                          d->c->nsg && d->c->nsg->name ? d->c->nsg->name : "?",
                          b.buf, nsg_decision_name(fd), fr, nsg_decision_name(sm.decision),
-                         slv_rule_name(sm.rule));
+                         sm.rule ? slv_rule_name(sm.rule)
+                                 : sm.platform ? nsg_platform_name(sm.platform)
+                                               : "(none)");
         nsg_buf_release(&b);
     }
     return rc;
@@ -87,11 +90,28 @@ nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
         return rc;
     if (v)
         *v = sv;
-    if (sv.decision == NSG_DEC_UNKNOWN)
+    if (sv.decision == NSG_DEC_UNKNOWN) {
+        struct nsg_buf b = NSG_BUF_INIT;
+        if (sv.admin.decision == NSG_DEC_UNKNOWN && sv.admin.unknown_tag)
+            return unknown_tag_error(NULL, &sv.admin.rule->c,
+                                     sv.admin.unknown_tag, p, err);
+        if (sv.admin.decision == NSG_DEC_UNKNOWN) {
+            nsg_slv_packet_format(p, &b);
+            rc = nsg_err_set(err, NSG_E_UNKNOWN,
+                             "the answer for %s at NIC %s depends on "
+                             "security admin rule %s, whose application "
+                             "is unknown: %s",
+                             b.buf, d->nic->name ? d->nic->name : "?",
+                             sv.admin.rule->ar->name,
+                             sv.unknown_reason ? sv.unknown_reason : "?");
+            nsg_buf_release(&b);
+            return rc;
+        }
         for (size_t i = 0; i < sv.n_levels; i++)
             if (sv.levels[i].m.decision == NSG_DEC_UNKNOWN)
                 return unknown_tag_error(sv.levels[i].nsg, sv.levels[i].m.rule,
                                          sv.levels[i].m.unknown_tag, p, err);
+    }
     enum nsg_decision fd = a ? NSG_DEC_ALLOW : NSG_DEC_DENY;
     if (sv.decision != fd) {
         struct nsg_buf b = NSG_BUF_INIT;
@@ -99,6 +119,10 @@ nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
         const char *rule = "(no NSG)";
         if (sv.deciding >= 0)
             rule = slv_rule_name(sv.levels[sv.deciding].m.rule);
+        else if (sv.platform)
+            rule = nsg_platform_name(sv.platform);
+        else if (sv.admin.rule)
+            rule = sv.admin.rule->ar->name;
         rc = nsg_err_set(err, NSG_E_INTERNAL,
                          "internal inconsistency at NIC %s for %s: solver "
                          "says %s, simulator says %s (rule %s)",

@@ -1,8 +1,10 @@
 /* check_sim_random.c - differential test of the simulator: random rule sets
  * (prefixes with host bits, IPv6, plural fields, ports, protocols, tags
- * through a random topology, ASGs, unknown tags) and random packets, each
+ * through a random topology, ASGs, unknown tags, platform tags) and random
+ * packets (platform traffic and traffic the VNet drops included), each
  * evaluated by nsg_sim_eval and by a brute-force evaluator written here
- * from the rule text alone; also the index against the linear scan. */
+ * from the rule text and Azure's documented behaviour alone; also the
+ * index against the linear scan. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <ctype.h>
@@ -76,10 +78,11 @@ struct world {
 
 static const char *const storage[] = {"20.38.0.0/16", "2603:1000::/40"};
 static const char *const storage_west[] = {"20.38.96.0/20"};
+/* never Internet: the published expansion of the tag leaves these out */
 static const char *const private4[] = {
-    "0.0.0.0/8",      "10.0.0.0/8",     "100.64.0.0/10", "127.0.0.0/8",
-    "169.254.0.0/16", "172.16.0.0/12",  "192.168.0.0/16", "224.0.0.0/4",
-    "240.0.0.0/4"};
+    "0.0.0.0/8",     "10.0.0.0/8",     "25.0.0.0/8",     "100.64.0.0/10",
+    "127.0.0.0/8",   "169.254.0.0/16", "172.16.0.0/12",  "192.0.2.0/24",
+    "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3"};
 
 static bool bf_vnet(const struct world *w, const struct bip *ip)
 {
@@ -92,9 +95,10 @@ static bool bf_vnet(const struct world *w, const struct bip *ip)
     return bf_prefix_has(w->udr, ip);
 }
 
+/* Internet: public space minus the VNet's own address space only */
 static bool bf_internet(const struct world *w, const struct bip *ip)
 {
-    if (bf_vnet(w, ip))
+    if (bf_list_has(w->space, 2, ip))
         return false;
     if (ip->fam == 4)
         return !bf_list_has(private4, sizeof(private4) / sizeof(*private4), ip);
@@ -129,6 +133,14 @@ static int bf_item(const struct world *w, const char *it, const struct bip *ip)
         return bf_list_has(storage, 2, ip);
     if (!strcasecmp(it, "Storage.WestUS"))
         return bf_prefix_has(storage_west[0], ip);
+    if (!strcasecmp(it, "AzurePlatformDNS"))
+        return bf_prefix_has("168.63.129.16", ip);
+    if (!strcasecmp(it, "AzurePlatformIMDS"))
+        return bf_prefix_has("169.254.169.254", ip);
+    if (!strcasecmp(it, "AzurePlatformLKM"))
+        return bf_prefix_has("20.118.99.224", ip) ||
+               bf_prefix_has("40.83.235.53", ip) ||
+               bf_prefix_has("23.102.135.246", ip);
     return -1;
 }
 
@@ -143,6 +155,7 @@ struct bf_rule {
     int sp[MAXL][2], dp[MAXL][2];
     int n_sp, n_dp;
     int is_default;
+    bool narrow; /* some side's ports do not cover 0-65535 */
 };
 
 static int bf_side(const struct world *w, const char it[][48], int n,
@@ -179,6 +192,8 @@ static int proto_num(const char *p)
         return 50;
     if (!strcasecmp(p, "Ah"))
         return 51;
+    if (!strcasecmp(p, "Icmpv6"))
+        return 58;
     if (!strcmp(p, "*"))
         return -1;
     return atoi(p);
@@ -189,11 +204,23 @@ struct bf_packet {
     struct bip src, dst;
 };
 
+/* Do the ranges cover every port 0-65535? */
+static bool bf_all_ports(const int p[][2], int n)
+{
+    for (int port = 0; port <= 65535; port++)
+        if (!bf_ports(p, n, port))
+            return false;
+    return true;
+}
+
 static int bf_match(const struct world *w, const struct bf_rule *r,
                     const struct bf_packet *p)
 {
     int pr = proto_num(r->proto);
     if (r->dir != p->dir || (pr != -1 && pr != p->proto))
+        return 0;
+    /* "*" with ports narrower than 0-65535: TCP and UDP only */
+    if (pr == -1 && p->proto != 6 && p->proto != 17 && r->narrow)
         return 0;
     if ((p->proto == 6 || p->proto == 17) &&
         (!bf_ports(r->sp, r->n_sp, p->sport) ||
@@ -216,20 +243,87 @@ static int bf_cmp(const void *pa, const void *pb)
     return a->prio - b->prio;
 }
 
-/* "Allow:name", "Deny:name", "Unknown:name" */
+/* The platform class of a packet (NSG overview, "Azure platform
+ * considerations"; Virtual Network FAQ): its tag (NULL: none), or "" for
+ * ordinary traffic; *blocked for what the VNet drops. */
+static const char *bf_platform(const struct bf_packet *p, bool *blocked,
+                               bool *platform)
+{
+    bool v4 = p->dst.fam == 4, out = p->dir == 1;
+    bool wire = v4 && bf_prefix_has("168.63.129.16", &p->dst);
+    *blocked = *platform = false;
+    if (out && p->proto == 17 && p->sport == 68 && p->dport == 67 &&
+        (wire || (v4 && bf_prefix_has("255.255.255.255", &p->dst)))) {
+        *platform = true; /* DHCP, even broadcast */
+        return NULL;
+    }
+    if (p->proto == 47 || p->proto == 4 ||
+        (v4 && (bf_prefix_has("224.0.0.0/4", &p->dst) ||
+                bf_prefix_has("255.255.255.255", &p->dst))) ||
+        (!v4 && bf_prefix_has("ff00::/8", &p->dst))) {
+        *blocked = true;
+        return NULL;
+    }
+    if (!out || !v4)
+        return "";
+    *platform = true;
+    if (wire && (p->proto == 6 || p->proto == 17) && p->dport == 53)
+        return "AzurePlatformDNS";
+    if (wire && p->proto == 6 && (p->dport == 80 || p->dport == 32526))
+        return NULL;
+    if (p->proto == 6 && p->dport == 80 &&
+        bf_prefix_has("169.254.169.254", &p->dst))
+        return "AzurePlatformIMDS";
+    if (p->proto == 6 && p->dport == 1688 &&
+        (bf_prefix_has("20.118.99.224", &p->dst) ||
+         bf_prefix_has("40.83.235.53", &p->dst) ||
+         bf_prefix_has("23.102.135.246", &p->dst)))
+        return "AzurePlatformLKM";
+    *platform = false;
+    return "";
+}
+
+/* How often each stage decided (the test asserts each path is taken). */
+static long n_blocked, n_platform, n_platform_rule;
+
+/* Does the rule name the tag in its address text? */
+static bool bf_names(const struct bf_rule *r, const char *tag)
+{
+    for (int i = 0; i < r->n_src; i++)
+        if (!strcasecmp(r->src[i], tag))
+            return true;
+    for (int i = 0; i < r->n_dst; i++)
+        if (!strcasecmp(r->dst[i], tag))
+            return true;
+    return false;
+}
+
+/* "Allow:name", "Deny:name", "Unknown:name"; "Allow:-" when the platform
+ * decides, "Deny:-" when the VNet drops it */
 static void bf_eval(const struct world *w, const struct bf_rule *rules,
                     int n, const struct bf_packet *p, char *out, size_t cap)
 {
+    bool blocked, platform;
+    const char *tag = bf_platform(p, &blocked, &platform);
+    if (blocked) {
+        n_blocked++;
+        snprintf(out, cap, "Deny:-");
+        return;
+    }
     for (int i = 0; i < n; i++) {
+        if (platform && (!tag || !bf_names(&rules[i], tag)))
+            continue; /* only rules naming the class's tag apply */
         int m = bf_match(w, &rules[i], p);
         if (m) {
+            n_platform_rule += platform;
             snprintf(out, cap, "%s:%s",
                      m < 0 ? "Unknown" : rules[i].allow ? "Allow" : "Deny",
                      rules[i].name);
             return;
         }
     }
-    snprintf(out, cap, "none");
+    n_platform += platform;
+    snprintf(out, cap, platform ? "Allow:-" : "none");
 }
 
 /* ---- random generation ------------------------------------------------ */
@@ -239,12 +333,13 @@ static unsigned rnd(unsigned n)
     return (unsigned)(g_random_int() % n);
 }
 
-static const char *const bases4[] = {"10.0.0.0",      "10.1.0.0",
-                                     "10.2.0.0",      "192.168.50.0",
-                                     "203.0.113.0",   "20.38.96.0",
-                                     "20.38.0.0",     "168.63.129.16",
-                                     "172.16.0.0",    "100.64.0.0",
-                                     "8.8.8.0",       "224.0.0.0"};
+static const char *const bases4[] = {
+    "10.0.0.0",     "10.1.0.0",    "10.2.0.0",        "192.168.50.0",
+    "203.0.113.0",  "20.38.96.0",  "20.38.0.0",       "168.63.129.16",
+    "172.16.0.0",   "100.64.0.0",  "8.8.8.0",         "224.0.0.0",
+    "168.63.129.16", "169.254.169.254", "40.83.235.53", "255.255.255.255",
+    "25.0.0.0",     "198.18.0.0"};
+#define N_BASES4 (sizeof(bases4) / sizeof(*bases4))
 static const char *const bases6[] = {"fd00:1::",  "2001:db8::",
                                      "2603:1000::", "fe80::1234:5678:9abc",
                                      "fd00:2::",  "2a01:110::"};
@@ -254,8 +349,9 @@ static void rand_addr(int fam, char *out, size_t cap)
 {
     struct bip a;
     if (fam == 4) {
-        ck_assert_int_eq(bip_parse(bases4[rnd(12)], &a), 0);
-        int k = rnd(4); /* randomize the last 0..3 bytes */
+        unsigned bi = rnd(N_BASES4);
+        ck_assert_int_eq(bip_parse(bases4[bi], &a), 0);
+        int k = bi >= 12 && rnd(2) ? 0 : rnd(4); /* randomize 0..3 bytes */
         for (int i = 4 - k; i < 4; i++)
             a.b[i] = (unsigned char)(rnd(4) ? rnd(8) : rnd(256));
         inet_ntop(AF_INET, a.b, out, (socklen_t)cap);
@@ -282,10 +378,11 @@ static void rand_prefix(int fam, char *out, size_t cap)
         snprintf(out, cap, "%s/%d", a, len);
 }
 
-static const char *const tags[] = {"VirtualNetwork", "Internet",
+static const char *const tags[] = {"VirtualNetwork",   "Internet",
                                    "AzureLoadBalancer", "Storage",
-                                   "Storage.WestUS", "internet",
-                                   "NoSuchTag"};
+                                   "Storage.WestUS",    "internet",
+                                   "AzurePlatformDNS",  "azureplatformimds",
+                                   "AzurePlatformLKM",  "NoSuchTag"};
 
 static void rand_side(int fam, char it[][48], int *n)
 {
@@ -295,7 +392,7 @@ static void rand_side(int fam, char it[][48], int *n)
         if (k == 0)
             snprintf(it[i], 48, "*");
         else if (k < 4)
-            snprintf(it[i], 48, "%s", tags[rnd(rnd(10) ? 6 : 7)]);
+            snprintf(it[i], 48, "%s", tags[rnd(rnd(10) ? 9 : 10)]);
         else if (k < 6)
             snprintf(it[i], 48, "asg:a%u", 1 + rnd(3));
         else
@@ -303,12 +400,14 @@ static void rand_side(int fam, char it[][48], int *n)
     }
 }
 
-static const int port_pts[] = {0, 1, 21, 22, 23, 53, 80, 443, 1024,
-                               3389, 8080, 49152, 65534, 65535};
+static const int port_pts[] = {0,    1,     21,    22,    23,   53,
+                               80,   443,   1024,  3389,  8080, 49152,
+                               65534, 65535, 67,   68,    1688, 32526};
+#define N_PORT_PTS (sizeof(port_pts) / sizeof(*port_pts))
 
 static int rand_port(void)
 {
-    return rnd(3) ? port_pts[rnd(14)] : (int)rnd(65536);
+    return rnd(3) ? port_pts[rnd(N_PORT_PTS)] : (int)rnd(65536);
 }
 
 static void rand_ports(int p[][2], int *n, bool wide)
@@ -351,8 +450,9 @@ static void side_text(char it[][48], int n, char *out, size_t cap)
         k += (size_t)snprintf(out + k, cap - k, "%s%s", i ? "," : "", it[i]);
 }
 
-static const char *const protos[] = {"Tcp", "Udp", "*", "Icmp",
-                                     "Esp", "Ah",  "47", "tcp"};
+static const char *const protos[] = {"Tcp", "Udp", "*",  "Icmp",
+                                     "Esp", "Ah",  "47", "tcp",
+                                     "*",   "Icmpv6"};
 static const char *const states[] = {"Connected", "connected", "Initiated",
                                      "Disconnected"};
 
@@ -436,11 +536,13 @@ static void round_trip(int n_rules, int packets, long *checked, long *unknown)
         while (used[r->dir][r->prio]);
         used[r->dir][r->prio] = true;
         r->allow = (int)rnd(2);
-        snprintf(r->proto, sizeof(r->proto), "%s", protos[rnd(8)]);
+        snprintf(r->proto, sizeof(r->proto), "%s", protos[rnd(10)]);
         rand_side(fam, r->src, &r->n_src);
         rand_side(fam, r->dst, &r->n_dst);
         rand_ports(r->sp, &r->n_sp, rnd(6) != 0);
         rand_ports(r->dp, &r->n_dp, false);
+        r->narrow = !bf_all_ports(r->sp, r->n_sp) ||
+                    !bf_all_ports(r->dp, r->n_dp);
         side_text(r->src, r->n_src, src, sizeof(src));
         side_text(r->dst, r->n_dst, dst, sizeof(dst));
         ports_text(r->sp, r->n_sp, sp, sizeof(sp));
@@ -456,7 +558,7 @@ static void round_trip(int n_rules, int packets, long *checked, long *unknown)
     const struct nsg_cnsg *c;
     struct nsg_err err = NSG_ERR_INIT;
     ck_assert_msg(nsg_sim_get(sim, n, v, &c, &err) == 0, "%s", err.msg);
-    static const int pkt_protos[] = {6, 6, 6, 17, 17, 1, 50, 51, 47};
+    static const int pkt_protos[] = {6, 6, 6, 17, 17, 1, 50, 51, 47, 4, 58};
     for (int k = 0; k < packets; k++) {
         struct bf_packet bp;
         struct nsg_packet p;
@@ -470,9 +572,21 @@ static void round_trip(int n_rules, int packets, long *checked, long *unknown)
         if (rnd(3) == 0)
             snprintf(b, sizeof(b), "%s", nicip[fam == 4 ? rnd(3) : 3]);
         bp.dir = (int)rnd(2);
-        bp.proto = pkt_protos[rnd(9)];
+        bp.proto = pkt_protos[rnd(11)];
         bp.sport = rand_port();
         bp.dport = rand_port();
+        if (fam == 4 && rnd(6) == 0) { /* aimed at a platform service */
+            static const char *const svc[] = {
+                "168.63.129.16", "169.254.169.254", "20.118.99.224",
+                "23.102.135.246", "255.255.255.255"};
+            static const int svc_ports[] = {53, 80, 32526, 1688, 67, 443};
+            snprintf(b, sizeof(b), "%s", svc[rnd(5)]);
+            bp.dir = rnd(5) != 0;
+            bp.proto = rnd(3) ? 6 : 17;
+            bp.dport = svc_ports[rnd(6)];
+            if (rnd(2))
+                bp.sport = 68;
+        }
         ck_assert_int_eq(bip_parse(a, &bp.src), 0);
         ck_assert_int_eq(bip_parse(b, &bp.dst), 0);
         char pn[8];
@@ -510,6 +624,14 @@ START_TEST(test_random_small)
     for (int i = 0; i < 300; i++)
         round_trip(1 + (int)rnd(40), 300, &checked, &unknown);
     ck_assert_int_ge(checked, 90000);
+    /* the stages are exercised: dropped, platform-decided, decided by a
+     * rule naming a platform tag */
+    fprintf(stderr, "sim_random: %ld blocked, %ld platform, %ld by a "
+                    "platform-tag rule\n", n_blocked, n_platform,
+            n_platform_rule);
+    ck_assert_int_gt(n_blocked, 100);
+    ck_assert_int_gt(n_platform, 100);
+    ck_assert_int_gt(n_platform_rule, 10);
     /* the unknown-tag path is exercised, but not everywhere */
     ck_assert_int_gt(unknown, 0);
     ck_assert_int_lt(unknown, checked / 2);
