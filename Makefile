@@ -17,7 +17,7 @@ CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(sort $(wildcard common/*.c importer/*.c corpus/*.c sim/*.c solver/*.c))
+LIB_SRC  := $(sort $(wildcard common/*.c model/*.c corpus/*.c importer/*.c sim/*.c solver/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))

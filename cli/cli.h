@@ -9,7 +9,7 @@
 
 #include "../common/nsg.h"
 #include "../corpus/corpus.h"
-#include "../sim/model.h"
+#include "../model/model.h"
 
 /* Exit codes (every command). */
 enum {

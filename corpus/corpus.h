@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../sim/model.h"
+#include "../model/model.h"
 
 #define NSG_CORPUS_FORMAT 1
 #define NSG_TIME_LATEST INT64_MAX
@@ -40,9 +40,10 @@ struct nsg_version {
 nsg_rc nsg_corpus_history(struct nsg_corpus *c, const char *id,
                           struct nsg_version **out, size_t *n,
                           struct nsg_err *err) NSG_WUR;
-/* Parse the stored object of one version into a model resource. */
+/* Parse the stored object of one version into a model resource: out->type
+ * and out->ptr (owned by the caller: nsg_res_free(out->type, out->ptr)). */
 nsg_rc nsg_corpus_load_version(struct nsg_corpus *c, const char *object,
-                               enum nsg_res_type *type, void **res,
+                               struct nsg_res_ref *out,
                                struct nsg_err *err) NSG_WUR;
 
 /* A module's own section of the manifest (e.g. "flows"); NULL if absent.

@@ -1,11 +1,12 @@
 /* corpus_load.c - building the network model from a corpus: for each
  * resource the version in force at a given time, the service tags, then
  * cross-linking; also the version history of one resource and the parsing
- * of one stored version. */
+ * of one stored version.  Stored objects are decoded by the model's ARM
+ * decoder (model/model_arm.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../importer/importer.h"
+#include "../model/model_arm.h"
 #include "corpus_int.h"
 
 struct pick {
@@ -45,8 +46,10 @@ static int pick_cmp(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
+/* Decode the object of p into t, or alone into *one when t is NULL. */
 static nsg_rc add_one(struct nsg_corpus *c, struct nsg_topology *t,
-                      const struct pick *p, struct nsg_err *err)
+                      const struct pick *p, struct nsg_res_ref *one,
+                      struct nsg_err *err)
 {
     const cJSON *j;
     nsg_rc rc = object_get(c, p->sha, p->id, &j, err);
@@ -54,7 +57,8 @@ static nsg_rc add_one(struct nsg_corpus *c, struct nsg_topology *t,
         return rc;
     char *rel = object_rel(p->sha);
     char *where = g_strdup_printf("corpus %s: %s (%s)", c->dir, rel, p->id);
-    rc = nsg_imp_add_resource(t, p->type, j, p->at, where, err);
+    rc = t ? nsg_model_add_resource(t, p->type, j, p->at, where, err)
+           : nsg_model_parse_resource(p->type, j, p->at, where, one, err);
     g_free(where);
     g_free(rel);
     return rc;
@@ -73,7 +77,7 @@ static nsg_rc add_tags(struct nsg_corpus *c, const cJSON *m,
         return rc;
     char *rel = object_rel(o->valuestring);
     char *where = g_strdup_printf("corpus %s: %s (service tags)", c->dir, rel);
-    rc = nsg_imp_add_service_tags(t, j, where, err);
+    rc = nsg_model_add_service_tags(t, j, where, err);
     g_free(where);
     g_free(rel);
     return rc;
@@ -118,7 +122,7 @@ nsg_rc model_from_manifest(struct nsg_corpus *c, const cJSON *m, int64_t at,
     qsort(p, n, sizeof(*p), pick_cmp);
     t = nsg_topo_new();
     for (size_t i = 0; !rc && i < n; i++)
-        rc = add_one(c, t, &p[i], err);
+        rc = add_one(c, t, &p[i], NULL, err);
     if (!rc)
         rc = add_tags(c, m, t, err);
     if (rc)
@@ -190,15 +194,12 @@ static bool find_object(const cJSON *m, const char *sha, const cJSON **entry,
 }
 
 nsg_rc nsg_corpus_load_version(struct nsg_corpus *c, const char *object,
-                               enum nsg_res_type *type, void **res,
-                               struct nsg_err *err)
+                               struct nsg_res_ref *out, struct nsg_err *err)
 {
     const cJSON *e, *v, *ty, *id;
-    struct nsg_topology *t = NULL;
     struct pick p;
-    nsg_rc rc;
 
-    *res = NULL;
+    out->ptr = NULL;
     if (!find_object(c->manifest, object, &e, &v))
         return nsg_err_set(err, NSG_E_NOTFOUND,
                            "corpus %s: no resource "
@@ -215,28 +216,5 @@ nsg_rc nsg_corpus_load_version(struct nsg_corpus *c, const char *object,
     p.key = e->string;
     p.id = cJSON_IsString(id) ? id->valuestring : e->string;
     p.sha = object;
-    t = nsg_topo_new();
-    rc = add_one(c, t, &p, err);
-    if (!rc) {
-        /* Take the resource out of the scratch model (a virtual network
-         * also brought its subnets: those are freed with the model). */
-        struct nsg_res_ref *ref = NULL;
-        char *key = nsg_xstrdup_lower(p.id);
-        ref = g_hash_table_lookup(t->by_id, key);
-        free(key);
-        GPtrArray *a = t->res[p.type];
-        if (ref && ref->type == p.type && g_ptr_array_remove(a, ref->ptr))
-            *res = ref->ptr;
-        else if (a->len == 1)
-            *res = g_ptr_array_steal_index(a, 0);
-        if (*res)
-            *type = p.type;
-        else
-            rc = nsg_err_set(err, NSG_E_INPUT,
-                             "corpus %s: object %s does "
-                             "not hold %s",
-                             c->dir, object, p.id);
-    }
-    nsg_topo_free(t);
-    return rc;
+    return add_one(c, NULL, &p, out, err);
 }

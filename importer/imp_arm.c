@@ -2,7 +2,6 @@
  * example files, az CLI output, Service Tags files), finds every resource
  * in it, normalizes each to the ARM GET shape and validates it by parsing
  * it into a scratch model. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,68 +31,6 @@ void nsg_imp_config_free(struct nsg_imp_config *cfg)
     free(cfg);
 }
 
-void nsg_imp_note(GPtrArray *list, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_ptr_array_add(list, nsg_xstrdup(s));
-    g_free(s);
-}
-
-/* ---- items --------------------------------------------------------------- */
-
-char *nsg_imp_item_key(enum nsg_res_type type, const cJSON *json)
-{
-    const cJSON *id = nsg_json_field(json, "id");
-    const cJSON *name = nsg_json_field(json, "name");
-    const char *k = cJSON_IsString(id) && *id->valuestring ? id->valuestring
-                    : cJSON_IsString(name)                 ? name->valuestring
-                                                           : NULL;
-    if (!k)
-        return NULL;
-    char *lower = nsg_xstrdup_lower(k);
-    char *key = g_strdup_printf("%d|%s", (int)type, lower);
-    free(lower);
-    return key;
-}
-
-/* Add a normalized resource (json owned).  The same resource twice in one
- * file (REST examples repeat it for 200 and 201) keeps the later one. */
-void nsg_imp_add_item(struct imp_walk *w, enum nsg_res_type type, cJSON *json,
-                      const cJSON *orig, const char *jpath)
-{
-    char *key = nsg_imp_item_key(type, json);
-    struct nsg_imp_item *old = key ? g_hash_table_lookup(w->seen, key) : NULL;
-
-    if (old) {
-        if (!cJSON_Compare(old->json, json, true))
-            nsg_imp_note(
-                w->cfg->warnings,
-                "%s: %s: the same %s appears again at %s; the later one is "
-                "kept",
-                w->name, old->jpath, nsg_res_type_name(type), jpath);
-        for (guint i = 0; i < w->cfg->items->len; i++)
-            if (w->cfg->items->pdata[i] == old)
-                w->orig->pdata[i] = (void *)orig;
-        cJSON_Delete(old->json);
-        old->json = json;
-        free(old->jpath);
-        old->jpath = nsg_xstrdup(jpath);
-        g_free(key);
-        return;
-    }
-    struct nsg_imp_item *it = nsg_xcalloc(1, sizeof(*it));
-    it->type = type;
-    it->json = json;
-    it->jpath = nsg_xstrdup(jpath);
-    g_ptr_array_add(w->cfg->items, it);
-    g_ptr_array_add(w->orig, (void *)orig);
-    if (key)
-        g_hash_table_insert(w->seen, key, it);
-}
-
 /* ---- walking the document ------------------------------------------------ */
 
 static nsg_rc walk_resource(struct imp_walk *w, const cJSON *j,
@@ -105,7 +42,7 @@ static nsg_rc walk_resource(struct imp_walk *w, const cJSON *j,
     if (!cJSON_IsObject(j))
         return nsg_err_set(w->err, NSG_E_INPUT,
                            "%s: %s: expected a resource object, got %s",
-                           w->name, jpath, nsg_json_kind(j));
+                           w->name, jpath, nsg_model_json_kind(j));
     switch (nsg_imp_classify(j, &type, reason)) {
     case 0:
         nsg_imp_add_item(w, type, nsg_imp_normalize(j, type), j, jpath);
@@ -124,25 +61,25 @@ static nsg_rc walk_resource(struct imp_walk *w, const cJSON *j,
 static nsg_rc walk_container(struct imp_walk *w, const cJSON *j,
                              const char *jpath)
 {
-    const cJSON *value = nsg_json_field(j, "value"), *el;
+    const cJSON *value = nsg_model_json_field(j, "value"), *el;
     char p[NSG_JPATH_MAX], pi[NSG_JPATH_MAX];
     size_t i = 0;
     nsg_rc rc;
 
-    if (cJSON_IsObject(j) && value && !nsg_json_field(j, "id") &&
-        !nsg_json_field(j, "properties")) {
-        nsg_jpath_key(p, jpath, "value");
+    if (cJSON_IsObject(j) && value && !nsg_model_json_field(j, "id") &&
+        !nsg_model_json_field(j, "properties")) {
+        nsg_model_jpath_key(p, jpath, "value");
         if (!cJSON_IsArray(value))
             return nsg_err_set(w->err, NSG_E_INPUT,
                                "%s: %s: expected an array, got %s", w->name, p,
-                               nsg_json_kind(value));
+                               nsg_model_json_kind(value));
         j = value;
         jpath = p;
     }
     if (cJSON_IsArray(j)) {
         cJSON_ArrayForEach(el, j)
         {
-            nsg_jpath_idx(pi, jpath, i++);
+            nsg_model_jpath_idx(pi, jpath, i++);
             if ((rc = walk_resource(w, el, pi)))
                 return rc;
         }
@@ -154,14 +91,14 @@ static nsg_rc walk_container(struct imp_walk *w, const cJSON *j,
                        "%s: %s: expected a JSON object or array (an ARM "
                        "resource, a list {\"value\": [...]}, az CLI output or "
                        "a Service Tags file), got %s",
-                       w->name, jpath, nsg_json_kind(j));
+                       w->name, jpath, nsg_model_json_kind(j));
 }
 
 static bool is_service_tags(const cJSON *root)
 {
-    return cJSON_IsObject(root) && nsg_json_field(root, "values") &&
-           (nsg_json_field(root, "changeNumber") ||
-            nsg_json_field(root, "cloud"));
+    return cJSON_IsObject(root) && nsg_model_json_field(root, "values") &&
+           (nsg_model_json_field(root, "changeNumber") ||
+            nsg_model_json_field(root, "cloud"));
 }
 
 /* REST API example: the bodies of the 2xx responses. */
@@ -173,10 +110,10 @@ static nsg_rc walk_example(struct imp_walk *w, const cJSON *responses)
 
     cJSON_ArrayForEach(r, responses)
     {
-        const cJSON *body = nsg_json_field(r, "body");
+        const cJSON *body = nsg_model_json_field(r, "body");
         if (!r->string || r->string[0] != '2' || !body)
             continue;
-        nsg_jpath_printf(p, "$.responses['%s'].body", r->string);
+        nsg_model_jpath_printf(p, "$.responses['%s'].body", r->string);
         if (is_service_tags(body)) { /* ServiceTagsList example */
             if (!w->cfg->service_tags)
                 w->cfg->service_tags = cJSON_Duplicate(body, true);
@@ -190,7 +127,7 @@ static nsg_rc walk_example(struct imp_walk *w, const cJSON *responses)
 
 static nsg_rc walk_root(struct imp_walk *w, cJSON *root)
 {
-    const cJSON *resp = nsg_json_field(root, "responses");
+    const cJSON *resp = nsg_model_json_field(root, "responses");
 
     if (is_service_tags(root)) {
         w->cfg->service_tags = cJSON_Duplicate(root, true);
@@ -199,7 +136,7 @@ static nsg_rc walk_root(struct imp_walk *w, cJSON *root)
     if (nsg_imp_is_template(root))
         return nsg_imp_walk_template(w, root);
     if (cJSON_IsObject(root) && cJSON_IsObject(resp) &&
-        !nsg_json_field(root, "id"))
+        !nsg_model_json_field(root, "id"))
         return walk_example(w, resp);
     return walk_container(w, root, "$");
 }
@@ -214,13 +151,13 @@ static nsg_rc validate(struct imp_walk *w)
 
     for (guint i = 0; i < w->cfg->items->len && !rc; i++) {
         struct nsg_imp_item *it = w->cfg->items->pdata[i];
-        nsg_jpath_printf(where, "%s: %s", w->name, it->jpath);
+        nsg_model_jpath_printf(where, "%s: %s", w->name, it->jpath);
         const cJSON *j = w->orig->pdata[i] ? w->orig->pdata[i] : it->json;
-        rc = nsg_imp_add_resource(t, it->type, j, 0, where, w->err);
+        rc = nsg_model_add_resource(t, it->type, j, 0, where, w->err);
     }
     if (!rc && w->cfg->service_tags) {
-        nsg_jpath_printf(where, "%s: $", w->name);
-        rc = nsg_imp_add_service_tags(t, w->cfg->service_tags, where, w->err);
+        nsg_model_jpath_printf(where, "%s: $", w->name);
+        rc = nsg_model_add_service_tags(t, w->cfg->service_tags, where, w->err);
     }
     nsg_topo_free(t);
     return rc;
@@ -279,7 +216,7 @@ nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
     w.orig = g_ptr_array_new();
     rc = utf16_to_utf8(name, &text, &len, &wide, err);
     if (!rc)
-        rc = nsg_json_parse(name, text, len, &root, err);
+        rc = nsg_model_json_parse(name, text, len, &root, err);
     if (!rc)
         rc = walk_root(&w, root);
     if (!rc) {

@@ -1,59 +1,14 @@
 /* imp_arm.h - internals of the configuration importer (ARM JSON, az CLI
- * output, Service Tags): one parser per resource type, the shape detection
- * and the normalization to the ARM GET shape.  Not a public header. */
+ * output, Service Tags, templates): the shape detection, the normalization
+ * to the ARM GET shape and the walk over one file.  The resources
+ * themselves are decoded by the model (model/model_arm.h).  Not a public
+ * header. */
 #ifndef NSG_IMP_ARM_H
 #define NSG_IMP_ARM_H
 
-#include "imp_json.h"
+#include "../model/model_arm.h"
+#include "../model/model_json.h"
 #include "importer.h"
-
-/* ---- resource parsers (json = normalized resource; where = its location
- * "file: $.value[2]"; *out owned by the caller) -----------------------------
- */
-
-/* One security rule ({name, id, properties{...}} or flattened).  Default
- * rules (is_default) may use priorities above 4096. */
-nsg_rc nsg_imp_parse_rule(const cJSON *json, bool is_default, const char *where,
-                          struct nsg_rule *out, struct nsg_err *err) NSG_WUR;
-/* A network security group: user rules validated (priority unique per
- * direction, names unique), then defaultSecurityRules or the six
- * synthesized default rules. */
-nsg_rc nsg_imp_parse_nsg(const cJSON *json, const char *where,
-                         struct nsg_nsg **out, struct nsg_err *err) NSG_WUR;
-/* A virtual network; its embedded subnets go to *subnets / *n_subnets. */
-nsg_rc nsg_imp_parse_vnet(const cJSON *json, const char *where,
-                          struct nsg_vnet **out, struct nsg_subnet ***subnets,
-                          size_t *n_subnets, struct nsg_err *err) NSG_WUR;
-/* A subnet; vnet_id (may be NULL) is used when the id does not say. */
-nsg_rc nsg_imp_parse_subnet(const cJSON *json, const char *vnet_id,
-                            const char *where, struct nsg_subnet **out,
-                            struct nsg_err *err) NSG_WUR;
-nsg_rc nsg_imp_parse_nic(const cJSON *json, const char *where,
-                         struct nsg_nic **out, struct nsg_err *err) NSG_WUR;
-nsg_rc nsg_imp_parse_pip(const cJSON *json, const char *where,
-                         struct nsg_pip **out, struct nsg_err *err) NSG_WUR;
-nsg_rc nsg_imp_parse_vm(const cJSON *json, const char *where,
-                        struct nsg_vm **out, struct nsg_err *err) NSG_WUR;
-nsg_rc nsg_imp_parse_asg(const cJSON *json, const char *where,
-                         struct nsg_asg **out, struct nsg_err *err) NSG_WUR;
-nsg_rc nsg_imp_parse_route_table(const cJSON *json, const char *where,
-                                 struct nsg_route_table **out,
-                                 struct nsg_err *err) NSG_WUR;
-
-/* Common head of every resource: id (validated when present), name (from
- * the id when absent; one of them is required), and the properties object
- * (the resource itself when it is flattened).  Strings newly allocated. */
-nsg_rc nsg_imp_head(const cJSON *json, const char *where, char **id,
-                    char **name, const cJSON **props,
-                    char props_where[NSG_JPATH_MAX],
-                    struct nsg_err *err) NSG_WUR;
-/* A CIDR list field (array of strings) appended to *v / *n. */
-nsg_rc nsg_imp_cidrs(const cJSON *obj, const char *key, const char *where,
-                     struct nsg_cidr **v, size_t *n,
-                     struct nsg_err *err) NSG_WUR;
-/* One CIDR or single IP string, with a message naming what is wrong. */
-nsg_rc nsg_imp_cidr(const char *s, const char *where, struct nsg_cidr *out,
-                    struct nsg_err *err) NSG_WUR;
 
 /* ---- shapes (imp_arm_shape.c) ----------------------------------------------
  */
@@ -73,7 +28,7 @@ cJSON *nsg_imp_normalize_sub(const cJSON *j);
 /* The ARM "type" string of a resource type. */
 const char *nsg_imp_arm_type(enum nsg_res_type t);
 
-/* ---- walking one file (imp_arm.c, imp_arm_group.c) -------------------------
+/* ---- walking one file (imp_arm.c, imp_arm_item.c, imp_arm_group.c) ---------
  */
 
 struct imp_group; /* an NSG being assembled from separately listed rules */

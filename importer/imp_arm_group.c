@@ -97,10 +97,10 @@ nsg_rc nsg_imp_walk_rule(struct imp_walk *w, const cJSON *j, const char *jpath)
 {
     char where[NSG_JPATH_MAX];
     struct nsg_rule r;
-    const cJSON *id = nsg_json_field(j, "id");
+    const cJSON *id = nsg_model_json_field(j, "id");
     nsg_rc rc;
 
-    nsg_jpath_printf(where, "%s: %s", w->name, jpath);
+    nsg_model_jpath_printf(where, "%s: %s", w->name, jpath);
     if (!cJSON_IsString(id) || !*id->valuestring) {
         nsg_imp_note(w->cfg->skipped,
                      "%s: security rule without an id: cannot tell "
@@ -110,13 +110,13 @@ nsg_rc nsg_imp_walk_rule(struct imp_walk *w, const cJSON *j, const char *jpath)
     }
     bool is_default =
         strcasestr(id->valuestring, "/defaultSecurityRules/") != NULL;
-    if ((rc = nsg_imp_parse_rule(j, is_default, where, &r, w->err)))
+    if ((rc = nsg_model_parse_rule(j, is_default, where, &r, w->err)))
         return rc;
     nsg_rule_release(&r);
     char *parent = nsg_id_parent(id->valuestring);
     if (!parent)
-        return nsg_json_fail(w->err, where, "rule id \"%s\" has no parent NSG",
-                             id->valuestring);
+        return nsg_model_json_fail(
+            w->err, where, "rule id \"%s\" has no parent NSG", id->valuestring);
     struct imp_group *g = group_get(w, parent, jpath);
     free(parent);
     group_add_rule(g, is_default, nsg_imp_normalize_sub(j));
@@ -127,8 +127,10 @@ nsg_rc nsg_imp_walk_rule(struct imp_walk *w, const cJSON *j, const char *jpath)
 static void use_expanded(cJSON *r, const char *one, const char *many,
                          const char *asgs, const char *expanded)
 {
-    const cJSON *s = nsg_json_field(r, one), *m = nsg_json_field(r, many);
-    const cJSON *a = nsg_json_field(r, asgs), *e = nsg_json_field(r, expanded);
+    const cJSON *s = nsg_model_json_field(r, one),
+                *m = nsg_model_json_field(r, many);
+    const cJSON *a = nsg_model_json_field(r, asgs),
+                *e = nsg_model_json_field(r, expanded);
 
     if ((cJSON_IsString(s) && *s->valuestring) ||
         (cJSON_IsArray(s) && cJSON_GetArraySize(s) > 0) ||
@@ -167,14 +169,15 @@ static nsg_rc effective_rule(struct imp_walk *w, struct imp_group *g,
 {
     char where[NSG_JPATH_MAX];
     struct nsg_rule r;
-    const cJSON *name = nsg_json_field(j, "name");
+    const cJSON *name = nsg_model_json_field(j, "name");
     bool is_default = false;
     nsg_rc rc;
 
-    nsg_jpath_printf(where, "%s: %s", w->name, jpath);
+    nsg_model_jpath_printf(where, "%s: %s", w->name, jpath);
     if (!cJSON_IsObject(j))
-        return nsg_json_fail(w->err, where, "expected a rule object, got %s",
-                             nsg_json_kind(j));
+        return nsg_model_json_fail(w->err, where,
+                                   "expected a rule object, got %s",
+                                   nsg_model_json_kind(j));
     cJSON *copy = cJSON_Duplicate(j, true);
     if (cJSON_IsString(name)) {
         const char *n = name->valuestring, *slash = strchr(n, '/');
@@ -189,8 +192,8 @@ static nsg_rc effective_rule(struct imp_walk *w, struct imp_group *g,
             strip = n + 12;
         } else if (!strncasecmp(n, "UserRule_", 9)) {
             strip = n + 9;
-        } else if (!nsg_json_int(j, "priority", where, false, &present, &prio,
-                                 &ignore) &&
+        } else if (!nsg_model_json_int(j, "priority", where, false, &present,
+                                       &prio, &ignore) &&
                    present && prio > 4096) {
             /* older names of the defaults ("DefaultOutboundDenyAll"):
              * a priority only a default rule can have */
@@ -208,7 +211,7 @@ static nsg_rc effective_rule(struct imp_walk *w, struct imp_group *g,
     use_expanded(copy, "destinationAddressPrefix", "destinationAddressPrefixes",
                  "destinationApplicationSecurityGroups",
                  "expandedDestinationAddressPrefix");
-    if ((rc = nsg_imp_parse_rule(copy, is_default, where, &r, w->err))) {
+    if ((rc = nsg_model_parse_rule(copy, is_default, where, &r, w->err))) {
         cJSON_Delete(copy);
         return rc;
     }
@@ -227,12 +230,13 @@ nsg_rc nsg_imp_walk_effective(struct imp_walk *w, const cJSON *j,
     size_t i = 0;
     nsg_rc rc;
 
-    nsg_jpath_printf(where, "%s: %s", w->name, jpath);
-    if ((rc =
-             nsg_json_ref(j, "networkSecurityGroup", where, &nsg_id, w->err)) ||
-        (rc = nsg_json_obj(j, "association", where, false, &assoc, w->err)) ||
-        (rc = nsg_json_arr(j, "effectiveSecurityRules", where, true, &rules,
-                           w->err)))
+    nsg_model_jpath_printf(where, "%s: %s", w->name, jpath);
+    if ((rc = nsg_model_json_ref(j, "networkSecurityGroup", where, &nsg_id,
+                                 w->err)) ||
+        (rc = nsg_model_json_obj(j, "association", where, false, &assoc,
+                                 w->err)) ||
+        (rc = nsg_model_json_arr(j, "effectiveSecurityRules", where, true,
+                                 &rules, w->err)))
         goto out;
     if (!nsg_id) {
         nsg_imp_note(w->cfg->skipped,
@@ -241,19 +245,19 @@ nsg_rc nsg_imp_walk_effective(struct imp_walk *w, const cJSON *j,
                      where);
         goto out;
     }
-    nsg_jpath_key(p, where, "association");
-    if ((rc = nsg_json_ref(assoc, "networkInterface", p, &nic, w->err)) ||
-        (rc = nsg_json_ref(assoc, "subnet", p, &subnet, w->err)))
+    nsg_model_jpath_key(p, where, "association");
+    if ((rc = nsg_model_json_ref(assoc, "networkInterface", p, &nic, w->err)) ||
+        (rc = nsg_model_json_ref(assoc, "subnet", p, &subnet, w->err)))
         goto out;
     struct imp_group *g = group_get(w, nsg_id, jpath);
     if (nic)
         group_add_ref(g, "networkInterfaces", nic);
     if (subnet)
         group_add_ref(g, "subnets", subnet);
-    nsg_jpath_key(p, jpath, "effectiveSecurityRules");
+    nsg_model_jpath_key(p, jpath, "effectiveSecurityRules");
     cJSON_ArrayForEach(el, rules)
     {
-        nsg_jpath_idx(pi, p, i++);
+        nsg_model_jpath_idx(pi, p, i++);
         if ((rc = effective_rule(w, g, el, pi)))
             goto out;
     }

@@ -66,14 +66,14 @@ static void type_of_id(const char *id, char out[256])
 
 static bool has(const cJSON *o, const char *key)
 {
-    return nsg_json_field(o, key) != NULL;
+    return nsg_model_json_field(o, key) != NULL;
 }
 
 /* By the fields that only one kind of resource has (az output of old
  * versions prints neither type nor a parseable id in some commands). */
 static int by_shape(const cJSON *j, enum nsg_res_type *type)
 {
-    const cJSON *p = nsg_json_field(j, "properties");
+    const cJSON *p = nsg_model_json_field(j, "properties");
     if (!cJSON_IsObject(p))
         p = j;
     if (has(p, "securityRules") || has(p, "defaultSecurityRules"))
@@ -117,12 +117,13 @@ static int sub_reason(const char *arm, char reason[256])
 
 int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
 {
-    const cJSON *t = nsg_json_field(j, "type"), *id = nsg_json_field(j, "id");
+    const cJSON *t = nsg_model_json_field(j, "type"),
+                *id = nsg_model_json_field(j, "id");
     char derived[256];
     int k;
 
     if (!cJSON_IsObject(j)) {
-        snprintf(reason, 256, "not an object (%s)", nsg_json_kind(j));
+        snprintf(reason, 256, "not an object (%s)", nsg_model_json_kind(j));
         return -1;
     }
     if (has(j, "effectiveSecurityRules"))

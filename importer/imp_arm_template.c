@@ -90,7 +90,7 @@ static cJSON *lookup(struct cur *c, const char *fn, const cJSON *arg)
 
     if (!cJSON_IsString(arg))
         return fail(c, "%s() needs a string argument", fn);
-    v = nsg_json_field(table, arg->valuestring);
+    v = nsg_model_json_field(table, arg->valuestring);
     if (!v)
         return fail(c,
                     param ? "parameter '%.100s' is not declared"
@@ -529,10 +529,10 @@ static void walk_list(struct twalk *tw, const cJSON *arr, const char *where,
         skip(tw, where, "template resources nested too deeply");
         return;
     }
-    nsg_jpath_key(path, where, "resources");
+    nsg_model_jpath_key(path, where, "resources");
     cJSON_ArrayForEach(el, arr)
     {
-        nsg_jpath_idx(pi, path, i++);
+        nsg_model_jpath_idx(pi, path, i++);
         walk_one(tw, el, pi, ptype, pname, depth);
     }
 }
@@ -567,7 +567,7 @@ static void walk_one(struct twalk *tw, const cJSON *r, const char *jpath,
         skip(tw, jpath, "not a resource object");
         return;
     }
-    if (nsg_json_field(r, "copy")) {
+    if (nsg_model_json_field(r, "copy")) {
         skip(tw, jpath, "uses a copy loop, which nsgproof does not expand");
         return;
     }
@@ -584,7 +584,7 @@ static void walk_one(struct twalk *tw, const cJSON *r, const char *jpath,
         skip(tw, jpath, why);
         goto out;
     }
-    cond = nsg_json_field(copy, "condition");
+    cond = nsg_model_json_field(copy, "condition");
     if (cond &&
         (cJSON_IsFalse(cond) ||
          (cJSON_IsString(cond) && !strcasecmp(cond->valuestring, "false")))) {
@@ -592,8 +592,8 @@ static void walk_one(struct twalk *tw, const cJSON *r, const char *jpath,
         goto out;
     }
     cJSON_DeleteItemFromObject(copy, "condition");
-    t = nsg_json_field(copy, "type");
-    n = nsg_json_field(copy, "name");
+    t = nsg_model_json_field(copy, "type");
+    n = nsg_model_json_field(copy, "name");
     if (!cJSON_IsString(t) || !cJSON_IsString(n) || !*n->valuestring) {
         skip(tw, jpath, "a template resource needs a string type and name");
         goto out;
@@ -627,7 +627,7 @@ static void walk_one(struct twalk *tw, const cJSON *r, const char *jpath,
             skip(tw, jpath, "child resource of a type nsgproof does not model");
             break;
         }
-        if (!nsg_json_field(copy, "id")) {
+        if (!nsg_model_json_field(copy, "id")) {
             char *id = g_strdup_printf(
                 "/subscriptions/%s/resourceGroups/%s/providers/%s/%s", TPL_SUB,
                 TPL_RG, type, name);
@@ -642,14 +642,14 @@ static void walk_one(struct twalk *tw, const cJSON *r, const char *jpath,
         break;
     }
 nested:
-    nested = nsg_json_field(r, "resources");
+    nested = nsg_model_json_field(r, "resources");
     if (cJSON_IsArray(nested))
         walk_list(tw, nested, jpath, type, name, depth + 1);
     g_string_free(dropped, TRUE);
     cJSON_Delete(copy);
     return;
 out: /* skipped: its nested resources are skipped too, each named */
-    nested = nsg_json_field(r, "resources");
+    nested = nsg_model_json_field(r, "resources");
     int i = 0;
     for (const cJSON *el = cJSON_IsArray(nested) ? nested->child : NULL; el;
          el = el->next)
@@ -668,8 +668,8 @@ static void attach_children(struct twalk *tw)
         cJSON *parent = NULL;
         for (guint k = 0; k < tw->w->cfg->items->len && !parent; k++) {
             struct nsg_imp_item *it = tw->w->cfg->items->pdata[k];
-            const cJSON *ty = nsg_json_field(it->json, "type");
-            const cJSON *nm = nsg_json_field(it->json, "name");
+            const cJSON *ty = nsg_model_json_field(it->json, "type");
+            const cJSON *nm = nsg_model_json_field(it->json, "name");
             if (cJSON_IsString(ty) && cJSON_IsString(nm) &&
                 !strcasecmp(ty->valuestring, children[c->kind].parent) &&
                 !strcasecmp(nm->valuestring, c->parent_name))
@@ -697,7 +697,7 @@ static void attach_children(struct twalk *tw)
         bool dup = false;
         cJSON_ArrayForEach(el, arr)
         {
-            const cJSON *en = nsg_json_field(el, "name");
+            const cJSON *en = nsg_model_json_field(el, "name");
             dup = dup ||
                   (cJSON_IsString(en) && !strcasecmp(en->valuestring, cname));
         }
@@ -715,22 +715,22 @@ static void attach_children(struct twalk *tw)
 
 bool nsg_imp_is_template(const cJSON *root)
 {
-    const cJSON *schema = nsg_json_field(root, "$schema");
+    const cJSON *schema = nsg_model_json_field(root, "$schema");
     return cJSON_IsObject(root) &&
-           cJSON_IsArray(nsg_json_field(root, "resources")) &&
+           cJSON_IsArray(nsg_model_json_field(root, "resources")) &&
            ((cJSON_IsString(schema) &&
              strcasestr(schema->valuestring, "Template")) ||
-            nsg_json_field(root, "contentVersion"));
+            nsg_model_json_field(root, "contentVersion"));
 }
 
 nsg_rc nsg_imp_walk_template(struct imp_walk *w, const cJSON *root)
 {
     struct twalk tw = {w, {NULL, NULL}, NULL, false};
 
-    tw.t.params = nsg_json_field(root, "parameters");
-    tw.t.vars = nsg_json_field(root, "variables");
+    tw.t.params = nsg_model_json_field(root, "parameters");
+    tw.t.vars = nsg_model_json_field(root, "variables");
     tw.kids = g_ptr_array_new_with_free_func(child_free);
-    walk_list(&tw, nsg_json_field(root, "resources"), "$", NULL, NULL, 0);
+    walk_list(&tw, nsg_model_json_field(root, "resources"), "$", NULL, NULL, 0);
     attach_children(&tw);
     g_ptr_array_free(tw.kids, TRUE);
     if (tw.placed)

@@ -1,13 +1,14 @@
-/* importer.h - turns what users already have into model resources and
- * corpus entries: ARM JSON (REST responses, exports, REST API example
- * files), az CLI output, Service Tags files, and NSG / VNet flow logs. */
+/* importer.h - turns what users already have into corpus entries: ARM JSON
+ * (REST responses, exports, REST API example files, templates), az CLI and
+ * PowerShell output and Service Tags files, normalized to the ARM GET shape
+ * that the model decodes (model/model_arm.h), and NSG / VNet flow logs. */
 #ifndef NSG_IMPORTER_H
 #define NSG_IMPORTER_H
 
 #include <cjson/cJSON.h>
 
 #include "../corpus/corpus.h"
-#include "../sim/model.h"
+#include "../model/model.h"
 
 /* Largest configuration file read whole (flow logs are streamed). */
 #define NSG_IMP_MAX_JSON_BYTES (512u * 1024u * 1024u)
@@ -51,18 +52,9 @@ nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
                             struct nsg_imp_config **out,
                             struct nsg_err *err) NSG_WUR;
 
-/* Parse one normalized resource into the model and add it to t (a virtual
- * network also adds its embedded subnets).  `where` names the file and
- * JSON path for messages ("web.json: $.value[2]"). */
-nsg_rc nsg_imp_add_resource(struct nsg_topology *t, enum nsg_res_type type,
-                            const cJSON *json, int64_t captured_at,
-                            const char *where, struct nsg_err *err) NSG_WUR;
-/* Parse a normalized Service Tags document into t's tag table. */
-nsg_rc nsg_imp_add_service_tags(struct nsg_topology *t, const cJSON *json,
-                                const char *where, struct nsg_err *err) NSG_WUR;
-
-/* Load a file holding exactly one NSG (ARM or az shape), for `diff` and
- * `replay --proposed`.  *out is owned by the caller (nsg_nsg_free). */
+/* Load a file holding exactly one NSG (any shape nsg_imp_config_read
+ * reads), for `diff` and `replay --proposed` (imp_nsg_file.c).  *out is
+ * owned by the caller (nsg_nsg_free). */
 nsg_rc nsg_imp_load_nsg_file(const char *path, struct nsg_nsg **out,
                              struct nsg_err *err) NSG_WUR;
 

@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../corpus/flowstore.h"
+#include "../model/model_flow.h"
 #include "sim.h"
 
 /* Why a tuple could not be evaluated (keys of "unevaluated_reasons"). */
@@ -103,7 +103,9 @@ void nsg_whatif_get_counts(const struct nsg_whatif *w,
                            struct nsg_whatif_counts *out);
 cJSON *nsg_whatif_report(const struct nsg_whatif *w);
 
-/* ---- drivers over a corpus (replay_corpus.c) ---------------------------- */
+/* ---- drivers over a corpus (replay_corpus.c) ----------------------------
+ * The one place where sim/ reads the corpus (tests/layers.txt names it). */
+struct nsg_corpus;
 /* Give r every stored version of each NSG of t that has several. */
 nsg_rc nsg_replay_load_history(struct nsg_replay *r, struct nsg_corpus *c,
                                const struct nsg_topology *t,

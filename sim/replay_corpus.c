@@ -1,7 +1,9 @@
 /* replay_corpus.c - drives replay and what-if from a corpus: loads the
- * stored versions of NSGs that changed, and feeds the stored flows. */
+ * stored versions of NSGs that changed, and feeds the stored flows.  The
+ * only file of sim/ that includes corpus/ headers (tests/layers.txt). */
 #include <stdlib.h>
 
+#include "../corpus/flowstore.h"
 #include "replay.h"
 
 /* Give r the versions of one NSG when it has several. */
@@ -13,20 +15,19 @@ static nsg_rc load_versions(struct nsg_replay *r, struct nsg_corpus *c,
     nsg_rc rc = nsg_corpus_history(c, n->id, &v, &nv, err);
 
     for (size_t i = 0; !rc && nv > 1 && i < nv; i++) {
-        enum nsg_res_type type;
-        void *res = NULL;
-        rc = nsg_corpus_load_version(c, v[i].object, &type, &res, err);
+        struct nsg_res_ref res;
+        rc = nsg_corpus_load_version(c, v[i].object, &res, err);
         if (rc)
             break;
-        if (type != NSG_RES_NSG) {
-            nsg_res_free(type, res);
+        if (res.type != NSG_RES_NSG) {
+            nsg_res_free(res.type, res.ptr);
             rc = nsg_err_set(err, NSG_E_INTERNAL,
                              "corpus: version %s of %s is not an NSG",
                              v[i].object, n->id);
             break;
         }
-        ((struct nsg_nsg *)res)->captured_at = v[i].captured_at;
-        nsg_replay_add_version(r, res);
+        res.nsg->captured_at = v[i].captured_at;
+        nsg_replay_add_version(r, res.nsg);
     }
     free(v);
     return rc;

@@ -7,7 +7,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "model.h"
+#include "../model/model.h"
 
 /* The resolution context: the topology and the virtual network whose
  * VirtualNetwork tag applies (vnet may be NULL: then VirtualNetwork holds

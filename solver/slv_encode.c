@@ -1,11 +1,38 @@
-/* slv_encode.c - the compact encoding: address sets as masked prefix
- * comparisons (or bounds for ranges that are not one prefix), port sets as
- * bounds, every distinct set built once per context, and first-match as a
- * chain over blocks of consecutive rules of the same access. */
+/* slv_encode.c - the compact encoding: the packet's domain constraint,
+ * address sets as masked prefix comparisons (or bounds for ranges that are
+ * not one prefix), port sets as bounds, every distinct set built once per
+ * context, and first-match as a chain over blocks of consecutive rules of
+ * the same access. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "slv_int.h"
+
+Z3_ast nsg_slv_has_ports(struct nsg_slv *s)
+{
+    if (!s->has_ports)
+        s->has_ports = slv_or2(s, nsg_slv_proto(s, NSG_PROTO_TCP),
+                               nsg_slv_proto(s, NSG_PROTO_UDP));
+    return s->has_ports;
+}
+
+Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s)
+{
+    if (s->domain)
+        return s->domain;
+    Z3_ast zero96 = slv_num(s, 0, 96);
+    Z3_ast v4[2] = {
+        Z3_mk_eq(s->z, Z3_mk_extract(s->z, 127, 32, s->pkt.src), zero96),
+        Z3_mk_eq(s->z, Z3_mk_extract(s->z, 127, 32, s->pkt.dst), zero96)};
+    Z3_ast noports[2] = {Z3_mk_eq(s->z, s->pkt.sport, slv_num(s, 0, 16)),
+                         Z3_mk_eq(s->z, s->pkt.dport, slv_num(s, 0, 16))};
+    Z3_ast parts[2] = {
+        Z3_mk_implies(s->z, slv_not(s, s->pkt.is6), slv_andv(s, v4, 2)),
+        Z3_mk_implies(s->z, slv_not(s, nsg_slv_has_ports(s)),
+                      slv_andv(s, noports, 2))};
+    s->domain = slv_andv(s, parts, 2);
+    return s->domain;
+}
 
 Z3_ast nsg_slv_family(struct nsg_slv *s, int fam)
 {

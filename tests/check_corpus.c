@@ -256,12 +256,11 @@ START_TEST(history_and_load_at)
     ck_assert_int_eq(port_at(c, "app", 1500), 80); /* only version */
     /* each stored version parses on its own */
     for (size_t i = 0; i < n; i++) {
-        enum nsg_res_type type;
-        void *res = NULL;
-        ck_assert_int_eq(
-            nsg_corpus_load_version(c, v[i].object, &type, &res, &err), 0);
-        ck_assert_int_eq(type, NSG_RES_NSG);
-        struct nsg_nsg *nsg = res;
+        struct nsg_res_ref res;
+        ck_assert_int_eq(nsg_corpus_load_version(c, v[i].object, &res, &err),
+                         0);
+        ck_assert_int_eq(res.type, NSG_RES_NSG);
+        struct nsg_nsg *nsg = res.nsg;
         ck_assert_int_eq(nsg->rules[0].dports[0].lo, (int)v[i].captured_at);
         nsg_nsg_free(nsg);
     }

@@ -36,14 +36,15 @@ static struct nsg_topology *topo_of(const struct nsg_imp_config *cfg)
     struct nsg_err err = NSG_ERR_INIT;
     for (guint i = 0; i < cfg->items->len; i++) {
         const struct nsg_imp_item *it = cfg->items->pdata[i];
-        nsg_rc rc = nsg_imp_add_resource(t, it->type, it->json, 1700000000,
-                                         it->jpath, &err);
+        nsg_rc rc = nsg_model_add_resource(t, it->type, it->json, 1700000000,
+                                           it->jpath, &err);
         ck_assert_msg(rc == NSG_OK, "normalized item %s: %s", it->jpath,
                       err.msg);
     }
     if (cfg->service_tags)
         ck_assert_int_eq(
-            nsg_imp_add_service_tags(t, cfg->service_tags, "$", &err), NSG_OK);
+            nsg_model_add_service_tags(t, cfg->service_tags, "$", &err),
+            NSG_OK);
     return t;
 }
 
@@ -491,40 +492,45 @@ START_TEST(test_json_accessors)
     char **ids = NULL;
     size_t n = 0;
 
-    ck_assert_int_eq(nsg_json_str(o, "a", "f: $", true, &str, &err), NSG_OK);
+    ck_assert_int_eq(nsg_model_json_str(o, "a", "f: $", true, &str, &err),
+                     NSG_OK);
     ck_assert_str_eq(str, "txt");
-    ck_assert_int_eq(nsg_json_str(o, "n", "f: $", true, &str, &err),
+    ck_assert_int_eq(nsg_model_json_str(o, "n", "f: $", true, &str, &err),
                      NSG_E_INPUT);
     ck_assert_str_eq(err.msg, "f: $.n: expected a string, got number");
-    ck_assert_int_eq(nsg_json_str(o, "z", "f: $", false, &str, &err), NSG_OK);
+    ck_assert_int_eq(nsg_model_json_str(o, "z", "f: $", false, &str, &err),
+                     NSG_OK);
     ck_assert_ptr_null(str); /* null = absent */
-    ck_assert_int_eq(nsg_json_str(o, "z", "f: $", true, &str, &err),
+    ck_assert_int_eq(nsg_model_json_str(o, "z", "f: $", true, &str, &err),
                      NSG_E_INPUT);
     ck_assert_str_eq(err.msg, "f: $.z: missing required field \"z\"");
-    ck_assert_int_eq(nsg_json_int(o, "n", "f: $", true, &present, &v, &err),
-                     NSG_OK);
+    ck_assert_int_eq(
+        nsg_model_json_int(o, "n", "f: $", true, &present, &v, &err), NSG_OK);
     ck_assert(present);
     ck_assert_int_eq(v, 42);
-    ck_assert_int_eq(nsg_json_int(o, "s", "f: $", true, NULL, &v, &err),
+    ck_assert_int_eq(nsg_model_json_int(o, "s", "f: $", true, NULL, &v, &err),
                      NSG_OK);
     ck_assert_int_eq(v, 7);
-    ck_assert_int_eq(nsg_json_int(o, "f", "f: $", true, NULL, &v, &err),
+    ck_assert_int_eq(nsg_model_json_int(o, "f", "f: $", true, NULL, &v, &err),
                      NSG_E_INPUT);
-    ck_assert_int_eq(nsg_json_int(o, "a", "f: $", true, NULL, &v, &err),
+    ck_assert_int_eq(nsg_model_json_int(o, "a", "f: $", true, NULL, &v, &err),
                      NSG_E_INPUT);
-    ck_assert_int_eq(nsg_json_int(o, "nope", "f: $", false, &present, &v, &err),
-                     NSG_OK);
+    ck_assert_int_eq(
+        nsg_model_json_int(o, "nope", "f: $", false, &present, &v, &err),
+        NSG_OK);
     ck_assert(!present);
-    ck_assert_int_eq(nsg_json_bool(o, "b", "f: $", false, &b, &err), NSG_OK);
+    ck_assert_int_eq(nsg_model_json_bool(o, "b", "f: $", false, &b, &err),
+                     NSG_OK);
     ck_assert(b);
-    ck_assert_int_eq(nsg_json_bool(o, "n", "f: $", false, &b, &err),
+    ck_assert_int_eq(nsg_model_json_bool(o, "n", "f: $", false, &b, &err),
                      NSG_E_INPUT);
-    ck_assert_int_eq(nsg_json_arr(o, "a", "f: $", false, &j, &err),
+    ck_assert_int_eq(nsg_model_json_arr(o, "a", "f: $", false, &j, &err),
                      NSG_E_INPUT);
-    ck_assert_int_eq(nsg_json_obj(o, "arr", "f: $", false, &j, &err),
+    ck_assert_int_eq(nsg_model_json_obj(o, "arr", "f: $", false, &j, &err),
                      NSG_E_INPUT);
-    ck_assert_ptr_nonnull(nsg_json_field(o, "mixed")); /* any case */
-    ck_assert_int_eq(nsg_json_refs(o, "arr", "f: $", &ids, &n, &err), NSG_OK);
+    ck_assert_ptr_nonnull(nsg_model_json_field(o, "mixed")); /* any case */
+    ck_assert_int_eq(nsg_model_json_refs(o, "arr", "f: $", &ids, &n, &err),
+                     NSG_OK);
     ck_assert_uint_eq(n, 1); /* same id in another case; "" ignored */
     free(ids[0]);
     free(ids);

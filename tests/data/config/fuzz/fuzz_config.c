@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "../../../../importer/importer.h"
+#include "../../../../model/model_arm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -19,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct nsg_topology *t = nsg_topo_new();
         for (guint i = 0; i < cfg->items->len; i++) {
             const struct nsg_imp_item *it = cfg->items->pdata[i];
-            if (nsg_imp_add_resource(t, it->type, it->json, 0, it->jpath,
+            if (nsg_model_add_resource(t, it->type, it->json, 0, it->jpath,
                                      &err))
                 __builtin_trap();
         }

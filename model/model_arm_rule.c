@@ -1,4 +1,4 @@
-/* imp_arm_rule.c - parses NSGs and their security rules (ARM or az shape)
+/* model_arm_rule.c - parses NSGs and their security rules (ARM or az shape)
  * into the model, with Azure's validation: priorities 100-4096 unique per
  * direction, unique names, no rule mixing IPv4 and IPv6. */
 #include <ctype.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "imp_arm.h"
+#include "model_int.h"
 
 /* ---- address items ------------------------------------------------------ */
 
@@ -28,68 +28,6 @@ static bool is_tag_name(const char *s)
 static bool looks_like_ip(const char *s)
 {
     return isdigit((unsigned char)*s) || strchr(s, ':') || strchr(s, '/');
-}
-
-nsg_rc nsg_imp_cidr(const char *s, const char *where, struct nsg_cidr *out,
-                    struct nsg_err *err)
-{
-    const char *slash = strchr(s, '/');
-    size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-    char addr[NSG_CIDR_STRLEN];
-    struct nsg_ip ip;
-
-    if (!nsg_cidr_parse(s, out))
-        return NSG_OK;
-    if (alen == 0 || alen >= sizeof(addr) ||
-        (memcpy(addr, s, alen), addr[alen] = 0, nsg_ip_parse(addr, &ip)))
-        return nsg_json_fail(err, where,
-                             "\"%s\" is not a valid CIDR or IP address: bad %s "
-                             "address \"%.*s\"",
-                             s, strchr(s, ':') ? "IPv6" : "IPv4",
-                             (int)(alen < 64 ? alen : 64), s);
-    if (!slash) /* cannot happen: an address alone is a /32 or /128 */
-        return nsg_json_fail(err, where, "\"%s\" is not a valid address", s);
-    if (!slash[1])
-        return nsg_json_fail(
-            err, where,
-            "\"%s\" is not a valid CIDR: missing prefix length "
-            "after '/'",
-            s);
-    if (strspn(slash + 1, "0123456789") != strlen(slash + 1))
-        return nsg_json_fail(err, where,
-                             "\"%s\" is not a valid CIDR: prefix length \"%s\" "
-                             "is not a number",
-                             s, slash + 1);
-    return nsg_json_fail(err, where,
-                         "\"%s\" is not a valid CIDR: prefix length \"%s\" is "
-                         "out of range (0-%d)",
-                         s, slash + 1, ip.family == 4 ? 32 : 128);
-}
-
-nsg_rc nsg_imp_cidrs(const cJSON *obj, const char *key, const char *where,
-                     struct nsg_cidr **v, size_t *n, struct nsg_err *err)
-{
-    const cJSON *arr;
-    char p[NSG_JPATH_MAX], pi[NSG_JPATH_MAX];
-    nsg_rc rc = nsg_json_arr(obj, key, where, false, &arr, err);
-
-    if (rc || !arr)
-        return rc;
-    nsg_jpath_key(p, where, key);
-    for (size_t i = 0; i < (size_t)cJSON_GetArraySize(arr); i++) {
-        const char *s;
-        struct nsg_cidr c;
-        rc = nsg_json_arr_str(arr, i, p, &s, err);
-        if (rc)
-            return rc;
-        nsg_jpath_idx(pi, p, i);
-        rc = nsg_imp_cidr(s, pi, &c, err);
-        if (rc)
-            return rc;
-        *v = nsg_xrealloc(*v, (*n + 1) * sizeof(**v));
-        (*v)[(*n)++] = c;
-    }
-    return NSG_OK;
 }
 
 /* b->text may not be set yet: btext is its text. */
@@ -117,22 +55,23 @@ static nsg_rc add_addr(const char *s, const char *where,
     if (!strcmp(s, "*")) {
         it.kind = NSG_ADDR_ANY;
     } else if (looks_like_ip(s)) {
-        rc = nsg_imp_cidr(s, where, &it.cidr, err);
+        rc = nsg_model_cidr(s, where, &it.cidr, err);
         if (rc)
             return rc;
         it.kind = NSG_ADDR_CIDR;
     } else if (is_tag_name(s)) {
         it.kind = NSG_ADDR_TAG;
     } else {
-        return nsg_json_fail(err, where,
-                             "\"%s\" is not an address prefix, \"*\" or a "
-                             "service tag name%s",
-                             s,
-                             strncmp(s, "System.Collections.", 19)
-                                 ? ""
-                                 : " (PowerShell's type name in place of the "
-                                   "list: export with ConvertTo-Json -Depth "
-                                   "10)");
+        return nsg_model_json_fail(
+            err, where,
+            "\"%s\" is not an address prefix, \"*\" or a "
+            "service tag name%s",
+            s,
+            strncmp(s, "System.Collections.", 19)
+                ? ""
+                : " (PowerShell's type name in place of the "
+                  "list: export with ConvertTo-Json -Depth "
+                  "10)");
     }
     for (size_t i = 0; i < *n; i++)
         if (same_item(&(*items)[i], &it, s))
@@ -153,10 +92,10 @@ static nsg_rc addr_array(const cJSON *arr, const char *path,
     nsg_rc rc;
 
     for (size_t i = 0; i < (size_t)cJSON_GetArraySize(arr); i++) {
-        rc = nsg_json_arr_str(arr, i, path, &s, err);
+        rc = nsg_model_json_arr_str(arr, i, path, &s, err);
         if (rc)
             return rc;
-        nsg_jpath_idx(pi, path, i);
+        nsg_model_jpath_idx(pi, path, i);
         if (*s && (rc = add_addr(s, pi, items, n, err)))
             return rc;
     }
@@ -172,24 +111,24 @@ static nsg_rc side_addrs(const cJSON *p, const char *pw, const char *one,
                          size_t *n, struct nsg_err *err)
 {
     const char *s;
-    const cJSON *arr = nsg_json_field(p, one);
+    const cJSON *arr = nsg_model_json_field(p, one);
     char path[NSG_JPATH_MAX];
     nsg_rc rc;
 
-    nsg_jpath_key(path, pw, one);
+    nsg_model_jpath_key(path, pw, one);
     if (cJSON_IsArray(arr)) {
         if ((rc = addr_array(arr, path, items, n, err)))
             return rc;
     } else {
-        if ((rc = nsg_json_str(p, one, pw, false, &s, err)))
+        if ((rc = nsg_model_json_str(p, one, pw, false, &s, err)))
             return rc;
         if (s && *s && (rc = add_addr(s, path, items, n, err)))
             return rc;
     }
-    rc = nsg_json_arr(p, many, pw, false, &arr, err);
+    rc = nsg_model_json_arr(p, many, pw, false, &arr, err);
     if (rc || !arr)
         return rc;
-    nsg_jpath_key(path, pw, many);
+    nsg_model_jpath_key(path, pw, many);
     return addr_array(arr, path, items, n, err);
 }
 
@@ -210,14 +149,16 @@ static nsg_rc add_port(const cJSON *j, const char *where, const char *field,
         if (!*s)
             return NSG_OK; /* the unused one of singular/plural */
     } else {
-        return nsg_json_fail(err, where, "expected a port range string, got %s",
-                             nsg_json_kind(j));
+        return nsg_model_json_fail(err, where,
+                                   "expected a port range string, got %s",
+                                   nsg_model_json_kind(j));
     }
     if (nsg_portrange_parse(s, &pr))
-        return nsg_json_fail(err, where,
-                             "%s \"%s\" is not a port or port range (0-65535, "
-                             "\"lo-hi\" with lo <= hi, or \"*\")",
-                             field, s);
+        return nsg_model_json_fail(
+            err, where,
+            "%s \"%s\" is not a port or port range (0-65535, "
+            "\"lo-hi\" with lo <= hi, or \"*\")",
+            field, s);
     for (size_t i = 0; i < *n; i++)
         if ((*v)[i].lo == pr.lo && (*v)[i].hi == pr.hi)
             return NSG_OK;
@@ -230,16 +171,16 @@ static nsg_rc side_ports(const cJSON *p, const char *pw, const char *one,
                          const char *many, struct nsg_portrange **v, size_t *n,
                          struct nsg_err *err)
 {
-    const cJSON *j = nsg_json_field(p, one), *arr, *el;
+    const cJSON *j = nsg_model_json_field(p, one), *arr, *el;
     char path[NSG_JPATH_MAX], pi[NSG_JPATH_MAX];
     size_t i = 0;
     nsg_rc rc;
 
-    nsg_jpath_key(path, pw, one);
+    nsg_model_jpath_key(path, pw, one);
     if (cJSON_IsArray(j)) { /* PowerShell: a list in the singular field */
         cJSON_ArrayForEach(el, j)
         {
-            nsg_jpath_idx(pi, path, i++);
+            nsg_model_jpath_idx(pi, path, i++);
             if ((rc = add_port(el, pi, one, v, n, err)))
                 return rc;
         }
@@ -247,21 +188,21 @@ static nsg_rc side_ports(const cJSON *p, const char *pw, const char *one,
     } else if (j && (rc = add_port(j, path, one, v, n, err))) {
         return rc;
     }
-    rc = nsg_json_arr(p, many, pw, false, &arr, err);
+    rc = nsg_model_json_arr(p, many, pw, false, &arr, err);
     if (rc || !arr)
         return rc;
-    nsg_jpath_key(path, pw, many);
+    nsg_model_jpath_key(path, pw, many);
     cJSON_ArrayForEach(el, arr)
     {
-        nsg_jpath_idx(pi, path, i++);
+        nsg_model_jpath_idx(pi, path, i++);
         rc = add_port(el, pi, many, v, n, err);
         if (rc)
             return rc;
     }
     if (*n == 0)
-        return nsg_json_fail(err, pw,
-                             "no %s: neither \"%s\" nor \"%s\" is given", one,
-                             one, many);
+        return nsg_model_json_fail(err, pw,
+                                   "no %s: neither \"%s\" nor \"%s\" is given",
+                                   one, one, many);
     return NSG_OK;
 }
 
@@ -285,47 +226,48 @@ static nsg_rc rule_enums(const cJSON *p, const char *pw, bool is_default,
     int64_t prio;
     nsg_rc rc;
 
-    if ((rc = nsg_json_str(p, "protocol", pw, true, &s, err)))
+    if ((rc = nsg_model_json_str(p, "protocol", pw, true, &s, err)))
         return rc;
-    nsg_jpath_key(path, pw, "protocol");
+    nsg_model_jpath_key(path, pw, "protocol");
     r->proto = nsg_proto_parse(s);
     if (r->proto == -2)
-        return nsg_json_fail(err, path,
-                             "protocol \"%s\" is not one of Tcp, Udp, Icmp, "
-                             "Esp, Ah, * (or All)",
-                             s);
-    if ((rc = nsg_json_str(p, "access", pw, true, &s, err)))
+        return nsg_model_json_fail(
+            err, path,
+            "protocol \"%s\" is not one of Tcp, Udp, Icmp, "
+            "Esp, Ah, * (or All)",
+            s);
+    if ((rc = nsg_model_json_str(p, "access", pw, true, &s, err)))
         return rc;
-    nsg_jpath_key(path, pw, "access");
+    nsg_model_jpath_key(path, pw, "access");
     if (!strcasecmp(s, "Allow"))
         r->access = NSG_ALLOW;
     else if (!strcasecmp(s, "Deny"))
         r->access = NSG_DENY;
     else
-        return nsg_json_fail(err, path, "access \"%s\" is not Allow or Deny",
-                             s);
-    if ((rc = nsg_json_str(p, "direction", pw, true, &s, err)))
+        return nsg_model_json_fail(err, path,
+                                   "access \"%s\" is not Allow or Deny", s);
+    if ((rc = nsg_model_json_str(p, "direction", pw, true, &s, err)))
         return rc;
-    nsg_jpath_key(path, pw, "direction");
+    nsg_model_jpath_key(path, pw, "direction");
     if (!strcasecmp(s, "Inbound"))
         r->dir = NSG_DIR_IN;
     else if (!strcasecmp(s, "Outbound"))
         r->dir = NSG_DIR_OUT;
     else
-        return nsg_json_fail(err, path,
-                             "direction \"%s\" is not Inbound or Outbound", s);
-    if ((rc = nsg_json_int(p, "priority", pw, true, NULL, &prio, err)))
+        return nsg_model_json_fail(
+            err, path, "direction \"%s\" is not Inbound or Outbound", s);
+    if ((rc = nsg_model_json_int(p, "priority", pw, true, NULL, &prio, err)))
         return rc;
-    nsg_jpath_key(path, pw, "priority");
+    nsg_model_jpath_key(path, pw, "priority");
     if (!is_default && (prio < 100 || prio > 4096))
-        return nsg_json_fail(err, path,
-                             "priority %lld is out of range (100-4096)",
-                             (long long)prio);
+        return nsg_model_json_fail(err, path,
+                                   "priority %lld is out of range (100-4096)",
+                                   (long long)prio);
     if (is_default && (prio < 100 || prio > 65535))
-        return nsg_json_fail(err, path,
-                             "default rule priority %lld is out of range "
-                             "(100-65535)",
-                             (long long)prio);
+        return nsg_model_json_fail(err, path,
+                                   "default rule priority %lld is out of range "
+                                   "(100-65535)",
+                                   (long long)prio);
     r->priority = (int)prio;
     return NSG_OK;
 }
@@ -340,28 +282,29 @@ static nsg_rc rule_sides(const cJSON *p, const char *pw, struct nsg_rule *r,
         (rc = side_addrs(p, pw, "destinationAddressPrefix",
                          "destinationAddressPrefixes", &r->dst, &r->n_dst,
                          err)) ||
-        (rc = nsg_json_refs(p, "sourceApplicationSecurityGroups", pw,
-                            &r->src_asgs, &r->n_src_asgs, err)) ||
-        (rc = nsg_json_refs(p, "destinationApplicationSecurityGroups", pw,
-                            &r->dst_asgs, &r->n_dst_asgs, err)))
+        (rc = nsg_model_json_refs(p, "sourceApplicationSecurityGroups", pw,
+                                  &r->src_asgs, &r->n_src_asgs, err)) ||
+        (rc = nsg_model_json_refs(p, "destinationApplicationSecurityGroups", pw,
+                                  &r->dst_asgs, &r->n_dst_asgs, err)))
         return rc;
     if (r->n_src == 0 && r->n_src_asgs == 0)
-        return nsg_json_fail(err, pw,
-                             "no source: none of sourceAddressPrefix, "
-                             "sourceAddressPrefixes, "
-                             "sourceApplicationSecurityGroups is given");
+        return nsg_model_json_fail(err, pw,
+                                   "no source: none of sourceAddressPrefix, "
+                                   "sourceAddressPrefixes, "
+                                   "sourceApplicationSecurityGroups is given");
     if (r->n_dst == 0 && r->n_dst_asgs == 0)
-        return nsg_json_fail(
+        return nsg_model_json_fail(
             err, pw,
             "no destination: none of destinationAddressPrefix, "
             "destinationAddressPrefixes, "
             "destinationApplicationSecurityGroups is given");
     int f = families(r->src, r->n_src) | families(r->dst, r->n_dst);
     if (f == 3)
-        return nsg_json_fail(err, pw,
-                             "rule '%s' mixes IPv4 and IPv6 prefixes (Azure "
-                             "requires one family per rule)",
-                             r->name);
+        return nsg_model_json_fail(
+            err, pw,
+            "rule '%s' mixes IPv4 and IPv6 prefixes (Azure "
+            "requires one family per rule)",
+            r->name);
     if ((rc = side_ports(p, pw, "sourcePortRange", "sourcePortRanges",
                          &r->sports, &r->n_sports, err)) ||
         (rc = side_ports(p, pw, "destinationPortRange", "destinationPortRanges",
@@ -370,8 +313,9 @@ static nsg_rc rule_sides(const cJSON *p, const char *pw, struct nsg_rule *r,
     return NSG_OK;
 }
 
-nsg_rc nsg_imp_parse_rule(const cJSON *json, bool is_default, const char *where,
-                          struct nsg_rule *r, struct nsg_err *err)
+nsg_rc nsg_model_parse_rule(const cJSON *json, bool is_default,
+                            const char *where, struct nsg_rule *r,
+                            struct nsg_err *err)
 {
     char *id = NULL, *name = NULL, pw[NSG_JPATH_MAX];
     const cJSON *p;
@@ -380,9 +324,10 @@ nsg_rc nsg_imp_parse_rule(const cJSON *json, bool is_default, const char *where,
 
     memset(r, 0, sizeof(*r));
     if (!cJSON_IsObject(json))
-        return nsg_json_fail(err, where, "expected a rule object, got %s%s",
-                             nsg_json_kind(json), nsg_json_hint(json));
-    rc = nsg_imp_head(json, where, &id, &name, &p, pw, err);
+        return nsg_model_json_fail(
+            err, where, "expected a rule object, got %s%s",
+            nsg_model_json_kind(json), nsg_model_json_hint(json));
+    rc = nsg_model_head(json, where, &id, &name, &p, pw, err);
     if (rc)
         return rc;
     r->id = id;
@@ -392,7 +337,7 @@ nsg_rc nsg_imp_parse_rule(const cJSON *json, bool is_default, const char *where,
     if (!rc)
         rc = rule_sides(p, pw, r, err);
     if (!rc)
-        rc = nsg_json_str(p, "description", pw, false, &desc, err);
+        rc = nsg_model_json_str(p, "description", pw, false, &desc, err);
     if (!rc && desc && *desc)
         r->description = nsg_xstrdup(desc);
     if (rc)
@@ -417,15 +362,15 @@ static nsg_rc check_unique(const struct nsg_nsg *n, const struct nsg_rule *r,
         if (o->is_default != r->is_default)
             continue;
         if (!strcasecmp(o->name, r->name))
-            return nsg_json_fail(err, rw,
-                                 "duplicate rule name '%s' in NSG '%s'",
-                                 r->name, n->name);
+            return nsg_model_json_fail(err, rw,
+                                       "duplicate rule name '%s' in NSG '%s'",
+                                       r->name, n->name);
         if (o->dir == r->dir && o->priority == r->priority)
-            return nsg_json_fail(err, rw,
-                                 "duplicate priority %d (%s): rule '%s' and "
-                                 "rule '%s' in NSG '%s'",
-                                 r->priority, nsg_dir_name(r->dir), o->name,
-                                 r->name, n->name);
+            return nsg_model_json_fail(
+                err, rw,
+                "duplicate priority %d (%s): rule '%s' and "
+                "rule '%s' in NSG '%s'",
+                r->priority, nsg_dir_name(r->dir), o->name, r->name, n->name);
     }
     return NSG_OK;
 }
@@ -437,17 +382,17 @@ static nsg_rc nsg_rules(struct nsg_nsg *n, const cJSON *p, const char *pw,
     const cJSON *arr, *el;
     char path[NSG_JPATH_MAX], rw[NSG_JPATH_MAX];
     size_t i = 0;
-    nsg_rc rc = nsg_json_arr(p, key, pw, false, &arr, err);
+    nsg_rc rc = nsg_model_json_arr(p, key, pw, false, &arr, err);
 
     *count = 0;
     if (rc || !arr)
         return rc;
-    nsg_jpath_key(path, pw, key);
+    nsg_model_jpath_key(path, pw, key);
     cJSON_ArrayForEach(el, arr)
     {
         struct nsg_rule r;
-        nsg_jpath_idx(rw, path, i++);
-        rc = nsg_imp_parse_rule(el, is_default, rw, &r, err);
+        nsg_model_jpath_idx(rw, path, i++);
+        rc = nsg_model_parse_rule(el, is_default, rw, &r, err);
         if (!rc && (rc = check_unique(n, &r, rw, err)))
             nsg_rule_release(&r);
         if (rc)
@@ -481,15 +426,8 @@ static void complete_defaults(struct nsg_nsg *n)
     nsg_nsg_free(std);
 }
 
-static char *opt_str(const cJSON *o, const char *key)
-{
-    const cJSON *j = nsg_json_field(o, key);
-    return cJSON_IsString(j) && *j->valuestring ? nsg_xstrdup(j->valuestring)
-                                                : NULL;
-}
-
-nsg_rc nsg_imp_parse_nsg(const cJSON *json, const char *where,
-                         struct nsg_nsg **out, struct nsg_err *err)
+nsg_rc nsg_model_parse_nsg(const cJSON *json, const char *where,
+                           struct nsg_nsg **out, struct nsg_err *err)
 {
     struct nsg_nsg *n = nsg_xcalloc(1, sizeof(*n));
     char pw[NSG_JPATH_MAX];
@@ -499,12 +437,12 @@ nsg_rc nsg_imp_parse_nsg(const cJSON *json, const char *where,
     nsg_rc rc;
 
     *out = NULL;
-    rc = nsg_imp_head(json, where, &n->id, &n->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &n->id, &n->name, &p, pw, err);
     if (rc)
         goto out;
-    n->location = opt_str(json, "location");
-    n->etag = opt_str(json, "etag");
-    if ((rc = nsg_json_str(p, "resourceGuid", pw, false, &guid, err)))
+    n->location = nsg_model_opt_str(json, "location");
+    n->etag = nsg_model_opt_str(json, "etag");
+    if ((rc = nsg_model_json_str(p, "resourceGuid", pw, false, &guid, err)))
         goto out;
     n->guid = guid && *guid ? nsg_xstrdup(guid) : NULL;
     rc = nsg_rules(n, p, pw, "securityRules", false, &n_user, err);
@@ -515,11 +453,11 @@ nsg_rc nsg_imp_parse_nsg(const cJSON *json, const char *where,
     (void)n_user;
     (void)n_def;
     complete_defaults(n);
-    rc = nsg_json_refs(p, "networkInterfaces", pw, &n->nic_ids, &n->n_nic_ids,
-                       err);
+    rc = nsg_model_json_refs(p, "networkInterfaces", pw, &n->nic_ids,
+                             &n->n_nic_ids, err);
     if (!rc)
-        rc = nsg_json_refs(p, "subnets", pw, &n->subnet_ids, &n->n_subnet_ids,
-                           err);
+        rc = nsg_model_json_refs(p, "subnets", pw, &n->subnet_ids,
+                                 &n->n_subnet_ids, err);
 out:
     if (rc)
         nsg_nsg_free(n);

@@ -1,4 +1,4 @@
-/* imp_json.c - path-aware JSON accessors shared by the importers. */
+/* model_json.c - path-aware JSON accessors (model_json.h). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,10 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../sim/model.h"
-#include "imp_json.h"
+#include "model.h"
+#include "model_json.h"
 
-const char *nsg_json_kind(const cJSON *j)
+const char *nsg_model_json_kind(const cJSON *j)
 {
     if (!j || cJSON_IsNull(j))
         return "null";
@@ -26,7 +26,7 @@ const char *nsg_json_kind(const cJSON *j)
     return "invalid value";
 }
 
-void nsg_jpath_printf(char out[NSG_JPATH_MAX], const char *fmt, ...)
+void nsg_model_jpath_printf(char out[NSG_JPATH_MAX], const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -34,18 +34,19 @@ void nsg_jpath_printf(char out[NSG_JPATH_MAX], const char *fmt, ...)
     va_end(ap);
 }
 
-void nsg_jpath_key(char out[NSG_JPATH_MAX], const char *where, const char *key)
+void nsg_model_jpath_key(char out[NSG_JPATH_MAX], const char *where,
+                         const char *key)
 {
-    nsg_jpath_printf(out, "%s.%s", where, key);
+    nsg_model_jpath_printf(out, "%s.%s", where, key);
 }
 
-void nsg_jpath_idx(char out[NSG_JPATH_MAX], const char *where, size_t i)
+void nsg_model_jpath_idx(char out[NSG_JPATH_MAX], const char *where, size_t i)
 {
-    nsg_jpath_printf(out, "%s[%zu]", where, i);
+    nsg_model_jpath_printf(out, "%s[%zu]", where, i);
 }
 
-nsg_rc nsg_json_fail(struct nsg_err *err, const char *where, const char *fmt,
-                     ...)
+nsg_rc nsg_model_json_fail(struct nsg_err *err, const char *where,
+                           const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -56,7 +57,7 @@ nsg_rc nsg_json_fail(struct nsg_err *err, const char *where, const char *fmt,
     return nsg_err_set(err, NSG_E_INPUT, "%s: %s", where, msg);
 }
 
-const cJSON *nsg_json_field(const cJSON *obj, const char *key)
+const cJSON *nsg_model_json_field(const cJSON *obj, const char *key)
 {
     const cJSON *j;
 
@@ -72,11 +73,11 @@ const cJSON *nsg_json_field(const cJSON *obj, const char *key)
 static nsg_rc missing(struct nsg_err *err, const char *where, const char *key)
 {
     char p[NSG_JPATH_MAX];
-    nsg_jpath_key(p, where, key);
-    return nsg_json_fail(err, p, "missing required field \"%s\"", key);
+    nsg_model_jpath_key(p, where, key);
+    return nsg_model_json_fail(err, p, "missing required field \"%s\"", key);
 }
 
-const char *nsg_json_hint(const cJSON *got)
+const char *nsg_model_json_hint(const cJSON *got)
 {
     if (cJSON_IsString(got) &&
         (!strncmp(got->valuestring, "Microsoft.Azure.Commands.", 25) ||
@@ -90,15 +91,16 @@ static nsg_rc wrong(struct nsg_err *err, const char *where, const char *key,
                     const char *want, const cJSON *got)
 {
     char p[NSG_JPATH_MAX];
-    nsg_jpath_key(p, where, key);
-    return nsg_json_fail(err, p, "expected %s, got %s%s", want,
-                         nsg_json_kind(got), nsg_json_hint(got));
+    nsg_model_jpath_key(p, where, key);
+    return nsg_model_json_fail(err, p, "expected %s, got %s%s", want,
+                               nsg_model_json_kind(got),
+                               nsg_model_json_hint(got));
 }
 
-nsg_rc nsg_json_str(const cJSON *obj, const char *key, const char *where,
-                    bool required, const char **out, struct nsg_err *err)
+nsg_rc nsg_model_json_str(const cJSON *obj, const char *key, const char *where,
+                          bool required, const char **out, struct nsg_err *err)
 {
-    const cJSON *j = nsg_json_field(obj, key);
+    const cJSON *j = nsg_model_json_field(obj, key);
 
     *out = NULL;
     if (!j)
@@ -128,11 +130,11 @@ static int parse_int_text(const char *s, int64_t *out)
     return 0;
 }
 
-nsg_rc nsg_json_int(const cJSON *obj, const char *key, const char *where,
-                    bool required, bool *present, int64_t *out,
-                    struct nsg_err *err)
+nsg_rc nsg_model_json_int(const cJSON *obj, const char *key, const char *where,
+                          bool required, bool *present, int64_t *out,
+                          struct nsg_err *err)
 {
-    const cJSON *j = nsg_json_field(obj, key);
+    const cJSON *j = nsg_model_json_field(obj, key);
     char p[NSG_JPATH_MAX];
 
     if (present)
@@ -140,16 +142,17 @@ nsg_rc nsg_json_int(const cJSON *obj, const char *key, const char *where,
     *out = 0;
     if (!j)
         return required ? missing(err, where, key) : NSG_OK;
-    nsg_jpath_key(p, where, key);
+    nsg_model_jpath_key(p, where, key);
     if (cJSON_IsNumber(j)) {
         double d = j->valuedouble;
         if (!isfinite(d) || d != floor(d) || fabs(d) > 9.0e15)
-            return nsg_json_fail(err, p, "%s %g is not an integer", key, d);
+            return nsg_model_json_fail(err, p, "%s %g is not an integer", key,
+                                       d);
         *out = (int64_t)d;
     } else if (cJSON_IsString(j)) {
         if (parse_int_text(j->valuestring, out))
-            return nsg_json_fail(err, p, "%s \"%s\" is not an integer", key,
-                                 j->valuestring);
+            return nsg_model_json_fail(err, p, "%s \"%s\" is not an integer",
+                                       key, j->valuestring);
     } else {
         return wrong(err, where, key, "an integer", j);
     }
@@ -158,10 +161,10 @@ nsg_rc nsg_json_int(const cJSON *obj, const char *key, const char *where,
     return NSG_OK;
 }
 
-nsg_rc nsg_json_bool(const cJSON *obj, const char *key, const char *where,
-                     bool def, bool *out, struct nsg_err *err)
+nsg_rc nsg_model_json_bool(const cJSON *obj, const char *key, const char *where,
+                           bool def, bool *out, struct nsg_err *err)
 {
-    const cJSON *j = nsg_json_field(obj, key);
+    const cJSON *j = nsg_model_json_field(obj, key);
 
     *out = def;
     if (!j)
@@ -181,10 +184,10 @@ nsg_rc nsg_json_bool(const cJSON *obj, const char *key, const char *where,
     return wrong(err, where, key, "true or false", j);
 }
 
-nsg_rc nsg_json_arr(const cJSON *obj, const char *key, const char *where,
-                    bool required, const cJSON **out, struct nsg_err *err)
+nsg_rc nsg_model_json_arr(const cJSON *obj, const char *key, const char *where,
+                          bool required, const cJSON **out, struct nsg_err *err)
 {
-    const cJSON *j = nsg_json_field(obj, key);
+    const cJSON *j = nsg_model_json_field(obj, key);
 
     *out = NULL;
     if (!j)
@@ -195,10 +198,10 @@ nsg_rc nsg_json_arr(const cJSON *obj, const char *key, const char *where,
     return NSG_OK;
 }
 
-nsg_rc nsg_json_obj(const cJSON *obj, const char *key, const char *where,
-                    bool required, const cJSON **out, struct nsg_err *err)
+nsg_rc nsg_model_json_obj(const cJSON *obj, const char *key, const char *where,
+                          bool required, const cJSON **out, struct nsg_err *err)
 {
-    const cJSON *j = nsg_json_field(obj, key);
+    const cJSON *j = nsg_model_json_field(obj, key);
 
     *out = NULL;
     if (!j)
@@ -209,31 +212,33 @@ nsg_rc nsg_json_obj(const cJSON *obj, const char *key, const char *where,
     return NSG_OK;
 }
 
-nsg_rc nsg_json_arr_str(const cJSON *arr, size_t i, const char *where,
-                        const char **out, struct nsg_err *err)
+nsg_rc nsg_model_json_arr_str(const cJSON *arr, size_t i, const char *where,
+                              const char **out, struct nsg_err *err)
 {
     const cJSON *j = cJSON_GetArrayItem(arr, (int)i);
     char p[NSG_JPATH_MAX];
 
     *out = NULL;
     if (!cJSON_IsString(j)) {
-        nsg_jpath_idx(p, where, i);
-        return nsg_json_fail(err, p, "expected a string, got %s",
-                             nsg_json_kind(j));
+        nsg_model_jpath_idx(p, where, i);
+        return nsg_model_json_fail(err, p, "expected a string, got %s",
+                                   nsg_model_json_kind(j));
     }
     *out = j->valuestring;
     return NSG_OK;
 }
 
-nsg_rc nsg_json_check_id(const char *id, const char *where, struct nsg_err *err)
+nsg_rc nsg_model_json_check_id(const char *id, const char *where,
+                               struct nsg_err *err)
 {
     if (nsg_id_is_valid(id))
         return NSG_OK;
-    return nsg_json_fail(err, where,
-                         "\"%s\" is not an Azure resource id (expected "
-                         "/subscriptions/{sub}/resourceGroups/{rg}/providers/"
-                         "{namespace}/{type}/{name})",
-                         id);
+    return nsg_model_json_fail(
+        err, where,
+        "\"%s\" is not an Azure resource id (expected "
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/"
+        "{namespace}/{type}/{name})",
+        id);
 }
 
 /* The id of one {"id": ...} reference object found at `where`. */
@@ -246,49 +251,49 @@ static nsg_rc ref_id(const cJSON *ref, const char *where, char **out,
 
     *out = NULL;
     if (!cJSON_IsObject(ref))
-        return nsg_json_fail(err, where,
-                             "expected an object {\"id\": ...}, got %s%s",
-                             nsg_json_kind(ref), nsg_json_hint(ref));
-    rc = nsg_json_str(ref, "id", where, false, &id, err);
+        return nsg_model_json_fail(
+            err, where, "expected an object {\"id\": ...}, got %s%s",
+            nsg_model_json_kind(ref), nsg_model_json_hint(ref));
+    rc = nsg_model_json_str(ref, "id", where, false, &id, err);
     if (rc || !id || !*id)
         return rc;
-    nsg_jpath_key(p, where, "id");
-    rc = nsg_json_check_id(id, p, err);
+    nsg_model_jpath_key(p, where, "id");
+    rc = nsg_model_json_check_id(id, p, err);
     if (!rc)
         *out = nsg_xstrdup(id);
     return rc;
 }
 
-nsg_rc nsg_json_ref(const cJSON *obj, const char *key, const char *where,
-                    char **out_id, struct nsg_err *err)
+nsg_rc nsg_model_json_ref(const cJSON *obj, const char *key, const char *where,
+                          char **out_id, struct nsg_err *err)
 {
-    const cJSON *j = nsg_json_field(obj, key);
+    const cJSON *j = nsg_model_json_field(obj, key);
     char p[NSG_JPATH_MAX];
 
     *out_id = NULL;
     if (!j)
         return NSG_OK;
-    nsg_jpath_key(p, where, key);
+    nsg_model_jpath_key(p, where, key);
     return ref_id(j, p, out_id, err);
 }
 
-nsg_rc nsg_json_refs(const cJSON *obj, const char *key, const char *where,
-                     char ***ids, size_t *n, struct nsg_err *err)
+nsg_rc nsg_model_json_refs(const cJSON *obj, const char *key, const char *where,
+                           char ***ids, size_t *n, struct nsg_err *err)
 {
     const cJSON *arr;
     char p[NSG_JPATH_MAX], pi[NSG_JPATH_MAX];
-    nsg_rc rc = nsg_json_arr(obj, key, where, false, &arr, err);
+    nsg_rc rc = nsg_model_json_arr(obj, key, where, false, &arr, err);
     size_t i = 0;
     const cJSON *el;
 
     if (rc || !arr)
         return rc;
-    nsg_jpath_key(p, where, key);
+    nsg_model_jpath_key(p, where, key);
     cJSON_ArrayForEach(el, arr)
     {
         char *id;
         bool dup = false;
-        nsg_jpath_idx(pi, p, i++);
+        nsg_model_jpath_idx(pi, p, i++);
         rc = ref_id(el, pi, &id, err);
         if (rc)
             return rc;
@@ -346,8 +351,8 @@ static bool is_unfinished(const char *s, size_t len)
     return in_str || depth > 0;
 }
 
-nsg_rc nsg_json_parse(const char *name, const char *text, size_t len,
-                      cJSON **out, struct nsg_err *err)
+nsg_rc nsg_model_json_parse(const char *name, const char *text, size_t len,
+                            cJSON **out, struct nsg_err *err)
 {
     const char *end = NULL, *p;
     size_t line = 1, col = 1, off, bom = 0;

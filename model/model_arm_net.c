@@ -1,4 +1,4 @@
-/* imp_arm_net.c - parses the network resources other than NSGs (virtual
+/* model_arm_net.c - parses the network resources other than NSGs (virtual
  * networks with subnets and peerings, subnets, NICs, public IPs, VMs, ASGs,
  * route tables) from the normalized ARM shape (az's flattened shape too). */
 #include <ctype.h>
@@ -7,59 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "imp_arm.h"
-
-static char *opt_str(const cJSON *o, const char *key)
-{
-    const cJSON *j = nsg_json_field(o, key);
-    return cJSON_IsString(j) && *j->valuestring ? nsg_xstrdup(j->valuestring)
-                                                : NULL;
-}
-
-nsg_rc nsg_imp_head(const cJSON *json, const char *where, char **id,
-                    char **name, const cJSON **props,
-                    char props_where[NSG_JPATH_MAX], struct nsg_err *err)
-{
-    const char *sid, *sname;
-    const cJSON *p;
-    char path[NSG_JPATH_MAX];
-    nsg_rc rc;
-
-    *id = *name = NULL;
-    *props = NULL;
-    if (!cJSON_IsObject(json))
-        return nsg_json_fail(err, where, "expected an object, got %s",
-                             nsg_json_kind(json));
-    if ((rc = nsg_json_str(json, "id", where, false, &sid, err)) ||
-        (rc = nsg_json_str(json, "name", where, false, &sname, err)))
-        return rc;
-    if (sid && *sid) {
-        nsg_jpath_key(path, where, "id");
-        if ((rc = nsg_json_check_id(sid, path, err)))
-            return rc;
-    } else {
-        sid = NULL;
-    }
-    if ((!sname || !*sname) && !sid)
-        return nsg_json_fail(err, where,
-                             "missing required field \"name\" (and no \"id\")");
-    p = cJSON_GetObjectItem(json, "properties");
-    if (p && !cJSON_IsNull(p)) {
-        if (!cJSON_IsObject(p)) {
-            nsg_jpath_key(path, where, "properties");
-            return nsg_json_fail(err, path, "expected an object, got %s",
-                                 nsg_json_kind(p));
-        }
-        *props = p;
-        nsg_jpath_key(props_where, where, "properties");
-    } else {
-        *props = json; /* az's flattened shape */
-        nsg_jpath_printf(props_where, "%s", where);
-    }
-    *id = nsg_xstrdup(sid);
-    *name = sname && *sname ? nsg_xstrdup(sname) : nsg_id_name(sid);
-    return NSG_OK;
-}
+#include "model_int.h"
 
 /* Singular and plural prefix fields merged, duplicates dropped. */
 static nsg_rc prefixes(const cJSON *p, const char *pw, const char *one,
@@ -72,20 +20,20 @@ static nsg_rc prefixes(const cJSON *p, const char *pw, const char *one,
     size_t out = 0;
     nsg_rc rc = NSG_OK;
 
-    if (cJSON_IsArray(nsg_json_field(p, one))) /* PowerShell: a list */
-        rc = nsg_imp_cidrs(p, one, pw, v, n, err);
+    if (cJSON_IsArray(nsg_model_json_field(p, one))) /* PowerShell: a list */
+        rc = nsg_model_cidrs(p, one, pw, v, n, err);
     else
-        rc = nsg_json_str(p, one, pw, false, &s, err);
+        rc = nsg_model_json_str(p, one, pw, false, &s, err);
     if (rc)
         return rc;
     if (s && *s) {
-        nsg_jpath_key(path, pw, one);
-        if ((rc = nsg_imp_cidr(s, path, &c, err)))
+        nsg_model_jpath_key(path, pw, one);
+        if ((rc = nsg_model_cidr(s, path, &c, err)))
             return rc;
         *v = nsg_xrealloc(*v, (*n + 1) * sizeof(**v));
         (*v)[(*n)++] = c;
     }
-    if (many && (rc = nsg_imp_cidrs(p, many, pw, v, n, err)))
+    if (many && (rc = nsg_model_cidrs(p, many, pw, v, n, err)))
         return rc;
     for (size_t i = 0; i < *n; i++) {
         bool dup = false;
@@ -101,9 +49,9 @@ static nsg_rc prefixes(const cJSON *p, const char *pw, const char *one,
 
 /* ---- subnets and virtual networks ---------------------------------------- */
 
-nsg_rc nsg_imp_parse_subnet(const cJSON *json, const char *vnet_id,
-                            const char *where, struct nsg_subnet **out,
-                            struct nsg_err *err)
+nsg_rc nsg_model_parse_subnet(const cJSON *json, const char *vnet_id,
+                              const char *where, struct nsg_subnet **out,
+                              struct nsg_err *err)
 {
     struct nsg_subnet *s = nsg_xcalloc(1, sizeof(*s));
     char pw[NSG_JPATH_MAX];
@@ -111,7 +59,7 @@ nsg_rc nsg_imp_parse_subnet(const cJSON *json, const char *vnet_id,
     nsg_rc rc;
 
     *out = NULL;
-    rc = nsg_imp_head(json, where, &s->id, &s->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &s->id, &s->name, &p, pw, err);
     if (rc)
         goto out;
     if (s->id)
@@ -126,9 +74,9 @@ nsg_rc nsg_imp_parse_subnet(const cJSON *json, const char *vnet_id,
     rc = prefixes(p, pw, "addressPrefix", "addressPrefixes", &s->prefixes,
                   &s->n_prefixes, err);
     if (!rc)
-        rc = nsg_json_ref(p, "networkSecurityGroup", pw, &s->nsg_id, err);
+        rc = nsg_model_json_ref(p, "networkSecurityGroup", pw, &s->nsg_id, err);
     if (!rc)
-        rc = nsg_json_ref(p, "routeTable", pw, &s->route_table_id, err);
+        rc = nsg_model_json_ref(p, "routeTable", pw, &s->route_table_id, err);
 out:
     if (rc) {
         nsg_subnet_free(s);
@@ -148,35 +96,35 @@ static nsg_rc peering(const cJSON *json, const char *where,
     memset(pe, 0, sizeof(*pe));
     pe->allow_vnet_access = true;
     if (!cJSON_IsObject(json))
-        return nsg_json_fail(err, where, "expected an object, got %s",
-                             nsg_json_kind(json));
-    pe->name = opt_str(json, "name");
-    if ((rc = nsg_json_obj(json, "properties", where, false, &p, err)))
+        return nsg_model_json_fail(err, where, "expected an object, got %s",
+                                   nsg_model_json_kind(json));
+    pe->name = nsg_model_opt_str(json, "name");
+    if ((rc = nsg_model_json_obj(json, "properties", where, false, &p, err)))
         return rc;
     if (p) {
-        nsg_jpath_key(pw, where, "properties");
+        nsg_model_jpath_key(pw, where, "properties");
     } else {
         p = json;
-        nsg_jpath_printf(pw, "%s", where);
+        nsg_model_jpath_printf(pw, "%s", where);
     }
-    if ((rc = nsg_json_ref(p, "remoteVirtualNetwork", pw, &pe->remote_vnet_id,
-                           err)))
+    if ((rc = nsg_model_json_ref(p, "remoteVirtualNetwork", pw,
+                                 &pe->remote_vnet_id, err)))
         return rc;
-    const char *key = nsg_json_field(p, "remoteAddressSpace")
+    const char *key = nsg_model_json_field(p, "remoteAddressSpace")
                           ? "remoteAddressSpace"
                           : "remoteVirtualNetworkAddressSpace";
-    if ((rc = nsg_json_obj(p, key, pw, false, &space, err)))
+    if ((rc = nsg_model_json_obj(p, key, pw, false, &space, err)))
         return rc;
     if (space) {
         char sw[NSG_JPATH_MAX];
-        nsg_jpath_key(sw, pw, key);
-        if ((rc = nsg_imp_cidrs(space, "addressPrefixes", sw, &pe->remote_space,
-                                &pe->n_remote_space, err)))
+        nsg_model_jpath_key(sw, pw, key);
+        if ((rc = nsg_model_cidrs(space, "addressPrefixes", sw,
+                                  &pe->remote_space, &pe->n_remote_space, err)))
             return rc;
     }
-    pe->state = opt_str(p, "peeringState");
-    return nsg_json_bool(p, "allowVirtualNetworkAccess", pw, true,
-                         &pe->allow_vnet_access, err);
+    pe->state = nsg_model_opt_str(p, "peeringState");
+    return nsg_model_json_bool(p, "allowVirtualNetworkAccess", pw, true,
+                               &pe->allow_vnet_access, err);
 }
 
 static void free_subnets(struct nsg_subnet **v, size_t n)
@@ -193,16 +141,16 @@ static nsg_rc vnet_subnets(struct nsg_vnet *v, const cJSON *p, const char *pw,
     const cJSON *arr, *el;
     char path[NSG_JPATH_MAX], ew[NSG_JPATH_MAX];
     size_t i = 0;
-    nsg_rc rc = nsg_json_arr(p, "subnets", pw, false, &arr, err);
+    nsg_rc rc = nsg_model_json_arr(p, "subnets", pw, false, &arr, err);
 
     if (rc || !arr)
         return rc;
-    nsg_jpath_key(path, pw, "subnets");
+    nsg_model_jpath_key(path, pw, "subnets");
     cJSON_ArrayForEach(el, arr)
     {
         struct nsg_subnet *s;
-        nsg_jpath_idx(ew, path, i++);
-        if ((rc = nsg_imp_parse_subnet(el, v->id, ew, &s, err)))
+        nsg_model_jpath_idx(ew, path, i++);
+        if ((rc = nsg_model_parse_subnet(el, v->id, ew, &s, err)))
             return rc;
         *subs = nsg_xrealloc(*subs, (*n_subs + 1) * sizeof(**subs));
         (*subs)[(*n_subs)++] = s;
@@ -215,9 +163,9 @@ static nsg_rc vnet_subnets(struct nsg_vnet *v, const cJSON *p, const char *pw,
     return NSG_OK;
 }
 
-nsg_rc nsg_imp_parse_vnet(const cJSON *json, const char *where,
-                          struct nsg_vnet **out, struct nsg_subnet ***subnets,
-                          size_t *n_subnets, struct nsg_err *err)
+nsg_rc nsg_model_parse_vnet(const cJSON *json, const char *where,
+                            struct nsg_vnet **out, struct nsg_subnet ***subnets,
+                            size_t *n_subnets, struct nsg_err *err)
 {
     struct nsg_vnet *v = nsg_xcalloc(1, sizeof(*v));
     struct nsg_subnet **subs = NULL;
@@ -230,26 +178,27 @@ nsg_rc nsg_imp_parse_vnet(const cJSON *json, const char *where,
     *out = NULL;
     *subnets = NULL;
     *n_subnets = 0;
-    rc = nsg_imp_head(json, where, &v->id, &v->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &v->id, &v->name, &p, pw, err);
     if (rc)
         goto out;
-    v->location = opt_str(json, "location");
-    if ((rc = nsg_json_obj(p, "addressSpace", pw, false, &space, err)))
+    v->location = nsg_model_opt_str(json, "location");
+    if ((rc = nsg_model_json_obj(p, "addressSpace", pw, false, &space, err)))
         goto out;
     if (space) {
-        nsg_jpath_key(path, pw, "addressSpace");
-        if ((rc = nsg_imp_cidrs(space, "addressPrefixes", path, &v->space,
-                                &v->n_space, err)))
+        nsg_model_jpath_key(path, pw, "addressSpace");
+        if ((rc = nsg_model_cidrs(space, "addressPrefixes", path, &v->space,
+                                  &v->n_space, err)))
             goto out;
     }
     if ((rc = vnet_subnets(v, p, pw, &subs, &n_subs, err)))
         goto out;
-    if ((rc = nsg_json_arr(p, "virtualNetworkPeerings", pw, false, &arr, err)))
+    if ((rc = nsg_model_json_arr(p, "virtualNetworkPeerings", pw, false, &arr,
+                                 err)))
         goto out;
-    nsg_jpath_key(path, pw, "virtualNetworkPeerings");
+    nsg_model_jpath_key(path, pw, "virtualNetworkPeerings");
     cJSON_ArrayForEach(el, arr)
     {
-        nsg_jpath_idx(ew, path, i++);
+        nsg_model_jpath_idx(ew, path, i++);
         v->peerings = nsg_xrealloc(v->peerings,
                                    (v->n_peerings + 1) * sizeof(*v->peerings));
         rc = peering(el, ew, &v->peerings[v->n_peerings++], err);
@@ -279,15 +228,16 @@ static nsg_rc ipconfig(const cJSON *json, const char *where,
     char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX];
     nsg_rc rc;
 
-    rc = nsg_imp_head(json, where, &c->id, &c->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &c->id, &c->name, &p, pw, err);
     if (rc)
         return rc;
-    if ((rc = nsg_json_str(p, "privateIPAddress", pw, false, &ip, err)) ||
-        (rc = nsg_json_str(p, "privateIPAddressVersion", pw, false, &ver, err)))
+    if ((rc = nsg_model_json_str(p, "privateIPAddress", pw, false, &ip, err)) ||
+        (rc = nsg_model_json_str(p, "privateIPAddressVersion", pw, false, &ver,
+                                 err)))
         return rc;
     if (ip && *ip) {
         struct nsg_cidr pfx;
-        nsg_jpath_key(path, pw, "privateIPAddress");
+        nsg_model_jpath_key(path, pw, "privateIPAddress");
         /* an ip configuration with an IP prefix (NIC prefix delegation)
          * writes "172.20.2.16/28" plus privateIPAddressPrefixLength: the
          * model keeps the prefix's first address */
@@ -296,28 +246,29 @@ static nsg_rc ipconfig(const cJSON *json, const char *where,
             snprintf(addr, sizeof(addr), "%.*s", (int)(strchr(ip, '/') - ip),
                      ip);
             if (nsg_ip_parse(addr, &c->ip))
-                return nsg_json_fail(
+                return nsg_model_json_fail(
                     err, path, "\"%s\" is not an IPv4 or IPv6 address", ip);
         } else if (nsg_ip_parse(ip, &c->ip))
-            return nsg_json_fail(err, path,
-                                 "\"%s\" is not an IPv4 or IPv6 address", ip);
+            return nsg_model_json_fail(
+                err, path, "\"%s\" is not an IPv4 or IPv6 address", ip);
         c->has_ip = true;
         if (ver && *ver && strcasecmp(ver, c->ip.family == 4 ? "IPv4" : "IPv6"))
-            return nsg_json_fail(err, path,
-                                 "address %s does not match "
-                                 "privateIPAddressVersion \"%s\"",
-                                 ip, ver);
+            return nsg_model_json_fail(err, path,
+                                       "address %s does not match "
+                                       "privateIPAddressVersion \"%s\"",
+                                       ip, ver);
     }
-    if ((rc = nsg_json_ref(p, "subnet", pw, &c->subnet_id, err)) ||
-        (rc = nsg_json_ref(p, "publicIPAddress", pw, &c->public_ip_id, err)) ||
-        (rc = nsg_json_refs(p, "applicationSecurityGroups", pw, &c->asg_ids,
-                            &c->n_asg_ids, err)))
+    if ((rc = nsg_model_json_ref(p, "subnet", pw, &c->subnet_id, err)) ||
+        (rc = nsg_model_json_ref(p, "publicIPAddress", pw, &c->public_ip_id,
+                                 err)) ||
+        (rc = nsg_model_json_refs(p, "applicationSecurityGroups", pw,
+                                  &c->asg_ids, &c->n_asg_ids, err)))
         return rc;
-    return nsg_json_bool(p, "primary", pw, false, &c->primary, err);
+    return nsg_model_json_bool(p, "primary", pw, false, &c->primary, err);
 }
 
-nsg_rc nsg_imp_parse_nic(const cJSON *json, const char *where,
-                         struct nsg_nic **out, struct nsg_err *err)
+nsg_rc nsg_model_parse_nic(const cJSON *json, const char *where,
+                           struct nsg_nic **out, struct nsg_err *err)
 {
     struct nsg_nic *n = nsg_xcalloc(1, sizeof(*n));
     const cJSON *p, *arr, *el;
@@ -327,25 +278,26 @@ nsg_rc nsg_imp_parse_nic(const cJSON *json, const char *where,
     nsg_rc rc;
 
     *out = NULL;
-    rc = nsg_imp_head(json, where, &n->id, &n->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &n->id, &n->name, &p, pw, err);
     if (rc)
         goto out;
-    if ((rc = nsg_json_str(p, "macAddress", pw, false, &mac, err)))
+    if ((rc = nsg_model_json_str(p, "macAddress", pw, false, &mac, err)))
         goto out;
     if (mac && *mac && nsg_mac_normalize(mac, n->mac)) {
         n->mac[0] = '\0';
-        nsg_jpath_key(path, pw, "macAddress");
-        rc = nsg_json_fail(err, path, "\"%s\" is not a MAC address", mac);
+        nsg_model_jpath_key(path, pw, "macAddress");
+        rc = nsg_model_json_fail(err, path, "\"%s\" is not a MAC address", mac);
         goto out;
     }
-    if ((rc = nsg_json_ref(p, "networkSecurityGroup", pw, &n->nsg_id, err)) ||
-        (rc = nsg_json_ref(p, "virtualMachine", pw, &n->vm_id, err)) ||
-        (rc = nsg_json_arr(p, "ipConfigurations", pw, false, &arr, err)))
+    if ((rc = nsg_model_json_ref(p, "networkSecurityGroup", pw, &n->nsg_id,
+                                 err)) ||
+        (rc = nsg_model_json_ref(p, "virtualMachine", pw, &n->vm_id, err)) ||
+        (rc = nsg_model_json_arr(p, "ipConfigurations", pw, false, &arr, err)))
         goto out;
-    nsg_jpath_key(path, pw, "ipConfigurations");
+    nsg_model_jpath_key(path, pw, "ipConfigurations");
     cJSON_ArrayForEach(el, arr)
     {
-        nsg_jpath_idx(ew, path, i++);
+        nsg_model_jpath_idx(ew, path, i++);
         n->ipconfigs = nsg_xrealloc(n->ipconfigs, (n->n_ipconfigs + 1) *
                                                       sizeof(*n->ipconfigs));
         memset(&n->ipconfigs[n->n_ipconfigs], 0, sizeof(*n->ipconfigs));
@@ -364,8 +316,8 @@ out:
 /* ---- public IPs, VMs, ASGs, route tables ------------------------------------
  */
 
-nsg_rc nsg_imp_parse_pip(const cJSON *json, const char *where,
-                         struct nsg_pip **out, struct nsg_err *err)
+nsg_rc nsg_model_parse_pip(const cJSON *json, const char *where,
+                           struct nsg_pip **out, struct nsg_err *err)
 {
     struct nsg_pip *pip = nsg_xcalloc(1, sizeof(*pip));
     const cJSON *p;
@@ -374,18 +326,19 @@ nsg_rc nsg_imp_parse_pip(const cJSON *json, const char *where,
     nsg_rc rc;
 
     *out = NULL;
-    rc = nsg_imp_head(json, where, &pip->id, &pip->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &pip->id, &pip->name, &p, pw, err);
     if (!rc)
-        rc = nsg_json_str(p, "ipAddress", pw, false, &ip, err);
+        rc = nsg_model_json_str(p, "ipAddress", pw, false, &ip, err);
     if (!rc && ip && *ip) {
-        nsg_jpath_key(path, pw, "ipAddress");
+        nsg_model_jpath_key(path, pw, "ipAddress");
         if (nsg_ip_parse(ip, &pip->ip))
-            rc = nsg_json_fail(err, path,
-                               "\"%s\" is not an IPv4 or IPv6 address", ip);
+            rc = nsg_model_json_fail(
+                err, path, "\"%s\" is not an IPv4 or IPv6 address", ip);
         pip->has_ip = !rc;
     }
     if (!rc)
-        rc = nsg_json_ref(p, "ipConfiguration", pw, &pip->ipconfig_id, err);
+        rc = nsg_model_json_ref(p, "ipConfiguration", pw, &pip->ipconfig_id,
+                                err);
     if (rc)
         nsg_pip_free(pip);
     else
@@ -393,8 +346,8 @@ nsg_rc nsg_imp_parse_pip(const cJSON *json, const char *where,
     return rc;
 }
 
-nsg_rc nsg_imp_parse_vm(const cJSON *json, const char *where,
-                        struct nsg_vm **out, struct nsg_err *err)
+nsg_rc nsg_model_parse_vm(const cJSON *json, const char *where,
+                          struct nsg_vm **out, struct nsg_err *err)
 {
     struct nsg_vm *vm = nsg_xcalloc(1, sizeof(*vm));
     const cJSON *p, *np = NULL;
@@ -402,13 +355,13 @@ nsg_rc nsg_imp_parse_vm(const cJSON *json, const char *where,
     nsg_rc rc;
 
     *out = NULL;
-    rc = nsg_imp_head(json, where, &vm->id, &vm->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &vm->id, &vm->name, &p, pw, err);
     if (!rc)
-        rc = nsg_json_obj(p, "networkProfile", pw, false, &np, err);
+        rc = nsg_model_json_obj(p, "networkProfile", pw, false, &np, err);
     if (!rc && np) {
-        nsg_jpath_key(path, pw, "networkProfile");
-        rc = nsg_json_refs(np, "networkInterfaces", path, &vm->nic_ids,
-                           &vm->n_nic_ids, err);
+        nsg_model_jpath_key(path, pw, "networkProfile");
+        rc = nsg_model_json_refs(np, "networkInterfaces", path, &vm->nic_ids,
+                                 &vm->n_nic_ids, err);
     }
     if (rc)
         nsg_vm_free(vm);
@@ -417,13 +370,13 @@ nsg_rc nsg_imp_parse_vm(const cJSON *json, const char *where,
     return rc;
 }
 
-nsg_rc nsg_imp_parse_asg(const cJSON *json, const char *where,
-                         struct nsg_asg **out, struct nsg_err *err)
+nsg_rc nsg_model_parse_asg(const cJSON *json, const char *where,
+                           struct nsg_asg **out, struct nsg_err *err)
 {
     struct nsg_asg *a = nsg_xcalloc(1, sizeof(*a));
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
-    nsg_rc rc = nsg_imp_head(json, where, &a->id, &a->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head(json, where, &a->id, &a->name, &p, pw, err);
 
     *out = NULL;
     if (rc)
@@ -442,31 +395,31 @@ static nsg_rc route(const cJSON *json, const char *where, struct nsg_route *r,
     nsg_rc rc;
 
     if (!cJSON_IsObject(json))
-        return nsg_json_fail(err, where, "expected an object, got %s",
-                             nsg_json_kind(json));
-    r->name = opt_str(json, "name");
-    if ((rc = nsg_json_obj(json, "properties", where, false, &p, err)))
+        return nsg_model_json_fail(err, where, "expected an object, got %s",
+                                   nsg_model_json_kind(json));
+    r->name = nsg_model_opt_str(json, "name");
+    if ((rc = nsg_model_json_obj(json, "properties", where, false, &p, err)))
         return rc;
     if (p) {
-        nsg_jpath_key(pw, where, "properties");
+        nsg_model_jpath_key(pw, where, "properties");
     } else {
         p = json;
-        nsg_jpath_printf(pw, "%s", where);
+        nsg_model_jpath_printf(pw, "%s", where);
     }
-    if ((rc = nsg_json_str(p, "addressPrefix", pw, true, &prefix, err)))
+    if ((rc = nsg_model_json_str(p, "addressPrefix", pw, true, &prefix, err)))
         return rc;
-    r->next_hop_type = opt_str(p, "nextHopType");
-    nsg_jpath_key(path, pw, "addressPrefix");
+    r->next_hop_type = nsg_model_opt_str(p, "nextHopType");
+    nsg_model_jpath_key(path, pw, "addressPrefix");
     if (isalpha((unsigned char)prefix[0]) && !strchr(prefix, ':')) {
         r->prefix_is_tag = true; /* a service tag as route prefix */
         return NSG_OK;
     }
-    return nsg_imp_cidr(prefix, path, &r->prefix, err);
+    return nsg_model_cidr(prefix, path, &r->prefix, err);
 }
 
-nsg_rc nsg_imp_parse_route_table(const cJSON *json, const char *where,
-                                 struct nsg_route_table **out,
-                                 struct nsg_err *err)
+nsg_rc nsg_model_parse_route_table(const cJSON *json, const char *where,
+                                   struct nsg_route_table **out,
+                                   struct nsg_err *err)
 {
     struct nsg_route_table *t = nsg_xcalloc(1, sizeof(*t));
     const cJSON *p, *arr = NULL, *el;
@@ -475,12 +428,12 @@ nsg_rc nsg_imp_parse_route_table(const cJSON *json, const char *where,
     nsg_rc rc;
 
     *out = NULL;
-    rc = nsg_imp_head(json, where, &t->id, &t->name, &p, pw, err);
+    rc = nsg_model_head(json, where, &t->id, &t->name, &p, pw, err);
     if (!rc)
-        rc = nsg_json_arr(p, "routes", pw, false, &arr, err);
-    nsg_jpath_key(path, pw, "routes");
+        rc = nsg_model_json_arr(p, "routes", pw, false, &arr, err);
+    nsg_model_jpath_key(path, pw, "routes");
     for (el = (!rc && arr) ? arr->child : NULL; el && !rc; el = el->next) {
-        nsg_jpath_idx(ew, path, i++);
+        nsg_model_jpath_idx(ew, path, i++);
         t->routes =
             nsg_xrealloc(t->routes, (t->n_routes + 1) * sizeof(*t->routes));
         memset(&t->routes[t->n_routes], 0, sizeof(*t->routes));

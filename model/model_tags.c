@@ -1,9 +1,9 @@
-/* imp_tags.c - Service Tags files (ServiceTags_Public_*.json and the Service
- * Tag Discovery API): one nsg_service_tag per entry of "values". */
+/* model_tags.c - Service Tags documents (ServiceTags_Public_*.json and the
+ * Service Tag Discovery API): one nsg_service_tag per entry of "values". */
 #include <stdlib.h>
 #include <string.h>
 
-#include "imp_arm.h"
+#include "model_int.h"
 
 /* Parse one tag's prefixes.  The ranges are collected unsorted and merged
  * by a single nsg_addrset_union: adding them one by one would sort the set
@@ -23,11 +23,11 @@ static nsg_rc tag_prefixes(const cJSON *arr, const char *where,
     {
         struct nsg_cidr c;
         if (!cJSON_IsString(el) || nsg_cidr_parse(el->valuestring, &c)) {
-            nsg_jpath_idx(pi, where, i);
+            nsg_model_jpath_idx(pi, where, i);
             rc = cJSON_IsString(el)
-                     ? nsg_imp_cidr(el->valuestring, pi, &c, err)
-                     : nsg_json_fail(err, pi, "expected a string, got %s",
-                                     nsg_json_kind(el));
+                     ? nsg_model_cidr(el->valuestring, pi, &c, err)
+                     : nsg_model_json_fail(err, pi, "expected a string, got %s",
+                                           nsg_model_json_kind(el));
             if (rc)
                 break;
         }
@@ -51,20 +51,20 @@ static nsg_rc one_tag(const cJSON *v, const char *where,
 
     *out = NULL;
     if (!cJSON_IsObject(v))
-        return nsg_json_fail(err, where, "expected an object, got %s",
-                             nsg_json_kind(v));
-    if ((rc = nsg_json_str(v, "name", where, true, &name, err)) ||
-        (rc = nsg_json_obj(v, "properties", where, true, &p, err)))
+        return nsg_model_json_fail(err, where, "expected an object, got %s",
+                                   nsg_model_json_kind(v));
+    if ((rc = nsg_model_json_str(v, "name", where, true, &name, err)) ||
+        (rc = nsg_model_json_obj(v, "properties", where, true, &p, err)))
         return rc;
     if (!*name)
-        return nsg_json_fail(err, where, "empty tag name");
-    nsg_jpath_key(pw, where, "properties");
-    if ((rc = nsg_json_arr(p, "addressPrefixes", pw, false, &arr, err)))
+        return nsg_model_json_fail(err, where, "empty tag name");
+    nsg_model_jpath_key(pw, where, "properties");
+    if ((rc = nsg_model_json_arr(p, "addressPrefixes", pw, false, &arr, err)))
         return rc;
     struct nsg_service_tag *tag = nsg_xcalloc(1, sizeof(*tag));
     tag->name = nsg_xstrdup(name);
     if (arr) {
-        nsg_jpath_key(aw, pw, "addressPrefixes");
+        nsg_model_jpath_key(aw, pw, "addressPrefixes");
         rc = tag_prefixes(arr, aw, &tag->set, err);
     }
     if (rc)
@@ -74,8 +74,8 @@ static nsg_rc one_tag(const cJSON *v, const char *where,
     return rc;
 }
 
-nsg_rc nsg_imp_add_service_tags(struct nsg_topology *t, const cJSON *json,
-                                const char *where, struct nsg_err *err)
+nsg_rc nsg_model_add_service_tags(struct nsg_topology *t, const cJSON *json,
+                                  const char *where, struct nsg_err *err)
 {
     const cJSON *values, *v;
     GPtrArray *tags = g_ptr_array_new();
@@ -84,18 +84,19 @@ nsg_rc nsg_imp_add_service_tags(struct nsg_topology *t, const cJSON *json,
     nsg_rc rc;
 
     if (!cJSON_IsObject(json)) {
-        rc = nsg_json_fail(err, where, "expected a Service Tags object, got %s",
-                           nsg_json_kind(json));
+        rc = nsg_model_json_fail(err, where,
+                                 "expected a Service Tags object, got %s",
+                                 nsg_model_json_kind(json));
         goto out;
     }
-    if ((rc = nsg_json_arr(json, "values", where, true, &values, err)))
+    if ((rc = nsg_model_json_arr(json, "values", where, true, &values, err)))
         goto out;
-    nsg_jpath_key(vw, where, "values");
+    nsg_model_jpath_key(vw, where, "values");
     /* parse everything first: on error t is unchanged */
     cJSON_ArrayForEach(v, values)
     {
         struct nsg_service_tag *tag;
-        nsg_jpath_idx(ew, vw, i++);
+        nsg_model_jpath_idx(ew, vw, i++);
         if ((rc = one_tag(v, ew, &tag, err)))
             goto out;
         g_ptr_array_add(tags, tag);

@@ -1,6 +1,7 @@
 /* model.h - the in-memory model of an Azure network: NSGs and their rules,
  * virtual networks, subnets, NICs, public IPs, VMs, ASGs, route tables and
- * service tags.  The importer fills it, the corpus stores it, the simulator
+ * service tags.  The ARM decoder (model_arm.h) builds it from the
+ * normalized JSON the importer writes and the corpus stores; the simulator
  * and the solver read it.  Ids are kept as written; lookups are
  * case-insensitive (Azure ids are). */
 #ifndef NSG_MODEL_H
@@ -176,9 +177,21 @@ struct nsg_topology {
     GHashTable *tags;      /* lower-case tag name -> struct nsg_service_tag * */
     GPtrArray *warnings;   /* char *: missing references and the like */
 };
+/* One resource and its type; the member named after the type is the
+ * typed view of ptr. */
 struct nsg_res_ref {
     enum nsg_res_type type;
-    void *ptr;
+    union {
+        void *ptr;
+        struct nsg_nsg *nsg;
+        struct nsg_vnet *vnet;
+        struct nsg_subnet *subnet;
+        struct nsg_nic *nic;
+        struct nsg_pip *pip;
+        struct nsg_vm *vm;
+        struct nsg_asg *asg;
+        struct nsg_route_table *route_table;
+    };
 };
 
 #define NSG_TOPO_N(t, type) ((t)->res[type]->len)
