@@ -208,10 +208,12 @@ static cJSON *level_json(const struct nsg_level *l, const struct nsg_packet *p,
 }
 
 /* The admin rule of a verdict: {configuration, collection, rule, access}. */
-static cJSON *admin_json(const struct nsg_admin_crule *a)
+static cJSON *admin_json(const struct nsg_admin_crule *a, const char *level)
 {
     cJSON *o = cJSON_CreateObject();
     const struct nsg_admin_rule *ar = a->ar;
+    if (level)
+        cJSON_AddStringToObject(o, "level", level);
     cJSON_AddItemToObject(o, "configuration", str_or_null(ar->configuration));
     cJSON_AddItemToObject(o, "collection", str_or_null(ar->collection));
     cJSON_AddStringToObject(o, "rule", ar->name ? ar->name : "");
@@ -262,13 +264,12 @@ static cJSON *verdict_json(const struct nsg_verdict *v,
                           str_or_null(v->platform ? nsg_platform_name(v->platform)
                                                   : NULL));
     if (ar && v->admin.ends)
-        cJSON_AddItemToObject(j, "admin", admin_json(ar));
+        cJSON_AddItemToObject(j, "admin", admin_json(ar, NULL));
     else
         cJSON_AddNullToObject(j, "admin");
     cJSON *levels = cJSON_AddArrayToObject(j, "levels");
     if (ar && !v->admin.ends) { /* an Allow admin rule handed the packet on */
-        cJSON *o = admin_json(ar);
-        cJSON_AddStringToObject(o, "level", "admin");
+        cJSON *o = admin_json(ar, "admin");
         cJSON_AddStringToObject(o, "decision", "Allow");
         if (trace)
             cJSON_AddItemToObject(o, "trace", admin_trace_json(admin, p));

@@ -24,6 +24,9 @@ static const char usage[] =
     "                ISO 8601 (2026-11-20T13:00:00Z) or unix seconds;\n"
     "                default now\n"
     "  --lock-wait SECONDS  wait this long for another import (default 30)\n"
+    "  --vnet ID     the virtual network whose effective security admin\n"
+    "                rules (az network manager list-effective-security-\n"
+    "                admin-rule) the files hold\n"
     "  --json        print the report as JSON (schema: docs/import.md)\n";
 
 /* Report counters; the keys of "counts" in the order they are printed. */
@@ -37,6 +40,7 @@ struct import {
     struct nsg_txn *txn;
     int64_t captured_at;
     bool keep_going;
+    struct nsg_imp_opts opts; /* --vnet */
     GHashTable *seen;      /* sha256 of config files of this import */
     GPtrArray *flow_paths; /* char * (borrowed from files) */
     cJSON *report;
@@ -96,6 +100,8 @@ static void count_add(cJSON *counts, const char *key, int n)
     cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, key);
     if (v)
         cJSON_SetNumberValue(v, v->valuedouble + n);
+    else if (n) /* a type beyond the usual ones (admin rules...) */
+        cJSON_AddNumberToObject(counts, key, n);
 }
 
 static cJSON *str_list(GPtrArray *a)
@@ -176,7 +182,8 @@ static nsg_rc import_config(struct import *im, const char *path, cJSON *entry,
                                 "imported");
         goto out;
     }
-    rc = nsg_imp_config_parse(path, b.buf ? b.buf : "", b.len, &cfg, err);
+    rc = nsg_imp_config_parse_opts(path, b.buf ? b.buf : "", b.len, &im->opts,
+                                   &cfg, err);
     if (rc)
         goto out;
     if (!cfg->items->len && !cfg->service_tags) {
@@ -568,6 +575,7 @@ int cmd_import(int argc, char **argv)
         {"lock-wait", required_argument, NULL, 'w'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
+        {"vnet", required_argument, NULL, 'v'},
         {NULL, 0, NULL, 0}};
     struct import im = {0};
     struct nsg_err err = NSG_ERR_INIT;
@@ -603,6 +611,14 @@ int cmd_import(int argc, char **argv)
         case 'h':
             fputs(usage, stdout);
             return CLI_EXIT_OK;
+        case 'v': /* the VNet of effective security admin rules */
+            if (im.opts.vnet_id || !nsg_id_is_valid(optarg) ||
+                !strcasestr(optarg, "/virtualNetworks/"))
+                return cli_usage_error(usage, "--vnet: give one virtual "
+                                              "network resource id, not '%s'",
+                                       optarg);
+            im.opts.vnet_id = optarg;
+            break;
         default:
             return cli_usage_error(usage, "bad option");
         }

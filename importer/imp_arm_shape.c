@@ -21,6 +21,22 @@ static const struct {
     {"Microsoft.Compute/virtualMachines", 0, NSG_RES_VM},
     {"Microsoft.Network/applicationSecurityGroups", 0, NSG_RES_ASG},
     {"Microsoft.Network/routeTables", 0, NSG_RES_ROUTE_TABLE},
+    {"Microsoft.Network/networkManagers/securityAdminConfigurations", 0,
+     NSG_RES_ADMIN_CONFIG},
+    {"Microsoft.Network/networkManagers/securityAdminConfigurations/"
+     "ruleCollections",
+     0, NSG_RES_ADMIN_COLLECTION},
+    {"Microsoft.Network/networkManagers/securityAdminConfigurations/"
+     "ruleCollections/rules",
+     0, NSG_RES_ADMIN_RULE},
+    {"Microsoft.Network/networkManagers/networkGroups", 0,
+     NSG_RES_NETWORK_GROUP},
+    {"Microsoft.Network/networkManagers/networkGroups/staticMembers", 0,
+     NSG_RES_STATIC_MEMBER},
+    {"Microsoft.Authorization/policyDefinitions", 5, NSG_RES_GROUP_POLICY},
+    {"nsgproof/networkManagerDeploymentStatus", 0, NSG_RES_ADMIN_DEPLOYMENT},
+    {"nsgproof/effectiveSecurityAdminRules", 0, NSG_RES_ADMIN_EFFECTIVE},
+    {"nsgproof/effectiveTagExpansion", 0, NSG_RES_TAG_EXPANSION},
     {"Microsoft.Network/networkSecurityGroups/securityRules", 1, NSG_RES_NSG},
     {"Microsoft.Network/networkSecurityGroups/defaultSecurityRules", 1,
      NSG_RES_NSG},
@@ -128,6 +144,12 @@ int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
     }
     if (has(j, "effectiveSecurityRules"))
         return 2;
+    if (has(j, "deploymentStatus") &&
+        (has(j, "configurationIds") || has(j, "deploymentType")))
+        return 3; /* az network manager list-deploy-status */
+    if (has(j, "ruleCollectionAppliesToGroups") ||
+        has(j, "ruleCollectionDescription"))
+        return 4; /* an effective security admin rule */
     if (cJSON_IsString(t) && strchr(t->valuestring, '/')) {
         if ((k = lookup(t->valuestring, type)) >= 0)
             return k;
@@ -242,7 +264,15 @@ static const char *canonical_key(const char *key)
                                        "destinationPortRange",
                                        "destinationPortRanges",
                                        "sourceApplicationSecurityGroups",
-                                       "destinationApplicationSecurityGroups"};
+                                       "destinationApplicationSecurityGroups",
+                                       "privateEndpoint",
+                                       "privateEndpointNetworkPolicies",
+                                       "appliesToGroups",
+                                       "networkGroupId",
+                                       "resourceId",
+                                       "memberType",
+                                       "sources",
+                                       "destinations"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (!strcasecmp(key, keys[i]))
             return keys[i];

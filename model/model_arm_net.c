@@ -77,6 +77,13 @@ nsg_rc nsg_model_parse_subnet(const cJSON *json, const char *vnet_id,
         rc = nsg_model_json_ref(p, "networkSecurityGroup", pw, &s->nsg_id, err);
     if (!rc)
         rc = nsg_model_json_ref(p, "routeTable", pw, &s->route_table_id, err);
+    if (!rc) {
+        const char *pol;
+        rc = nsg_model_json_str(p, "privateEndpointNetworkPolicies", pw, false,
+                                &pol, err);
+        if (!rc && pol && *pol)
+            s->pe_policies = nsg_xstrdup(pol);
+    }
 out:
     if (rc) {
         nsg_subnet_free(s);
@@ -292,6 +299,8 @@ nsg_rc nsg_model_parse_nic(const cJSON *json, const char *where,
     if ((rc = nsg_model_json_ref(p, "networkSecurityGroup", pw, &n->nsg_id,
                                  err)) ||
         (rc = nsg_model_json_ref(p, "virtualMachine", pw, &n->vm_id, err)) ||
+        (rc = nsg_model_json_ref(p, "privateEndpoint", pw,
+                                 &n->private_endpoint_id, err)) ||
         (rc = nsg_model_json_arr(p, "ipConfigurations", pw, false, &arr, err)))
         goto out;
     nsg_model_jpath_key(path, pw, "ipConfigurations");
