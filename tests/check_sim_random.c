@@ -638,6 +638,222 @@ START_TEST(test_random_small)
 }
 END_TEST
 
+/* ---- the whole pipeline at a NIC: drop, platform, admin, NSG ------------ */
+
+/* A security admin rule as the brute force sees it. */
+struct bf_admin {
+    struct bf_rule r; /* allow: 0 Deny, 1 Allow, 2 AlwaysAllow */
+};
+
+/* Deny before AlwaysAllow before Allow at equal priority, then by name. */
+static int bf_admin_cmp(const void *pa, const void *pb)
+{
+    const struct bf_admin *a = pa, *b = pb;
+    static const int rank[3] = {0, 2, 1};
+    if (a->r.prio != b->r.prio)
+        return a->r.prio - b->r.prio;
+    if (rank[a->r.allow] != rank[b->r.allow])
+        return rank[a->r.allow] - rank[b->r.allow];
+    return strcmp(a->r.name, b->r.name);
+}
+
+/* Azure's pipeline at a NIC whose subnet NSG is `rules` (no NIC NSG), in
+ * a VNet the admin rules apply to. */
+static void bf_nic(const struct world *w, const struct bf_rule *rules, int n,
+                   const struct bf_admin *adm, int na,
+                   const struct bf_packet *p, char *out, size_t cap)
+{
+    bool blocked, platform;
+    (void)bf_platform(p, &blocked, &platform);
+    if (!blocked && !platform) {
+        for (int i = 0; i < na; i++) {
+            int m = bf_match(w, &adm[i].r, p);
+            if (!m)
+                continue;
+            if (m < 0)
+                snprintf(out, cap, "Unknown:admin:%s", adm[i].r.name);
+            else if (adm[i].r.allow == 0)
+                snprintf(out, cap, "Deny:admin:%s", adm[i].r.name);
+            else if (adm[i].r.allow == 2)
+                snprintf(out, cap, "Allow:admin:%s", adm[i].r.name);
+            else
+                break; /* Allow: the NSGs decide */
+            return;
+        }
+    }
+    bf_eval(w, rules, n, p, out, cap);
+}
+
+static void admin_round(int n_rules, int n_admin, int packets, long *checked,
+                        long *by_admin)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct world w;
+    memset(&w, 0, sizeof(w));
+    w.space[0] = "10.0.0.0/16";
+    w.space[1] = "fd00:1::/48";
+    for (int i = 0; i < 3; i++) {
+        w.peer_space[i] = "10.9.0.0/16";
+        w.peer_state[i] = "Disconnected";
+    }
+    w.udr = "192.0.2.0/24";
+    w.nic_ip[0] = "10.0.0.4";
+    w.nic_ip[1] = w.nic_ip[2] = "10.0.0.5";
+    w.nic_ip[3] = "fd00:1::4";
+    for (int i = 0; i < 4; i++)
+        w.nic_asgs[i] = i == 1 ? "a1" : "";
+    struct nsg_vnet *v = tb_vnet(t, "v", "10.0.0.0/16,fd00:1::/48");
+    for (int i = 0; i < 3; i++)
+        tb_peering(v, w.peer_space[i], w.peer_state[i], false);
+    struct nsg_nsg *n = tb_nsg(t, "n");
+    struct nsg_subnet *s = tb_subnet(t, v, "s", "10.0.0.0/24", n);
+    tb_route_table(t, "rt", w.udr, s);
+    struct nsg_nic *nic = tb_nic(t, "nic0", s, "10.0.0.4", "", NULL);
+    tb_nic(t, "nic1", s, "10.0.0.5", "a1", NULL);
+    struct nsg_nic *nic6 = tb_nic(t, "nic3", s, "fd00:1::4", "", NULL);
+    tb_tag(t, "Storage", "20.38.0.0/16,2603:1000::/40");
+    tb_tag(t, "Storage.WestUS", "20.38.96.0/20");
+
+    struct bf_rule *br = calloc((size_t)n_rules + 6, sizeof(*br));
+    struct bf_admin *ba = calloc((size_t)n_admin + 1, sizeof(*ba));
+    int nb = 0;
+    bool used[2][4097] = {{0}};
+    for (int i = 0; i < n_rules; i++) {
+        struct bf_rule *r = &br[nb++];
+        int fam = rnd(3) ? 4 : 6;
+        char src[512], dst[512], sp[128], dp[128];
+        snprintf(r->name, sizeof(r->name), "r%d", i);
+        r->dir = (int)rnd(2);
+        do
+            r->prio = 100 + (int)rnd(3997);
+        while (used[r->dir][r->prio]);
+        used[r->dir][r->prio] = true;
+        r->allow = (int)rnd(2);
+        snprintf(r->proto, sizeof(r->proto), "%s", protos[rnd(10)]);
+        rand_side(fam, r->src, &r->n_src);
+        rand_side(fam, r->dst, &r->n_dst);
+        rand_ports(r->sp, &r->n_sp, rnd(6) != 0);
+        rand_ports(r->dp, &r->n_dp, false);
+        r->narrow = !bf_all_ports(r->sp, r->n_sp) ||
+                    !bf_all_ports(r->dp, r->n_dp);
+        side_text(r->src, r->n_src, src, sizeof(src));
+        side_text(r->dst, r->n_dst, dst, sizeof(dst));
+        ports_text(r->sp, r->n_sp, sp, sizeof(sp));
+        ports_text(r->dp, r->n_dp, dp, sizeof(dp));
+        tb_rule(n, r->name, r->prio, r->dir ? "out" : "in",
+                r->allow ? "allow" : "deny", r->proto, src, sp, dst, dp);
+    }
+    add_defaults(br, &nb);
+    qsort(br, (size_t)nb, sizeof(*br), bf_cmp);
+
+    struct nsg_admin_config *cfg = tb_admin_config(t, "nm", "cfg");
+    struct nsg_admin_collection *col = tb_admin_collection(t, cfg, "c", "g");
+    struct nsg_network_group *g = tb_network_group(t, "nm", "g");
+    tb_static_member(t, g, v);
+    tb_admin_deployment(t, "nm", "westeurope", "Deployed", "cfg");
+    static const char *const acc[3] = {"deny", "allow", "alwaysallow"};
+    for (int i = 0; i < n_admin; i++) {
+        struct bf_rule *r = &ba[i].r;
+        int fam = rnd(3) ? 4 : 6;
+        char src[512], dst[512], sp[128], dp[128];
+        snprintf(r->name, sizeof(r->name), "a%03d", i);
+        r->dir = (int)rnd(2);
+        r->prio = 1 + (int)rnd(60); /* equal priorities happen */
+        r->allow = (int)rnd(3);
+        snprintf(r->proto, sizeof(r->proto), "%s", protos[rnd(10)]);
+        rand_side(fam, r->src, &r->n_src);
+        rand_side(fam, r->dst, &r->n_dst);
+        for (int k = 0; k < r->n_src; k++) /* no ASGs in admin rules */
+            if (!strncmp(r->src[k], "asg:", 4))
+                snprintf(r->src[k], 48, "*");
+        for (int k = 0; k < r->n_dst; k++)
+            if (!strncmp(r->dst[k], "asg:", 4))
+                snprintf(r->dst[k], 48, "*");
+        rand_ports(r->sp, &r->n_sp, rnd(4) != 0);
+        rand_ports(r->dp, &r->n_dp, false);
+        r->narrow = !bf_all_ports(r->sp, r->n_sp) ||
+                    !bf_all_ports(r->dp, r->n_dp);
+        side_text(r->src, r->n_src, src, sizeof(src));
+        side_text(r->dst, r->n_dst, dst, sizeof(dst));
+        ports_text(r->sp, r->n_sp, sp, sizeof(sp));
+        ports_text(r->dp, r->n_dp, dp, sizeof(dp));
+        tb_admin_rule(t, col, r->name, r->prio, r->dir ? "out" : "in",
+                      acc[r->allow], r->proto, src, sp, dst, dp);
+    }
+    qsort(ba, (size_t)n_admin, sizeof(*ba), bf_admin_cmp);
+    tb_link(t);
+
+    struct nsg_sim *sim = nsg_sim_new(t);
+    struct nsg_err err = NSG_ERR_INIT;
+    static const int pkt_protos[] = {6, 6, 6, 17, 17, 1, 50, 47, 58};
+    for (int k = 0; k < packets; k++) {
+        struct bf_packet bp;
+        char a[64], b[64], want[96], got[96];
+        int fam = rnd(4) ? 4 : 6;
+        rand_addr(fam, a, sizeof(a));
+        rand_addr(fam, b, sizeof(b));
+        bp.dir = (int)rnd(2);
+        /* the NIC-side address is the NIC's */
+        snprintf(bp.dir ? a : b, 64, "%s", fam == 4 ? "10.0.0.4" : "fd00:1::4");
+        bp.proto = pkt_protos[rnd(9)];
+        bp.sport = rand_port();
+        bp.dport = rand_port();
+        if (fam == 4 && bp.dir && rnd(8) == 0) {
+            snprintf(b, sizeof(b), "%s", rnd(2) ? "168.63.129.16" : "169.254.169.254");
+            bp.proto = 6;
+            bp.dport = rnd(2) ? 53 : 80;
+        }
+        ck_assert_int_eq(bip_parse(a, &bp.src), 0);
+        ck_assert_int_eq(bip_parse(b, &bp.dst), 0);
+        char pn[8];
+        snprintf(pn, sizeof(pn), "%d", bp.proto);
+        struct nsg_packet p =
+            tb_packet(bp.dir ? "out" : "in", pn, a, bp.sport, b, bp.dport);
+        struct nsg_nic *target = fam == 6 ? nic6 : nic;
+        struct nsg_verdict vd;
+        ck_assert_msg(nsg_sim_eval_nic(sim, target, &p, &vd, &err) == 0, "%s",
+                      err.msg);
+        if (vd.platform)
+            snprintf(got, sizeof(got), "%s:-", nsg_decision_name(vd.decision));
+        else if (vd.admin.rule &&
+                 (vd.admin.ends || vd.admin.decision == NSG_DEC_UNKNOWN))
+            snprintf(got, sizeof(got), "%s:admin:%s",
+                     nsg_decision_name(vd.decision), vd.admin.rule->ar->name);
+        else {
+            const struct nsg_match *m = &vd.levels[vd.deciding].m;
+            snprintf(got, sizeof(got), "%s:%.15s",
+                     nsg_decision_name(m->decision),
+                     m->rule ? m->rule->rule->name : "-");
+        }
+        bf_nic(&w, br, nb, ba, n_admin, &bp, want, sizeof(want));
+        ck_assert_msg(!strcmp(got, want),
+                      "packet %s %s %s:%d -> %s:%d: sim %s, brute force %s",
+                      bp.dir ? "out" : "in", pn, a, bp.sport, b, bp.dport,
+                      got, want);
+        *by_admin += !strncmp(got + (got[0] == 'U' ? 8 : got[0] == 'A' ? 6 : 5),
+                              "admin", 5);
+        (*checked)++;
+    }
+    nsg_sim_free(sim);
+    free(br);
+    free(ba);
+    nsg_topo_free(t);
+}
+
+START_TEST(test_random_pipeline)
+{
+    long checked = 0, by_admin = 0;
+    g_random_set_seed(1011u);
+    for (int i = 0; i < 120; i++)
+        admin_round(1 + (int)rnd(20), 1 + (int)rnd(12), 250, &checked,
+                    &by_admin);
+    fprintf(stderr, "sim_random pipeline: %ld packets, %ld decided by admin "
+                    "rules\n", checked, by_admin);
+    ck_assert_int_ge(checked, 30000);
+    ck_assert_int_gt(by_admin, 1000);
+}
+END_TEST
+
 START_TEST(test_random_large)
 {
     long checked = 0, unknown = 0;
@@ -673,6 +889,7 @@ int main(void)
     tcase_add_test(tc, test_bf_self);
     tcase_add_test(tc, test_random_small);
     tcase_add_test(tc, test_random_large);
+    tcase_add_test(tc, test_random_pipeline);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
