@@ -112,11 +112,42 @@ static cJSON *witness_json(const struct nsg_vresult *r)
     return w;
 }
 
+/* A hop decided before the NSGs: the VNet's drop, platform traffic, or a
+ * security admin rule (its level "platform" or "admin"). */
+static cJSON *stage_json(const struct nsg_vhop *h)
+{
+    const struct nsg_verdict *v = &h->v;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "nic", nicname(h->nic));
+    cJSON_AddStringToObject(o, "direction", nsg_dir_name(h->dir));
+    if (v->platform) {
+        cJSON_AddStringToObject(o, "level", "platform");
+        cJSON_AddStringToObject(o, "platform", nsg_platform_name(v->platform));
+        cJSON_AddNullToObject(o, "nsg");
+        cJSON_AddNullToObject(o, "rule");
+    } else {
+        const struct nsg_admin_rule *ar = v->admin.rule->ar;
+        cJSON_AddStringToObject(o, "level", "admin");
+        cJSON_AddStringToObject(o, "configuration",
+                                ar->configuration ? ar->configuration : "");
+        cJSON_AddNullToObject(o, "nsg");
+        cJSON_AddStringToObject(o, "rule", ar->name);
+        cJSON_AddNumberToObject(o, "priority", ar->r.priority);
+        cJSON_AddStringToObject(o, "access", nsg_admin_access_name(ar->access));
+    }
+    cJSON_AddStringToObject(o, "decision", nsg_decision_name(v->decision));
+    return o;
+}
+
 static cJSON *path_json(const struct nsg_vresult *r)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < r->n_hops; i++) {
         const struct nsg_vhop *h = &r->hops[i];
+        if (h->v.platform || (h->v.admin.rule && h->v.admin.ends)) {
+            cJSON_AddItemToArray(a, stage_json(h));
+            continue;
+        }
         for (size_t k = 0; k < h->v.n_levels; k++) {
             const struct nsg_level *l = &h->v.levels[k];
             cJSON *o = cJSON_CreateObject();
@@ -209,8 +240,9 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
 {
     static const char *const word[] = {"HOLDS", "VIOLATED", "UNKNOWN"};
     printf("%-8s  %s  (line %d)\n", word[r->status], q->text, q->line);
-    if (r->status == NSG_V_UNKNOWN || (r->status == NSG_V_VIOLATED &&
-                                       !r->has_witness))
+    if (r->status == NSG_V_UNKNOWN ||
+        (r->status == NSG_V_VIOLATED &&
+         (!r->has_witness || strchr(r->reason, ':')))) /* why, beyond NSGs */
         printf("  %s\n", r->reason);
     if (r->status == NSG_V_VIOLATED && r->n_failing) {
         printf("  fails at NIC%s:", r->n_failing > 1 ? "s" : "");
@@ -230,6 +262,19 @@ static void print_result(const struct nsg_query *q, const struct nsg_vresult *r)
     nsg_buf_release(&b);
     for (size_t i = 0; i < r->n_hops; i++) {
         const struct nsg_vhop *h = &r->hops[i];
+        const struct nsg_verdict *v = &h->v;
+        if (v->platform)
+            printf("    NIC %s %s, platform traffic (%s) -> %s\n",
+                   nicname(h->nic), nsg_dir_name(h->dir),
+                   nsg_platform_name(v->platform),
+                   nsg_decision_name(v->decision));
+        else if (v->admin.rule)
+            printf("    NIC %s %s, security admin rule %s (%s, priority %d)%s\n",
+                   nicname(h->nic), nsg_dir_name(h->dir),
+                   v->admin.rule->ar->name,
+                   nsg_admin_access_name(v->admin.rule->ar->access),
+                   v->admin.rule->ar->r.priority,
+                   v->admin.ends ? "" : ": handed on to the NSGs");
         for (size_t k = 0; k < h->v.n_levels; k++) {
             printf("    NIC %s %s, ", nicname(h->nic), nsg_dir_name(h->dir));
             print_level(&h->v.levels[k]);

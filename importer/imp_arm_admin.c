@@ -186,7 +186,8 @@ static void finish_expansions(struct imp_walk *w)
         cJSON_AddObjectToObject(p, "target");
         cJSON_AddStringToObject(cJSON_GetObjectItem(p, "target"), "id", target);
         cJSON_AddItemToObject(p, "tags", cJSON_Duplicate(tags, true));
-        char *where = g_strdup_printf("(Azure's tag expansion for %s)", target);
+        char *where = g_strdup_printf("$ (Azure's tag expansion for %s)",
+                                      target);
         nsg_imp_add_item(w, NSG_RES_TAG_EXPANSION, o, NULL, where);
         g_free(where);
         free(id);

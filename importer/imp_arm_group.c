@@ -182,6 +182,16 @@ static void note_side(struct imp_walk *w, const char *target, const cJSON *r,
     if (!tag || !strcmp(tag, "*") || !nsg_cidr_parse(tag, &c) ||
         !cJSON_IsArray(e) || cJSON_GetArraySize(e) == 0)
         return;
+    const cJSON *el;
+    cJSON_ArrayForEach(el, e) if (!cJSON_IsString(el) ||
+                                  nsg_cidr_parse(el->valuestring, &c))
+    {
+        nsg_imp_note(w->cfg->warnings,
+                     "%s: %s holds something that is not a prefix: Azure's "
+                     "expansion of %s is not used",
+                     w->name, expanded, tag);
+        return;
+    }
     nsg_imp_note_expansion(w, target, tag, e);
 }
 
