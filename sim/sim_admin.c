@@ -11,7 +11,7 @@
  * cannot establish (b) - a collection, group or deployment status missing,
  * a group with dynamic membership, a deployment in progress - the rule is
  * kept as "maybe": an answer whose first matching admin rule is a maybe
- * rule is unknown, naming what to capture (docs/semantics.md A1-A6). */
+ * rule is unknown, naming what to capture (docs/semantics.md A1-A8). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

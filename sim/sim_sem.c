@@ -16,7 +16,7 @@
 #define IMDS_IP IP4(169, 254, 169, 254)
 #define BROADCAST_IP IP4(255, 255, 255, 255)
 
-/* P1-P5: the platform classes (NSG overview, "Azure platform
+/* P1-P5 (docs/semantics.md): the platform classes (NSG overview, "Azure platform
  * considerations"; "What is IP address 168.63.129.16"; KMS hosts from
  * "Troubleshoot Windows VM activation": azkms.core.windows.net and
  * kms.core.windows.net). */

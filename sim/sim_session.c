@@ -295,7 +295,7 @@ nsg_rc nsg_sim_eval_nic(struct nsg_sim *s, const struct nsg_nic *nic,
     }
     if (v->platform_class != NSG_PLAT_NONE) {
         /* P2: only rules naming the class's tag, per level; admin rules
-         * do not apply to platform traffic (A4). */
+         * do not apply to platform traffic (P8). */
         eval_levels(&pl, p, v->platform_class, v);
         bool ruled = false;
         for (size_t i = 0; i < v->n_levels; i++)

@@ -3,7 +3,7 @@
  * admin rules are evaluated before NSG rules ... Allow rules continue for
  * evaluation by matching network security group rules.  Always allow and
  * Deny ... terminate traffic evaluation"; configurations "don't take effect
- * until they're deployed" to the VNet's region; docs/semantics.md A1-A6),
+ * until they're deployed" to the VNet's region; docs/semantics.md A1-A8),
  * checked through the simulator and, for every decided answer, against
  * the solver's formula for the same NIC; then replay, lint and diff with
  * the stage. */
@@ -187,7 +187,7 @@ START_TEST(test_two_collections)
     EVQ("Deny by admin:DenyDnsOut", P1, "out", "udp", "10.0.1.4", 5000,
         "8.8.8.8", 53);
     /* DNS to Azure's resolver is platform traffic: admin rules do not
-     * apply to it (docs/semantics.md A4) */
+     * apply to it (docs/semantics.md P8) */
     EVQ("Allow by platform:dns", P1, "out", "udp", "10.0.1.4", 5000,
         "168.63.129.16", 53);
 }
