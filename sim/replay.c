@@ -27,6 +27,7 @@ struct macinfo {
     const struct nsg_nic *nic;
     const struct nsg_subnet *sub;
     const struct nsg_vnet *vnet; /* NULL: subnet or VNet unknown */
+    bool kms_on;                 /* the subnet has no 0.0.0.0/0 route */
 };
 
 /* One connection (NSG, direction, 5-tuple) of a versioned NSG. */
@@ -135,6 +136,7 @@ static void index_nics(struct nsg_replay *r)
         mi->nic = nic;
         mi->sub = nsg_topo_subnet_of_nic(t, nic);
         mi->vnet = nsg_topo_vnet_of_subnet(t, mi->sub);
+        mi->kms_on = nsg_platform_kms_on(t, mi->sub);
         g_hash_table_insert(r->by_mac, (char *)nic->mac, mi);
     }
 }
@@ -304,6 +306,7 @@ static const struct macinfo *resolve_mac(struct nsg_replay *r,
                     ? nsg_topo_subnet_of_nic(t, r->target_mi.nic)
                     : nsg_topo_get(t, NSG_RES_SUBNET, f->target_id);
             r->target_mi.sub = s;
+            r->target_mi.kms_on = nsg_platform_kms_on(t, s);
             r->target_mi.vnet = s ? nsg_topo_vnet_of_subnet(t, s)
                                   : nsg_topo_get(t, NSG_RES_VNET, f->target_id);
         }
@@ -512,8 +515,7 @@ static nsg_rc replay_admin(struct nsg_replay *r, const struct nsg_flow *f,
     nsg_rc rc = admin_of(r, mi, &stage, err);
     if (rc)
         return rc;
-    enum nsg_platform cls = nsg_platform_class(
-        &p, nsg_platform_kms_on(r->t, mi->sub));
+    enum nsg_platform cls = nsg_platform_class(&p, mi->kms_on);
     if (cls != NSG_PLAT_NONE) { /* not subject to admin rules */
         count_disagree(r, st, f, plain, cls == NSG_PLAT_VNET_BLOCKED,
                        nsg_platform_name(cls), n);
@@ -588,8 +590,7 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
     p = (struct nsg_packet){f->dir, f->proto, f->src,
                             f->dst, f->sport, f->dport};
     denied = nsg_replay_flow_denied(f);
-    enum nsg_platform cls =
-        nsg_platform_class(&p, nsg_platform_kms_on(r->t, mi->sub));
+    enum nsg_platform cls = nsg_platform_class(&p, mi->kms_on);
     if (cls == NSG_PLAT_NONE) {
         /* Admin Deny / AlwaysAllow decide before any NSG sees the packet. */
         const struct nsg_admin_stage *stage;

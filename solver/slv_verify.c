@@ -623,8 +623,10 @@ nsg_rc nsg_verify_run(struct nsg_verifier *v, const struct nsg_query *q,
         if (rc == NSG_E_UNKNOWN) {
             if (!r->n_unknown++)
                 snprintf(r->reason, sizeof(r->reason),
-                         "unknown at NIC %.200s: %.700s", nic_name(u->nic),
-                         uerr.msg);
+                         strstr(uerr.msg, "security admin rule")
+                             ? "unknown at NIC %.200s: %.700s"
+                             : "the solver gave up at NIC %.200s: %.700s",
+                         nic_name(u->nic), uerr.msg);
             rc = NSG_OK;
             continue;
         }
