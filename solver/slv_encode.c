@@ -227,25 +227,41 @@ static Z3_ast considered(struct nsg_slv *s, const struct nsg_crule *r,
     return slv_orv(s, v, n);
 }
 
-/* Decision for one direction.  Consecutive rules of the same access form a
- * block: the first considered match inside a block decides the block's
+/* First match over the rules of direction dir selected by `sel` (every
+ * rule when sel < 0, else those naming platform class sel's tag), with
+ * `fallback` when none matches.  Consecutive selected rules of the same
+ * access form a block: the first match inside a block decides the block's
  * access, so allow = ite(block1, acc1, ite(block2, acc2, ...)) has one
- * level per access change instead of one per rule.  No considered match:
- * platform traffic is allowed (the rule index chain is only needed for
- * reporting; it shares the match terms). */
-static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
-                       enum nsg_dir dir)
+ * level per access change instead of one per rule. */
+static Z3_ast first_match(struct nsg_slv *s, const struct nsg_slv_nsg *d,
+                          enum nsg_dir dir, int sel, Z3_ast fallback)
 {
-    size_t n = d->n[dir];
-    Z3_ast *m = d->eff[dir];
-    Z3_ast allow = nsg_slv_platform_any(s, d->kms_on);
-    size_t end = n;
+    const struct nsg_crule *r = d->c->rules[dir];
+    Z3_ast *m = d->matches[dir];
+    Z3_ast *blkv = nsg_xcalloc(d->n[dir] + 1, sizeof(Z3_ast));
+    Z3_ast allow = fallback;
+    size_t end = d->n[dir];
     while (end > 0) {
-        size_t beg = end - 1;
-        enum nsg_access acc = d->c->rules[dir][beg].access;
-        while (beg > 0 && d->c->rules[dir][beg - 1].access == acc)
-            beg--;
-        Z3_ast blk = slv_orv(s, m + beg, end - beg);
+        size_t nb = 0, beg = end;
+        enum nsg_access acc = NSG_ALLOW;
+        bool any = false;
+        /* the block ending at end-1: selected rules of one access */
+        while (beg > 0) {
+            const struct nsg_crule *x = &r[beg - 1];
+            if (sel >= 0 && !((x->plat_tags >> sel) & 1u)) {
+                beg--;
+                continue;
+            }
+            if (any && x->access != acc)
+                break;
+            acc = x->access;
+            any = true;
+            blkv[nb++] = m[--beg];
+        }
+        end = beg;
+        if (!any)
+            break;
+        Z3_ast blk = slv_orv(s, blkv, nb);
         Z3_ast val = acc == NSG_ALLOW ? s->t : s->f;
         if (allow == val)
             ;
@@ -254,27 +270,93 @@ static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
         else if (blk != s->f)
             allow = acc == NSG_ALLOW ? slv_or2(s, blk, allow)
                                      : slv_and2(s, slv_not(s, blk), allow);
-        end = beg;
     }
-    d->allow_dir[dir] = allow;
-    /* fires: in direction dir, no earlier rule counts, rule i does. */
-    Z3_ast none_before = nsg_slv_dir(s, dir);
-    for (size_t i = 0; i < n; i++) {
-        d->fires[dir][i] = slv_and2(s, none_before, m[i]);
-        none_before = slv_and2(s, none_before, slv_not(s, m[i]));
-    }
-    d->fires_none[dir] = none_before;
+    free(blkv);
+    return allow;
 }
 
+/* The decision of one direction with the platform stage factored out:
+ * ordinary traffic meets every rule (the plain first match), platform
+ * class c only the rules naming its tag (allowed when none matches),
+ * traffic the VNet drops is denied:
+ *   allow = ite(none, plain, ite(c1, first-match-c1, ... ite(c_k, ..., F)))
+ * A rule of an NSG that names no platform tag costs nothing more than
+ * before. */
+static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
+                       enum nsg_dir dir)
+{
+    size_t n = d->n[dir];
+    bool kms = d->kms_on;
+    Z3_ast none = nsg_slv_platform_none(s, kms);
+    unsigned used = 0; /* platform classes some rule names */
+    for (size_t i = 0; i < n; i++)
+        used |= d->c->rules[dir][i].plat_tags;
+    /* platform traffic: allowed unless a rule naming its tag decides */
+    Z3_ast plat = nsg_slv_platform_any(s, kms);
+    for (int c = 1; c < NSG_PLAT_COUNT; c++)
+        if ((used >> c) & 1u)
+            plat = Z3_mk_ite(s->z, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+                             first_match(s, d, dir, c, s->t), plat);
+    d->allow_dir[dir] =
+        Z3_mk_ite(s->z, none, first_match(s, d, dir, -1, s->f), plat);
+    /* fires: the rule decides (as the first match of ordinary traffic, or
+     * of the rules naming the packet's platform class) */
+    Z3_ast dirt = nsg_slv_dir(s, dir);
+    Z3_ast plain_before = dirt, tag_before[NSG_PLAT_COUNT];
+    for (int c = 0; c < NSG_PLAT_COUNT; c++)
+        tag_before[c] = dirt;
+    for (size_t i = 0; i < n; i++) {
+        const struct nsg_crule *r = &d->c->rules[dir][i];
+        Z3_ast m = d->matches[dir][i];
+        Z3_ast v[NSG_PLAT_COUNT + 1];
+        size_t k = 0;
+        v[k++] = slv_and2(s, none, slv_and2(s, plain_before, m));
+        plain_before = slv_and2(s, plain_before, slv_not(s, m));
+        for (int c = 1; c < NSG_PLAT_COUNT; c++)
+            if ((r->plat_tags >> c) & 1u) {
+                Z3_ast cls = nsg_slv_platform(s, (enum nsg_platform)c, kms);
+                v[k++] = slv_and2(s, cls, slv_and2(s, tag_before[c], m));
+                tag_before[c] = slv_and2(s, tag_before[c], slv_not(s, m));
+            }
+        d->fires[dir][i] = slv_orv(s, v, k);
+    }
+    /* no rule decides: ordinary traffic no rule matches (an NSG without
+     * default rules), a platform class none of its tag rules matches, or
+     * traffic the VNet drops */
+    Z3_ast w[NSG_PLAT_COUNT + 1];
+    size_t k = 0;
+    w[k++] = slv_and2(s, none, plain_before);
+    for (int c = 1; c < NSG_PLAT_COUNT; c++)
+        w[k++] = slv_and2(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+                          tag_before[c]);
+    d->fires_none[dir] = slv_orv(s, w, k);
+}
+
+/* The deciding rule's index for dir (n: none decides), the same cases. */
 static Z3_ast rule_index_chain(struct nsg_slv *s, struct nsg_slv_nsg *d,
                                enum nsg_dir dir)
 {
     size_t n = d->n[dir];
-    Z3_ast r = slv_num(s, n, 16); /* n: no rule decides */
+    bool kms = d->kms_on;
+    Z3_ast none_idx = slv_num(s, n, 16);
+    Z3_ast plat = none_idx;
+    for (int c = 1; c < NSG_PLAT_COUNT; c++) {
+        Z3_ast r = none_idx;
+        bool any = false;
+        for (size_t i = n; i-- > 0;)
+            if ((d->c->rules[dir][i].plat_tags >> c) & 1u) {
+                r = Z3_mk_ite(s->z, d->matches[dir][i], slv_num(s, i, 16), r);
+                any = true;
+            }
+        if (any)
+            plat = Z3_mk_ite(s->z, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+                             r, plat);
+    }
+    Z3_ast r = none_idx;
     for (size_t i = n; i-- > 0;)
-        if (d->eff[dir][i] != s->f)
-            r = Z3_mk_ite(s->z, d->eff[dir][i], slv_num(s, i, 16), r);
-    return r;
+        if (d->matches[dir][i] != s->f)
+            r = Z3_mk_ite(s->z, d->matches[dir][i], slv_num(s, i, 16), r);
+    return Z3_mk_ite(s->z, nsg_slv_platform_none(s, kms), r, plat);
 }
 
 nsg_rc nsg_slv_decide_kms(struct nsg_slv *s, const struct nsg_cnsg *c,

@@ -154,7 +154,19 @@ struct lint_dir {
     enum nsg_dir dir;
     Z3_ast internet;
     GArray *before, *after; /* size_t: overlapping rule indexes */
+    /* The rule at hand names no platform tag: it can only decide ordinary
+     * traffic, where every rule counts as its plain match, so the queries
+     * assert `ctx` (ordinary traffic) and use plain matches - the same
+     * answers as the considered matches (eff), at the old cost. */
+    bool plain;
+    Z3_ast ctx;
 };
+
+/* What rule j counts as in the query about the rule at hand. */
+static Z3_ast M(const struct lint_dir *L, size_t j)
+{
+    return L->plain ? L->d->matches[L->dir][j] : L->d->eff[L->dir][j];
+}
 
 /* Check the given formulas (plus domain) with optional assumptions. */
 static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
@@ -238,15 +250,14 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
     }
     if (nb == 0 && !may_be_platform(r))
         goto out; /* it matches ordinary traffic no earlier rule takes */
-    q[0] = L->d->eff[L->dir][i];
+    q[0] = slv_and2(s, L->ctx, M(L, i));
     for (size_t k = 0; k < nb; k++) {
         size_t j = g_array_index(L->before, size_t, k);
         char name[32];
         snprintf(name, sizeof(name), "lint_%zu", j);
         lits[k] = Z3_mk_const(s->z, Z3_mk_string_symbol(s->z, name),
                               Z3_mk_bool_sort(s->z));
-        q[k + 1] =
-            Z3_mk_implies(s->z, lits[k], slv_not(s, L->d->eff[L->dir][j]));
+        q[k + 1] = Z3_mk_implies(s->z, lits[k], slv_not(s, M(L, j)));
     }
     if (nb)
         rc = solve(s, q, nb + 1, lits, nb, &sat, NULL, &core, err);
@@ -279,12 +290,12 @@ out:
 static Z3_ast local_fires(struct lint_dir *L, size_t i)
 {
     size_t nb = L->before->len;
-    Z3_ast *v = nsg_xcalloc(nb + 1, sizeof(Z3_ast));
-    v[0] = L->d->eff[L->dir][i];
+    Z3_ast *v = nsg_xcalloc(nb + 2, sizeof(Z3_ast));
+    v[0] = M(L, i);
     for (size_t k = 0; k < nb; k++)
-        v[k + 1] = slv_not(
-            L->s, L->d->eff[L->dir][g_array_index(L->before, size_t, k)]);
-    Z3_ast r = slv_andv(L->s, v, nb + 1);
+        v[k + 1] = slv_not(L->s, M(L, g_array_index(L->before, size_t, k)));
+    v[nb + 1] = L->ctx;
+    Z3_ast r = slv_andv(L->s, v, nb + 2);
     free(v);
     return r;
 }
@@ -300,7 +311,7 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
     for (size_t k = L->after->len; k-- > 0;) {
         size_t j = g_array_index(L->after, size_t, k);
         rest = Z3_mk_ite(
-            s->z, L->d->eff[L->dir][j],
+            s->z, M(L, j),
             L->c->rules[L->dir][j].access == NSG_ALLOW ? s->t : s->f, rest);
     }
     Z3_ast q[2] = {local_fires(L, i),
@@ -331,12 +342,11 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
             continue; /* an unknown tag's overlap cannot be shown */
         if (!f) {
             /* witness: a packet both match (exists: they meet) */
-            Z3_ast q[2] = {L->d->eff[L->dir][i], L->d->eff[L->dir][j]};
             struct nsg_packet p;
             bool sat;
-            Z3_ast dq = nsg_slv_dir(L->s, L->dir);
-            Z3_ast qq[3] = {q[0], q[1], dq};
-            nsg_rc rc = solve(L->s, qq, 3, NULL, 0, &sat, &p, NULL, err);
+            Z3_ast qq[4] = {M(L, i), M(L, j), nsg_slv_dir(L->s, L->dir),
+                            L->ctx};
+            nsg_rc rc = solve(L->s, qq, 4, NULL, 0, &sat, &p, NULL, err);
             if (rc)
                 return rc;
             if (!sat || nsg_crule_match(r, &p) != 1 ||
@@ -467,6 +477,8 @@ nsg_rc nsg_slv_lint_admin(struct nsg_slv *s, const struct nsg_cnsg *c,
             }
             g_array_set_size(L.before, 0);
             g_array_set_size(L.after, 0);
+            L.plain = r->plat_tags == 0;
+            L.ctx = L.plain ? nsg_slv_platform_none(s, true) : s->t;
             for (size_t j = 0; j < c->n[dir]; j++)
                 if (j != i && rules_meet(r, &c->rules[dir][j]))
                     g_array_append_val(j < i ? L.before : L.after, j);
