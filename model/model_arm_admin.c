@@ -20,7 +20,6 @@ static nsg_rc head(const cJSON *json, const char *where, bool need_id,
                    char pw[NSG_JPATH_MAX], struct nsg_err *err)
 {
     const char *sid, *sname;
-    const cJSON *p;
     char path[NSG_JPATH_MAX];
     nsg_rc rc;
 
@@ -39,19 +38,8 @@ static nsg_rc head(const cJSON *json, const char *where, bool need_id,
     if ((!sid || !*sid) && (!sname || !*sname))
         return nsg_model_json_fail(
             err, where, "missing required field \"name\" (and no \"id\")");
-    p = cJSON_GetObjectItem(json, "properties");
-    if (p && !cJSON_IsNull(p)) {
-        if (!cJSON_IsObject(p)) {
-            nsg_model_jpath_key(path, where, "properties");
-            return nsg_model_json_fail(err, path, "expected an object, got %s",
-                                       nsg_model_json_kind(p));
-        }
-        *props = p;
-        nsg_model_jpath_key(pw, where, "properties");
-    } else {
-        *props = json;
-        nsg_model_jpath_printf(pw, "%s", where);
-    }
+    if ((rc = nsg_model_props(json, where, props, pw, err)))
+        return rc;
     *id = sid && *sid ? nsg_xstrdup(sid) : NULL;
     *name = sname && *sname ? nsg_xstrdup(sname) : nsg_id_name(sid);
     return NSG_OK;
@@ -253,16 +241,8 @@ static nsg_rc admin_fields(const cJSON *p, const char *pw,
                                    "AlwaysAllow",
                                    s);
     r->access = ar->access == NSG_ADMIN_DENY ? NSG_DENY : NSG_ALLOW;
-    if ((rc = nsg_model_json_str(p, "direction", pw, true, &s, err)))
+    if ((rc = nsg_model_direction(p, pw, &r->dir, err)))
         return rc;
-    nsg_model_jpath_key(path, pw, "direction");
-    if (!strcasecmp(s, "Inbound"))
-        r->dir = NSG_DIR_IN;
-    else if (!strcasecmp(s, "Outbound"))
-        r->dir = NSG_DIR_OUT;
-    else
-        return nsg_model_json_fail(
-            err, path, "direction \"%s\" is not Inbound or Outbound", s);
     if ((rc = nsg_model_json_int(p, "priority", pw, true, NULL, &prio, err)))
         return rc;
     if (prio < 1 || prio > 4096) {

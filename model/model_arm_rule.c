@@ -248,16 +248,8 @@ static nsg_rc rule_enums(const cJSON *p, const char *pw, bool is_default,
     else
         return nsg_model_json_fail(err, path,
                                    "access \"%s\" is not Allow or Deny", s);
-    if ((rc = nsg_model_json_str(p, "direction", pw, true, &s, err)))
+    if ((rc = nsg_model_direction(p, pw, &r->dir, err)))
         return rc;
-    nsg_model_jpath_key(path, pw, "direction");
-    if (!strcasecmp(s, "Inbound"))
-        r->dir = NSG_DIR_IN;
-    else if (!strcasecmp(s, "Outbound"))
-        r->dir = NSG_DIR_OUT;
-    else
-        return nsg_model_json_fail(
-            err, path, "direction \"%s\" is not Inbound or Outbound", s);
     if ((rc = nsg_model_json_int(p, "priority", pw, true, NULL, &prio, err)))
         return rc;
     nsg_model_jpath_key(path, pw, "priority");

@@ -143,16 +143,10 @@ nsg_rc nsg_slv_diff_admin(struct nsg_slv *s, const struct nsg_cnsg *a,
     nsg_rc rc = nsg_slv_decide(s, a, &da, err);
     if (!rc)
         rc = nsg_slv_decide(s, b, &db, err);
-    if (!rc && admin) {
-        /* ordinary traffic a Deny/AlwaysAllow admin rule decides reaches
-         * neither NSG */
-        struct nsg_slv_admin ad;
-        rc = nsg_slv_admin_decide(s, admin, &ad, err);
-        if (!rc)
-            pass = Z3_mk_implies(
-                s->z, nsg_slv_platform_none(s, true),
-                slv_and2(s, slv_not(s, ad.deny), slv_not(s, ad.always)));
-    }
+    /* ordinary traffic a Deny/AlwaysAllow admin rule decides reaches
+     * neither NSG */
+    if (!rc)
+        rc = nsg_slv_admin_pass(s, admin, &pass, err);
     if (rc)
         return rc;
     out->equivalent = true;

@@ -54,6 +54,11 @@ Z3_ast slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,
 /* The rule of c for dir whose crule is r, or -1. */
 long slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
                     const struct nsg_crule *r);
+/* A new zeroed finding of kind k appended to out. */
+struct nsg_slv_finding *nsg_slv_lint_add(struct nsg_slv_lint *out,
+                                         enum nsg_slv_lint_kind k,
+                                         enum nsg_dir dir,
+                                         const struct nsg_crule *r);
 /* Rule name for messages: "Name (priority P)". */
 const char *slv_rule_name(const struct nsg_crule *r);
 

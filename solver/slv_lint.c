@@ -127,10 +127,10 @@ static bool rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
            ports_meet(a->dports, a->n_dports, b->dports, b->n_dports);
 }
 
-static struct nsg_slv_finding *add_finding(struct nsg_slv_lint *out,
-                                           enum nsg_slv_lint_kind k,
-                                           enum nsg_dir dir,
-                                           const struct nsg_crule *r)
+struct nsg_slv_finding *nsg_slv_lint_add(struct nsg_slv_lint *out,
+                                         enum nsg_slv_lint_kind k,
+                                         enum nsg_dir dir,
+                                         const struct nsg_crule *r)
 {
     out->f = nsg_xrealloc(out->f, (out->n + 1) * sizeof(*out->f));
     struct nsg_slv_finding *f = &out->f[out->n++];
@@ -244,7 +244,7 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
 
     *shadowed = false;
     if (!rules_meet(r, r)) { /* matches nothing at all */
-        add_finding(out, NSG_LINT_SHADOWED, L->dir, r);
+        nsg_slv_lint_add(out, NSG_LINT_SHADOWED, L->dir, r);
         *shadowed = true;
         goto out;
     }
@@ -266,7 +266,7 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
     if (rc || sat)
         goto out;
     *shadowed = true;
-    struct nsg_slv_finding *f = add_finding(out, NSG_LINT_SHADOWED, L->dir, r);
+    struct nsg_slv_finding *f = nsg_slv_lint_add(out, NSG_LINT_SHADOWED, L->dir, r);
     /* by: the core's rules, in priority order */
     unsigned nc = core ? Z3_ast_vector_size(s->z, core) : 0;
     for (size_t k = 0; k < nb; k++)
@@ -320,7 +320,7 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
     nsg_rc rc = solve(s, q, 2, NULL, 0, &sat, NULL, NULL, err);
     if (rc || sat)
         return rc;
-    struct nsg_slv_finding *f = add_finding(out, NSG_LINT_REDUNDANT, L->dir, r);
+    struct nsg_slv_finding *f = nsg_slv_lint_add(out, NSG_LINT_REDUNDANT, L->dir, r);
     for (size_t k = 0; k < L->after->len; k++) {
         const struct nsg_crule *o =
             &L->c->rules[L->dir][g_array_index(L->after, size_t, k)];
@@ -356,7 +356,7 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
                                    "overlap but the solver's witness does "
                                    "not match both",
                                    slv_rule_name(o), slv_rule_name(r));
-            f = add_finding(out, NSG_LINT_CONFLICT, L->dir, r);
+            f = nsg_slv_lint_add(out, NSG_LINT_CONFLICT, L->dir, r);
             f->has_witness = true;
             f->witness = p;
         }
@@ -396,7 +396,7 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
         if (m.decision == NSG_DEC_UNKNOWN)
             continue;
         struct nsg_slv_finding *f =
-            add_finding(out, NSG_LINT_MGMT_OPEN, L->dir, r);
+            nsg_slv_lint_add(out, NSG_LINT_MGMT_OPEN, L->dir, r);
         f->port = port;
         f->has_witness = true;
         f->witness = p;
@@ -418,7 +418,7 @@ static nsg_rc check_admin(struct lint_dir *L, size_t i, Z3_ast pass,
     if (rc || sat)
         return rc;
     struct nsg_slv_finding *f =
-        add_finding(out, NSG_LINT_ADMIN_OVERRIDDEN, L->dir, r);
+        nsg_slv_lint_add(out, NSG_LINT_ADMIN_OVERRIDDEN, L->dir, r);
     int d = L->dir == NSG_DIR_OUT;
     for (size_t k = 0; k < admin->n[d]; k++) {
         const struct nsg_admin_crule *a = &admin->rules[d][k];
@@ -448,14 +448,8 @@ nsg_rc nsg_slv_lint_admin(struct nsg_slv *s, const struct nsg_cnsg *c,
     struct nsg_addrset inet = NSG_ADDRSET_INIT;
     Z3_ast pass = NULL;
     nsg_rc rc = nsg_slv_decide(s, c, &L.d, err);
-    if (!rc && admin && (admin->n[0] || admin->n[1])) {
-        struct nsg_slv_admin ad;
-        rc = nsg_slv_admin_decide(s, admin, &ad, err);
-        if (!rc)
-            pass = Z3_mk_implies(
-                s->z, nsg_slv_platform_none(s, true),
-                slv_and2(s, slv_not(s, ad.deny), slv_not(s, ad.always)));
-    }
+    if (!rc && admin && (admin->n[0] || admin->n[1]))
+        rc = nsg_slv_admin_pass(s, admin, &pass, err);
     if (rc)
         return rc;
     if (!internet) {
@@ -472,7 +466,7 @@ nsg_rc nsg_slv_lint_admin(struct nsg_slv *s, const struct nsg_cnsg *c,
             if (r->rule->is_default)
                 continue;
             if (crule_unknown(r)) {
-                add_finding(out, NSG_LINT_UNKNOWN_TAG, L.dir, r);
+                nsg_slv_lint_add(out, NSG_LINT_UNKNOWN_TAG, L.dir, r);
                 continue;
             }
             g_array_set_size(L.before, 0);

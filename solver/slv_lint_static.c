@@ -12,18 +12,6 @@
 
 #define PREFIX_LIMIT 4000 /* per NSG, source and destination separately */
 
-static struct nsg_slv_finding *add(struct nsg_slv_lint *out,
-                                   enum nsg_slv_lint_kind k, enum nsg_dir dir,
-                                   const struct nsg_crule *r)
-{
-    out->f = nsg_xrealloc(out->f, (out->n + 1) * sizeof(*out->f));
-    struct nsg_slv_finding *f = &out->f[out->n++];
-    memset(f, 0, sizeof(*f));
-    f->kind = k;
-    f->dir = dir;
-    f->rule = r;
-    return f;
-}
 
 static bool same_id(const char *a, const char *b)
 {
@@ -64,14 +52,14 @@ static void rule_checks(const struct nsg_topology *t,
         for (size_t i = 0; i < n; i++)
             if (it[i].kind == NSG_ADDR_TAG && it[i].plural) {
                 struct nsg_slv_finding *f =
-                    add(out, NSG_LINT_TAG_PLURAL, r->dir, cr);
+                    nsg_slv_lint_add(out, NSG_LINT_TAG_PLURAL, r->dir, cr);
                 snprintf(f->detail, sizeof(f->detail), "%s in %s",
                          it[i].text,
                          side ? "destinationAddressPrefixes"
                               : "sourceAddressPrefixes");
             }
         if (n && na) {
-            struct nsg_slv_finding *f = add(out, NSG_LINT_ASG_MIXED, r->dir, cr);
+            struct nsg_slv_finding *f = nsg_slv_lint_add(out, NSG_LINT_ASG_MIXED, r->dir, cr);
             snprintf(f->detail, sizeof(f->detail), "%s",
                      side ? "destination" : "source");
         }
@@ -80,7 +68,7 @@ static void rule_checks(const struct nsg_topology *t,
             const struct nsg_vnet *v = asg_vnet(t, asgs[i], &member);
             if (!member) {
                 struct nsg_slv_finding *f =
-                    add(out, NSG_LINT_EMPTY_ASG, r->dir, cr);
+                    nsg_slv_lint_add(out, NSG_LINT_EMPTY_ASG, r->dir, cr);
                 snprintf(f->detail, sizeof(f->detail), "%s", asgs[i]);
                 continue;
             }
@@ -90,7 +78,7 @@ static void rule_checks(const struct nsg_topology *t,
                 first = v;
             } else if (first != v) {
                 struct nsg_slv_finding *f =
-                    add(out, NSG_LINT_ASG_VNETS, r->dir, cr);
+                    nsg_slv_lint_add(out, NSG_LINT_ASG_VNETS, r->dir, cr);
                 snprintf(f->detail, sizeof(f->detail), "%s and %s",
                          first->name ? first->name : "?",
                          v->name ? v->name : "?");
@@ -104,7 +92,7 @@ static void rule_checks(const struct nsg_topology *t,
         if (narrow) {
             char pb[8];
             struct nsg_slv_finding *f =
-                add(out, NSG_LINT_PORTS_IGNORED, r->dir, cr);
+                nsg_slv_lint_add(out, NSG_LINT_PORTS_IGNORED, r->dir, cr);
             snprintf(f->detail, sizeof(f->detail),
                      "protocol %s has no ports: the port ranges are ignored",
                      nsg_proto_name(r->proto, pb));
@@ -130,7 +118,7 @@ void nsg_slv_lint_static(const struct nsg_topology *t, const struct nsg_nsg *n,
     for (int side = 0; side < 2; side++)
         if (prefixes[side] > PREFIX_LIMIT) {
             struct nsg_slv_finding *f =
-                add(out, NSG_LINT_PREFIX_LIMIT, NSG_DIR_IN, NULL);
+                nsg_slv_lint_add(out, NSG_LINT_PREFIX_LIMIT, NSG_DIR_IN, NULL);
             snprintf(f->detail, sizeof(f->detail),
                      "%zu %s prefixes (the limit is %d per NSG)",
                      prefixes[side], side ? "destination" : "source",
@@ -141,7 +129,7 @@ void nsg_slv_lint_static(const struct nsg_topology *t, const struct nsg_nsg *n,
         if (s->name && !strcasecmp(s->name, "GatewaySubnet") &&
             same_id(s->nsg_id, n->id)) {
             struct nsg_slv_finding *f =
-                add(out, NSG_LINT_GATEWAY_NSG, NSG_DIR_IN, NULL);
+                nsg_slv_lint_add(out, NSG_LINT_GATEWAY_NSG, NSG_DIR_IN, NULL);
             snprintf(f->detail, sizeof(f->detail),
                      "applied to subnet %s: NSGs on GatewaySubnet are not "
                      "supported",

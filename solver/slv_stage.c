@@ -150,3 +150,18 @@ nsg_rc nsg_slv_admin_decide(struct nsg_slv *s,
     *out = *a;
     return slv_z3_status(s, "encoding the admin stage", err);
 }
+
+nsg_rc nsg_slv_admin_pass(struct nsg_slv *s, const struct nsg_admin_stage *st,
+                          Z3_ast *pass, struct nsg_err *err)
+{
+    struct nsg_slv_admin ad;
+    *pass = s->t;
+    if (!st || (!st->n[0] && !st->n[1]))
+        return NSG_OK;
+    nsg_rc rc = nsg_slv_admin_decide(s, st, &ad, err);
+    if (!rc)
+        *pass = Z3_mk_implies(
+            s->z, nsg_slv_platform_none(s, true),
+            slv_and2(s, slv_not(s, ad.deny), slv_not(s, ad.always)));
+    return rc;
+}

@@ -137,6 +137,11 @@ nsg_rc nsg_slv_admin_decide(struct nsg_slv *s,
                             const struct nsg_admin_stage *st,
                             struct nsg_slv_admin *out,
                             struct nsg_err *err) NSG_WUR;
+/* *pass: the packet reaches the NSGs past the admin stage (ordinary traffic
+ * no Deny or AlwaysAllow admin rule decides; platform traffic always);
+ * true without a stage. */
+nsg_rc nsg_slv_admin_pass(struct nsg_slv *s, const struct nsg_admin_stage *st,
+                          Z3_ast *pass, struct nsg_err *err) NSG_WUR;
 
 /* A NIC as nsg_sim_eval_nic evaluates it: traffic the VNet drops, platform
  * traffic, the admin stage, both NSG levels (inbound subnet then NIC,
