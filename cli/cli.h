@@ -28,6 +28,8 @@ int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_compact(int argc, char **argv); /* flow-store compaction */
+int cmd_gc(int argc, char **argv);      /* remove unreferenced files */
+int cmd_fsck(int argc, char **argv);    /* check a corpus */
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
  * by main before dispatch). */

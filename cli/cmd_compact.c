@@ -1,11 +1,11 @@
 /* cmd_compact.c - `nsgproof compact`: merges every stored flow segment of
- * a corpus into one (nsg_imp_flows_compact) in one atomic transaction. */
+ * a corpus into one (nsg_fstore_compact) in one atomic transaction. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../importer/importer.h"
+#include "../corpus/flowstore.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -31,7 +31,7 @@ static nsg_rc run(struct nsg_corpus *c, cJSON *rep, struct nsg_err *err)
     nsg_rc rc = nsg_corpus_begin(c, &txn, err);
     if (rc)
         return rc;
-    rc = nsg_imp_flows_compact(txn, c, rep, err);
+    rc = nsg_fstore_compact(txn, rep, err);
     bool compacted =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "compacted"));
     /* Test hook (tests/t_compact.sh): die like a killed process once the

@@ -1,7 +1,6 @@
 /* cmd_import.c - `nsgproof import`: reads configuration files (ARM, az
  * CLI, Service Tags) and flow logs into a corpus in one transaction, and
  * reports per file what was imported, unchanged, skipped or bad. */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../common/nsg_walk.h"
 #include "../importer/importer.h"
 #include "cli.h"
 
@@ -50,40 +50,6 @@ struct import {
     int64_t gen0;              /* generation when the transaction began */
     struct nsg_topology *topo; /* the model after this import (cached) */
 };
-
-/* ---- collecting the files ---------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Append the regular files under path (sorted, hidden entries skipped). */
-static nsg_rc collect(const char *path, GPtrArray *out, struct nsg_err *err)
-{
-    struct stat st;
-    if (stat(path, &st))
-        return nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISDIR(st.st_mode)) {
-        g_ptr_array_add(out, g_strdup(path));
-        return NSG_OK;
-    }
-    DIR *d = opendir(path);
-    if (!d)
-        return nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.')
-            g_ptr_array_add(names, g_build_filename(path, e->d_name, NULL));
-    closedir(d);
-    qsort(names->pdata, names->len, sizeof(char *), cmp_str);
-    nsg_rc rc = NSG_OK;
-    for (guint i = 0; !rc && i < names->len; i++)
-        rc = collect(names->pdata[i], out, err);
-    g_ptr_array_free(names, TRUE);
-    return rc;
-}
 
 /* ---- one configuration file -------------------------------------------- */
 
@@ -535,7 +501,7 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
 
     for (int i = 0; i < n && !rc; i++) {
         struct nsg_err perr = NSG_ERR_INIT;
-        nsg_rc prc = collect(paths[i], files, &perr);
+        nsg_rc prc = nsg_walk_files(paths[i], NULL, files, &perr);
         if (prc) {
             note_failure(im, file_entry(im, paths[i], "unknown"), paths[i],
                          &perr);

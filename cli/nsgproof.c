@@ -20,6 +20,8 @@ static const struct {
     {"verify", cmd_verify, "prove reachability properties of the topology"},
     {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
+    {"gc", cmd_gc, "remove the files a corpus no longer references"},
+    {"fsck", cmd_fsck, "check a corpus: hashes, references, segments, checkpoints"},
 };
 
 static void usage(FILE *f)

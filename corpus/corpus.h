@@ -89,6 +89,25 @@ nsg_rc nsg_corpus_commit(struct nsg_txn **txn, struct nsg_err *err) NSG_WUR;
 /* Abandon (NULL-safe): the corpus stays as before the transaction. */
 void nsg_corpus_rollback(struct nsg_txn *txn);
 
+/* ---- maintenance (corpus_gc.c, corpus_fsck.c) --------------------------- */
+/* Remove what the published manifest does not reference, under the lock;
+ * files an earlier generation may have named only when no reader has the
+ * corpus open (docs/gc.md).  With dry_run nothing is removed.  `removed`
+ * (may be NULL) is called after each file.  `report` gets generation,
+ * dry_run, readers, files_freed, bytes_freed, files_kept, bytes_kept and
+ * the removed / kept lists ({path, bytes, why}). */
+typedef void (*nsg_corpus_gc_fn)(void *ctx, const char *rel, uint64_t bytes);
+nsg_rc nsg_corpus_gc(struct nsg_corpus *c, bool dry_run,
+                     nsg_corpus_gc_fn removed, void *ctx, cJSON *report,
+                     struct nsg_err *err) NSG_WUR;
+/* Check the corpus at dir: every object and segment re-hashed, every
+ * manifest reference, segment header and record, and checkpoint checked;
+ * problems go to report's "damage" ({path, problem}), unreferenced files
+ * to "garbage" ({path, bytes, why}) (docs/fsck.md).  Returns an error only
+ * when the check could not run (no such directory, not a corpus). */
+nsg_rc nsg_corpus_fsck(const char *dir, cJSON *report,
+                       struct nsg_err *err) NSG_WUR;
+
 /* ---- additions (corpus owner) ------------------------------------------ */
 /* How long nsg_corpus_begin waits for another import's lock (default
  * 30000 ms; 0 = fail at once). */

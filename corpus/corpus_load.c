@@ -52,10 +52,10 @@ static nsg_rc add_one(struct nsg_corpus *c, struct nsg_topology *t,
                       struct nsg_err *err)
 {
     const cJSON *j;
-    nsg_rc rc = object_get(c, p->sha, p->id, &j, err);
+    nsg_rc rc = nsg_corpus_object_get(c, p->sha, p->id, &j, err);
     if (rc)
         return rc;
-    char *rel = object_rel(p->sha);
+    char *rel = nsg_corpus_object_rel(p->sha);
     char *where = g_strdup_printf("corpus %s: %s (%s)", c->dir, rel, p->id);
     rc = t ? nsg_model_add_resource(t, p->type, j, p->at, where, err)
            : nsg_model_parse_resource(p->type, j, p->at, where, one, err);
@@ -72,10 +72,11 @@ static nsg_rc add_tags(struct nsg_corpus *c, const cJSON *m,
     const cJSON *j;
     if (!cJSON_IsString(o))
         return NSG_OK;
-    nsg_rc rc = object_get(c, o->valuestring, "service tags", &j, err);
+    nsg_rc rc =
+        nsg_corpus_object_get(c, o->valuestring, "service tags", &j, err);
     if (rc)
         return rc;
-    char *rel = object_rel(o->valuestring);
+    char *rel = nsg_corpus_object_rel(o->valuestring);
     char *where = g_strdup_printf("corpus %s: %s (service tags)", c->dir, rel);
     rc = nsg_model_add_service_tags(t, j, where, err);
     g_free(where);
@@ -83,8 +84,9 @@ static nsg_rc add_tags(struct nsg_corpus *c, const cJSON *m,
     return rc;
 }
 
-nsg_rc model_from_manifest(struct nsg_corpus *c, const cJSON *m, int64_t at,
-                           struct nsg_topology **out, struct nsg_err *err)
+nsg_rc nsg_corpus_model_from_manifest(struct nsg_corpus *c, const cJSON *m,
+                                      int64_t at, struct nsg_topology **out,
+                                      struct nsg_err *err)
 {
     const cJSON *res = cJSON_GetObjectItemCaseSensitive(m, "resources");
     size_t n = 0, cap = (size_t)cJSON_GetArraySize(res);
@@ -141,7 +143,7 @@ out:
 nsg_rc nsg_corpus_load(struct nsg_corpus *c, int64_t at,
                        struct nsg_topology **out, struct nsg_err *err)
 {
-    return model_from_manifest(c, c->manifest, at, out, err);
+    return nsg_corpus_model_from_manifest(c, c->manifest, at, out, err);
 }
 
 nsg_rc nsg_corpus_history(struct nsg_corpus *c, const char *id,

@@ -40,7 +40,7 @@ static void canon(cJSON *j)
         sort_object(j);
 }
 
-cJSON *json_canonical(const cJSON *j)
+cJSON *nsg_corpus_json_canonical(const cJSON *j)
 {
     cJSON *d = cJSON_Duplicate(j, true);
     if (d)
@@ -48,13 +48,14 @@ cJSON *json_canonical(const cJSON *j)
     return d;
 }
 
-char *object_rel(const char *sha)
+char *nsg_corpus_object_rel(const char *sha)
 {
     return g_strdup_printf(OBJECTS_DIR "/%.2s/%s.json", sha, sha);
 }
 
-nsg_rc object_get(struct nsg_corpus *c, const char *sha, const char *what,
-                  const cJSON **out, struct nsg_err *err)
+nsg_rc nsg_corpus_object_get(struct nsg_corpus *c, const char *sha,
+                             const char *what, const cJSON **out,
+                             struct nsg_err *err)
 {
     cJSON *j = g_hash_table_lookup(c->objects, sha);
     struct nsg_buf b = NSG_BUF_INIT;
@@ -66,8 +67,8 @@ nsg_rc object_get(struct nsg_corpus *c, const char *sha, const char *what,
         *out = j;
         return NSG_OK;
     }
-    rel = object_rel(sha);
-    path = path_join(c->dir, rel);
+    rel = nsg_corpus_object_rel(sha);
+    path = nsg_corpus_path_join(c->dir, rel);
     /* An object of the open transaction is still at its temporary name. */
     const char *tmp =
         c->txn ? g_hash_table_lookup(c->txn->pending, path) : NULL;

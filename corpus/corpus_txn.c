@@ -30,19 +30,19 @@ nsg_rc nsg_corpus_begin(struct nsg_corpus *c, struct nsg_txn **out,
                            "corpus %s: a transaction "
                            "is already open",
                            c->dir);
-    lp = path_join(c->dir, LOCK_FILE);
-    rc = lock_take(lp, c->lock_wait_ms, c->dir, &fd, err);
+    lp = nsg_corpus_path_join(c->dir, LOCK_FILE);
+    rc = nsg_corpus_lock_take(lp, c->lock_wait_ms, c->dir, &fd, err);
     free(lp);
     if (rc)
         return rc;
     /* Another import may have committed since we opened: start from the
      * manifest on disk, read under the lock. */
-    rc = manifest_read(c->dir, &m, err);
+    rc = nsg_corpus_manifest_read(c->dir, &m, err);
     if (rc) {
         close(fd);
         return rc;
     }
-    corpus_set_manifest(c, m ? m : manifest_empty());
+    nsg_corpus_set_manifest(c, m ? m : nsg_corpus_manifest_empty());
     struct nsg_txn *t = nsg_xcalloc(1, sizeof(*t));
     t->c = c;
     t->lock_fd = fd;
@@ -60,7 +60,7 @@ nsg_rc nsg_corpus_begin(struct nsg_corpus *c, struct nsg_txn **out,
 static nsg_rc object_put(struct nsg_txn *t, const cJSON *json, char sha[65],
                          struct nsg_err *err)
 {
-    cJSON *canon = json_canonical(json);
+    cJSON *canon = nsg_corpus_json_canonical(json);
     char *text = canon ? cJSON_PrintUnformatted(canon) : NULL;
     char *rel = NULL, *path = NULL, *dir = NULL, *tmp = NULL;
     nsg_rc rc = NSG_OK;
@@ -73,15 +73,15 @@ static nsg_rc object_put(struct nsg_txn *t, const cJSON *json, char sha[65],
         goto out;
     }
     nsg_sha256_hex(text, strlen(text), sha);
-    rel = object_rel(sha);
-    path = path_join(t->c->dir, rel);
+    rel = nsg_corpus_object_rel(sha);
+    path = nsg_corpus_path_join(t->c->dir, rel);
     if (g_hash_table_contains(t->pending, path) || access(path, F_OK) == 0)
         goto out; /* content-addressed: already there, never rewritten */
     dir = g_path_get_dirname(path);
     tmp = g_strdup_printf("%s.tmp-%ld", path, (long)getpid());
-    rc = mkdirs(dir, err);
+    rc = nsg_corpus_mkdirs(dir, err);
     if (!rc)
-        rc = write_plain(tmp, text, strlen(text), err);
+        rc = nsg_corpus_write_plain(tmp, text, strlen(text), err);
     if (!rc) {
         g_hash_table_insert(t->pending, path, tmp);
         path = NULL;
@@ -275,7 +275,7 @@ nsg_rc nsg_txn_new_file(struct nsg_txn *txn, const char *dir,
 {
     struct nsg_corpus *c = txn->c;
     char *absdir = nsg_corpus_path(c, dir);
-    nsg_rc rc = mkdirs(absdir, err);
+    nsg_rc rc = nsg_corpus_mkdirs(absdir, err);
 
     *abs_path = *rel_name = NULL;
     for (int tries = 0; !rc; tries++) {
@@ -316,7 +316,7 @@ cJSON *nsg_txn_section(struct nsg_txn *txn, const char *name)
 nsg_rc nsg_txn_load(struct nsg_txn *txn, int64_t at, struct nsg_topology **out,
                     struct nsg_err *err)
 {
-    return model_from_manifest(txn->c, txn->manifest, at, out, err);
+    return nsg_corpus_model_from_manifest(txn->c, txn->manifest, at, out, err);
 }
 
 /* Free the transaction; with undo, delete the files it created. */
@@ -348,7 +348,8 @@ void nsg_corpus_rollback(struct nsg_txn *txn)
 static void sort_resources(cJSON *m)
 {
     cJSON *r = cJSON_GetObjectItemCaseSensitive(m, "resources");
-    cJSON *sorted = json_canonical(r); /* sorts nested objects too: fine */
+    cJSON *sorted =
+        nsg_corpus_json_canonical(r); /* sorts nested objects too: fine */
     if (sorted)
         cJSON_ReplaceItemInObjectCaseSensitive(m, "resources", sorted);
 }
@@ -367,19 +368,26 @@ nsg_rc nsg_corpus_commit(struct nsg_txn **txnp, struct nsg_err *err)
         txn_end(t, true); /* nothing changed: the manifest stays as is */
         return NSG_OK;
     }
+    /* A corpus written by an older nsgproof is brought to the current
+     * format by its next write. */
+    rc = nsg_fstore_upgrade(t, err);
+    if (rc) {
+        txn_end(t, true);
+        return rc;
+    }
     /* 1. everything written so far reaches the disk; 2. objects get their
      * final names; 3. those renames reach the disk.  Only then may the
      * manifest name them. */
     bool objects = g_hash_table_size(t->pending) > 0;
     if (objects || t->new_files->len)
-        rc = sync_fs(c->dir, err);
+        rc = nsg_corpus_sync_fs(c->dir, err);
     g_hash_table_iter_init(&it, t->pending);
     while (!rc && g_hash_table_iter_next(&it, &final, &tmp))
         if (rename(tmp, final))
             rc = nsg_err_set(err, NSG_E_IO, "%s: rename failed: %s",
                              (char *) final, strerror(errno));
     if (!rc && objects)
-        rc = sync_fs(c->dir, err);
+        rc = nsg_corpus_sync_fs(c->dir, err);
     if (rc) {
         txn_end(t, true);
         return rc;
@@ -391,14 +399,14 @@ nsg_rc nsg_corpus_commit(struct nsg_txn **txnp, struct nsg_err *err)
         cJSON_CreateNumber((double)(nsg_corpus_generation(c) + 1)));
     cJSON_ReplaceItemInObjectCaseSensitive(t->manifest, "updated_at",
                                            cJSON_CreateString(iso));
-    char *path = path_join(c->dir, MANIFEST);
+    char *path = nsg_corpus_path_join(c->dir, MANIFEST);
     char *text = cJSON_Print(t->manifest);
     size_t len = text ? strlen(text) : 0;
     if (text) {
         text = nsg_xrealloc(text, len + 2);
         text[len++] = '\n';
         text[len] = '\0';
-        rc = write_atomic(path, text, len, err);
+        rc = nsg_corpus_write_atomic(path, text, len, err);
     } else {
         rc = nsg_err_set(err, NSG_E_NOMEM, "%s: cannot serialize", path);
     }
@@ -410,8 +418,8 @@ nsg_rc nsg_corpus_commit(struct nsg_txn **txnp, struct nsg_err *err)
     }
     /* Published.  A failed directory fsync is reported, but the files stay:
      * the new manifest refers to them. */
-    rc = fsync_path(c->dir, true, err);
-    corpus_set_manifest(c, t->manifest);
+    rc = nsg_corpus_fsync_path(c->dir, true, err);
+    nsg_corpus_set_manifest(c, t->manifest);
     t->manifest = NULL;
     txn_end(t, false);
     return rc;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowstore.h"
+#include "fstore_int.h"
 
 struct nsg_flow_iter {
     struct nsg_corpus *c;
@@ -26,16 +26,17 @@ nsg_rc nsg_flows_open(struct nsg_corpus *c, struct nsg_flow_iter **out,
     it->c = c;
     const cJSON *fmt =
         sec ? cJSON_GetObjectItemCaseSensitive(sec, "format") : NULL;
-    if (fmt && (!cJSON_IsNumber(fmt) ||
-                fmt->valuedouble != (double)NSG_FLOWSEG_VERSION)) {
+    if (fmt &&
+        (!cJSON_IsNumber(fmt) ||
+         (fmt->valuedouble != 1 && fmt->valuedouble != NSG_FSTORE_FORMAT))) {
         free(it);
         if (!cJSON_IsNumber(fmt))
             return nsg_err_set(err, NSG_E_INPUT,
                                "manifest.json: $.flows.format is not a number");
         return nsg_err_set(err, NSG_E_INPUT,
                            "manifest.json: $.flows.format: the stored flows "
-                           "have format %g, this nsgproof reads %d",
-                           fmt->valuedouble, NSG_FLOWSEG_VERSION);
+                           "have format %g, this nsgproof reads 1 and %d",
+                           fmt->valuedouble, NSG_FSTORE_FORMAT);
     }
     if (segs && !cJSON_IsArray(segs)) {
         free(it);
@@ -47,11 +48,13 @@ nsg_rc nsg_flows_open(struct nsg_corpus *c, struct nsg_flow_iter **out,
     cJSON_ArrayForEach(s, segs)
     {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name");
-        if (!cJSON_IsString(name)) {
+        if (!cJSON_IsString(name) ||
+            !nsg_corpus_safe_rel(name->valuestring, NSG_FSTORE_SECTION)) {
             size_t at = it->n;
             nsg_flows_close(it);
             return nsg_err_set(err, NSG_E_INPUT,
-                               "manifest.json: $.flows.segments[%zu]: no name",
+                               "manifest.json: $.flows.segments[%zu]: no name "
+                               "of a file under flows/",
                                at);
         }
         it->paths[it->n++] = nsg_corpus_path(c, name->valuestring);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "flowstore.h"
@@ -15,6 +16,8 @@
 #define HDR_SIZE 64
 #define IOBUF (1u << 20)
 #define REC_MAX 176 /* largest encoded record */
+#define REC_MIN 14  /* smallest: flags, state, IPv4 source, 8 varints */
+#define STRINGS_MAX (512u << 20) /* string table bound (ids, rule names) */
 
 /* ---- records ----------------------------------------------------------- */
 
@@ -477,9 +480,22 @@ nsg_rc nsg_flowseg_open(const char *path, struct nsg_flowseg_reader **out,
     rd->n_strings = rd64(hdr + 24);
     rd->flows_end = rd64(hdr + 32);
     uint64_t sbytes = rd64(hdr + 40);
-    if (rd->flows_end < HDR_SIZE || sbytes > (1ull << 32) ||
-        rd->n_strings > sbytes) {
-        rc = nsg_err_set(err, NSG_E_INPUT, "%s: corrupt segment header", path);
+    struct stat st;
+    if (fstat(rd->fd, &st)) {
+        rc = nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* every size is checked against the file before anything is
+     * allocated: the records fill [64, flows_end), the strings the rest */
+    uint64_t fsize = (uint64_t)st.st_size;
+    if (rd->flows_end < HDR_SIZE || rd->flows_end > fsize ||
+        sbytes != fsize - rd->flows_end || sbytes > STRINGS_MAX ||
+        rd->n_strings > sbytes ||
+        rd->n_flows > (rd->flows_end - HDR_SIZE) / REC_MIN) {
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "%s: corrupt segment header (its sizes do not fit "
+                         "the file's %llu bytes)",
+                         path, (unsigned long long)fsize);
         goto out;
     }
     /* the string table is small (ids and rule names): read it whole */
@@ -544,8 +560,16 @@ static int r_fill(struct nsg_flowseg_reader *rd, struct nsg_err *err)
 int nsg_flowseg_next(struct nsg_flowseg_reader *rd, struct nsg_flowrec *r,
                      struct nsg_err *err)
 {
-    if (rd->read == rd->n_flows)
-        return 0;
+    if (rd->read == rd->n_flows) {
+        uint64_t at = rd->off + rd->pos;
+        if (at == rd->flows_end)
+            return 0;
+        nsg_err_set(err, NSG_E_INPUT,
+                    "%s: %llu bytes after the last flow record (offset %llu)",
+                    rd->path, (unsigned long long)(rd->flows_end - at),
+                    (unsigned long long)at);
+        return -NSG_E_INPUT;
+    }
     for (int tries = 0; tries < 2; tries++) {
         long k = rec_decode(rd->buf + rd->pos, rd->len - rd->pos, &rd->prev, r);
         if (k > 0) {

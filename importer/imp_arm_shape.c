@@ -212,71 +212,13 @@ static void norm_array(cJSON *props, const char *key)
 }
 
 /* az (older versions) and PowerShell (PascalCase) spell some keys
- * differently from ARM: the fields nsgproof reads get ARM's spelling
- * (readers match keys case-insensitively; other tools may not). */
+ * differently from ARM: the fields nsgproof knows (the model's list) get
+ * ARM's spelling (readers match keys case-insensitively; other tools may
+ * not). */
 static const char *canonical_key(const char *key)
 {
-    static const char *const keys[] = {"privateIPAddress",
-                                       "privateIPAddressVersion",
-                                       "privateIPAllocationMethod",
-                                       "publicIPAddress",
-                                       "publicIPAllocationMethod",
-                                       "publicIPAddressVersion",
-                                       "ipAddress",
-                                       "ipConfiguration",
-                                       "ipConfigurations",
-                                       "macAddress",
-                                       "securityRules",
-                                       "defaultSecurityRules",
-                                       "networkInterfaces",
-                                       "subnets",
-                                       "subnet",
-                                       "resourceGuid",
-                                       "provisioningState",
-                                       "addressSpace",
-                                       "addressPrefix",
-                                       "addressPrefixes",
-                                       "virtualNetworkPeerings",
-                                       "remoteVirtualNetwork",
-                                       "remoteAddressSpace",
-                                       "remoteVirtualNetworkAddressSpace",
-                                       "peeringState",
-                                       "allowVirtualNetworkAccess",
-                                       "networkSecurityGroup",
-                                       "routeTable",
-                                       "routes",
-                                       "nextHopType",
-                                       "virtualMachine",
-                                       "primary",
-                                       "applicationSecurityGroups",
-                                       "networkProfile",
-                                       "description",
-                                       "protocol",
-                                       "access",
-                                       "direction",
-                                       "priority",
-                                       "sourceAddressPrefix",
-                                       "sourceAddressPrefixes",
-                                       "destinationAddressPrefix",
-                                       "destinationAddressPrefixes",
-                                       "sourcePortRange",
-                                       "sourcePortRanges",
-                                       "destinationPortRange",
-                                       "destinationPortRanges",
-                                       "sourceApplicationSecurityGroups",
-                                       "destinationApplicationSecurityGroups",
-                                       "privateEndpoint",
-                                       "privateEndpointNetworkPolicies",
-                                       "appliesToGroups",
-                                       "networkGroupId",
-                                       "resourceId",
-                                       "memberType",
-                                       "sources",
-                                       "destinations"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (!strcasecmp(key, keys[i]))
-            return keys[i];
-    return key;
+    const char *arm = nsg_model_arm_field(key, NULL);
+    return arm ? arm : key;
 }
 
 /* Shared by resources and sub-resources: top-level keys stay, the rest

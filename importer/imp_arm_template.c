@@ -325,62 +325,18 @@ static cJSON *eval_string(const struct tpl *t, const char *s, int depth,
  */
 
 /* Fields nsgproof reads: an expression it cannot evaluate there makes the
- * resource unusable; elsewhere (location, tags, ...) the field is dropped. */
+ * resource unusable; elsewhere (location, tags, a description, ...) the
+ * field is dropped.  They are the template's own structure and the
+ * model's fields whose value answers depend on (model_arm.h). */
 static bool used_key(const char *k)
 {
-    static const char *const keys[] = {"name",
-                                       "type",
-                                       "properties",
-                                       "securityRules",
-                                       "defaultSecurityRules",
-                                       "subnets",
-                                       "virtualNetworkPeerings",
-                                       "ipConfigurations",
-                                       "routes",
-                                       "addressSpace",
-                                       "addressPrefix",
-                                       "addressPrefixes",
-                                       "networkSecurityGroup",
-                                       "routeTable",
-                                       "subnet",
-                                       "publicIPAddress",
-                                       "applicationSecurityGroups",
-                                       "sourceApplicationSecurityGroups",
-                                       "destinationApplicationSecurityGroups",
-                                       "sourceAddressPrefix",
-                                       "sourceAddressPrefixes",
-                                       "destinationAddressPrefix",
-                                       "destinationAddressPrefixes",
-                                       "sourcePortRange",
-                                       "sourcePortRanges",
-                                       "destinationPortRange",
-                                       "destinationPortRanges",
-                                       "protocol",
-                                       "access",
-                                       "direction",
-                                       "priority",
-                                       "privateIPAddress",
-                                       "privateIPAddressVersion",
-                                       "macAddress",
-                                       "virtualMachine",
-                                       "remoteVirtualNetwork",
-                                       "remoteAddressSpace",
-                                       "remoteVirtualNetworkAddressSpace",
-                                       "peeringState",
-                                       "allowVirtualNetworkAccess",
-                                       "ipAddress",
-                                       "ipConfiguration",
-                                       "networkProfile",
-                                       "networkInterfaces",
-                                       "resourceGuid",
-                                       "nextHopType",
-                                       "primary",
-                                       "resources",
-                                       "condition"};
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (!strcasecmp(k, keys[i]))
+    static const char *const structure[] = {"name", "type", "properties",
+                                            "resources", "condition"};
+    enum nsg_model_field_use use;
+    for (size_t i = 0; i < sizeof(structure) / sizeof(structure[0]); i++)
+        if (!strcasecmp(k, structure[i]))
             return true;
-    return false;
+    return nsg_model_arm_field(k, &use) && use == NSG_MODEL_FIELD_MODEL;
 }
 
 /* Resolve every expression under node in place.  `key` is the nearest

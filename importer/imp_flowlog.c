@@ -1,9 +1,8 @@
 /* imp_flowlog.c - nsg_imp_flowlogs: expands directories, reads every
- * flow-log file (imp_flowlog_blob.c) into the aggregation thread, writes
- * one new segment per import into the transaction, lists it in the
- * manifest's "flows" section and fills the import report.  See
+ * flow-log file (imp_flowlog_blob.c) into one flow-store writer (which
+ * writes one new segment per import into the transaction and lists it in
+ * the manifest's "flows" section), and fills the import report.  See
  * docs/corpus-flows.md. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -16,44 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/nsg_walk.h"
 #include "imp_flowlog.h"
 
-#define DEFAULT_ENTRIES (1u << 19) /* ~100 MB of table */
-
 /* ---- inputs ------------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static nsg_rc walk_dir(const char *dir, GPtrArray *out, struct nsg_err *err)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    nsg_rc rc = NSG_OK;
-    if (!d)
-        return nsg_err_set(err, NSG_E_IO, "%s: %s", dir, strerror(errno));
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            g_ptr_array_add(names, g_build_filename(dir, e->d_name, NULL));
-    closedir(d);
-    if (names->len)
-        qsort(names->pdata, names->len, sizeof(char *), cmp_str);
-    for (guint i = 0; !rc && i < names->len; i++) {
-        const char *p = names->pdata[i];
-        struct stat st;
-        if (stat(p, &st))
-            continue;
-        if (S_ISDIR(st.st_mode))
-            rc = walk_dir(p, out, err);
-        else if (S_ISREG(st.st_mode) && g_str_has_suffix(p, ".json"))
-            g_ptr_array_add(out, g_strdup(p));
-    }
-    g_ptr_array_free(names, TRUE);
-    return rc;
-}
 
 static void add_unknown(cJSON *report, const char *name, GHashTable *h,
                         const char *field)
@@ -70,30 +35,21 @@ static void add_unknown(cJSON *report, const char *name, GHashTable *h,
     g_list_free(keys);
 }
 
-static cJSON *section_child(cJSON *sec, const char *name, bool array)
+nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
+                         const struct nsg_topology *t, const char *const *paths,
+                         size_t n_paths, cJSON *report,
+                         const struct nsg_imp_fl_options *opt,
+                         struct nsg_err *err)
 {
-    cJSON *c = cJSON_GetObjectItemCaseSensitive(sec, name);
-    if (c && (array ? cJSON_IsArray(c) : cJSON_IsObject(c)))
-        return c;
-    cJSON_DeleteItemFromObjectCaseSensitive(sec, name);
-    c = array ? cJSON_CreateArray() : cJSON_CreateObject();
-    cJSON_AddItemToObject(sec, name, c);
-    return c;
-}
-
-nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
-                 const struct nsg_topology *t, const char *const *paths,
-                 size_t n_paths, cJSON *report, const struct fl_options *opt,
-                 struct nsg_err *err)
-{
-    struct fl_ctx x;
+    struct nsg_imp_fl_ctx x;
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-    char *seg_abs = NULL, *seg_rel = NULL, *tmpdir = NULL;
-    uint64_t n_flows = 0, n_bytes = 0;
+    struct nsg_fstore_opts fo = {opt ? opt->max_entries : 0};
+    struct nsg_fstore_result res;
     nsg_rc rc = NSG_OK;
     (void)c;
 
     memset(&x, 0, sizeof(x));
+    memset(&res, 0, sizeof(res));
     x.t = t;
     x.problems = cJSON_CreateArray();
     x.open_list = cJSON_CreateArray();
@@ -103,57 +59,18 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     x.unknown_mac =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     x.known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    fl_record_init(&x.rec);
+    nsg_imp_fl_record_init(&x.rec);
 
-    for (size_t i = 0; !rc && i < n_paths; i++) {
-        struct stat st;
-        if (stat(paths[i], &st))
-            rc =
-                nsg_err_set(err, NSG_E_IO, "%s: %s", paths[i], strerror(errno));
-        else if (S_ISDIR(st.st_mode))
-            rc = walk_dir(paths[i], files, err);
-        else
-            g_ptr_array_add(files, g_strdup(paths[i]));
-    }
-    if (rc)
-        goto out;
-
-    cJSON *sec = nsg_txn_section(txn, "flows");
-    cJSON *blobs = section_child(sec, "blobs", false);
-    cJSON *segs = section_child(sec, "segments", true);
-    if (!cJSON_GetObjectItemCaseSensitive(sec, "format"))
-        cJSON_AddNumberToObject(sec, "format", NSG_FLOWSEG_VERSION);
-
-    /* the new segment's name first: spill runs go beside it (same file
-     * system, inside the corpus, never in a RAM-backed /tmp) */
-    rc = nsg_txn_new_file(txn, "flows", ".seg", &seg_abs, &seg_rel, err);
-    if (rc)
-        goto out;
-    tmpdir = g_path_get_dirname(seg_abs);
-    x.agg = fl_agg_new(
-        opt && opt->max_entries ? opt->max_entries : DEFAULT_ENTRIES, tmpdir);
-    x.pipe = fl_pipe_start(x.agg);
+    for (size_t i = 0; !rc && i < n_paths; i++)
+        rc = nsg_walk_files(paths[i], ".json", files, err);
+    if (!rc)
+        rc = nsg_fstore_writer_open(txn, &fo, &x.w, err);
     for (guint i = 0; !rc && i < files->len; i++)
-        rc = fl_import_file(&x, files->pdata[i], blobs, err);
+        rc = nsg_imp_fl_import_file(&x, files->pdata[i], err);
+    if (!rc)
+        rc = nsg_fstore_writer_finish(&x.w, &res, err);
     if (rc)
         goto out;
-    rc = fl_pipe_finish(x.pipe, err);
-    x.pipe = NULL;
-    if (rc)
-        goto out;
-    size_t runs = fl_agg_runs(x.agg);
-    if (fl_agg_pending(x.agg)) {
-        rc = fl_agg_finish(x.agg, seg_abs, &n_flows, &n_bytes, err);
-        if (rc)
-            goto out;
-        cJSON *s = cJSON_CreateObject();
-        cJSON_AddStringToObject(s, "name", seg_rel);
-        cJSON_AddNumberToObject(s, "flows", (double)n_flows);
-        cJSON_AddNumberToObject(s, "tuples", (double)fl_agg_pending(x.agg));
-        cJSON_AddNumberToObject(s, "bytes", (double)n_bytes);
-        cJSON_AddNumberToObject(s, "created", (double)time(NULL));
-        cJSON_AddItemToArray(segs, s);
-    }
 
     cJSON_AddNumberToObject(report, "files", (double)x.files);
     cJSON_AddNumberToObject(report, "records", (double)x.records);
@@ -162,10 +79,9 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     cJSON_AddNumberToObject(report, "records_bad", (double)x.records_bad);
     cJSON_AddNumberToObject(report, "tuples", (double)x.tuples);
     cJSON_AddNumberToObject(report, "tuples_bad", (double)x.tuples_bad);
-    cJSON_AddNumberToObject(report, "flows_written", (double)n_flows);
-    cJSON_AddStringToObject(report, "segment",
-                            n_flows || fl_agg_pending(x.agg) ? seg_rel : "");
-    cJSON_AddNumberToObject(report, "spill_runs", (double)runs);
+    cJSON_AddNumberToObject(report, "flows_written", (double)res.flows);
+    cJSON_AddStringToObject(report, "segment", res.segment ? res.segment : "");
+    cJSON_AddNumberToObject(report, "spill_runs", (double)res.spill_runs);
     cJSON_AddNumberToObject(report, "admin_rule_tuples",
                             (double)x.admin_tuples);
     cJSON_AddNumberToObject(report, "open_blobs", (double)x.open_blobs);
@@ -181,15 +97,9 @@ nsg_rc fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     cJSON_AddItemToObject(report, "problems", x.problems);
     x.problems = NULL;
 out:
-    if (rc && seg_abs)
-        unlink(seg_abs);
-    if (x.pipe) {
-        struct nsg_err ignored = NSG_ERR_INIT;
-        nsg_rc ignored_rc = fl_pipe_finish(x.pipe, &ignored); /* rc wins */
-        (void)ignored_rc;
-    }
-    fl_agg_free(x.agg);
-    fl_record_release(&x.rec);
+    nsg_fstore_writer_abort(x.w);
+    nsg_fstore_result_release(&res);
+    nsg_imp_fl_record_release(&x.rec);
     g_hash_table_destroy(x.unknown_nsg);
     g_hash_table_destroy(x.unknown_mac);
     g_hash_table_destroy(x.known);
@@ -197,25 +107,44 @@ out:
     cJSON_Delete(x.open_list);
     cJSON_Delete(x.per_file);
     g_ptr_array_free(files, TRUE);
-    free(seg_abs);
-    free(seg_rel);
-    g_free(tmpdir);
     return rc;
+}
+
+nsg_rc nsg_imp_fl_table_from_env(size_t *out, struct nsg_err *err)
+{
+    const char *env = getenv("NSGPROOF_FLOW_TABLE");
+    unsigned long long v = 0;
+    *out = 0;
+    if (!env || !*env)
+        return NSG_OK;
+    for (const char *p = env; *p; p++) {
+        if (*p < '0' || *p > '9' || v > NSG_FSTORE_MAX_ENTRIES) {
+            v = ULLONG_MAX;
+            break;
+        }
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    if (v < NSG_FSTORE_MIN_ENTRIES || v > NSG_FSTORE_MAX_ENTRIES)
+        return nsg_err_set(err, NSG_E_USAGE,
+                           "NSGPROOF_FLOW_TABLE: '%.40s' is not a number of "
+                           "aggregation table entries from %u to %u",
+                           env, NSG_FSTORE_MIN_ENTRIES, NSG_FSTORE_MAX_ENTRIES);
+    *out = (size_t)v;
+    return NSG_OK;
 }
 
 nsg_rc nsg_imp_flowlogs(struct nsg_txn *txn, struct nsg_corpus *c,
                         const struct nsg_topology *t, const char *const *paths,
                         size_t n_paths, cJSON *report, struct nsg_err *err)
 {
-    struct fl_options opt = {0};
+    struct nsg_imp_fl_options opt = {0};
     cJSON *scratch = NULL;
-    nsg_rc rc;
+    nsg_rc rc = nsg_imp_fl_table_from_env(&opt.max_entries, err);
+    if (rc)
+        return rc;
     if (!report)
         report = scratch = cJSON_CreateObject();
-    const char *env = getenv("NSGPROOF_FLOW_TABLE");
-    if (env && *env)
-        opt.max_entries = (size_t)strtoull(env, NULL, 10);
-    rc = fl_import(txn, c, t, paths, n_paths, report, &opt, err);
+    rc = nsg_imp_fl_import(txn, c, t, paths, n_paths, report, &opt, err);
     cJSON_Delete(scratch);
     return rc;
 }

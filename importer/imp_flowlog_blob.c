@@ -1,77 +1,39 @@
 /* imp_flowlog_blob.c - reads one flow-log file (blob) through the scanner,
- * record by record, and keeps its checkpoint in the manifest's "flows"
- * section: offset, length and SHA-256 of the last complete record read,
- * and a 64-bit hash of every record read.  A re-import resumes after the
- * checkpointed record when it still hashes the same, else re-reads the
- * blob skipping the records already seen (docs/corpus-flows.md). */
+ * record by record, into the flow-store writer, and keeps the blob's
+ * checkpoint there (corpus/flowstore.h): offset, length and SHA-256 of the
+ * last complete record read, the hash of every record read while the
+ * blob may still change, and the whole-file hash once it is final.  A
+ * re-import resumes after the checkpointed record when it still hashes the
+ * same, else re-reads the blob skipping the records already seen; a final
+ * blob that changed is not read again (docs/corpus-flows.md). */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "imp_flowlog.h"
 
-/* ---- record hashes ------------------------------------------------------ */
-
-/* 64-bit hash of a record's bytes for the "seen" lists (hand-written: it
- * runs over every byte read; SHA-256 is kept for the one checkpointed
- * record per blob). */
-static uint64_t hash64(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0x243F6A8885A308D3ull ^ (n * 0x9E3779B97F4A7C15ull);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        w *= 0x87c37b91114253d5ull;
-        w = (w << 31) | (w >> 33);
-        h = (h ^ w) * 0x4cf5ad432745937full;
-        h = (h << 27) | (h >> 37);
-    }
-    for (; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
-
 static void scan_problem(void *ctx, uint64_t off, const char *what)
 {
-    fl_problem(ctx, off, what);
+    nsg_imp_fl_problem(ctx, off, what);
 }
 
 /* ---- blobs and checkpoints ---------------------------------------------- */
 
-char *fl_blob_key(const char *path)
+char *nsg_imp_fl_blob_key(const char *path)
 {
-    const char *marks[] = {"resourceId=", "flowLogResourceID="};
-    for (size_t i = 0; i < 2; i++) {
-        const char *p = strcasestr(path, marks[i]);
-        if (p) {
-            /* collapse "//" so that paths differing only there match */
-            GString *g = g_string_new(NULL);
-            for (; *p; p++)
-                if (!(*p == '/' && g->len && g->str[g->len - 1] == '/'))
-                    g_string_append_c(g, g_ascii_tolower(*p));
-            return g_string_free(g, FALSE);
-        }
-    }
+    char *key = nsg_fstore_blob_key(path);
+    if (key)
+        return key;
     char *rp = realpath(path, NULL);
     char *out = nsg_xstrdup(rp ? rp : path);
     free(rp);
     return out;
-}
-
-static uint64_t num_of(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) && v->valuedouble > 0 ? (uint64_t)v->valuedouble
-                                                   : 0;
 }
 
 /* SHA-256 of `len` bytes at `off` of path (the checkpointed record). */
@@ -92,32 +54,71 @@ static int sha_at(const char *path, uint64_t off, size_t len, char out[65])
     return 0;
 }
 
+/* Whole-file hash of path (nsg_fstore_fhash), read in bounded chunks. */
+static int file_hash(const char *path, char out[48], uint64_t *size)
+{
+    enum { CHUNK = 1 << 20 };
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char *b = nsg_xmalloc(CHUNK);
+    struct nsg_fstore_fhash *h = nsg_fstore_fhash_new();
+    ssize_t k;
+    *size = 0;
+    while ((k = read(fd, b, CHUNK)) != 0) {
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            break;
+        nsg_fstore_fhash_update(h, b, (size_t)k);
+        *size += (uint64_t)k;
+    }
+    close(fd);
+    free(b);
+    if (k < 0) {
+        nsg_fstore_fhash_free(h);
+        return -1;
+    }
+    nsg_fstore_fhash_final(h, out);
+    return 0;
+}
+
+struct span {
+    uint64_t off, len;
+};
+
 struct blob_state {
     bool in_list; /* in: resume inside a list; out: the file is a list */
     uint64_t last_off, last_len, records;
-    GString *seen; /* 16 hex digits per record */
+    GArray *seen;  /* uint64_t: nsg_fstore_record_hash of records read */
+    bool hash;     /* compute them as records are read (else: spans) */
+    GArray *spans; /* struct span of records read, when !hash */
     bool any;
+    bool whole; /* read from offset 0 to the end: file_hash is set */
+    uint64_t size;
+    char file_hash[48];
 };
-
 /* Read one file from `start`; skip_first: the record at start is the
  * checkpointed one (verified by hash); seen: hashes to skip (fallback). */
-static nsg_rc read_blob(struct fl_ctx *x, const char *path, uint64_t start,
-                        const char *want_sha, GHashTable *seen,
+static nsg_rc read_blob(struct nsg_imp_fl_ctx *x, const char *path,
+                        uint64_t start, const char *want_sha, GHashTable *seen,
                         struct blob_state *bs, bool *resumed, bool *closed,
                         struct nsg_err *err)
 {
-    struct fl_scanner *sc = NULL;
+    struct nsg_imp_fl_scanner *sc = NULL;
     const char *text;
     size_t len;
     uint64_t off;
-    nsg_rc rc =
-        fl_scan_open(path, start, bs->in_list, scan_problem, x, &sc, err);
+    nsg_rc rc = nsg_imp_fl_scan_open(path, start, bs->in_list, scan_problem, x,
+                                     &sc, err);
     bool first = true;
     int k;
     if (rc)
         return rc;
+    if (start == 0 && !want_sha)
+        nsg_imp_fl_scan_hash(sc);
     *resumed = false;
-    while ((k = fl_scan_next(sc, &text, &len, &off, err)) == 1) {
+    while ((k = nsg_imp_fl_scan_next(sc, &text, &len, &off, err)) == 1) {
         if (first && want_sha) {
             char sha[65];
             first = false;
@@ -134,98 +135,162 @@ static nsg_rc read_blob(struct fl_ctx *x, const char *path, uint64_t start,
             continue;
         }
         first = false;
-        uint64_t h = hash64(text, len);
+        uint64_t h = bs->hash || seen ? nsg_fstore_record_hash(text, len) : 0;
         if (seen && g_hash_table_contains(seen, &h)) {
             x->records_skipped++;
             continue;
         }
         size_t where;
         const char *why;
-        if (fl_record_parse(&x->rec, text, len, &where, &why)) {
+        if (nsg_imp_fl_record_parse(&x->rec, text, len, &where, &why)) {
             char msg[200];
             snprintf(msg, sizeof(msg),
                      "corrupt record (%s at record byte "
                      "%zu); skipped",
                      why, where);
-            fl_problem(x, off + where, msg);
+            nsg_imp_fl_problem(x, off + where, msg);
             x->records_bad++;
-            fl_scan_resync(sc);
+            nsg_imp_fl_scan_resync(sc);
             continue;
         }
         if (x->rec.n_trailing) {
             x->trailing++;
-            fl_problem(x, off + x->rec.trailing_off,
-                       "trailing comma inside a record (not standard JSON; "
-                       "accepted)");
+            nsg_imp_fl_problem(
+                x, off + x->rec.trailing_off,
+                "trailing comma inside a record (not standard JSON; "
+                "accepted)");
         }
         x->records++;
-        g_string_append_printf(bs->seen, "%016" PRIx64, h);
+        if (bs->hash) {
+            g_array_append_val(bs->seen, h);
+        } else {
+            struct span sp = {off, len};
+            g_array_append_val(bs->spans, sp);
+        }
         bs->records++;
         bs->last_off = off;
         bs->last_len = len;
         bs->any = true;
-        rc = fl_record_tuples(x, off, err);
+        rc = nsg_imp_fl_record_tuples(x, off, err);
         if (rc)
             break;
     }
     if (!rc && k < 0)
         rc = err ? err->code : NSG_E_IO;
     if (want_sha && !*resumed && (rc == 0 || rc == (nsg_rc)-1)) {
-        fl_scan_close(sc);
+        nsg_imp_fl_scan_close(sc);
         return -1; /* the checkpoint does not match: caller falls back */
     }
-    *closed = fl_scan_closed(sc);
-    bs->in_list = fl_scan_in_list(sc);
-    fl_scan_close(sc);
+    *closed = nsg_imp_fl_scan_closed(sc);
+    bs->in_list = nsg_imp_fl_scan_in_list(sc);
+    if (!rc)
+        bs->whole = nsg_imp_fl_scan_file_hash(sc, bs->file_hash, &bs->size);
+    nsg_imp_fl_scan_close(sc);
     return rc;
 }
 
-static void add_seen(GHashTable *seen, const char *hex)
+/* The record hashes of records read without them (pread each again). */
+static nsg_rc hash_spans(const char *path, struct blob_state *bs,
+                         struct nsg_err *err)
 {
-    size_t n = hex ? strlen(hex) : 0;
-    for (size_t i = 0; i + 16 <= n; i += 16) {
-        char tmp[17];
-        memcpy(tmp, hex + i, 16);
-        tmp[16] = '\0';
-        gint64 *v = g_new(gint64, 1);
-        *v = (gint64)strtoull(tmp, NULL, 16);
-        g_hash_table_add(seen, v);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    nsg_rc rc = NSG_OK;
+    char *b = NULL;
+    if (fd < 0)
+        return nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
+    for (guint i = 0; !rc && i < bs->spans->len; i++) {
+        const struct span *sp = &g_array_index(bs->spans, struct span, i);
+        b = nsg_xrealloc(b, sp->len + 1);
+        if (pread(fd, b, sp->len, (off_t)sp->off) != (ssize_t)sp->len)
+            rc = nsg_err_set(err, NSG_E_IO,
+                             "%s: cannot re-read record at offset %" PRIu64,
+                             path, sp->off);
+        else {
+            uint64_t h = nsg_fstore_record_hash(b, sp->len);
+            g_array_append_val(bs->seen, h);
+        }
     }
+    free(b);
+    close(fd);
+    return rc;
 }
 
-nsg_rc fl_import_file(struct fl_ctx *x, const char *path, cJSON *blobs,
-                      struct nsg_err *err)
+/* Add a per-file entry to the report. */
+static void per_file(struct nsg_imp_fl_ctx *x, const char *path, uint64_t rec0,
+                     uint64_t skip0, uint64_t bad0, uint64_t tup0, bool closed)
 {
-    char *key = fl_blob_key(path);
-    cJSON *cp = cJSON_GetObjectItemCaseSensitive(blobs, key);
-    struct blob_state bs = {false, 0, 0, 0, g_string_new(NULL), false};
+    if (!x->per_file)
+        return;
+    cJSON *pf = cJSON_CreateObject();
+    cJSON_AddStringToObject(pf, "path", path);
+    cJSON_AddNumberToObject(pf, "records_new", (double)(x->records - rec0));
+    cJSON_AddNumberToObject(pf, "records_already_imported",
+                            (double)(x->records_skipped - skip0));
+    cJSON_AddNumberToObject(pf, "records_bad", (double)(x->records_bad - bad0));
+    cJSON_AddNumberToObject(pf, "tuples", (double)(x->tuples - tup0));
+    cJSON_AddBoolToObject(pf, "open", !closed);
+    cJSON_AddItemToArray(x->per_file, pf);
+}
+
+nsg_rc nsg_imp_fl_import_file(struct nsg_imp_fl_ctx *x, const char *path,
+                              struct nsg_err *err)
+{
+    char *key = nsg_imp_fl_blob_key(path);
+    const struct nsg_fstore_ckpt *cp = nsg_fstore_ckpt_get(x->w, key);
+    struct blob_state bs;
     bool resumed = false, closed = false;
     GHashTable *seen = NULL;
     uint64_t rec0 = x->records, skip0 = x->records_skipped,
              bad0 = x->records_bad, tup0 = x->tuples;
     nsg_rc rc;
 
+    memset(&bs, 0, sizeof(bs));
+    bs.seen = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    bs.spans = g_array_new(FALSE, FALSE, sizeof(struct span));
+    /* A blob whose hour is over keeps no record hashes once closed: do
+     * not compute them unless it turns out not to be (~5 % of an import
+     * of old blobs) */
+    bs.hash = !nsg_fstore_blob_final(key, true, (int64_t)time(NULL));
     x->file = path;
     x->files++;
     if (cp) {
-        const cJSON *h = cJSON_GetObjectItemCaseSensitive(cp, "hash");
-        uint64_t off = num_of(cp, "offset");
-        bs.in_list =
-            !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cp, "list"));
-        rc = cJSON_IsString(h) ? read_blob(x, path, off, h->valuestring, NULL,
-                                           &bs, &resumed, &closed, err)
-                               : -1;
+        bs.in_list = cp->list;
+        rc = cp->hash[0] ? read_blob(x, path, cp->offset, cp->hash, NULL, &bs,
+                                     &resumed, &closed, err)
+                         : -1;
+        if (rc == (nsg_rc)-1 && cp->final) {
+            /* no per-record hashes are kept for a final blob: an identical
+             * copy is recognised by its whole-file hash; anything else is
+             * not read again (its records are in the corpus already) */
+            char fh[48];
+            uint64_t size;
+            closed = true;
+            if (cp->file_hash[0] && !file_hash(path, fh, &size) &&
+                size == cp->size && !strcmp(fh, cp->file_hash)) {
+                x->records_skipped += cp->records;
+            } else {
+                nsg_imp_fl_problem(
+                    x, cp->offset,
+                    "blob changed after it was final (closed and its hour "
+                    "over): its records were imported before and it is not "
+                    "read again (import it into a new corpus to read it "
+                    "whole)");
+            }
+            rc = NSG_OK;
+            per_file(x, path, rec0, skip0, bad0, tup0, closed);
+            goto out;
+        }
         if (rc == (nsg_rc)-1) {
             /* the blob changed under its checkpoint: re-read it all,
              * skipping the records already imported (by hash) */
-            const cJSON *sv = cJSON_GetObjectItemCaseSensitive(cp, "seen");
-            seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                         NULL);
-            add_seen(seen, cJSON_IsString(sv) ? sv->valuestring : NULL);
-            fl_problem(x, off,
-                       "blob changed since its checkpoint: re-read, "
-                       "skipping records already imported");
-            g_string_truncate(bs.seen, 0);
+            seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+            for (size_t i = 0; i < cp->n_seen; i++)
+                g_hash_table_add(seen, (gpointer)&cp->seen[i]);
+            nsg_imp_fl_problem(x, cp->offset,
+                               "blob changed since its checkpoint: re-read, "
+                               "skipping records already imported");
+            g_array_set_size(bs.seen, 0);
+            g_array_set_size(bs.spans, 0);
             bs.records = 0;
             bs.in_list = false;
             rc = read_blob(x, path, 0, NULL, seen, &bs, &resumed, &closed, err);
@@ -233,67 +298,69 @@ nsg_rc fl_import_file(struct fl_ctx *x, const char *path, cJSON *blobs,
     } else {
         rc = read_blob(x, path, 0, NULL, NULL, &bs, &resumed, &closed, err);
     }
+    if (!rc && !closed && bs.spans->len)
+        rc = hash_spans(path, &bs, err); /* not final after all */
     if (rc)
         goto out;
     /* resumed after the checkpointed record: every record read before
      * (the checkpoint counts them) was skipped without being read */
     if (resumed)
-        x->records_skipped += num_of(cp, "records");
-    if (x->per_file) {
-        cJSON *pf = cJSON_CreateObject();
-        cJSON_AddStringToObject(pf, "path", path);
-        cJSON_AddNumberToObject(pf, "records_new", (double)(x->records - rec0));
-        cJSON_AddNumberToObject(pf, "records_already_imported",
-                                (double)(x->records_skipped - skip0));
-        cJSON_AddNumberToObject(pf, "records_bad",
-                                (double)(x->records_bad - bad0));
-        cJSON_AddNumberToObject(pf, "tuples", (double)(x->tuples - tup0));
-        cJSON_AddBoolToObject(pf, "open", !closed);
-        cJSON_AddItemToArray(x->per_file, pf);
-    }
+        x->records_skipped += cp->records;
+    per_file(x, path, rec0, skip0, bad0, tup0, closed);
     if (!closed) {
         x->open_blobs++;
         cJSON_AddItemToArray(x->open_list, cJSON_CreateString(path));
     }
-    /* update the checkpoint */
-    if (!cp) {
-        cp = cJSON_CreateObject();
-        cJSON_AddItemToObject(blobs, key, cp);
+    /* the new checkpoint */
+    struct nsg_fstore_ckpt ncp;
+    memset(&ncp, 0, sizeof(ncp));
+    if (cp) {
+        ncp.offset = cp->offset;
+        ncp.length = cp->length;
+        memcpy(ncp.hash, cp->hash, sizeof(ncp.hash));
+        ncp.records = cp->records;
     }
     if (bs.any) {
-        char sha[65];
-        if (sha_at(path, bs.last_off, (size_t)bs.last_len, sha)) {
+        if (sha_at(path, bs.last_off, (size_t)bs.last_len, ncp.hash)) {
             rc = nsg_err_set(err, NSG_E_IO,
                              "%s: cannot re-read record at "
                              "offset %" PRIu64,
                              path, bs.last_off);
             goto out;
         }
-        const cJSON *old_seen = cJSON_GetObjectItemCaseSensitive(cp, "seen");
-        GString *all =
-            g_string_new(cJSON_IsString(old_seen) ? old_seen->valuestring : "");
-        g_string_append(all, bs.seen->str);
-        uint64_t nrec = num_of(cp, "records") + bs.records;
-        cJSON_DeleteItemFromObjectCaseSensitive(cp, "offset");
-        cJSON_DeleteItemFromObjectCaseSensitive(cp, "length");
-        cJSON_DeleteItemFromObjectCaseSensitive(cp, "hash");
-        cJSON_DeleteItemFromObjectCaseSensitive(cp, "records");
-        cJSON_DeleteItemFromObjectCaseSensitive(cp, "seen");
-        cJSON_AddNumberToObject(cp, "offset", (double)bs.last_off);
-        cJSON_AddNumberToObject(cp, "length", (double)bs.last_len);
-        cJSON_AddStringToObject(cp, "hash", sha);
-        cJSON_AddNumberToObject(cp, "records", (double)nrec);
-        cJSON_AddStringToObject(cp, "seen", all->str);
-        g_string_free(all, TRUE);
+        ncp.offset = bs.last_off;
+        ncp.length = bs.last_len;
+        ncp.records += bs.records;
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(cp, "closed");
-    cJSON_DeleteItemFromObjectCaseSensitive(cp, "list");
-    cJSON_AddBoolToObject(cp, "closed", closed);
-    cJSON_AddBoolToObject(cp, "list", bs.in_list);
+    ncp.list = bs.in_list;
+    ncp.closed = closed;
+    /* every record hash read so far: the old ones, then these */
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    if (cp && cp->n_seen)
+        g_array_append_vals(all, cp->seen, (guint)cp->n_seen);
+    g_array_append_vals(all, bs.seen->data, bs.seen->len);
+    ncp.seen = (const uint64_t *)(void *)all->data;
+    ncp.n_seen = all->len;
+    /* the whole-file hash: from this read when it covered the file, kept
+     * when nothing new was read, computed once when the blob turns final */
+    if (bs.whole) {
+        ncp.size = bs.size;
+        memcpy(ncp.file_hash, bs.file_hash, sizeof(ncp.file_hash));
+    } else if (cp && cp->file_hash[0] && !bs.any) {
+        ncp.size = cp->size;
+        memcpy(ncp.file_hash, cp->file_hash, sizeof(ncp.file_hash));
+    } else if (nsg_fstore_blob_final(key, closed, (int64_t)time(NULL)) &&
+               file_hash(path, ncp.file_hash, &ncp.size)) {
+        ncp.file_hash[0] = '\0';
+        ncp.size = 0;
+    }
+    nsg_fstore_ckpt_put(x->w, key, &ncp);
+    g_array_free(all, TRUE);
 out:
     if (seen)
         g_hash_table_destroy(seen);
-    g_string_free(bs.seen, TRUE);
+    g_array_free(bs.seen, TRUE);
+    g_array_free(bs.spans, TRUE);
     free(key);
     return rc;
 }

@@ -1,8 +1,8 @@
 /* imp_flowlog_conv.c - turns the tuples of one parsed flow-log record into
- * aggregation records: the flow group's shared fields (interned NSG id /
- * aclID / target / rule, MAC), the tokenized tuple fields, and the report's
- * tallies (bad tuples with their byte offsets, unknown NSGs and MACs, admin
- * rules). */
+ * flow-store records (the group part from nsg_fstore_group: NSG id /
+ * aclID / target / rule, MAC; then the tokenized tuple fields) handed to
+ * the writer, and keeps the report's tallies (bad tuples with their byte
+ * offsets, unknown NSGs and MACs, admin rules). */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,10 +10,11 @@
 
 #define ZERO_GUID "00000000-0000-0000-0000-000000000000"
 
-void fl_problem(struct fl_ctx *x, uint64_t off, const char *what)
+void nsg_imp_fl_problem(struct nsg_imp_fl_ctx *x, uint64_t off,
+                        const char *what)
 {
     x->n_problems++;
-    if (cJSON_GetArraySize(x->problems) >= FL_MAX_PROBLEMS)
+    if (cJSON_GetArraySize(x->problems) >= NSG_IMP_FL_MAX_PROBLEMS)
         return;
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "file", x->file);
@@ -33,7 +34,7 @@ static void count_unknown(GHashTable *h, const char *key, uint64_t n)
 }
 
 /* Is the NSG / MAC / aclID known to the topology?  Cached per string. */
-static bool known(struct fl_ctx *x, char kind, const char *s)
+static bool known(struct nsg_imp_fl_ctx *x, char kind, const char *s)
 {
     char *key = g_strdup_printf("%c:%s", kind, s);
     gpointer v = g_hash_table_lookup(x->known, key);
@@ -64,39 +65,6 @@ static bool is_admin_rule(const char *rule)
            strcmp(rule, "PlatformRule");
 }
 
-static void ip_bytes(const struct nsg_ip *ip, uint8_t *fam, uint8_t out[16])
-{
-    size_t n = ip->family == 6 ? 16 : 4;
-    if (n == 4) {
-        uint32_t v = (uint32_t)ip->v;
-        *fam = 4;
-        out[0] = (uint8_t)(v >> 24);
-        out[1] = (uint8_t)(v >> 16);
-        out[2] = (uint8_t)(v >> 8);
-        out[3] = (uint8_t)v;
-        return;
-    }
-    nsg_u128 v = ip->v;
-    *fam = ip->family;
-    for (size_t i = 0; i < n; i++) {
-        out[n - 1 - i] = (uint8_t)(v & 0xff);
-        v >>= 8;
-    }
-}
-
-static bool mac_bytes(const char *mac, uint8_t out[6])
-{
-    char norm[13];
-    if (!mac || nsg_mac_normalize(mac, norm))
-        return false;
-    for (int i = 0; i < 6; i++) {
-        unsigned hi = (unsigned)g_ascii_xdigit_value(norm[2 * i]);
-        unsigned lo = (unsigned)g_ascii_xdigit_value(norm[2 * i + 1]);
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
-}
-
 /* Per flow group: what every tuple of the group shares. */
 struct group {
     uint32_t frame;
@@ -106,23 +74,23 @@ struct group {
     char mac_norm[13];
 };
 
-static void group_setup(struct fl_ctx *x, const struct fl_record *r,
-                        uint32_t frame, struct group *g)
+static void group_setup(struct nsg_imp_fl_ctx *x,
+                        const struct nsg_imp_fl_record *r, uint32_t frame,
+                        struct group *g)
 {
     const char *rule, *mac, *acl;
-    fl_record_context(r, frame, &rule, &mac, &acl);
+    nsg_imp_fl_record_context(r, frame, &rule, &mac, &acl);
     memset(g, 0, sizeof(*g));
     g->frame = frame;
-    g->base.rule = fl_agg_intern(x->agg, rule);
-    g->base.has_mac = mac_bytes(mac, g->base.mac);
+    if (r->vnet)
+        nsg_fstore_group(x->w, &g->base, NULL, acl, r->target, rule, mac);
+    else
+        nsg_fstore_group(x->w, &g->base, r->resource_id, NULL, NULL, rule, mac);
     if (r->vnet) {
-        g->base.acl = fl_agg_intern(x->agg, acl);
-        g->base.target = fl_agg_intern(x->agg, r->target);
         g->admin = is_admin_rule(rule);
         g->nsg_key = acl;
         g->unknown_nsg = x->t && acl && !known(x, 'a', acl);
     } else {
-        g->base.nsg = fl_agg_intern(x->agg, r->resource_id);
         g->admin = is_admin_rule(rule);
         g->nsg_key = r->resource_id;
         g->unknown_nsg =
@@ -135,24 +103,25 @@ static void group_setup(struct fl_ctx *x, const struct fl_record *r,
 }
 
 /* Tokenize and aggregate every tuple of the record. */
-nsg_rc fl_record_tuples(struct fl_ctx *x, uint64_t rec_off, struct nsg_err *err)
+nsg_rc nsg_imp_fl_record_tuples(struct nsg_imp_fl_ctx *x, uint64_t rec_off,
+                                struct nsg_err *err)
 {
-    const struct fl_record *r = &x->rec;
-    enum fl_kind kind = r->vnet ? FL_KIND_VNET : FL_KIND_NSG;
+    const struct nsg_imp_fl_record *r = &x->rec;
+    enum nsg_imp_fl_kind kind =
+        r->vnet ? NSG_IMP_FL_KIND_VNET : NSG_IMP_FL_KIND_NSG;
     struct group g;
-    GArray *batch = fl_pipe_batch(x->pipe);
     /* room for every tuple up front, written in place (g_array_append_val
      * per tuple was a library call and a copy: ~7 % of the import) */
-    size_t base = batch->len, used = 0;
-    g_array_set_size(batch, base + r->spans->len);
-    struct nsg_flowrec *out = &g_array_index(batch, struct nsg_flowrec, base);
+    size_t used = 0;
+    struct nsg_flowrec *out = nsg_fstore_reserve(x->w, r->spans->len);
     bool have_g = false;
     uint64_t n_nsg_unknown = 0, n_mac_unknown = 0;
     const char *last_nsg = NULL, *last_mac = NULL;
 
     for (guint i = 0; i < r->spans->len; i++) {
-        const struct fl_span *sp = &g_array_index(r->spans, struct fl_span, i);
-        struct fl_tuple tu;
+        const struct nsg_imp_fl_span *sp =
+            &g_array_index(r->spans, struct nsg_imp_fl_span, i);
+        struct nsg_imp_fl_tuple tu;
         const char *why;
         x->tuples++;
         if (!have_g || g.frame != sp->frame) {
@@ -166,14 +135,14 @@ nsg_rc fl_record_tuples(struct fl_ctx *x, uint64_t rec_off, struct nsg_err *err)
             last_nsg = g.nsg_key;
             last_mac = g.mac_key;
         }
-        if (fl_tuple_parse(sp->p, sp->len, kind, &tu, &why)) {
+        if (nsg_imp_fl_tuple_parse(sp->p, sp->len, kind, &tu, &why)) {
             char msg[256];
             uint64_t off = rec_off;
             if (sp->p >= r->text && sp->p < r->text + r->len)
                 off += (uint64_t)(sp->p - r->text);
             snprintf(msg, sizeof(msg), "bad flow tuple \"%.*s\": %s",
                      (int)(sp->len > 80 ? 80 : sp->len), sp->p, why);
-            fl_problem(x, off, msg);
+            nsg_imp_fl_problem(x, off, msg);
             x->tuples_bad++;
             continue;
         }
@@ -184,8 +153,8 @@ nsg_rc fl_record_tuples(struct fl_ctx *x, uint64_t rec_off, struct nsg_err *err)
         fr->proto = tu.proto;
         fr->decision = (uint8_t)tu.decision;
         fr->state = (uint8_t)tu.state;
-        ip_bytes(&tu.src, &fr->src_fam, fr->src);
-        ip_bytes(&tu.dst, &fr->dst_fam, fr->dst);
+        nsg_flowrec_set_ip(&tu.src, &fr->src_fam, fr->src);
+        nsg_flowrec_set_ip(&tu.dst, &fr->dst_fam, fr->dst);
         fr->sport = tu.sport;
         fr->dport = tu.dport;
         fr->first_seen = fr->last_seen = tu.time;
@@ -201,8 +170,7 @@ nsg_rc fl_record_tuples(struct fl_ctx *x, uint64_t rec_off, struct nsg_err *err)
         if (g.unknown_mac)
             n_mac_unknown++;
     }
-    g_array_set_size(batch, base + used);
-    nsg_rc rc = fl_pipe_send(x->pipe, false, err);
+    nsg_rc rc = nsg_fstore_put(x->w, used, err);
     if (rc)
         return rc;
     if (have_g && n_nsg_unknown)

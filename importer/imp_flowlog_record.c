@@ -13,21 +13,21 @@
 #define MAX_DEPTH 64
 
 struct walk {
-    struct fl_record *r;
+    struct nsg_imp_fl_record *r;
     const char *s;
     size_t n, i;
     const char *why;
 };
 
-void fl_record_init(struct fl_record *r)
+void nsg_imp_fl_record_init(struct nsg_imp_fl_record *r)
 {
     memset(r, 0, sizeof(*r));
-    r->spans = g_array_new(FALSE, FALSE, sizeof(struct fl_span));
-    r->frames = g_array_new(FALSE, FALSE, sizeof(struct fl_frame));
+    r->spans = g_array_new(FALSE, FALSE, sizeof(struct nsg_imp_fl_span));
+    r->frames = g_array_new(FALSE, FALSE, sizeof(struct nsg_imp_fl_frame));
     r->arena = g_string_chunk_new(4096);
 }
 
-void fl_record_release(struct fl_record *r)
+void nsg_imp_fl_record_release(struct nsg_imp_fl_record *r)
 {
     if (r->spans)
         g_array_free(r->spans, TRUE);
@@ -196,7 +196,8 @@ static int number(struct walk *w, long long *out)
 static void frame_set(struct walk *w, int frame, const char *key, size_t kl,
                       const char *v)
 {
-    struct fl_frame *f = &g_array_index(w->r->frames, struct fl_frame, frame);
+    struct nsg_imp_fl_frame *f =
+        &g_array_index(w->r->frames, struct nsg_imp_fl_frame, frame);
     if (key_is(key, kl, "rule"))
         f->rule = v;
     else if (key_is(key, kl, "mac"))
@@ -235,7 +236,7 @@ static bool envelope_key(const char *k, size_t kl)
 
 static int object(struct walk *w, int depth, int parent)
 {
-    struct fl_frame fr = {parent, NULL, NULL, NULL};
+    struct nsg_imp_fl_frame fr = {parent, NULL, NULL, NULL};
     int me = (int)w->r->frames->len;
     g_array_append_val(w->r->frames, fr);
     w->i++; /* '{' */
@@ -292,7 +293,7 @@ static int object(struct walk *w, int depth, int parent)
  * import's instructions). */
 #define SPANBUF 128
 struct spanbuf {
-    struct fl_span v[SPANBUF];
+    struct nsg_imp_fl_span v[SPANBUF];
     guint n;
 };
 
@@ -340,7 +341,8 @@ static int array_body(struct walk *w, int depth, int frame, bool tuples,
             }
             if (sb->n == SPANBUF)
                 span_flush(w, sb);
-            sb->v[sb->n++] = (struct fl_span){p, (uint32_t)l, (uint32_t)frame};
+            sb->v[sb->n++] =
+                (struct nsg_imp_fl_span){p, (uint32_t)l, (uint32_t)frame};
         } else if (value(w, depth + 1, frame, NULL, 0)) {
             return -1;
         }
@@ -398,8 +400,8 @@ static int value(struct walk *w, int depth, int frame, const char *key,
     return literal(w);
 }
 
-int fl_record_parse(struct fl_record *r, const char *text, size_t len,
-                    size_t *where, const char **why)
+int nsg_imp_fl_record_parse(struct nsg_imp_fl_record *r, const char *text,
+                            size_t len, size_t *where, const char **why)
 {
     struct walk w = {r, text, len, 0, NULL};
     g_array_set_size(r->spans, 0);
@@ -433,13 +435,14 @@ int fl_record_parse(struct fl_record *r, const char *text, size_t len,
     return 0;
 }
 
-void fl_record_context(const struct fl_record *r, uint32_t frame,
-                       const char **rule, const char **mac, const char **acl)
+void nsg_imp_fl_record_context(const struct nsg_imp_fl_record *r,
+                               uint32_t frame, const char **rule,
+                               const char **mac, const char **acl)
 {
     *rule = *mac = *acl = NULL;
     for (int f = (int)frame; f >= 0;) {
-        const struct fl_frame *fr =
-            &g_array_index(r->frames, struct fl_frame, (guint)f);
+        const struct nsg_imp_fl_frame *fr =
+            &g_array_index(r->frames, struct nsg_imp_fl_frame, (guint)f);
         if (!*rule)
             *rule = fr->rule;
         if (!*mac)

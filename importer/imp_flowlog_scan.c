@@ -18,7 +18,7 @@
 #define CHUNK (4u << 20)
 #define MAX_RECORD ((size_t)NSG_IMP_MAX_JSON_BYTES)
 
-struct fl_scanner {
+struct nsg_imp_fl_scanner {
     int fd;
     char *path;
     char *buf;
@@ -26,7 +26,7 @@ struct fl_scanner {
     uint64_t base; /* file offset of buf[0] */
     uint64_t size;
     bool eof;
-    fl_problem_fn problem;
+    nsg_imp_fl_problem_fn problem;
     void *ctx;
     /* list state */
     bool expect_close; /* inside {"records":[ ... (or resumed inside it) */
@@ -37,9 +37,12 @@ struct fl_scanner {
     /* the record last returned: [rec_start, rec_end) relative to buf */
     size_t rec_start, rec_end;
     bool have_rec;
+    struct nsg_fstore_fhash *fh; /* whole-file hash, when asked from 0 */
+    uint64_t hashed;             /* bytes fed to fh */
 };
 
-static void report(struct fl_scanner *sc, uint64_t off, const char *what)
+static void report(struct nsg_imp_fl_scanner *sc, uint64_t off,
+                   const char *what)
 {
     if (sc->problem)
         sc->problem(sc->ctx, off, what);
@@ -47,7 +50,7 @@ static void report(struct fl_scanner *sc, uint64_t off, const char *what)
 
 /* Read more bytes, keeping buf[keep..len); returns 1, 0 at EOF, <0 on error.
  * Positions relative to buf shift by `keep`: callers rebase. */
-static int fill(struct fl_scanner *sc, size_t keep, struct nsg_err *err)
+static int fill(struct nsg_imp_fl_scanner *sc, size_t keep, struct nsg_err *err)
 {
     if (sc->eof)
         return 0;
@@ -78,17 +81,22 @@ static int fill(struct fl_scanner *sc, size_t keep, struct nsg_err *err)
             sc->eof = true;
             return 0;
         }
+        if (sc->fh) {
+            nsg_fstore_fhash_update(sc->fh, sc->buf + sc->len, (size_t)k);
+            sc->hashed += (uint64_t)k;
+        }
         sc->len += (size_t)k;
         sc->buf[sc->len] = '\0';
         return 1;
     }
 }
 
-nsg_rc fl_scan_open(const char *path, uint64_t start, bool in_list,
-                    fl_problem_fn problem, void *ctx, struct fl_scanner **out,
-                    struct nsg_err *err)
+nsg_rc nsg_imp_fl_scan_open(const char *path, uint64_t start, bool in_list,
+                            nsg_imp_fl_problem_fn problem, void *ctx,
+                            struct nsg_imp_fl_scanner **out,
+                            struct nsg_err *err)
 {
-    struct fl_scanner *sc = nsg_xcalloc(1, sizeof(*sc));
+    struct nsg_imp_fl_scanner *sc = nsg_xcalloc(1, sizeof(*sc));
     *out = NULL;
     sc->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (sc->fd < 0) {
@@ -104,7 +112,7 @@ nsg_rc fl_scan_open(const char *path, uint64_t start, bool in_list,
     if (lseek(sc->fd, (off_t)start, SEEK_SET) < 0) {
         nsg_rc rc =
             nsg_err_set(err, NSG_E_IO, "%s: seek: %s", path, strerror(errno));
-        fl_scan_close(sc);
+        nsg_imp_fl_scan_close(sc);
         return rc;
     }
     sc->base = start;
@@ -118,28 +126,46 @@ nsg_rc fl_scan_open(const char *path, uint64_t start, bool in_list,
     return NSG_OK;
 }
 
-void fl_scan_close(struct fl_scanner *sc)
+void nsg_imp_fl_scan_close(struct nsg_imp_fl_scanner *sc)
 {
     if (!sc)
         return;
     if (sc->fd >= 0)
         close(sc->fd);
+    nsg_fstore_fhash_free(sc->fh);
     free(sc->path);
     free(sc->buf);
     free(sc);
 }
 
-bool fl_scan_closed(const struct fl_scanner *sc)
+void nsg_imp_fl_scan_hash(struct nsg_imp_fl_scanner *sc)
+{
+    if (sc->base == 0 && sc->len == 0 && !sc->fh)
+        sc->fh = nsg_fstore_fhash_new();
+}
+
+bool nsg_imp_fl_scan_file_hash(struct nsg_imp_fl_scanner *sc, char out[48],
+                               uint64_t *size)
+{
+    if (!sc->fh || !sc->eof)
+        return false;
+    nsg_fstore_fhash_final(sc->fh, out);
+    sc->fh = NULL;
+    *size = sc->hashed;
+    return true;
+}
+
+bool nsg_imp_fl_scan_closed(const struct nsg_imp_fl_scanner *sc)
 {
     return !sc->incomplete && (!sc->expect_close || sc->saw_close);
 }
 
-bool fl_scan_in_list(const struct fl_scanner *sc)
+bool nsg_imp_fl_scan_in_list(const struct nsg_imp_fl_scanner *sc)
 {
     return sc->expect_close;
 }
 
-uint64_t fl_scan_size(const struct fl_scanner *sc)
+uint64_t nsg_imp_fl_scan_size(const struct nsg_imp_fl_scanner *sc)
 {
     return sc->size;
 }
@@ -169,7 +195,8 @@ static bool record_start(const char *p, const char *end)
 }
 
 /* Next plausible record start in buf[from, to), or to. */
-static size_t find_start(const struct fl_scanner *sc, size_t from, size_t to)
+static size_t find_start(const struct nsg_imp_fl_scanner *sc, size_t from,
+                         size_t to)
 {
     for (size_t i = from; i < to; i++) {
         const char *q = memchr(sc->buf + i, '{', to - i);
@@ -184,7 +211,7 @@ static size_t find_start(const struct fl_scanner *sc, size_t from, size_t to)
 
 /* Is "{ "records" : [" at pos?  1 yes (*adv = its length), 0 no, 2 need
  * more bytes. */
-static int wrapper_at(const struct fl_scanner *sc, size_t *adv)
+static int wrapper_at(const struct nsg_imp_fl_scanner *sc, size_t *adv)
 {
     const char *p = sc->buf + sc->pos, *end = sc->buf + sc->len;
     const char *want[] = {"{", "\"records\"", ":", "["};
@@ -205,7 +232,8 @@ static int wrapper_at(const struct fl_scanner *sc, size_t *adv)
 /* Find the end of the object starting at buf[pos] ('{').  Returns 1 with
  * *end set just past its closing brace, 0 when the file ends first, <0 on
  * error.  May refill (pos is kept at the record start). */
-static int extent(struct fl_scanner *sc, size_t *end, struct nsg_err *err)
+static int extent(struct nsg_imp_fl_scanner *sc, size_t *end,
+                  struct nsg_err *err)
 {
     size_t i = sc->pos;
     int depth = 0;
@@ -254,15 +282,15 @@ static int extent(struct fl_scanner *sc, size_t *end, struct nsg_err *err)
     }
 }
 
-static int ensure(struct fl_scanner *sc, struct nsg_err *err)
+static int ensure(struct nsg_imp_fl_scanner *sc, struct nsg_err *err)
 {
     if (sc->pos < sc->len)
         return 1;
     return fill(sc, sc->pos, err);
 }
 
-int fl_scan_next(struct fl_scanner *sc, const char **rec, size_t *len,
-                 uint64_t *off, struct nsg_err *err)
+int nsg_imp_fl_scan_next(struct nsg_imp_fl_scanner *sc, const char **rec,
+                         size_t *len, uint64_t *off, struct nsg_err *err)
 {
     if (sc->have_rec) {
         sc->pos = sc->rec_end;
@@ -374,7 +402,7 @@ int fl_scan_next(struct fl_scanner *sc, const char **rec, size_t *len,
     }
 }
 
-void fl_scan_resync(struct fl_scanner *sc)
+void nsg_imp_fl_scan_resync(struct nsg_imp_fl_scanner *sc)
 {
     if (!sc->have_rec)
         return;

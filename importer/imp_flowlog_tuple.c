@@ -9,8 +9,10 @@
 
 #define MAX_FIELDS 16
 
-static int fl_tuple_parse_slow(const char *s, size_t len, enum fl_kind kind,
-                               struct fl_tuple *out, const char **why);
+static int nsg_imp_fl_tuple_parse_slow(const char *s, size_t len,
+                                       enum nsg_imp_fl_kind kind,
+                                       struct nsg_imp_fl_tuple *out,
+                                       const char **why);
 
 /* Decimal unsigned; empty allowed only when empty_ok (then 0). */
 static int num(const char *s, size_t n, uint64_t max, bool empty_ok,
@@ -113,9 +115,8 @@ static inline uint64_t swar8(uint64_t w, int k)
  * tokenizer's instructions were the byte-at-a-time loop below). */
 static inline int f_dec(const char **pp, const char *lim, uint64_t *v)
 {
-    static const uint64_t p10[9] = {1,       10,       100,      1000,
-                                    10000,   100000,   1000000,  10000000,
-                                    100000000};
+    static const uint64_t p10[9] = {1,      10,      100,      1000,     10000,
+                                    100000, 1000000, 10000000, 100000000};
     const char *p = *pp;
     uint64_t x = 0;
     int n = 0;
@@ -124,9 +125,9 @@ static inline int f_dec(const char **pp, const char *lim, uint64_t *v)
         memcpy(&w, p, 8);
         /* high bit of each byte that is not '0'..'9' (exact up to the
          * first such byte, which is all that is used) */
-        uint64_t nd = ((w + 0x4646464646464646ull) |
-                       (w - 0x3030303030303030ull)) &
-                      0x8080808080808080ull;
+        uint64_t nd =
+            ((w + 0x4646464646464646ull) | (w - 0x3030303030303030ull)) &
+            0x8080808080808080ull;
         int k = nd ? __builtin_ctzll(nd) >> 3 : 8;
         if (k) {
             x = x * p10[k] + swar8(w, k);
@@ -175,12 +176,12 @@ static inline bool f_ip4(const char **pp, struct nsg_ip *ip)
     return true;
 }
 
-static int fast(const char *s, size_t len, enum fl_kind kind,
-                struct fl_tuple *out)
+static int fast(const char *s, size_t len, enum nsg_imp_fl_kind kind,
+                struct nsg_imp_fl_tuple *out)
 {
     const char *p = s, *lim = s + len + 1; /* s[len] is readable */
     uint64_t v;
-    bool vnet = kind == FL_KIND_VNET;
+    bool vnet = kind == NSG_IMP_FL_KIND_VNET;
     if (!f_dec(&p, lim, &v) || *p++ != ',')
         return -1;
     out->time = (int64_t)(v > 99999999999ull ? v / 1000 : v);
@@ -236,8 +237,8 @@ static int fast(const char *s, size_t len, enum fl_kind kind,
     return p == s + len ? 0 : -1;
 }
 
-int fl_tuple_parse(const char *s, size_t len, enum fl_kind kind,
-                   struct fl_tuple *out, const char **why)
+int nsg_imp_fl_tuple_parse(const char *s, size_t len, enum nsg_imp_fl_kind kind,
+                           struct nsg_imp_fl_tuple *out, const char **why)
 {
     /* no memset here: `rep stos` on the 128-byte struct costed a fifth of
      * the tokenizer; fast() sets every field but these */
@@ -246,13 +247,15 @@ int fl_tuple_parse(const char *s, size_t len, enum fl_kind kind,
     if (!fast(s, len, kind, out))
         return 0;
     memset(out, 0, sizeof(*out));
-    return fl_tuple_parse_slow(s, len, kind, out, why);
+    return nsg_imp_fl_tuple_parse_slow(s, len, kind, out, why);
 }
 
 /* ---- general path: split, then check each field (exact messages) */
 
-static int fl_tuple_parse_slow(const char *s, size_t len, enum fl_kind kind,
-                               struct fl_tuple *out, const char **why)
+static int nsg_imp_fl_tuple_parse_slow(const char *s, size_t len,
+                                       enum nsg_imp_fl_kind kind,
+                                       struct nsg_imp_fl_tuple *out,
+                                       const char **why)
 {
     const char *f[MAX_FIELDS];
     size_t fl[MAX_FIELDS];
@@ -272,11 +275,11 @@ static int fl_tuple_parse_slow(const char *s, size_t len, enum fl_kind kind,
             start = i + 1;
         }
     }
-    if (kind == FL_KIND_NSG && nf != 8 && nf != 13) {
+    if (kind == NSG_IMP_FL_KIND_NSG && nf != 8 && nf != 13) {
         *why = "wrong field count (want 8 for v1, 13 for v2)";
         return -1;
     }
-    if (kind == FL_KIND_VNET && nf != 13) {
+    if (kind == NSG_IMP_FL_KIND_VNET && nf != 13) {
         *why = "wrong field count (want 13 for a VNet flow log)";
         return -1;
     }
@@ -299,7 +302,7 @@ static int fl_tuple_parse_slow(const char *s, size_t len, enum fl_kind kind,
         *why = "source and destination of different families";
         return -1;
     }
-    bool vnet = kind == FL_KIND_VNET;
+    bool vnet = kind == NSG_IMP_FL_KIND_VNET;
     if (num(f[3], fl[3], 65535, vnet, &v)) {
         *why = "bad source port";
         return -1;

@@ -28,8 +28,8 @@ enum nsg_imp_kind nsg_imp_sniff(const char *path);
  * fields moved under properties, singular/plural fields kept as given). */
 struct nsg_imp_item {
     enum nsg_res_type type;
-    cJSON *json;  /* owned */
-    char *jpath;  /* where it was in the file, e.g. "$.value[3]" */
+    cJSON *json; /* owned */
+    char *jpath; /* where it was in the file, e.g. "$.value[3]" */
 };
 /* Everything found in one configuration file. */
 struct nsg_imp_config {
@@ -71,21 +71,14 @@ nsg_rc nsg_imp_load_nsg_file(const char *path, struct nsg_nsg **out,
 
 /* ---- flow logs (imp_flowlog*.c) ---------------------------------------- */
 
-/* Stream the flow-log files into the transaction (new segments, updated
- * checkpoints).  `report` is the import report's object for these files
- * (counts, skipped records with file and byte offset, unknown NSGs/MACs).
- * `t` is the corpus model, used to attach flows to NICs and NSGs. */
+/* Stream the flow-log files into the transaction through the flow-store
+ * writer (corpus/flowstore.h: a new segment, updated checkpoints).
+ * NSGPROOF_FLOW_TABLE (environment) bounds the aggregation table.  `report` is
+ * the import report's object for these files (counts, skipped records with file
+ * and byte offset, unknown NSGs/MACs). `t` is the corpus model, used to attach
+ * flows to NICs and NSGs. */
 nsg_rc nsg_imp_flowlogs(struct nsg_txn *txn, struct nsg_corpus *c,
                         const struct nsg_topology *t, const char *const *paths,
                         size_t n_paths, cJSON *report,
                         struct nsg_err *err) NSG_WUR;
-/* Compaction (added by the flow-ingest engineer): merge every segment of
- * the "flows" section into one new segment (equal flow keys of an hour
- * summed) and make it the only one listed; commit publishes it atomically
- * (old segment files stay until the corpus collects unreferenced files).
- * `report` (may be NULL) gets segments_before, compacted (false with
- * fewer than two segments: nothing changes) and flows_before/after. */
-nsg_rc nsg_imp_flows_compact(struct nsg_txn *txn, struct nsg_corpus *c,
-                             cJSON *report, struct nsg_err *err) NSG_WUR;
-
 #endif

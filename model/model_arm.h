@@ -75,4 +75,18 @@ nsg_rc nsg_model_parse_admin(enum nsg_res_type type, const cJSON *json,
 char *nsg_model_admin_deployment_id(const char *manager_id,
                                     const char *region);
 
+/* ---- the property fields nsgproof knows (model_fields.c) ---------------- */
+enum nsg_model_field_use {
+    NSG_MODEL_FIELD_MODEL, /* its value goes into the model: answers depend
+                              on it */
+    NSG_MODEL_FIELD_INFO,  /* descriptive (a rule's description) or only
+                              recognized (provisioningState, allocation
+                              methods): no answer depends on it */
+};
+/* The ARM spelling of a property field nsgproof knows (key matched
+ * case-insensitively) and, when use is not NULL, how it is used; NULL for
+ * any other field (ignored by the decoder). */
+const char *nsg_model_arm_field(const char *key,
+                                enum nsg_model_field_use *use);
+
 #endif

@@ -44,6 +44,11 @@ static nsg_rc model_value(struct nsg_slv *s, Z3_model m, Z3_ast t,
                           nsg_u128 *out, struct nsg_err *err)
 {
     Z3_ast v = NULL;
+    if (!t)
+        nsg_slv_fail(s, "a term was not built (internal)");
+    nsg_rc rc = nsg_slv_z3_status(s, "evaluating a term", err);
+    if (rc)
+        return rc;
     if (!Z3_model_eval(s->z, m, t, true, &v) || !v)
         return nsg_err_set(err, NSG_E_INTERNAL,
                            "solver: model evaluation "
@@ -95,12 +100,14 @@ static nsg_rc model_packet(struct nsg_slv *s, Z3_model m, struct nsg_packet *p,
 static bool polish_try(struct nsg_slv *s, Z3_ast base, Z3_ast pin,
                        struct nsg_packet *pkt, unsigned *depth)
 {
-    Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, slv_and2(s, base, pin));
-    Z3_lbool r = Z3_solver_check(s->z, s->sol);
+    if (s->failed)
+        return false;
+    nsg_slv_push(s);
+    nsg_slv_assert(s, nsg_slv_and2(s, base, pin));
+    Z3_lbool r = s->failed ? Z3_L_UNDEF : Z3_solver_check(s->z, s->sol);
     struct nsg_packet p;
     struct nsg_err e = NSG_ERR_INIT;
-    if (Z3_get_error_code(s->z) == Z3_OK && r == Z3_L_TRUE) {
+    if (!s->failed && r == Z3_L_TRUE) {
         Z3_model m = Z3_solver_get_model(s->z, s->sol);
         Z3_model_inc_ref(s->z, m);
         nsg_rc rc = model_packet(s, m, &p, &e);
@@ -111,7 +118,7 @@ static bool polish_try(struct nsg_slv *s, Z3_ast base, Z3_ast pin,
             return true;
         }
     }
-    Z3_solver_pop(s->z, s->sol, 1);
+    nsg_slv_pop(s, 1);
     return false;
 }
 
@@ -146,8 +153,9 @@ static void polish_addr(struct nsg_slv *s, Z3_ast var, Z3_ast base,
         nsg_u128 cand = (ip->v & ~mask) | 4;
         if (cand == ip->v)
             return;
-        if (polish_try(s, base, Z3_mk_eq(s->z, var, slv_num(s, cand, 128)),
-                       pkt, depth))
+        if (polish_try(s, base,
+                       nsg_slv_mk_eq(s, var, nsg_slv_num(s, cand, 128)), pkt,
+                       depth))
             return;
     }
 }
@@ -158,7 +166,7 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
     Z3_ast base_v[3] = {nsg_slv_dir(s, pkt->dir),
                         nsg_slv_family(s, pkt->src.family),
                         nsg_slv_proto(s, pkt->proto)};
-    Z3_ast base = slv_andv(s, base_v, 3);
+    Z3_ast base = nsg_slv_andv(s, base_v, 3);
     Z3_params prm = Z3_mk_params(s->z);
     Z3_params_inc_ref(s->z, prm);
     unsigned to = s->timeout_ms && s->timeout_ms < POLISH_TIMEOUT_MS
@@ -170,33 +178,34 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
     if (nsg_proto_has_ports(pkt->proto)) {
         if (pkt->sport != EPHEMERAL_PORT &&
             !polish_try(s, base,
-                        Z3_mk_eq(s->z, s->pkt.sport,
-                                 slv_num(s, EPHEMERAL_PORT, 16)),
+                        nsg_slv_mk_eq(s, s->pkt.sport,
+                                      nsg_slv_num(s, EPHEMERAL_PORT, 16)),
                         pkt, &depth) &&
             pkt->sport < EPHEMERAL_PORT)
-            (void)polish_try(s, base,
-                             Z3_mk_bvuge(s->z, s->pkt.sport,
-                                         slv_num(s, EPHEMERAL_PORT, 16)),
-                             pkt, &depth);
+            (void)polish_try(
+                s, base,
+                nsg_slv_mk_bvuge(s, s->pkt.sport,
+                                 nsg_slv_num(s, EPHEMERAL_PORT, 16)),
+                pkt, &depth);
         /* Destination port: the start of its range (the lowest port below
          * the model's value that keeps every constraint), found by a
          * bounded bisection: at most 6 tries, then the lowest found. */
         unsigned lo = 0, hi = pkt->dport;
         /* Usually the model's port already starts its range: one unsat
          * try settles it instead of a bisection of failing tries. */
-        if (hi > 0 &&
-            !polish_try(s, base,
-                        Z3_mk_bvult(s->z, s->pkt.dport, slv_num(s, hi, 16)),
-                        pkt, &depth))
+        if (hi > 0 && !polish_try(s, base,
+                                  nsg_slv_mk_bvult(s, s->pkt.dport,
+                                                   nsg_slv_num(s, hi, 16)),
+                                  pkt, &depth))
             lo = hi;
         else
             hi = pkt->dport;
         for (int i = 0; i < 6 && lo < hi; i++) {
             unsigned mid = lo + (hi - lo) / 2;
             Z3_ast r[2] = {
-                Z3_mk_bvuge(s->z, s->pkt.dport, slv_num(s, lo, 16)),
-                Z3_mk_bvule(s->z, s->pkt.dport, slv_num(s, mid, 16))};
-            if (polish_try(s, base, slv_andv(s, r, 2), pkt, &depth))
+                nsg_slv_mk_bvuge(s, s->pkt.dport, nsg_slv_num(s, lo, 16)),
+                nsg_slv_mk_bvule(s, s->pkt.dport, nsg_slv_num(s, mid, 16))};
+            if (polish_try(s, base, nsg_slv_andv(s, r, 2), pkt, &depth))
                 hi = pkt->dport;
             else
                 lo = mid + 1;
@@ -204,18 +213,19 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
     }
     polish_addr(s, s->pkt.src, base, pkt, false, &depth);
     polish_addr(s, s->pkt.dst, base, pkt, true, &depth);
-    if (depth)
-        Z3_solver_pop(s->z, s->sol, depth);
-    (void)Z3_get_error_code(s->z);
+    nsg_slv_pop(s, depth);
     nsg_slv_set_timeout(s, s->timeout_ms);
 }
 
-nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
-                 struct nsg_err *err)
+nsg_rc nsg_slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
+                     struct nsg_err *err)
 {
     *sat = false;
+    nsg_rc rc = nsg_slv_z3_status(s, "check", err);
+    if (rc)
+        return rc;
     Z3_lbool r = Z3_solver_check(s->z, s->sol);
-    nsg_rc rc = slv_z3_status(s, "check", err);
+    rc = nsg_slv_z3_status(s, "check", err);
     if (rc)
         return rc;
     if (r == Z3_L_UNDEF)
@@ -228,8 +238,10 @@ nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
         Z3_model_inc_ref(s->z, m);
         rc = model_packet(s, m, pkt, err);
         Z3_model_dec_ref(s->z, m);
-        if (!rc && !s->no_polish)
+        if (!rc && !s->no_polish) {
             polish(s, pkt);
+            rc = nsg_slv_z3_status(s, "polishing a witness", err);
+        }
     }
     return rc;
 }
@@ -237,18 +249,25 @@ nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
 nsg_rc nsg_slv_check(struct nsg_slv *s, const Z3_ast *q, size_t n, bool *sat,
                      struct nsg_packet *pkt, struct nsg_err *err)
 {
+    nsg_rc rc = nsg_slv_z3_status(s, "check", err);
+    if (rc)
+        return rc;
     Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
-    Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, domain);
+    nsg_slv_push(s);
+    nsg_slv_assert(s, domain);
     for (size_t i = 0; i < n; i++)
-        Z3_solver_assert(s->z, s->sol, q[i]);
-    nsg_rc rc = slv_solve(s, sat, pkt, err);
-    Z3_solver_pop(s->z, s->sol, 1);
+        nsg_slv_assert(s, q[i]);
+    rc = nsg_slv_solve(s, sat, pkt, err);
+    nsg_slv_pop(s, 1);
     return rc;
 }
 
 static void add_interp(struct nsg_slv *s, Z3_model m, Z3_ast var, Z3_ast val)
 {
+    if (!val)
+        nsg_slv_fail(s, "a term was not built (internal)");
+    if (s->failed)
+        return;
     Z3_func_decl d = Z3_get_app_decl(s->z, Z3_to_app(s->z, var));
     Z3_add_const_interp(s->z, m, d, val);
 }
@@ -256,18 +275,23 @@ static void add_interp(struct nsg_slv *s, Z3_model m, Z3_ast var, Z3_ast val)
 nsg_rc nsg_slv_eval(struct nsg_slv *s, const struct nsg_packet *p, Z3_ast t,
                     uint64_t *value, struct nsg_err *err)
 {
+    nsg_rc rc = nsg_slv_z3_status(s, "evaluating a term", err);
+    if (rc)
+        return rc;
     Z3_model m = Z3_mk_model(s->z);
     Z3_model_inc_ref(s->z, m);
     bool has_ports = nsg_proto_has_ports(p->proto);
     add_interp(s, m, s->pkt.out, p->dir == NSG_DIR_OUT ? s->t : s->f);
     add_interp(s, m, s->pkt.is6, p->src.family == 6 ? s->t : s->f);
-    add_interp(s, m, s->pkt.src, slv_num(s, p->src.v, 128));
-    add_interp(s, m, s->pkt.dst, slv_num(s, p->dst.v, 128));
-    add_interp(s, m, s->pkt.sport, slv_num(s, has_ports ? p->sport : 0, 16));
-    add_interp(s, m, s->pkt.dport, slv_num(s, has_ports ? p->dport : 0, 16));
-    add_interp(s, m, s->pkt.proto, slv_num(s, (nsg_u128)p->proto & 255, 8));
+    add_interp(s, m, s->pkt.src, nsg_slv_num(s, p->src.v, 128));
+    add_interp(s, m, s->pkt.dst, nsg_slv_num(s, p->dst.v, 128));
+    add_interp(s, m, s->pkt.sport,
+               nsg_slv_num(s, has_ports ? p->sport : 0, 16));
+    add_interp(s, m, s->pkt.dport,
+               nsg_slv_num(s, has_ports ? p->dport : 0, 16));
+    add_interp(s, m, s->pkt.proto, nsg_slv_num(s, (nsg_u128)p->proto & 255, 8));
     nsg_u128 v = 0;
-    nsg_rc rc = model_value(s, m, t, &v, err);
+    rc = model_value(s, m, t, &v, err);
     Z3_model_dec_ref(s->z, m);
     if (!rc)
         *value = (uint64_t)v;

@@ -1,16 +1,42 @@
-/* slv_ctx.c - the solver context: Z3 setup with a non-exiting error
- * handler, the symbolic packet, and the names of rules in messages. */
+/* slv_ctx.c - the solver context: Z3 setup with an error handler that
+ * records the first failure instead of exiting, the symbolic packet, and
+ * the names of rules in messages. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "slv_int.h"
 
-/* Z3's default handler exits the process; ours does nothing and callers
- * look at Z3_get_error_code after the calls that can fail. */
-static void quiet_handler(Z3_context c, Z3_error_code e)
+/* Z3's default handler exits the process.  Ours records the first error
+ * of a context in its struct nsg_slv (s->failed is sticky: slv_int.h); the
+ * handler gets only the context, hence this registry of live contexts. */
+static GMutex registry_lock;
+static GHashTable *registry; /* Z3_context -> struct nsg_slv * */
+
+static void on_z3_error(Z3_context c, Z3_error_code e)
 {
-    (void)c;
-    (void)e;
+    g_mutex_lock(&registry_lock);
+    struct nsg_slv *s = registry ? g_hash_table_lookup(registry, c) : NULL;
+    if (s && !s->failed) {
+        s->failed = true;
+        g_strlcpy(s->failure, Z3_get_error_msg(c, e), sizeof(s->failure));
+    }
+    g_mutex_unlock(&registry_lock);
+}
+
+static void registry_set(Z3_context c, struct nsg_slv *s)
+{
+    g_mutex_lock(&registry_lock);
+    if (!registry)
+        registry = g_hash_table_new(g_direct_hash, g_direct_equal);
+    if (s)
+        g_hash_table_insert(registry, c, s);
+    else
+        g_hash_table_remove(registry, c);
+    if (!g_hash_table_size(registry)) {
+        g_hash_table_destroy(registry);
+        registry = NULL;
+    }
+    g_mutex_unlock(&registry_lock);
 }
 
 static Z3_ast mk_var(struct nsg_slv *s, const char *name, Z3_sort sort)
@@ -18,7 +44,7 @@ static Z3_ast mk_var(struct nsg_slv *s, const char *name, Z3_sort sort)
     return Z3_mk_const(s->z, Z3_mk_string_symbol(s->z, name), sort);
 }
 
-void slv_free_decision(gpointer p)
+void nsg_slv_free_decision(gpointer p)
 {
     struct nsg_slv_nsg *d = p;
     for (int i = 0; i < 2; i++) {
@@ -36,7 +62,8 @@ struct nsg_slv *nsg_slv_new(unsigned timeout_ms)
     Z3_set_param_value(cfg, "model", "true");
     s->z = Z3_mk_context(cfg);
     Z3_del_config(cfg);
-    Z3_set_error_handler(s->z, quiet_handler);
+    registry_set(s->z, s);
+    Z3_set_error_handler(s->z, on_z3_error);
     s->bv128 = Z3_mk_bv_sort(s->z, 128);
     s->bv16 = Z3_mk_bv_sort(s->z, 16);
     s->bv8 = Z3_mk_bv_sort(s->z, 8);
@@ -57,9 +84,9 @@ struct nsg_slv *nsg_slv_new(unsigned timeout_ms)
     }
     s->proto_cache = g_hash_table_new(g_direct_hash, g_direct_equal);
     s->decisions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                         slv_free_decision);
+                                         nsg_slv_free_decision);
     s->decisions_nokms = g_hash_table_new_full(g_direct_hash, g_direct_equal,
-                                               NULL, slv_free_decision);
+                                               NULL, nsg_slv_free_decision);
     s->admins = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                       free);
     s->sol = Z3_mk_solver_for_logic(s->z, Z3_mk_string_symbol(s->z, "QF_BV"));
@@ -81,6 +108,7 @@ void nsg_slv_free(struct nsg_slv *s)
     g_hash_table_destroy(s->decisions_nokms);
     g_hash_table_destroy(s->admins);
     Z3_solver_dec_ref(s->z, s->sol);
+    registry_set(s->z, NULL);
     Z3_del_context(s->z);
     free(s);
 }
@@ -111,8 +139,8 @@ const struct nsg_slv_pkt *nsg_slv_pkt(const struct nsg_slv *s)
     return &s->pkt;
 }
 
-long slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
-                    const struct nsg_crule *r)
+long nsg_slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
+                        const struct nsg_crule *r)
 {
     if (!r)
         return -1;
@@ -122,7 +150,7 @@ long slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
     return -1;
 }
 
-const char *slv_rule_name(const struct nsg_crule *r)
+const char *nsg_slv_rule_name(const struct nsg_crule *r)
 {
     if (!r)
         return "(none)";

@@ -38,7 +38,7 @@ static void add_witness(struct nsg_slv_diff *out,
 static Z3_ast fires_of(const struct nsg_slv_nsg *d, enum nsg_dir dir,
                        const struct nsg_crule *r)
 {
-    long i = slv_rule_index(d->c, dir, r);
+    long i = nsg_slv_rule_index(d->c, dir, r);
     return i >= 0 ? d->fires[dir][i] : d->fires_none[dir];
 }
 
@@ -75,17 +75,17 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
     if (da->allow_dir[dir] == db->allow_dir[dir])
         return NSG_OK; /* the same term (Z3 hash-conses): equal */
     Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
-    Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, domain);
-    Z3_solver_assert(s->z, s->sol, nsg_slv_dir(s, dir));
-    Z3_solver_assert(s->z, s->sol,
-                     Z3_mk_xor(s->z, da->allow_dir[dir], db->allow_dir[dir]));
-    Z3_solver_assert(s->z, s->sol, pass);
+    nsg_slv_push(s);
+    nsg_slv_assert(s, domain);
+    nsg_slv_assert(s, nsg_slv_dir(s, dir));
+    nsg_slv_assert(s,
+                   nsg_slv_mk_xor(s, da->allow_dir[dir], db->allow_dir[dir]));
+    nsg_slv_assert(s, pass);
     for (;;) {
         bool sat;
         struct nsg_packet p;
         struct nsg_match ma, mb;
-        rc = slv_solve(s, &sat, &p, err);
+        rc = nsg_slv_solve(s, &sat, &p, err);
         if (rc || !sat)
             break;
         out->equivalent = false;
@@ -117,11 +117,10 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
             r.witnesses = 1;
         }
         add_region(out, &r);
-        Z3_solver_assert(s->z, s->sol,
-                         slv_not(s, slv_and2(s, fires_of(da, dir, ma.rule),
-                                             fires_of(db, dir, mb.rule))));
+        nsg_slv_assert(s, nsg_slv_not(s, nsg_slv_and2(s, fires_of(da, dir, ma.rule),
+                                                      fires_of(db, dir, mb.rule))));
     }
-    Z3_solver_pop(s->z, s->sol, 1);
+    nsg_slv_pop(s, 1);
     return rc;
 }
 

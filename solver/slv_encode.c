@@ -8,40 +8,49 @@
 
 #include "slv_int.h"
 
+/* Keep a lazily made term of s only when it was made at depth 0. */
+Z3_ast nsg_slv_keep_at_top(struct nsg_slv *s, Z3_ast *slot, Z3_ast v)
+{
+    if (s->depth == 0 && !s->failed)
+        *slot = v;
+    return v;
+}
+
 Z3_ast nsg_slv_has_ports(struct nsg_slv *s)
 {
-    if (!s->has_ports)
-        s->has_ports = slv_or2(s, nsg_slv_proto(s, NSG_PROTO_TCP),
-                               nsg_slv_proto(s, NSG_PROTO_UDP));
-    return s->has_ports;
+    if (s->has_ports)
+        return s->has_ports;
+    return nsg_slv_keep_at_top(s, &s->has_ports,
+                       nsg_slv_or2(s, nsg_slv_proto(s, NSG_PROTO_TCP),
+                                   nsg_slv_proto(s, NSG_PROTO_UDP)));
 }
 
 Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s)
 {
     if (s->domain)
         return s->domain;
-    Z3_ast zero96 = slv_num(s, 0, 96);
+    Z3_ast zero96 = nsg_slv_num(s, 0, 96);
     Z3_ast v4[2] = {
-        Z3_mk_eq(s->z, Z3_mk_extract(s->z, 127, 32, s->pkt.src), zero96),
-        Z3_mk_eq(s->z, Z3_mk_extract(s->z, 127, 32, s->pkt.dst), zero96)};
-    Z3_ast noports[2] = {Z3_mk_eq(s->z, s->pkt.sport, slv_num(s, 0, 16)),
-                         Z3_mk_eq(s->z, s->pkt.dport, slv_num(s, 0, 16))};
-    Z3_ast parts[2] = {
-        Z3_mk_implies(s->z, slv_not(s, s->pkt.is6), slv_andv(s, v4, 2)),
-        Z3_mk_implies(s->z, slv_not(s, nsg_slv_has_ports(s)),
-                      slv_andv(s, noports, 2))};
-    s->domain = slv_andv(s, parts, 2);
-    return s->domain;
+        nsg_slv_mk_eq(s, nsg_slv_mk_extract(s, 127, 32, s->pkt.src), zero96),
+        nsg_slv_mk_eq(s, nsg_slv_mk_extract(s, 127, 32, s->pkt.dst), zero96)};
+    Z3_ast noports[2] = {nsg_slv_mk_eq(s, s->pkt.sport, nsg_slv_num(s, 0, 16)),
+                         nsg_slv_mk_eq(s, s->pkt.dport, nsg_slv_num(s, 0, 16))};
+    Z3_ast parts[2] = {nsg_slv_mk_implies(s, nsg_slv_not(s, s->pkt.is6),
+                                          nsg_slv_andv(s, v4, 2)),
+                       nsg_slv_mk_implies(s,
+                                          nsg_slv_not(s, nsg_slv_has_ports(s)),
+                                          nsg_slv_andv(s, noports, 2))};
+    return nsg_slv_keep_at_top(s, &s->domain, nsg_slv_andv(s, parts, 2));
 }
 
 Z3_ast nsg_slv_family(struct nsg_slv *s, int fam)
 {
-    return fam == 6 ? s->pkt.is6 : slv_not(s, s->pkt.is6);
+    return fam == 6 ? s->pkt.is6 : nsg_slv_not(s, s->pkt.is6);
 }
 
 Z3_ast nsg_slv_dir(struct nsg_slv *s, enum nsg_dir d)
 {
-    return d == NSG_DIR_OUT ? s->pkt.out : slv_not(s, s->pkt.out);
+    return d == NSG_DIR_OUT ? s->pkt.out : nsg_slv_not(s, s->pkt.out);
 }
 
 /* Length of the prefix that is exactly [lo, hi], or -1. */
@@ -69,15 +78,15 @@ static Z3_ast range_term(struct nsg_slv *s, Z3_ast x, const struct nsg_range *r)
     if (len > 0) {
         /* Prefix: the top len bits equal the network's (masked compare). */
         unsigned lowbit = bits - (unsigned)len;
-        Z3_ast top = Z3_mk_extract(s->z, bits - 1, lowbit, x);
-        Z3_ast eq =
-            Z3_mk_eq(s->z, top, slv_num(s, r->lo >> lowbit, (unsigned)len));
-        return slv_and2(s, fam, eq);
+        Z3_ast top = nsg_slv_mk_extract(s, bits - 1, lowbit, x);
+        Z3_ast eq = nsg_slv_mk_eq(
+            s, top, nsg_slv_num(s, r->lo >> lowbit, (unsigned)len));
+        return nsg_slv_and2(s, fam, eq);
     }
-    Z3_ast v = bits == 128 ? x : Z3_mk_extract(s->z, 31, 0, x);
-    Z3_ast b[3] = {fam, Z3_mk_bvuge(s->z, v, slv_num(s, r->lo, bits)),
-                   Z3_mk_bvule(s->z, v, slv_num(s, r->hi, bits))};
-    return slv_andv(s, b, 3);
+    Z3_ast v = bits == 128 ? x : nsg_slv_mk_extract(s, 31, 0, x);
+    Z3_ast b[3] = {fam, nsg_slv_mk_bvuge(s, v, nsg_slv_num(s, r->lo, bits)),
+                   nsg_slv_mk_bvule(s, v, nsg_slv_num(s, r->hi, bits))};
+    return nsg_slv_andv(s, b, 3);
 }
 
 static GBytes *ranges_key(const struct nsg_addrset *set)
@@ -105,9 +114,10 @@ Z3_ast nsg_slv_addrset(struct nsg_slv *s, enum nsg_slv_side side,
     Z3_ast *v = nsg_xmalloc((set->n ? set->n : 1) * sizeof(*v));
     for (size_t i = 0; i < set->n; i++)
         v[i] = range_term(s, x, &set->r[i]);
-    r = slv_orv(s, v, set->n);
+    r = nsg_slv_orv(s, v, set->n);
     free(v);
-    g_hash_table_insert(s->addr_cache[side], key, (gpointer)r);
+    nsg_slv_cache_put(s, s->addr_cache[side], key, r,
+                      (GDestroyNotify)g_bytes_unref);
     return r;
 }
 
@@ -148,19 +158,21 @@ Z3_ast nsg_slv_ports(struct nsg_slv *s, enum nsg_slv_side side,
         if (m[i].lo == 0 && m[i].hi == 65535)
             v[i] = s->t;
         else if (m[i].lo == m[i].hi)
-            v[i] = Z3_mk_eq(s->z, x, slv_num(s, m[i].lo, 16));
+            v[i] = nsg_slv_mk_eq(s, x, nsg_slv_num(s, m[i].lo, 16));
         else if (m[i].lo == 0)
-            v[i] = Z3_mk_bvule(s->z, x, slv_num(s, m[i].hi, 16));
+            v[i] = nsg_slv_mk_bvule(s, x, nsg_slv_num(s, m[i].hi, 16));
         else if (m[i].hi == 65535)
-            v[i] = Z3_mk_bvuge(s->z, x, slv_num(s, m[i].lo, 16));
+            v[i] = nsg_slv_mk_bvuge(s, x, nsg_slv_num(s, m[i].lo, 16));
         else
-            v[i] = slv_and2(s, Z3_mk_bvuge(s->z, x, slv_num(s, m[i].lo, 16)),
-                            Z3_mk_bvule(s->z, x, slv_num(s, m[i].hi, 16)));
+            v[i] = nsg_slv_and2(
+                s, nsg_slv_mk_bvuge(s, x, nsg_slv_num(s, m[i].lo, 16)),
+                nsg_slv_mk_bvule(s, x, nsg_slv_num(s, m[i].hi, 16)));
     }
-    res = slv_orv(s, v, k);
+    res = nsg_slv_orv(s, v, k);
     free(v);
     free(m);
-    g_hash_table_insert(s->port_cache[side], key, (gpointer)res);
+    nsg_slv_cache_put(s, s->port_cache[side], key, res,
+                      (GDestroyNotify)g_bytes_unref);
     return res;
 }
 
@@ -172,9 +184,9 @@ Z3_ast nsg_slv_proto(struct nsg_slv *s, int proto)
         return s->f;
     Z3_ast r = g_hash_table_lookup(s->proto_cache, GINT_TO_POINTER(proto + 1));
     if (!r) {
-        r = Z3_mk_eq(s->z, s->pkt.proto, slv_num(s, (nsg_u128)proto, 8));
-        g_hash_table_insert(s->proto_cache, GINT_TO_POINTER(proto + 1),
-                            (gpointer)r);
+        r = nsg_slv_mk_eq(s, s->pkt.proto, nsg_slv_num(s, (nsg_u128)proto, 8));
+        nsg_slv_cache_put(s, s->proto_cache, GINT_TO_POINTER(proto + 1), r,
+                          NULL);
     }
     return r;
 }
@@ -184,7 +196,7 @@ nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
 {
     Z3_ast sp = nsg_slv_ports(s, NSG_SLV_SRC, r->sports, r->n_sports);
     Z3_ast dp = nsg_slv_ports(s, NSG_SLV_DST, r->dports, r->n_dports);
-    Z3_ast ports = slv_and2(s, sp, dp);
+    Z3_ast ports = nsg_slv_and2(s, sp, dp);
     Z3_ast parts[4] = {nsg_slv_proto(s, r->proto),
                        nsg_slv_addrset(s, NSG_SLV_SRC, &r->src),
                        nsg_slv_addrset(s, NSG_SLV_DST, &r->dst), s->t};
@@ -194,24 +206,23 @@ nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
      * that relies on it is caught when replayed through the simulator
      * (which answers unknown) and reported as depending on the tag. */
     if (r->src_unknown)
-        parts[1] = slv_or2(s, parts[1], Z3_mk_fresh_const(s->z, "tag_src",
-                                                          Z3_mk_bool_sort(s->z)));
+        parts[1] =
+            nsg_slv_or2(s, parts[1], nsg_slv_mk_fresh_bool(s, "tag_src"));
     if (r->dst_unknown)
-        parts[2] = slv_or2(s, parts[2], Z3_mk_fresh_const(s->z, "tag_dst",
-                                                          Z3_mk_bool_sort(s->z)));
+        parts[2] = nsg_slv_or2(s, parts[2], nsg_slv_mk_fresh_bool(s, "tag_dst"));
     if (r->tcpudp_only) {
         /* "*" with narrow ports: TCP and UDP only (R2) */
-        parts[3] = slv_and2(s, nsg_slv_has_ports(s), ports);
+        parts[3] = nsg_slv_and2(s, nsg_slv_has_ports(s), ports);
     } else if (ports != s->t) {
         /* Ports constrain only TCP and UDP.  A rule for Tcp or Udp alone
          * needs no protocol test on the port part. */
         if (r->proto == NSG_PROTO_TCP || r->proto == NSG_PROTO_UDP)
             parts[3] = ports;
         else
-            parts[3] = Z3_mk_implies(s->z, nsg_slv_has_ports(s), ports);
+            parts[3] = nsg_slv_mk_implies(s, nsg_slv_has_ports(s), ports);
     }
-    *out = slv_andv(s, parts, 4);
-    return slv_z3_status(s, "encoding a rule", err);
+    *out = nsg_slv_andv(s, parts, 4);
+    return nsg_slv_z3_status(s, "encoding a rule", err);
 }
 
 /* Is rule r considered for the packet's platform class? */
@@ -224,7 +235,7 @@ static Z3_ast considered(struct nsg_slv *s, const struct nsg_crule *r,
     for (int c = 1; c < NSG_PLAT_COUNT; c++)
         if ((r->plat_tags >> c) & 1u)
             v[n++] = nsg_slv_platform(s, (enum nsg_platform)c, kms_on);
-    return slv_orv(s, v, n);
+    return nsg_slv_orv(s, v, n);
 }
 
 /* First match over the rules of direction dir selected by `sel` (every
@@ -261,15 +272,15 @@ static Z3_ast first_match(struct nsg_slv *s, const struct nsg_slv_nsg *d,
         end = beg;
         if (!any)
             break;
-        Z3_ast blk = slv_orv(s, blkv, nb);
+        Z3_ast blk = nsg_slv_orv(s, blkv, nb);
         Z3_ast val = acc == NSG_ALLOW ? s->t : s->f;
         if (allow == val)
             ;
         else if (blk == s->t)
             allow = val;
         else if (blk != s->f)
-            allow = acc == NSG_ALLOW ? slv_or2(s, blk, allow)
-                                     : slv_and2(s, slv_not(s, blk), allow);
+            allow = acc == NSG_ALLOW ? nsg_slv_or2(s, blk, allow)
+                                     : nsg_slv_and2(s, nsg_slv_not(s, blk), allow);
     }
     free(blkv);
     return allow;
@@ -295,10 +306,10 @@ static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
     Z3_ast plat = nsg_slv_platform_any(s, kms);
     for (int c = 1; c < NSG_PLAT_COUNT; c++)
         if ((used >> c) & 1u)
-            plat = Z3_mk_ite(s->z, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+            plat = nsg_slv_mk_ite(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
                              first_match(s, d, dir, c, s->t), plat);
     d->allow_dir[dir] =
-        Z3_mk_ite(s->z, none, first_match(s, d, dir, -1, s->f), plat);
+        nsg_slv_mk_ite(s, none, first_match(s, d, dir, -1, s->f), plat);
     /* fires: the rule decides (as the first match of ordinary traffic, or
      * of the rules naming the packet's platform class) */
     Z3_ast dirt = nsg_slv_dir(s, dir);
@@ -310,26 +321,26 @@ static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
         Z3_ast m = d->matches[dir][i];
         Z3_ast v[NSG_PLAT_COUNT + 1];
         size_t k = 0;
-        v[k++] = slv_and2(s, none, slv_and2(s, plain_before, m));
-        plain_before = slv_and2(s, plain_before, slv_not(s, m));
+        v[k++] = nsg_slv_and2(s, none, nsg_slv_and2(s, plain_before, m));
+        plain_before = nsg_slv_and2(s, plain_before, nsg_slv_not(s, m));
         for (int c = 1; c < NSG_PLAT_COUNT; c++)
             if ((r->plat_tags >> c) & 1u) {
                 Z3_ast cls = nsg_slv_platform(s, (enum nsg_platform)c, kms);
-                v[k++] = slv_and2(s, cls, slv_and2(s, tag_before[c], m));
-                tag_before[c] = slv_and2(s, tag_before[c], slv_not(s, m));
+                v[k++] = nsg_slv_and2(s, cls, nsg_slv_and2(s, tag_before[c], m));
+                tag_before[c] = nsg_slv_and2(s, tag_before[c], nsg_slv_not(s, m));
             }
-        d->fires[dir][i] = slv_orv(s, v, k);
+        d->fires[dir][i] = nsg_slv_orv(s, v, k);
     }
     /* no rule decides: ordinary traffic no rule matches (an NSG without
      * default rules), a platform class none of its tag rules matches, or
      * traffic the VNet drops */
     Z3_ast w[NSG_PLAT_COUNT + 1];
     size_t k = 0;
-    w[k++] = slv_and2(s, none, plain_before);
+    w[k++] = nsg_slv_and2(s, none, plain_before);
     for (int c = 1; c < NSG_PLAT_COUNT; c++)
-        w[k++] = slv_and2(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+        w[k++] = nsg_slv_and2(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
                           tag_before[c]);
-    d->fires_none[dir] = slv_orv(s, w, k);
+    d->fires_none[dir] = nsg_slv_orv(s, w, k);
 }
 
 /* The deciding rule's index for dir (n: none decides), the same cases. */
@@ -338,25 +349,25 @@ static Z3_ast rule_index_chain(struct nsg_slv *s, struct nsg_slv_nsg *d,
 {
     size_t n = d->n[dir];
     bool kms = d->kms_on;
-    Z3_ast none_idx = slv_num(s, n, 16);
+    Z3_ast none_idx = nsg_slv_num(s, n, 16);
     Z3_ast plat = none_idx;
     for (int c = 1; c < NSG_PLAT_COUNT; c++) {
         Z3_ast r = none_idx;
         bool any = false;
         for (size_t i = n; i-- > 0;)
             if ((d->c->rules[dir][i].plat_tags >> c) & 1u) {
-                r = Z3_mk_ite(s->z, d->matches[dir][i], slv_num(s, i, 16), r);
+                r = nsg_slv_mk_ite(s, d->matches[dir][i], nsg_slv_num(s, i, 16), r);
                 any = true;
             }
         if (any)
-            plat = Z3_mk_ite(s->z, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+            plat = nsg_slv_mk_ite(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
                              r, plat);
     }
     Z3_ast r = none_idx;
     for (size_t i = n; i-- > 0;)
         if (d->matches[dir][i] != s->f)
-            r = Z3_mk_ite(s->z, d->matches[dir][i], slv_num(s, i, 16), r);
-    return Z3_mk_ite(s->z, nsg_slv_platform_none(s, kms), r, plat);
+            r = nsg_slv_mk_ite(s, d->matches[dir][i], nsg_slv_num(s, i, 16), r);
+    return nsg_slv_mk_ite(s, nsg_slv_platform_none(s, kms), r, plat);
 }
 
 nsg_rc nsg_slv_decide_kms(struct nsg_slv *s, const struct nsg_cnsg *c,
@@ -365,11 +376,17 @@ nsg_rc nsg_slv_decide_kms(struct nsg_slv *s, const struct nsg_cnsg *c,
 {
     GHashTable *cache = kms_on ? s->decisions : s->decisions_nokms;
     struct nsg_slv_nsg *d = g_hash_table_lookup(cache, c);
-    nsg_rc rc = NSG_OK;
+    nsg_rc rc = nsg_slv_z3_status(s, "encoding an NSG", err);
+    if (rc)
+        return rc;
     if (d) {
         *out = d;
         return NSG_OK;
     }
+    if (s->depth) /* it would not outlive the scope: slv_int.h */
+        return nsg_err_set(err, NSG_E_INTERNAL,
+                           "solver: an NSG's decision asked for inside a "
+                           "solver scope (internal)");
     d = nsg_xcalloc(1, sizeof(*d));
     d->c = c;
     d->kms_on = kms_on;
@@ -387,22 +404,22 @@ nsg_rc nsg_slv_decide_kms(struct nsg_slv *s, const struct nsg_cnsg *c,
                 goto fail;
             }
             d->eff[dir][i] =
-                slv_and2(s, d->matches[dir][i], considered(s, r, kms_on));
+                nsg_slv_and2(s, d->matches[dir][i], considered(s, r, kms_on));
         }
         decide_dir(s, d, (enum nsg_dir)dir);
     }
-    d->allow = Z3_mk_ite(s->z, s->pkt.out, d->allow_dir[NSG_DIR_OUT],
-                         d->allow_dir[NSG_DIR_IN]);
-    d->rule = Z3_mk_ite(s->z, s->pkt.out, rule_index_chain(s, d, NSG_DIR_OUT),
-                        rule_index_chain(s, d, NSG_DIR_IN));
-    rc = slv_z3_status(s, "encoding an NSG", err);
+    d->allow = nsg_slv_mk_ite(s, s->pkt.out, d->allow_dir[NSG_DIR_OUT],
+                              d->allow_dir[NSG_DIR_IN]);
+    d->rule = nsg_slv_mk_ite(s, s->pkt.out, rule_index_chain(s, d, NSG_DIR_OUT),
+                             rule_index_chain(s, d, NSG_DIR_IN));
+    rc = nsg_slv_z3_status(s, "encoding an NSG", err);
     if (rc)
         goto fail;
     g_hash_table_insert(cache, (gpointer)c, d);
     *out = d;
     return NSG_OK;
 fail:
-    slv_free_decision(d);
+    nsg_slv_free_decision(d);
     return rc;
 }
 
@@ -412,8 +429,8 @@ nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
     return nsg_slv_decide_kms(s, c, true, out, err);
 }
 
-Z3_ast slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,
-                 enum nsg_dir dir, size_t i)
+Z3_ast nsg_slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,
+                     enum nsg_dir dir, size_t i)
 {
     (void)s;
     return d->fires[dir][i];

@@ -1,5 +1,19 @@
 /* slv_int.h - internals shared by the solver's files: the context layout
- * and small Z3 helpers.  Not for use outside solver/. */
+ * and small Z3 helpers.  Not for use outside solver/.
+ *
+ * Z3 discipline (what keeps solver.h's ownership promise true):
+ *  - The first Z3 error sets s->failed (sticky, with Z3's message) from the
+ *    error handler.  From then on the helpers below build nothing and
+ *    return NULL, no NULL is ever passed to Z3 (a NULL argument is itself
+ *    recorded as a failure), and every nsg_rc function reports the failure
+ *    through nsg_slv_z3_status.
+ *  - The context does not count references: Z3 keeps an AST until a pop
+ *    takes the solver below the scope it was made in.  So every push and
+ *    pop goes through nsg_slv_push/nsg_slv_pop, which track s->depth; the
+ *    caches (address sets, ports, protocols, the TCP/UDP term, the domain,
+ *    decisions) keep only terms made at depth 0 (a term needed inside a
+ *    scope and not cached yet is made there and used there only); and
+ *    every public function returns at the depth it was entered at. */
 #ifndef NSG_SLV_INT_H
 #define NSG_SLV_INT_H
 
@@ -24,42 +38,82 @@ struct nsg_slv {
     GHashTable *admins;        /* admin stage ptr -> struct nsg_slv_admin * */
     Z3_ast plat[NSG_PLAT_COUNT][2]; /* [class][kms_on] (slv_stage.c) */
     Z3_ast plat_any[2], plat_none[2];
-    bool no_polish;            /* keep Z3's first model (slv_solve) */
+    bool no_polish;            /* keep Z3's first model (nsg_slv_solve) */
+    unsigned depth;            /* solver scopes open (nsg_slv_push) */
+    bool failed;               /* a Z3 call failed: sticky */
+    char failure[512];         /* the first failure's message */
 };
 
-void slv_free_decision(gpointer p);
+void nsg_slv_free_decision(gpointer p);
 
-/* NSG_E_INTERNAL with Z3's message when the last call failed, else OK. */
-nsg_rc slv_z3_status(struct nsg_slv *s, const char *what, struct nsg_err *err);
+/* NSG_E_INTERNAL with the first failure's message when a Z3 call of s has
+ * failed (ever: the flag is sticky), else NSG_OK. */
+nsg_rc nsg_slv_z3_status(struct nsg_slv *s, const char *what,
+                         struct nsg_err *err);
+/* Record a failure of ours (the first one is kept). */
+void nsg_slv_fail(struct nsg_slv *s, const char *msg);
+/* Keep a lazily made term of s in *slot only when it was made at depth 0
+ * (see above); returns v. */
+Z3_ast nsg_slv_keep_at_top(struct nsg_slv *s, Z3_ast *slot, Z3_ast v);
 
-Z3_ast slv_and2(struct nsg_slv *s, Z3_ast a, Z3_ast b);
-Z3_ast slv_or2(struct nsg_slv *s, Z3_ast a, Z3_ast b);
-Z3_ast slv_not(struct nsg_slv *s, Z3_ast a);
-Z3_ast slv_andv(struct nsg_slv *s, Z3_ast *v, size_t n);
-Z3_ast slv_orv(struct nsg_slv *s, Z3_ast *v, size_t n);
+/* Solver scopes and assertions (nothing is asserted once s has failed). */
+void nsg_slv_push(struct nsg_slv *s);
+void nsg_slv_pop(struct nsg_slv *s, unsigned n);
+void nsg_slv_assert(struct nsg_slv *s, Z3_ast a);
+/* Keep v under key in a cache table of s, only when it was made at depth
+ * 0 and is not NULL; else key is released with release (may be NULL). */
+void nsg_slv_cache_put(struct nsg_slv *s, GHashTable *h, gpointer key, Z3_ast v,
+                       GDestroyNotify release);
+
+/* Z3's constructors, one for one, guarded as above. */
+Z3_ast nsg_slv_mk_eq(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_ite(struct nsg_slv *s, Z3_ast c, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_implies(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_xor(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_not(struct nsg_slv *s, Z3_ast a);
+Z3_ast nsg_slv_mk_and(struct nsg_slv *s, unsigned n, const Z3_ast *v);
+Z3_ast nsg_slv_mk_or(struct nsg_slv *s, unsigned n, const Z3_ast *v);
+Z3_ast nsg_slv_mk_bvuge(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_bvule(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_bvult(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_mk_extract(struct nsg_slv *s, unsigned hi, unsigned lo,
+                          Z3_ast x);
+/* A Boolean constant named name / a fresh one (name prefix). */
+Z3_ast nsg_slv_mk_bool(struct nsg_slv *s, const char *name);
+Z3_ast nsg_slv_mk_fresh_bool(struct nsg_slv *s, const char *prefix);
+/* t with the term from replaced by to. */
+Z3_ast nsg_slv_substitute(struct nsg_slv *s, Z3_ast t, Z3_ast from, Z3_ast to);
+
+/* Constant-folding helpers (true and false absorbed or dropped). */
+
+Z3_ast nsg_slv_and2(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_or2(struct nsg_slv *s, Z3_ast a, Z3_ast b);
+Z3_ast nsg_slv_not(struct nsg_slv *s, Z3_ast a);
+Z3_ast nsg_slv_andv(struct nsg_slv *s, Z3_ast *v, size_t n);
+Z3_ast nsg_slv_orv(struct nsg_slv *s, Z3_ast *v, size_t n);
 /* Check the solver's current assertions (no push/pop); model -> pkt. */
-nsg_rc slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
-                 struct nsg_err *err);
+nsg_rc nsg_slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
+                     struct nsg_err *err);
 /* A BV numeral of `bits` bits (up to 128). */
-Z3_ast slv_num(struct nsg_slv *s, nsg_u128 v, unsigned bits);
+Z3_ast nsg_slv_num(struct nsg_slv *s, nsg_u128 v, unsigned bits);
 /* Decimal text of a 128-bit value (out: 40 bytes). */
-void slv_u128_dec(nsg_u128 v, char out[48]);
+void nsg_slv_u128_dec(nsg_u128 v, char out[48]);
 /* The deciding rule index (into c->rules[dir]) for p, by the formula. */
-nsg_rc slv_formula_rule(struct nsg_slv *s, const struct nsg_slv_nsg *d,
-                        const struct nsg_packet *p, size_t *idx, bool *allow,
-                        struct nsg_err *err);
+nsg_rc nsg_slv_formula_rule(struct nsg_slv *s, const struct nsg_slv_nsg *d,
+                            const struct nsg_packet *p, size_t *idx,
+                            bool *allow, struct nsg_err *err);
 /* fires[dir][i], built on first use (prefix-OR chain). */
-Z3_ast slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,
-                 enum nsg_dir dir, size_t i);
+Z3_ast nsg_slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,
+                     enum nsg_dir dir, size_t i);
 /* The rule of c for dir whose crule is r, or -1. */
-long slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
-                    const struct nsg_crule *r);
+long nsg_slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
+                        const struct nsg_crule *r);
 /* A new zeroed finding of kind k appended to out. */
 struct nsg_slv_finding *nsg_slv_lint_add(struct nsg_slv_lint *out,
                                          enum nsg_slv_lint_kind k,
                                          enum nsg_dir dir,
                                          const struct nsg_crule *r);
 /* Rule name for messages: "Name (priority P)". */
-const char *slv_rule_name(const struct nsg_crule *r);
+const char *nsg_slv_rule_name(const struct nsg_crule *r);
 
 #endif

@@ -173,16 +173,22 @@ static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
                     size_t na, bool *sat, struct nsg_packet *pkt,
                     Z3_ast_vector *core, struct nsg_err *err)
 {
-    nsg_rc rc = NSG_OK;
+    nsg_rc rc = nsg_slv_z3_status(s, "lint check", err);
+    if (rc)
+        return rc;
     Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
-    Z3_solver_push(s->z, s->sol);
-    Z3_solver_assert(s->z, s->sol, domain);
+    nsg_slv_push(s);
+    nsg_slv_assert(s, domain);
     for (size_t i = 0; i < n; i++)
-        Z3_solver_assert(s->z, s->sol, q[i]);
+        nsg_slv_assert(s, q[i]);
+    for (size_t i = 0; i < na; i++)
+        if (!assume[i])
+            nsg_slv_fail(s, "a term was not built (internal)");
     if (na) {
-        Z3_lbool r =
-            Z3_solver_check_assumptions(s->z, s->sol, (unsigned)na, assume);
-        rc = slv_z3_status(s, "lint check", err);
+        Z3_lbool r = s->failed ? Z3_L_UNDEF
+                               : Z3_solver_check_assumptions(
+                                     s->z, s->sol, (unsigned)na, assume);
+        rc = nsg_slv_z3_status(s, "lint check", err);
         if (!rc && r == Z3_L_UNDEF)
             rc = nsg_err_set(err, NSG_E_UNKNOWN, "solver answered unknown (%s)",
                              Z3_solver_get_reason_unknown(s->z, s->sol));
@@ -197,13 +203,13 @@ static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
             /* re-solve without assumptions to extract a model the common
              * way: cheap, and keeps model handling in one place */
             for (size_t i = 0; i < na; i++)
-                Z3_solver_assert(s->z, s->sol, assume[i]);
-            rc = slv_solve(s, sat, pkt, err);
+                nsg_slv_assert(s, assume[i]);
+            rc = nsg_slv_solve(s, sat, pkt, err);
         }
     } else {
-        rc = slv_solve(s, sat, pkt, err);
+        rc = nsg_slv_solve(s, sat, pkt, err);
     }
-    Z3_solver_pop(s->z, s->sol, 1);
+    nsg_slv_pop(s, 1);
     return rc;
 }
 
@@ -250,14 +256,13 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
     }
     if (nb == 0 && !may_be_platform(r))
         goto out; /* it matches ordinary traffic no earlier rule takes */
-    q[0] = slv_and2(s, L->ctx, M(L, i));
+    q[0] = nsg_slv_and2(s, L->ctx, M(L, i));
     for (size_t k = 0; k < nb; k++) {
         size_t j = g_array_index(L->before, size_t, k);
         char name[32];
         snprintf(name, sizeof(name), "lint_%zu", j);
-        lits[k] = Z3_mk_const(s->z, Z3_mk_string_symbol(s->z, name),
-                              Z3_mk_bool_sort(s->z));
-        q[k + 1] = Z3_mk_implies(s->z, lits[k], slv_not(s, M(L, j)));
+        lits[k] = nsg_slv_mk_bool(s, name);
+        q[k + 1] = nsg_slv_mk_implies(s, lits[k], nsg_slv_not(s, M(L, j)));
     }
     if (nb)
         rc = solve(s, q, nb + 1, lits, nb, &sat, NULL, &core, err);
@@ -293,9 +298,9 @@ static Z3_ast local_fires(struct lint_dir *L, size_t i)
     Z3_ast *v = nsg_xcalloc(nb + 2, sizeof(Z3_ast));
     v[0] = M(L, i);
     for (size_t k = 0; k < nb; k++)
-        v[k + 1] = slv_not(L->s, M(L, g_array_index(L->before, size_t, k)));
+        v[k + 1] = nsg_slv_not(L->s, M(L, g_array_index(L->before, size_t, k)));
     v[nb + 1] = L->ctx;
-    Z3_ast r = slv_andv(L->s, v, nb + 2);
+    Z3_ast r = nsg_slv_andv(L->s, v, nb + 2);
     free(v);
     return r;
 }
@@ -310,12 +315,13 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
     Z3_ast rest = nsg_slv_platform_any(s, true);
     for (size_t k = L->after->len; k-- > 0;) {
         size_t j = g_array_index(L->after, size_t, k);
-        rest = Z3_mk_ite(
-            s->z, M(L, j),
+        rest = nsg_slv_mk_ite(
+            s, M(L, j),
             L->c->rules[L->dir][j].access == NSG_ALLOW ? s->t : s->f, rest);
     }
-    Z3_ast q[2] = {local_fires(L, i),
-                   Z3_mk_xor(s->z, rest, r->access == NSG_ALLOW ? s->t : s->f)};
+    Z3_ast q[2] = {
+        local_fires(L, i),
+        nsg_slv_mk_xor(s, rest, r->access == NSG_ALLOW ? s->t : s->f)};
     bool sat;
     nsg_rc rc = solve(s, q, 2, NULL, 0, &sat, NULL, NULL, err);
     if (rc || sat)
@@ -355,7 +361,7 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
                                    "internal inconsistency: rules %s and %s "
                                    "overlap but the solver's witness does "
                                    "not match both",
-                                   slv_rule_name(o), slv_rule_name(r));
+                                   nsg_slv_rule_name(o), nsg_slv_rule_name(r));
             f = nsg_slv_lint_add(out, NSG_LINT_CONFLICT, L->dir, r);
             f->has_witness = true;
             f->witness = p;
@@ -382,7 +388,7 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
             continue;
         Z3_ast q[5] = {nsg_slv_dir(s, NSG_DIR_IN), local_fires(L, i),
                        nsg_slv_proto(s, NSG_PROTO_TCP),
-                       Z3_mk_eq(s->z, s->pkt.dport, slv_num(s, port, 16)),
+                       nsg_slv_mk_eq(s, s->pkt.dport, nsg_slv_num(s, port, 16)),
                        L->internet};
         struct nsg_packet p;
         bool sat;

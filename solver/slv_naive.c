@@ -13,11 +13,11 @@ static Z3_ast naive_addr(struct nsg_slv *s, Z3_ast x,
     for (size_t i = 0; i < set->n; i++) {
         const struct nsg_range *r = &set->r[i];
         Z3_ast b[3] = {nsg_slv_family(s, r->family),
-                       Z3_mk_bvuge(s->z, x, slv_num(s, r->lo, 128)),
-                       Z3_mk_bvule(s->z, x, slv_num(s, r->hi, 128))};
-        v[i] = Z3_mk_and(s->z, 3, b);
+                       nsg_slv_mk_bvuge(s, x, nsg_slv_num(s, r->lo, 128)),
+                       nsg_slv_mk_bvule(s, x, nsg_slv_num(s, r->hi, 128))};
+        v[i] = nsg_slv_mk_and(s, 3, b);
     }
-    Z3_ast r = set->n ? Z3_mk_or(s->z, (unsigned)set->n, v) : s->f;
+    Z3_ast r = set->n ? nsg_slv_mk_or(s, (unsigned)set->n, v) : s->f;
     free(v);
     return r;
 }
@@ -27,30 +27,30 @@ static Z3_ast naive_ports(struct nsg_slv *s, Z3_ast x,
 {
     Z3_ast *v = nsg_xmalloc((n ? n : 1) * sizeof(*v));
     for (size_t i = 0; i < n; i++) {
-        Z3_ast b[2] = {Z3_mk_bvuge(s->z, x, slv_num(s, p[i].lo, 16)),
-                       Z3_mk_bvule(s->z, x, slv_num(s, p[i].hi, 16))};
-        v[i] = Z3_mk_and(s->z, 2, b);
+        Z3_ast b[2] = {nsg_slv_mk_bvuge(s, x, nsg_slv_num(s, p[i].lo, 16)),
+                       nsg_slv_mk_bvule(s, x, nsg_slv_num(s, p[i].hi, 16))};
+        v[i] = nsg_slv_mk_and(s, 2, b);
     }
-    Z3_ast r = n ? Z3_mk_or(s->z, (unsigned)n, v) : s->f;
+    Z3_ast r = n ? nsg_slv_mk_or(s, (unsigned)n, v) : s->f;
     free(v);
     return r;
 }
 
 static Z3_ast naive_rule(struct nsg_slv *s, const struct nsg_crule *r)
 {
-    Z3_ast proto =
-        r->proto == NSG_PROTO_ANY
-            ? s->t
-            : Z3_mk_eq(s->z, s->pkt.proto, slv_num(s, (nsg_u128)r->proto, 8));
-    Z3_ast tcpudp[2] = {Z3_mk_eq(s->z, s->pkt.proto, slv_num(s, 6, 8)),
-                        Z3_mk_eq(s->z, s->pkt.proto, slv_num(s, 17, 8))};
+    Z3_ast proto = r->proto == NSG_PROTO_ANY
+                       ? s->t
+                       : nsg_slv_mk_eq(s, s->pkt.proto,
+                                       nsg_slv_num(s, (nsg_u128)r->proto, 8));
+    Z3_ast tcpudp[2] = {nsg_slv_mk_eq(s, s->pkt.proto, nsg_slv_num(s, 6, 8)),
+                        nsg_slv_mk_eq(s, s->pkt.proto, nsg_slv_num(s, 17, 8))};
     Z3_ast ports[2] = {naive_ports(s, s->pkt.sport, r->sports, r->n_sports),
                        naive_ports(s, s->pkt.dport, r->dports, r->n_dports)};
     Z3_ast b[5] = {proto, naive_addr(s, s->pkt.src, &r->src),
                    naive_addr(s, s->pkt.dst, &r->dst),
-                   Z3_mk_implies(s->z, Z3_mk_or(s->z, 2, tcpudp),
-                                 Z3_mk_and(s->z, 2, ports)),
-                   r->tcpudp_only ? Z3_mk_or(s->z, 2, tcpudp) : s->t};
+                   nsg_slv_mk_implies(s, nsg_slv_mk_or(s, 2, tcpudp),
+                                      nsg_slv_mk_and(s, 2, ports)),
+                   r->tcpudp_only ? nsg_slv_mk_or(s, 2, tcpudp) : s->t};
     /* the same semantics as the compact encoding: platform traffic meets
      * only the rules naming its tag */
     Z3_ast con[NSG_PLAT_COUNT];
@@ -59,8 +59,8 @@ static Z3_ast naive_rule(struct nsg_slv *s, const struct nsg_crule *r)
     for (int k = 1; k < NSG_PLAT_COUNT; k++)
         if ((r->plat_tags >> k) & 1u)
             con[nc++] = nsg_slv_platform(s, (enum nsg_platform)k, true);
-    Z3_ast both[2] = {Z3_mk_and(s->z, 5, b), Z3_mk_or(s->z, nc, con)};
-    return Z3_mk_and(s->z, 2, both);
+    Z3_ast both[2] = {nsg_slv_mk_and(s, 5, b), nsg_slv_mk_or(s, nc, con)};
+    return nsg_slv_mk_and(s, 2, both);
 }
 
 nsg_rc nsg_slv_naive_allow(struct nsg_slv *s, const struct nsg_cnsg *c,
@@ -73,14 +73,14 @@ nsg_rc nsg_slv_naive_allow(struct nsg_slv *s, const struct nsg_cnsg *c,
             const struct nsg_crule *cr = &c->rules[d][i];
             if (cr->src_unknown || cr->dst_unknown)
                 return nsg_err_set(err, NSG_E_INPUT, "rule %s: unresolved %s",
-                                   slv_rule_name(cr),
+                                   nsg_slv_rule_name(cr),
                                    cr->src_unknown ? cr->src_unknown
                                                    : cr->dst_unknown);
-            r = Z3_mk_ite(s->z, naive_rule(s, cr),
-                          cr->access == NSG_ALLOW ? s->t : s->f, r);
+            r = nsg_slv_mk_ite(s, naive_rule(s, cr),
+                               cr->access == NSG_ALLOW ? s->t : s->f, r);
         }
         chain[d] = r;
     }
-    *out = Z3_mk_ite(s->z, s->pkt.out, chain[1], chain[0]);
-    return slv_z3_status(s, "naive encoding", err);
+    *out = nsg_slv_mk_ite(s, s->pkt.out, chain[1], chain[0]);
+    return nsg_slv_z3_status(s, "naive encoding", err);
 }

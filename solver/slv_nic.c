@@ -26,20 +26,20 @@ static nsg_rc plan_terms(struct nsg_slv *s, const struct nsg_nic_plan *pl,
     }
     *sub = lv[0];
     *nic = lv[1];
-    Z3_ast levels = slv_and2(s, lv[0], lv[1]);
+    Z3_ast levels = nsg_slv_and2(s, lv[0], lv[1]);
     Z3_ast rest = levels;
     if (pl->admin) {
         struct nsg_slv_admin a;
         nsg_rc rc = nsg_slv_admin_decide(s, pl->admin, &a, err);
         if (rc)
             return rc;
-        rest = Z3_mk_ite(s->z, a.deny, s->f,
-                         Z3_mk_ite(s->z, a.always, s->t, levels));
+        rest = nsg_slv_mk_ite(s, a.deny, s->f,
+                         nsg_slv_mk_ite(s, a.always, s->t, levels));
     }
     Z3_ast v[2] = {
-        slv_not(s, nsg_slv_platform(s, NSG_PLAT_VNET_BLOCKED, pl->kms_on)),
-        Z3_mk_ite(s->z, nsg_slv_platform_any(s, pl->kms_on), levels, rest)};
-    *allow = slv_andv(s, v, 2);
+        nsg_slv_not(s, nsg_slv_platform(s, NSG_PLAT_VNET_BLOCKED, pl->kms_on)),
+        nsg_slv_mk_ite(s, nsg_slv_platform_any(s, pl->kms_on), levels, rest)};
+    *allow = nsg_slv_andv(s, v, 2);
     return NSG_OK;
 }
 
@@ -72,19 +72,19 @@ nsg_rc nsg_slv_decide_nic(struct nsg_slv *s, struct nsg_sim *sim,
             rc = plan_terms(s, &pl, &sa, &na, &al, err);
         if (rc)
             return rc;
-        Z3_ast ip = slv_num(s, ic->ip.v, 128);
-        Z3_ast in = slv_and2(s, nsg_slv_dir(s, NSG_DIR_IN),
-                             Z3_mk_eq(s->z, s->pkt.dst, ip));
-        Z3_ast o = slv_and2(s, nsg_slv_dir(s, NSG_DIR_OUT),
-                            Z3_mk_eq(s->z, s->pkt.src, ip));
-        Z3_ast cond =
-            slv_and2(s, nsg_slv_family(s, ic->ip.family), slv_or2(s, in, o));
+        Z3_ast ip = nsg_slv_num(s, ic->ip.v, 128);
+        Z3_ast in = nsg_slv_and2(s, nsg_slv_dir(s, NSG_DIR_IN),
+                                 nsg_slv_mk_eq(s, s->pkt.dst, ip));
+        Z3_ast o = nsg_slv_and2(s, nsg_slv_dir(s, NSG_DIR_OUT),
+                                nsg_slv_mk_eq(s, s->pkt.src, ip));
+        Z3_ast cond = nsg_slv_and2(s, nsg_slv_family(s, ic->ip.family),
+                                   nsg_slv_or2(s, in, o));
         if (sa != out->subnet_allow)
-            out->subnet_allow = Z3_mk_ite(s->z, cond, sa, out->subnet_allow);
+            out->subnet_allow = nsg_slv_mk_ite(s, cond, sa, out->subnet_allow);
         if (na != out->nic_allow)
-            out->nic_allow = Z3_mk_ite(s->z, cond, na, out->nic_allow);
+            out->nic_allow = nsg_slv_mk_ite(s, cond, na, out->nic_allow);
         if (al != out->allow)
-            out->allow = Z3_mk_ite(s->z, cond, al, out->allow);
+            out->allow = nsg_slv_mk_ite(s, cond, al, out->allow);
     }
-    return slv_z3_status(s, "encoding a NIC", err);
+    return nsg_slv_z3_status(s, "encoding a NIC", err);
 }

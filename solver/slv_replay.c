@@ -4,9 +4,9 @@
 
 #include "slv_int.h"
 
-nsg_rc slv_formula_rule(struct nsg_slv *s, const struct nsg_slv_nsg *d,
-                        const struct nsg_packet *p, size_t *idx, bool *allow,
-                        struct nsg_err *err)
+nsg_rc nsg_slv_formula_rule(struct nsg_slv *s, const struct nsg_slv_nsg *d,
+                            const struct nsg_packet *p, size_t *idx,
+                            bool *allow, struct nsg_err *err)
 {
     uint64_t a, r;
     nsg_rc rc = nsg_slv_eval(s, p, d->allow, &a, err);
@@ -33,7 +33,7 @@ static nsg_rc unknown_tag_error(const struct nsg_nsg *nsg,
                 "NICs",
                 tag ? tag : "?", nsg ? "NSG " : "security admin rules",
                 nsg ? (nsg->name ? nsg->name : "?") : "",
-                slv_rule_name(rule), b.buf);
+                nsg_slv_rule_name(rule), b.buf);
     nsg_buf_release(&b);
     return NSG_E_INPUT;
 }
@@ -45,7 +45,7 @@ nsg_rc nsg_slv_replay(struct nsg_slv *s, const struct nsg_slv_nsg *d,
     struct nsg_match sm;
     size_t idx;
     bool allow;
-    nsg_rc rc = slv_formula_rule(s, d, p, &idx, &allow, err);
+    nsg_rc rc = nsg_slv_formula_rule(s, d, p, &idx, &allow, err);
     if (rc)
         return rc;
     nsg_sim_eval_class(d->c, p, nsg_platform_class(p, d->kms_on), &sm);
@@ -53,21 +53,21 @@ nsg_rc nsg_slv_replay(struct nsg_slv *s, const struct nsg_slv_nsg *d,
         *m = sm;
     if (sm.decision == NSG_DEC_UNKNOWN)
         return unknown_tag_error(d->c->nsg, sm.rule, sm.unknown_tag, p, err);
-    long sidx = slv_rule_index(d->c, p->dir, sm.rule);
+    long sidx = nsg_slv_rule_index(d->c, p->dir, sm.rule);
     enum nsg_decision fd = allow ? NSG_DEC_ALLOW : NSG_DEC_DENY;
     long fidx = idx < d->n[p->dir] ? (long)idx : -1;
     if (sm.decision != fd || sidx != fidx) {
         struct nsg_buf b = NSG_BUF_INIT;
         nsg_slv_packet_format(p, &b);
         const char *fr = idx < d->n[p->dir]
-                             ? slv_rule_name(&d->c->rules[p->dir][idx])
+                             ? nsg_slv_rule_name(&d->c->rules[p->dir][idx])
                              : "(none)";
         rc = nsg_err_set(err, NSG_E_INTERNAL,
                          "internal inconsistency in NSG %s for %s: solver "
                          "says %s by rule %s, simulator says %s by rule %s",
                          d->c->nsg && d->c->nsg->name ? d->c->nsg->name : "?",
                          b.buf, nsg_decision_name(fd), fr, nsg_decision_name(sm.decision),
-                         sm.rule ? slv_rule_name(sm.rule)
+                         sm.rule ? nsg_slv_rule_name(sm.rule)
                                  : sm.platform ? nsg_platform_name(sm.platform)
                                                : "(none)");
         nsg_buf_release(&b);
@@ -118,7 +118,7 @@ nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
         nsg_slv_packet_format(p, &b);
         const char *rule = "(no NSG)";
         if (sv.deciding >= 0)
-            rule = slv_rule_name(sv.levels[sv.deciding].m.rule);
+            rule = nsg_slv_rule_name(sv.levels[sv.deciding].m.rule);
         else if (sv.platform)
             rule = nsg_platform_name(sv.platform);
         else if (sv.admin.rule)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slv_int.h"
 #include "verify.h"
 
 struct nic_terms {
@@ -104,16 +105,16 @@ static nsg_rc get_nic(struct nsg_verifier *v, const struct nsg_nic *nic,
         free(nt);
         return nsg_err_prefix(err, "NIC %s", nic->name ? nic->name : nic->id);
     }
-    Z3_context z = nsg_slv_z3(v->slv);
-    Z3_ast out_var = nsg_slv_pkt(v->slv)->out;
-    Z3_ast val[2] = {Z3_mk_false(z), Z3_mk_true(z)};
+    /* kept for the verifier's life: made outside solver scopes */
+    struct nsg_slv *s = v->slv;
+    Z3_ast val[2] = {s->f, s->t};
     for (int d = 0; d < 2; d++)
-        nt->allow[d] = Z3_substitute(z, nt->d.allow, 1, &out_var, &val[d]);
-    if (Z3_get_error_code(z) != Z3_OK) {
+        nt->allow[d] = nsg_slv_substitute(s, nt->d.allow, s->pkt.out, val[d]);
+    if (nsg_slv_z3_status(s, "", NULL)) {
         free(nt);
         return nsg_err_set(err, NSG_E_INTERNAL,
-                           "solver: fixing the direction of NIC %s failed",
-                           nic->name ? nic->name : "?");
+                           "solver: fixing the direction of NIC %s failed: %s",
+                           nic->name ? nic->name : "?", s->failure);
     }
     g_hash_table_insert(v->nics, (gpointer)nic, nt);
     *out = nt;
@@ -409,7 +410,6 @@ static Z3_ast class_term(struct nsg_verifier *v, const struct nsg_query *q,
                          const struct unit *u)
 {
     struct nsg_slv *s = v->slv;
-    Z3_context z = nsg_slv_z3(s);
     Z3_ast parts[6];
     unsigned n = 0;
     parts[n++] = nsg_slv_dir(s, u->dir);
@@ -420,7 +420,7 @@ static Z3_ast class_term(struct nsg_verifier *v, const struct nsg_query *q,
         parts[n++] = nsg_slv_ports(s, NSG_SLV_DST, q->dports, q->n_dports);
     if (q->n_sports)
         parts[n++] = nsg_slv_ports(s, NSG_SLV_SRC, q->sports, q->n_sports);
-    return Z3_mk_and(z, n, parts);
+    return nsg_slv_mk_and(s, n, parts);
 }
 
 /* Allowed along the unit's path: the destination NIC inbound, and the
@@ -430,7 +430,6 @@ static nsg_rc allow_term(struct nsg_verifier *v, const struct unit *u,
                          Z3_ast *out, struct nsg_err *err)
 {
     struct nsg_slv *s = v->slv;
-    Z3_context z = nsg_slv_z3(s);
     const struct nic_terms *nt;
     nsg_rc rc = get_nic(v, u->nic, &nt, err);
     if (rc)
@@ -439,18 +438,19 @@ static nsg_rc allow_term(struct nsg_verifier *v, const struct unit *u,
         *out = nt->allow[NSG_DIR_OUT];
         return NSG_OK;
     }
-    Z3_ast chain = Z3_mk_true(z);
+    Z3_ast chain = s->t;
     for (size_t i = u->via.n; i-- > 0;) {
         const struct nic_terms *st;
         rc = get_nic(v, u->via.m[i].nic, &st, err);
         if (rc)
             return rc;
-        chain = Z3_mk_ite(z, nsg_slv_addrset(s, NSG_SLV_SRC, &u->via.m[i].addrs),
-                          st->allow[NSG_DIR_OUT], chain);
+        chain = nsg_slv_mk_ite(
+            s, nsg_slv_addrset(s, NSG_SLV_SRC, &u->via.m[i].addrs),
+            st->allow[NSG_DIR_OUT], chain);
     }
     Z3_ast both[2] = {nt->allow[NSG_DIR_IN], chain};
-    *out = Z3_mk_and(z, 2, both);
-    return NSG_OK;
+    *out = nsg_slv_mk_and(s, 2, both);
+    return nsg_slv_z3_status(s, "encoding a path", err);
 }
 
 static const char *nic_name(const struct nsg_nic *n)
@@ -532,14 +532,13 @@ static nsg_rc check_unit(struct nsg_verifier *v, const struct nsg_query *q,
                          const struct unit *u, bool *hit,
                          struct nsg_vresult *r, struct nsg_err *err)
 {
-    Z3_context z = nsg_slv_z3(v->slv);
     Z3_ast allow, f[2];
     struct nsg_packet p;
     nsg_rc rc = allow_term(v, u, &allow, err);
     if (rc)
         return rc;
     f[0] = class_term(v, q, u);
-    f[1] = q->quant == NSG_Q_ALWAYS ? Z3_mk_not(z, allow) : allow;
+    f[1] = q->quant == NSG_Q_ALWAYS ? nsg_slv_mk_not(v->slv, allow) : allow;
     rc = nsg_slv_check(v->slv, f, 2, hit, &p, err);
     if (rc || !*hit)
         return rc;

@@ -5,12 +5,18 @@
  * the semantic diff of two NSGs and the rule lint.
  *
  * Ownership and lifetimes, once:
- *  - struct nsg_slv owns a Z3 context (with its own error handler: Z3 never
- *    exits the process), a solver and caches.  Every Z3_ast returned by an
- *    nsg_slv_* function is owned by s (kept alive by s's context) and stays
- *    valid until nsg_slv_free(s); callers never Z3_inc_ref/Z3_dec_ref them.
- *    s uses a context without reference counting, so ASTs you build
- *    yourself with nsg_slv_z3(s) also live as long as s.
+ *  - struct nsg_slv owns a Z3 context, a solver and caches.  Every Z3_ast
+ *    returned by an nsg_slv_* function is owned by s and stays valid until
+ *    nsg_slv_free(s); callers never Z3_inc_ref/Z3_dec_ref them.  (The
+ *    context does not count references: Z3 keeps an AST until a pop takes
+ *    the solver below the scope the AST was made in.  No nsg_slv_*
+ *    function returns with a scope of its own open, and s caches only
+ *    terms made outside scopes: see slv_int.h.  So ASTs you build yourself
+ *    with nsg_slv_z3(s) between calls also live as long as s.)
+ *  - Z3 errors: s's error handler never exits the process; it keeps the
+ *    first error of s, and from then on every nsg_rc function of s fails
+ *    with it (NSG_E_INTERNAL) and the functions returning a Z3_ast return
+ *    NULL, which no nsg_slv_* function passes to Z3.
  *  - Compiled NSGs (struct nsg_cnsg), the simulator and the topology are
  *    borrowed and must outlive s (decisions cache pointers into them).
  *  - Everything else returned is owned by s unless a _release/_free is

@@ -1,11 +1,15 @@
 /* check_common.c - unit tests of common/: IP and prefix parsing and
- * formatting, address sets, port ranges, protocols, hashing. */
+ * formatting, address sets, port ranges, protocols, hashing, the directory
+ * walker. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/nsg.h"
+#include "../common/nsg_walk.h"
 
 static const char *cidr_text(const char *in)
 {
@@ -350,6 +354,109 @@ START_TEST(test_sha256_and_err)
 }
 END_TEST
 
+/* ---- the directory walker ---------------------------------------------- */
+
+static char walk_root[64];
+
+static void touch(const char *rel)
+{
+    char *p = g_build_filename(walk_root, rel, NULL);
+    ck_assert(g_file_set_contents(p, "{}", 2, NULL));
+    g_free(p);
+}
+
+static void mkdir_rel(const char *rel)
+{
+    char *p = g_build_filename(walk_root, rel, NULL);
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    g_free(p);
+}
+
+static void link_rel(const char *target, const char *rel)
+{
+    char *p = g_build_filename(walk_root, rel, NULL);
+    ck_assert_int_eq(symlink(target, p), 0);
+    g_free(p);
+}
+
+/* The walk of rel (under walk_root) as "a,b/c,..." relative names. */
+static char *walk_names(const char *rel, const char *suffix, nsg_rc *rc)
+{
+    char *top = g_build_filename(walk_root, rel, NULL);
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    struct nsg_err err = NSG_ERR_INIT;
+    GString *s = g_string_new(NULL);
+    *rc = nsg_walk_files(top, suffix, out, &err);
+    for (guint i = 0; i < out->len; i++) {
+        const char *p = out->pdata[i];
+        g_string_append_printf(s, "%s%s", i ? "," : "",
+                               p + strlen(walk_root) + 1);
+    }
+    if (*rc)
+        g_string_append_printf(s, "|%s", err.msg + strlen(walk_root) + 1);
+    g_ptr_array_free(out, TRUE);
+    g_free(top);
+    return g_string_free(s, FALSE);
+}
+
+START_TEST(test_walk)
+{
+    nsg_rc rc;
+    char *got;
+    snprintf(walk_root, sizeof(walk_root), "/tmp/check_walk.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(walk_root));
+    mkdir_rel("t");
+    mkdir_rel("t/b");
+    mkdir_rel("t/.git");
+    touch("t/z.json");
+    touch("t/a.json");
+    touch("t/b/c.json");
+    touch("t/b/notes.txt");
+    touch("t/.hidden.json");
+    touch("t/.git/config.json");
+    char *fifo = g_build_filename(walk_root, "t/fifo", NULL);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    g_free(fifo);
+    /* links: a loop back to the top and a second way to b/ */
+    link_rel("..", "t/b/up");
+    link_rel("b", "t/b2");
+
+    /* sorted, depth first, hidden and non-regular entries skipped, each
+     * directory read once however many links lead to it */
+    got = walk_names("t", NULL, &rc);
+    ck_assert_int_eq(rc, NSG_OK);
+    ck_assert_str_eq(got, "t/a.json,t/b/c.json,t/b/notes.txt,t/z.json");
+    g_free(got);
+    /* a suffix filters what directories hold */
+    got = walk_names("t", ".json", &rc);
+    ck_assert_str_eq(got, "t/a.json,t/b/c.json,t/z.json");
+    g_free(got);
+    /* a path that is not a directory is taken as given, hidden or not */
+    got = walk_names("t/.hidden.json", ".txt", &rc);
+    ck_assert_int_eq(rc, NSG_OK);
+    ck_assert_str_eq(got, "t/.hidden.json");
+    g_free(got);
+    /* a hidden directory named by the caller is read */
+    got = walk_names("t/.git", NULL, &rc);
+    ck_assert_str_eq(got, "t/.git/config.json");
+    g_free(got);
+    /* a dangling link is an error naming it; a missing path too */
+    link_rel("nowhere", "t/b/dangling");
+    got = walk_names("t", NULL, &rc);
+    ck_assert_int_eq(rc, NSG_E_IO);
+    ck_assert_msg(strstr(got, "|t/b/dangling: No such file or directory"),
+                  "%s", got);
+    g_free(got);
+    got = walk_names("missing", NULL, &rc);
+    ck_assert_int_eq(rc, NSG_E_IO);
+    ck_assert_str_eq(got, "|missing: No such file or directory");
+    g_free(got);
+    char *cmd = g_strdup_printf("rm -rf '%s'", walk_root);
+    ck_assert_int_eq(system(cmd), 0);
+    g_free(cmd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common");
@@ -366,6 +473,7 @@ int main(void)
     tcase_add_test(tc, test_ports);
     tcase_add_test(tc, test_protocols);
     tcase_add_test(tc, test_sha256_and_err);
+    tcase_add_test(tc, test_walk);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../corpus/flowstore.h"
+#include "../corpus/fstore_int.h"
 
 static char tmp[256];
 
@@ -303,6 +303,31 @@ START_TEST(iterate_corpus_segments)
 }
 END_TEST
 
+START_TEST(spill_failure_reported)
+{
+    /* runs cannot be written: the error comes back through the
+     * aggregation thread, nothing leaks, the thread is joined */
+    struct nsg_fstore_agg *a =
+        nsg_fstore_agg_new(4, "/nonexistent-dir/for/runs");
+    struct nsg_fstore_pipe *p = nsg_fstore_pipe_start(a);
+    struct nsg_err err = NSG_ERR_INIT;
+    nsg_rc rc = NSG_OK;
+    for (unsigned i = 0; i < 100000 && !rc; i++) {
+        struct nsg_flowrec r;
+        memset(&r, 0, sizeof(r));
+        r.sport = (uint16_t)i;
+        r.first_seen = r.last_seen = 1763600000;
+        r.count = 1;
+        g_array_append_val(nsg_fstore_pipe_batch(p), r);
+        rc = nsg_fstore_pipe_send(p, false, &err);
+    }
+    nsg_rc rc2 = nsg_fstore_pipe_finish(p, &err);
+    ck_assert(rc == NSG_E_IO || rc2 == NSG_E_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent-dir/for/runs"));
+    nsg_fstore_agg_free(a);
+}
+END_TEST
+
 START_TEST(merge_and_order)
 {
     struct nsg_flowrec a, b;
@@ -331,6 +356,221 @@ START_TEST(merge_and_order)
 }
 END_TEST
 
+/* ---- the writer and its checkpoints ------------------------------------ */
+
+#define FINAL_KEY                                                              \
+    "resourceid=/subscriptions/s/resourcegroups/rg/providers/"                 \
+    "microsoft.network/networksecuritygroups/n/y=2020/m=01/d=02/h=03/m=00/"    \
+    "macaddress=000d3a000001/pt1h.json"
+#define OPEN_KEY "/data/not-in-the-blob-layout.json"
+
+/* Flow i of the writer test: 40 distinct keys, each given 3 times in one
+ * hour (counts 1, 2, 3), IPv6 for every fifth. */
+static void make_flow(unsigned i, struct nsg_flow *f)
+{
+    unsigned k = i % 40;
+    memset(f, 0, sizeof(*f));
+    f->nsg_id = k % 2 ? "/SUBSCRIPTIONS/S/NSG/A" : NULL;
+    f->acl_id = k % 2 ? NULL : "00000000-0000-0000-0000-000000000001";
+    f->rule = k % 3 ? "UserRule_a" : "DefaultRule_DenyAllInBound";
+    if (k % 4)
+        memcpy(f->mac, "000D3A000001", 13);
+    f->version = k % 2 ? 2 : 4;
+    f->dir = k % 2 ? NSG_DIR_IN : NSG_DIR_OUT;
+    f->proto = 6;
+    ck_assert_int_eq(nsg_ip_parse(k % 5 ? "10.0.0.4" : "2001:db8::4", &f->src),
+                     0);
+    ck_assert_int_eq(nsg_ip_parse(k % 5 ? "10.0.1.5" : "2001:db8::5", &f->dst),
+                     0);
+    f->sport = (uint16_t)(40000 + k);
+    f->dport = 443;
+    f->decision = k % 7 ? 'A' : 'D';
+    f->state = 'C';
+    f->first_seen = 1763600000 + (int64_t)(i / 40) * 60;
+    f->last_seen = f->first_seen + 30;
+    f->count = 1 + i / 40;
+    f->packets_sd = 10 * f->count;
+    f->bytes_sd = 1000 * f->count;
+}
+
+START_TEST(writer_flows_and_checkpoints)
+{
+    struct nsg_corpus *c;
+    struct nsg_txn *txn;
+    struct nsg_fstore_writer *w;
+    struct nsg_fstore_result res;
+    struct nsg_err err = NSG_ERR_INIT;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    struct nsg_fstore_opts opt = {8}; /* spills */
+    ck_assert_int_eq(nsg_corpus_open(dir, true, &c, &err), 0);
+    ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
+    ck_assert_int_eq(nsg_fstore_writer_open(txn, &opt, &w, &err), 0);
+    uint64_t want_count = 0, want_bytes = 0;
+    for (unsigned i = 0; i < 120; i++) {
+        struct nsg_flow f;
+        make_flow(i, &f);
+        want_count += f.count;
+        want_bytes += f.bytes_sd;
+        ck_assert_msg(!nsg_fstore_add_flow(w, &f, &err), "%s", err.msg);
+    }
+    struct nsg_flow bad;
+    make_flow(1, &bad);
+    bad.dst.family = 6; /* families differ */
+    ck_assert_int_eq(nsg_fstore_add_flow(w, &bad, &err), NSG_E_INPUT);
+    static const uint64_t hashes[] = {11, 22, 33};
+    struct nsg_fstore_ckpt cp;
+    memset(&cp, 0, sizeof(cp));
+    cp.offset = 1000;
+    cp.length = 200;
+    memset(cp.hash, 'a', 64);
+    cp.records = 3;
+    cp.list = cp.closed = true;
+    cp.seen = hashes;
+    cp.n_seen = 3;
+    char *key = nsg_fstore_blob_key("/x/resourceId=/SUBSCRIPTIONS/S/"
+                                    "RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT."
+                                    "NETWORK/NETWORKSECURITYGROUPS/N/y=2020/"
+                                    "m=01/d=02/h=03/m=00/macAddress="
+                                    "000D3A000001/PT1H.json");
+    ck_assert_str_eq(key, FINAL_KEY);
+    nsg_fstore_ckpt_put(w, key, &cp); /* closed, its hour long over */
+    cp.closed = false;
+    nsg_fstore_ckpt_put(w, OPEN_KEY, &cp);
+    ck_assert(nsg_fstore_ckpt_get(w, FINAL_KEY)->final);
+    ck_assert_uint_eq(nsg_fstore_ckpt_get(w, FINAL_KEY)->n_seen, 0);
+    ck_assert_msg(!nsg_fstore_writer_finish(&w, &res, &err), "%s", err.msg);
+    ck_assert_ptr_null(w);
+    ck_assert_uint_eq(res.records, 120);
+    ck_assert_uint_eq(res.flows, 40); /* three of each key in one hour */
+    ck_assert_uint_gt(res.spill_runs, 0);
+    ck_assert_ptr_nonnull(res.segment);
+    nsg_fstore_result_release(&res);
+    ck_assert_int_eq(nsg_corpus_commit(&txn, &err), 0);
+    nsg_corpus_close(c);
+
+    /* read back: every flow, counts summed per key */
+    ck_assert_int_eq(nsg_corpus_open(dir, false, &c, &err), 0);
+    struct nsg_flow_iter *it;
+    const struct nsg_flow *f;
+    uint64_t n = 0, count = 0, bytes = 0, v6 = 0;
+    ck_assert_int_eq(nsg_flows_open(c, &it, &err), 0);
+    while (nsg_flows_next(it, &f, &err) == 1) {
+        n++;
+        count += f->count;
+        bytes += f->bytes_sd;
+        v6 += f->src.family == 6;
+        ck_assert_uint_eq(f->count, 6); /* 1 + 2 + 3 */
+        ck_assert_int_eq(f->last_seen - f->first_seen, 120 + 30);
+        ck_assert_str_eq(f->mac, (f->sport - 40000) % 4 ? "000D3A000001" : "");
+    }
+    nsg_flows_close(it);
+    ck_assert_uint_eq(n, 40);
+    ck_assert_uint_eq(count, want_count);
+    ck_assert_uint_eq(bytes, want_bytes);
+    ck_assert_uint_eq(v6, 8);
+    /* the checkpoints come back from their side files */
+    ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
+    ck_assert_int_eq(nsg_fstore_writer_open(txn, NULL, &w, &err), 0);
+    const struct nsg_fstore_ckpt *fin = nsg_fstore_ckpt_get(w, FINAL_KEY);
+    const struct nsg_fstore_ckpt *op = nsg_fstore_ckpt_get(w, OPEN_KEY);
+    ck_assert_ptr_nonnull(fin);
+    ck_assert_ptr_nonnull(op);
+    ck_assert(fin->final && fin->n_seen == 0 && fin->offset == 1000);
+    ck_assert(!op->final && op->n_seen == 3 && op->seen[2] == 33);
+    ck_assert_ptr_null(nsg_fstore_ckpt_get(w, "no-such-blob"));
+    nsg_fstore_writer_abort(w);
+    nsg_corpus_rollback(txn);
+    nsg_corpus_close(c);
+    free(key);
+    g_free(dir);
+}
+END_TEST
+
+static int count_kind(struct nsg_corpus *c, const char *kind)
+{
+    const cJSON *f;
+    int n = 0;
+    cJSON_ArrayForEach(
+        f, cJSON_GetObjectItem(nsg_corpus_section(c, "flows"), "checkpoints"))
+        n += !strcmp(cJSON_GetObjectItem(f, "kind")->valuestring, kind);
+    return n;
+}
+
+/* Each import adds at most one final file; more than 8 are merged into
+ * one; every blob stays readable; a side file that does not hash as the
+ * manifest says is refused. */
+START_TEST(checkpoint_files_merge_and_verify)
+{
+    struct nsg_corpus *c;
+    struct nsg_err err = NSG_ERR_INIT;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    ck_assert_int_eq(nsg_corpus_open(dir, true, &c, &err), 0);
+    for (int i = 0; i < 12; i++) {
+        struct nsg_txn *txn;
+        struct nsg_fstore_writer *w;
+        struct nsg_fstore_result res;
+        struct nsg_fstore_ckpt cp;
+        char key[200];
+        memset(&cp, 0, sizeof(cp));
+        cp.closed = cp.list = true;
+        cp.records = (uint64_t)i;
+        snprintf(key, sizeof(key),
+                 "resourceid=/s/y=2020/m=01/d=%02d/h=00/m=00/pt1h.json", i + 1);
+        ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
+        ck_assert_int_eq(nsg_fstore_writer_open(txn, NULL, &w, &err), 0);
+        nsg_fstore_ckpt_put(w, key, &cp);
+        ck_assert_int_eq(nsg_fstore_writer_finish(&w, &res, &err), 0);
+        ck_assert_ptr_null(res.segment); /* no records, no segment */
+        ck_assert_int_eq(nsg_corpus_commit(&txn, &err), 0);
+        ck_assert_int_le(count_kind(c, "final"), 8);
+        ck_assert_int_eq(count_kind(c, "open"), 0);
+    }
+    ck_assert_int_lt(count_kind(c, "final"), 8); /* merged on the way */
+    struct nsg_txn *txn;
+    struct nsg_fstore_writer *w;
+    ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
+    ck_assert_int_eq(nsg_fstore_writer_open(txn, NULL, &w, &err), 0);
+    for (int i = 0; i < 12; i++) {
+        char key[200];
+        snprintf(key, sizeof(key),
+                 "resourceid=/s/y=2020/m=01/d=%02d/h=00/m=00/pt1h.json", i + 1);
+        const struct nsg_fstore_ckpt *cp = nsg_fstore_ckpt_get(w, key);
+        ck_assert_ptr_nonnull(cp);
+        ck_assert_uint_eq(cp->records, (uint64_t)i);
+    }
+    nsg_fstore_writer_abort(w);
+    nsg_corpus_rollback(txn);
+    /* one byte of a checkpoint file changed */
+    const cJSON *f = cJSON_GetArrayItem(
+        cJSON_GetObjectItem(nsg_corpus_section(c, "flows"), "checkpoints"), 0);
+    char *p = nsg_corpus_path(c, cJSON_GetObjectItem(f, "name")->valuestring);
+    patch(p, 10, "X", 1);
+    ck_assert_int_eq(nsg_corpus_begin(c, &txn, &err), 0);
+    ck_assert_int_eq(nsg_fstore_writer_open(txn, NULL, &w, &err), NSG_E_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "fsck"));
+    nsg_corpus_rollback(txn);
+    nsg_corpus_close(c);
+    free(p);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(blob_final_needs_closed_and_an_hour_over)
+{
+    const char *k = "resourceid=/s/y=2026/m=11/d=20/h=13/m=00/pt1h.json";
+    int64_t end = 1795183200; /* 2026-11-20T14:00:00Z */
+    ck_assert(!nsg_fstore_blob_final(k, false, end + 86400));
+    ck_assert(!nsg_fstore_blob_final(k, true, end));
+    ck_assert(
+        !nsg_fstore_blob_final(k, true, end + NSG_FSTORE_FINAL_AFTER - 1));
+    ck_assert(nsg_fstore_blob_final(k, true, end + NSG_FSTORE_FINAL_AFTER));
+    ck_assert(!nsg_fstore_blob_final("/tmp/blob.json", true, end * 2));
+    ck_assert(!nsg_fstore_blob_final("resourceid=/s/y=2026/m=13/d=20/h=13/x",
+                                     true, end * 2));
+    ck_assert_ptr_null(nsg_fstore_blob_key("/tmp/blob.json"));
+}
+END_TEST
+
 static Suite *flowstore_suite(void)
 {
     Suite *s = suite_create("flowstore");
@@ -343,6 +583,10 @@ static Suite *flowstore_suite(void)
     tcase_add_test(tc, manifest_other_format);
     tcase_add_test(tc, iterate_corpus_segments);
     tcase_add_test(tc, merge_and_order);
+    tcase_add_test(tc, spill_failure_reported);
+    tcase_add_test(tc, writer_flows_and_checkpoints);
+    tcase_add_test(tc, checkpoint_files_merge_and_verify);
+    tcase_add_test(tc, blob_final_needs_closed_and_an_hour_over);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,11 +1,13 @@
 /* check_solver.c - unit tests of the Z3 encoding pieces (address sets,
  * ports, protocols, families, decisions), checks and model extraction, the
- * timeout -> unknown path, the replay's internal-error path, and lint
- * findings on small hand-made NSGs. */
+ * timeout -> unknown path, the replay's internal-error path, lint findings
+ * on small hand-made NSGs, and the Z3 discipline (a Z3 error is sticky;
+ * caches keep only terms made outside solver scopes). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../solver/slv_int.h" /* white-box: scopes and caches */
 #include "../solver/solver.h"
 #include "data/solver/rulegen.h"
 #include "lib/topo_build.h"
@@ -366,6 +368,94 @@ START_TEST(test_lint_findings)
 }
 END_TEST
 
+START_TEST(test_z3_error_is_sticky)
+{
+    struct nsg_err err = NSG_ERR_INIT;
+    const struct nsg_slv_pkt *pk = nsg_slv_pkt(slv);
+    Z3_context z = nsg_slv_z3(slv);
+    Z3_ast q = nsg_slv_proto(slv, NSG_PROTO_TCP);
+    struct nsg_packet p;
+    bool sat = false;
+    uint64_t v;
+    ck_assert_int_eq(nsg_slv_check(slv, &q, 1, &sat, &p, &err), 0);
+    ck_assert(sat);
+    /* a sort mismatch: Z3 reports an error and builds nothing */
+    ck_assert_ptr_null(Z3_mk_eq(z, pk->src, pk->sport));
+    /* Z3 forgets it at its next call; the solver context does not */
+    ck_assert_ptr_nonnull(Z3_mk_true(z));
+    ck_assert_int_eq(Z3_get_error_code(z), Z3_OK);
+    ck_assert_int_eq(nsg_slv_check(slv, &q, 1, &sat, &p, &err),
+                     NSG_E_INTERNAL);
+    ck_assert_msg(strstr(err.msg, "Z3 error"), "%s", err.msg);
+    ck_assert_int_eq(nsg_slv_eval(slv, &p, q, &v, &err), NSG_E_INTERNAL);
+    /* nothing is built any more: NULL, and a NULL is never passed on */
+    struct nsg_addrset set = NSG_ADDRSET_INIT;
+    add_text(&set, "10.9.0.0/16");
+    ck_assert_ptr_null(nsg_slv_addrset(slv, NSG_SLV_SRC, &set));
+    ck_assert_ptr_null(nsg_slv_proto(slv, 47));
+    Z3_ast none = NULL;
+    ck_assert_int_eq(nsg_slv_check(slv, &none, 1, &sat, &p, &err),
+                     NSG_E_INTERNAL);
+    ck_assert_uint_eq(slv->depth, 0);
+    /* another context is not affected */
+    struct nsg_slv *other = nsg_slv_new(30000);
+    Z3_ast q2 = nsg_slv_proto(other, NSG_PROTO_UDP);
+    ck_assert_int_eq(nsg_slv_check(other, &q2, 1, &sat, &p, &err), 0);
+    ck_assert(sat);
+    nsg_slv_free(other);
+    nsg_addrset_release(&set);
+}
+END_TEST
+
+START_TEST(test_caches_keep_top_level_terms)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_nsg *a = tb_nsg(t, "a");
+    tb_rule(a, "gre", 100, "in", "allow", "47", "10.7.0.0/16", "*", "*", "*");
+    tb_link(t);
+    struct nsg_sim *sim = nsg_sim_new(t);
+    const struct nsg_cnsg *ca;
+    const struct nsg_slv_nsg *da;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_addrset set = NSG_ADDRSET_INIT;
+    add_text(&set, "10.7.0.0/16");
+    ck_assert_int_eq(nsg_sim_get(sim, a, NULL, &ca, &err), 0);
+    guint n_addr = g_hash_table_size(slv->addr_cache[NSG_SLV_SRC]);
+
+    /* inside a scope: terms are made and usable, but not kept */
+    nsg_slv_push(slv);
+    ck_assert_ptr_nonnull(nsg_slv_proto(slv, 47));
+    ck_assert_ptr_nonnull(nsg_slv_addrset(slv, NSG_SLV_SRC, &set));
+    ck_assert_ptr_null(
+        g_hash_table_lookup(slv->proto_cache, GINT_TO_POINTER(47 + 1)));
+    ck_assert_uint_eq(g_hash_table_size(slv->addr_cache[NSG_SLV_SRC]), n_addr);
+    /* a decision (cached for s's life) is refused there */
+    ck_assert_int_eq(nsg_slv_decide(slv, ca, &da, &err), NSG_E_INTERNAL);
+    nsg_slv_pop(slv, 1);
+    ck_assert_uint_eq(slv->depth, 0);
+
+    /* at depth 0 they are kept */
+    Z3_ast p47 = nsg_slv_proto(slv, 47);
+    ck_assert_ptr_eq(
+        g_hash_table_lookup(slv->proto_cache, GINT_TO_POINTER(47 + 1)), p47);
+    ck_assert_ptr_nonnull(nsg_slv_addrset(slv, NSG_SLV_SRC, &set));
+    ck_assert_uint_eq(g_hash_table_size(slv->addr_cache[NSG_SLV_SRC]),
+                      n_addr + 1);
+    ck_assert_msg(nsg_slv_decide(slv, ca, &da, &err) == 0, "%s", err.msg);
+    /* and a check leaves the solver at depth 0 */
+    Z3_ast q[2] = {nsg_slv_dir(slv, NSG_DIR_IN), da->allow};
+    bool sat = false;
+    struct nsg_packet p;
+    ck_assert_msg(nsg_slv_check(slv, q, 2, &sat, &p, &err) == 0, "%s",
+                  err.msg);
+    ck_assert(sat);
+    ck_assert_uint_eq(slv->depth, 0);
+    nsg_addrset_release(&set);
+    nsg_sim_free(sim);
+    nsg_topo_free(t);
+}
+END_TEST
+
 static Suite *solver_suite(void)
 {
     Suite *s = suite_create("solver");
@@ -379,6 +469,8 @@ static Suite *solver_suite(void)
     tcase_add_test(tc, test_decide_check_replay);
     tcase_add_test(tc, test_timeout_is_unknown);
     tcase_add_test(tc, test_lint_findings);
+    tcase_add_test(tc, test_z3_error_is_sticky);
+    tcase_add_test(tc, test_caches_keep_top_level_terms);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -32,54 +32,56 @@ static void on_problem(void *ctx, uint64_t off, const char *what)
 
 static void walk(const char *text, size_t len)
 {
-    struct fl_record r;
+    struct nsg_imp_fl_record r;
     size_t where;
     const char *why;
-    fl_record_init(&r);
-    if (!fl_record_parse(&r, text, len, &where, &why)) {
-        enum fl_kind k = r.vnet ? FL_KIND_VNET : FL_KIND_NSG;
+    nsg_imp_fl_record_init(&r);
+    if (!nsg_imp_fl_record_parse(&r, text, len, &where, &why)) {
+        enum nsg_imp_fl_kind k =
+            r.vnet ? NSG_IMP_FL_KIND_VNET : NSG_IMP_FL_KIND_NSG;
         for (guint i = 0; i < r.spans->len; i++) {
-            const struct fl_span *sp =
-                &g_array_index(r.spans, struct fl_span, i);
-            struct fl_tuple t;
+            const struct nsg_imp_fl_span *sp =
+                &g_array_index(r.spans, struct nsg_imp_fl_span, i);
+            struct nsg_imp_fl_tuple t;
             const char *rule, *mac, *acl;
-            (void)fl_tuple_parse(sp->p, sp->len, k, &t, &why);
-            fl_record_context(&r, sp->frame, &rule, &mac, &acl);
+            (void)nsg_imp_fl_tuple_parse(sp->p, sp->len, k, &t, &why);
+            nsg_imp_fl_record_context(&r, sp->frame, &rule, &mac, &acl);
         }
     } else if (where > len) {
         abort(); /* the offset of a problem must be inside the record */
     }
-    fl_record_release(&r);
+    nsg_imp_fl_record_release(&r);
 }
 
 static void scan(const char *path, uint64_t start, bool in_list)
 {
-    struct fl_scanner *sc = NULL;
+    struct nsg_imp_fl_scanner *sc = NULL;
     struct nsg_err err = {0};
     size_t problems = 0;
     const char *rec;
     size_t len;
     uint64_t off;
-    if (fl_scan_open(path, start, in_list, on_problem, &problems, &sc, &err))
+    if (nsg_imp_fl_scan_open(path, start, in_list, on_problem, &problems, &sc,
+                             &err))
         return;
     int k;
     unsigned guard = 0;
-    while ((k = fl_scan_next(sc, &rec, &len, &off, &err)) == 1) {
+    while ((k = nsg_imp_fl_scan_next(sc, &rec, &len, &off, &err)) == 1) {
         if (++guard > 1000000)
             abort(); /* no progress: a hang */
-        struct fl_record r;
+        struct nsg_imp_fl_record r;
         size_t where;
         const char *why;
-        fl_record_init(&r);
-        int bad = fl_record_parse(&r, rec, len, &where, &why);
-        fl_record_release(&r);
+        nsg_imp_fl_record_init(&r);
+        int bad = nsg_imp_fl_record_parse(&r, rec, len, &where, &why);
+        nsg_imp_fl_record_release(&r);
         if (bad)
-            fl_scan_resync(sc);
+            nsg_imp_fl_scan_resync(sc);
         else
             walk(rec, len);
     }
-    (void)fl_scan_closed(sc);
-    fl_scan_close(sc);
+    (void)nsg_imp_fl_scan_closed(sc);
+    nsg_imp_fl_scan_close(sc);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,10 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *t = malloc(n + 1);
     memcpy(t, data, n);
     t[n] = '\0';
-    struct fl_tuple tu;
+    struct nsg_imp_fl_tuple tu;
     const char *why;
-    (void)fl_tuple_parse(t, n, FL_KIND_NSG, &tu, &why);
-    (void)fl_tuple_parse(t, n, FL_KIND_VNET, &tu, &why);
+    (void)nsg_imp_fl_tuple_parse(t, n, NSG_IMP_FL_KIND_NSG, &tu, &why);
+    (void)nsg_imp_fl_tuple_parse(t, n, NSG_IMP_FL_KIND_VNET, &tu, &why);
     free(t);
     return 0;
 }

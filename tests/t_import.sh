@@ -96,12 +96,11 @@ check_json "$tmp/r3.json" 'j["files"][0]["resources"]=={"new":0,"changed":1,"unc
 key=$(echo "$SUB/networkSecurityGroups/hist" | tr 'A-Z' 'a-z')
 check_json "$H/manifest.json" "[v['captured_at'] for v in j['resources']['$key']['versions']]==['2026-11-20T13:00:00Z','2026-11-20T16:00:00Z']" "two versions, ascending"
 check_json "$H/manifest.json" "j['resources']['$key']['name']=='hist' and j['resources']['$key']['type']=='nsg'" "name and type"
-# the documented jq recipe finds the version in force at a time
-if command -v jq >/dev/null; then
-  obj=$(jq -r --arg id "$key" --arg t 2026-11-20T14:00:00Z \
-    '.resources[$id].versions | (map(select(.captured_at <= $t)) | last) // first | .object' "$H/manifest.json")
-  grep -q '"22"' "$H/objects/${obj:0:2}/$obj.json" && ok || ko "jq recipe: version at 14:00 is not v1"
-fi
+# the documented jq recipe finds the version in force at a time (jq comes
+# from make deps)
+obj=$(jq -r --arg id "$key" --arg t 2026-11-20T14:00:00Z \
+  '.resources[$id].versions | (map(select(.captured_at <= $t)) | last) // first | .object' "$H/manifest.json")
+grep -q '"22"' "$H/objects/${obj:0:2}/$obj.json" && ok || ko "jq recipe: version at 14:00 is not v1"
 # an older snapshot imported later slots into the history
 nsg_file "$tmp/in/v0.json" hist 21
 run import --corpus "$H" --captured-at 2026-11-19T00:00:00Z "$tmp/in/v0.json"

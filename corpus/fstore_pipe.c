@@ -1,23 +1,24 @@
-/* imp_flowlog_pipe.c - runs the aggregation (hash table, spills, runs) on
- * a second thread while the importer's thread reads, scans and tokenizes:
- * the two halves cost about the same, so ingest runs up to twice as fast
- * on two cores.  Batches of flow records travel through two GAsyncQueues
- * (filled / empty) over a fixed set of buffers, so memory stays bounded.
- * Only the aggregation thread touches the table; only the importer's
- * thread interns strings (fl_agg_intern), and it finishes the aggregator
- * after fl_pipe_finish has joined the thread. */
+/* fstore_pipe.c - runs the flow store's aggregation (hash table, spills,
+ * runs) on a second thread while the feeding thread (the flow-log
+ * importer's reads, scans and tokenizes) produces records: the two halves
+ * cost about the same, so ingest runs up to twice as fast on two cores.
+ * Batches of flow records travel through two GAsyncQueues (filled / empty)
+ * over a fixed set of buffers, so memory stays bounded.  Only the
+ * aggregation thread touches the table; only the feeding thread interns
+ * strings (nsg_fstore_agg_intern), and it finishes the aggregator after
+ * nsg_fstore_pipe_finish has joined the thread. */
 #include <string.h>
 
-#include "imp_flowlog.h"
+#include "fstore_int.h"
 
 #define N_BUFS 4
 #define BATCH_FLUSH 8192
 
-struct fl_pipe {
-    struct fl_agg *agg;
+struct nsg_fstore_pipe {
+    struct nsg_fstore_agg *agg;
     GAsyncQueue *full, *empty;
     GThread *thread;
-    GArray *cur; /* being filled by the importer's thread */
+    GArray *cur; /* being filled by the feeding thread */
     GArray *bufs[N_BUFS];
     gint failed; /* set by the aggregation thread */
     nsg_rc rc;   /* its error (read after the join or once failed) */
@@ -27,14 +28,14 @@ struct fl_pipe {
 
 static gpointer consume(gpointer data)
 {
-    struct fl_pipe *p = data;
+    struct nsg_fstore_pipe *p = data;
     for (;;) {
         gpointer item = g_async_queue_pop(p->full);
         if (item == &p->end)
             return NULL;
         GArray *b = item;
         if (!g_atomic_int_get(&p->failed)) {
-            nsg_rc rc = fl_agg_add_batch(
+            nsg_rc rc = nsg_fstore_agg_add_batch(
                 p->agg, (const struct nsg_flowrec *)b->data, b->len, &p->err);
             if (rc) {
                 p->rc = rc;
@@ -46,9 +47,9 @@ static gpointer consume(gpointer data)
     }
 }
 
-struct fl_pipe *fl_pipe_start(struct fl_agg *agg)
+struct nsg_fstore_pipe *nsg_fstore_pipe_start(struct nsg_fstore_agg *agg)
 {
-    struct fl_pipe *p = nsg_xcalloc(1, sizeof(*p));
+    struct nsg_fstore_pipe *p = nsg_xcalloc(1, sizeof(*p));
     p->agg = agg;
     p->full = g_async_queue_new();
     p->empty = g_async_queue_new();
@@ -63,19 +64,20 @@ struct fl_pipe *fl_pipe_start(struct fl_agg *agg)
     return p;
 }
 
-GArray *fl_pipe_batch(struct fl_pipe *p)
+GArray *nsg_fstore_pipe_batch(struct nsg_fstore_pipe *p)
 {
     return p->cur;
 }
 
-static nsg_rc failure(struct fl_pipe *p, struct nsg_err *err)
+static nsg_rc failure(struct nsg_fstore_pipe *p, struct nsg_err *err)
 {
     if (err)
         *err = p->err;
     return p->rc;
 }
 
-nsg_rc fl_pipe_send(struct fl_pipe *p, bool force, struct nsg_err *err)
+nsg_rc nsg_fstore_pipe_send(struct nsg_fstore_pipe *p, bool force,
+                            struct nsg_err *err)
 {
     if (g_atomic_int_get(&p->failed))
         return failure(p, err);
@@ -86,7 +88,7 @@ nsg_rc fl_pipe_send(struct fl_pipe *p, bool force, struct nsg_err *err)
     return NSG_OK;
 }
 
-nsg_rc fl_pipe_finish(struct fl_pipe *p, struct nsg_err *err)
+nsg_rc nsg_fstore_pipe_finish(struct nsg_fstore_pipe *p, struct nsg_err *err)
 {
     nsg_rc rc = NSG_OK;
     if (!p)

@@ -1,6 +1,6 @@
-/* imp_flowlog_agg.c - aggregation of flow tuples with bounded memory: an
- * open-addressing hash table over one flat array of at most max_entries
- * records.  Hand-written rather than GHashTable because it runs once per
+/* fstore_agg.c - the flow store's aggregation of flow records with
+ * bounded memory: an open-addressing hash table over one flat array of at
+ * most max_entries records.  Hand-written rather than GHashTable because it runs once per
  * tuple: no allocation per flow, an exact memory bound, 64-bit slots that
  * carry a hash tag (a probe rarely touches a record), batched inserts that
  * prefetch, and a spill that sorts in place.  When the table is full its
@@ -13,11 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "imp_flowlog.h"
+#include "fstore_int.h"
 
 #define FANIN 32
 
-struct fl_agg {
+struct nsg_fstore_agg {
     struct nsg_flowrec *recs; /* dense: the first n are in use */
     uint64_t *hashes;         /* order_key() of recs[i] */
     uint32_t *ord;            /* after sort_table: recs in order() */
@@ -33,9 +33,9 @@ struct fl_agg {
     size_t hcap;
 };
 
-struct fl_agg *fl_agg_new(size_t max_entries, const char *tmpdir)
+struct nsg_fstore_agg *nsg_fstore_agg_new(size_t max_entries, const char *tmpdir)
 {
-    struct fl_agg *a = nsg_xcalloc(1, sizeof(*a));
+    struct nsg_fstore_agg *a = nsg_xcalloc(1, sizeof(*a));
     if (max_entries < 2)
         max_entries = 2;
     a->max = max_entries;
@@ -52,7 +52,7 @@ struct fl_agg *fl_agg_new(size_t max_entries, const char *tmpdir)
     return a;
 }
 
-void fl_agg_free(struct fl_agg *a)
+void nsg_fstore_agg_free(struct nsg_fstore_agg *a)
 {
     if (!a)
         return;
@@ -70,7 +70,7 @@ void fl_agg_free(struct fl_agg *a)
     free(a);
 }
 
-uint32_t fl_agg_intern(struct fl_agg *a, const char *s)
+uint32_t nsg_fstore_agg_intern(struct nsg_fstore_agg *a, const char *s)
 {
     gpointer v;
     if (!s)
@@ -84,12 +84,12 @@ uint32_t fl_agg_intern(struct fl_agg *a, const char *s)
     return ref;
 }
 
-size_t fl_agg_runs(const struct fl_agg *a)
+size_t nsg_fstore_agg_runs(const struct nsg_fstore_agg *a)
 {
     return a->runs->len;
 }
 
-uint64_t fl_agg_pending(const struct fl_agg *a)
+uint64_t nsg_fstore_agg_pending(const struct nsg_fstore_agg *a)
 {
     return a->added;
 }
@@ -163,7 +163,7 @@ static int order(uint64_t ha, const struct nsg_flowrec *a, uint64_t hb,
 /* Sort the table by order() into a->ord (indices; the records stay in
  * place): LSD radix sort of (hash, index) pairs on 16-bit digits, then
  * equal hashes (collisions: practically never) put in key order. */
-static void sort_table(struct fl_agg *a)
+static void sort_table(struct nsg_fstore_agg *a)
 {
     size_t n = a->n;
     uint64_t *k = nsg_xmalloc((n + 1) * sizeof(*k));
@@ -216,7 +216,7 @@ static void sort_table(struct fl_agg *a)
     free(cnt);
 }
 
-static nsg_rc spill(struct fl_agg *a, struct nsg_err *err)
+static nsg_rc spill(struct nsg_fstore_agg *a, struct nsg_err *err)
 {
     struct nsg_flowseg_writer *w = NULL;
     char *path = g_strdup_printf("%s/nsgproof-run-%d-%u.tmp", a->tmpdir,
@@ -248,7 +248,7 @@ static nsg_rc spill(struct fl_agg *a, struct nsg_err *err)
     return NSG_OK;
 }
 
-static nsg_rc insert(struct fl_agg *a, const struct nsg_flowrec *r, uint64_t h,
+static nsg_rc insert(struct nsg_fstore_agg *a, const struct nsg_flowrec *r, uint64_t h,
                      struct nsg_err *err)
 {
     size_t mask = a->nslots - 1;
@@ -277,14 +277,14 @@ static nsg_rc insert(struct fl_agg *a, const struct nsg_flowrec *r, uint64_t h,
     }
 }
 
-nsg_rc fl_agg_add(struct fl_agg *a, const struct nsg_flowrec *r,
+nsg_rc nsg_fstore_agg_add(struct nsg_fstore_agg *a, const struct nsg_flowrec *r,
                   struct nsg_err *err)
 {
     a->added++;
     return insert(a, r, hash_key(r), err);
 }
 
-nsg_rc fl_agg_add_batch(struct fl_agg *a, const struct nsg_flowrec *r, size_t n,
+nsg_rc nsg_fstore_agg_add_batch(struct nsg_fstore_agg *a, const struct nsg_flowrec *r, size_t n,
                         struct nsg_err *err)
 {
     size_t mask = a->nslots - 1;
@@ -321,7 +321,7 @@ struct src {
     bool live;
 };
 
-static int src_advance(struct fl_agg *a, struct src *s, struct nsg_err *err)
+static int src_advance(struct nsg_fstore_agg *a, struct src *s, struct nsg_err *err)
 {
     if (!s->rd) {
         s->live = s->next < a->n;
@@ -376,7 +376,7 @@ static void heap_down(struct src **h, size_t n, size_t i)
 }
 
 /* Merge runs [0, nruns) and, with table, the sorted table into w. */
-static nsg_rc merge(struct fl_agg *a, size_t nruns, bool table,
+static nsg_rc merge(struct nsg_fstore_agg *a, size_t nruns, bool table,
                     struct nsg_flowseg_writer *w, struct nsg_err *err)
 {
     size_t ns = nruns + (table ? 1 : 0);
@@ -427,7 +427,7 @@ static nsg_rc merge(struct fl_agg *a, size_t nruns, bool table,
 
 /* Merge the oldest FANIN runs into one until at most FANIN remain (bounds
  * open files and the per-record pick). */
-static nsg_rc reduce_runs(struct fl_agg *a, struct nsg_err *err)
+static nsg_rc reduce_runs(struct nsg_fstore_agg *a, struct nsg_err *err)
 {
     while (a->runs->len > FANIN) {
         struct nsg_flowseg_writer *w = NULL;
@@ -455,8 +455,9 @@ static nsg_rc reduce_runs(struct fl_agg *a, struct nsg_err *err)
     return NSG_OK;
 }
 
-nsg_rc fl_agg_finish(struct fl_agg *a, const char *path, uint64_t *n_flows,
-                     uint64_t *n_bytes, struct nsg_err *err)
+nsg_rc nsg_fstore_agg_finish(struct nsg_fstore_agg *a, const char *path,
+                             uint64_t *n_flows, uint64_t *n_bytes,
+                             char sha256[65], struct nsg_err *err)
 {
     struct nsg_flowseg_writer *w = NULL;
     nsg_rc rc = nsg_flowseg_create(path, &w, err);
@@ -475,6 +476,9 @@ nsg_rc fl_agg_finish(struct fl_agg *a, const char *path, uint64_t *n_flows,
         nsg_flowseg_abort(w);
         return rc;
     }
-    return nsg_flowseg_finish(w, (const char *const *)a->strv->pdata,
-                              a->strv->len, n_flows, n_bytes, err);
+    rc = nsg_flowseg_finish(w, (const char *const *)a->strv->pdata,
+                            a->strv->len, n_flows, n_bytes, err);
+    if (!rc && sha256)
+        rc = nsg_corpus_sha256_file(path, sha256, NULL, err);
+    return rc;
 }

@@ -1,20 +1,18 @@
-/* imp_flowlog_compact.c - flow-store compaction: every segment listed in
- * the transaction's "flows" section is read through the aggregation table
+/* fstore_compact.c - flow-store compaction: every segment listed in the
+ * transaction's "flows" section is read through the aggregation table
  * (strings re-interned, equal keys of an hour summed, spills as in an
  * import) into one new segment that replaces the list.  Nothing is
- * rewritten in place: the manifest swap at commit is the switch. */
+ * rewritten in place: the manifest swap at commit is the switch, and the
+ * old segments stay until `nsgproof gc` collects them. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "imp_flowlog.h"
-
-#define COMPACT_ENTRIES (1u << 19)
+#include "fstore_int.h"
 
 /* Feed one segment to agg, its string refs mapped to agg's. */
-static nsg_rc add_segment(struct fl_agg *agg, const char *path, uint64_t *n_in,
-                          struct nsg_err *err)
+static nsg_rc add_segment(struct nsg_fstore_agg *agg, const char *path,
+                          uint64_t *n_in, struct nsg_err *err)
 {
     struct nsg_flowseg_reader *rd = NULL;
     struct nsg_flowrec r;
@@ -25,7 +23,7 @@ static nsg_rc add_segment(struct fl_agg *agg, const char *path, uint64_t *n_in,
         goto out;
     g_array_set_size(map, 1); /* ref 0 = none */
     for (uint32_t i = 1; nsg_flowseg_string(rd, i); i++) {
-        uint32_t ref = fl_agg_intern(agg, nsg_flowseg_string(rd, i));
+        uint32_t ref = nsg_fstore_agg_intern(agg, nsg_flowseg_string(rd, i));
         g_array_append_val(map, ref);
     }
     while ((k = nsg_flowseg_next(rd, &r, err)) == 1) {
@@ -43,7 +41,7 @@ static nsg_rc add_segment(struct fl_agg *agg, const char *path, uint64_t *n_in,
         r.target = m[r.target];
         r.rule = m[r.rule];
         (*n_in)++;
-        rc = fl_agg_add(agg, &r, err);
+        rc = nsg_fstore_agg_add(agg, &r, err);
         if (rc)
             goto out;
     }
@@ -55,13 +53,15 @@ out:
     return rc;
 }
 
-nsg_rc nsg_imp_flows_compact(struct nsg_txn *txn, struct nsg_corpus *c,
-                             cJSON *report, struct nsg_err *err)
+nsg_rc nsg_fstore_compact(struct nsg_txn *txn, cJSON *report,
+                          struct nsg_err *err)
 {
-    cJSON *sec = nsg_txn_section(txn, "flows");
+    struct nsg_corpus *c = txn->c;
+    cJSON *sec = nsg_txn_section(txn, NSG_FSTORE_SECTION);
+    char sha[65];
     cJSON *segs = cJSON_GetObjectItemCaseSensitive(sec, "segments");
     char *abs = NULL, *rel = NULL, *tmpdir = NULL;
-    struct fl_agg *agg = NULL;
+    struct nsg_fstore_agg *agg = NULL;
     uint64_t n_in = 0, n_out = 0, n_bytes = 0, tuples = 0;
     nsg_rc rc = NSG_OK;
     const cJSON *s;
@@ -69,19 +69,20 @@ nsg_rc nsg_imp_flows_compact(struct nsg_txn *txn, struct nsg_corpus *c,
 
     if (n_segs < 2)
         goto report; /* nothing to merge */
-    rc = nsg_txn_new_file(txn, "flows", ".seg", &abs, &rel, err);
+    rc = nsg_txn_new_file(txn, NSG_FSTORE_SECTION, ".seg", &abs, &rel, err);
     if (rc)
         goto out;
     tmpdir = g_path_get_dirname(abs);
-    agg = fl_agg_new(COMPACT_ENTRIES, tmpdir);
+    agg = nsg_fstore_agg_new(NSG_FSTORE_DEFAULT_ENTRIES, tmpdir);
     cJSON_ArrayForEach(s, segs)
     {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name");
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "tuples");
-        if (!cJSON_IsString(name)) {
+        if (!cJSON_IsString(name) ||
+            !nsg_corpus_safe_rel(name->valuestring, NSG_FSTORE_SECTION)) {
             rc = nsg_err_set(err, NSG_E_INPUT,
-                             "manifest.json: "
-                             "$.flows.segments: an entry without a name");
+                             "manifest.json: $.flows.segments: an entry "
+                             "without a name of a file under flows/");
             goto out;
         }
         char *path = nsg_corpus_path(c, name->valuestring);
@@ -89,19 +90,16 @@ nsg_rc nsg_imp_flows_compact(struct nsg_txn *txn, struct nsg_corpus *c,
         free(path);
         if (rc)
             goto out;
-        if (cJSON_IsNumber(t))
+        if (cJSON_IsNumber(t) && t->valuedouble >= 0 &&
+            t->valuedouble <= 9007199254740992.0)
             tuples += (uint64_t)t->valuedouble;
     }
-    rc = fl_agg_finish(agg, abs, &n_out, &n_bytes, err);
+    rc = nsg_fstore_agg_finish(agg, abs, &n_out, &n_bytes, sha, err);
     if (rc)
         goto out;
-    cJSON *one = cJSON_CreateArray(), *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "name", rel);
-    cJSON_AddNumberToObject(e, "flows", (double)n_out);
-    cJSON_AddNumberToObject(e, "tuples", (double)tuples);
-    cJSON_AddNumberToObject(e, "bytes", (double)n_bytes);
-    cJSON_AddNumberToObject(e, "created", (double)time(NULL));
-    cJSON_AddItemToArray(one, e);
+    cJSON *one = cJSON_CreateArray();
+    cJSON_AddItemToArray(
+        one, nsg_fstore_segment_entry(rel, n_out, tuples, n_bytes, sha));
     cJSON_ReplaceItemInObjectCaseSensitive(sec, "segments", one);
 report:
     if (report) {
@@ -116,7 +114,7 @@ report:
 out:
     if (rc && abs)
         unlink(abs);
-    fl_agg_free(agg);
+    nsg_fstore_agg_free(agg);
     free(abs);
     free(rel);
     g_free(tmpdir);

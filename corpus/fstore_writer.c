@@ -1,0 +1,196 @@
+/* fstore_writer.c - the flow-store writer of one transaction: names the
+ * new segment (spill runs go beside it: same file system, inside the
+ * corpus, never in a RAM-backed /tmp), feeds records to the aggregation
+ * thread, and at finish merges them into the segment, lists it with its
+ * SHA-256 in the "flows" section and saves the checkpoints that changed.
+ * See docs/corpus-flows.md. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fstore_int.h"
+
+struct nsg_fstore_writer {
+    struct nsg_txn *txn;
+    char *seg_abs, *seg_rel, *tmpdir;
+    struct nsg_fstore_agg *agg;
+    struct nsg_fstore_pipe *pipe;
+    struct nsg_fstore_ckpts *ckpts;
+    GArray *batch; /* the pipe's current batch (between reserve and put) */
+    size_t reserved_at;
+};
+
+cJSON *nsg_fstore_segment_entry(const char *rel, uint64_t flows,
+                                uint64_t tuples, uint64_t bytes,
+                                const char *sha256)
+{
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "name", rel);
+    cJSON_AddNumberToObject(s, "flows", (double)flows);
+    cJSON_AddNumberToObject(s, "tuples", (double)tuples);
+    cJSON_AddNumberToObject(s, "bytes", (double)bytes);
+    cJSON_AddNumberToObject(s, "created", (double)time(NULL));
+    if (sha256)
+        cJSON_AddStringToObject(s, "sha256", sha256);
+    return s;
+}
+
+nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
+                              const struct nsg_fstore_opts *opt,
+                              struct nsg_fstore_writer **out,
+                              struct nsg_err *err)
+{
+    struct nsg_fstore_writer *w = nsg_xcalloc(1, sizeof(*w));
+    size_t entries =
+        opt && opt->max_entries ? opt->max_entries : NSG_FSTORE_DEFAULT_ENTRIES;
+    nsg_rc rc;
+
+    *out = NULL;
+    if (entries < NSG_FSTORE_MIN_ENTRIES)
+        entries = NSG_FSTORE_MIN_ENTRIES;
+    if (entries > NSG_FSTORE_MAX_ENTRIES)
+        entries = NSG_FSTORE_MAX_ENTRIES;
+    w->txn = txn;
+    cJSON *sec = nsg_txn_section(txn, NSG_FSTORE_SECTION);
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(sec, "format");
+    if (fmt &&
+        !(cJSON_IsNumber(fmt) &&
+          (fmt->valuedouble == 1 || fmt->valuedouble == NSG_FSTORE_FORMAT))) {
+        free(w);
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "manifest.json: $.flows.format: the stored flows "
+                           "have another format than this nsgproof writes "
+                           "(%d)",
+                           NSG_FSTORE_FORMAT);
+    }
+    rc = nsg_fstore_ckpts_load(txn->c, sec, &w->ckpts, err);
+    if (!rc)
+        rc = nsg_txn_new_file(txn, NSG_FSTORE_SECTION, ".seg", &w->seg_abs,
+                              &w->seg_rel, err);
+    if (rc) {
+        nsg_fstore_writer_abort(w);
+        return rc;
+    }
+    w->tmpdir = g_path_get_dirname(w->seg_abs);
+    w->agg = nsg_fstore_agg_new(entries, w->tmpdir);
+    w->pipe = nsg_fstore_pipe_start(w->agg);
+    *out = w;
+    return NSG_OK;
+}
+
+uint32_t nsg_fstore_intern(struct nsg_fstore_writer *w, const char *s)
+{
+    return nsg_fstore_agg_intern(w->agg, s);
+}
+
+struct nsg_flowrec *nsg_fstore_reserve(struct nsg_fstore_writer *w, size_t n)
+{
+    w->batch = nsg_fstore_pipe_batch(w->pipe);
+    w->reserved_at = w->batch->len;
+    g_array_set_size(w->batch, w->reserved_at + n);
+    return &g_array_index(w->batch, struct nsg_flowrec, w->reserved_at);
+}
+
+nsg_rc nsg_fstore_put(struct nsg_fstore_writer *w, size_t used,
+                      struct nsg_err *err)
+{
+    g_array_set_size(w->batch, w->reserved_at + used);
+    return nsg_fstore_pipe_send(w->pipe, false, err);
+}
+
+const struct nsg_fstore_ckpt *nsg_fstore_ckpt_get(struct nsg_fstore_writer *w,
+                                                  const char *key)
+{
+    return nsg_fstore_ckpts_get(w->ckpts, key);
+}
+
+void nsg_fstore_ckpt_put(struct nsg_fstore_writer *w, const char *key,
+                         const struct nsg_fstore_ckpt *cp)
+{
+    nsg_fstore_ckpts_put(w->ckpts, key, cp);
+}
+
+/* The "segments" array of the section (replaced when not an array). */
+static cJSON *segments_of(cJSON *sec)
+{
+    cJSON *s = cJSON_GetObjectItemCaseSensitive(sec, "segments");
+    if (cJSON_IsArray(s))
+        return s;
+    cJSON_DeleteItemFromObjectCaseSensitive(sec, "segments");
+    return cJSON_AddArrayToObject(sec, "segments");
+}
+
+nsg_rc nsg_fstore_writer_finish(struct nsg_fstore_writer **wp,
+                                struct nsg_fstore_result *res,
+                                struct nsg_err *err)
+{
+    struct nsg_fstore_writer *w = *wp;
+    cJSON *sec = nsg_txn_section(w->txn, NSG_FSTORE_SECTION);
+    char sha[65];
+    nsg_rc rc;
+
+    *wp = NULL;
+    memset(res, 0, sizeof(*res));
+    rc = nsg_fstore_pipe_finish(w->pipe, err);
+    w->pipe = NULL;
+    if (rc)
+        goto fail;
+    res->records = nsg_fstore_agg_pending(w->agg);
+    res->spill_runs = nsg_fstore_agg_runs(w->agg);
+    if (res->records) {
+        rc = nsg_fstore_agg_finish(w->agg, w->seg_abs, &res->flows, &res->bytes,
+                                   sha, err);
+        if (rc)
+            goto fail;
+    }
+    rc = nsg_fstore_ckpts_save(w->ckpts, w->txn, sec, err);
+    if (rc)
+        goto fail;
+    if (res->records) {
+        cJSON_AddItemToArray(segments_of(sec),
+                             nsg_fstore_segment_entry(w->seg_rel, res->flows,
+                                                      res->records, res->bytes,
+                                                      sha));
+        res->segment = w->seg_rel;
+        w->seg_rel = NULL;
+    } else {
+        unlink(w->seg_abs); /* named, never written */
+    }
+    if (!cJSON_GetObjectItemCaseSensitive(sec, "segments"))
+        cJSON_AddArrayToObject(sec, "segments");
+    if (!cJSON_GetObjectItemCaseSensitive(sec, "format"))
+        cJSON_AddNumberToObject(sec, "format", NSG_FSTORE_FORMAT);
+    free(w->seg_abs);
+    w->seg_abs = NULL;
+    nsg_fstore_writer_abort(w);
+    return NSG_OK;
+fail:
+    nsg_fstore_writer_abort(w);
+    return rc;
+}
+
+void nsg_fstore_result_release(struct nsg_fstore_result *res)
+{
+    free(res->segment);
+    res->segment = NULL;
+}
+
+void nsg_fstore_writer_abort(struct nsg_fstore_writer *w)
+{
+    if (!w)
+        return;
+    if (w->pipe) {
+        struct nsg_err ignored = NSG_ERR_INIT;
+        nsg_rc ignored_rc = nsg_fstore_pipe_finish(w->pipe, &ignored);
+        (void)ignored_rc;
+    }
+    if (w->seg_abs)
+        unlink(w->seg_abs);
+    nsg_fstore_agg_free(w->agg);
+    nsg_fstore_ckpts_free(w->ckpts);
+    free(w->seg_abs);
+    free(w->seg_rel);
+    g_free(w->tmpdir);
+    free(w);
+}
