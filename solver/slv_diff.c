@@ -78,8 +78,18 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
     nsg_slv_push(s);
     nsg_slv_assert(s, domain);
     nsg_slv_assert(s, nsg_slv_dir(s, dir));
-    nsg_slv_assert(s,
-                   nsg_slv_mk_xor(s, da->allow_dir[dir], db->allow_dir[dir]));
+    if (!da->plat_used[dir] && !db->plat_used[dir] &&
+        da->kms_on == db->kms_on) {
+        /* no rule names a platform tag: both decide platform traffic and
+         * traffic the VNet drops alike, so only ordinary traffic can
+         * differ, and there each decides by its plain first match */
+        nsg_slv_assert(s, nsg_slv_platform_none(s, da->kms_on));
+        nsg_slv_assert(s, nsg_slv_mk_xor(s, da->plain_dir[dir],
+                                         db->plain_dir[dir]));
+    } else {
+        nsg_slv_assert(s, nsg_slv_mk_xor(s, da->allow_dir[dir],
+                                         db->allow_dir[dir]));
+    }
     nsg_slv_assert(s, pass);
     for (;;) {
         bool sat;

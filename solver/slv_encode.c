@@ -308,8 +308,9 @@ static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
         if ((used >> c) & 1u)
             plat = nsg_slv_mk_ite(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
                              first_match(s, d, dir, c, s->t), plat);
-    d->allow_dir[dir] =
-        nsg_slv_mk_ite(s, none, first_match(s, d, dir, -1, s->f), plat);
+    d->plain_dir[dir] = first_match(s, d, dir, -1, s->f);
+    d->plat_used[dir] = used;
+    d->allow_dir[dir] = nsg_slv_mk_ite(s, none, d->plain_dir[dir], plat);
     /* fires: the rule decides (as the first match of ordinary traffic, or
      * of the rules naming the packet's platform class) */
     Z3_ast dirt = nsg_slv_dir(s, dir);

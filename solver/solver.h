@@ -120,6 +120,9 @@ struct nsg_slv_nsg {
     Z3_ast *fires[2];   /* fires[d][i]: packet goes in direction d and rule
                            i is the first considered rule that matches */
     Z3_ast fires_none[2]; /* in direction d and no considered rule matches */
+    Z3_ast plain_dir[2];  /* the first match over every rule: allow_dir for
+                             ordinary traffic (platform class none) */
+    unsigned plat_used[2]; /* platform classes (bits) some rule of d names */
     size_t n[2];
 };
 /* KMS on (an NSG alone: diff, lint). */
