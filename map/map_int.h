@@ -69,7 +69,8 @@ struct nsg_map_net {
 /* The NIC record of a model NIC, or NULL. */
 const struct nsg_map_nic *nsg_map_net_nic(const struct nsg_map_net *n,
                                           const struct nsg_nic *nic);
-/* The Internet tag of a virtual network's context (vnet may be NULL). */
+/* The public Internet of a virtual network's context (vnet may be NULL):
+ * its Internet tag without the Azure host (nsg_sem_without_azure_host). */
 const struct nsg_addrset *nsg_map_net_internet(struct nsg_map_net *n,
                                                const struct nsg_vnet *vnet);
 /* Compute (or find) the side of an address (map_side.c). */
@@ -77,7 +78,8 @@ nsg_rc nsg_map_side_get(struct nsg_map_net *n, struct nsg_map_addr *a,
                         enum nsg_dir dir, struct nsg_err *err) NSG_WUR;
 void nsg_map_side_free(void *side);
 
-/* Is the region every packet (every class named, and other, whole)? */
+/* Is the region every packet Azure carries (every class named, and other,
+ * whole; GRE and IP-in-IP, which the virtual network drops, aside)? */
 bool nsg_map_region_is_all(const struct nsg_map_region *r, const int *named,
                           size_t n_named);
 /* Canonical region of any boxes (map_region.c). */

@@ -292,6 +292,14 @@ cJSON *nsg_path_hops_json(const struct nsg_path *p, const struct nsg_ptrace *t);
  * no NIC holds, decided by the subnet's NSG alone). */
 cJSON *nsg_plevel_json(const char *nic, const char *subnet, enum nsg_dir dir,
                        const struct nsg_level *l);
+/* The decisions of one evaluation point appended to array a: a stage that
+ * decided before the NSGs (traffic the VNet drops or platform traffic:
+ * level "platform" with "platform" the class; a security admin Deny or
+ * AlwaysAllow: level "admin" with "configuration", "rule", "priority",
+ * "access"), else an admin Allow that handed the packet on (level "admin")
+ * and each NSG level as nsg_plevel_json. */
+void nsg_pverdict_json(cJSON *a, const char *nic, const char *subnet,
+                       enum nsg_dir dir, const struct nsg_verdict *v);
 /* A route as JSON {"prefix", "next_hop_type", "next_hop_ip", "source",
  * "name", "route_table"}. */
 cJSON *nsg_proute_json(const struct nsg_proute *r);

@@ -127,28 +127,62 @@ static const char *const addr_pool[] = {
     "*",           "Internet",      "VirtualNetwork", "10.0.0.0/16",
     "10.0.1.0/24", "10.0.1.4",      "203.0.113.0/24", "asg:web",
     "Storage",     "NoSuchTag",     "10.1.0.0/16",    "0.0.0.0/1",
-    "10.0.2.5",    "198.51.100.7",  "AzureLoadBalancer"};
+    "10.0.2.5",    "198.51.100.7",  "AzureLoadBalancer",
+    /* the platform's tags and the VNet's drop */
+    "AzurePlatformDNS", "AzurePlatformIMDS", "AzurePlatformLKM",
+    "224.0.0.0/4"};
 static const char *const port_pool[] = {"*",         "22",   "80",  "443",
                                         "1000-2000", "80-90", "8080"};
 static const char *const proto_pool[] = {"Tcp", "Udp", "*", "Icmp", "Esp"};
+
+/* A random address of the pool (no ASG in admin rules; NoSuchTag only
+ * with_unknown). */
+static const char *rand_addr(bool with_unknown, bool admin)
+{
+    size_t npool = sizeof(addr_pool) / sizeof(*addr_pool);
+    const char *a = addr_pool[rnd((unsigned)npool)];
+    if ((!with_unknown && !strcmp(a, "NoSuchTag")) ||
+        (admin && !strncmp(a, "asg:", 4)))
+        return "*";
+    return a;
+}
 
 static void rand_rules(struct nsg_nsg *g, int n, bool with_unknown)
 {
     for (int i = 0; i < n; i++) {
         char name[16];
-        size_t npool = sizeof(addr_pool) / sizeof(*addr_pool);
-        const char *src = addr_pool[rnd((unsigned)npool)];
-        const char *dst = addr_pool[rnd((unsigned)npool)];
-        if (!with_unknown) {
-            if (!strcmp(src, "NoSuchTag"))
-                src = "*";
-            if (!strcmp(dst, "NoSuchTag"))
-                dst = "*";
-        }
+        const char *src = rand_addr(with_unknown, false);
+        const char *dst = rand_addr(with_unknown, false);
         snprintf(name, sizeof(name), "r%d", i);
         tb_rule(g, name, 100 + 10 * i, rnd(2) ? "in" : "out",
                 rnd(3) ? "allow" : "deny", proto_pool[rnd(5)], src,
                 rnd(5) ? "*" : port_pool[rnd(7)], dst, port_pool[rnd(7)]);
+    }
+}
+
+/* Security admin rules for v (and sometimes v2): deployed, or (1 in 4)
+ * without a deployment status, so their application is unknown. */
+static void rand_admin(struct nsg_topology *t, struct nsg_vnet *v,
+                       struct nsg_vnet *v2, bool with_unknown)
+{
+    static const char *const acc[3] = {"deny", "allow", "alwaysallow"};
+    struct nsg_admin_config *cfg = tb_admin_config(t, "nm", "cfg");
+    struct nsg_admin_collection *col = tb_admin_collection(t, cfg, "c", "g");
+    struct nsg_network_group *g = tb_network_group(t, "nm", "g");
+    tb_static_member(t, g, v);
+    if (rnd(2))
+        tb_static_member(t, g, v2);
+    if (rnd(4))
+        tb_admin_deployment(t, "nm", "westeurope", "Deployed", "cfg");
+    int n = 1 + (int)rnd(4);
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "a%d", i);
+        tb_admin_rule(t, col, name, 1 + (int)rnd(20), rnd(2) ? "in" : "out",
+                      acc[rnd(3)], proto_pool[rnd(5)],
+                      rand_addr(with_unknown, true),
+                      rnd(5) ? "*" : port_pool[rnd(7)],
+                      rand_addr(with_unknown, true), port_pool[rnd(7)]);
     }
 }
 
@@ -171,6 +205,10 @@ static void build_world(struct world *w, bool with_unknown)
     struct nsg_subnet *s3 = tb_subnet(t, v2, "far", "10.1.1.0/24", nn);
     tb_asg(t, "web");
     tb_tag(t, "Storage", "20.38.0.0/16,20.60.0.0/14");
+    if (rnd(2))
+        rand_admin(t, v, v2, with_unknown);
+    if (!rnd(4)) /* KMS off in app (and VirtualNetwork: everything) */
+        tb_route_table(t, "rt", "0.0.0.0/0", s2);
     w->nics[0] = tb_nic(t, "n1", s1, "10.0.1.4", "web", nn);
     w->nics[1] = tb_nic(t, "n2", s1, "10.0.1.5", "", NULL);
     w->nics[2] = tb_nic(t, "n3", s2, "10.0.2.5", "web", nn);
@@ -182,10 +220,15 @@ static void build_world(struct world *w, bool with_unknown)
 static const char *const remote_pool[] = {
     "203.0.113.9", "10.0.1.5", "10.0.1.4", "10.0.2.5",  "10.1.1.4",
     "20.38.1.1",   "20.61.0.3", "168.63.129.16", "8.8.8.8", "192.168.1.1",
-    "198.51.100.7", "0.0.0.1",  "10.0.9.9",  "127.0.0.1", "100.64.0.1"};
-static const int proto_nums[] = {6, 17, 1, 50, 47};
-static const int port_vals[] = {0, 21, 22, 23, 79, 80, 85, 90, 91, 443, 999,
-                                1000, 1500, 2000, 2001, 8080, 49152, 65535};
+    "198.51.100.7", "0.0.0.1",  "10.0.9.9",  "127.0.0.1", "100.64.0.1",
+    /* platform addresses, multicast and broadcast */
+    "169.254.169.254", "20.118.99.224", "255.255.255.255", "224.0.0.5"};
+static const int proto_nums[] = {6, 17, 1, 50, 47, 4, 6, 17};
+static const int port_vals[] = {0,    21,   22,    23,    79,   80,   85,
+                                90,   91,   443,   999,   1000, 1500, 2000,
+                                2001, 8080, 49152, 65535, 53,   67,   68,
+                                1688, 32526};
+#define N_OF(a) ((unsigned)(sizeof(a) / sizeof(*(a))))
 
 START_TEST(sides_agree_with_simulator)
 {
@@ -208,8 +251,8 @@ START_TEST(sides_agree_with_simulator)
             struct nsg_ip remote;
             memset(&p, 0, sizeof(p));
             p.dir = rnd(2) ? NSG_DIR_OUT : NSG_DIR_IN;
-            p.proto = proto_nums[rnd(5)];
-            nsg_ip_parse(remote_pool[rnd(15)], &remote);
+            p.proto = proto_nums[rnd(N_OF(proto_nums))];
+            nsg_ip_parse(remote_pool[rnd(N_OF(remote_pool))], &remote);
             if (p.dir == NSG_DIR_IN) {
                 p.src = remote;
                 p.dst = a->ip;
@@ -218,8 +261,8 @@ START_TEST(sides_agree_with_simulator)
                 p.dst = remote;
             }
             if (nsg_proto_has_ports(p.proto)) {
-                p.sport = (uint16_t)port_vals[rnd(18)];
-                p.dport = (uint16_t)port_vals[rnd(18)];
+                p.sport = (uint16_t)port_vals[rnd(N_OF(port_vals))];
+                p.dport = (uint16_t)port_vals[rnd(N_OF(port_vals))];
             }
             if (nsg_sim_eval_nic(sim, nic, &p, &v, &err))
                 ck_abort_msg("simulator: %s", err.msg);
@@ -241,10 +284,16 @@ START_TEST(sides_agree_with_simulator)
             nsg_ip_format(&remote, rs);
             if (got != v.decision)
                 ck_abort_msg("iter %d: NIC %s %s proto %d %s port %u->%u: map "
-                          "says %s, simulator %s",
+                          "says %s, simulator %s (%s%s%s)",
                           iter, nic->name, p.dir ? "out" : "in", p.proto,
                           rs, p.sport, p.dport,
-                          nsg_decision_name(got), nsg_decision_name(v.decision));
+                          nsg_decision_name(got), nsg_decision_name(v.decision),
+                          v.platform ? nsg_platform_name(v.platform) : "",
+                          v.admin.rule ? " admin rule " : "",
+                          v.admin.rule ? v.admin.rule->ar->name
+                          : v.deciding >= 0 && v.levels[v.deciding].m.rule
+                              ? v.levels[v.deciding].m.rule->rule->name
+                              : "");
             checked++;
             unknown += got == NSG_DEC_UNKNOWN;
             allowed += got == NSG_DEC_ALLOW;
@@ -302,10 +351,10 @@ START_TEST(traffic_agrees_with_simulator)
             struct nsg_packet p;
             struct nsg_verdict vin, vout;
             memset(&p, 0, sizeof(p));
-            p.proto = proto_nums[rnd(5)];
+            p.proto = proto_nums[rnd(N_OF(proto_nums))];
             if (nsg_proto_has_ports(p.proto)) {
-                p.sport = (uint16_t)port_vals[rnd(18)];
-                p.dport = (uint16_t)port_vals[rnd(18)];
+                p.sport = (uint16_t)port_vals[rnd(N_OF(port_vals))];
+                p.dport = (uint16_t)port_vals[rnd(N_OF(port_vals))];
             }
             p.dst = d->ip;
             bool internal = si < net->n_addrs;
@@ -316,7 +365,7 @@ START_TEST(traffic_agrees_with_simulator)
                     continue;
                 p.src = s->ip;
             } else {
-                nsg_ip_parse(remote_pool[rnd(15)], &p.src);
+                nsg_ip_parse(remote_pool[rnd(N_OF(remote_pool))], &p.src);
                 /* an outside address is no routed NIC's (nor its own) */
                 bool nic_addr = false;
                 for (size_t q = 0; q < net->n_addrs; q++)
