@@ -4,6 +4,7 @@
 #ifndef NSG_MAP_INT_H
 #define NSG_MAP_INT_H
 
+#include "../path/path.h"
 #include "map.h"
 
 /* One part of a side: a set of remote addresses that all get the same

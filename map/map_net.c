@@ -302,7 +302,7 @@ nsg_rc nsg_map_net_new(const struct nsg_topology *t, struct nsg_map_net **out,
         m->nic = sorted[i];
         m->vm = vm_of(t, m->nic);
         m->why = g_ptr_array_new_with_free_func(g_free);
-        m->facing = nsg_map_nic_facing(t, m->nic, m->why);
+        m->facing = nsg_path_nic_facing(t, m->nic, m->why);
         nic_levels(n, m);
         add_addrs(n, i);
         g_hash_table_insert(n->nic_of, (void *)m->nic, GSIZE_TO_POINTER(i + 1));

@@ -456,13 +456,60 @@ START_TEST(facing_by_either_side_of_the_association)
     pip->ipconfig_id = g_strdup(b->ipconfigs[0].id);
     nsg_topo_add(t, NSG_RES_PIP, pip);
     tb_link(t);
-    ck_assert(nsg_map_nic_facing(t, a, why));
+    ck_assert(nsg_path_nic_facing(t, a, why));
     ck_assert_uint_eq(why->len, 1);
     ck_assert_ptr_nonnull(strstr(why->pdata[0], "not in the corpus"));
     g_ptr_array_set_size(why, 0);
-    ck_assert(nsg_map_nic_facing(t, b, why));
+    ck_assert(nsg_path_nic_facing(t, b, why));
     ck_assert_str_eq(why->pdata[0], "public IP pip-b (20.1.2.3) on ipconfig1");
-    ck_assert(!nsg_map_nic_facing(t, c, NULL));
+    ck_assert(!nsg_path_nic_facing(t, c, NULL));
+    g_ptr_array_free(why, TRUE);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* Load balancers: a backend of a rule or inbound NAT rule on a public
+ * frontend is internet-facing; one on an internal frontend, or only in the
+ * pool of an outbound rule, is not. */
+START_TEST(facing_behind_public_load_balancer)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *v = tb_vnet(t, "v1", "10.0.0.0/16");
+    struct nsg_subnet *s = tb_subnet(t, v, "s", "10.0.1.0/24", NULL);
+    struct nsg_nic *web = tb_nic(t, "web", s, "10.0.1.4", "", NULL);
+    struct nsg_nic *ssh = tb_nic(t, "ssh", s, "10.0.1.5", "", NULL);
+    struct nsg_nic *in = tb_nic(t, "in", s, "10.0.1.6", "", NULL);
+    struct nsg_nic *out = tb_nic(t, "out", s, "10.0.1.7", "", NULL);
+    struct nsg_pip *pp = tb_pip(t, "pip-lb", "20.0.0.10", NULL, "Standard");
+    struct nsg_pip *po = tb_pip(t, "pip-out", "20.0.0.11", NULL, "Standard");
+    struct nsg_lb *pub = tb_lb(t, "lb-pub", "Standard", pp, NULL, NULL);
+    tb_lb_pool(pub, "be", web, NULL);
+    tb_lb_rule(pub, "http", "be", "Tcp", 80, 8080, false);
+    tb_lb_nat(pub, "ssh-nat", ssh, "Tcp", 50001, 22);
+    struct nsg_lb *ilb = tb_lb(t, "lb-int", "Standard", NULL, "10.0.1.100", s);
+    tb_lb_pool(ilb, "be", in, NULL);
+    tb_lb_rule(ilb, "http", "be", "Tcp", 80, 80, false);
+    struct nsg_lb *olb = tb_lb(t, "lb-out", "Standard", po, NULL, NULL);
+    tb_lb_pool(olb, "be", out, NULL);
+    tb_lb_outbound(olb, "be");
+    tb_link(t);
+    GPtrArray *why = g_ptr_array_new_with_free_func(g_free);
+    ck_assert(nsg_path_nic_facing(t, web, why));
+    ck_assert_uint_eq(why->len, 1);
+    ck_assert_str_eq(why->pdata[0], "behind public load balancer lb-pub "
+                                    "(rule http, frontend fe at 20.0.0.10)");
+    g_ptr_array_set_size(why, 0);
+    ck_assert(nsg_path_nic_facing(t, ssh, why));
+    ck_assert_ptr_nonnull(strstr(why->pdata[0], "inbound NAT rule ssh-nat"));
+    ck_assert(!nsg_path_nic_facing(t, in, NULL));
+    ck_assert(!nsg_path_nic_facing(t, out, NULL));
+    /* the map and the assessment see the same */
+    struct nsg_map_net *net = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_map_net_new(t, &net, &err), NSG_OK);
+    ck_assert(nsg_map_net_nic(net, web)->facing);
+    ck_assert(!nsg_map_net_nic(net, in)->facing);
+    nsg_map_net_free(net);
     g_ptr_array_free(why, TRUE);
     nsg_topo_free(t);
 }
@@ -722,6 +769,7 @@ int main(void)
     tcase_add_test(tc, sides_agree_with_simulator);
     tcase_add_test(tc, traffic_agrees_with_simulator);
     tcase_add_test(tc, facing_by_either_side_of_the_association);
+    tcase_add_test(tc, facing_behind_public_load_balancer);
     tcase_add_test(tc, flowlogs_decoded_in_both_shapes);
     tcase_add_test(tc, flowlog_bad_target_is_an_input_error);
     tcase_add_test(tc, assessment_findings_and_severities);
