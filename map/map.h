@@ -124,15 +124,18 @@ struct nsg_map_finding {
     cJSON *details;         /* owned: ports, reasons, ... (may be NULL) */
 };
 
-/* The adaptive-hardening hook: once hardening plans exist (`nsgproof
- * harden`), the caller passes a function that says whether it would
- * narrow the NIC's rules.  *message NULL: nothing to recommend; else a
- * newly allocated sentence, and *details (may stay NULL) owned by the
- * caller afterwards.  Without a hook the recommendation is reported as not
- * evaluated. */
+/* The adaptive-hardening hook (the CLI passes harden/'s plan): called for
+ * each internet-facing NIC, it says whether hardening would narrow the
+ * NIC's rules.  *message: a newly allocated sentence (g_free) when it
+ * would, with *details (may stay NULL), both owned by the assessment
+ * afterwards; *unscanned: a newly allocated reason when the NIC cannot be
+ * evaluated (its flow data cannot be relied on): not a finding, listed
+ * under not_evaluated; both NULL: nothing to recommend.  Without a hook
+ * the recommendation is reported as not evaluated. */
 typedef nsg_rc (*nsg_map_harden_fn)(void *ctx, const struct nsg_topology *t,
                                     const struct nsg_nic *nic, char **message,
-                                    cJSON **details, struct nsg_err *err);
+                                    cJSON **details, char **unscanned,
+                                    struct nsg_err *err);
 struct nsg_map_assess_opts {
     nsg_map_harden_fn harden; /* NULL: not evaluated */
     void *harden_ctx;

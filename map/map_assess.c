@@ -390,19 +390,39 @@ static nsg_rc assess_hardening(struct nsg_map_assessment *a,
         return NSG_OK;
     }
     for (size_t i = 0; i < n->n_nics; i++) {
-        char *msg = NULL;
+        char *msg = NULL, *unscanned = NULL;
         cJSON *d = NULL;
         if (!n->nics[i].facing)
             continue;
         nsg_rc rc = o->harden(o->harden_ctx, n->t, n->nics[i].nic, &msg, &d,
-                              err);
-        if (rc)
+                              &unscanned, err);
+        if (rc) {
+            g_free(msg);
+            g_free(unscanned);
+            cJSON_Delete(d);
             return rc;
-        if (msg)
+        }
+        if (msg) {
             nsg_map_add_finding(a, NSG_MAP_REC_HARDENING, NSG_RES_NIC,
                                 n->nics[i].nic, msg, d);
-        else
-            cJSON_Delete(d);
+            d = NULL;
+        } else if (unscanned) { /* not a finding: not evaluated, and why */
+            struct nsg_buf b = NSG_BUF_INIT;
+            cJSON *e = cJSON_CreateObject();
+            nsg_map_res_label(n->t, NSG_RES_NIC, n->nics[i].nic, &b);
+            cJSON_AddStringToObject(e, "recommendation",
+                                    recs[NSG_MAP_REC_HARDENING].id);
+            cJSON_AddStringToObject(e, "severity", "High");
+            cJSON_AddStringToObject(e, "resource", b.buf);
+            cJSON_AddStringToObject(e, "id", n->nics[i].nic->id
+                                                 ? n->nics[i].nic->id
+                                                 : "");
+            cJSON_AddStringToObject(e, "reason", unscanned);
+            cJSON_AddItemToArray(a->not_evaluated, e);
+            nsg_buf_release(&b);
+        }
+        g_free(unscanned);
+        cJSON_Delete(d);
     }
     return NSG_OK;
 }

@@ -718,12 +718,16 @@ END_TEST
 static int hook_calls;
 static nsg_rc fake_harden(void *ctx, const struct nsg_topology *t,
                           const struct nsg_nic *nic, char **message,
-                          cJSON **details, struct nsg_err *err)
+                          cJSON **details, char **unscanned,
+                          struct nsg_err *err)
 {
-    (void)ctx;
     (void)t;
     (void)err;
     hook_calls++;
+    if (ctx) { /* "unscanned": not a finding, not evaluated */
+        *unscanned = g_strdup("fewer than 30 days of flow records");
+        return NSG_OK;
+    }
     *message = g_strdup_printf("narrow %s", nic->name);
     *details = cJSON_CreateObject();
     return NSG_OK;
@@ -753,6 +757,24 @@ START_TEST(hardening_hook)
     char *got = findings_of(a, f);
     ck_assert_str_eq(got, "adaptive-hardening");
     g_free(got);
+    nsg_map_assessment_free(a);
+    /* an unscanned NIC: no finding, listed as not evaluated with why */
+    int unscanned_ctx = 1;
+    struct nsg_map_assess_opts u = {fake_harden, &unscanned_ctx};
+    ck_assert_int_eq(nsg_map_assess(net, &u, &a, &err), NSG_OK);
+    got = findings_of(a, f);
+    ck_assert_str_eq(got, "");
+    g_free(got);
+    j = nsg_map_assessment_json(a);
+    cJSON *ne = cJSON_GetObjectItem(j, "not_evaluated");
+    ck_assert_int_eq(cJSON_GetArraySize(ne), 1);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(ne, 0),
+                                         "reason")->valuestring,
+                     "fewer than 30 days of flow records");
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(ne, 0),
+                                         "resource")->valuestring,
+                     "NIC f");
+    cJSON_Delete(j);
     nsg_map_assessment_free(a);
     nsg_map_net_free(net);
     nsg_topo_free(t);

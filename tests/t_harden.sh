@@ -274,6 +274,23 @@ check_eq "generated: lb-0 is internet-facing through the public load balancer" \
   "$(jget "$GP" "[(n['internet_facing'], n['public_ips']) for n in j['nics'] if n['name']=='lb-0']")" \
   "[(True, [])]"
 check_grep "generated: sh-0 says why" "also governs NIC sh-1" "$GP"
+# assess reports adaptive hardening exactly as harden decides by default:
+# High findings for the unhealthy NICs, the unscanned ones not evaluated
+expect_rc 1 "generated: assess" "$N" assess --corpus "$GC" --json
+cp "$tmp/out" "$tmp/assess.json"
+check_eq "generated: assess adaptive-hardening findings are harden's unhealthy NICs" \
+  "$(python3 -c "
+import json, sys
+a = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
+got = sorted(f['resource']['name'] for f in a['findings']
+             if f['recommendation'] == 'adaptive-hardening')
+want = sorted(n['name'] for n in p['nics'] if n['status'] == 'unhealthy')
+sev = set(f['severity'] for f in a['findings']
+          if f['recommendation'] == 'adaptive-hardening')
+print(got == want and len(got) > 0, sev)" "$tmp/assess.json" "$GP")" "True {'High'}"
+check_eq "generated: assess lists sh-0 as not evaluated, with harden's reason" \
+  "$(jget "$tmp/assess.json" "[(x['resource'], 'also governs NIC sh-1' in x['reason']) for x in j['not_evaluated'] if x['recommendation'] == 'adaptive-hardening']")" \
+  "[('NIC sh-0', True)]"
 check_grep "generated: back-0 says there is no room above priority 100" "make room above it" "$GP"
 check_eq "generated: every front NIC's own SSH sources kept (shared subnet NSG)" \
   "$(jget "$GP" "[r['nics'] for r in j['recommendations'] if r['replaces']['name']=='AllowSsh']")" \
