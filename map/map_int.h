@@ -36,6 +36,9 @@ struct nsg_map_addr {
     const struct nsg_vnet *vnet;
     const struct nsg_map_side *side[2]; /* [NSG_DIR_IN], [NSG_DIR_OUT];
                                            NULL when the NIC has an error */
+    const struct nsg_map_side *side_nsgs; /* inbound without the security
+                                             admin stage: what the NSGs
+                                             admit (restrict-all-ports) */
     const struct nsg_addrset *internet; /* the Internet tag in its vnet */
 };
 
@@ -74,9 +77,13 @@ const struct nsg_map_nic *nsg_map_net_nic(const struct nsg_map_net *n,
  * its Internet tag without the Azure host (nsg_sem_without_azure_host). */
 const struct nsg_addrset *nsg_map_net_internet(struct nsg_map_net *n,
                                                const struct nsg_vnet *vnet);
-/* Compute (or find) the side of an address (map_side.c). */
+/* Compute (or find) the side of an address in direction dir (map_side.c),
+ * through every stage, or (admin false) without the security admin stage:
+ * what the NSGs alone admit.  Owned by n. */
 nsg_rc nsg_map_side_get(struct nsg_map_net *n, struct nsg_map_addr *a,
-                        enum nsg_dir dir, struct nsg_err *err) NSG_WUR;
+                        enum nsg_dir dir, bool admin,
+                        const struct nsg_map_side **out,
+                        struct nsg_err *err) NSG_WUR;
 void nsg_map_side_free(void *side);
 
 /* Is the region every packet Azure carries (every class named, and other,

@@ -313,9 +313,13 @@ nsg_rc nsg_map_net_new(const struct nsg_topology *t, struct nsg_map_net **out,
         a->internet = nsg_map_net_internet(n, a->vnet);
         if (n->nics[a->nic].error)
             continue;
-        rc = nsg_map_side_get(n, a, NSG_DIR_IN, err);
+        rc = nsg_map_side_get(n, a, NSG_DIR_IN, true, &a->side[NSG_DIR_IN],
+                              err);
         if (!rc)
-            rc = nsg_map_side_get(n, a, NSG_DIR_OUT, err);
+            rc = nsg_map_side_get(n, a, NSG_DIR_OUT, true,
+                                  &a->side[NSG_DIR_OUT], err);
+        if (!rc)
+            rc = nsg_map_side_get(n, a, NSG_DIR_IN, false, &a->side_nsgs, err);
     }
     if (rc) {
         nsg_map_net_free(n);

@@ -594,7 +594,8 @@ static void filter_admin(const struct nsg_admin_stage *st, enum nsg_dir dir,
 }
 
 nsg_rc nsg_map_side_get(struct nsg_map_net *n, struct nsg_map_addr *a,
-                        enum nsg_dir dir, struct nsg_err *err)
+                        enum nsg_dir dir, bool admin,
+                        const struct nsg_map_side **out, struct nsg_err *err)
 {
     const struct nsg_nic *nic = n->nics[a->nic].nic;
     struct nsg_nic_plan pl;
@@ -614,7 +615,7 @@ nsg_rc nsg_map_side_get(struct nsg_map_net *n, struct nsg_map_addr *a,
         if (pl.cnsg[i])
             filter_rules(pl.cnsg[i], dir, &a->ip, &lv[nl++], key);
     }
-    if (!rc && pl.admin) {
+    if (!rc && pl.admin && admin) {
         filter_admin(pl.admin, dir, &a->ip, &lv[nl], key);
         has_admin = true;
     }
@@ -641,7 +642,7 @@ nsg_rc nsg_map_side_get(struct nsg_map_net *n, struct nsg_map_addr *a,
             nsg_addrset_release(&all);
             g_hash_table_insert(n->sides, g_strdup(key->str), side);
         }
-        a->side[dir] = side;
+        *out = side;
     }
     for (size_t i = 0; i < nl + has_admin; i++)
         free(lv[i].f);

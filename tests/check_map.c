@@ -714,6 +714,58 @@ START_TEST(assessment_findings_and_severities)
 }
 END_TEST
 
+/* restrict-all-ports judges the NSGs: a security admin Deny of a few
+ * Internet addresses does not hide an NSG that admits the Internet, and
+ * the message says the admin rules deny part of it; management ports are
+ * judged through every stage (the admin Deny closes SSH). */
+START_TEST(restrict_all_ports_behind_admin_rules)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *v = tb_vnet(t, "v", "10.0.0.0/16");
+    struct nsg_nsg *g = tb_nsg(t, "g");
+    tb_rule(g, "AllowWeb", 100, "in", "allow", "Tcp", "Internet", "*", "*",
+            "443");
+    tb_rule(g, "AllowSsh", 110, "in", "allow", "Tcp", "Internet", "*", "*",
+            "22");
+    struct nsg_subnet *s = tb_subnet(t, v, "s", "10.0.1.0/24", g);
+    struct nsg_nic *f = tb_nic(t, "f", s, "10.0.1.4", "", NULL);
+    f->ipconfigs[0].public_ip_id = tb_id("publicIPAddresses", "p");
+    struct nsg_admin_config *cfg = tb_admin_config(t, "nm", "cfg");
+    struct nsg_admin_collection *col = tb_admin_collection(t, cfg, "c", "ng");
+    tb_static_member(t, tb_network_group(t, "nm", "ng"), v);
+    tb_admin_deployment(t, "nm", "westeurope", "Deployed", "cfg");
+    tb_admin_rule(t, col, "DenyBad", 10, "in", "deny", "Tcp", "203.0.113.0/24",
+                  "*", "*", "443");
+    tb_admin_rule(t, col, "DenySsh", 20, "in", "deny", "Tcp", "*", "*", "*",
+                  "22");
+    tb_link(t);
+    struct nsg_map_net *net = NULL;
+    struct nsg_map_assessment *a = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_map_net_new(t, &net, &err), NSG_OK);
+    ck_assert_int_eq(nsg_map_assess(net, NULL, &a, &err), NSG_OK);
+    size_t n;
+    const struct nsg_map_finding *fs = nsg_map_findings(a, &n);
+    bool restrict_ = false, mgmt = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = nsg_map_rec(fs[i].rec)->id;
+        if (!strcmp(id, "restrict-all-ports")) {
+            restrict_ = true;
+            ck_assert_str_eq(fs[i].message,
+                             "every Internet address may reach Tcp 22,443 "
+                             "through the NSGs (security admin rules deny "
+                             "part of it)");
+        }
+        mgmt |= !strcmp(id, "management-ports");
+    }
+    ck_assert(restrict_);
+    ck_assert(!mgmt); /* the admin Deny closes SSH for everyone */
+    nsg_map_assessment_free(a);
+    nsg_map_net_free(net);
+    nsg_topo_free(t);
+}
+END_TEST
+
 /* The hardening hook: called for internet-facing NICs only. */
 static int hook_calls;
 static nsg_rc fake_harden(void *ctx, const struct nsg_topology *t,
@@ -796,6 +848,7 @@ int main(void)
     tcase_add_test(tc, flowlog_bad_target_is_an_input_error);
     tcase_add_test(tc, assessment_findings_and_severities);
     tcase_add_test(tc, hardening_hook);
+    tcase_add_test(tc, restrict_all_ports_behind_admin_rules);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
