@@ -78,6 +78,31 @@ static struct nsg_packet atom_packet(const struct atom *x, int proto,
     return p;
 }
 
+/* Does rule r match the atom at destination a (its non-address fields
+ * tested by the simulator's matcher)?  1 and *s = its sources still in
+ * rem; 0 no; -1 it depends on a tag that is not known. */
+static int rule_sources(const struct nsg_crule *r, const struct atom *x,
+                        int proto, const struct nsg_ip *a,
+                        const struct nsg_addrset *rem, struct nsg_addrset *s)
+{
+    const struct nsg_range *rep = NULL;
+    for (size_t k = 0; k < r->src.n && !rep; k++)
+        if (r->src.r[k].family == a->family)
+            rep = &r->src.r[k];
+    if (!rep)
+        return r->src_unknown ? -1 : 0;
+    struct nsg_ip sip = {a->family, rep->lo};
+    struct nsg_packet p = atom_packet(x, proto, a, &sip);
+    int m = nsg_crule_match(r, &p);
+    if (m < 0 || r->src_unknown)
+        return -1;
+    if (!m)
+        return 0;
+    nsg_addrset_copy(s, &r->src);
+    hd_addrset_keep(s, rem);
+    return 1;
+}
+
 /* Sources level c allows on the atom (c NULL: all).  -1: unknown. */
 static int sweep(const struct nsg_cnsg *c, const struct atom *x, int proto,
                  const struct nsg_ip *a, struct nsg_addrset *allowed)
@@ -93,28 +118,13 @@ static int sweep(const struct nsg_cnsg *c, const struct atom *x, int proto,
     }
     for (size_t i = 0; i < c->n[NSG_DIR_IN] && rem.n; i++) {
         const struct nsg_crule *r = &c->rules[NSG_DIR_IN][i];
-        const struct nsg_range *rep = NULL;
-        for (size_t k = 0; k < r->src.n && !rep; k++)
-            if (r->src.r[k].family == a->family)
-                rep = &r->src.r[k];
-        if (!rep) {
-            if (r->src_unknown) {
-                res = -1;
-                break;
-            }
-            continue;
-        }
-        struct nsg_ip sip = {a->family, rep->lo};
-        struct nsg_packet p = atom_packet(x, proto, a, &sip);
-        int m = nsg_crule_match(r, &p);
-        if (m < 0 || r->src_unknown) {
+        int m = rule_sources(r, x, proto, a, &rem, &s);
+        if (m < 0) {
             res = -1;
             break;
         }
         if (!m)
             continue;
-        nsg_addrset_copy(&s, &r->src);
-        hd_addrset_keep(&s, &rem);
         if (r->access == NSG_ALLOW)
             nsg_addrset_union(allowed, &s);
         nsg_addrset_subtract(&rem, &r->src);
@@ -139,28 +149,13 @@ static int admin_pass(const struct nsg_admin_stage *st, const struct atom *x,
     for (size_t i = 0; st && i < st->n[NSG_DIR_IN] && rem.n; i++) {
         const struct nsg_admin_crule *ar = &st->rules[NSG_DIR_IN][i];
         const struct nsg_crule *r = &ar->c;
-        const struct nsg_range *rep = NULL;
-        for (size_t k = 0; k < r->src.n && !rep; k++)
-            if (r->src.r[k].family == a->family)
-                rep = &r->src.r[k];
-        if (!rep) {
-            if (r->src_unknown) {
-                res = -1;
-                break;
-            }
-            continue;
-        }
-        struct nsg_ip sip = {a->family, rep->lo};
-        struct nsg_packet p = atom_packet(x, proto, a, &sip);
-        int m = nsg_crule_match(r, &p);
-        if (m < 0 || r->src_unknown) {
+        int m = rule_sources(r, x, proto, a, &rem, &s);
+        if (m < 0) {
             res = -1;
             break;
         }
         if (!m)
             continue;
-        nsg_addrset_copy(&s, &r->src);
-        hd_addrset_keep(&s, &rem);
         if (s.n && ar->maybe) { /* it may or may not apply */
             res = -1;
             break;
