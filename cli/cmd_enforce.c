@@ -14,7 +14,8 @@
 
 static const char *const synopsis[] = {
     "--corpus DIR --plan PLAN.json (--out DIR | --apply) [--force-unproven]\n"
-    "         [--invariants FILE] [--rebase] [--timeout MS] [--json]",
+    "         [--invariants FILE] [--rebase] [--timeout MS]\n"
+    "         [--format text|json]",
     NULL};
 static const struct cli_command_help help = {
     "enforce", synopsis,
@@ -23,6 +24,7 @@ static const struct cli_command_help help = {
     "The written files are ARM PUT bodies; `nsgproof replay --proposed` and\n"
     "`nsgproof diff` read them.  --apply is not available yet (it needs\n"
     "live capture's Azure client): apply the files with az or ARM.\n"
+    "JSON schema: docs/enforce.md.\n"
     "Exit: 0 proven and written, 1 refuted (nothing written), 2 usage or\n"
     "input error, 3 unknown (nothing written).\n",
     NULL};
@@ -30,7 +32,8 @@ static const struct cli_command_help help = {
 int cmd_enforce(int argc, char **argv)
 {
     const char *corpus = NULL, *plan = NULL, *out = NULL, *inv = NULL;
-    bool apply = false, force = false, json = false, rebase = false;
+    bool apply = false, force = false, rebase = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     long timeout = 60000;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
@@ -45,7 +48,7 @@ int cmd_enforce(int argc, char **argv)
                      "prove a stale plan against the current corpus"),
         CLI_OPT_NUM("timeout", &timeout, "MS", 0, CLI_TIMEOUT_MAX,
                     "per solver check (default 60000; 0 = none)"),
-        CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/enforce.md)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_prove_opts po = {0};
     struct cli_prove r;
@@ -55,7 +58,8 @@ int cmd_enforce(int argc, char **argv)
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
+    bool json = fmt.format == CLI_FORMAT_JSON;
     if (!corpus || !plan)
         return cli_opt_error(&help, "--corpus DIR and --plan PLAN.json are "
                                     "required");
