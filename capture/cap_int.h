@@ -233,6 +233,34 @@ nsg_rc cap_arm_call(struct cap_arm *a, const char *method, const char *path,
                     const char *body, char **out_body, size_t *out_len,
                     struct nsg_err *err) NSG_WUR;
 
+/* One ARM call whose answer is kept whatever its status: extra request
+ * headers (If-Match...) after the standard ones; long-running operations
+ * polled to their end (honouring Retry-After).  Errors (the return value):
+ * the connection, the credentials, links off the ARM endpoint, error
+ * answers while polling.  An error answer to the call itself is not one:
+ * see out->status and out->error. */
+struct cap_arm_result {
+    long first_status; /* the call's own answer */
+    long status;       /* the final answer (after polling: the result's) */
+    int retries;
+    char *operation;   /* NULL, or how a long-running operation ended:
+                          "Succeeded", "Failed" or "Canceled" */
+    int polls;
+    char *error;       /* an error answer or a failed operation, described
+                          (cap_resp_describe; scrubbed) */
+    char *body;        /* the final answer's body (g_free) */
+    size_t len;
+};
+nsg_rc cap_arm_send(struct cap_arm *a, const char *method, const char *path,
+                    const char *body, const char *const *headers,
+                    struct cap_arm_result *out, struct nsg_err *err) NSG_WUR;
+void cap_arm_result_release(struct cap_arm_result *r);
+/* The error of a call answered `status` (desc: cap_resp_describe), with
+ * what to do for 401 and 403. */
+nsg_rc cap_arm_failure(struct cap_arm *a, const char *method, const char *url,
+                       long status, const char *desc, int retries,
+                       struct nsg_err *err);
+
 /* True when `capture arm` lists resources of this ARM type (on their own,
  * under their parents or inside another list). */
 bool cap_arm_type_listed(const char *arm_type);
