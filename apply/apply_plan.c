@@ -182,25 +182,13 @@ static nsg_rc journal_new(struct run *r, cJSON *written, struct nsg_err *err)
     return ap_journal_write(o->dir, j, err);
 }
 
-/* GET the NSG after a PUT that did not succeed; the diff against the
- * captured version when asked (a 412: someone else changed it). */
-static void after_failure(struct run *r, struct item *it, bool diff)
+/* The etag after a PUT that failed (for the report). */
+static void after_failure(struct run *r, struct item *it)
 {
     struct nsg_err e2 = NSG_ERR_INIT;
-    cJSON *now = NULL, *d = NULL;
-    bool eq;
-    if (nsg_cap_arm_get(r->s, it->pn->id, NSG_APPLY_API, &now, &e2)) {
-        ap_set_str(it->rep, "diff_error", e2.msg);
-        return;
-    }
-    ap_set_str(it->rep, "etag_after", ap_etag(now));
-    if (diff) {
-        if (ap_compare_json(r->cur, r->slv, it->pn->id, it->captured, now,
-                            "captured", "Azure now", &eq, &d, &e2))
-            ap_set_str(it->rep, "diff_error", e2.msg);
-        else
-            cJSON_AddItemToObject(it->rep, "diff", d);
-    }
+    cJSON *now = NULL;
+    if (!nsg_cap_arm_get(r->s, it->pn->id, NSG_APPLY_API, &now, &e2))
+        ap_set_str(it->rep, "etag_after", ap_etag(now));
     cJSON_Delete(now);
 }
 
@@ -227,6 +215,53 @@ static void verify(struct run *r, struct item *it, const cJSON *now,
     set_state(it, eq ? "verified" : "mismatch");
     if (!eq)
         *st = NSG_APPLY_MISMATCH;
+}
+
+/* A 412: the etag moved between the check and the PUT.  When Azure holds
+ * what was proven after all (an earlier attempt of a retried PUT was
+ * applied, and its retry refused), it counts as applied; otherwise the
+ * diff against the captured version says what someone else changed. */
+static nsg_rc conflict(struct run *r, struct item *it,
+                       enum nsg_apply_status *st, struct nsg_err *err)
+{
+    struct nsg_err e2 = NSG_ERR_INIT;
+    struct nsg_nsg *got = NULL;
+    cJSON *now = NULL, *d = NULL;
+    bool eq = false;
+    nsg_rc rc = nsg_cap_arm_get(r->s, it->pn->id, NSG_APPLY_API, &now, err);
+    if (rc) {
+        set_error(it, err->msg);
+        return rc;
+    }
+    ap_set_str(it->rep, "etag_after", ap_etag(now));
+    if (!ap_decode(now, "the NSG Azure holds", &got, &e2) &&
+        !ap_compare(r->prop, r->slv, it->pn->id, it->proven, got, "proven",
+                    "Azure now", &eq, &d, &e2) &&
+        eq) {
+        ap_set_str(it->jrn, "etag_applied", ap_etag(now));
+        ap_set_str(it->rep, "note",
+                   "the PUT was answered 412, but Azure holds what was "
+                   "proven: an earlier attempt of it (sent again after its "
+                   "answer was lost) had been applied");
+        cJSON_AddItemToObject(it->rep, "verify", d);
+        set_state(it, "verified");
+    } else {
+        cJSON_Delete(d);
+        d = NULL;
+        set_state(it, "conflict");
+        set_error(it, "the PUT was refused with 412 Precondition Failed: the "
+                      "NSG changed between the check and the PUT; this PUT "
+                      "changed nothing");
+        if (ap_compare_json(r->cur, r->slv, it->pn->id, it->captured, now,
+                            "captured", "Azure now", &eq, &d, &e2))
+            ap_set_str(it->rep, "diff_error", e2.msg);
+        else
+            cJSON_AddItemToObject(it->rep, "diff", d);
+        *st = NSG_APPLY_CONFLICT;
+    }
+    nsg_nsg_free(got);
+    cJSON_Delete(now);
+    return NSG_OK;
 }
 
 static cJSON *put_json(const struct nsg_cap_put *put)
@@ -257,17 +292,12 @@ static nsg_rc send_one(struct run *r, struct item *it,
     cJSON_AddItemToObject(it->rep, "put", put_json(&put));
     switch (put.outcome) {
     case NSG_CAP_PUT_CONFLICT:
-        set_state(it, "conflict");
-        set_error(it, "the PUT was refused with 412 Precondition Failed: the "
-                      "NSG changed between the check and the PUT; nothing "
-                      "was changed by this PUT");
-        after_failure(r, it, true);
-        *st = NSG_APPLY_CONFLICT;
+        rc = conflict(r, it, st, err);
         break;
     case NSG_CAP_PUT_FAILED:
         set_state(it, "failed");
         set_error(it, put.error ? put.error : "the PUT failed");
-        after_failure(r, it, false);
+        after_failure(r, it);
         *st = NSG_APPLY_FAILED;
         break;
     case NSG_CAP_PUT_DONE:

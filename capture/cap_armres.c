@@ -169,6 +169,7 @@ nsg_rc nsg_cap_arm_put(struct nsg_cap_arm_session *s, const char *id,
         out->operation = r.operation;
         r.operation = NULL;
         out->polls = r.polls;
+        out->retries = r.retries;
         out->error = r.error;
         r.error = NULL;
         if (r.first_status == 412)

@@ -97,6 +97,7 @@ struct nsg_cap_put {
     long status;     /* the PUT's own answer */
     char *operation; /* how its long-running operation ended (NULL: none) */
     int polls;       /* status requests made */
+    int retries;     /* of the PUT itself (429, 5xx, connection errors) */
     char *error;     /* Azure's error, described (scrubbed), or NULL */
     cJSON *result;   /* the resource after success, when ARM returned it */
 };

@@ -25,7 +25,8 @@ first matching request), --fail-once SUBSTR (500 then success),
 to another origin); for PUTs of the NSG named NAME: --conflict-on-put NAME
 (someone else changes it just before the first PUT: 412), --fail-put NAME
 (the operation ends Failed and the NSG is left as it was),
---mangle NAME (the first PUT's NSG is stored with its last rule's access
+--cut-put NAME (the first PUT is applied and the connection closed
+without an answer), --mangle NAME (the first PUT's NSG is stored with its last rule's access
 flipped: not what was sent).  POST /_test/mutate?name=NAME (no credentials; tests only)
 changes an NSG as a user in the portal would: a new rule, a new etag.  Every request is logged as one JSON line to --log:
 method, path, whether an Authorization header came, the bearer token, the
@@ -334,6 +335,12 @@ class Handler(BaseHTTPRequestHandler):
             if rules:
                 p = rules[-1]["properties"]
                 p["access"] = "Deny" if p["access"].lower() == "allow" else "Allow"
+        if name in (ARGS.cut_put or []) and once_key("cut" + name):
+            set_state(new, "Succeeded")   # applied, and the answer is lost
+            with LOCK:
+                RESOURCES[i] = new
+            self.close_connection = True
+            return None
         op = secrets.token_hex(6)
         with LOCK:
             RESOURCES[i] = new
@@ -442,6 +449,7 @@ def main():
     p.add_argument("--conflict-on-put", action="append")
     p.add_argument("--fail-put", action="append")
     p.add_argument("--mangle", action="append")
+    p.add_argument("--cut-put", action="append")
     p.add_argument("--location-poll", action="append")
     p.add_argument("--lifetime", type=float, default=300)
     ARGS = p.parse_args()

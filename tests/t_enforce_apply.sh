@@ -178,6 +178,13 @@ run enforce --rollback "$D6" --arm-endpoint "http://127.0.0.1:$F_PORT"
 expect_rc 0 "rollback after a failed operation"
 out_has "already_restored" "nothing to put back"
 
+# ---- 6b. the answer to an applied PUT is lost: the retry gets 412 ---------
+start_arm X --token "$TOK" --put-retry-after 0 --cut-put web-nsg
+run_json x1 enforce --corpus "$C" --plan "$P" --apply --out "$tmp/dirs/cut" --arm-endpoint "http://127.0.0.1:$X_PORT" --json
+expect_rc 0 "a retried PUT answered 412 after its first attempt was applied"
+check_json "$tmp/x1.json" '(lambda n: n["state"] == "verified" and n["put"]["status"] == 412 and "earlier attempt" in n["note"])(j["apply"]["nsgs"][0])' "recognized as applied"
+[ "$(grep -c '"method": "PUT".*web-nsg?' "$tmp/X.log")" = 2 ] && ok || ko "the PUT was not sent again once"
+
 # ---- 7. a refuted plan sends nothing; --force-unproven sends it ------------
 cp "$P" "$tmp/narrow.json"
 run plan --plan "$tmp/narrow.json" modify web-nsg/harden-AllowSshFromMgmt-allow1 --source 10.0.2.6
