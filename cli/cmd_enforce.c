@@ -282,7 +282,7 @@ int cmd_enforce(int argc, char **argv)
         CLI_OPT_FLAG("apply", &apply, "send the change to Azure (docs/enforce.md)"),
         CLI_OPT_STR("rollback", &rollback, "DIR", "put the rollback copies of an apply back"),
         CLI_OPT_FLAG("force-unproven", &force,
-                     "write even when the proof is refuted or unknown"),
+                     "write or apply even when the proof is refuted or unknown"),
         CLI_OPT_STR("invariants", &inv, "FILE",
                     "queries that must hold with the plan"),
         CLI_OPT_FLAG("rebase", &rebase,
