@@ -299,11 +299,17 @@ bool cap_flow_hour_over(const char *key);
  * in a transaction that is abandoned. */
 nsg_rc cap_ckpt_lookup(struct nsg_corpus *c, const char *const *keys, size_t n,
                        struct cap_ckpt *out, struct nsg_err *err) NSG_WUR;
-/* Feed downloaded blobs to the flow-log ingest inside txn (the model
- * after txn, to attach flows to NICs and NSGs); `report` gets the
- * importer's counts. */
-nsg_rc cap_flow_ingest(struct nsg_txn *txn, struct nsg_corpus *c,
-                       const char *const *paths, size_t n, cJSON *report,
-                       struct nsg_err *err) NSG_WUR;
+/* The flow-log ingest of one batch inside txn (the model after txn, to
+ * attach flows to NICs and NSGs): each blob's bytes streamed as they are
+ * downloaded (from byte `start`: 0 or its checkpointed record); `end`
+ * writes the flow segment and puts the importer's counts in `report`. */
+struct cap_ingest;
+nsg_rc cap_ingest_begin(struct nsg_txn *txn, struct cap_ingest **out,
+                        struct nsg_err *err) NSG_WUR;
+nsg_rc cap_ingest_stream(struct cap_ingest *g, const char *blob_name, int fd,
+                         uint64_t start, struct nsg_err *err) NSG_WUR;
+nsg_rc cap_ingest_end(struct cap_ingest *g, cJSON *report,
+                      struct nsg_err *err) NSG_WUR;
+void cap_ingest_abort(struct cap_ingest *g); /* NULL-safe */
 
 #endif
