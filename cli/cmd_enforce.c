@@ -21,9 +21,9 @@ static const char *const synopsis[] = {
     "--corpus DIR --plan PLAN.json (--out DIR | --apply [--out DIR])\n"
     "         [--force-unproven] [--invariants FILE] [--rebase] [--timeout MS]\n"
     "         [--arm-endpoint URL] [--login-endpoint URL] [--ca-file FILE]\n"
-    "         [--verbose] [--json]",
+    "         [--verbose] [--format text|json]",
     "--rollback DIR [--corpus DIR] [--arm-endpoint URL] [--login-endpoint URL]\n"
-    "         [--ca-file FILE] [--verbose] [--json]",
+    "         [--ca-file FILE] [--verbose] [--format text|json]",
     NULL};
 static const struct cli_command_help help = {
     "enforce", synopsis,
@@ -271,8 +271,9 @@ int cmd_enforce(int argc, char **argv)
 {
     const char *corpus = NULL, *plan = NULL, *out = NULL, *inv = NULL;
     const char *rollback = NULL;
-    bool apply = false, force = false, json = false, rebase = false;
+    bool apply = false, force = false, rebase = false;
     bool verbose = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     long timeout = 60000;
     struct nsg_apply_opts ao = {0};
     struct cli_option opts[] = {
@@ -293,7 +294,7 @@ int cmd_enforce(int argc, char **argv)
         CLI_OPT_STR("login-endpoint", &ao.common.login_endpoint, "URL", "token endpoint (default https://login.microsoftonline.com)"),
         CLI_OPT_STR("ca-file", &ao.common.ca_file, "FILE", "also trust the CAs in this PEM file"),
         CLI_OPT_FLAG("verbose", &verbose, "show every request and answer (secrets redacted)"),
-        CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/enforce.md)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_prove_opts po = {0};
     struct cli_prove r;
@@ -306,7 +307,8 @@ int cmd_enforce(int argc, char **argv)
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
+    bool json = fmt.format == CLI_FORMAT_JSON;
     cli_cap_hooks_init(&hooks, &cap_out, verbose);
     ao.common.hooks = &hooks;
     ao.timeout_ms = (unsigned)timeout;

@@ -220,6 +220,16 @@ void nsg_harden_rule_changes(const struct nsg_nsg *then,
 void nsg_harden_governed(const struct nsg_topology *t, const char *nsg_id,
                          GPtrArray *out /* const struct nsg_nic * */);
 
+/* One NIC's verdict in a plan (verdict.c), as `assess` reports adaptive
+ * hardening: the NIC is unhealthy (the plan narrows rules that govern it,
+ * an alert concerns it, or a rule of it can only be narrowed by hand):
+ * *message is a sentence and *details its evidence {status,
+ * recommendations, alerts, reasons}; unscanned: *unscanned says why
+ * (the plan's reasons); healthy or not in the plan: all NULL.  Strings are
+ * g_malloc'd (g_free), details owned by the caller. */
+void nsg_plan_nic_verdict(const struct nsg_plan *p, const struct nsg_nic *nic,
+                          char **message, cJSON **details, char **unscanned);
+
 /* ---- harden (learn.c, cover.c, recommend.c) ----------------------------- */
 struct nsg_harden_opts {
     const char *nic, *nsg; /* scope (NULL: every NIC in scope) */

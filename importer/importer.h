@@ -51,6 +51,17 @@ nsg_rc nsg_imp_config_read(const char *path, struct nsg_imp_config **out,
 nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
                             struct nsg_imp_config **out,
                             struct nsg_err *err) NSG_WUR;
+/* What a file cannot say about itself, given on the command line. */
+struct nsg_imp_opts {
+    /* The virtual network whose effective security admin rules the file
+     * holds (the listNetworkManagerEffectiveSecurityAdminRules response
+     * does not name it); NULL: such a file is an error. */
+    const char *vnet_id;
+};
+nsg_rc nsg_imp_config_parse_opts(const char *name, const char *text,
+                                 size_t len, const struct nsg_imp_opts *opts,
+                                 struct nsg_imp_config **out,
+                                 struct nsg_err *err) NSG_WUR;
 
 /* Load a file holding exactly one NSG (any shape nsg_imp_config_read
  * reads), for `diff` and `replay --proposed` (imp_nsg_file.c).  *out is

@@ -7,9 +7,12 @@
 #include "model.h"
 
 static const char *const type_names[NSG_RES_TYPE_COUNT] = {
-    "nsg",          "vnet",       "subnet",   "nic",        "publicip",
-    "vm",           "asg",        "routetable", "loadbalancer", "natgateway",
-    "firewall",     "appgateway", "bastion",  "flowlog"};
+    "nsg",          "vnet",            "subnet",       "nic",
+    "publicip",     "vm",              "asg",          "routetable",
+    "loadbalancer", "natgateway",      "firewall",     "appgateway",
+    "bastion",      "flowlog",         "adminconfig",  "admincollection",
+    "adminrule",    "networkgroup",    "staticmember", "admindeployment",
+    "admineffective", "grouppolicy",   "tagexpansion"};
 
 const char *nsg_dir_name(enum nsg_dir d)
 {
@@ -103,6 +106,7 @@ void nsg_subnet_free(struct nsg_subnet *s)
     free(s->nsg_id);
     free(s->route_table_id);
     free(s->nat_gateway_id);
+    free(s->pe_policies);
     free(s);
 }
 
@@ -125,6 +129,7 @@ void nsg_nic_free(struct nsg_nic *n)
     free(n->name);
     free(n->nsg_id);
     free(n->vm_id);
+    free(n->private_endpoint_id);
     free(n);
 }
 
@@ -288,7 +293,7 @@ void nsg_res_free(enum nsg_res_type type, void *res)
     case NSG_RES_APPGW:
     case NSG_RES_BASTION: nsg_appliance_free(res); break;
     case NSG_RES_FLOWLOG: nsg_flowlog_free(res); break;
-    default: break;
+    default: nsg_admin_res_free(type, res); break;
     }
 }
 
