@@ -33,6 +33,15 @@ void ap_set_str(cJSON *item, const char *key, const char *s)
                           s ? cJSON_CreateString(s) : cJSON_CreateNull());
 }
 
+cJSON *ap_put_json(const struct nsg_cap_put *put)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "status", (double)put->status);
+    ap_set_str(o, "operation", put->operation);
+    cJSON_AddNumberToObject(o, "polls", put->polls);
+    return o;
+}
+
 static cJSON *side_json(enum nsg_decision d, const struct nsg_crule *r)
 {
     cJSON *o = cJSON_CreateObject();

@@ -31,6 +31,8 @@ nsg_rc ap_compare_json(const struct nsg_topology *t, struct nsg_slv *slv,
 const char *ap_etag(const cJSON *res);
 /* item[key] = s (or null), replacing what was there. */
 void ap_set_str(cJSON *item, const char *key, const char *s);
+/* A PUT's answer for a report: {status, operation, polls}. */
+cJSON *ap_put_json(const struct nsg_cap_put *put);
 
 /* The journal DIR/apply.json: written atomically; read back (NSG_E_NOTFOUND
  * when there is none). */

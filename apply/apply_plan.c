@@ -264,15 +264,6 @@ static nsg_rc conflict(struct run *r, struct item *it,
     return NSG_OK;
 }
 
-static cJSON *put_json(const struct nsg_cap_put *put)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "status", (double)put->status);
-    ap_set_str(o, "operation", put->operation);
-    cJSON_AddNumberToObject(o, "polls", put->polls);
-    return o;
-}
-
 /* Step 3 for one NSG. */
 static nsg_rc send_one(struct run *r, struct item *it,
                        enum nsg_apply_status *st, struct nsg_err *err)
@@ -289,7 +280,7 @@ static nsg_rc send_one(struct run *r, struct item *it,
         set_error(it, err->msg);
         return rc;
     }
-    cJSON_AddItemToObject(it->rep, "put", put_json(&put));
+    cJSON_AddItemToObject(it->rep, "put", ap_put_json(&put));
     switch (put.outcome) {
     case NSG_CAP_PUT_CONFLICT:
         rc = conflict(r, it, st, err);

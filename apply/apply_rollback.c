@@ -204,12 +204,7 @@ static nsg_rc send_one(struct rrun *r, struct rb *x, enum nsg_apply_status *st,
         ap_set_str(x->rep, "error", err->msg);
         return rc;
     }
-    {
-        cJSON *o = cJSON_AddObjectToObject(x->rep, "put");
-        cJSON_AddNumberToObject(o, "status", (double)put.status);
-        ap_set_str(o, "operation", put.operation);
-        cJSON_AddNumberToObject(o, "polls", put.polls);
-    }
+    cJSON_AddItemToObject(x->rep, "put", ap_put_json(&put));
     if (put.outcome == NSG_CAP_PUT_CONFLICT) {
         set_state(x, "conflict");
         ap_set_str(x->rep, "error", "the PUT was refused with 412 Precondition "

@@ -151,10 +151,12 @@ static void print_report(const cJSON *rep, bool rollback)
 {
     const cJSON *n;
     const char *st = s_or(rep, "status", "error");
-    printf("\n%s %s (%s credentials); files in %s\n",
-           rollback ? "rollback to" : "apply to",
-           s_or(rep, "arm_endpoint", "Azure"), s_or(rep, "credential", "no"),
-           s_or(rep, "dir", ""));
+    printf("\n%s %s (%s credentials)", rollback ? "rollback to" : "apply to",
+           s_or(rep, "arm_endpoint", "Azure"), s_or(rep, "credential", "no"));
+    if (rollback || cli_json_str(rep, "journal", NULL))
+        printf("; %s in %s", rollback ? "rollback copies" :
+               "PUT bodies, rollback copies and journal", s_or(rep, "dir", ""));
+    printf("\n");
     cJSON_ArrayForEach(n, cJSON_GetObjectItemCaseSensitive(rep, "nsgs"))
         print_nsg(n);
     if (!strcmp(st, "applied"))
