@@ -108,14 +108,15 @@ static void page_free(gpointer p)
 }
 
 /* The importer reads the page like a file (vnet_id: the VNet whose
- * effective security admin rules the page holds: the response does not
- * name it, as `import --vnet` tells it for a file). */
+ * effective admin rules the page holds, which the answer does not name:
+ * what `import --vnet` gives for a file). */
 static nsg_rc import_page(struct run *r, const char *name, const char *text,
                           size_t len, const char *vnet_id, struct nsg_err *err)
 {
     struct page *pg = g_new0(struct page, 1);
     struct nsg_imp_opts opts = {vnet_id};
-    nsg_rc rc = nsg_imp_config_parse_opts(name, text, len, &opts, &pg->cfg, err);
+    nsg_rc rc = nsg_imp_config_parse_opts(name, text, len, &opts, &pg->cfg,
+                                          err);
     if (rc) {
         page_free(pg);
         return rc;
@@ -250,9 +251,9 @@ static nsg_rc list_all(struct run *r, struct nsg_err *err)
     return rc;
 }
 
-/* POST listNetworkManagerEffectiveSecurityAdminRules for every VNet: the
- * pages of one VNet (skipToken) are gathered into one list and imported
- * once, as the VNet's one set of effective rules. */
+/* POST listNetworkManagerEffectiveSecurityAdminRules for every VNet; the
+ * pages of one VNet (skipToken) are one answer: their rules are imported
+ * together, as the VNet's one set of effective admin rules. */
 static nsg_rc effective_admin(struct run *r, struct nsg_err *err)
 {
     GPtrArray *vnets = r->ids[VNET_LIST];
@@ -265,11 +266,10 @@ static nsg_rc effective_admin(struct run *r, struct nsg_err *err)
         char *url = g_strdup_printf(
             "%s/listNetworkManagerEffectiveSecurityAdminRules?api-version=%s", p,
             API_NET);
-        char *name = g_strdup_printf(
-            "POST %s/listNetworkManagerEffectiveSecurityAdminRules", vnet);
+        char *skip = g_strdup("");
         cJSON *all = cJSON_CreateObject();
         cJSON *rules = cJSON_AddArrayToObject(all, "value");
-        char *skip = g_strdup("");
+        int pages = 0;
         for (int page = 1; !rc && skip; page++) {
             cJSON *req = cJSON_CreateObject();
             if (*skip)
@@ -284,31 +284,40 @@ static nsg_rc effective_admin(struct run *r, struct nsg_err *err)
             skip = NULL;
             if (rc)
                 break;
+            pages = page;
             cJSON *j = cJSON_ParseWithLength(body, len);
             cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "value");
             const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "skipToken");
-            if (!cJSON_IsArray(v))
+            if (!cJSON_IsArray(v)) {
                 rc = cap_err(err, NSG_E_INPUT,
-                             "%s (page %d): the answer has no \"value\" list",
-                             name, page);
-            else
-                while (cJSON_GetArraySize(v) > 0) {
-                    cJSON_AddItemToArray(rules, cJSON_DetachItemFromArray(v, 0));
+                             "POST %s/listNetworkManagerEffectiveSecurityAdmin"
+                             "Rules (page %d): the answer has no \"value\" "
+                             "list",
+                             vnet, page);
+            } else {
+                cJSON *x;
+                while ((x = cJSON_DetachItemFromArray(v, 0)) != NULL) {
+                    cJSON_AddItemToArray(rules, x);
                     n_rules++;
                 }
-            if (!rc && cJSON_IsString(st) && *st->valuestring)
+            }
+            if (cJSON_IsString(st) && *st->valuestring)
                 skip = g_strdup(st->valuestring);
             cJSON_Delete(j);
             g_free(body);
         }
-        g_free(skip);
         if (!rc) {
             char *text = cJSON_PrintUnformatted(all);
+            char *name = g_strdup_printf(
+                "POST %s/listNetworkManagerEffectiveSecurityAdminRules (%d "
+                "pages)",
+                vnet, pages);
             rc = import_page(r, name, text, strlen(text), vnet, err);
+            g_free(name);
             free(text);
         }
         cJSON_Delete(all);
-        g_free(name);
+        g_free(skip);
         g_free(url);
         g_free(p);
     }

@@ -194,7 +194,14 @@ To capture a real subscription (read-only; nothing is changed in Azure):
   nsgproof capture arm --corpus DIR --subscription SUBSCRIPTION-ID --service-tags westeurope
   nsgproof capture flowlogs --corpus DIR --account STORAGE-ACCOUNT
   #   (with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS, or the Azure credentials above)
-See docs/capture.md.
+then harden and prove as above, and apply the proven plan (not run here: it
+changes the NSGs; it needs Network Contributor on them): every NSG's etag is
+checked against the capture first, each is PUT with If-Match, its operation
+polled, and what Azure then holds proven to be what was proven; the rollback
+copies and a journal are written before the first PUT:
+  nsgproof enforce --corpus DIR --plan plan.json --apply --out applied
+  nsgproof enforce --rollback applied     # puts the rollback copies back
+See docs/capture.md and docs/enforce.md.
 HOW
 
 echo

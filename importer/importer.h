@@ -81,4 +81,25 @@ nsg_rc nsg_imp_flowlogs(struct nsg_txn *txn, struct nsg_corpus *c,
                         const struct nsg_topology *t, const char *const *paths,
                         size_t n_paths, cJSON *report,
                         struct nsg_err *err) NSG_WUR;
+
+/* The same fed blob by blob with the bytes of each as they arrive (a
+ * download): begin (one flow-store writer in txn), one stream per blob,
+ * end (the segment written and `report` filled as nsg_imp_flowlogs does;
+ * the session is freed) or abort. */
+struct nsg_imp_flowlog_session;
+nsg_rc nsg_imp_flowlog_begin(struct nsg_txn *txn, const struct nsg_topology *t,
+                             struct nsg_imp_flowlog_session **out,
+                             struct nsg_err *err) NSG_WUR;
+/* Read the blob `name` (a flow-log blob name: its checkpoint is named from
+ * it) from fd to its end; the first byte read is byte `start` of the blob:
+ * 0, or the offset of the blob's checkpointed record, which must come
+ * first, unchanged.  From 0, records already imported (by their hashes)
+ * are skipped.  Only the current record is held in memory.  fd is not
+ * closed. */
+nsg_rc nsg_imp_flowlog_stream(struct nsg_imp_flowlog_session *s,
+                              const char *name, int fd, uint64_t start,
+                              struct nsg_err *err) NSG_WUR;
+nsg_rc nsg_imp_flowlog_end(struct nsg_imp_flowlog_session *s, cJSON *report,
+                           struct nsg_err *err) NSG_WUR;
+void nsg_imp_flowlog_abort(struct nsg_imp_flowlog_session *s); /* NULL-safe */
 #endif

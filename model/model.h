@@ -360,6 +360,11 @@ struct nsg_subnet *nsg_topo_subnet_of_nic(const struct nsg_topology *t,
                                           const struct nsg_nic *nic);
 struct nsg_nic *nsg_topo_nic_by_mac(const struct nsg_topology *t,
                                     const char *mac /* any format */);
+/* The virtual networks an NSG is applied in (through its subnets, those
+ * it lists that t lacks included, and its NICs' subnets), each once,
+ * appended to out (struct nsg_vnet *, borrowed from t). */
+void nsg_topo_vnets_of_nsg(const struct nsg_topology *t,
+                           const struct nsg_nsg *n, GPtrArray *out);
 struct nsg_nsg *nsg_topo_nsg_by_guid(const struct nsg_topology *t,
                                      const char *guid);
 

@@ -101,8 +101,10 @@ check_eq "invariant violated with a witness" \
   "('violated', '10.0.2.9')"
 
 O=$tmp/enforced
-expect_rc 2 "enforce --apply is not available yet" "$N" enforce --corpus "$C" --plan "$P" --apply
-check_grep "--apply says so" "not available yet" "$tmp/err"
+expect_rc 2 "enforce --apply without credentials" env -u AZURE_ACCESS_TOKEN -u AZURE_CLIENT_SECRET \
+  -u AZURE_FEDERATED_TOKEN_FILE "$N" enforce --corpus "$C" --plan "$P" --apply --out "$tmp/noapply"
+check_grep "--apply names the credentials it needs" "AZURE_ACCESS_TOKEN" "$tmp/err"
+[ ! -e "$tmp/noapply" ] && ok || ko "enforce --apply without credentials wrote files"
 expect_rc 0 "sample: enforce --out" "$N" enforce --corpus "$C" --plan "$P" --out "$O"
 W=$O/rg-demo/web-nsg.json
 [ -f "$W" ] && [ -f "$O/rg-demo/web-nsg.rollback.json" ] && [ -f "$O/rg-demo/web-1-nsg.json" ] && ok || ko "enforce files"
