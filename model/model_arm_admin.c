@@ -13,38 +13,6 @@
 
 #include "model_int.h"
 
-/* The id (must look like "/subscriptions/..."), the name (from the id when
- * absent) and the properties object. */
-static nsg_rc head(const cJSON *json, const char *where, bool need_id,
-                   char **id, char **name, const cJSON **props,
-                   char pw[NSG_JPATH_MAX], struct nsg_err *err)
-{
-    const char *sid, *sname;
-    char path[NSG_JPATH_MAX];
-    nsg_rc rc;
-
-    *id = *name = NULL;
-    if (!cJSON_IsObject(json))
-        return nsg_model_json_fail(err, where, "expected an object, got %s",
-                                   nsg_model_json_kind(json));
-    if ((rc = nsg_model_json_str(json, "id", where, need_id, &sid, err)) ||
-        (rc = nsg_model_json_str(json, "name", where, false, &sname, err)))
-        return rc;
-    if (sid && strncasecmp(sid, "/subscriptions/", 15)) {
-        nsg_model_jpath_key(path, where, "id");
-        return nsg_model_json_fail(err, path,
-                                   "\"%s\" is not an Azure resource id", sid);
-    }
-    if ((!sid || !*sid) && (!sname || !*sname))
-        return nsg_model_json_fail(
-            err, where, "missing required field \"name\" (and no \"id\")");
-    if ((rc = nsg_model_props(json, where, props, pw, err)))
-        return rc;
-    *id = sid && *sid ? nsg_xstrdup(sid) : NULL;
-    *name = sname && *sname ? nsg_xstrdup(sname) : nsg_id_name(sid);
-    return NSG_OK;
-}
-
 static char *dup_g(char *g)
 {
     char *r = nsg_xstrdup(g);
@@ -270,7 +238,8 @@ static nsg_rc parse_admin_rule(const cJSON *json, const char *where,
 {
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
-    nsg_rc rc = head(json, where, true, &ar->id, &ar->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, true, &ar->id,
+                                       &ar->name, &p, pw, err);
     if (!rc)
         rc = admin_fields(p, pw, ar, err);
     return rc;
@@ -284,7 +253,8 @@ static nsg_rc parse_config(const cJSON *json, const char *where, void **out,
     struct nsg_admin_config *c = nsg_xcalloc(1, sizeof(*c));
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
-    nsg_rc rc = head(json, where, true, &c->id, &c->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, true, &c->id,
+                                       &c->name, &p, pw, err);
     if (!rc)
         c->manager_id = parent(c->id);
     *out = c;
@@ -298,7 +268,8 @@ static nsg_rc parse_collection(const cJSON *json, const char *where,
     const cJSON *p, *arr, *el;
     char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX], ep[NSG_JPATH_MAX];
     size_t i = 0;
-    nsg_rc rc = head(json, where, true, &c->id, &c->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, true, &c->id,
+                                       &c->name, &p, pw, err);
     *out = c;
     if (rc)
         return rc;
@@ -325,7 +296,8 @@ static nsg_rc parse_group(const cJSON *json, const char *where, void **out,
     struct nsg_network_group *g = nsg_xcalloc(1, sizeof(*g));
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
-    nsg_rc rc = head(json, where, true, &g->id, &g->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, true, &g->id,
+                                       &g->name, &p, pw, err);
     *out = g;
     if (!rc) {
         g->manager_id = parent(g->id);
@@ -341,7 +313,8 @@ static nsg_rc parse_member(const cJSON *json, const char *where, void **out,
     const cJSON *p;
     const char *res;
     char pw[NSG_JPATH_MAX];
-    nsg_rc rc = head(json, where, true, &m->id, &m->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, true, &m->id,
+                                       &m->name, &p, pw, err);
     *out = m;
     if (!rc)
         rc = nsg_model_json_str(p, "resourceId", pw, true, &res, err);
@@ -361,7 +334,8 @@ static nsg_rc parse_deployment(const cJSON *json, const char *where,
     const cJSON *p;
     const char *region, *status;
     char pw[NSG_JPATH_MAX];
-    nsg_rc rc = head(json, where, true, &d->id, &d->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, true, &d->id,
+                                       &d->name, &p, pw, err);
     *out = d;
     if (!rc)
         rc = nsg_model_json_str(p, "region", pw, true, &region, err);
@@ -389,7 +363,8 @@ static nsg_rc parse_effective(const cJSON *json, const char *where,
     const cJSON *p, *arr, *el;
     char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX], ep[NSG_JPATH_MAX];
     size_t i = 0;
-    nsg_rc rc = head(json, where, true, &e->id, &e->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, true, &e->id,
+                                       &e->name, &p, pw, err);
     *out = e;
     if (!rc)
         rc = nsg_model_json_ref(p, "virtualNetwork", pw, &e->vnet_id, err);
@@ -422,7 +397,8 @@ static nsg_rc parse_policy(const cJSON *json, const char *where, void **out,
     const cJSON *p, *rule, *then, *details;
     const char *gid;
     char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX];
-    nsg_rc rc = head(json, where, false, &g->id, &g->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, false, &g->id,
+                                       &g->name, &p, pw, err);
     *out = g;
     if (rc)
         return rc;
@@ -451,7 +427,8 @@ static nsg_rc parse_expansion(const cJSON *json, const char *where, void **out,
     const cJSON *p, *arr, *el;
     char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX], ep[NSG_JPATH_MAX];
     size_t i = 0;
-    nsg_rc rc = head(json, where, true, &e->id, &e->name, &p, pw, err);
+    nsg_rc rc = nsg_model_head_lenient(json, where, true, &e->id,
+                                       &e->name, &p, pw, err);
     *out = e;
     if (!rc)
         rc = nsg_model_json_ref(p, "target", pw, &e->target_id, err);

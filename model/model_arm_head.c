@@ -85,9 +85,11 @@ nsg_rc nsg_model_direction(const cJSON *p, const char *pw, enum nsg_dir *dir,
     return NSG_OK;
 }
 
-nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
-                      char **name, const cJSON **props,
-                      char props_where[NSG_JPATH_MAX], struct nsg_err *err)
+/* The head of a resource; lenient: an id is any "/subscriptions/..." path
+ * (Virtual Network Manager resources), required when need_id. */
+static nsg_rc head(const cJSON *json, const char *where, bool lenient,
+                   bool need_id, char **id, char **name, const cJSON **props,
+                   char props_where[NSG_JPATH_MAX], struct nsg_err *err)
 {
     const char *sid, *sname;
     char path[NSG_JPATH_MAX];
@@ -98,16 +100,17 @@ nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
     if (!cJSON_IsObject(json))
         return nsg_model_json_fail(err, where, "expected an object, got %s",
                                    nsg_model_json_kind(json));
-    if ((rc = nsg_model_json_str(json, "id", where, false, &sid, err)) ||
+    if ((rc = nsg_model_json_str(json, "id", where, need_id, &sid, err)) ||
         (rc = nsg_model_json_str(json, "name", where, false, &sname, err)))
         return rc;
-    if (sid && *sid) {
-        nsg_model_jpath_key(path, where, "id");
-        if ((rc = nsg_model_json_check_id(sid, path, err)))
-            return rc;
-    } else {
+    nsg_model_jpath_key(path, where, "id");
+    if (lenient && sid && strncasecmp(sid, "/subscriptions/", 15))
+        return nsg_model_json_fail(err, path,
+                                   "\"%s\" is not an Azure resource id", sid);
+    if (sid && !*sid)
         sid = NULL;
-    }
+    if (!lenient && sid && (rc = nsg_model_json_check_id(sid, path, err)))
+        return rc;
     if ((!sname || !*sname) && !sid)
         return nsg_model_json_fail(
             err, where, "missing required field \"name\" (and no \"id\")");
@@ -116,6 +119,22 @@ nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
     *id = nsg_xstrdup(sid);
     *name = sname && *sname ? nsg_xstrdup(sname) : nsg_id_name(sid);
     return NSG_OK;
+}
+
+nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
+                      char **name, const cJSON **props,
+                      char props_where[NSG_JPATH_MAX], struct nsg_err *err)
+{
+    return head(json, where, false, false, id, name, props, props_where, err);
+}
+
+nsg_rc nsg_model_head_lenient(const cJSON *json, const char *where,
+                              bool need_id, char **id, char **name,
+                              const cJSON **props,
+                              char props_where[NSG_JPATH_MAX],
+                              struct nsg_err *err)
+{
+    return head(json, where, true, need_id, id, name, props, props_where, err);
 }
 
 nsg_rc nsg_model_cidr(const char *s, const char *where, struct nsg_cidr *out,

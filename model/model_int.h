@@ -14,6 +14,14 @@ nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
                       char **name, const cJSON **props,
                       char props_where[NSG_JPATH_MAX],
                       struct nsg_err *err) NSG_WUR;
+/* nsg_model_head for Virtual Network Manager resources: the id need only
+ * look like "/subscriptions/..." (the REST reference's own examples write
+ * "resourceGroup/"), and is required when need_id. */
+nsg_rc nsg_model_head_lenient(const cJSON *json, const char *where,
+                              bool need_id, char **id, char **name,
+                              const cJSON **props,
+                              char props_where[NSG_JPATH_MAX],
+                              struct nsg_err *err) NSG_WUR;
 /* The properties object of a resource (the resource itself when it is
  * flattened, as az prints it) and its path. */
 nsg_rc nsg_model_props(const cJSON *json, const char *where,
