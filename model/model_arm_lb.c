@@ -11,52 +11,15 @@
 
 #include "model_int.h"
 
-/* Each element of array props[key]: el, its location. */
-typedef nsg_rc (*el_fn)(const cJSON *el, const char *where, void *ctx,
-                        struct nsg_err *err);
-
-static nsg_rc each(const cJSON *p, const char *pw, const char *key, el_fn fn,
-                   void *ctx, struct nsg_err *err)
+/* The head of a sub-resource whose id and name nsgproof does not keep. */
+static nsg_rc anon_head(const cJSON *el, const char *where, const cJSON **p,
+                        char pw[NSG_JPATH_MAX], struct nsg_err *err)
 {
-    const cJSON *arr, *el;
-    char path[NSG_JPATH_MAX], ew[NSG_JPATH_MAX];
-    size_t i = 0;
-    nsg_rc rc = nsg_model_json_arr(p, key, pw, false, &arr, err);
-    if (rc || !arr)
-        return rc;
-    nsg_model_jpath_key(path, pw, key);
-    cJSON_ArrayForEach(el, arr)
-    {
-        nsg_model_jpath_idx(ew, path, i++);
-        if ((rc = fn(el, ew, ctx, err)))
-            return rc;
-    }
-    return NSG_OK;
-}
-
-static void *grow(void *v, size_t *n, size_t size)
-{
-    v = nsg_xrealloc(v, (*n + 1) * size);
-    memset((char *)v + *n * size, 0, size);
-    (*n)++;
-    return v;
-}
-
-static nsg_rc ip_field(const cJSON *p, const char *pw, const char *key,
-                       bool *has, struct nsg_ip *ip, struct nsg_err *err)
-{
-    const char *s;
-    char path[NSG_JPATH_MAX];
-    nsg_rc rc = nsg_model_json_str(p, key, pw, false, &s, err);
-    *has = false;
-    if (rc || !s || !*s)
-        return rc;
-    nsg_model_jpath_key(path, pw, key);
-    if (nsg_ip_parse(s, ip))
-        return nsg_model_json_fail(err, path,
-                                   "\"%s\" is not an IPv4 or IPv6 address", s);
-    *has = true;
-    return NSG_OK;
+    char *id = NULL, *name = NULL;
+    nsg_rc rc = nsg_model_head(el, where, &id, &name, p, pw, err);
+    free(id);
+    free(name);
+    return rc;
 }
 
 static nsg_rc port_field(const cJSON *p, const char *pw, const char *key,
@@ -122,7 +85,7 @@ static nsg_rc placement(const cJSON *p, const char *pw, bool *has,
                         struct nsg_ip *ip, char **subnet, char **pip,
                         struct nsg_err *err)
 {
-    nsg_rc rc = ip_field(p, pw, "privateIPAddress", has, ip, err);
+    nsg_rc rc = nsg_model_ip_field(p, pw, "privateIPAddress", has, ip, err);
     if (!rc)
         rc = nsg_model_json_ref(p, "subnet", pw, subnet, err);
     if (!rc)
@@ -135,8 +98,7 @@ static nsg_rc lb_frontend(const cJSON *el, const char *where, void *ctx,
                           struct nsg_err *err)
 {
     struct nsg_lb *lb = ctx;
-    lb->frontends = grow(lb->frontends, &lb->n_frontends, sizeof(*lb->frontends));
-    struct nsg_lb_frontend *f = &lb->frontends[lb->n_frontends - 1];
+    struct nsg_lb_frontend *f = NSG_MODEL_PUSH(lb->frontends, lb->n_frontends);
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
     nsg_rc rc = nsg_model_head(el, where, &f->id, &f->name, &p, pw, err);
@@ -157,21 +119,16 @@ static nsg_rc pool_address(const cJSON *el, const char *where, void *ctx,
     nsg_rc rc;
     if ((rc = props_of(el, where, &p, pw, err)))
         return rc;
-    rc = ip_field(p, pw, "ipAddress", &has, &ip, err);
+    rc = nsg_model_ip_field(p, pw, "ipAddress", &has, &ip, err);
     if (!rc)
         rc = nsg_model_json_ref(p, "networkInterfaceIPConfiguration", pw, &ic,
                                 err);
     if (rc)
         return rc;
-    if (has) {
-        pool->addrs = grow(pool->addrs, &pool->n_addrs, sizeof(*pool->addrs));
-        pool->addrs[pool->n_addrs - 1] = ip;
-    }
-    if (ic) {
-        pool->ipconfig_ids = grow(pool->ipconfig_ids, &pool->n_ipconfig_ids,
-                                  sizeof(char *));
-        pool->ipconfig_ids[pool->n_ipconfig_ids - 1] = ic;
-    }
+    if (has)
+        *NSG_MODEL_PUSH(pool->addrs, pool->n_addrs) = ip;
+    if (ic)
+        *NSG_MODEL_PUSH(pool->ipconfig_ids, pool->n_ipconfig_ids) = ic;
     return NSG_OK;
 }
 
@@ -179,8 +136,7 @@ static nsg_rc lb_pool(const cJSON *el, const char *where, void *ctx,
                       struct nsg_err *err)
 {
     struct nsg_lb *lb = ctx;
-    lb->pools = grow(lb->pools, &lb->n_pools, sizeof(*lb->pools));
-    struct nsg_lb_pool *pool = &lb->pools[lb->n_pools - 1];
+    struct nsg_lb_pool *pool = NSG_MODEL_PUSH(lb->pools, lb->n_pools);
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
     nsg_rc rc = nsg_model_head(el, where, &pool->id, &pool->name, &p, pw, err);
@@ -189,7 +145,7 @@ static nsg_rc lb_pool(const cJSON *el, const char *where, void *ctx,
                                  &pool->ipconfig_ids, &pool->n_ipconfig_ids,
                                  err);
     if (!rc)
-        rc = each(p, pw, "loadBalancerBackendAddresses", pool_address, pool,
+        rc = nsg_model_each(p, pw, "loadBalancerBackendAddresses", pool_address, pool,
                   err);
     return rc;
 }
@@ -198,8 +154,7 @@ static nsg_rc lb_rule(const cJSON *el, const char *where, void *ctx,
                       struct nsg_err *err)
 {
     struct nsg_lb *lb = ctx;
-    lb->rules = grow(lb->rules, &lb->n_rules, sizeof(*lb->rules));
-    struct nsg_lb_rule *r = &lb->rules[lb->n_rules - 1];
+    struct nsg_lb_rule *r = NSG_MODEL_PUSH(lb->rules, lb->n_rules);
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
     char *one = NULL;
@@ -225,12 +180,10 @@ static nsg_rc lb_rule(const cJSON *el, const char *where, void *ctx,
         bool dup = false;
         for (size_t i = 0; i < r->n_pool_ids && !dup; i++)
             dup = !g_ascii_strcasecmp(r->pool_ids[i], one);
-        if (dup) {
+        if (dup)
             free(one);
-        } else {
-            r->pool_ids = grow(r->pool_ids, &r->n_pool_ids, sizeof(char *));
-            r->pool_ids[r->n_pool_ids - 1] = one;
-        }
+        else
+            *NSG_MODEL_PUSH(r->pool_ids, r->n_pool_ids) = one;
     }
     return NSG_OK;
 }
@@ -239,8 +192,7 @@ static nsg_rc lb_nat_rule(const cJSON *el, const char *where, void *ctx,
                           struct nsg_err *err)
 {
     struct nsg_lb *lb = ctx;
-    lb->nat_rules = grow(lb->nat_rules, &lb->n_nat_rules, sizeof(*lb->nat_rules));
-    struct nsg_lb_nat_rule *r = &lb->nat_rules[lb->n_nat_rules - 1];
+    struct nsg_lb_nat_rule *r = NSG_MODEL_PUSH(lb->nat_rules, lb->n_nat_rules);
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
     nsg_rc rc = nsg_model_head(el, where, &r->id, &r->name, &p, pw, err);
@@ -266,8 +218,7 @@ static nsg_rc lb_outbound(const cJSON *el, const char *where, void *ctx,
                           struct nsg_err *err)
 {
     struct nsg_lb *lb = ctx;
-    lb->outbound = grow(lb->outbound, &lb->n_outbound, sizeof(*lb->outbound));
-    struct nsg_lb_outbound *r = &lb->outbound[lb->n_outbound - 1];
+    struct nsg_lb_outbound *r = NSG_MODEL_PUSH(lb->outbound, lb->n_outbound);
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
     char *id = NULL;
@@ -296,15 +247,15 @@ nsg_rc nsg_model_parse_lb(const cJSON *json, const char *where,
     if (!rc)
         rc = nsg_model_sku(json, where, &lb->sku, err);
     if (!rc)
-        rc = each(p, pw, "frontendIPConfigurations", lb_frontend, lb, err);
+        rc = nsg_model_each(p, pw, "frontendIPConfigurations", lb_frontend, lb, err);
     if (!rc)
-        rc = each(p, pw, "backendAddressPools", lb_pool, lb, err);
+        rc = nsg_model_each(p, pw, "backendAddressPools", lb_pool, lb, err);
     if (!rc)
-        rc = each(p, pw, "loadBalancingRules", lb_rule, lb, err);
+        rc = nsg_model_each(p, pw, "loadBalancingRules", lb_rule, lb, err);
     if (!rc)
-        rc = each(p, pw, "inboundNatRules", lb_nat_rule, lb, err);
+        rc = nsg_model_each(p, pw, "inboundNatRules", lb_nat_rule, lb, err);
     if (!rc)
-        rc = each(p, pw, "outboundRules", lb_outbound, lb, err);
+        rc = nsg_model_each(p, pw, "outboundRules", lb_outbound, lb, err);
     if (rc)
         nsg_lb_free(lb);
     else
@@ -345,14 +296,10 @@ static nsg_rc appl_ipconfig(const cJSON *el, const char *where, void *ctx,
                             struct nsg_err *err)
 {
     struct nsg_appliance *a = ctx;
-    a->ipconfigs = grow(a->ipconfigs, &a->n_ipconfigs, sizeof(*a->ipconfigs));
-    struct nsg_appl_ipconfig *c = &a->ipconfigs[a->n_ipconfigs - 1];
+    struct nsg_appl_ipconfig *c = NSG_MODEL_PUSH(a->ipconfigs, a->n_ipconfigs);
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
-    char *id = NULL, *name = NULL;
-    nsg_rc rc = nsg_model_head(el, where, &id, &name, &p, pw, err);
-    free(id);
-    free(name);
+    nsg_rc rc = anon_head(el, where, &p, pw, err);
     return rc ? rc
               : placement(p, pw, &c->has_ip, &c->ip, &c->subnet_id,
                           &c->public_ip_id, err);
@@ -370,14 +317,11 @@ static nsg_rc appgw_backend(const cJSON *el, const char *where, void *ctx,
     nsg_rc rc;
     if ((rc = props_of(el, where, &p, pw, err)))
         return rc;
-    if ((rc = ip_field(p, pw, "ipAddress", &has, &ip, err)) ||
+    if ((rc = nsg_model_ip_field(p, pw, "ipAddress", &has, &ip, err)) ||
         (rc = nsg_model_json_str(p, "fqdn", pw, false, &fqdn, err)))
         return rc;
-    if (has) {
-        a->backend_ips = grow(a->backend_ips, &a->n_backend_ips,
-                              sizeof(*a->backend_ips));
-        a->backend_ips[a->n_backend_ips - 1] = ip;
-    }
+    if (has)
+        *NSG_MODEL_PUSH(a->backend_ips, a->n_backend_ips) = ip;
     if (fqdn && *fqdn)
         a->backend_fqdn = true;
     return NSG_OK;
@@ -389,16 +333,13 @@ static nsg_rc appgw_pool(const cJSON *el, const char *where, void *ctx,
     struct nsg_appliance *a = ctx;
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
-    char *id = NULL, *name = NULL;
-    nsg_rc rc = nsg_model_head(el, where, &id, &name, &p, pw, err);
-    free(id);
-    free(name);
+    nsg_rc rc = anon_head(el, where, &p, pw, err);
     if (!rc)
         rc = nsg_model_json_refs(p, "backendIPConfigurations", pw,
                                  &a->backend_ipconfig_ids,
                                  &a->n_backend_ipconfig_ids, err);
     if (!rc)
-        rc = each(p, pw, "backendAddresses", appgw_backend, a, err);
+        rc = nsg_model_each(p, pw, "backendAddresses", appgw_backend, a, err);
     return rc;
 }
 
@@ -408,18 +349,12 @@ static nsg_rc appgw_setting(const cJSON *el, const char *where, void *ctx,
     struct nsg_appliance *a = ctx;
     const cJSON *p;
     char pw[NSG_JPATH_MAX];
-    char *id = NULL, *name = NULL;
     uint16_t port = 0;
-    nsg_rc rc = nsg_model_head(el, where, &id, &name, &p, pw, err);
-    free(id);
-    free(name);
+    nsg_rc rc = anon_head(el, where, &p, pw, err);
     if (!rc)
         rc = port_field(p, pw, "port", &port, err);
-    if (!rc && port) {
-        a->backend_ports = grow(a->backend_ports, &a->n_backend_ports,
-                                sizeof(*a->backend_ports));
-        a->backend_ports[a->n_backend_ports - 1] = port;
-    }
+    if (!rc && port)
+        *NSG_MODEL_PUSH(a->backend_ports, a->n_backend_ports) = port;
     return rc;
 }
 
@@ -442,15 +377,15 @@ nsg_rc nsg_model_parse_appliance(const cJSON *json, enum nsg_res_type type,
     if (rc)
         goto out;
     if (type == NSG_RES_APPGW) {
-        if ((rc = each(p, pw, "gatewayIPConfigurations", appl_ipconfig, a,
+        if ((rc = nsg_model_each(p, pw, "gatewayIPConfigurations", appl_ipconfig, a,
                        err)) ||
-            (rc = each(p, pw, "frontendIPConfigurations", appl_ipconfig, a,
+            (rc = nsg_model_each(p, pw, "frontendIPConfigurations", appl_ipconfig, a,
                        err)) ||
-            (rc = each(p, pw, "backendAddressPools", appgw_pool, a, err)) ||
-            (rc = each(p, pw, "backendHttpSettingsCollection", appgw_setting,
+            (rc = nsg_model_each(p, pw, "backendAddressPools", appgw_pool, a, err)) ||
+            (rc = nsg_model_each(p, pw, "backendHttpSettingsCollection", appgw_setting,
                        a, err)))
             goto out;
-    } else if ((rc = each(p, pw, "ipConfigurations", appl_ipconfig, a, err))) {
+    } else if ((rc = nsg_model_each(p, pw, "ipConfigurations", appl_ipconfig, a, err))) {
         goto out;
     }
     /* a firewall in a virtual hub: its private address */
@@ -459,12 +394,9 @@ nsg_rc nsg_model_parse_appliance(const cJSON *json, enum nsg_res_type type,
         hub) {
         struct nsg_appl_ipconfig c = {0};
         nsg_model_jpath_key(hw, pw, "hubIPAddresses");
-        rc = ip_field(hub, hw, "privateIPAddress", &c.has_ip, &c.ip, err);
-        if (!rc && c.has_ip) {
-            a->ipconfigs = grow(a->ipconfigs, &a->n_ipconfigs,
-                                sizeof(*a->ipconfigs));
-            a->ipconfigs[a->n_ipconfigs - 1] = c;
-        }
+        rc = nsg_model_ip_field(hub, hw, "privateIPAddress", &c.has_ip, &c.ip, err);
+        if (!rc && c.has_ip)
+            *NSG_MODEL_PUSH(a->ipconfigs, a->n_ipconfigs) = c;
     }
 out:
     if (rc)

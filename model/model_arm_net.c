@@ -30,8 +30,7 @@ static nsg_rc prefixes(const cJSON *p, const char *pw, const char *one,
         nsg_model_jpath_key(path, pw, one);
         if ((rc = nsg_model_cidr(s, path, &c, err)))
             return rc;
-        *v = nsg_xrealloc(*v, (*n + 1) * sizeof(**v));
-        (*v)[(*n)++] = c;
+        *NSG_MODEL_PUSH(*v, *n) = c;
     }
     if (many && (rc = nsg_model_cidrs(p, many, pw, v, n, err)))
         return rc;
@@ -101,14 +100,16 @@ out:
     return NSG_OK;
 }
 
-static nsg_rc peering(const cJSON *json, const char *where,
-                      struct nsg_peering *pe, struct nsg_err *err)
+/* One of a virtual network's peerings, appended to the vnet ctx. */
+static nsg_rc peering(const cJSON *json, const char *where, void *ctx,
+                      struct nsg_err *err)
 {
+    struct nsg_vnet *v = ctx;
+    struct nsg_peering *pe = NSG_MODEL_PUSH(v->peerings, v->n_peerings);
     const cJSON *p, *space;
     char pw[NSG_JPATH_MAX];
     nsg_rc rc;
 
-    memset(pe, 0, sizeof(*pe));
     pe->allow_vnet_access = true;
     if (!cJSON_IsObject(json))
         return nsg_model_json_fail(err, where, "expected an object, got %s",
@@ -174,13 +175,10 @@ static nsg_rc vnet_subnets(struct nsg_vnet *v, const cJSON *p, const char *pw,
         nsg_model_jpath_idx(ew, path, i++);
         if ((rc = nsg_model_parse_subnet(el, v->id, ew, &s, err)))
             return rc;
-        *subs = nsg_xrealloc(*subs, (*n_subs + 1) * sizeof(**subs));
-        (*subs)[(*n_subs)++] = s;
-        if (s->id) {
-            v->subnet_ids = nsg_xrealloc(
-                v->subnet_ids, (v->n_subnet_ids + 1) * sizeof(*v->subnet_ids));
-            v->subnet_ids[v->n_subnet_ids++] = nsg_xstrdup(s->id);
-        }
+        *NSG_MODEL_PUSH(*subs, *n_subs) = s;
+        if (s->id)
+            *NSG_MODEL_PUSH(v->subnet_ids, v->n_subnet_ids) =
+                nsg_xstrdup(s->id);
     }
     return NSG_OK;
 }
@@ -192,9 +190,8 @@ nsg_rc nsg_model_parse_vnet(const cJSON *json, const char *where,
     struct nsg_vnet *v = nsg_xcalloc(1, sizeof(*v));
     struct nsg_subnet **subs = NULL;
     size_t n_subs = 0;
-    const cJSON *p, *space, *arr, *el;
-    char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX], ew[NSG_JPATH_MAX];
-    size_t i = 0;
+    const cJSON *p, *space;
+    char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX];
     nsg_rc rc;
 
     *out = NULL;
@@ -214,19 +211,7 @@ nsg_rc nsg_model_parse_vnet(const cJSON *json, const char *where,
     }
     if ((rc = vnet_subnets(v, p, pw, &subs, &n_subs, err)))
         goto out;
-    if ((rc = nsg_model_json_arr(p, "virtualNetworkPeerings", pw, false, &arr,
-                                 err)))
-        goto out;
-    nsg_model_jpath_key(path, pw, "virtualNetworkPeerings");
-    cJSON_ArrayForEach(el, arr)
-    {
-        nsg_model_jpath_idx(ew, path, i++);
-        v->peerings = nsg_xrealloc(v->peerings,
-                                   (v->n_peerings + 1) * sizeof(*v->peerings));
-        rc = peering(el, ew, &v->peerings[v->n_peerings++], err);
-        if (rc)
-            goto out;
-    }
+    rc = nsg_model_each(p, pw, "virtualNetworkPeerings", peering, v, err);
 out:
     if (rc) {
         nsg_vnet_free(v);
@@ -242,9 +227,12 @@ out:
 /* ---- NICs ------------------------------------------------------------------
  */
 
-static nsg_rc ipconfig(const cJSON *json, const char *where,
-                       struct nsg_ipconfig *c, struct nsg_err *err)
+/* One of a NIC's ip configurations, appended to the nic ctx. */
+static nsg_rc ipconfig(const cJSON *json, const char *where, void *ctx,
+                       struct nsg_err *err)
 {
+    struct nsg_nic *n = ctx;
+    struct nsg_ipconfig *c = NSG_MODEL_PUSH(n->ipconfigs, n->n_ipconfigs);
     const cJSON *p;
     const char *ip, *ver;
     char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX];
@@ -298,10 +286,9 @@ nsg_rc nsg_model_parse_nic(const cJSON *json, const char *where,
                            struct nsg_nic **out, struct nsg_err *err)
 {
     struct nsg_nic *n = nsg_xcalloc(1, sizeof(*n));
-    const cJSON *p, *arr, *el;
+    const cJSON *p;
     const char *mac;
-    char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX], ew[NSG_JPATH_MAX];
-    size_t i = 0;
+    char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX];
     nsg_rc rc;
 
     *out = NULL;
@@ -322,20 +309,9 @@ nsg_rc nsg_model_parse_nic(const cJSON *json, const char *where,
         (rc = nsg_model_json_bool(p, "enableIPForwarding", pw, false,
                                   &n->ip_forwarding, err)) ||
         (rc = nsg_model_json_ref(p, "privateEndpoint", pw,
-                                 &n->private_endpoint_id, err)) ||
-        (rc = nsg_model_json_arr(p, "ipConfigurations", pw, false, &arr, err)))
+                                 &n->private_endpoint_id, err)))
         goto out;
-    nsg_model_jpath_key(path, pw, "ipConfigurations");
-    cJSON_ArrayForEach(el, arr)
-    {
-        nsg_model_jpath_idx(ew, path, i++);
-        n->ipconfigs = nsg_xrealloc(n->ipconfigs, (n->n_ipconfigs + 1) *
-                                                      sizeof(*n->ipconfigs));
-        memset(&n->ipconfigs[n->n_ipconfigs], 0, sizeof(*n->ipconfigs));
-        rc = ipconfig(el, ew, &n->ipconfigs[n->n_ipconfigs++], err);
-        if (rc)
-            goto out;
-    }
+    rc = nsg_model_each(p, pw, "ipConfigurations", ipconfig, n, err);
 out:
     if (rc)
         nsg_nic_free(n);
@@ -352,21 +328,14 @@ nsg_rc nsg_model_parse_pip(const cJSON *json, const char *where,
 {
     struct nsg_pip *pip = nsg_xcalloc(1, sizeof(*pip));
     const cJSON *p;
-    const char *ip;
-    char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX];
+    char pw[NSG_JPATH_MAX];
     nsg_rc rc;
 
     *out = NULL;
     rc = nsg_model_head(json, where, &pip->id, &pip->name, &p, pw, err);
     if (!rc)
-        rc = nsg_model_json_str(p, "ipAddress", pw, false, &ip, err);
-    if (!rc && ip && *ip) {
-        nsg_model_jpath_key(path, pw, "ipAddress");
-        if (nsg_ip_parse(ip, &pip->ip))
-            rc = nsg_model_json_fail(
-                err, path, "\"%s\" is not an IPv4 or IPv6 address", ip);
-        pip->has_ip = !rc;
-    }
+        rc = nsg_model_ip_field(p, pw, "ipAddress", &pip->has_ip, &pip->ip,
+                                err);
     if (!rc)
         rc = nsg_model_json_ref(p, "ipConfiguration", pw, &pip->ipconfig_id,
                                 err);
@@ -419,11 +388,14 @@ nsg_rc nsg_model_parse_asg(const cJSON *json, const char *where,
     return rc;
 }
 
-static nsg_rc route(const cJSON *json, const char *where, struct nsg_route *r,
+/* One route of a route table, appended to the table ctx. */
+static nsg_rc route(const cJSON *json, const char *where, void *ctx,
                     struct nsg_err *err)
 {
+    struct nsg_route_table *t = ctx;
+    struct nsg_route *r = NSG_MODEL_PUSH(t->routes, t->n_routes);
     const cJSON *p;
-    const char *prefix, *hop;
+    const char *prefix;
     char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX];
     nsg_rc rc;
 
@@ -442,15 +414,9 @@ static nsg_rc route(const cJSON *json, const char *where, struct nsg_route *r,
     if ((rc = nsg_model_json_str(p, "addressPrefix", pw, true, &prefix, err)))
         return rc;
     r->next_hop_type = nsg_model_opt_str(p, "nextHopType");
-    if ((rc = nsg_model_json_str(p, "nextHopIpAddress", pw, false, &hop, err)))
+    if ((rc = nsg_model_ip_field(p, pw, "nextHopIpAddress",
+                                 &r->has_next_hop_ip, &r->next_hop_ip, err)))
         return rc;
-    if (hop && *hop) {
-        nsg_model_jpath_key(path, pw, "nextHopIpAddress");
-        if (nsg_ip_parse(hop, &r->next_hop_ip))
-            return nsg_model_json_fail(
-                err, path, "\"%s\" is not an IPv4 or IPv6 address", hop);
-        r->has_next_hop_ip = true;
-    }
     nsg_model_jpath_key(path, pw, "addressPrefix");
     if (isalpha((unsigned char)prefix[0]) && !strchr(prefix, ':')) {
         r->prefix_is_tag = true; /* a service tag as route prefix */
@@ -465,23 +431,14 @@ nsg_rc nsg_model_parse_route_table(const cJSON *json, const char *where,
                                    struct nsg_err *err)
 {
     struct nsg_route_table *t = nsg_xcalloc(1, sizeof(*t));
-    const cJSON *p, *arr = NULL, *el;
-    char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX], ew[NSG_JPATH_MAX];
-    size_t i = 0;
+    const cJSON *p;
+    char pw[NSG_JPATH_MAX];
     nsg_rc rc;
 
     *out = NULL;
     rc = nsg_model_head(json, where, &t->id, &t->name, &p, pw, err);
     if (!rc)
-        rc = nsg_model_json_arr(p, "routes", pw, false, &arr, err);
-    nsg_model_jpath_key(path, pw, "routes");
-    for (el = (!rc && arr) ? arr->child : NULL; el && !rc; el = el->next) {
-        nsg_model_jpath_idx(ew, path, i++);
-        t->routes =
-            nsg_xrealloc(t->routes, (t->n_routes + 1) * sizeof(*t->routes));
-        memset(&t->routes[t->n_routes], 0, sizeof(*t->routes));
-        rc = route(el, ew, &t->routes[t->n_routes++], err);
-    }
+        rc = nsg_model_each(p, pw, "routes", route, t, err);
     if (rc)
         nsg_route_table_free(t);
     else

@@ -44,4 +44,25 @@ nsg_rc nsg_model_sku(const cJSON *json, const char *where, char **out,
 /* A non-empty string field, newly allocated, or NULL. */
 char *nsg_model_opt_str(const cJSON *obj, const char *key);
 
+/* ---- model_arm_parts.c ------------------------------------------------- */
+/* One element of an array of sub-resources: el, its path where. */
+typedef nsg_rc (*nsg_model_el_fn)(const cJSON *el, const char *where,
+                                  void *ctx, struct nsg_err *err);
+/* fn on each element of the optional array p[key] (p at path pw), in
+ * order; stops at the first error. */
+nsg_rc nsg_model_each(const cJSON *p, const char *pw, const char *key,
+                      nsg_model_el_fn fn, void *ctx,
+                      struct nsg_err *err) NSG_WUR;
+/* v (an array of *n elements of size bytes) grown by one zeroed element;
+ * *n counts it. */
+void *nsg_model_grow(void *v, size_t *n, size_t size);
+/* arr (of n elements) grown by one zeroed element: a pointer to it. */
+#define NSG_MODEL_PUSH(arr, n)                                               \
+    ((arr) = nsg_model_grow((arr), &(n), sizeof(*(arr))), &(arr)[(n) - 1])
+/* An optional IP-address string field p[key]: *has says whether it was
+ * there (an empty string is absent). */
+nsg_rc nsg_model_ip_field(const cJSON *p, const char *pw, const char *key,
+                          bool *has, struct nsg_ip *ip,
+                          struct nsg_err *err) NSG_WUR;
+
 #endif
