@@ -196,7 +196,7 @@ static void every_address(const struct nsg_map_side *s,
     for (size_t i = 0; s && i < s->n && inet->n; i++) {
         const struct nsg_map_part *p = &s->p[i];
         struct nsg_map_region au;
-        if (!nsg_map_addrset_meets(&p->set, inet))
+        if (!nsg_addrset_overlaps(&p->set, inet))
             continue;
         nsg_map_region_combine(&p->allow, &p->unknown, NSG_MAP_OR, &au);
         if (first) {
@@ -233,18 +233,18 @@ static void expose_addr(const struct nsg_map_addr *a, struct exposure *x)
 
     /* the Internet of the address's own family */
     nsg_addrset_add_all(&fam, a->ip.family);
-    nsg_map_addrset_and(&inet, a->internet, &fam);
+    nsg_addrset_intersect(&inet, a->internet, &fam);
     nsg_addrset_release(&fam);
     nsg_addrset_union(&x->inet, &inet);
     for (size_t i = 0; i < s->n && inet.n; i++) {
         const struct nsg_map_part *p = &s->p[i];
         struct nsg_map_region au;
-        if (!nsg_map_addrset_meets(&p->set, &inet))
+        if (!nsg_addrset_overlaps(&p->set, &inet))
             continue;
         nsg_map_region_combine(&p->allow, &p->unknown, NSG_MAP_OR, &au);
         region_or(&x->any, &p->allow);
         region_or(&x->any_u, &au);
-        nsg_map_addrset_and(&part_in, &p->set, &inet);
+        nsg_addrset_intersect(&part_in, &p->set, &inet);
         for (int k = 0; k < 4; k++) {
             if (has_tcp_port(&p->allow, mgmt_ports[k]))
                 nsg_addrset_union(&x->mgmt_src[k], &part_in);

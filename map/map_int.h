@@ -94,12 +94,8 @@ bool nsg_map_region_is_all(const struct nsg_map_region *r, const int *named,
 void nsg_map_region_from_boxes(const struct nsg_map_box *boxes, size_t n,
                                struct nsg_map_region *out);
 
-/* Address-set helpers (map_net.c): intersection, and whether two sets
- * meet / a is inside b. */
-void nsg_map_addrset_and(struct nsg_addrset *dst, const struct nsg_addrset *a,
-                         const struct nsg_addrset *b);
-bool nsg_map_addrset_meets(const struct nsg_addrset *a,
-                           const struct nsg_addrset *b);
+/* Address-set helpers (map_net.c; intersection and overlap are
+ * nsg_addrset_intersect and nsg_addrset_overlaps): whether a is inside b. */
 bool nsg_map_addrset_within(const struct nsg_addrset *a,
                             const struct nsg_addrset *b);
 /* Append the set as CIDR strings to a JSON array / as text ("a, b +N"). */

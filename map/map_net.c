@@ -15,39 +15,6 @@ bool nsg_map_same_id(const char *a, const char *b)
 
 /* ---- address-set helpers ----------------------------------------------- */
 
-void nsg_map_addrset_and(struct nsg_addrset *dst, const struct nsg_addrset *a,
-                         const struct nsg_addrset *b)
-{
-    struct nsg_addrset outside = NSG_ADDRSET_INIT;
-    nsg_addrset_copy(&outside, a);
-    nsg_addrset_subtract(&outside, b); /* a \ b */
-    nsg_addrset_copy(dst, a);
-    nsg_addrset_subtract(dst, &outside); /* a \ (a \ b) */
-    nsg_addrset_release(&outside);
-}
-
-bool nsg_map_addrset_meets(const struct nsg_addrset *a,
-                           const struct nsg_addrset *b)
-{
-    size_t i = 0, j = 0;
-    while (i < a->n && j < b->n) {
-        const struct nsg_range *x = &a->r[i], *y = &b->r[j];
-        if (x->family != y->family) {
-            if (x->family < y->family)
-                i++;
-            else
-                j++;
-        } else if (x->hi < y->lo) {
-            i++;
-        } else if (y->hi < x->lo) {
-            j++;
-        } else {
-            return true;
-        }
-    }
-    return false;
-}
-
 bool nsg_map_addrset_within(const struct nsg_addrset *a,
                             const struct nsg_addrset *b)
 {

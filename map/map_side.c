@@ -106,7 +106,7 @@ static void level_eval(const struct level *l, enum nsg_platform cls,
             continue;
         if (side_unknown) {
             /* addresses outside the resolved part may match: undecidable */
-            nsg_map_addrset_and(&m, &rem, side);
+            nsg_addrset_intersect(&m, &rem, side);
             if (l->f[i].maybe) {
                 nsg_addrset_union(U, &rem);
             } else {
@@ -120,7 +120,7 @@ static void level_eval(const struct level *l, enum nsg_platform cls,
             nsg_addrset_clear(&rem);
             break;
         }
-        nsg_map_addrset_and(&m, &rem, side);
+        nsg_addrset_intersect(&m, &rem, side);
         if (l->f[i].maybe) {
             nsg_addrset_union(U, &m);
             if (!*tag)
@@ -159,7 +159,7 @@ static void levels_eval(const struct cell *c, const struct level *lv,
         nsg_addrset_subtract(&tmp, &a);
         nsg_addrset_subtract(&tmp, &u);
         nsg_addrset_union(&denied, &tmp);
-        nsg_map_addrset_and(&tmp, &allow, &a);
+        nsg_addrset_intersect(&tmp, &allow, &a);
         nsg_addrset_copy(&allow, &tmp);
     }
     nsg_addrset_union(A, &allow);
@@ -199,7 +199,7 @@ static void admin_eval(const struct level *adm, const struct cell *c,
             continue;
         /* its resolved remote side matches (for sure, or - when the
          * local side or the rule's application is unknown - maybe) */
-        nsg_map_addrset_and(&m, &rem, side);
+        nsg_addrset_intersect(&m, &rem, side);
         nsg_addrset_subtract(&rem, &m);
         if (a->maybe || adm->f[i].maybe)
             nsg_addrset_union(U, &m);

@@ -165,7 +165,7 @@ static bool tag_label(const struct nsg_topology *t, const struct nsg_addrset *b,
         return false;
     struct nsg_addrset fam = NSG_ADDRSET_INIT, in = NSG_ADDRSET_INIT;
     nsg_addrset_add_all(&fam, b->n ? b->r[0].family : 4);
-    nsg_map_addrset_and(&in, &best->set, &fam);
+    nsg_addrset_intersect(&in, &best->set, &fam);
     nsg_buf_addf(out, "%s%s", nsg_addrset_equal(&in, b) ? "" : "part of ",
                  best->name);
     nsg_addrset_release(&fam);
@@ -198,7 +198,7 @@ static void block_label(const struct nsg_topology *t,
         nsg_addrset_clear(&sp);
         for (size_t k = 0; k < v->n_space; k++)
             nsg_addrset_add_cidr(&sp, &v->space[k]);
-        if (!nsg_map_addrset_meets(b, &sp))
+        if (!nsg_addrset_overlaps(b, &sp))
             continue;
         nsg_buf_addf(out, "%s%s", named++ ? ", " : "", v->name);
         nsg_addrset_subtract(&rest, &sp);
@@ -225,7 +225,7 @@ static void outside_entries(struct nsg_map_traffic *tr, size_t ai,
     struct nsg_buf label = NSG_BUF_INIT;
 
     nsg_addrset_add_all(&fam, a->ip.family);
-    nsg_map_addrset_and(&inet, a->internet, &fam);
+    nsg_addrset_intersect(&inet, a->internet, &fam);
     for (size_t i = 0; i < s->n; i++) {
         const struct nsg_map_part *p = &s->p[i];
         nsg_addrset_copy(&e, &p->set);
@@ -233,7 +233,7 @@ static void outside_entries(struct nsg_map_traffic *tr, size_t ai,
         if (!e.n)
             continue;
         /* the Internet part, whole or as a block */
-        nsg_map_addrset_and(&part, &e, &inet);
+        nsg_addrset_intersect(&part, &e, &inet);
         if (part.n) {
             size_t g;
             if (nsg_addrset_equal(&part, &inet)) {
