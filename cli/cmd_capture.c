@@ -127,30 +127,62 @@ static const struct cli_command_help top_help = {
     "--help' list each one's options.",
     NULL, NULL};
 
-/* What both captures check after parsing: a corpus; the lock wait. */
-static const char *check_common(const char *corpus, double lock,
-                                int *lock_wait_ms)
+/* Parses a capture's options and checks what both need after parsing:
+ * --corpus, the capture's own required option (*required, named in
+ * missing), the lock wait (into common).  Returns -1 when the capture may
+ * run, else the exit status (list released). */
+static int parse(const struct cli_command_help *help, struct cli_option *opts,
+                 int argc, char **argv, const char *const *corpus,
+                 const double *lock, const char *const *required,
+                 const char *missing, struct nsg_cap_common *common,
+                 struct cli_strv *list)
 {
-    if (!corpus)
-        return "--corpus DIR is required";
-    *lock_wait_ms = lock < 0 ? -1 : (int)(lock * 1000);
-    return NULL;
+    const char *bad = NULL;
+    int status = cli_opt_parse(help, opts, argc, argv, NULL, NULL);
+    if (!status && !*corpus)
+        bad = "--corpus DIR is required";
+    else if (!status)
+        common->lock_wait_ms = *lock < 0 ? -1 : (int)(*lock * 1000);
+    if (!status && !bad && !*required)
+        bad = missing;
+    if (!status && !bad)
+        return -1;
+    cli_strv_release(list);
+    return bad ? cli_opt_error(help, "%s", bad) : cli_opt_status(status);
 }
 
-static int finish(struct cli_cap_out *o, nsg_rc rc, struct nsg_err *err,
-                  cJSON *report, bool json, void (*text)(const cJSON *))
+/* A running capture: its progress output and report. */
+struct run {
+    struct nsg_cap_hooks hooks;
+    struct cli_cap_out out;
+    cJSON *report;
+    struct nsg_err err;
+};
+
+static void start(struct run *r, struct nsg_cap_common *common,
+                  const char *corpus, bool verbose)
 {
-    cli_cap_clear_progress(o);
+    cli_cap_hooks_init(&r->hooks, &r->out, verbose);
+    r->report = cJSON_CreateObject();
+    r->err = (struct nsg_err)NSG_ERR_INIT;
+    common->corpus = corpus;
+    common->hooks = &r->hooks;
+}
+
+static int finish(struct run *r, nsg_rc rc, bool json,
+                  void (*text)(const cJSON *))
+{
+    cli_cap_clear_progress(&r->out);
     if (json) {
         if (rc) {
-            cJSON_AddStringToObject(report, "error", err->msg);
+            cJSON_AddStringToObject(r->report, "error", r->err.msg);
         }
-        cli_print_json(report);
+        cli_print_json(r->report);
     } else if (!rc) {
-        text(report);
+        text(r->report);
     }
-    int status = rc ? cli_fail(err) : CLI_EXIT_OK;
-    cJSON_Delete(report);
+    int status = rc ? cli_fail(&r->err) : CLI_EXIT_OK;
+    cJSON_Delete(r->report);
     return status;
 }
 
@@ -202,33 +234,21 @@ static void arm_text(const cJSON *r)
 static int capture_arm(int argc, char **argv)
 {
     struct arm_vars v;
-    struct nsg_err err = NSG_ERR_INIT;
+    struct run r;
     memset(&v, 0, sizeof(v));
     v.lock = -1;
     v.o.captured_at = (int64_t)time(NULL);
     struct cli_option opts[] = {ARM_OPTS(v), CLI_OPT_ENDMARK};
-    const char *bad = NULL;
-    int status = cli_opt_parse(&arm_help, opts, argc, argv, NULL, NULL);
-    if (!status)
-        bad = check_common(v.corpus, v.lock, &v.o.common.lock_wait_ms);
-    if (!status && !bad && !v.o.subscription)
-        bad = "--subscription ID is required";
-    if (status || bad) {
-        cli_strv_release(&v.rgs);
-        return bad ? cli_opt_error(&arm_help, "%s", bad)
-                   : cli_opt_status(status);
-    }
-    struct nsg_cap_hooks hooks;
-    struct cli_cap_out out;
-    cli_cap_hooks_init(&hooks, &out, v.verbose);
-    v.o.common.corpus = v.corpus;
-    v.o.common.hooks = &hooks;
+    int status = parse(&arm_help, opts, argc, argv, &v.corpus, &v.lock,
+                       &v.o.subscription, "--subscription ID is required",
+                       &v.o.common, &v.rgs);
+    if (status >= 0)
+        return status;
+    start(&r, &v.o.common, v.corpus, v.verbose);
     v.o.resource_groups = v.rgs.v;
     v.o.n_resource_groups = v.rgs.n;
-    cJSON *report = cJSON_CreateObject();
-    nsg_rc rc = nsg_cap_arm(&v.o, report, &err);
-    status = finish(&out, rc, &err, report, v.out.format == CLI_FORMAT_JSON,
-                    arm_text);
+    status = finish(&r, nsg_cap_arm(&v.o, r.report, &r.err),
+                    v.out.format == CLI_FORMAT_JSON, arm_text);
     cli_strv_release(&v.rgs);
     return status;
 }
@@ -275,34 +295,22 @@ static void flow_text(const cJSON *r)
 static int capture_flowlogs(int argc, char **argv)
 {
     struct flow_vars v;
-    struct nsg_err err = NSG_ERR_INIT;
+    struct run r;
     memset(&v, 0, sizeof(v));
     v.lock = -1;
     v.parallel = 4;
     struct cli_option opts[] = {FLOW_OPTS(v), CLI_OPT_ENDMARK};
-    const char *bad = NULL;
-    int status = cli_opt_parse(&flow_help, opts, argc, argv, NULL, NULL);
-    if (!status)
-        bad = check_common(v.corpus, v.lock, &v.o.common.lock_wait_ms);
-    if (!status && !bad && !v.o.account)
-        bad = "--account NAME is required";
-    if (status || bad) {
-        cli_strv_release(&v.containers);
-        return bad ? cli_opt_error(&flow_help, "%s", bad)
-                   : cli_opt_status(status);
-    }
-    struct nsg_cap_hooks hooks;
-    struct cli_cap_out out;
-    cli_cap_hooks_init(&hooks, &out, v.verbose);
-    v.o.common.corpus = v.corpus;
-    v.o.common.hooks = &hooks;
+    int status = parse(&flow_help, opts, argc, argv, &v.corpus, &v.lock,
+                       &v.o.account, "--account NAME is required",
+                       &v.o.common, &v.containers);
+    if (status >= 0)
+        return status;
+    start(&r, &v.o.common, v.corpus, v.verbose);
     v.o.containers = v.containers.v;
     v.o.n_containers = v.containers.n;
     v.o.parallel = (int)v.parallel;
-    cJSON *report = cJSON_CreateObject();
-    nsg_rc rc = nsg_cap_flowlogs(&v.o, report, &err);
-    status = finish(&out, rc, &err, report, v.out.format == CLI_FORMAT_JSON,
-                    flow_text);
+    status = finish(&r, nsg_cap_flowlogs(&v.o, r.report, &r.err),
+                    v.out.format == CLI_FORMAT_JSON, flow_text);
     cli_strv_release(&v.containers);
     return status;
 }
