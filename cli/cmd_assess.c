@@ -10,8 +10,8 @@
 #include "../map/map.h"
 #include "assess_sarif.h"
 #include "cli.h"
+#include "cli_assess.h"
 #include "cli_opt.h"
-#include "cli_plan.h"
 
 static const char *const synopsis[] = {
     "--corpus DIR [--format text|json|sarif]", NULL};
@@ -86,11 +86,7 @@ int cmd_assess(int argc, char **argv)
         CLI_OPT_OUTPUT_SARIF(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_err err = NSG_ERR_INIT;
-    struct nsg_corpus *c = NULL;
-    struct nsg_topology *t = NULL;
-    struct nsg_map_net *net = NULL;
-    struct nsg_map_assessment *a = NULL;
-    struct nsg_plan *plan = NULL;
+    struct cli_assessed x = {0};
     cJSON *j = NULL;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
@@ -98,17 +94,12 @@ int cmd_assess(int argc, char **argv)
         return cli_opt_status(status);
     if (!corpus)
         return cli_opt_error(&help, "--corpus DIR is required");
-    if (cli_load_corpus(corpus, &c, &t, &err) ||
-        cli_harden_defaults(c, t, corpus, &plan, &err)) {
+    if (cli_assess_corpus(corpus, &x, &err)) {
         status = cli_fail(&err);
         goto out;
     }
-    struct nsg_map_assess_opts aopts = {cli_harden_hook, plan};
-    if (nsg_map_net_new(t, &net, &err) ||
-        nsg_map_assess(net, &aopts, &a, &err)) {
-        status = cli_fail(&err);
-        goto out;
-    }
+    const struct nsg_map_assessment *a = x.a;
+    const struct nsg_topology *t = x.t;
     j = nsg_map_assessment_json(a);
     if (fmt.format == CLI_FORMAT_JSON) {
         cli_print_json(j);
@@ -132,10 +123,6 @@ int cmd_assess(int argc, char **argv)
     }
 out:
     cJSON_Delete(j);
-    nsg_map_assessment_free(a);
-    nsg_plan_free(plan);
-    nsg_map_net_free(net);
-    nsg_topo_free(t);
-    nsg_corpus_close(c);
+    cli_assessed_release(&x);
     return status;
 }

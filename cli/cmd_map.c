@@ -11,8 +11,8 @@
 
 #include "../map/map.h"
 #include "cli.h"
+#include "cli_assess.h"
 #include "cli_opt.h"
-#include "cli_plan.h"
 
 static const char *const synopsis[] = {
     "--corpus DIR --format html|dot|json --out FILE\n"
@@ -93,11 +93,7 @@ int cmd_map(int argc, char **argv)
         CLI_OPT_STR("title", &title, "TEXT", "the map's title"),
         CLI_OPT_ENDMARK};
     struct nsg_err err = NSG_ERR_INIT;
-    struct nsg_corpus *c = NULL;
-    struct nsg_topology *t = NULL;
-    struct nsg_map_net *net = NULL;
-    struct nsg_map_assessment *a = NULL;
-    struct nsg_plan *plan = NULL;
+    struct cli_assessed x = {0};
     struct nsg_map_traffic *tr = NULL;
     cJSON *doc = NULL;
     writer_fn fn;
@@ -130,22 +126,15 @@ int cmd_map(int argc, char **argv)
         view && !strcmp(view, "traffic") ? NSG_MAP_VIEW_TRAFFIC
                                          : NSG_MAP_VIEW_TOPOLOGY,
         (unsigned)collapse, title};
-    if (cli_load_corpus(corpus, &c, &t, &err) ||
-        cli_harden_defaults(c, t, corpus, &plan, &err)) {
-        status = cli_fail(&err);
-        goto done;
-    }
     /* the assessment with adaptive hardening, as `assess` makes it */
-    struct nsg_map_assess_opts aopts = {cli_harden_hook, plan};
-    if (nsg_map_net_new(t, &net, &err) ||
-        nsg_map_assess(net, &aopts, &a, &err) ||
+    if (cli_assess_corpus(corpus, &x, &err) ||
         (o.view == NSG_MAP_VIEW_TRAFFIC &&
-         (nsg_map_traffic_new(net, &tr, &err) ||
-          nsg_map_traffic_observe(tr, c, &err)))) {
+         (nsg_map_traffic_new(x.net, &tr, &err) ||
+          nsg_map_traffic_observe(tr, x.c, &err)))) {
         status = cli_fail(&err);
         goto done;
     }
-    doc = nsg_map_doc(net, a, tr, &o);
+    doc = nsg_map_doc(x.net, x.a, tr, &o);
     if (write_out(out, fn, doc, &err)) {
         status = cli_fail(&err);
         goto done;
@@ -159,10 +148,6 @@ int cmd_map(int argc, char **argv)
 done:
     cJSON_Delete(doc);
     nsg_map_traffic_free(tr);
-    nsg_map_assessment_free(a);
-    nsg_plan_free(plan);
-    nsg_map_net_free(net);
-    nsg_topo_free(t);
-    nsg_corpus_close(c);
+    cli_assessed_release(&x);
     return status;
 }
