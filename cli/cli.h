@@ -74,6 +74,12 @@ void cli_print_json(const cJSON *j);
 /* Open the corpus at dir (must exist) and load its newest model. */
 nsg_rc cli_load_corpus(const char *dir, struct nsg_corpus **c,
                        struct nsg_topology **t, struct nsg_err *err) NSG_WUR;
+/* For the corpus upkeep commands (gc, compact), after their option parsing
+ * (status): --corpus DIR required, the corpus opened (it must exist) with
+ * --lock-wait seconds.  -1 with *c open, else the exit status. */
+struct cli_command_help; /* cli_opt.h */
+int cli_open_upkeep(const struct cli_command_help *help, int status,
+                    const char *dir, double lock_wait, struct nsg_corpus **c);
 /* A string member of a JSON object, or dflt when absent or not a string. */
 const char *cli_json_str(const cJSON *o, const char *key, const char *dflt);
 /* A number member of a JSON object, or 0 when absent or not a number. */

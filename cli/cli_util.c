@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_opt.h"
 
 static const char *current_command;
 
@@ -80,6 +81,20 @@ void cli_print_json(const cJSON *j)
         fputc('\n', stdout);
         free(s);
     }
+}
+
+int cli_open_upkeep(const struct cli_command_help *help, int status,
+                    const char *dir, double lock_wait, struct nsg_corpus **c)
+{
+    struct nsg_err err = NSG_ERR_INIT;
+    if (status)
+        return cli_opt_status(status);
+    if (!dir)
+        return cli_opt_error(help, "--corpus DIR is required");
+    if (nsg_corpus_open(dir, false, c, &err))
+        return cli_fail(&err);
+    nsg_corpus_set_lock_wait(*c, (int)(lock_wait * 1000));
+    return -1;
 }
 
 nsg_rc cli_load_corpus(const char *dir, struct nsg_corpus **c,

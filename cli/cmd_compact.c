@@ -72,13 +72,11 @@ int cmd_compact(int argc, char **argv)
         CLI_OPT_ENDMARK};
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
-    if (status)
-        return cli_opt_status(status);
-    if (!dir)
-        return cli_opt_error(&help, "--corpus DIR is required");
-    if (nsg_corpus_open(dir, false, &c, &err))
-        return cli_fail(&err);
-    nsg_corpus_set_lock_wait(c, (int)(lock_wait * 1000));
+    status = cli_open_upkeep(&help, status, dir, lock_wait, &c);
+
+    if (status >= 0)
+        return status;
+    status = CLI_EXIT_OK;
 
     cJSON *rep = cJSON_CreateObject();
     cJSON_AddStringToObject(rep, "corpus", dir);
