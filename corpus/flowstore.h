@@ -189,6 +189,8 @@ struct nsg_fstore_result {
     uint64_t flows;    /* records of the new segment (after aggregation) */
     uint64_t bytes;    /* its size */
     size_t spill_runs; /* sorted runs spilled on the way */
+    uint64_t sealed;   /* flows written before the finish (idle groups
+                          sealed when the table was full) */
     char *segment;     /* its corpus-relative name; NULL: no records, no
                           segment */
 };

@@ -74,6 +74,7 @@ nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
     }
     w->tmpdir = g_path_get_dirname(w->seg_abs);
     w->agg = nsg_fstore_agg_new(entries, w->tmpdir);
+    nsg_fstore_agg_set_output(w->agg, w->seg_abs);
     w->pipe = nsg_fstore_pipe_start(w->agg);
     *out = w;
     return NSG_OK;
@@ -137,13 +138,14 @@ nsg_rc nsg_fstore_writer_finish(struct nsg_fstore_writer **wp,
     if (rc)
         goto fail;
     res->records = nsg_fstore_agg_pending(w->agg);
-    res->spill_runs = nsg_fstore_agg_runs(w->agg);
     if (res->records) {
         rc = nsg_fstore_agg_finish(w->agg, w->seg_abs, &res->flows, &res->bytes,
                                    sha, err);
         if (rc)
             goto fail;
     }
+    res->spill_runs = nsg_fstore_agg_runs(w->agg);
+    res->sealed = nsg_fstore_agg_sealed(w->agg);
     rc = nsg_fstore_ckpts_save(w->ckpts, w->txn, sec, err);
     if (rc)
         goto fail;
