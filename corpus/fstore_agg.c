@@ -31,7 +31,10 @@ struct nsg_fstore_agg *nsg_fstore_agg_new(size_t max_entries, const char *tmpdir
     a->nslots = 4;
     while (a->nslots < max_entries * 2)
         a->nslots *= 2;
-    a->recs = nsg_xmalloc(max_entries * sizeof(*a->recs));
+    /* records on cache-line boundaries: a record is two lines, both
+     * prefetched before a batch's inserts touch them */
+    if (posix_memalign((void **)&a->recs, 64, max_entries * sizeof(*a->recs)))
+        abort(); /* as nsg_xmalloc */
     a->hashes = nsg_xmalloc(max_entries * sizeof(*a->hashes));
     a->keyh = nsg_xmalloc(max_entries * sizeof(*a->keyh));
     a->gfp = nsg_xmalloc(max_entries * sizeof(*a->gfp));
@@ -329,15 +332,14 @@ static nsg_rc insert_grouped(struct nsg_fstore_agg *a,
     if (!a->seal)
         return insert(a, r, h, &idx, &fresh, err);
     /* touch the group first, so that making room never seals it */
-    uint64_t fp;
-    uint32_t gi = nsg_fstore_seal_touch(a, r, &fp);
-    uint64_t gen = nsg_fstore_seal_gen(a->seal);
+    uint32_t gi = nsg_fstore_touch(a, r);
+    uint64_t gen = a->ggen;
     nsg_rc rc = insert(a, r, h, &idx, &fresh, err);
     if (rc || !fresh)
         return rc;
-    if (gen != nsg_fstore_seal_gen(a->seal))
-        gi = nsg_fstore_seal_touch(a, r, &fp);
-    nsg_fstore_seal_added(a, gi, fp, idx);
+    if (gen != a->ggen)
+        gi = nsg_fstore_touch(a, r);
+    nsg_fstore_seal_added(a, gi, idx);
     return NSG_OK;
 }
 
@@ -365,18 +367,25 @@ nsg_rc nsg_fstore_agg_add_batch(struct nsg_fstore_agg *a, const struct nsg_flowr
         a->hcap = n;
         a->hbuf = nsg_xrealloc(a->hbuf, n * sizeof(*a->hbuf));
     }
-    /* hashes first, prefetching the slots, then the records they point
-     * to: the cache misses of a batch overlap instead of queueing */
-    for (size_t i = 0; i < n; i++) {
+    /* hashes first, then a software pipeline: the slot of record i + 16
+     * and the record that slot of i + 8 names are fetched while record i
+     * is inserted (fetching the whole batch ahead evicted the first
+     * fetches before they were used) */
+    for (size_t i = 0; i < n; i++)
         a->hbuf[i] = hash_key(&r[i]);
+    for (size_t i = 0; i < n && i < 16; i++)
         __builtin_prefetch(&a->slots[a->hbuf[i] & mask]);
-    }
     for (size_t i = 0; i < n; i++) {
-        uint64_t s = a->slots[a->hbuf[i] & mask];
-        if (s && (s >> 32) == a->hbuf[i] >> 32)
-            __builtin_prefetch(&a->recs[(uint32_t)s - 1]);
-    }
-    for (size_t i = 0; i < n; i++) {
+        if (i + 16 < n)
+            __builtin_prefetch(&a->slots[a->hbuf[i + 16] & mask]);
+        if (i + 8 < n) {
+            uint64_t h8 = a->hbuf[i + 8], s8 = a->slots[h8 & mask];
+            if (s8 && (s8 >> 32) == h8 >> 32) {
+                const char *rec = (const char *)&a->recs[(uint32_t)s8 - 1];
+                __builtin_prefetch(rec);
+                __builtin_prefetch(rec + 64);
+            }
+        }
         a->added++; /* per record: sealing measures idleness in records */
         nsg_rc rc = insert_grouped(a, &r[i], a->hbuf[i], err);
         if (rc)
@@ -541,8 +550,10 @@ nsg_rc nsg_fstore_agg_merge_all(struct nsg_fstore_agg *a,
 
 void nsg_fstore_agg_set_output(struct nsg_fstore_agg *a, const char *path)
 {
-    if (!a->seal && !a->added)
+    if (!a->seal && !a->added) {
         a->seal = nsg_fstore_seal_new(path);
+        nsg_fstore_seal_attach(a);
+    }
 }
 
 uint64_t nsg_fstore_agg_sealed(const struct nsg_fstore_agg *a)

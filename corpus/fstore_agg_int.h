@@ -6,9 +6,30 @@
 #ifndef NSG_FSTORE_AGG_INT_H
 #define NSG_FSTORE_AGG_INT_H
 
+#include <string.h>
+
 #include "fstore_int.h"
 
 struct nsg_fstore_seal; /* fstore_seal.c */
+
+/* An active flow group (fstore_seal.c): it has records in the table. */
+struct nsg_fstore_gent {
+    uint64_t fp;
+    uint64_t last; /* a->added when last added to */
+    uint32_t n;    /* its records in the table */
+    uint32_t flags;
+    uint32_t ord, cnt; /* eviction scratch: output position, placed */
+};
+
+/* The group of the last record added (most records share the previous
+ * record's group): its key words, hour, fingerprint and slot. */
+struct nsg_fstore_gcache {
+    uint64_t k[3];
+    int64_t hour;
+    uint64_t fp, gen;
+    uint32_t gi;
+    bool valid;
+};
 
 struct nsg_fstore_agg {
     struct nsg_flowrec *recs; /* dense: the first n are in use */
@@ -32,7 +53,19 @@ struct nsg_fstore_agg {
     uint32_t *six2;
     size_t *cnt;
     struct nsg_fstore_seal *seal; /* NULL: groups are never sealed */
+    struct nsg_fstore_gent *gents; /* the seal's active groups */
+    uint64_t ggen;                 /* bumped when gents is rebuilt */
+    struct nsg_fstore_gcache gc;
 };
+
+/* The group words of a record: bytes [0, 23) of the key (refs, MAC,
+ * has_mac; not the version byte). */
+static inline void nsg_fstore_group_words(const struct nsg_flowrec *r,
+                                          uint64_t k[3])
+{
+    memcpy(k, r, 24);
+    k[2] &= 0x00FFFFFFFFFFFFFFull;
+}
 
 /* ---- fstore_agg.c, for fstore_seal.c ------------------------------------ */
 uint64_t nsg_fstore_agg_hash_key(const struct nsg_flowrec *r);
@@ -54,13 +87,20 @@ nsg_rc nsg_fstore_agg_merge_all(struct nsg_fstore_agg *a,
 /* ---- fstore_seal.c ------------------------------------------------------ */
 struct nsg_fstore_seal *nsg_fstore_seal_new(const char *segment_path);
 void nsg_fstore_seal_free(struct nsg_fstore_seal *s); /* NULL-safe */
+/* a->seal was just set: a's view of its groups. */
+void nsg_fstore_seal_attach(struct nsg_fstore_agg *a);
 /* The group of r is about to receive r: its index in the active groups
- * (created on first use; a sealed group coming back is "late"). */
+ * (created on first use; a sealed group coming back is "late").  The slow
+ * path of nsg_fstore_touch. */
 uint32_t nsg_fstore_seal_touch(struct nsg_fstore_agg *a,
-                               const struct nsg_flowrec *r, uint64_t *fp);
+                               const struct nsg_flowrec *r);
 /* r became record `idx` of the table (a new key) in group gi. */
-void nsg_fstore_seal_added(struct nsg_fstore_agg *a, uint32_t gi, uint64_t fp,
-                           size_t idx);
+static inline void nsg_fstore_seal_added(struct nsg_fstore_agg *a,
+                                         uint32_t gi, size_t idx)
+{
+    a->gents[gi].n++;
+    a->gfp[idx] = a->gents[gi].fp;
+}
 /* The table is full: write the groups not added to for a while to the
  * segment and drop them from the table.  *freed: false when too few were
  * idle (the caller spills instead). */
@@ -69,8 +109,6 @@ nsg_rc nsg_fstore_seal_evict(struct nsg_fstore_agg *a, bool *freed,
 /* A classic spill took every record out of the table: their groups may
  * never be sealed from now on (their keys are in runs). */
 void nsg_fstore_seal_spilled(struct nsg_fstore_agg *a);
-/* Generation of the active-group table (bumped when it is rebuilt). */
-uint64_t nsg_fstore_seal_gen(const struct nsg_fstore_seal *s);
 /* Finish: true when something was sealed (then *handled and the segment
  * is complete in `path`, the SHA-256 not yet computed); false: the caller
  * writes the segment the classic way. */
@@ -80,5 +118,20 @@ nsg_rc nsg_fstore_seal_finish(struct nsg_fstore_agg *a, bool *handled,
 uint64_t nsg_fstore_seal_records(const struct nsg_fstore_seal *s);
 uint64_t nsg_fstore_seal_evictions(const struct nsg_fstore_seal *s);
 bool nsg_fstore_seal_late(const struct nsg_fstore_seal *s);
+
+/* nsg_fstore_seal_touch with the previous record's group cached. */
+static inline uint32_t nsg_fstore_touch(struct nsg_fstore_agg *a,
+                                        const struct nsg_flowrec *r)
+{
+    uint64_t k[3];
+    nsg_fstore_group_words(r, k);
+    struct nsg_fstore_gcache *c = &a->gc;
+    if (c->valid && c->gen == a->ggen && k[0] == c->k[0] && k[1] == c->k[1] &&
+        k[2] == c->k[2] && r->first_seen / 3600 == c->hour) {
+        a->gents[c->gi].last = a->added;
+        return c->gi;
+    }
+    return nsg_fstore_seal_touch(a, r);
+}
 
 #endif

@@ -28,13 +28,7 @@ enum {
     G_SEALING = 2,
 };
 
-struct gent { /* an active group: it has records in the table */
-    uint64_t fp;
-    uint64_t last; /* a->added when last added to */
-    uint32_t n;    /* its records in the table */
-    uint32_t flags;
-    uint32_t ord, cnt; /* eviction scratch: output rank, records placed */
-};
+#define gent nsg_fstore_gent
 
 struct fpset { /* open addressing over 64-bit fingerprints (0 = empty) */
     uint64_t *v;
@@ -46,15 +40,8 @@ struct nsg_fstore_seal {
     struct nsg_flowseg_writer *w; /* open once a group was sealed */
     struct gent *g;               /* active groups, open addressing */
     size_t gcap, gn;
-    uint64_t gen;                      /* bumped when g is rebuilt */
     struct fpset sealed, spilled, late; /* groups that left the table */
     bool any_late;
-    /* the last group looked up */
-    uint8_t last_key[23];
-    int64_t last_hour;
-    uint32_t last_gi;
-    uint64_t last_fp, last_gen;
-    bool have_last;
     uint64_t records, evictions;
     uint32_t *order; /* eviction scratch (table indices) */
 };
@@ -66,22 +53,18 @@ static inline uint64_t mum(uint64_t a, uint64_t b)
 }
 
 /* The group of a record: bytes [0, 23) of the key (refs, MAC, has_mac)
- * and the hour. */
+ * and the hour (nsg_fstore_group_words). */
 _Static_assert(offsetof(struct nsg_flowrec, has_mac) == 22 &&
                    offsetof(struct nsg_flowrec, version) == 23,
                "group fields are the key's first 23 bytes");
 
 static uint64_t group_fp(const struct nsg_flowrec *r)
 {
-    uint64_t x, y, z;
-    const unsigned char *p = (const unsigned char *)r;
-    memcpy(&x, p, 8);
-    memcpy(&y, p + 8, 8);
-    memcpy(&z, p + 16, 8);
-    z &= 0x00FFFFFFFFFFFFFFull; /* without the version byte */
+    uint64_t k[3];
+    nsg_fstore_group_words(r, k);
     uint64_t hour = (uint64_t)(r->first_seen / 3600);
-    uint64_t h = mum(x ^ 0xa0761d6478bd642full, y ^ hour);
-    h = mum(h ^ z ^ 0xe7037ed1a0b428dbull, 0x8ebc6af09c88c6e3ull);
+    uint64_t h = mum(k[0] ^ 0xa0761d6478bd642full, k[1] ^ hour);
+    h = mum(h ^ k[2] ^ 0xe7037ed1a0b428dbull, 0x8ebc6af09c88c6e3ull);
     return h | 1;
 }
 
@@ -141,6 +124,18 @@ struct nsg_fstore_seal *nsg_fstore_seal_new(const char *segment_path)
     return s;
 }
 
+/* The active groups moved or changed: the agg's view follows. */
+static void republish(struct nsg_fstore_agg *a)
+{
+    a->gents = a->seal->g;
+    a->ggen++;
+}
+
+void nsg_fstore_seal_attach(struct nsg_fstore_agg *a)
+{
+    republish(a);
+}
+
 void nsg_fstore_seal_free(struct nsg_fstore_seal *s)
 {
     if (!s)
@@ -153,11 +148,6 @@ void nsg_fstore_seal_free(struct nsg_fstore_seal *s)
     free(s->late.v);
     free(s->order);
     free(s);
-}
-
-uint64_t nsg_fstore_seal_gen(const struct nsg_fstore_seal *s)
-{
-    return s->gen;
 }
 
 uint64_t nsg_fstore_seal_records(const struct nsg_fstore_seal *s)
@@ -186,9 +176,10 @@ static size_t g_find(const struct nsg_fstore_seal *s, uint64_t fp)
 
 /* Rebuild the active table with room for `want` groups, keeping the
  * entries `keep` accepts. */
-static void g_rebuild(struct nsg_fstore_seal *s, size_t want,
+static void g_rebuild(struct nsg_fstore_agg *a, size_t want,
                       bool (*keep)(const struct gent *))
 {
+    struct nsg_fstore_seal *s = a->seal;
     struct gent *old = s->g;
     size_t ocap = s->gcap;
     size_t cap = 64;
@@ -204,25 +195,18 @@ static void g_rebuild(struct nsg_fstore_seal *s, size_t want,
             s->gn++;
         }
     free(old);
-    s->gen++;
+    republish(a);
 }
 
 uint32_t nsg_fstore_seal_touch(struct nsg_fstore_agg *a,
-                               const struct nsg_flowrec *r, uint64_t *fpo)
+                               const struct nsg_flowrec *r)
 {
     struct nsg_fstore_seal *s = a->seal;
-    int64_t hour = r->first_seen / 3600;
-    if (s->have_last && s->last_gen == s->gen && s->last_hour == hour &&
-        !memcmp(s->last_key, r, sizeof(s->last_key))) {
-        s->g[s->last_gi].last = a->added;
-        *fpo = s->last_fp;
-        return s->last_gi;
-    }
     uint64_t fp = group_fp(r);
     size_t i = g_find(s, fp);
     if (!s->g[i].fp) {
         if ((s->gn + 1) * 2 > s->gcap) {
-            g_rebuild(s, s->gn + 1, NULL);
+            g_rebuild(a, s->gn + 1, NULL);
             i = g_find(s, fp);
         }
         memset(&s->g[i], 0, sizeof(s->g[i]));
@@ -237,21 +221,14 @@ uint32_t nsg_fstore_seal_touch(struct nsg_fstore_agg *a,
         }
     }
     s->g[i].last = a->added;
-    memcpy(s->last_key, r, sizeof(s->last_key));
-    s->last_hour = hour;
-    s->last_gi = (uint32_t)i;
-    s->last_fp = fp;
-    s->last_gen = s->gen;
-    s->have_last = true;
-    *fpo = fp;
+    struct nsg_fstore_gcache *c = &a->gc;
+    nsg_fstore_group_words(r, c->k);
+    c->hour = r->first_seen / 3600;
+    c->gi = (uint32_t)i;
+    c->fp = fp;
+    c->gen = a->ggen;
+    c->valid = true;
     return (uint32_t)i;
-}
-
-void nsg_fstore_seal_added(struct nsg_fstore_agg *a, uint32_t gi, uint64_t fp,
-                           size_t idx)
-{
-    a->seal->g[gi].n++;
-    a->gfp[idx] = fp;
 }
 
 static bool not_sealing(const struct gent *g)
@@ -268,7 +245,17 @@ void nsg_fstore_seal_spilled(struct nsg_fstore_agg *a)
     /* every group left the table: none is active any more */
     memset(s->g, 0, s->gcap * sizeof(*s->g));
     s->gn = 0;
-    s->gen++;
+    republish(a);
+}
+
+/* The active group of table record k (neighbours usually share one). */
+static inline struct gent *group_of(struct nsg_fstore_seal *s,
+                                    const struct nsg_fstore_agg *a, size_t k,
+                                    struct gent **last)
+{
+    if (*last && (*last)->fp == a->gfp[k])
+        return *last;
+    return *last = &s->g[g_find(s, a->gfp[k])];
 }
 
 /* Write the table's records of the groups marked G_SEALING to the
@@ -287,18 +274,16 @@ static nsg_rc seal_marked(struct nsg_fstore_agg *a, size_t total,
     if (!s->order)
         s->order = nsg_xmalloc((a->max + 1) * sizeof(*s->order));
     /* ranks of the sealing groups, and where each one's records start */
-    uint32_t ngroups = 0;
     size_t start = 0;
+    struct gent *last = NULL;
     for (size_t k = 0; k < a->n; k++) {
-        struct gent *g = &s->g[g_find(s, a->gfp[k])];
+        struct gent *g = group_of(s, a, k, &last);
         if (!(g->flags & G_SEALING) || g->cnt)
             continue;
         g->ord = (uint32_t)start; /* first free position of the group */
         g->cnt = 1;
         start += g->n;
-        ngroups++;
     }
-    (void)ngroups;
     if (start != total)
         return nsg_err_set(err, NSG_E_INTERNAL,
                            "flow store: group counts disagree with the table "
@@ -306,12 +291,11 @@ static nsg_rc seal_marked(struct nsg_fstore_agg *a, size_t total,
                            start, total);
     /* place records, compact the rest to the front (in order) */
     size_t keep = 0;
+    last = NULL;
     for (size_t k = 0; k < a->n; k++) {
-        struct gent *g = &s->g[g_find(s, a->gfp[k])];
-        if (g->flags & G_SEALING) {
+        struct gent *g = group_of(s, a, k, &last);
+        if (g->flags & G_SEALING)
             s->order[g->ord++] = (uint32_t)k;
-            continue;
-        }
     }
     for (size_t k = 0; !rc && k < total; k++) {
         if (k + 8 < total)
@@ -320,8 +304,9 @@ static nsg_rc seal_marked(struct nsg_fstore_agg *a, size_t total,
     }
     if (rc)
         return rc;
+    last = NULL;
     for (size_t k = 0; k < a->n; k++) {
-        struct gent *g = &s->g[g_find(s, a->gfp[k])];
+        struct gent *g = group_of(s, a, k, &last);
         if (g->flags & G_SEALING)
             continue;
         if (keep != k) {
@@ -337,7 +322,7 @@ static nsg_rc seal_marked(struct nsg_fstore_agg *a, size_t total,
     for (size_t i = 0; i < s->gcap; i++)
         if (s->g[i].fp && (s->g[i].flags & G_SEALING))
             fp_add(&s->sealed, s->g[i].fp);
-    g_rebuild(s, s->gn, not_sealing);
+    g_rebuild(a, s->gn, not_sealing);
     s->records += total;
     s->evictions++;
     return NSG_OK;
