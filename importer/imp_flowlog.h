@@ -139,6 +139,11 @@ nsg_rc nsg_imp_fl_import_file(struct nsg_imp_fl_ctx *x, const char *path,
 /* ---- the importer with options (imp_flowlog.c) -------------------------- */
 struct nsg_imp_fl_options {
     size_t max_entries; /* aggregation table bound (0 = default) */
+    unsigned lanes;     /* files read at once, each lane its own thread
+                           and segment: 1, or 2 and more for two (0 =
+                           two on a machine of several processors when
+                           the import has 64 MB or more in two files or
+                           more) */
 };
 /* NSGPROOF_FLOW_TABLE, when set: a whole number of table entries from
  * NSG_FSTORE_MIN_ENTRIES to NSG_FSTORE_MAX_ENTRIES, else NSG_E_USAGE. */
