@@ -3,11 +3,26 @@
 #   make check    build an ASan+UBSan variant and run every test
 #   make demo     import the shipped sample and run the main job
 #   make bench    run the benchmarks (figures for docs/PERFORMANCE.md)
-#   make deps     install the Debian packages nsgproof needs
+#   make deps     install the Debian packages nsgproof needs (graphviz and
+#                 chromium for the map, node and npm when absent) and the
+#                 browser tests' pinned npm packages (make browser-deps);
+#                 make, make demo and make check run it themselves when
+#                 something is missing
+#   make install  install the binary and the man page (PREFIX=/usr/local,
+#                 DESTDIR for staging)
+#   make man      regenerate the man page's SYNOPSIS and OPTIONS sections
 
 PKGS     := z3 libcjson glib-2.0 libcurl libcrypto libxxhash
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config libssl-dev libxxhash-dev jq
+            pkg-config libssl-dev libxxhash-dev jq graphviz chromium \
+            python3 python3-jsonschema
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+# Stamp of a successful `make deps` run: every build needs the packages,
+# so the first one installs what is missing (idempotent; a fresh Debian
+# machine needs only `make demo` or `make check`).  A changed Makefile may
+# list new packages: the stamp is renewed then.
+DEPS_OK  := build/.deps-ok
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -19,9 +34,13 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 # The library is every top-level directory's C files except the programs
 # and the tests: a new layer (one directory, see tests/layers.txt) is
-# picked up without editing this file.
+# picked up without editing this file.  The map viewer's style and script
+# are generated into a C file (map/embed.sh).
+GEN      := build/gen
+MAP_ASSETS := map/assets/viewer.css map/assets/viewer.js
 NOT_LIB  := cli/% tests/% bench/% examples/% docs/%
-LIB_SRC  := $(sort $(filter-out $(NOT_LIB),$(wildcard */*.c)))
+LIB_SRC  := $(sort $(filter-out $(NOT_LIB),$(wildcard */*.c))) \
+            $(GEN)/map_assets.c
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
@@ -38,15 +57,19 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps clean FORCE
+.PHONY: all check demo bench deps browser-deps clean man install FORCE
 .SECONDARY:
 all: nsgproof
 
-$(REL)/%.o: %.c
+$(DEPS_OK): Makefile
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p $(dir $@) && touch $@
+
+$(REL)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(ASAN)/%.o: %.c
+$(ASAN)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) -O1 -g $(SAN) $(DEPFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
@@ -55,6 +78,11 @@ OBJS := $(call rel_obj,$(ALL_SRC)) $(call asan_obj,$(ALL_SRC))
 # An object without its .d file (built before there were any) is rebuilt.
 $(foreach o,$(OBJS),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): FORCE)))
 FORCE:
+
+# The map viewer's style and script, embedded into the binary.
+$(GEN)/map_assets.c: $(MAP_ASSETS) map/embed.sh
+	@mkdir -p $(dir $@)
+	sh map/embed.sh $@ $(MAP_ASSETS)
 
 $(REL)/libnsgproof.a: $(call rel_obj,$(LIB_SRC))
 	@rm -f $@
@@ -79,15 +107,36 @@ $(REL)/bench/%: $(REL)/bench/%.o $(call rel_obj,$(TEST_LIB)) $(REL)/libnsgproof.
 TEST_BINS  := $(patsubst tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
 
-check: $(TEST_BINS) $(ASAN)/nsgproof nsgproof
+# The browser tests' npm packages (puppeteer-core, driving the Debian
+# chromium; it downloads no browser), pinned by tests/browser/package-lock.json
+# and installed into build/node (NODE_PATH for the test and bench scripts).
+BROWSER_DEPS := build/node/node_modules/.package-lock.json
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+	@mkdir -p build/node
+	cp tests/browser/package.json tests/browser/package-lock.json build/node/
+	cd build/node && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund \
+	  --loglevel=error
+browser-deps: $(BROWSER_DEPS)
+
+check: $(DEPS_OK) $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(BROWSER_DEPS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_all.sh $(ASAN) $(TEST_BINS)
 
-demo: nsgproof
+demo: $(DEPS_OK) nsgproof
 	@./examples/demo.sh ./nsgproof
 
-bench: nsgproof $(BENCH_BINS)
+bench: nsgproof $(BENCH_BINS) $(BROWSER_DEPS)
 	@bench/run.sh ./nsgproof $(REL)/bench
+
+# The manual page's SYNOPSIS and OPTIONS come from the option tables.
+man: nsgproof
+	@tests/man_sections.sh ./nsgproof docs/nsgproof.1 >docs/nsgproof.1.tmp
+	@mv docs/nsgproof.1.tmp docs/nsgproof.1
+
+install: nsgproof
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 nsgproof $(DESTDIR)$(PREFIX)/bin/nsgproof
+	install -m 644 docs/nsgproof.1 $(DESTDIR)$(PREFIX)/share/man/man1/nsgproof.1
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
@@ -99,6 +148,13 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	else echo "all build dependencies present"; fi
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing: nodejs npm"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
+	fi
+	@$(MAKE) --no-print-directory browser-deps
 
 clean:
 	rm -rf build nsgproof

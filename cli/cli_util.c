@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -34,21 +35,27 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "nsgproof %s: note: ", current_command ? current_command
+                                                           : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_notes(const GPtrArray *notes)
+{
+    for (guint i = 0; notes && i < notes->len; i++)
+        cli_note("%s", (const char *)notes->pdata[i]);
+}
+
 int cli_fail(const struct nsg_err *err)
 {
     cli_error("%s", err && err->msg[0] ? err->msg : "unknown error");
     return nsg_err_exit_status(err && err->code ? err->code : NSG_E_INTERNAL);
-}
-
-int cli_usage_error(const char *usage, const char *fmt, ...)
-{
-    va_list ap;
-    error_prefix();
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n%s", usage);
-    return CLI_EXIT_INPUT;
 }
 
 int cli_finish_stdout(int status)
@@ -135,4 +142,40 @@ double cli_json_num(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* Colour (https://no-color.org): only on a terminal, never with NO_COLOR
+ * set to anything, decided once. */
+bool cli_color(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *nc = getenv("NO_COLOR");
+        const char *term = getenv("TERM");
+        on = isatty(STDOUT_FILENO) && !(nc && nc[0]) &&
+             !(term && !strcmp(term, "dumb"));
+    }
+    return on;
+}
+
+void cli_word(const char *w, int width)
+{
+    static const struct {
+        const char *word, *sgr;
+    } hues[] = {
+        {"Allow", "32"},    {"HOLDS", "32"},   {"equivalent", "32"},
+        {"clean", "32"},    {"Deny", "31"},    {"VIOLATED", "31"},
+        {"different", "31"}, {"UNKNOWN", "33"}, {"ERROR", "33"},
+        {"Unknown", "33"},
+    };
+    const char *sgr = NULL;
+    for (size_t i = 0; cli_color() && i < sizeof(hues) / sizeof(*hues); i++)
+        if (!strcmp(w, hues[i].word))
+            sgr = hues[i].sgr;
+    if (sgr)
+        printf("\033[%sm%s\033[0m", sgr, w);
+    else
+        fputs(w, stdout);
+    for (int n = (int)strlen(w); n < width; n++)
+        putchar(' ');
 }

@@ -14,26 +14,32 @@
 #define DEFAULT_SPORT 49152 /* first port of the IANA ephemeral range */
 
 static const char *const synopsis[] = {
-    "--corpus DIR (--nic NAME | --nsg NAME) --direction inbound|outbound\n"
-    "         --protocol tcp|udp|icmp|esp|ah|N --src IP [--sport P] --dst IP\n"
-    "         [--dport P] [--json] [--trace]",
-    "--corpus DIR --batch FILE.jsonl [--json]",
+    "--corpus DIR (--nic NAME | --nsg NAME [--vnet NAME])\n"
+    "         --direction inbound|outbound --protocol tcp|udp|icmp|esp|ah|N\n"
+    "         --src IP [--sport P] --dst IP [--dport P] [--at TIME]\n"
+    "         [--proposed FILE]... [--trace] [--format text|json]",
+    "--corpus DIR --batch FILE.jsonl [--at TIME]\n"
+    "         [--proposed FILE]... [--format text|json]",
     NULL};
 static const struct cli_command_help help = {
     "check", synopsis,
     "Is this packet allowed through a NIC's NSG levels (or one NSG), and by\n"
     "which rule?  (Network Watcher's IP flow verify, offline.)",
-    "--dport is required for tcp and udp; --sport defaults to 49152.\n"
-    "Batch lines: {\"nic\"|\"nsg\", \"direction\", \"protocol\", \"src\",\n"
-    "\"sport\", \"dst\", \"dport\"}; options given on the command line are\n"
-    "defaults for every line.\n"
+    "--nic takes a NIC's name or id, or vm:NAME (the VM's NIC that holds\n"
+    "the NIC-side address).  --dport is required for tcp and udp; --sport\n"
+    "defaults to 49152.  --corpus may be left out with --proposed (no\n"
+    "virtual network context then).\n"
+    "Batch lines (FILE or - for standard input): {\"nic\"|\"nsg\", \"vnet\",\n"
+    "\"direction\", \"protocol\", \"src\", \"sport\", \"dst\", \"dport\"};\n"
+    "options given on the command line are defaults for every line.\n"
+    "JSON schema: docs/check.md.\n"
     "Exit: 0 allowed (batch: all answered), 1 denied, 2 usage or input "
     "error.\n",
     NULL};
 
 /* One question, as text (from options or from a batch line). */
 struct query {
-    const char *nic, *nsg, *dir, *proto, *src, *dst;
+    const char *nic, *nsg, *vnet, *dir, *proto, *src, *dst;
     const char *sport, *dport; /* NULL when not given */
 };
 
@@ -41,6 +47,7 @@ struct run {
     struct nsg_topology *t;
     struct nsg_sim *sim;
     bool trace;
+    GPtrArray *owned; /* placeholder vnets (nsg_vnet_free) */
 };
 
 
@@ -101,38 +108,18 @@ static nsg_rc make_packet(const struct query *q, struct nsg_packet *p,
     return parse_port("destination port", q->dport, &p->dport, err);
 }
 
-static bool same_id(const char *a, const char *b)
-{
-    return a && b && !strcasecmp(a, b);
-}
-
-static void add_vnet(GPtrArray *vnets, struct nsg_vnet *v)
-{
-    if (v && !g_ptr_array_find(vnets, v, NULL))
-        g_ptr_array_add(vnets, v);
-}
-
 /* The virtual network an NSG is applied in (through its subnets or its
  * NICs' subnets): *vnet NULL when it is applied nowhere; an error when it
- * is applied in several. */
+ * is applied in several.  Applied to a NIC the corpus lacks: a
+ * placeholder of its unknown virtual network (in owned). */
 static nsg_rc vnet_of_nsg(const struct nsg_topology *t,
                           const struct nsg_nsg *n, struct nsg_vnet **vnet,
-                          struct nsg_err *err)
+                          GPtrArray *owned, struct nsg_err *err)
 {
     GPtrArray *vnets = g_ptr_array_new();
     nsg_rc rc = NSG_OK;
 
-    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
-        struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
-        if (same_id(s->nsg_id, n->id))
-            add_vnet(vnets, nsg_topo_vnet_of_subnet(t, s));
-    }
-    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
-        struct nsg_nic *nic = NSG_TOPO_AT(t, NSG_RES_NIC, i);
-        if (same_id(nic->nsg_id, n->id))
-            add_vnet(vnets, nsg_topo_vnet_of_subnet(
-                                t, nsg_topo_subnet_of_nic(t, nic)));
-    }
+    cli_nsg_contexts(t, n, vnets, owned);
     *vnet = vnets->len ? vnets->pdata[0] : NULL;
     if (vnets->len > 1) {
         struct nsg_buf b = NSG_BUF_INIT;
@@ -142,7 +129,7 @@ static nsg_rc vnet_of_nsg(const struct nsg_topology *t,
         rc = nsg_err_set(err, NSG_E_INPUT,
                          "NSG %s is applied in several virtual networks (%s), "
                          "so the VirtualNetwork tag is ambiguous: ask with "
-                         "--nic NAME instead",
+                         "--nic NAME or --vnet NAME instead",
                          n->name, b.buf);
         nsg_buf_release(&b);
     }
@@ -257,8 +244,9 @@ static nsg_rc check_nic_side(const struct nsg_topology *t,
     return NSG_OK;
 }
 
-/* The answer to one query as a JSON object; an unknown tag the answer
- * depends on is an input error naming the tag and the rule. */
+/* The answer to one query as a JSON object; an answer that depends on a
+ * tag, an ASG or a part of the context that the corpus lacks is an input
+ * error naming it (and how to import it). */
 static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
                      struct nsg_err *err)
 {
@@ -267,25 +255,37 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
     struct nsg_vnet *vnet = NULL;
     void *res = NULL;
     const char *note = NULL;
+    GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
     nsg_rc rc;
 
     *out = NULL;
     if (!q->nic == !q->nsg)
         return nsg_err_set(err, NSG_E_USAGE,
                            "give exactly one of --nic NAME or --nsg NAME");
+    if (q->nic && q->vnet)
+        return nsg_err_set(err, NSG_E_USAGE,
+                           "--vnet goes with --nsg (a NIC's virtual network "
+                           "is its subnet's)");
     rc = make_packet(q, &p, err);
     if (rc)
         return rc;
     if (q->nic) {
-        rc = nsg_topo_find(run->t, NSG_RES_NIC, q->nic, &res, err);
+        struct nsg_nic *nic = NULL;
+        rc = cli_find_nic(run->t, q->nic,
+                          p.dir == NSG_DIR_IN ? &p.dst : &p.src, &nic, err);
         if (!rc)
-            rc = check_nic_side(run->t, res, &p, &note, err);
+            rc = check_nic_side(run->t, nic, &p, &note, err);
         if (!rc)
-            rc = nsg_sim_eval_nic(run->sim, res, &p, &v, err);
+            rc = nsg_sim_eval_nic(run->sim, nic, &p, &v, err);
     } else {
-        rc = nsg_topo_find(run->t, NSG_RES_NSG, q->nsg, &res, err);
-        if (!rc)
-            rc = vnet_of_nsg(run->t, res, &vnet, err);
+        rc = cli_find(run->t, NSG_RES_NSG, q->nsg, &res, err);
+        if (!rc && q->vnet) {
+            void *vp = NULL;
+            rc = cli_find(run->t, NSG_RES_VNET, q->vnet, &vp, err);
+            vnet = vp;
+        } else if (!rc) {
+            rc = vnet_of_nsg(run->t, res, &vnet, run->owned, err);
+        }
         if (!rc && !vnet)
             note = "the NSG is not applied to any subnet or NIC in the "
                    "corpus: no virtual network context (VirtualNetwork "
@@ -294,24 +294,48 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
             rc = nsg_sim_eval_nsg(run->sim, res, vnet, &p, &v, err);
     }
     if (rc)
-        return rc;
+        goto out;
     if (v.decision == NSG_DEC_UNKNOWN) {
         const struct nsg_level *l = &v.levels[v.deciding];
-        return nsg_err_set(err, NSG_E_INPUT,
-                           "the answer depends on service tag '%s' in rule "
-                           "'%s' of NSG %s, which is not known: import a "
-                           "Service Tags file (ServiceTags_Public_*.json) "
-                           "that defines it",
-                           l->m.unknown_tag, l->m.rule->rule->name,
-                           l->nsg->name);
+        struct nsg_buf why = NSG_BUF_INIT;
+        nsg_ctx_unknown_hint(run->t, l->vnet, l->m.unknown_tag, &why);
+        rc = nsg_err_set(err, NSG_E_INPUT,
+                         "the answer depends on '%s' in rule '%s' of NSG "
+                         "%s: %s",
+                         l->m.unknown_tag, l->m.rule->rule->name,
+                         l->nsg->name, why.buf);
+        nsg_buf_release(&why);
+        goto out;
     }
+    if (note)
+        g_ptr_array_add(notes, g_strdup(note));
+    for (size_t i = 0; i < v.n_levels; i++)
+        if (v.levels[i].nsg)
+            cli_context_note(run->t, v.levels[i].vnet, notes);
     *out = verdict_json(&v, &p, run->trace);
+    /* same-name NSGs: the text names them with their resource group */
+    cJSON *lv;
+    size_t k = 0;
+    cJSON_ArrayForEach(lv, cJSON_GetObjectItem(*out, "levels"))
+    {
+        char label[512];
+        const struct nsg_nsg *n = v.levels[k++].nsg;
+        if (n && strcmp(cli_nsg_label(run->t, n, label, sizeof(label)),
+                        n->name ? n->name : ""))
+            cJSON_AddStringToObject(lv, "label", label);
+    }
     if (q->nsg)
         cJSON_AddItemToObject(*out, "vnet",
                               str_or_null(vnet ? vnet->name : NULL));
-    if (note)
-        cJSON_AddStringToObject(*out, "note", note);
-    return NSG_OK;
+    if (notes->len) {
+        g_ptr_array_add(notes, NULL);
+        char *all = g_strjoinv("; ", (char **)notes->pdata);
+        cJSON_AddStringToObject(*out, "note", all);
+        g_free(all);
+    }
+out:
+    g_ptr_array_free(notes, TRUE);
+    return rc;
 }
 
 /* ---- human output ------------------------------------------------------ */
@@ -328,16 +352,18 @@ static void print_text(const cJSON *j)
     const char *rule = cli_json_str(j, "rule", NULL), *nsg = cli_json_str(j, "nsg", NULL);
     const cJSON *l;
 
+    cli_word(jv(j, "decision"), 0);
     if (rule)
-        printf("%s  rule %s of NSG %s\n", jv(j, "decision"), rule, nsg ? nsg : "");
+        printf("  rule %s of NSG %s\n", rule, nsg ? nsg : "");
     else
-        printf("%s  no NSG applies\n", jv(j, "decision"));
+        printf("  no NSG applies\n");
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "levels"))
     {
-        const char *ln = cli_json_str(l, "nsg", NULL), *lr = cli_json_str(l, "rule", NULL);
+        const char *ln = cli_json_str(l, "label", cli_json_str(l, "nsg", NULL));
+        const char *lr = cli_json_str(l, "rule", NULL);
         const cJSON *prio = cJSON_GetObjectItem(l, "priority"), *t;
-        printf("  %-6s  %-24s  %-5s", jv(l, "level"), ln ? ln : "(no NSG)",
-               jv(l, "decision"));
+        printf("  %-6s  %-24s  ", jv(l, "level"), ln ? ln : "(no NSG)");
+        cli_word(jv(l, "decision"), 5);
         if (lr)
             printf("  %s (priority %d)", lr, prio->valueint);
         printf("\n");
@@ -359,7 +385,8 @@ static void print_text(const cJSON *j)
 static void print_line(long line, const cJSON *j)
 {
     const char *rule = cli_json_str(j, "rule", NULL);
-    printf("line %ld: %s", line, jv(j, "decision"));
+    printf("line %ld: ", line);
+    cli_word(jv(j, "decision"), 0);
     if (rule)
         printf(" rule %s of NSG %s", rule, jv(j, "nsg"));
     else
@@ -404,6 +431,7 @@ static nsg_rc batch_line(struct run *run, const struct query *defaults,
 #define FIELD(f, key)                                                          \
     if (cJSON_GetObjectItemCaseSensitive(o, key))                              \
         q.f = cli_json_str(o, key, NULL) ? cli_json_str(o, key, NULL) : "";
+    FIELD(vnet, "vnet")
     FIELD(dir, "direction")
     FIELD(proto, "protocol")
     FIELD(src, "src")
@@ -421,7 +449,7 @@ static nsg_rc batch_line(struct run *run, const struct query *defaults,
 static int run_batch(struct run *run, const struct query *defaults,
                      const char *path, bool json)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(cli_path(path), "r");
     char *line = NULL;
     size_t cap = 0;
     long n = 0, bad = 0, asked = 0;
@@ -487,12 +515,19 @@ int cmd_check(int argc, char **argv)
 {
     struct query q = {0};
     const char *corpus = NULL, *batch = NULL;
-    bool json = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
+    struct cli_strv proposed = CLI_STRV_INIT;
+    int64_t at = NSG_TIME_LATEST;
     struct run run = {0};
+    run.owned = g_ptr_array_new_with_free_func((GDestroyNotify)nsg_vnet_free);
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
-        CLI_OPT_STR("nic", &q.nic, "NAME", "a NIC (name or id): both NSG levels"),
+        CLI_OPT_STR("nic", &q.nic, "NAME",
+                    "a NIC (name, id or vm:NAME): both NSG levels"),
         CLI_OPT_STR("nsg", &q.nsg, "NAME", "one NSG (name or id) alone"),
+        CLI_OPT_STR("vnet", &q.vnet, "NAME",
+                    "with --nsg: the virtual network whose tags apply "
+                    "(default: where the NSG is applied)"),
         CLI_OPT_STR("direction", &q.dir, "DIR", "inbound or outbound"),
         CLI_OPT_STR("protocol", &q.proto, "P",
                     "tcp, udp, icmp, esp, ah or a number 0-255"),
@@ -501,29 +536,64 @@ int cmd_check(int argc, char **argv)
         CLI_OPT_STR("dst", &q.dst, "IP", "destination address"),
         CLI_OPT_STR("dport", &q.dport, "P", "destination port (tcp, udp)"),
         CLI_OPT_STR("batch", &batch, "FILE",
-                    "one JSON query per line (JSON Lines)"),
+                    "one JSON query per line (JSON Lines; - for standard "
+                    "input)"),
+        CLI_OPT_TIME("at", &at, "the rules in force at TIME (ISO 8601 or "
+                                "unix seconds; default: the newest)"),
+        CLI_OPT_STRS("proposed", &proposed, "FILE",
+                     "an NSG file (ARM or az JSON) in place of the NSG of "
+                     "the same id or name"),
         CLI_OPT_FLAG("trace", &run.trace, "every rule evaluated, per level"),
-        CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/check.md)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_corpus *c = NULL;
     struct nsg_err err = NSG_ERR_INIT;
+    GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
     cJSON *res = NULL;
+    bool json;
     int status;
 
     status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
-    if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
-    if (!corpus)
-        return cli_opt_error(&help, "--corpus DIR is required");
-    if (!batch && !q.nic == !q.nsg)
-        return cli_opt_error(&help, "give exactly one of --nic or --nsg");
+    if (status) {
+        status = cli_opt_status(status);
+        goto out;
+    }
+    json = fmt.format == CLI_FORMAT_JSON;
+    if (!corpus && !proposed.n) {
+        status = cli_opt_error(&help, "--corpus DIR is required");
+        goto out;
+    }
+    if (!corpus && at != NSG_TIME_LATEST) {
+        status = cli_opt_error(&help, "--at needs --corpus");
+        goto out;
+    }
+    if (!batch && !q.nic == !q.nsg) {
+        status = cli_opt_error(&help, "give exactly one of --nic or --nsg");
+        goto out;
+    }
     if (!batch) { /* usage errors before loading the corpus */
         struct nsg_packet p;
-        if (make_packet(&q, &p, &err) == NSG_E_USAGE)
-            return cli_opt_error(&help, "%s", err.msg);
+        if (q.nic && q.vnet) {
+            status = cli_opt_error(&help, "--vnet goes with --nsg, not --nic");
+            goto out;
+        }
+        if (make_packet(&q, &p, &err) == NSG_E_USAGE) {
+            status = cli_opt_error(&help, "%s", err.msg);
+            goto out;
+        }
     }
-    if (cli_load_corpus(corpus, &c, &run.t, &err))
-        return cli_fail(&err);
+    if (corpus && cli_load_model(corpus, at, &c, &run.t, notes, &err)) {
+        status = cli_fail(&err);
+        goto out;
+    }
+    if (!corpus)
+        run.t = nsg_topo_new();
+    for (size_t i = 0; i < proposed.n; i++)
+        if (cli_propose(run.t, proposed.v[i], NULL, &err)) {
+            status = cli_fail(&err);
+            goto out;
+        }
+    cli_notes(notes);
     run.sim = nsg_sim_new(run.t);
     if (batch) {
         status = run_batch(&run, &q, batch, json);
@@ -534,12 +604,17 @@ int cmd_check(int argc, char **argv)
             cli_print_json(res);
         else
             print_text(res);
-        status = strcmp(cli_json_str(res, "decision", NULL), "Allow") ? CLI_EXIT_FOUND
-                                                        : CLI_EXIT_OK;
+        status = strcmp(cli_json_str(res, "decision", NULL), "Allow")
+                     ? CLI_EXIT_FOUND
+                     : CLI_EXIT_OK;
     }
+out:
     cJSON_Delete(res);
     nsg_sim_free(run.sim);
+    g_ptr_array_free(run.owned, TRUE);
     nsg_topo_free(run.t);
     nsg_corpus_close(c);
+    cli_strv_release(&proposed);
+    g_ptr_array_free(notes, TRUE);
     return status;
 }

@@ -1,18 +1,22 @@
 /* cmd_compact.c - `nsgproof compact`: merges every stored flow segment of
  * a corpus into one (nsg_fstore_compact) in one atomic transaction. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../corpus/flowstore.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof compact --corpus DIR [--lock-wait SECONDS] [--json]\n"
-    "  --corpus DIR  the corpus (must exist)\n"
-    "  --lock-wait SECONDS  wait this long for an import (default 30)\n"
-    "  --json        print the report as JSON (schema: docs/compact.md)\n";
+static const char *const synopsis[] = {
+    "--corpus DIR [--lock-wait SECONDS] [--format text|json]", NULL};
+static const struct cli_command_help help = {
+    "compact", synopsis,
+    "Merge every stored flow segment of a corpus into one, in one atomic\n"
+    "transaction (replay answers are unchanged).",
+    "JSON schema: docs/compact.md.\n"
+    "Exit: 0 compacted or nothing to merge, 2 usage or input error.\n",
+    NULL};
 
 /* Flows listed in the published manifest (for the no-op report). */
 static double listed_flows(struct nsg_corpus *c)
@@ -55,47 +59,23 @@ static nsg_rc run(struct nsg_corpus *c, cJSON *rep, struct nsg_err *err)
 
 int cmd_compact(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"lock-wait", required_argument, NULL, 'w'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *c = NULL;
     const char *dir = NULL;
-    bool json = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     double lock_wait = 30;
-    int opt;
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &dir, "DIR", "the corpus (must exist)"),
+        CLI_OPT_SECONDS("lock-wait", &lock_wait,
+                        "wait this long for an import (default 30)"),
+        CLI_OPT_OUTPUT(&fmt),
+        CLI_OPT_ENDMARK};
+    int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c':
-            dir = optarg;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 'w':
-            if (!cli_parse_seconds(optarg, &lock_wait))
-                return cli_usage_error(usage,
-                                       "--lock-wait: '%s' is not a "
-                                       "number of seconds",
-                                       optarg);
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_usage_error(usage, "bad option");
-        }
-    }
+    if (status)
+        return cli_opt_status(status);
     if (!dir)
-        return cli_usage_error(usage, "--corpus DIR is required");
-    if (optind < argc)
-        return cli_usage_error(usage, "unexpected argument '%s'",
-                               argv[optind]);
+        return cli_opt_error(&help, "--corpus DIR is required");
     if (nsg_corpus_open(dir, false, &c, &err))
         return cli_fail(&err);
     nsg_corpus_set_lock_wait(c, (int)(lock_wait * 1000));
@@ -103,10 +83,9 @@ int cmd_compact(int argc, char **argv)
     cJSON *rep = cJSON_CreateObject();
     cJSON_AddStringToObject(rep, "corpus", dir);
     nsg_rc rc = run(c, rep, &err);
-    int status = CLI_EXIT_OK;
     if (rc) {
         status = cli_fail(&err);
-    } else if (json) {
+    } else if (fmt.format == CLI_FORMAT_JSON) {
         cli_print_json(rep);
     } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rep, "compacted"))) {
         printf("corpus %s: compacted %g segments into one (generation %g)\n"

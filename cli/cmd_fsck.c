@@ -7,7 +7,8 @@
 #include "cli.h"
 #include "cli_opt.h"
 
-static const char *const synopsis[] = {"--corpus DIR [--json]", NULL};
+static const char *const synopsis[] = {"--corpus DIR [--format text|json]",
+                                       NULL};
 static const struct cli_command_help help = {
     "fsck", synopsis,
     "Check a corpus: re-hash every object and flow segment, check every\n"
@@ -49,16 +50,16 @@ static void print_text(const char *dir, const cJSON *rep)
 int cmd_fsck(int argc, char **argv)
 {
     const char *dir = NULL;
-    bool json = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &dir, "DIR", "the corpus (must exist)"),
-        CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/fsck.md)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_err err = NSG_ERR_INIT;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     if (!dir)
         return cli_opt_error(&help, "--corpus DIR is required");
     cJSON *rep = cJSON_CreateObject();
@@ -68,7 +69,7 @@ int cmd_fsck(int argc, char **argv)
     } else {
         status = cli_json_num(rep, "damaged") ? CLI_EXIT_FOUND : CLI_EXIT_OK;
         cJSON_AddBoolToObject(rep, "clean", status == CLI_EXIT_OK);
-        if (json)
+        if (fmt.format == CLI_FORMAT_JSON)
             cli_print_json(rep);
         else
             print_text(dir, rep);

@@ -10,7 +10,8 @@
 #include "cli_opt.h"
 
 static const char *const synopsis[] = {
-    "--corpus DIR [--dry-run] [--lock-wait SECONDS] [--json]", NULL};
+    "--corpus DIR [--dry-run] [--lock-wait SECONDS] [--format text|json]",
+    NULL};
 static const struct cli_command_help help = {
     "gc", synopsis,
     "Remove the files a corpus no longer references: flow segments that\n"
@@ -58,29 +59,27 @@ static void print_text(const char *dir, const cJSON *rep)
 
 int cmd_gc(int argc, char **argv)
 {
-    const char *dir = NULL, *wait = NULL;
-    bool json = false, dry = false;
+    const char *dir = NULL;
+    bool dry = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
+    double lock_wait = 30;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &dir, "DIR", "the corpus (must exist)"),
         CLI_OPT_FLAG("dry-run", &dry,
                      "report what would be removed, remove "
                      "nothing"),
-        CLI_OPT_STR("lock-wait", &wait, "SECONDS",
-                    "wait this long for an import (default 30)"),
-        CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/gc.md)"),
+        CLI_OPT_SECONDS("lock-wait", &lock_wait,
+                        "wait this long for an import (default 30)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *c = NULL;
-    double lock_wait = 30;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     if (!dir)
         return cli_opt_error(&help, "--corpus DIR is required");
-    if (wait && !cli_parse_seconds(wait, &lock_wait))
-        return cli_opt_error(
-            &help, "--lock-wait: '%s' is not a number of seconds", wait);
     if (nsg_corpus_open(dir, false, &c, &err))
         return cli_fail(&err);
     nsg_corpus_set_lock_wait(c, (int)(lock_wait * 1000));
@@ -88,7 +87,7 @@ int cmd_gc(int argc, char **argv)
     cJSON_AddStringToObject(rep, "corpus", dir);
     if (nsg_corpus_gc(c, dry, after_remove, NULL, rep, &err))
         status = cli_fail(&err);
-    else if (json)
+    else if (fmt.format == CLI_FORMAT_JSON)
         cli_print_json(rep);
     else
         print_text(dir, rep);

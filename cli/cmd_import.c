@@ -2,7 +2,8 @@
  * CLI, Service Tags) and flow logs into a corpus in one transaction, and
  * reports per file what was imported, unchanged, skipped or bad. */
 #include <errno.h>
-#include <getopt.h>
+#include <ftw.h>
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,25 +12,28 @@
 #include "../common/nsg_walk.h"
 #include "../importer/importer.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof import --corpus DIR [--keep-going] [--captured-at TIME]\n"
-    "                      [--lock-wait SECONDS] [--json] PATH...\n"
-    "  PATH          a file or a directory (read recursively, in sorted "
-    "order,\n"
-    "                hidden files skipped)\n"
-    "  --corpus DIR  the corpus (created when missing)\n"
-    "  --keep-going  commit the good files even when some are bad (exit 2)\n"
-    "  --captured-at TIME  capture time of this import's resource versions:\n"
-    "                ISO 8601 (2026-11-20T13:00:00Z) or unix seconds;\n"
-    "                default now\n"
-    "  --lock-wait SECONDS  wait this long for another import (default 30)\n"
-    "  --json        print the report as JSON (schema: docs/import.md)\n";
+static const char *const synopsis[] = {
+    "--corpus DIR [--keep-going] [--allow-empty] [--captured-at TIME]\n"
+    "         [--lock-wait SECONDS] [--format text|json] PATH...",
+    NULL};
+static const struct cli_command_help help = {
+    "import", synopsis,
+    "Read configuration files (ARM, az CLI, Service Tags) and flow logs into\n"
+    "a corpus, in one transaction, and report per file what was imported,\n"
+    "unchanged, skipped or bad.",
+    "PATH: a file, a directory (read recursively, in sorted order, hidden\n"
+    "files skipped) or - for standard input.  JSON schema: docs/import.md.\n"
+    "Exit: 0 imported (or unchanged), 2 usage or input error, a bad file,\n"
+    "or nothing importable (unless --allow-empty).\n",
+    "PATH..."};
 
 /* Report counters; the keys of "counts" in the order they are printed. */
 static const char *const count_keys[] = {
     "nsg",      "rules", "vnet", "subnet",     "nic",
-    "publicip", "vm",    "asg",  "routetable", "service_tags"};
+    "publicip", "vm",    "asg",  "routetable", "loadbalancer",
+    "natgateway", "firewall", "appgateway", "bastion", "service_tags"};
 #define N_COUNTS (sizeof(count_keys) / sizeof(count_keys[0]))
 
 struct import {
@@ -37,7 +41,12 @@ struct import {
     struct nsg_txn *txn;
     int64_t captured_at;
     bool keep_going;
+    bool recapture;        /* --captured-at given: re-capture known files */
+    bool allow_empty;      /* nothing importable is not an error */
     GHashTable *seen;      /* sha256 of config files of this import */
+    GHashTable *shown;     /* spooled file -> the name the user gave */
+    char *spool;           /* directory of spooled input (or NULL) */
+    int n_spooled;
     GPtrArray *flow_paths; /* char * (borrowed from files) */
     cJSON *report;
     cJSON *files;              /* array, per file */
@@ -46,6 +55,117 @@ struct import {
     int64_t gen0;              /* generation when the transaction began */
     struct nsg_topology *topo; /* the model after this import (cached) */
 };
+
+/* ---- collecting the files ---------------------------------------------- */
+
+/* The name a file is reported under: the argument the user gave for
+ * standard input and pipes, the path otherwise. */
+static const char *shown(const struct import *im, const char *path)
+{
+    const char *s = im->shown ? g_hash_table_lookup(im->shown, path) : NULL;
+    return s ? s : path;
+}
+
+/* Standard input ("-"), /dev/stdin, <(...) and other pipes can be read
+ * once only, but the importer reads a file twice (to tell its kind, then
+ * to import it): copy them to a private temporary file first, named like
+ * the original (so a PT1H.json blob is still recognized). */
+static nsg_rc spool(struct import *im, const char *arg, GPtrArray *out,
+                    struct nsg_err *err)
+{
+    struct nsg_buf b = NSG_BUF_INIT;
+    const char *from = cli_path(arg);
+    nsg_rc rc = nsg_buf_read_file(&b, from, 0, err);
+    if (rc) {
+        nsg_buf_release(&b);
+        return rc;
+    }
+    if (!im->spool) {
+        char *tmpl = g_build_filename(g_get_tmp_dir(), "nsgproof-in.XXXXXX",
+                                      NULL);
+        im->spool = g_mkdtemp(tmpl);
+        if (!im->spool) {
+            g_free(tmpl);
+            nsg_buf_release(&b);
+            return nsg_err_set(err, NSG_E_IO,
+                               "cannot make a temporary directory for %s: %s",
+                               arg, strerror(errno));
+        }
+    }
+    char *base = strcmp(arg, "-") ? g_path_get_basename(arg)
+                                   : g_strdup("stdin.json");
+    char *num = g_strdup_printf("%d", ++im->n_spooled);
+    char *dir = g_build_filename(im->spool, num, NULL);
+    char *path = g_build_filename(dir, base, NULL);
+    GError *ge = NULL;
+    if (g_mkdir(dir, 0700) ||
+        !g_file_set_contents(path, b.buf ? b.buf : "", (gssize)b.len, &ge))
+        rc = nsg_err_set(err, NSG_E_IO, "cannot copy %s to %s: %s", arg, path,
+                         ge ? ge->message : strerror(errno));
+    if (!rc) {
+        g_hash_table_insert(im->shown, g_strdup(path),
+                            g_strdup(strcmp(arg, "-") ? arg : "standard input"));
+        g_ptr_array_add(out, g_strdup(path));
+    }
+    if (ge)
+        g_error_free(ge);
+    g_free(base);
+    g_free(num);
+    g_free(dir);
+    g_free(path);
+    nsg_buf_release(&b);
+    return rc;
+}
+
+/* The files of one PATH argument: standard input and pipes spooled, a
+ * directory expanded by the walker (nsg_walk.h), any other file as is. */
+static nsg_rc collect(struct import *im, const char *path, GPtrArray *out,
+                      struct nsg_err *err)
+{
+    struct stat st;
+    if (!strcmp(path, "-"))
+        return spool(im, path, out, err);
+    if (stat(path, &st))
+        return nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) /* a pipe, <(...) */
+        return spool(im, path, out, err);
+    return nsg_walk_files(path, NULL, out, err);
+}
+
+/* Messages of the importer name the file it read: give the name the user
+ * gave for a spooled file. */
+static void unspool_text(const struct import *im, char *msg, size_t cap)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    if (!im->shown)
+        return;
+    g_hash_table_iter_init(&it, im->shown);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        char *at;
+        while ((at = strstr(msg, k))) {
+            GString *g = g_string_new_len(msg, at - msg);
+            g_string_append(g, v);
+            g_string_append(g, at + strlen(k));
+            g_strlcpy(msg, g->str, cap);
+            g_string_free(g, TRUE);
+        }
+    }
+}
+
+static void unspool_json(const struct import *im, cJSON *j)
+{
+    for (cJSON *x = j ? j->child : NULL; x; x = x->next) {
+        if (cJSON_IsString(x) && im->shown && g_hash_table_size(im->shown)) {
+            char buf[4096];
+            g_strlcpy(buf, x->valuestring, sizeof(buf));
+            unspool_text(im, buf, sizeof(buf));
+            if (strcmp(buf, x->valuestring))
+                cJSON_SetValuestring(x, buf);
+        }
+        unspool_json(im, x);
+    }
+}
 
 /* ---- one configuration file -------------------------------------------- */
 
@@ -62,6 +182,8 @@ static void count_add(cJSON *counts, const char *key, int n)
     cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, key);
     if (v)
         cJSON_SetNumberValue(v, v->valuedouble + n);
+    else /* a type outside count_keys (flowlog): listed when present */
+        cJSON_AddNumberToObject(counts, key, n);
 }
 
 static cJSON *str_list(GPtrArray *a)
@@ -134,15 +256,19 @@ static nsg_rc import_config(struct import *im, const char *path, cJSON *entry,
         goto out;
     nsg_sha256_hex(b.buf ? b.buf : "", b.len, sha);
     cJSON_AddStringToObject(entry, "sha256", sha);
-    if (nsg_corpus_has_source(im->c, sha) ||
-        g_hash_table_contains(im->seen, sha)) {
+    /* Known content adds nothing, unless --captured-at says when it was
+     * seen: then each resource whose version in force at that time
+     * differs gets a version (a rollback, a corrected capture time). */
+    bool known = nsg_corpus_has_source(im->c, sha);
+    if (g_hash_table_contains(im->seen, sha) || (known && !im->recapture)) {
         cJSON_AddStringToObject(entry, "status", "unchanged");
         cJSON_AddStringToObject(entry, "reason",
                                 "this content was already "
                                 "imported");
         goto out;
     }
-    rc = nsg_imp_config_parse(path, b.buf ? b.buf : "", b.len, &cfg, err);
+    rc = nsg_imp_config_parse(shown(im, path), b.buf ? b.buf : "", b.len, &cfg,
+                              err);
     if (rc)
         goto out;
     if (!cfg->items->len && !cfg->service_tags) {
@@ -154,17 +280,29 @@ static nsg_rc import_config(struct import *im, const char *path, cJSON *entry,
         goto out;
     }
     counts = counts_new();
-    rc = store_config(im, path, cfg, counts, res, err);
+    rc = store_config(im, shown(im, path), cfg, counts, res, err);
     if (rc)
         goto out;
-    char *abs = realpath(path, NULL);
-    rc = nsg_txn_add_source(im->txn, abs ? abs : path, sha, counts, err);
-    free(abs);
-    if (rc)
-        goto out;
+    if (!known) {
+        char *abs = g_hash_table_contains(im->shown, path)
+                        ? NULL
+                        : realpath(path, NULL);
+        rc = nsg_txn_add_source(im->txn, abs ? abs : shown(im, path), sha,
+                                counts, err);
+        free(abs);
+        if (rc)
+            goto out;
+    }
     g_hash_table_add(im->seen, g_strdup(sha));
     for (int i = 0; i < 3; i++)
         im->totals[i] += res[i];
+    if (known && !res[0] && !res[1]) {
+        cJSON_AddStringToObject(entry, "status", "unchanged");
+        cJSON_AddStringToObject(entry, "reason",
+                                "this content was already imported and is "
+                                "the one in force at the capture time");
+        goto out;
+    }
     cJSON_AddStringToObject(entry, "status", "imported");
     cJSON_AddItemToObject(entry, "counts", counts);
     counts = NULL;
@@ -183,15 +321,17 @@ out:
 static cJSON *file_entry(struct import *im, const char *path, const char *kind)
 {
     cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "path", path);
+    cJSON_AddStringToObject(e, "path", shown(im, path));
     cJSON_AddStringToObject(e, "kind", kind);
     cJSON_AddItemToArray(im->files, e);
     return e;
 }
 
 static void note_failure(struct import *im, cJSON *entry, const char *path,
-                         const struct nsg_err *err)
+                         struct nsg_err *err)
 {
+    path = shown(im, path);
+    unspool_text(im, err->msg, sizeof(err->msg));
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "path", path);
     cJSON_AddStringToObject(f, "error", err->msg);
@@ -205,6 +345,29 @@ static void note_failure(struct import *im, cJSON *entry, const char *path,
 
 /* Run one step under a savepoint when --keep-going; a failure is fatal
  * otherwise.  Returns the fatal error, or NSG_OK. */
+/* Why a file is not imported: empty, not JSON at all (what it begins
+ * with: an error message captured with 2>&1, a text file), or JSON of
+ * another kind. */
+static char *unknown_reason(const char *path, struct stat *st)
+{
+    char head[81] = "";
+    FILE *f;
+    if (stat(path, st) == 0 && st->st_size == 0)
+        return g_strdup("empty file");
+    if ((f = fopen(path, "rb"))) {
+        size_t n = fread(head, 1, sizeof(head) - 1, f);
+        head[n] = 0;
+        fclose(f);
+    }
+    head[strcspn(head, "\r\n")] = 0;
+    char *t = g_strstrip(head);
+    if (*t && *t != '{' && *t != '[' && g_utf8_validate(t, -1, NULL) &&
+        !memchr(t, 0, strlen(t)))
+        return g_strdup_printf("not JSON: it begins with '%s'", t);
+    return g_strdup("not a configuration (ARM, az, Service Tags) or "
+                    "flow-log JSON file");
+}
+
 static nsg_rc one_file(struct import *im, const char *path, struct nsg_err *err)
 {
     enum nsg_imp_kind kind = nsg_imp_sniff(path);
@@ -220,13 +383,11 @@ static nsg_rc one_file(struct import *im, const char *path, struct nsg_err *err)
         return NSG_OK;
     }
     if (kind == NSG_IMP_KIND_UNKNOWN) {
+        char *why = unknown_reason(path, &st);
         e = file_entry(im, path, "unknown");
         cJSON_AddStringToObject(e, "status", "skipped");
-        cJSON_AddStringToObject(e, "reason",
-                                stat(path, &st) == 0 && st.st_size == 0
-                                    ? "empty file"
-                                    : "not a configuration (ARM, az, Service "
-                                      "Tags) or flow-log JSON file");
+        cJSON_AddStringToObject(e, "reason", why);
+        g_free(why);
         return NSG_OK;
     }
     e = file_entry(im, path, "config");
@@ -263,7 +424,7 @@ static void flow_statuses(struct import *im, const cJSON *rep)
         cJSON_ArrayForEach(f, pf)
         {
             const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
-            if (cJSON_IsString(p) && !strcmp(p->valuestring, path))
+            if (cJSON_IsString(p) && !strcmp(shown(im, p->valuestring), path))
                 break;
         }
         if (!f)
@@ -305,6 +466,7 @@ static nsg_rc import_flows(struct import *im, struct nsg_err *err)
     rc = nsg_imp_flowlogs(im->txn, im->c, t,
                           (const char *const *)im->flow_paths->pdata,
                           im->flow_paths->len, rep, &ferr);
+    unspool_json(im, rep);
     if (!rc) {
         nsg_txn_mark_free(mark);
         flow_statuses(im, rep);
@@ -394,36 +556,49 @@ static void print_file(const cJSON *e)
     }
 }
 
-/* The flow importer's report, generically: scalars on one line, then each
- * non-empty list (problems, unknown NSGs...) one item per line. */
+static const char *plural(double n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The flow importer's report as sentences: the counts, then each problem
+ * (file, byte offset, what is wrong), unknown NSGs and MACs, open blobs. */
 static void print_flow_report(const cJSON *fl)
 {
-    const cJSON *v, *x;
-    const char *sep = "";
-    printf("flow logs: ");
-    cJSON_ArrayForEach(v, fl)
-    {
-        if (cJSON_IsNumber(v))
-            printf("%s%s %g", sep, v->string, v->valuedouble);
-        else if (cJSON_IsString(v))
-            printf("%s%s %s", sep, v->string, v->valuestring);
-        else
-            continue;
-        sep = ", ";
-    }
+    const cJSON *x;
+    double files = cli_json_num(fl, "files"), recs = cli_json_num(fl, "records");
+    double tuples = cli_json_num(fl, "tuples");
+    printf("flow logs: %g %s, %g %s (%g already imported, %g bad), %g %s "
+           "(%g bad), %g flows written",
+           files, plural(files, "file", "files"), recs,
+           plural(recs, "record", "records"),
+           cli_json_num(fl, "records_already_imported"),
+           cli_json_num(fl, "records_bad"), tuples,
+           plural(tuples, "tuple", "tuples"), cli_json_num(fl, "tuples_bad"),
+           cli_json_num(fl, "flows_written"));
+    if (cli_json_num(fl, "admin_rule_tuples"))
+        printf(", %g tuples of security admin rules",
+               cli_json_num(fl, "admin_rule_tuples"));
     printf("\n");
-    cJSON_ArrayForEach(v, fl)
-    {
-        if (!cJSON_IsArray(v) || !v->child || !strcmp(v->string, "per_file"))
-            continue; /* per_file: shown with each file */
-        printf("  %s:\n", v->string);
-        cJSON_ArrayForEach(x, v)
-        {
-            char *s = cJSON_IsString(x) ? NULL : cJSON_PrintUnformatted(x);
-            printf("    %s\n", s ? s : x->valuestring ? x->valuestring : "");
-            free(s);
-        }
-    }
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(fl, "problems"))
+        printf("  problem: %s, byte %g: %s\n", cli_json_str(x, "file", "?"),
+               cli_json_num(x, "offset"), cli_json_str(x, "problem", "?"));
+    double listed = cJSON_GetArraySize(cJSON_GetObjectItem(fl, "problems"));
+    if (cli_json_num(fl, "problems_total") > listed)
+        printf("  ... and %g more problems (not listed)\n",
+               cli_json_num(fl, "problems_total") - listed);
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(fl, "unknown_nsgs"))
+        printf("  NSG %s is not in the corpus: %g tuples not attached (import "
+               "the NSG)\n",
+               cli_json_str(x, "nsg", "?"), cli_json_num(x, "tuples"));
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(fl, "unknown_macs"))
+        printf("  MAC %s is no NIC's in the corpus: %g tuples not attached "
+               "(import the NIC)\n",
+               cli_json_str(x, "mac", "?"), cli_json_num(x, "tuples"));
+    cJSON_ArrayForEach(x,
+                       cJSON_GetObjectItemCaseSensitive(fl, "open_blob_files"))
+        printf("  open blob (still being written; read again later): %s\n",
+               x->valuestring ? x->valuestring : "?");
 }
 
 static void print_human(const cJSON *rep)
@@ -486,6 +661,69 @@ static void add_totals(struct import *im)
 
 /* ---- main -------------------------------------------------------------- */
 
+/* "Nothing happened" is an error (a CI job with a typo fails): no file was
+ * imported, or found already imported. */
+static nsg_rc nothing_importable(const struct import *im, char **paths, int n,
+                                 struct nsg_err *err)
+{
+    const cJSON *e;
+    int files = 0, skipped = 0;
+    cJSON_ArrayForEach(e, im->files)
+    {
+        const char *st = cli_json_str(e, "status", "");
+        if (!strcmp(st, "imported") || !strcmp(st, "unchanged"))
+            return NSG_OK;
+        files++;
+        skipped += !strcmp(st, "skipped");
+    }
+    if (cJSON_GetArraySize(im->failed))
+        return NSG_OK; /* --keep-going: reported as failed files */
+    if (!files)
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "nothing to import: %s%s holds no file (give "
+                           "--allow-empty to accept this)",
+                           paths[0], n > 1 ? " and the other paths" : "");
+    return nsg_err_set(err, NSG_E_INPUT,
+                       "nothing importable: %d file%s skipped, none holds "
+                       "network resources, service tags or flow logs (see "
+                       "the report; give --allow-empty to accept this)",
+                       skipped, skipped == 1 ? "" : "s");
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* The directories of path that do not exist yet, deepest first. */
+static GPtrArray *missing_dirs(const char *path)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    char *p = g_strdup(path);
+    struct stat st;
+    while (*p && strcmp(p, "/") && strcmp(p, ".") && stat(p, &st)) {
+        g_ptr_array_add(out, g_strdup(p));
+        char *parent = g_path_get_dirname(p);
+        g_free(p);
+        p = parent;
+    }
+    g_free(p);
+    return out;
+}
+
+/* An import that created the corpus directory and committed nothing
+ * leaves no empty corpus behind (nor the parents it created). */
+static void remove_new_corpus(GPtrArray *created)
+{
+    if (!created->len)
+        return;
+    nftw(created->pdata[0], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    for (guint i = 1; i < created->len; i++)
+        rmdir(created->pdata[i]);
+}
+
 static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
                   struct nsg_err *err)
 {
@@ -494,7 +732,7 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
 
     for (int i = 0; i < n && !rc; i++) {
         struct nsg_err perr = NSG_ERR_INIT;
-        nsg_rc prc = nsg_walk_files(paths[i], NULL, files, &perr);
+        nsg_rc prc = collect(im, paths[i], files, &perr);
         if (prc) {
             note_failure(im, file_entry(im, paths[i], "unknown"), paths[i],
                          &perr);
@@ -513,6 +751,8 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
         rc = import_flows(im, err);
     if (!rc)
         rc = add_warnings(im, err);
+    if (!rc && !im->allow_empty)
+        rc = nothing_importable(im, paths, n, err);
     if (!rc) {
         rc = nsg_corpus_commit(&im->txn, err);
         *committed = !rc;
@@ -527,63 +767,57 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
 
 int cmd_import(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"keep-going", no_argument, NULL, 'k'},
-        {"captured-at", required_argument, NULL, 't'},
-        {"lock-wait", required_argument, NULL, 'w'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     struct import im = {0};
     struct nsg_err err = NSG_ERR_INIT;
+    GPtrArray *created = NULL;
     const char *dir = NULL;
-    bool json = false, committed = false;
+    bool committed = false;
     double lock_wait = 30;
-    int opt, status;
+    int64_t captured_at = INT64_MIN;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
+    struct cli_strv paths = CLI_STRV_INIT;
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &dir, "DIR", "the corpus (created when missing)"),
+        CLI_OPT_FLAG("keep-going",
+                     &im.keep_going,
+                     "commit the good files even when some are bad (exit 2)"),
+        CLI_OPT_FLAG("allow-empty", &im.allow_empty,
+                     "exit 0 even when nothing is importable"),
+        CLI_OPT_TIME("captured-at", &captured_at,
+                     "capture time of this import's resource versions: ISO "
+                     "8601 or unix seconds (default now); known files are "
+                     "read again"),
+        CLI_OPT_SECONDS("lock-wait", &lock_wait,
+                        "wait this long for another import (default 30)"),
+        CLI_OPT_OUTPUT(&fmt),
+        CLI_OPT_ENDMARK};
+    int status = cli_opt_parse(&help, opts, argc, argv, &paths, NULL);
+    bool json = fmt.format == CLI_FORMAT_JSON;
 
-    im.captured_at = (int64_t)time(NULL);
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c':
-            dir = optarg;
-            break;
-        case 'k':
-            im.keep_going = true;
-            break;
-        case 'j':
-            json = true;
-            break;
-        case 't':
-            if (nsg_corpus_time_parse(optarg, &im.captured_at, &err))
-                return cli_usage_error(usage, "--captured-at: %s", err.msg);
-            break;
-        case 'w':
-            if (!cli_parse_seconds(optarg, &lock_wait))
-                return cli_usage_error(usage,
-                                       "--lock-wait: '%s' is not a "
-                                       "number of seconds",
-                                       optarg);
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return CLI_EXIT_OK;
-        default:
-            return cli_usage_error(usage, "bad option");
-        }
+    if (status) {
+        cli_strv_release(&paths);
+        return cli_opt_status(status);
     }
-    if (!dir)
-        return cli_usage_error(usage, "--corpus DIR is required");
-    if (optind >= argc)
-        return cli_usage_error(usage, "nothing to import: give a PATH");
-    if (nsg_corpus_open(dir, true, &im.c, &err))
+    im.captured_at =
+        captured_at == INT64_MIN ? (int64_t)time(NULL) : captured_at;
+    im.recapture = captured_at != INT64_MIN;
+    if (!dir || !paths.n) {
+        cli_strv_release(&paths);
+        return cli_opt_error(&help, !dir ? "--corpus DIR is required"
+                                         : "nothing to import: give a PATH");
+    }
+    created = missing_dirs(dir);
+    if (nsg_corpus_open(dir, true, &im.c, &err)) {
+        cli_strv_release(&paths);
+        g_ptr_array_free(created, TRUE);
         return cli_fail(&err);
+    }
     nsg_corpus_set_lock_wait(im.c, (int)(lock_wait * 1000));
 
     char iso[32];
     nsg_corpus_time_format(im.captured_at, iso);
     im.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    im.shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     im.flow_paths = g_ptr_array_new();
     im.report = cJSON_CreateObject();
     cJSON_AddStringToObject(im.report, "corpus", dir);
@@ -591,7 +825,7 @@ int cmd_import(int argc, char **argv)
     im.files = cJSON_AddArrayToObject(im.report, "files");
     im.failed = cJSON_AddArrayToObject(im.report, "failed");
 
-    nsg_rc rc = run(&im, argv + optind, argc - optind, &committed, &err);
+    nsg_rc rc = run(&im, (char **)paths.v, (int)paths.n, &committed, &err);
 
     cJSON_AddBoolToObject(im.report, "committed", committed);
     cJSON_AddBoolToObject(im.report, "changed",
@@ -617,9 +851,19 @@ int cmd_import(int argc, char **argv)
     } else {
         status = CLI_EXIT_OK;
     }
+    bool empty = nsg_corpus_generation(im.c) == 0;
     cJSON_Delete(im.report);
     g_ptr_array_free(im.flow_paths, TRUE);
     g_hash_table_destroy(im.seen);
+    g_hash_table_destroy(im.shown);
     nsg_corpus_close(im.c);
+    if (status && empty)
+        remove_new_corpus(created);
+    g_ptr_array_free(created, TRUE);
+    if (im.spool) { /* spooled standard input and pipes */
+        nftw(im.spool, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        g_free(im.spool);
+    }
+    cli_strv_release(&paths);
     return status;
 }

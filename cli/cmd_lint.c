@@ -2,7 +2,6 @@
  * network it is used in, rules that can never match, rules whose removal
  * changes nothing, overlapping rules of opposite access, and management
  * ports opened to the Internet. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -10,97 +9,29 @@
 #include "../sim/sim.h"
 #include "../solver/solver.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof lint --corpus DIR [--nsg NAME] [--json] [--timeout MS]\n"
-    "  Exit: 0 clean, 1 findings, 2 input error, 3 unknown/internal.\n";
+static const char *const synopsis[] = {
+    "--corpus DIR [--nsg NAME] [--at TIME] [--timeout MS]\n"
+    "         [--format text|json|sarif]",
+    NULL};
+static const struct cli_command_help help = {
+    "lint", synopsis,
+    "Rules that can never match, rules whose removal changes nothing,\n"
+    "overlapping rules of opposite access, management ports open to the\n"
+    "Internet: per NSG and per virtual network it is used in.",
+    "Each witness comes with the `check` command that reproduces it.\n"
+    "JSON and SARIF: docs/lint.md.\n"
+    "Exit: 0 clean, 1 findings, 2 usage or input error, 3 unknown or\n"
+    "internal inconsistency.\n",
+    NULL};
 
 struct lint_opts {
     const char *corpus, *nsg;
-    bool json;
-    unsigned timeout_ms;
+    struct cli_output fmt;
+    int64_t at;
+    long timeout_ms;
 };
-
-static int parse_args(int argc, char **argv, struct lint_opts *o)
-{
-    static const struct option lo[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"nsg", required_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},
-        {"timeout", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    int ch;
-    long v;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            o->corpus = optarg;
-            break;
-        case 'n':
-            o->nsg = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 't':
-            if (!cli_parse_long(optarg, 0, CLI_TIMEOUT_MAX, &v))
-                return cli_usage_error(usage, "lint: bad --timeout '%s'",
-                                       optarg);
-            o->timeout_ms = (unsigned)v;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            exit(CLI_EXIT_OK);
-        default:
-            return cli_usage_error(usage, "lint: unknown option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(usage, "lint: unexpected argument '%s'",
-                               argv[optind]);
-    if (!o->corpus)
-        return cli_usage_error(usage, "lint: --corpus DIR is required");
-    return 0;
-}
-
-/* Virtual networks an NSG is used in (via subnets and NICs). */
-static GPtrArray *contexts_of(const struct nsg_topology *t,
-                              const struct nsg_nsg *n)
-{
-    GPtrArray *out = g_ptr_array_new();
-    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
-        const struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
-        struct nsg_vnet *v;
-        if (s->nsg_id && n->id && !strcasecmp(s->nsg_id, n->id) &&
-            (v = nsg_topo_vnet_of_subnet(t, s)) &&
-            !g_ptr_array_find(out, v, NULL))
-            g_ptr_array_add(out, v);
-    }
-    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
-        const struct nsg_nic *nic = NSG_TOPO_AT(t, NSG_RES_NIC, i);
-        struct nsg_subnet *s;
-        struct nsg_vnet *v;
-        if (nic->nsg_id && n->id && !strcasecmp(nic->nsg_id, n->id) &&
-            (s = nsg_topo_subnet_of_nic(t, nic)) &&
-            (v = nsg_topo_vnet_of_subnet(t, s)) &&
-            !g_ptr_array_find(out, v, NULL))
-            g_ptr_array_add(out, v);
-    }
-    if (out->len == 0)
-        g_ptr_array_add(out, NULL); /* unused: no context */
-    return out;
-}
-
-static cJSON *json_packet(const struct nsg_packet *p)
-{
-    cJSON *o = cJSON_CreateObject();
-    nsg_sim_packet_to_json(o, p, NSG_PJ_PROTO_NAMED);
-    return o;
-}
 
 static const char *rname(const struct nsg_crule *r)
 {
@@ -112,13 +43,57 @@ static const char *unknown_tag(const struct nsg_crule *r)
     return r->src_unknown ? r->src_unknown : r->dst_unknown;
 }
 
-static cJSON *json_finding(const struct nsg_slv_finding *f)
+/* The finding as one sentence (text output and SARIF messages). */
+static void finding_text(const struct nsg_cnsg *c,
+                         const struct nsg_slv_finding *f, struct nsg_buf *out)
+{
+    struct nsg_buf b = NSG_BUF_INIT, why = NSG_BUF_INIT;
+    for (size_t i = 0; i < f->n_by; i++)
+        nsg_buf_addf(&b, "%s%s (%d)", i ? ", " : "", rname(f->by[i]),
+                     f->by[i]->priority);
+    nsg_buf_adds(&b, "");
+    switch (f->kind) {
+    case NSG_LINT_SHADOWED:
+        if (f->n_by)
+            nsg_buf_addf(out, "can never match: covered by %s", b.buf);
+        else
+            nsg_buf_adds(out, "can never match any packet");
+        break;
+    case NSG_LINT_REDUNDANT:
+        nsg_buf_addf(out, "removing it changes no decision%s%s%s",
+                     f->n_by ? " (later: " : "", f->n_by ? b.buf : "",
+                     f->n_by ? ")" : "");
+        break;
+    case NSG_LINT_CONFLICT:
+        nsg_buf_addf(out, "overlaps %s with the opposite access", b.buf);
+        break;
+    case NSG_LINT_MGMT_OPEN:
+        nsg_buf_addf(out, "allows TCP port %u from the Internet", f->port);
+        break;
+    case NSG_LINT_UNKNOWN_TAG:
+        nsg_ctx_unknown_hint(c->t, c->vnet, unknown_tag(f->rule), &why);
+        nsg_buf_addf(out, "names '%s', which is not known: not checked (%s)",
+                     unknown_tag(f->rule), why.buf);
+        break;
+    }
+    nsg_buf_release(&b);
+    nsg_buf_release(&why);
+}
+
+static cJSON *json_finding(const struct nsg_cnsg *c,
+                           const struct nsg_slv_finding *f,
+                           const struct cli_check_ref *ref)
 {
     cJSON *o = cJSON_CreateObject();
+    struct nsg_buf msg = NSG_BUF_INIT;
+    char *id = cli_rule_id(c->nsg, f->rule->rule);
+    char *ptr = cli_rule_pointer(c->nsg, f->rule->rule);
     cJSON_AddStringToObject(o, "kind", nsg_slv_lint_kind_name(f->kind));
     cJSON_AddStringToObject(o, "direction", nsg_dir_name(f->dir));
     cJSON_AddStringToObject(o, "rule", rname(f->rule));
     cJSON_AddNumberToObject(o, "priority", f->rule->priority);
+    cJSON_AddStringToObject(o, "rule_id", id);
+    cJSON_AddStringToObject(o, "json_pointer", ptr);
     cJSON *by = cJSON_AddArrayToObject(o, "by");
     for (size_t i = 0; i < f->n_by; i++) {
         cJSON *b = cJSON_CreateObject();
@@ -130,121 +105,260 @@ static cJSON *json_finding(const struct nsg_slv_finding *f)
         cJSON_AddNumberToObject(o, "port", f->port);
     if (f->kind == NSG_LINT_UNKNOWN_TAG)
         cJSON_AddStringToObject(o, "tag", unknown_tag(f->rule));
-    if (f->has_witness)
-        cJSON_AddItemToObject(o, "witness", json_packet(&f->witness));
-    else
+    finding_text(c, f, &msg);
+    cJSON_AddStringToObject(o, "message", msg.buf);
+    if (f->has_witness) {
+        cJSON *w = cJSON_CreateObject();
+        struct nsg_buf b = NSG_BUF_INIT;
+        nsg_sim_packet_to_json(w, &f->witness, NSG_PJ_PROTO_NAMED);
+        cJSON_AddBoolToObject(w, "in_scope", f->in_scope);
+        struct nsg_match m; /* what check answers for it */
+        nsg_sim_eval(c, &f->witness, &m);
+        cJSON_AddStringToObject(w, "decision", nsg_decision_name(m.decision));
+        cJSON_AddStringToObject(w, "rule",
+                                m.rule && m.rule->rule ? rname(m.rule) : "");
+        nsg_slv_packet_format(&f->witness, &b);
+        cJSON_AddStringToObject(w, "text", b.buf);
+        nsg_buf_reset(&b);
+        cJSON_AddItemToObject(w, "check", cli_check_json(ref, &f->witness));
+        cli_check_text(ref, &f->witness, &b);
+        cJSON_AddStringToObject(w, "check_command", b.buf);
+        nsg_buf_release(&b);
+        cJSON_AddItemToObject(o, "witness", w);
+    } else {
         cJSON_AddNullToObject(o, "witness");
+    }
+    nsg_buf_release(&msg);
+    g_free(id);
+    g_free(ptr);
     return o;
 }
 
-static void print_finding(const struct nsg_slv_finding *f)
-{
-    struct nsg_buf b = NSG_BUF_INIT;
-    for (size_t i = 0; i < f->n_by; i++)
-        nsg_buf_addf(&b, "%s%s (%d)", i ? ", " : "", rname(f->by[i]),
-                     f->by[i]->priority);
-    printf("  %-9s %-8s %s (priority %d): ", nsg_slv_lint_kind_name(f->kind),
-           nsg_dir_name(f->dir), rname(f->rule), f->rule->priority);
-    switch (f->kind) {
-    case NSG_LINT_SHADOWED:
-        if (f->n_by)
-            printf("can never match: covered by %s\n", b.buf);
-        else
-            printf("can never match any packet\n");
-        break;
-    case NSG_LINT_REDUNDANT:
-        printf("removing it changes no decision%s%s%s\n",
-               f->n_by ? " (later: " : "", f->n_by ? b.buf : "",
-               f->n_by ? ")" : "");
-        break;
-    case NSG_LINT_CONFLICT:
-        printf("overlaps %s with the opposite access\n", b.buf);
-        break;
-    case NSG_LINT_MGMT_OPEN:
-        printf("allows TCP port %u from the Internet\n", f->port);
-        break;
-    case NSG_LINT_UNKNOWN_TAG:
-        printf("names '%s', which is not known: not checked (import a "
-               "Service Tags file that defines it)\n", unknown_tag(f->rule));
-        break;
-    }
-    if (f->has_witness) {
-        nsg_buf_reset(&b);
-        nsg_slv_packet_format(&f->witness, &b);
-        printf("            e.g. %s\n", b.buf);
-    }
-    nsg_buf_release(&b);
-}
-
-/* Lint one NSG in one context; appends to the JSON and prints text. */
+/* Lint one NSG in one context into a JSON entry (appended to jnsgs). */
 static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
                        struct nsg_sim *sim, const struct nsg_nsg *n,
-                       const struct nsg_vnet *v, cJSON *jnsgs, size_t *count,
-                       struct nsg_err *err)
+                       const struct nsg_vnet *v, bool several, cJSON *jnsgs,
+                       size_t *count, struct nsg_err *err)
 {
     struct nsg_ctx ctx;
     const struct nsg_cnsg *c;
     struct nsg_slv_lint l = NSG_SLV_LINT_INIT;
     struct nsg_slv *slv = NULL;
+    struct nsg_addrset governed = NSG_ADDRSET_INIT;
+    struct nsg_slv_scope scope;
+    struct cli_check_ref ref = {o->corpus, o->at, NULL, NULL,
+                                cli_nsg_ref(t, n),
+                                several && v ? v->name : NULL};
+    char label[512];
     nsg_rc rc = nsg_ctx_init(&ctx, t, v, err);
     if (rc)
         return rc;
+    cli_nsg_scope(t, n, v, &governed, &scope);
     rc = nsg_sim_get(sim, n, v, &c, err);
     if (!rc) {
-        slv = nsg_slv_new(o->timeout_ms);
-        rc = nsg_slv_lint(slv, c, &ctx.internet, &l, err);
+        slv = nsg_slv_new((unsigned)o->timeout_ms);
+        rc = nsg_slv_lint_scoped(slv, c, &ctx.internet, &scope, &l, err);
     }
     if (!rc) {
+        GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
         *count += l.n;
-        if (o->json) {
-            cJSON *j = cJSON_CreateObject();
-            cJSON_AddStringToObject(j, "nsg", n->name ? n->name : "");
-            cJSON_AddStringToObject(j, "id", n->id ? n->id : "");
-            if (v)
-                cJSON_AddStringToObject(j, "vnet", v->name ? v->name : "");
-            else
-                cJSON_AddNullToObject(j, "vnet");
-            cJSON *fs = cJSON_AddArrayToObject(j, "findings");
-            for (size_t i = 0; i < l.n; i++)
-                cJSON_AddItemToArray(fs, json_finding(&l.f[i]));
-            cJSON_AddItemToArray(jnsgs, j);
-        } else if (l.n) {
-            printf("%s%s%s%s:\n", n->name ? n->name : "?", v ? " (vnet " : "",
-                   v && v->name ? v->name : "", v ? ")" : "");
-            for (size_t i = 0; i < l.n; i++)
-                print_finding(&l.f[i]);
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "nsg", n->name ? n->name : "");
+        cJSON_AddStringToObject(j, "label", cli_nsg_label(t, n, label,
+                                                          sizeof(label)));
+        cJSON_AddStringToObject(j, "id", n->id ? n->id : "");
+        if (v)
+            cJSON_AddStringToObject(j, "vnet", v->name ? v->name : "");
+        else
+            cJSON_AddNullToObject(j, "vnet");
+        cJSON *fs = cJSON_AddArrayToObject(j, "findings");
+        for (size_t i = 0; i < l.n; i++)
+            cJSON_AddItemToArray(fs, json_finding(c, &l.f[i], &ref));
+        if (nsg_ctx_gaps(t, v, NULL)) {
+            struct nsg_buf why = NSG_BUF_INIT;
+            nsg_ctx_gaps(t, v, &why);
+            g_ptr_array_add(notes,
+                            g_strdup_printf("the corpus lacks part of the "
+                                            "context: %s; rules naming "
+                                            "VirtualNetwork or Internet are "
+                                            "not checked",
+                                            why.buf));
+            nsg_buf_release(&why);
         }
+        cJSON *jn = cJSON_AddArrayToObject(j, "notes");
+        for (guint i = 0; i < notes->len; i++)
+            cJSON_AddItemToArray(jn, cJSON_CreateString(notes->pdata[i]));
+        g_ptr_array_free(notes, TRUE);
+        cJSON_AddItemToArray(jnsgs, j);
     } else {
-        nsg_err_prefix(err, "NSG %s%s%s", n->name ? n->name : "?",
+        nsg_err_prefix(err, "NSG %s%s%s", cli_nsg_label(t, n, label,
+                                                        sizeof(label)),
                        v ? " in vnet " : "", v && v->name ? v->name : "");
     }
     nsg_slv_lint_release(&l);
     nsg_slv_free(slv);
     nsg_ctx_release(&ctx);
+    nsg_addrset_release(&governed);
     return rc;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+static void print_text(const cJSON *root)
+{
+    const cJSON *e, *f, *x;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "nsgs"))
+    {
+        const cJSON *fs = cJSON_GetObjectItem(e, "findings");
+        const cJSON *ns = cJSON_GetObjectItem(e, "notes");
+        if (!cJSON_GetArraySize(fs) && !cJSON_GetArraySize(ns))
+            continue;
+        const char *v = cli_json_str(e, "vnet", NULL);
+        printf("%s%s%s%s:\n", cli_json_str(e, "label", "?"), v ? " (vnet " : "",
+               v ? v : "", v ? ")" : "");
+        cJSON_ArrayForEach(x, ns)
+            printf("  note: %s\n", x->valuestring);
+        cJSON_ArrayForEach(f, fs)
+        {
+            printf("  %-9s %-8s %s (priority %d): %s\n",
+                   cli_json_str(f, "kind", ""), cli_json_str(f, "direction", ""),
+                   cli_json_str(f, "rule", ""),
+                   (int)cli_json_num(f, "priority"),
+                   cli_json_str(f, "message", ""));
+            const cJSON *w = cJSON_GetObjectItem(f, "witness");
+            if (!cJSON_IsObject(w))
+                continue;
+            printf("            e.g. %s  => %s by %s%s\n",
+                   cli_json_str(w, "text", ""), cli_json_str(w, "decision", ""),
+                   cli_json_str(w, "rule", ""),
+                   cJSON_IsTrue(cJSON_GetObjectItem(w, "in_scope"))
+                       ? ""
+                       : "  (no such packet reaches the NSG where it is "
+                         "applied)");
+            printf("            %s\n", cli_json_str(w, "check_command", ""));
+        }
+    }
+    double count = cli_json_num(root, "count");
+    double with = cli_json_num(root, "nsgs_with_findings");
+    double all = cli_json_num(root, "nsgs_linted");
+    if (count == 0 && !cJSON_GetArraySize(cJSON_GetObjectItem(root, "errors"))) {
+        cli_word("clean", 0);
+        printf(": no findings in %g NSG%s\n", all, all == 1 ? "" : "s");
+    } else {
+        printf("%g finding%s in %g NSG%s (%g linted)\n", count,
+               count == 1 ? "" : "s", with, with == 1 ? "" : "s", all);
+    }
+}
+
+static const char *kind_level(const char *kind)
+{
+    if (!strcmp(kind, "management-port-open"))
+        return "error";
+    if (!strcmp(kind, "conflict") || !strcmp(kind, "shadowed"))
+        return "warning";
+    return "note";
+}
+
+static const char *kind_text(const char *kind)
+{
+    if (!strcmp(kind, "shadowed"))
+        return "A rule that can never match: earlier rules cover it";
+    if (!strcmp(kind, "redundant"))
+        return "A rule whose removal changes no decision";
+    if (!strcmp(kind, "conflict"))
+        return "A rule overlapping earlier rules of the opposite access";
+    if (!strcmp(kind, "management-port-open"))
+        return "An inbound allow that opens a management port (22, 3389, "
+               "5985, 5986) to the Internet";
+    return "A rule naming a tag or ASG the corpus cannot resolve: not "
+           "checked";
+}
+
+static void print_sarif(const cJSON *root)
+{
+    cJSON *rules, *results;
+    cJSON *log = cli_sarif_new("lint", &rules, &results);
+    const cJSON *e, *f, *x;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "nsgs"))
+    {
+        cJSON_ArrayForEach(f, cJSON_GetObjectItem(e, "findings"))
+        {
+            const char *kind = cli_json_str(f, "kind", "");
+            const cJSON *w = cJSON_GetObjectItem(f, "witness");
+            int idx = cli_sarif_rule(rules, kind, kind_text(kind),
+                                     kind_level(kind));
+            char *msg = g_strdup_printf(
+                "NSG %s%s%s, %s rule %s (priority %g): %s%s%s", 
+                cli_json_str(e, "label", ""),
+                cli_json_str(e, "vnet", NULL) ? " in vnet " : "",
+                cli_json_str(e, "vnet", ""), cli_json_str(f, "direction", ""),
+                cli_json_str(f, "rule", ""), cli_json_num(f, "priority"),
+                cli_json_str(f, "message", ""),
+                cJSON_IsObject(w) ? "; e.g. " : "",
+                cJSON_IsObject(w) ? cli_json_str(w, "text", "") : "");
+            cJSON *r = cli_sarif_result(results, kind, idx, kind_level(kind),
+                                        NULL, msg);
+            g_free(msg);
+            cli_sarif_logical(r, cli_json_str(f, "rule_id", ""),
+                              cli_json_str(f, "rule", ""));
+            cJSON *p = cJSON_AddObjectToObject(r, "properties");
+            cJSON_AddStringToObject(p, "jsonPointer",
+                                    cli_json_str(f, "json_pointer", ""));
+            cJSON_AddStringToObject(p, "nsg", cli_json_str(e, "id", ""));
+            if (cJSON_IsObject(w)) {
+                cJSON_AddItemToObject(p, "witness", cJSON_Duplicate(w, true));
+            }
+        }
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(e, "notes"))
+            cli_sarif_notification(log, "warning", x->valuestring);
+    }
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(root, "errors"))
+        cli_sarif_notification(log, "error", x->valuestring);
+    cli_print_json(log);
+    cJSON_Delete(log);
 }
 
 int cmd_lint(int argc, char **argv)
 {
-    struct lint_opts o = {.timeout_ms = 60000};
+    struct lint_opts o = {.timeout_ms = 60000, .fmt = CLI_OUTPUT_INIT,
+                          .at = NSG_TIME_LATEST};
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &o.corpus, "DIR", "the corpus"),
+        CLI_OPT_STR("nsg", &o.nsg, "NAME",
+                    "lint this NSG (name or id) only; default: every NSG"),
+        CLI_OPT_TIME("at", &o.at, "the rules in force at TIME (default: "
+                                  "the newest)"),
+        CLI_OPT_NUM("timeout", &o.timeout_ms, "MS", 0, CLI_TIMEOUT_MAX,
+                    "solver time limit per check (default 60000; 0 = none)"),
+        CLI_OPT_OUTPUT_SARIF(&o.fmt),
+        CLI_OPT_ENDMARK};
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *corpus = NULL;
     struct nsg_topology *t = NULL;
     struct nsg_sim *sim = NULL;
     GPtrArray *nsgs = g_ptr_array_new();
+    GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *owned =
+        g_ptr_array_new_with_free_func((GDestroyNotify)nsg_vnet_free);
     cJSON *root = cJSON_CreateObject();
     cJSON *jnsgs = cJSON_AddArrayToObject(root, "nsgs");
     cJSON *jerrs = cJSON_AddArrayToObject(root, "errors");
-    size_t count = 0, n_errors = 0;
-    int status = parse_args(argc, argv, &o);
+    size_t count = 0, n_errors = 0, with = 0;
+    int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
     nsg_rc rc = NSG_OK;
 
-    if (status)
+    if (status) {
+        status = cli_opt_status(status);
         goto out;
-    rc = cli_load_corpus(o.corpus, &corpus, &t, &err);
+    }
+    if (!o.corpus) {
+        status = cli_opt_error(&help, "--corpus DIR is required");
+        goto out;
+    }
+    rc = cli_load_model(o.corpus, o.at, &corpus, &t, notes, &err);
     if (!rc && o.nsg) {
         void *p;
-        rc = nsg_topo_find(t, NSG_RES_NSG, o.nsg, &p, &err);
+        rc = cli_find(t, NSG_RES_NSG, o.nsg, &p, &err);
         if (!rc)
             g_ptr_array_add(nsgs, p);
     } else if (!rc) {
@@ -255,12 +369,19 @@ int cmd_lint(int argc, char **argv)
         status = cli_fail(&err);
         goto out;
     }
+    cli_notes(notes);
     sim = nsg_sim_new(t);
     for (guint i = 0; i < nsgs->len; i++) {
         const struct nsg_nsg *n = nsgs->pdata[i];
-        GPtrArray *vs = contexts_of(t, n);
+        GPtrArray *vs = g_ptr_array_new();
+        size_t before = count;
+        cli_nsg_contexts(t, n, vs, owned);
+        bool several = vs->len > 1;
+        if (!vs->len)
+            g_ptr_array_add(vs, NULL); /* applied nowhere: no context */
         for (guint k = 0; k < vs->len; k++) {
-            rc = lint_one(&o, t, sim, n, vs->pdata[k], jnsgs, &count, &err);
+            rc = lint_one(&o, t, sim, n, vs->pdata[k], several, jnsgs, &count,
+                          &err);
             if (rc == NSG_E_UNKNOWN || rc == NSG_E_INTERNAL) {
                 status = cli_fail(&err); /* exit 3: never a partial guess */
                 g_ptr_array_free(vs, TRUE);
@@ -269,27 +390,30 @@ int cmd_lint(int argc, char **argv)
             if (rc) { /* an NSG that cannot be resolved: go on, report it */
                 n_errors++;
                 cJSON_AddItemToArray(jerrs, cJSON_CreateString(err.msg));
-                if (!o.json)
+                if (o.fmt.format == CLI_FORMAT_TEXT)
                     cli_error("%s", err.msg);
             }
         }
+        with += count > before;
         g_ptr_array_free(vs, TRUE);
     }
     cJSON_AddBoolToObject(root, "clean", count == 0 && n_errors == 0);
     cJSON_AddNumberToObject(root, "count", (double)count);
-    if (o.json)
+    cJSON_AddNumberToObject(root, "nsgs_with_findings", (double)with);
+    cJSON_AddNumberToObject(root, "nsgs_linted", (double)nsgs->len);
+    if (o.fmt.format == CLI_FORMAT_JSON)
         cli_print_json(root);
-    else if (count == 0 && n_errors == 0)
-        printf("clean: no findings in %u NSG%s\n", nsgs->len,
-               nsgs->len == 1 ? "" : "s");
+    else if (o.fmt.format == CLI_FORMAT_SARIF)
+        print_sarif(root);
     else
-        printf("%zu finding%s in %u NSG%s\n", count, count == 1 ? "" : "s",
-               nsgs->len, nsgs->len == 1 ? "" : "s");
+        print_text(root);
     status = count ? CLI_EXIT_FOUND : n_errors ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 out:
     cJSON_Delete(root);
     g_ptr_array_free(nsgs, TRUE);
+    g_ptr_array_free(notes, TRUE);
     nsg_sim_free(sim);
+    g_ptr_array_free(owned, TRUE); /* after the session that cached them */
     nsg_topo_free(t);
     nsg_corpus_close(corpus);
     return status;

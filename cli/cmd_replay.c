@@ -1,36 +1,69 @@
 /* cmd_replay.c - `nsgproof replay`: replays the logged flows of a corpus
  * against the rules in force when they were logged (does the model
  * reproduce Azure?), or against proposed NSGs (what-if). */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../importer/importer.h"
 #include "../sim/replay.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof replay --corpus DIR [--nsg NAME] [--limit N] [--json]\n"
-    "       nsgproof replay --corpus DIR --proposed FILE... [--limit N] "
-    "[--json]\n"
-    "  --corpus DIR     the corpus holding the configuration and flow logs\n"
-    "  --nsg NAME       replay only the flows logged by this NSG (name or id)\n"
-    "  --proposed FILE  what-if: NSG files (ARM or az JSON) replacing the "
-    "NSGs\n"
-    "                   of the same id or name; several files may follow\n"
-    "  --limit N        list at most N disagreements or changes (default 20,\n"
-    "                   100 with --json)\n"
-    "  --json           machine-readable output (schema: docs/replay.md)\n"
-    "Exit: 0 nothing disagrees / nothing newly denied, 1 otherwise, 2 usage "
-    "or\n"
-    "input error, 3 internal error.\n";
+static const char *const synopsis[] = {
+    "--corpus DIR [--nsg NAME] [--limit N] [--allow-empty]\n"
+    "         [--format text|json]",
+    "--corpus DIR --proposed FILE... [--limit N] [--allow-empty]\n"
+    "         [--format text|json]",
+    NULL};
+static const struct cli_command_help help = {
+    "replay", synopsis,
+    "Replay the logged flows of a corpus against the rules in force when\n"
+    "they were logged (does the model reproduce Azure?), or against\n"
+    "proposed NSGs (what would the change block?).",
+    "--proposed FILE may be followed by more files.  JSON schema:\n"
+    "docs/replay.md.\n"
+    "Exit: 0 nothing disagrees / nothing newly denied, 1 otherwise, 2 usage\n"
+    "or input error (also: no logged flow to replay, unless --allow-empty),\n"
+    "3 internal error.\n",
+    NULL};
 
 struct opts {
     const char *corpus, *nsg;
     GPtrArray *proposed; /* const char * (borrowed from argv) */
     size_t limit;
     bool json;
+    bool allow_empty;
 };
+
+/* Replaying nothing is an error (a CI job pointed at the wrong corpus
+ * fails) unless --allow-empty. */
+static int nothing_to_replay(const struct opts *o)
+{
+    if (o->nsg)
+        cli_error("nothing to replay: the corpus holds no flow logged by NSG "
+                  "%s (import its flow logs: nsgproof import --corpus %s "
+                  "DIR; --allow-empty accepts this)",
+                  o->nsg, o->corpus);
+    else
+        cli_error("nothing to replay: the corpus holds no flow logs (import "
+                  "them: nsgproof import --corpus %s DIR; --allow-empty "
+                  "accepts this)",
+                  o->corpus);
+    return CLI_EXIT_INPUT;
+}
+
+/* --proposed FILE, and the files that follow it. */
+static const char *proposed_cb(const struct cli_option *opt, const char *arg,
+                               void *ctx, char *buf, size_t buflen)
+{
+    struct opts *o = ctx;
+    if (!opt->long_name && !o->proposed->len) {
+        snprintf(buf, buflen, "unexpected argument '%s'", arg);
+        return buf;
+    }
+    g_ptr_array_add(o->proposed, (char *)arg);
+    return NULL;
+}
 
 static const char *proto_text(const cJSON *o, char buf[8])
 {
@@ -172,58 +205,35 @@ static void print_whatif(const cJSON *rep)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-    static const struct option longs[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"nsg", required_argument, NULL, 'n'},
-        {"proposed", required_argument, NULL, 'p'},
-        {"limit", required_argument, NULL, 'l'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
-    long v;
-
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+", longs, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            o->corpus = optarg;
-            break;
-        case 'n':
-            o->nsg = optarg;
-            break;
-        case 'j':
-            o->json = true;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            return -1;
-        case 'l':
-            if (!cli_parse_long(optarg, 1, 1000000000L, &v))
-                return cli_usage_error(usage,
-                                       "--limit wants a positive "
-                                       "number, not '%s'",
-                                       optarg);
-            o->limit = (size_t)v;
-            break;
-        case 'p': /* FILE... : this one and the operands that follow */
-            g_ptr_array_add(o->proposed, optarg);
-            while (optind < argc && strncmp(argv[optind], "--", 2))
-                g_ptr_array_add(o->proposed, argv[optind++]);
-            break;
-        default:
-            return cli_usage_error(usage, "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+    long limit = 0;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &o->corpus, "DIR",
+                    "the corpus holding the configuration and flow logs"),
+        CLI_OPT_STR("nsg", &o->nsg, "NAME",
+                    "replay only the flows logged by this NSG (name or id)"),
+        CLI_OPT_CBV("proposed", NULL, "FILE", proposed_cb,
+                    "what-if: NSG files (ARM or az JSON; - for standard "
+                    "input) replacing the NSGs of the same id or name "
+                    "(repeatable)"),
+        CLI_OPT_CBV(NULL, NULL, "FILE", proposed_cb,
+                    "more --proposed files"),
+        CLI_OPT_FLAG("allow-empty", &o->allow_empty,
+                     "exit 0 even when there is no logged flow to replay"),
+        CLI_OPT_NUM("limit", &limit, "N", 1, 1000000000L,
+                    "list at most N disagreements or changes (default 20, "
+                    "100 with --json)"),
+        CLI_OPT_OUTPUT(&fmt),
+        CLI_OPT_ENDMARK};
+    int st = cli_opt_parse(&help, opts, argc, argv, NULL, o);
+    if (st)
+        return st < 0 ? -1 : st;
+    o->json = fmt.format == CLI_FORMAT_JSON;
+    o->limit = (size_t)limit;
     if (!o->corpus)
-        return cli_usage_error(usage, "--corpus DIR is required");
+        return cli_opt_error(&help, "--corpus DIR is required");
     if (o->nsg && o->proposed->len)
-        return cli_usage_error(usage, "--nsg and --proposed do not combine");
+        return cli_opt_error(&help, "--nsg and --proposed do not combine");
     if (!o->limit)
         o->limit = o->json ? 100 : 20;
     return 0;
@@ -251,6 +261,11 @@ static int run_replay(const struct opts *o, struct nsg_corpus *c,
     }
     rep = nsg_replay_report(r);
     nsg_replay_get_counts(r, &n);
+    if (!n.total && !o->allow_empty) {
+        cJSON_Delete(rep);
+        nsg_replay_free(r);
+        return nothing_to_replay(o);
+    }
     if (o->json)
         cli_print_json(rep);
     else
@@ -271,7 +286,7 @@ static nsg_rc load_proposed(const struct opts *o, struct nsg_corpus *c,
     for (guint i = 0; !rc && i < o->proposed->len; i++) {
         const char *path = o->proposed->pdata[i];
         struct nsg_nsg *n = NULL;
-        rc = nsg_imp_load_nsg_file(path, &n, err);
+        rc = nsg_imp_load_nsg_file(cli_path(path), &n, err);
         if (!rc) {
             char *name = nsg_xstrdup(n->name);
             rc = nsg_replay_propose(tp, n, err);
@@ -319,6 +334,12 @@ static int run_whatif(const struct opts *o, struct nsg_corpus *c,
     }
     rep = nsg_whatif_report(w);
     nsg_whatif_get_counts(w, &n);
+    if (!n.total && !o->allow_empty) {
+        cJSON_Delete(rep);
+        nsg_whatif_free(w);
+        nsg_topo_free(tp);
+        return nothing_to_replay(o);
+    }
     if (o->json)
         cli_print_json(rep);
     else

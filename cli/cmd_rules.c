@@ -1,19 +1,23 @@
 /* cmd_rules.c - `nsgproof rules`: the effective security rules of a NIC as
  * Network Watcher shows them: per level (subnet NSG, NIC NSG) every rule in
  * evaluation order with its addresses as written and expanded to prefixes. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../sim/sim.h"
 #include "cli.h"
+#include "cli_opt.h"
 
-static const char usage[] =
-    "usage: nsgproof rules --corpus DIR --nic NAME [--json]\n"
-    "  Rules of the subnet's NSG then of the NIC's NSG, inbound then\n"
-    "  outbound, in evaluation order (user rules by priority, then the\n"
-    "  default rules); tags and ASGs expanded to prefixes.\n";
+static const char *const synopsis[] = {
+    "--corpus DIR --nic NAME [--at TIME] [--format text|json]", NULL};
+static const struct cli_command_help help = {
+    "rules", synopsis,
+    "The effective security rules of a NIC, as Network Watcher shows them:\n"
+    "the subnet's NSG then the NIC's NSG, inbound then outbound, in\n"
+    "evaluation order (user rules by priority, then the default rules);\n"
+    "tags and ASGs expanded to prefixes.",
+    "Exit: 0 printed, 2 usage or input error.\n", NULL};
 
 static void emit_cidr(const struct nsg_cidr *c, void *ctx)
 {
@@ -125,18 +129,16 @@ static nsg_rc nsg_ref(const struct nsg_topology *t, const char *id,
     return NSG_OK;
 }
 
-static nsg_rc effective_rules(const struct nsg_topology *t, const char *name,
-                              cJSON **out, struct nsg_err *err)
+static nsg_rc effective_rules(const struct nsg_topology *t,
+                              const struct nsg_nic *nic, cJSON **out,
+                              struct nsg_err *err)
 {
-    struct nsg_nic *nic;
     const struct nsg_subnet *sub;
     const struct nsg_vnet *vnet;
     const struct nsg_nsg *sn = NULL, *nn = NULL;
     struct nsg_sim *sim;
-    nsg_rc rc = nsg_topo_find(t, NSG_RES_NIC, name, (void **)&nic, err);
+    nsg_rc rc = NSG_OK;
 
-    if (rc)
-        return rc;
     sub = nsg_topo_subnet_of_nic(t, nic);
     vnet = nsg_topo_vnet_of_subnet(t, sub);
     if (sub)
@@ -167,6 +169,18 @@ static nsg_rc effective_rules(const struct nsg_topology *t, const char *name,
         cJSON_Delete(o);
         return err ? err->code : NSG_E_INTERNAL;
     }
+    /* tags the corpus cannot resolve in full are listed unknown per rule */
+    struct nsg_buf why = NSG_BUF_INIT;
+    cJSON *jn = cJSON_AddArrayToObject(o, "notes");
+    if (nsg_ctx_gaps(t, vnet, &why)) {
+        char *n = g_strdup_printf("the corpus lacks part of the context, so "
+                                  "VirtualNetwork and Internet are known only "
+                                  "in part: %s",
+                                  why.buf);
+        cJSON_AddItemToArray(jn, cJSON_CreateString(n));
+        g_free(n);
+    }
+    nsg_buf_release(&why);
     *out = o;
     return NSG_OK;
 }
@@ -209,9 +223,12 @@ static void print_text(const cJSON *o)
 {
     const cJSON *l, *r;
     struct nsg_buf a = NSG_BUF_INIT, b = NSG_BUF_INIT;
+    const cJSON *note;
     printf("Effective security rules of NIC %s (subnet %s, vnet %s)\n",
            cli_json_str(o, "nic", NULL), cli_json_str(o, "subnet", NULL) ? cli_json_str(o, "subnet", NULL) : "?",
            cli_json_str(o, "vnet", NULL) ? cli_json_str(o, "vnet", NULL) : "?");
+    cJSON_ArrayForEach(note, cJSON_GetObjectItem(o, "notes"))
+        printf("note: %s\n", note->valuestring);
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(o, "levels"))
     {
         printf("\n%s level: %s\n", cli_json_str(l, "level", NULL),
@@ -266,49 +283,67 @@ static void print_text(const cJSON *o)
 
 int cmd_rules(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"corpus", required_argument, NULL, 'c'},
-        {"nic", required_argument, NULL, 'n'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     const char *corpus = NULL, *nic = NULL;
-    bool json = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
+    int64_t at = NSG_TIME_LATEST;
+    struct cli_option opts[] = {
+        CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
+        CLI_OPT_STR("nic", &nic, "NAME",
+                    "the NIC (name, id, or vm:NAME for each NIC of a VM)"),
+        CLI_OPT_TIME("at", &at, "the rules in force at TIME (default: the "
+                                "newest)"),
+        CLI_OPT_OUTPUT(&fmt),
+        CLI_OPT_ENDMARK};
     struct nsg_corpus *c = NULL;
     struct nsg_topology *t = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    cJSON *out = NULL;
-    int opt, status = CLI_EXIT_OK;
+    GPtrArray *nics = g_ptr_array_new(), *notes;
+    cJSON *out = NULL, *arr = cJSON_CreateArray();
+    int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': corpus = optarg; break;
-        case 'n': nic = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
-        default:
-            return cli_usage_error(usage, "rules: unknown or incomplete "
-                                          "option '%s'",
-                                   argv[optind - 1]);
+    notes = g_ptr_array_new_with_free_func(g_free);
+    if (status) {
+        status = cli_opt_status(status);
+        goto out;
+    }
+    if (!corpus || !nic) {
+        status = cli_opt_error(&help, !corpus ? "--corpus DIR is required"
+                                              : "--nic NAME is required");
+        goto out;
+    }
+    if (cli_load_model(corpus, at, &c, &t, notes, &err) ||
+        cli_find_nics(t, nic, nics, &err)) {
+        status = cli_fail(&err);
+        goto out;
+    }
+    cli_notes(notes);
+    for (guint i = 0; i < nics->len; i++) {
+        if (effective_rules(t, nics->pdata[i], &out, &err)) {
+            status = cli_fail(&err);
+            goto out;
+        }
+        cJSON_AddItemToArray(arr, out);
+    }
+    if (fmt.format == CLI_FORMAT_JSON && nics->len == 1) {
+        cli_print_json(arr->child);
+    } else if (fmt.format == CLI_FORMAT_JSON) { /* vm:NAME, several NICs */
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "vm", nic + 3);
+        cJSON_AddItemToObject(o, "nics", arr);
+        arr = NULL;
+        cli_print_json(o);
+        cJSON_Delete(o);
+    } else {
+        for (const cJSON *x = arr->child; x; x = x->next) {
+            if (x != arr->child)
+                printf("\n");
+            print_text(x);
         }
     }
-    if (optind < argc)
-        return cli_usage_error(usage, "rules: unexpected argument '%s'",
-                               argv[optind]);
-    if (!corpus || !nic)
-        return cli_usage_error(usage, "rules: --corpus and --nic are required");
-    if (cli_load_corpus(corpus, &c, &t, &err))
-        return cli_fail(&err);
-    if (effective_rules(t, nic, &out, &err)) {
-        status = cli_fail(&err);
-    } else if (json) {
-        cli_print_json(out);
-    } else {
-        print_text(out);
-    }
-    cJSON_Delete(out);
+out:
+    cJSON_Delete(arr);
+    g_ptr_array_free(nics, TRUE);
+    g_ptr_array_free(notes, TRUE);
     nsg_topo_free(t);
     nsg_corpus_close(c);
     return status;

@@ -5,7 +5,6 @@
 
 #include "cli.h"
 
-#define NSGPROOF_VERSION "0.1.0"
 
 static const struct {
     const char *name;
@@ -18,10 +17,20 @@ static const struct {
     {"replay", cmd_replay, "replay logged flows against current or proposed rules"},
     {"diff", cmd_diff, "semantic difference of two NSGs, with witness packets"},
     {"verify", cmd_verify, "prove reachability properties of the topology"},
+    {"path", cmd_path, "the path a packet takes and every decision on it"},
     {"lint", cmd_lint, "shadowed, redundant, conflicting and risky rules"},
     {"compact", cmd_compact, "merge a corpus's stored flow segments into one"},
+    {"list", cmd_list, "what a corpus holds: resources by kind, flows"},
+    {"show", cmd_show, "one resource as stored, its associations, history"},
+    {"harden", cmd_harden, "recommend narrower allow rules from observed traffic"},
+    {"plan", cmd_plan, "list and edit a hardening plan"},
+    {"alerts", cmd_alerts, "observed traffic outside a plan's recommended ranges"},
+    {"prove", cmd_prove, "prove a hardening plan safe (replay, Z3, invariants)"},
+    {"enforce", cmd_enforce, "prove a plan, then write the new NSG resources"},
     {"gc", cmd_gc, "remove the files a corpus no longer references"},
     {"fsck", cmd_fsck, "check a corpus: hashes, references, segments, checkpoints"},
+    {"assess", cmd_assess, "networking recommendations with severities, per resource"},
+    {"map", cmd_map, "the network map: topology or traffic, as HTML, DOT or JSON"},
 };
 
 static void usage(FILE *f)

@@ -125,9 +125,20 @@ void nsg_addrset_add_all(struct nsg_addrset *s, uint8_t family); /* 0 = both */
 void nsg_addrset_union(struct nsg_addrset *s, const struct nsg_addrset *o);
 void nsg_addrset_subtract(struct nsg_addrset *s, const struct nsg_addrset *o);
 void nsg_addrset_copy(struct nsg_addrset *dst, const struct nsg_addrset *src);
+/* out = a ∩ b (out's previous content is replaced; out may not be a or b). */
+void nsg_addrset_intersect(struct nsg_addrset *out, const struct nsg_addrset *a,
+                           const struct nsg_addrset *b);
 bool nsg_addrset_contains(const struct nsg_addrset *s, const struct nsg_ip *ip);
 bool nsg_addrset_is_empty(const struct nsg_addrset *s);
 bool nsg_addrset_equal(const struct nsg_addrset *a, const struct nsg_addrset *b);
+/* Do a and b share an address? */
+bool nsg_addrset_overlaps(const struct nsg_addrset *a,
+                          const struct nsg_addrset *b);
+/* Is every address of [lo, hi] (one family) in s? */
+bool nsg_addrset_covers(const struct nsg_addrset *s, uint8_t family,
+                        nsg_u128 lo, nsg_u128 hi);
+/* Number of addresses in s (a double: a whole IPv6 space is 2^128). */
+double nsg_addrset_count(const struct nsg_addrset *s);
 /* Append the set as minimal CIDR prefixes, text, to out (one per call of
  * emit).  Used by `rules` to print expanded prefixes. */
 void nsg_addrset_to_cidrs(const struct nsg_addrset *s,

@@ -125,6 +125,32 @@ void nsg_addrset_copy(struct nsg_addrset *dst, const struct nsg_addrset *src)
         push(dst, src->r[i].family, src->r[i].lo, src->r[i].hi);
 }
 
+void nsg_addrset_intersect(struct nsg_addrset *out, const struct nsg_addrset *a,
+                           const struct nsg_addrset *b)
+{
+    size_t i = 0, j = 0;
+    out->n = 0;
+    while (i < a->n && j < b->n) { /* both sorted: one merge pass */
+        const struct nsg_range *x = &a->r[i], *y = &b->r[j];
+        if (x->family != y->family) {
+            if (x->family < y->family)
+                i++;
+            else
+                j++;
+            continue;
+        }
+        nsg_u128 lo = x->lo > y->lo ? x->lo : y->lo;
+        nsg_u128 hi = x->hi < y->hi ? x->hi : y->hi;
+        if (lo <= hi)
+            push(out, x->family, lo, hi);
+        if (x->hi < y->hi)
+            i++;
+        else
+            j++;
+    }
+    normalize(out);
+}
+
 bool nsg_addrset_contains(const struct nsg_addrset *s, const struct nsg_ip *ip)
 {
     size_t lo = 0, hi = s->n;
@@ -184,4 +210,51 @@ void nsg_addrset_to_cidrs(const struct nsg_addrset *s,
             lo = top + 1;
         }
     }
+}
+
+bool nsg_addrset_overlaps(const struct nsg_addrset *a,
+                          const struct nsg_addrset *b)
+{
+    size_t i = 0, j = 0;
+    while (i < a->n && j < b->n) {
+        const struct nsg_range *x = &a->r[i], *y = &b->r[j];
+        if (x->family != y->family) {
+            if (x->family < y->family)
+                i++;
+            else
+                j++;
+        } else if (x->hi < y->lo) {
+            i++;
+        } else if (y->hi < x->lo) {
+            j++;
+        } else {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool nsg_addrset_covers(const struct nsg_addrset *s, uint8_t family,
+                        nsg_u128 lo, nsg_u128 hi)
+{
+    struct nsg_ip ip = {family, lo};
+    size_t l = 0, h = s->n;
+    while (l < h) { /* the range that would hold lo */
+        size_t mid = l + (h - l) / 2;
+        const struct nsg_range *r = &s->r[mid];
+        if (r->family < ip.family || (r->family == ip.family && r->hi < lo))
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    return l < s->n && s->r[l].family == family && s->r[l].lo <= lo &&
+           hi <= s->r[l].hi;
+}
+
+double nsg_addrset_count(const struct nsg_addrset *s)
+{
+    double n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        n += (double)(s->r[i].hi - s->r[i].lo) + 1.0;
+    return n;
 }

@@ -86,9 +86,9 @@ nsg_rc nsg_corpus_open(const char *dir, bool create, struct nsg_corpus **out,
     if (stat(c->dir, &st)) {
         if (!create) {
             rc = nsg_err_set(err, NSG_E_NOTFOUND,
-                             "corpus %s does not exist "
-                             "(create it with nsgproof import --corpus %s)",
-                             c->dir, c->dir);
+                             "corpus %s does not exist (nsgproof import "
+                             "creates it: import --corpus DIR PATH...)",
+                             c->dir);
             goto out;
         }
         rc = nsg_corpus_mkdirs(c->dir, err);

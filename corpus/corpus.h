@@ -46,6 +46,11 @@ nsg_rc nsg_corpus_load_version(struct nsg_corpus *c, const char *object,
                                struct nsg_res_ref *out,
                                struct nsg_err *err) NSG_WUR;
 
+/* The stored JSON of one version (its object's sha256), verified against
+ * its hash.  Borrowed; valid until the corpus is closed. */
+nsg_rc nsg_corpus_object(struct nsg_corpus *c, const char *sha,
+                         const cJSON **out, struct nsg_err *err) NSG_WUR;
+
 /* A module's own section of the manifest (e.g. "flows"); NULL if absent.
  * Borrowed; valid until the corpus is closed. */
 const cJSON *nsg_corpus_section(const struct nsg_corpus *c, const char *name);

@@ -105,3 +105,9 @@ out:
     g_free(rel);
     return rc;
 }
+
+nsg_rc nsg_corpus_object(struct nsg_corpus *c, const char *sha,
+                         const cJSON **out, struct nsg_err *err)
+{
+    return nsg_corpus_object_get(c, sha, "stored object", out, err);
+}

@@ -137,7 +137,14 @@ static void versions_add(cJSON *versions, int64_t at, const char *sha,
     cJSON *cmp = in_force ? in_force : versions->child;
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(cmp, "object");
     if (cmp && cJSON_IsString(o) && !strcmp(o->valuestring, sha)) {
-        *changed = false;
+        *changed = !in_force; /* the same content seen earlier than its
+                                 first version: it was in force since */
+        if (*changed) {
+            char iso[32];
+            nsg_corpus_time_format(at, iso);
+            cJSON_ReplaceItemInObjectCaseSensitive(cmp, "captured_at",
+                                                   cJSON_CreateString(iso));
+        }
         return;
     }
     *changed = true;

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh - the main nsgproof job on the shipped sample (make demo): import,
-# check, rules, replay, diff, verify and lint, one question per step.
+# check, rules, replay, diff, verify and lint, then hardening: harden, plan,
+# prove, enforce --out and a replay of the written files, then assess, one
+# question per step; it ends by writing the map of the sample (build/demo/)
+# and saying where.
 # usage: examples/demo.sh [NSGPROOF]     (default ./nsgproof)
 # Exits 0 when every step ended with the exit code it is expected to have
 # (a denied check exits 1 by design); 1 when any step surprised us.
@@ -102,9 +105,42 @@ run 1 verify --corpus "$CORPUS" --query 'never Internet -> nic:web-2 tcp/80'
 step "Are there shadowed, redundant or risky rules? (findings: exit 1)"
 run 1 lint --corpus "$CORPUS"
 
+PLAN=$CORPUS.plan.json
+ENFORCED=$CORPUS.enforced
+trap 'rm -rf "$CORPUS" "$PLAN" "$ENFORCED"' EXIT
+step "Which internet-facing NICs admit more than the traffic they get? (harden the sample's one hour: --min-days 0; recommendations: exit 1)"
+run 1 harden --corpus "$CORPUS" --min-days 0 --out "$PLAN"
+
+step "The plan as written (review it; edit it with nsgproof plan)"
+run 0 plan --plan "$PLAN" list
+
+step "Is the plan safe? Replay every observed flow, Z3 no-widening, invariants, what it closes (proven: exit 0)"
+run 0 prove --corpus "$CORPUS" --plan "$PLAN"
+
+step "Enforce: prove again, then write the new NSG resources and rollback copies"
+run 0 enforce --corpus "$CORPUS" --plan "$PLAN" --out "$ENFORCED"
+
+step "The written files three ways: what-if replay of the observed flows (nothing newly denied: exit 0)"
+run 0 replay --corpus "$CORPUS" --proposed "$ENFORCED/rg-demo/web-nsg.json" "$ENFORCED/rg-demo/web-1-nsg.json"
+
+step "... and as a semantic diff of web-nsg against its written file (differences: exit 1)"
+run 1 diff --corpus "$CORPUS" --nsg web-nsg "$ENFORCED/rg-demo/web-nsg.json"
+
+step "What would Defender for Cloud recommend? Add the flow-log configuration, then assess (High findings: exit 1)"
+run 0 import --corpus "$CORPUS" --captured-at 2026-11-20T14:00:00Z "$EX/watcher"
+run 1 assess --corpus "$CORPUS"
+
+MAPDIR=build/demo
+mkdir -p "$MAPDIR"
+step "Draw the network: topology, and every possible traffic with the observed flows over it"
+run 0 map --corpus "$CORPUS" --format html --out "$MAPDIR/map.html"
+run 0 map --corpus "$CORPUS" --format html --view traffic --out "$MAPDIR/map-traffic.html"
+
 echo
 if [ "$unexpected" -ne 0 ]; then
     echo "demo: $unexpected step(s) ended with an unexpected exit code" >&2
     exit 1
 fi
 echo "demo: all $step_no steps ended as expected"
+echo "demo: the map of the sample is $(pwd)/$MAPDIR/map.html (traffic view:" \
+    "$(pwd)/$MAPDIR/map-traffic.html); open it in a browser, it needs no network"

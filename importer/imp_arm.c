@@ -154,6 +154,16 @@ static nsg_rc validate(struct imp_walk *w)
         nsg_model_jpath_printf(where, "%s: %s", w->name, it->jpath);
         const cJSON *j = w->orig->pdata[i] ? w->orig->pdata[i] : it->json;
         rc = nsg_model_add_resource(t, it->type, j, 0, where, w->err);
+        if (!rc && it->type == NSG_RES_NSG) {
+            struct nsg_buf why = NSG_BUF_INIT;
+            rc = nsg_model_nsg_defaults(j, where, &why, w->err);
+            if (!rc && why.len)
+                nsg_imp_note(w->cfg->warnings,
+                             "%s: %s; Azure's default rules cannot be "
+                             "changed: nsgproof evaluates Azure's",
+                             where, why.buf);
+            nsg_buf_release(&why);
+        }
     }
     if (!rc && w->cfg->service_tags) {
         nsg_model_jpath_printf(where, "%s: $", w->name);

@@ -21,6 +21,12 @@ static const struct {
     {"Microsoft.Compute/virtualMachines", 0, NSG_RES_VM},
     {"Microsoft.Network/applicationSecurityGroups", 0, NSG_RES_ASG},
     {"Microsoft.Network/routeTables", 0, NSG_RES_ROUTE_TABLE},
+    {"Microsoft.Network/loadBalancers", 0, NSG_RES_LB},
+    {"Microsoft.Network/natGateways", 0, NSG_RES_NATGW},
+    {"Microsoft.Network/azureFirewalls", 0, NSG_RES_FIREWALL},
+    {"Microsoft.Network/applicationGateways", 0, NSG_RES_APPGW},
+    {"Microsoft.Network/bastionHosts", 0, NSG_RES_BASTION},
+    {"Microsoft.Network/networkWatchers/flowLogs", 0, NSG_RES_FLOWLOG},
     {"Microsoft.Network/networkSecurityGroups/securityRules", 1, NSG_RES_NSG},
     {"Microsoft.Network/networkSecurityGroups/defaultSecurityRules", 1,
      NSG_RES_NSG},
@@ -86,6 +92,15 @@ static int by_shape(const cJSON *j, enum nsg_res_type *type)
         return *type = NSG_RES_NSG, 1;
     if (has(p, "routes"))
         return *type = NSG_RES_ROUTE_TABLE, 0;
+    if (has(p, "gatewayIPConfigurations"))
+        return *type = NSG_RES_APPGW, 0;
+    if (has(p, "frontendIPConfigurations") &&
+        (has(p, "loadBalancingRules") || has(p, "backendAddressPools")))
+        return *type = NSG_RES_LB, 0;
+    if (has(p, "threatIntelMode") || has(p, "hubIPAddresses"))
+        return *type = NSG_RES_FIREWALL, 0;
+    if (has(p, "targetResourceId") && has(p, "storageId"))
+        return *type = NSG_RES_FLOWLOG, 0;
     if (has(p, "networkProfile"))
         return *type = NSG_RES_VM, 0;
     if (has(p, "publicIPAllocationMethod") ||

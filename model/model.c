@@ -7,7 +7,9 @@
 #include "model.h"
 
 static const char *const type_names[NSG_RES_TYPE_COUNT] = {
-    "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable"};
+    "nsg",          "vnet",       "subnet",   "nic",        "publicip",
+    "vm",           "asg",        "routetable", "loadbalancer", "natgateway",
+    "firewall",     "appgateway", "bastion",  "flowlog"};
 
 const char *nsg_dir_name(enum nsg_dir d)
 {
@@ -100,6 +102,7 @@ void nsg_subnet_free(struct nsg_subnet *s)
     free(s->prefixes);
     free(s->nsg_id);
     free(s->route_table_id);
+    free(s->nat_gateway_id);
     free(s);
 }
 
@@ -114,6 +117,8 @@ void nsg_nic_free(struct nsg_nic *n)
         free(c->subnet_id);
         free(c->public_ip_id);
         free_strv(c->asg_ids, c->n_asg_ids);
+        free_strv(c->lb_pool_ids, c->n_lb_pool_ids);
+        free_strv(c->lb_nat_rule_ids, c->n_lb_nat_rule_ids);
     }
     free(n->ipconfigs);
     free(n->id);
@@ -130,6 +135,7 @@ void nsg_pip_free(struct nsg_pip *p)
     free(p->id);
     free(p->name);
     free(p->ipconfig_id);
+    free(p->sku);
     free(p);
 }
 
@@ -159,11 +165,101 @@ void nsg_route_table_free(struct nsg_route_table *r)
     for (size_t i = 0; i < r->n_routes; i++) {
         free(r->routes[i].name);
         free(r->routes[i].next_hop_type);
+        free(r->routes[i].tag);
     }
     free(r->routes);
     free(r->id);
     free(r->name);
     free(r);
+}
+
+void nsg_lb_free(struct nsg_lb *lb)
+{
+    if (!lb)
+        return;
+    for (size_t i = 0; i < lb->n_frontends; i++) {
+        struct nsg_lb_frontend *f = &lb->frontends[i];
+        free(f->id);
+        free(f->name);
+        free(f->subnet_id);
+        free(f->public_ip_id);
+    }
+    for (size_t i = 0; i < lb->n_pools; i++) {
+        struct nsg_lb_pool *p = &lb->pools[i];
+        free(p->id);
+        free(p->name);
+        free_strv(p->ipconfig_ids, p->n_ipconfig_ids);
+        free(p->addrs);
+    }
+    for (size_t i = 0; i < lb->n_rules; i++) {
+        struct nsg_lb_rule *r = &lb->rules[i];
+        free(r->id);
+        free(r->name);
+        free(r->frontend_id);
+        free_strv(r->pool_ids, r->n_pool_ids);
+    }
+    for (size_t i = 0; i < lb->n_nat_rules; i++) {
+        struct nsg_lb_nat_rule *r = &lb->nat_rules[i];
+        free(r->id);
+        free(r->name);
+        free(r->frontend_id);
+        free(r->ipconfig_id);
+        free(r->pool_id);
+    }
+    for (size_t i = 0; i < lb->n_outbound; i++) {
+        free(lb->outbound[i].name);
+        free_strv(lb->outbound[i].frontend_ids, lb->outbound[i].n_frontend_ids);
+        free(lb->outbound[i].pool_id);
+    }
+    free(lb->frontends);
+    free(lb->pools);
+    free(lb->rules);
+    free(lb->nat_rules);
+    free(lb->outbound);
+    free(lb->id);
+    free(lb->name);
+    free(lb->sku);
+    free(lb);
+}
+
+void nsg_natgw_free(struct nsg_natgw *g)
+{
+    if (!g)
+        return;
+    free(g->id);
+    free(g->name);
+    free_strv(g->pip_ids, g->n_pip_ids);
+    free_strv(g->subnet_ids, g->n_subnet_ids);
+    free(g);
+}
+
+void nsg_appliance_free(struct nsg_appliance *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->n_ipconfigs; i++) {
+        free(a->ipconfigs[i].subnet_id);
+        free(a->ipconfigs[i].public_ip_id);
+    }
+    free(a->ipconfigs);
+    free_strv(a->backend_ipconfig_ids, a->n_backend_ipconfig_ids);
+    free(a->backend_ips);
+    free(a->backend_ports);
+    free(a->id);
+    free(a->name);
+    free(a->sku);
+    free(a);
+}
+
+void nsg_flowlog_free(struct nsg_flowlog *f)
+{
+    if (!f)
+        return;
+    free(f->id);
+    free(f->name);
+    free(f->location);
+    free(f->target_id);
+    free(f);
 }
 
 void nsg_service_tag_free(struct nsg_service_tag *t)
@@ -186,6 +282,12 @@ void nsg_res_free(enum nsg_res_type type, void *res)
     case NSG_RES_VM: nsg_vm_free(res); break;
     case NSG_RES_ASG: nsg_asg_free(res); break;
     case NSG_RES_ROUTE_TABLE: nsg_route_table_free(res); break;
+    case NSG_RES_LB: nsg_lb_free(res); break;
+    case NSG_RES_NATGW: nsg_natgw_free(res); break;
+    case NSG_RES_FIREWALL:
+    case NSG_RES_APPGW:
+    case NSG_RES_BASTION: nsg_appliance_free(res); break;
+    case NSG_RES_FLOWLOG: nsg_flowlog_free(res); break;
     default: break;
     }
 }
@@ -419,10 +521,27 @@ static void warn(struct nsg_topology *t, const char *fmt, const char *a,
     g_free(msg);
 }
 
+/* A virtual network that subnets (or NSGs, through subnet ids) name but
+ * the corpus lacks: a placeholder
+ * with its id and name and no address space, so that every evaluation in
+ * its context knows that the context is missing (sim: nsg_sim_vnet_known)
+ * instead of taking it for "no virtual network". */
+static void add_vnet_placeholder(struct nsg_topology *t, const char *id)
+{
+    struct nsg_vnet *v = nsg_xcalloc(1, sizeof(*v));
+    v->id = nsg_xstrdup(id);
+    v->name = nsg_id_name(id);
+    nsg_topo_add(t, NSG_RES_VNET, v);
+}
+
 static void link_nsg_associations(struct nsg_topology *t, struct nsg_nsg *n)
 {
     for (size_t j = 0; j < n->n_subnet_ids; j++) {
         struct nsg_subnet *s = nsg_topo_get(t, NSG_RES_SUBNET, n->subnet_ids[j]);
+        char *vid = s ? NULL : nsg_id_parent(n->subnet_ids[j]);
+        if (vid && !nsg_topo_get(t, NSG_RES_VNET, vid))
+            add_vnet_placeholder(t, vid); /* its context is missing too */
+        free(vid);
         if (!s)
             warn(t, "nsg %s is applied to subnet %s, which is not in the corpus",
                  n->name, n->subnet_ids[j]);
@@ -441,6 +560,7 @@ static void link_nsg_associations(struct nsg_topology *t, struct nsg_nsg *n)
 
 void nsg_topo_link(struct nsg_topology *t)
 {
+    GPtrArray *lost = g_ptr_array_new(); /* vnet ids (borrowed) */
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
         struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
         if (!s->vnet_id)
@@ -448,10 +568,16 @@ void nsg_topo_link(struct nsg_topology *t)
         if (s->nsg_id && !nsg_topo_get(t, NSG_RES_NSG, s->nsg_id))
             warn(t, "subnet %s uses NSG %s, which is not in the corpus",
                  s->name, s->nsg_id);
-        if (s->vnet_id && !nsg_topo_get(t, NSG_RES_VNET, s->vnet_id))
+        if (s->vnet_id && !nsg_topo_get(t, NSG_RES_VNET, s->vnet_id)) {
             warn(t, "subnet %s belongs to virtual network %s, which is not in "
                     "the corpus", s->name, s->vnet_id);
+            g_ptr_array_add(lost, s->vnet_id);
+        }
     }
+    for (guint i = 0; i < lost->len; i++)
+        if (!nsg_topo_get(t, NSG_RES_VNET, lost->pdata[i]))
+            add_vnet_placeholder(t, lost->pdata[i]);
+    g_ptr_array_free(lost, TRUE);
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NSG); i++)
         link_nsg_associations(t, NSG_TOPO_AT(t, NSG_RES_NSG, i));
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {

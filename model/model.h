@@ -63,6 +63,9 @@ struct nsg_peering {
     size_t n_remote_space;
     char *state;             /* peeringState: "Connected", ... */
     bool allow_vnet_access;  /* allowVirtualNetworkAccess (default true) */
+    bool allow_forwarded;    /* allowForwardedTraffic (default false) */
+    bool allow_gateway_transit; /* allowGatewayTransit (default false) */
+    bool use_remote_gateways;   /* useRemoteGateways (default false) */
 };
 
 struct nsg_vnet {
@@ -82,6 +85,9 @@ struct nsg_subnet {
     size_t n_prefixes;
     char *nsg_id;         /* may be NULL */
     char *route_table_id; /* may be NULL */
+    char *nat_gateway_id; /* natGateway, may be NULL */
+    bool private_subnet;  /* defaultOutboundAccess false: no default
+                             outbound access */
 };
 
 struct nsg_ipconfig {
@@ -93,6 +99,9 @@ struct nsg_ipconfig {
     char **asg_ids;
     size_t n_asg_ids;
     bool primary;
+    /* loadBalancerBackendAddressPools / loadBalancerInboundNatRules ids */
+    char **lb_pool_ids, **lb_nat_rule_ids;
+    size_t n_lb_pool_ids, n_lb_nat_rule_ids;
 };
 
 struct nsg_nic {
@@ -102,13 +111,16 @@ struct nsg_nic {
     char *vm_id;  /* may be NULL */
     struct nsg_ipconfig *ipconfigs;
     size_t n_ipconfigs;
+    bool ip_forwarding; /* enableIPForwarding (default false) */
 };
 
 struct nsg_pip {
     char *id, *name;
     bool has_ip;
     struct nsg_ip ip;
-    char *ipconfig_id; /* the NIC ip configuration it is attached to */
+    char *ipconfig_id; /* the ip configuration using it (a NIC's, a load
+                          balancer frontend's, an appliance's) */
+    char *sku;         /* sku.name: "Basic", "Standard"; NULL unknown */
 };
 
 struct nsg_vm {
@@ -126,12 +138,123 @@ struct nsg_route {
     struct nsg_cidr prefix;
     char *next_hop_type;
     bool prefix_is_tag; /* addressPrefix was a service tag: prefix unused */
+    char *tag;          /* that tag's name */
+    bool has_next_hop_ip;
+    struct nsg_ip next_hop_ip; /* nextHopIpAddress (VirtualAppliance) */
 };
 
 struct nsg_route_table {
     char *id, *name;
     struct nsg_route *routes;
     size_t n_routes;
+};
+
+/* A load balancer: frontends, backend pools, load-balancing rules,
+ * inbound NAT rules and outbound rules.  proto is NSG_PROTO_ANY for "All". */
+struct nsg_lb_frontend {
+    char *id, *name;
+    bool has_ip;
+    struct nsg_ip ip;   /* privateIPAddress (internal frontends) */
+    char *subnet_id;    /* internal frontends */
+    char *public_ip_id; /* public frontends */
+};
+struct nsg_lb_pool {
+    char *id, *name;
+    char **ipconfig_ids; /* backendIPConfigurations and the NICs' own
+                            references, merged */
+    size_t n_ipconfig_ids;
+    struct nsg_ip *addrs; /* loadBalancerBackendAddresses[].ipAddress */
+    size_t n_addrs;
+};
+struct nsg_lb_rule {
+    char *id, *name;
+    char *frontend_id;
+    char **pool_ids; /* backendAddressPool and backendAddressPools */
+    size_t n_pool_ids;
+    int proto;
+    uint16_t frontend_port, backend_port; /* 0 and 0: HA ports (All) */
+    bool floating_ip;          /* enableFloatingIP */
+    bool disable_outbound_snat; /* disableOutboundSnat */
+};
+struct nsg_lb_nat_rule {
+    char *id, *name;
+    char *frontend_id;
+    int proto;
+    uint16_t frontend_port, backend_port;
+    bool floating_ip;
+    char *ipconfig_id; /* backendIPConfiguration (a NIC ip configuration) */
+    char *pool_id;     /* backendAddressPool (port range form) */
+    uint16_t range_lo, range_hi; /* frontendPortRangeStart/End, 0 unset */
+};
+struct nsg_lb_outbound {
+    char *name;
+    char **frontend_ids;
+    size_t n_frontend_ids;
+    char *pool_id;
+    int proto;
+};
+struct nsg_lb {
+    char *id, *name;
+    char *sku; /* sku.name: "Basic", "Standard", "Gateway"; NULL unknown */
+    struct nsg_lb_frontend *frontends;
+    struct nsg_lb_pool *pools;
+    struct nsg_lb_rule *rules;
+    struct nsg_lb_nat_rule *nat_rules;
+    struct nsg_lb_outbound *outbound;
+    size_t n_frontends, n_pools, n_rules, n_nat_rules, n_outbound;
+};
+
+/* A NAT gateway: its public IPs and the subnets using it. */
+struct nsg_natgw {
+    char *id, *name;
+    char **pip_ids; /* publicIpAddresses (and publicIpAddressesV6) */
+    size_t n_pip_ids;
+    char **subnet_ids;
+    size_t n_subnet_ids;
+};
+
+/* Azure Firewall, Application Gateway and Bastion: imported so that paths
+ * through them are named (nsgproof does not evaluate their rules). */
+enum nsg_appliance_kind {
+    NSG_APPL_FIREWALL,
+    NSG_APPL_APPGW,
+    NSG_APPL_BASTION,
+};
+struct nsg_appl_ipconfig {
+    bool has_ip;
+    struct nsg_ip ip; /* privateIPAddress, when written */
+    char *subnet_id;
+    char *public_ip_id;
+};
+struct nsg_appliance {
+    char *id, *name;
+    enum nsg_appliance_kind kind;
+    char *sku; /* sku.name (Bastion: Basic, Standard, ...) or tier */
+    struct nsg_appl_ipconfig *ipconfigs; /* gateway/ip/frontend configs */
+    size_t n_ipconfigs;
+    /* Application Gateway backends: ip configurations, addresses, whether
+     * some backend is a name (FQDN), and the backend ports */
+    char **backend_ipconfig_ids;
+    size_t n_backend_ipconfig_ids;
+    struct nsg_ip *backend_ips;
+    size_t n_backend_ips;
+    bool backend_fqdn;
+    uint16_t *backend_ports;
+    size_t n_backend_ports;
+};
+
+/* A Network Watcher flow log (Microsoft.Network/networkWatchers/flowLogs):
+ * which resource's traffic it records.  The target is an NSG (NSG flow
+ * logs) or a virtual network, subnet or NIC (VNet flow logs). */
+enum nsg_flowlog_state {
+    NSG_FLOWLOG_ENABLED,
+    NSG_FLOWLOG_DISABLED,
+    NSG_FLOWLOG_STATE_UNKNOWN, /* "enabled" absent: not said */
+};
+struct nsg_flowlog {
+    char *id, *name, *location;
+    char *target_id; /* properties.targetResourceId (may be NULL) */
+    enum nsg_flowlog_state state;
 };
 
 /* A service tag from a Service Tags file. */
@@ -149,9 +272,17 @@ enum nsg_res_type {
     NSG_RES_VM,
     NSG_RES_ASG,
     NSG_RES_ROUTE_TABLE,
+    NSG_RES_LB,        /* struct nsg_lb */
+    NSG_RES_NATGW,     /* struct nsg_natgw */
+    NSG_RES_FIREWALL,  /* struct nsg_appliance */
+    NSG_RES_APPGW,     /* struct nsg_appliance */
+    NSG_RES_BASTION,   /* struct nsg_appliance */
+    NSG_RES_FLOWLOG,   /* struct nsg_flowlog */
     NSG_RES_TYPE_COUNT
 };
-/* "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable" */
+/* "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable",
+ * "loadbalancer", "natgateway", "firewall", "appgateway", "bastion",
+ * "flowlog" */
 const char *nsg_res_type_name(enum nsg_res_type t);
 
 /* The whole network.  Owns every resource and string in it. */
@@ -241,6 +372,10 @@ void nsg_pip_free(struct nsg_pip *p);
 void nsg_vm_free(struct nsg_vm *v);
 void nsg_asg_free(struct nsg_asg *a);
 void nsg_route_table_free(struct nsg_route_table *r);
+void nsg_lb_free(struct nsg_lb *lb);
+void nsg_natgw_free(struct nsg_natgw *g);
+void nsg_appliance_free(struct nsg_appliance *a);
+void nsg_flowlog_free(struct nsg_flowlog *f);
 void nsg_service_tag_free(struct nsg_service_tag *t);
 void nsg_res_free(enum nsg_res_type type, void *res);
 

@@ -44,6 +44,12 @@ nsg_rc nsg_model_parse_rule(const cJSON *json, bool is_default,
 /* A network security group: user rules validated (priority unique per
  * direction, names unique), then defaultSecurityRules, then those of
  * Azure's six default rules that are not given. */
+/* What nsg_model_parse_nsg changes in the default rules of an NSG's JSON:
+ * those that differ from Azure's (which cannot be changed) are replaced by
+ * Azure's.  Appends one description per changed rule to why (nothing when
+ * the export's defaults are Azure's or absent). */
+nsg_rc nsg_model_nsg_defaults(const cJSON *json, const char *where,
+                              struct nsg_buf *why, struct nsg_err *err) NSG_WUR;
 nsg_rc nsg_model_parse_nsg(const cJSON *json, const char *where,
                            struct nsg_nsg **out, struct nsg_err *err) NSG_WUR;
 /* A virtual network; its embedded subnets go to *subnets / *n_subnets. */
@@ -66,6 +72,21 @@ nsg_rc nsg_model_parse_asg(const cJSON *json, const char *where,
 nsg_rc nsg_model_parse_route_table(const cJSON *json, const char *where,
                                    struct nsg_route_table **out,
                                    struct nsg_err *err) NSG_WUR;
+/* A load balancer (model_arm_lb.c): frontends, backend pools, rules,
+ * inbound NAT rules, outbound rules, sku. */
+nsg_rc nsg_model_parse_lb(const cJSON *json, const char *where,
+                          struct nsg_lb **out, struct nsg_err *err) NSG_WUR;
+nsg_rc nsg_model_parse_natgw(const cJSON *json, const char *where,
+                             struct nsg_natgw **out,
+                             struct nsg_err *err) NSG_WUR;
+/* An Azure Firewall, Application Gateway or Bastion (type says which). */
+nsg_rc nsg_model_parse_appliance(const cJSON *json, enum nsg_res_type type,
+                                 const char *where, struct nsg_appliance **out,
+                                 struct nsg_err *err) NSG_WUR;
+/* A Network Watcher flow log (model_arm_flowlog.c). */
+nsg_rc nsg_model_parse_flowlog(const cJSON *json, const char *where,
+                               struct nsg_flowlog **out,
+                               struct nsg_err *err) NSG_WUR;
 
 /* ---- the property fields nsgproof knows (model_fields.c) ---------------- */
 enum nsg_model_field_use {

@@ -46,6 +46,22 @@ static nsg_rc decode(enum nsg_res_type type, const cJSON *json,
         rc = nsg_model_parse_route_table(
             json, where, (struct nsg_route_table **)&res, err);
         break;
+    case NSG_RES_LB:
+        rc = nsg_model_parse_lb(json, where, (struct nsg_lb **)&res, err);
+        break;
+    case NSG_RES_NATGW:
+        rc = nsg_model_parse_natgw(json, where, (struct nsg_natgw **)&res, err);
+        break;
+    case NSG_RES_FIREWALL:
+    case NSG_RES_APPGW:
+    case NSG_RES_BASTION:
+        rc = nsg_model_parse_appliance(json, type, where,
+                                       (struct nsg_appliance **)&res, err);
+        break;
+    case NSG_RES_FLOWLOG:
+        rc = nsg_model_parse_flowlog(json, where, (struct nsg_flowlog **)&res,
+                                     err);
+        break;
     default:
         return nsg_err_set(err, NSG_E_INTERNAL, "%s: unknown resource type %d",
                            where, (int)type);

@@ -14,6 +14,36 @@ char *nsg_model_opt_str(const cJSON *o, const char *key)
                                                 : NULL;
 }
 
+nsg_rc nsg_model_sku(const cJSON *json, const char *where, char **out,
+                     struct nsg_err *err)
+{
+    const cJSON *sku = nsg_model_json_field(json, "sku");
+    const cJSON *props = nsg_model_json_field(json, "properties");
+    char path[NSG_JPATH_MAX];
+    const char *name;
+    nsg_rc rc;
+
+    *out = NULL;
+    nsg_model_jpath_key(path, where, "sku");
+    if (!sku && cJSON_IsObject(props)) {
+        sku = nsg_model_json_field(props, "sku");
+        nsg_model_jpath_printf(path, "%s.properties.sku", where);
+    }
+    if (!sku)
+        return NSG_OK;
+    if (cJSON_IsString(sku)) { /* az table output and some templates */
+        *out = *sku->valuestring ? nsg_xstrdup(sku->valuestring) : NULL;
+        return NSG_OK;
+    }
+    if (!cJSON_IsObject(sku))
+        return nsg_model_json_fail(err, path, "expected an object, got %s",
+                                   nsg_model_json_kind(sku));
+    if ((rc = nsg_model_json_str(sku, "name", path, false, &name, err)))
+        return rc;
+    *out = name && *name ? nsg_xstrdup(name) : NULL;
+    return NSG_OK;
+}
+
 nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
                       char **name, const cJSON **props,
                       char props_where[NSG_JPATH_MAX], struct nsg_err *err)

@@ -77,6 +77,14 @@ nsg_rc nsg_model_parse_subnet(const cJSON *json, const char *vnet_id,
         rc = nsg_model_json_ref(p, "networkSecurityGroup", pw, &s->nsg_id, err);
     if (!rc)
         rc = nsg_model_json_ref(p, "routeTable", pw, &s->route_table_id, err);
+    if (!rc)
+        rc = nsg_model_json_ref(p, "natGateway", pw, &s->nat_gateway_id, err);
+    if (!rc) {
+        bool doa = true;
+        rc = nsg_model_json_bool(p, "defaultOutboundAccess", pw, true, &doa,
+                                 err);
+        s->private_subnet = !doa;
+    }
 out:
     if (rc) {
         nsg_subnet_free(s);
@@ -123,6 +131,13 @@ static nsg_rc peering(const cJSON *json, const char *where,
             return rc;
     }
     pe->state = nsg_model_opt_str(p, "peeringState");
+    if ((rc = nsg_model_json_bool(p, "allowForwardedTraffic", pw, false,
+                                  &pe->allow_forwarded, err)) ||
+        (rc = nsg_model_json_bool(p, "allowGatewayTransit", pw, false,
+                                  &pe->allow_gateway_transit, err)) ||
+        (rc = nsg_model_json_bool(p, "useRemoteGateways", pw, false,
+                                  &pe->use_remote_gateways, err)))
+        return rc;
     return nsg_model_json_bool(p, "allowVirtualNetworkAccess", pw, true,
                                &pe->allow_vnet_access, err);
 }
@@ -262,7 +277,12 @@ static nsg_rc ipconfig(const cJSON *json, const char *where,
         (rc = nsg_model_json_ref(p, "publicIPAddress", pw, &c->public_ip_id,
                                  err)) ||
         (rc = nsg_model_json_refs(p, "applicationSecurityGroups", pw,
-                                  &c->asg_ids, &c->n_asg_ids, err)))
+                                  &c->asg_ids, &c->n_asg_ids, err)) ||
+        (rc = nsg_model_json_refs(p, "loadBalancerBackendAddressPools", pw,
+                                  &c->lb_pool_ids, &c->n_lb_pool_ids, err)) ||
+        (rc = nsg_model_json_refs(p, "loadBalancerInboundNatRules", pw,
+                                  &c->lb_nat_rule_ids, &c->n_lb_nat_rule_ids,
+                                  err)))
         return rc;
     return nsg_model_json_bool(p, "primary", pw, false, &c->primary, err);
 }
@@ -292,6 +312,8 @@ nsg_rc nsg_model_parse_nic(const cJSON *json, const char *where,
     if ((rc = nsg_model_json_ref(p, "networkSecurityGroup", pw, &n->nsg_id,
                                  err)) ||
         (rc = nsg_model_json_ref(p, "virtualMachine", pw, &n->vm_id, err)) ||
+        (rc = nsg_model_json_bool(p, "enableIPForwarding", pw, false,
+                                  &n->ip_forwarding, err)) ||
         (rc = nsg_model_json_arr(p, "ipConfigurations", pw, false, &arr, err)))
         goto out;
     nsg_model_jpath_key(path, pw, "ipConfigurations");
@@ -339,6 +361,8 @@ nsg_rc nsg_model_parse_pip(const cJSON *json, const char *where,
     if (!rc)
         rc = nsg_model_json_ref(p, "ipConfiguration", pw, &pip->ipconfig_id,
                                 err);
+    if (!rc)
+        rc = nsg_model_sku(json, where, &pip->sku, err);
     if (rc)
         nsg_pip_free(pip);
     else
@@ -390,7 +414,7 @@ static nsg_rc route(const cJSON *json, const char *where, struct nsg_route *r,
                     struct nsg_err *err)
 {
     const cJSON *p;
-    const char *prefix;
+    const char *prefix, *hop;
     char pw[NSG_JPATH_MAX], path[NSG_JPATH_MAX];
     nsg_rc rc;
 
@@ -409,9 +433,19 @@ static nsg_rc route(const cJSON *json, const char *where, struct nsg_route *r,
     if ((rc = nsg_model_json_str(p, "addressPrefix", pw, true, &prefix, err)))
         return rc;
     r->next_hop_type = nsg_model_opt_str(p, "nextHopType");
+    if ((rc = nsg_model_json_str(p, "nextHopIpAddress", pw, false, &hop, err)))
+        return rc;
+    if (hop && *hop) {
+        nsg_model_jpath_key(path, pw, "nextHopIpAddress");
+        if (nsg_ip_parse(hop, &r->next_hop_ip))
+            return nsg_model_json_fail(
+                err, path, "\"%s\" is not an IPv4 or IPv6 address", hop);
+        r->has_next_hop_ip = true;
+    }
     nsg_model_jpath_key(path, pw, "addressPrefix");
     if (isalpha((unsigned char)prefix[0]) && !strchr(prefix, ':')) {
         r->prefix_is_tag = true; /* a service tag as route prefix */
+        r->tag = nsg_xstrdup(prefix);
         return NSG_OK;
     }
     return nsg_model_cidr(prefix, path, &r->prefix, err);

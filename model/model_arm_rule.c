@@ -403,15 +403,79 @@ static nsg_rc nsg_rules(struct nsg_nsg *n, const cJSON *p, const char *pw,
     return NSG_OK;
 }
 
-/* Every NSG holds Azure's six default rules: those not given (none, or a
- * listing cut short, as effective-rule output often is) are added.  A
- * default is identified by direction and priority, so older names
- * ("DefaultOutboundDenyAll" at 65500) count as given. */
-static void complete_defaults(struct nsg_nsg *n)
+/* Do two rules match the same packets with the same access (names aside)? */
+static bool items_same(const struct nsg_addr_item *a, size_t na,
+                       const struct nsg_addr_item *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++) {
+        if (a[i].kind != b[i].kind)
+            return false;
+        if (a[i].kind == NSG_ADDR_TAG && strcasecmp(a[i].text, b[i].text))
+            return false;
+        if (a[i].kind == NSG_ADDR_CIDR &&
+            (a[i].cidr.family != b[i].cidr.family ||
+             a[i].cidr.len != b[i].cidr.len || a[i].cidr.v != b[i].cidr.v))
+            return false;
+    }
+    return true;
+}
+
+static bool ports_same(const struct nsg_portrange *a, size_t na,
+                       const struct nsg_portrange *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (a[i].lo != b[i].lo || a[i].hi != b[i].hi)
+            return false;
+    return true;
+}
+
+static bool rule_same(const struct nsg_rule *a, const struct nsg_rule *b)
+{
+    return a->access == b->access && a->proto == b->proto &&
+           a->dir == b->dir && a->n_src_asgs == 0 && a->n_dst_asgs == 0 &&
+           items_same(a->src, a->n_src, b->src, b->n_src) &&
+           items_same(a->dst, a->n_dst, b->dst, b->n_dst) &&
+           ports_same(a->sports, a->n_sports, b->sports, b->n_sports) &&
+           ports_same(a->dports, a->n_dports, b->dports, b->n_dports);
+}
+
+/* Every NSG holds Azure's six default rules, and only them: Azure's
+ * default rules cannot be changed, so a default rule of an export that is
+ * not one of them (another access, addresses, ports, protocol, or a
+ * priority Azure does not use) is replaced by Azure's, and those not
+ * given (none, or a listing cut short, as effective-rule output often is)
+ * are added.  A default is identified by direction and priority, so older
+ * names ("DefaultOutboundDenyAll" at 65500) count as given.  Each change
+ * is described in why (may be NULL). */
+static void standard_defaults(struct nsg_nsg *n, struct nsg_buf *why)
 {
     struct nsg_nsg *std = nsg_xcalloc(1, sizeof(*std));
 
     nsg_nsg_add_default_rules(std);
+    for (size_t k = 0; k < n->n_rules;) {
+        struct nsg_rule *r = &n->rules[k];
+        const struct nsg_rule *d = NULL;
+        for (size_t i = 0; i < std->n_rules && !d; i++)
+            if (std->rules[i].dir == r->dir &&
+                std->rules[i].priority == r->priority)
+                d = &std->rules[i];
+        if (!r->is_default || (d && rule_same(r, d))) {
+            k++;
+            continue;
+        }
+        if (why)
+            nsg_buf_addf(why, "%sdefault rule %s (%s, priority %d) %s",
+                         why->len ? "; " : "", r->name ? r->name : "?",
+                         nsg_dir_name(r->dir), r->priority,
+                         d ? "differs from Azure's" : "is not one of Azure's");
+        nsg_rule_release(r); /* dropped: Azure's is added below */
+        memmove(r, r + 1, (n->n_rules - k - 1) * sizeof(*r));
+        n->n_rules--;
+    }
     for (size_t i = 0; i < std->n_rules; i++) {
         const struct nsg_rule *d = &std->rules[i];
         bool have = false;
@@ -424,6 +488,25 @@ static void complete_defaults(struct nsg_nsg *n)
         memset(&std->rules[i], 0, sizeof(std->rules[i]));
     }
     nsg_nsg_free(std);
+}
+
+nsg_rc nsg_model_nsg_defaults(const cJSON *json, const char *where,
+                              struct nsg_buf *why, struct nsg_err *err)
+{
+    struct nsg_nsg *n = nsg_xcalloc(1, sizeof(*n));
+    char pw[NSG_JPATH_MAX];
+    const cJSON *p;
+    size_t n_def;
+    char *id = NULL, *name = NULL;
+    nsg_rc rc = nsg_model_head(json, where, &id, &name, &p, pw, err);
+    if (!rc)
+        rc = nsg_rules(n, p, pw, "defaultSecurityRules", true, &n_def, err);
+    if (!rc)
+        standard_defaults(n, why);
+    free(id);
+    free(name);
+    nsg_nsg_free(n);
+    return rc;
 }
 
 nsg_rc nsg_model_parse_nsg(const cJSON *json, const char *where,
@@ -452,7 +535,7 @@ nsg_rc nsg_model_parse_nsg(const cJSON *json, const char *where,
         goto out;
     (void)n_user;
     (void)n_def;
-    complete_defaults(n);
+    standard_defaults(n, NULL);
     rc = nsg_model_json_refs(p, "networkInterfaces", pw, &n->nic_ids,
                              &n->n_nic_ids, err);
     if (!rc)

@@ -21,6 +21,10 @@ nsg_rc nsg_model_cidrs(const cJSON *obj, const char *key, const char *where,
 /* One CIDR or single IP string, with a message naming what is wrong. */
 nsg_rc nsg_model_cidr(const char *s, const char *where, struct nsg_cidr *out,
                       struct nsg_err *err) NSG_WUR;
+/* sku.name of a resource (top level, else under properties; a plain
+ * string is accepted), newly allocated, or NULL when absent. */
+nsg_rc nsg_model_sku(const cJSON *json, const char *where, char **out,
+                     struct nsg_err *err) NSG_WUR;
 /* A non-empty string field, newly allocated, or NULL. */
 char *nsg_model_opt_str(const cJSON *obj, const char *key);
 

@@ -293,7 +293,7 @@ static const struct macinfo *resolve_mac(struct nsg_replay *r,
         if (r->target_mi.vnet)
             mi = &r->target_mi;
     }
-    if (mi && !mi->vnet) {
+    if (mi && !nsg_sim_vnet_known(mi->vnet)) {
         *why = NSG_RR_UNKNOWN_VNET;
         return NULL;
     }

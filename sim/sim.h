@@ -17,6 +17,10 @@ struct nsg_ctx {
     const struct nsg_vnet *vnet;
     struct nsg_addrset vnet_tag; /* resolved VirtualNetwork */
     struct nsg_addrset internet; /* resolved Internet */
+    /* The corpus lacks part of the context (nsg_ctx_gaps): vnet_tag holds
+     * only what is certainly VirtualNetwork, internet is empty, and both
+     * tags resolve as unknown (NSG_E_NOTFOUND) beyond that. */
+    bool partial;
 };
 nsg_rc nsg_ctx_init(struct nsg_ctx *ctx, const struct nsg_topology *t,
                     const struct nsg_vnet *vnet, struct nsg_err *err) NSG_WUR;
@@ -26,9 +30,27 @@ void nsg_ctx_release(struct nsg_ctx *ctx);
  * tag is not known (no Service Tags file imported holds it). */
 nsg_rc nsg_ctx_resolve_tag(const struct nsg_ctx *ctx, const char *tag,
                            struct nsg_addrset *out, struct nsg_err *err) NSG_WUR;
-/* Addresses of every NIC ip configuration that is a member of the ASG. */
+/* Addresses of every NIC ip configuration that is a member of the ASG
+ * (added to out).  NSG_E_NOTFOUND naming what is missing when the members
+ * are not all known: no NIC of the corpus is a member, a member has no
+ * address, or a NIC the corpus names (a VM's, an NSG's) is not in it. */
 nsg_rc nsg_ctx_resolve_asg(const struct nsg_ctx *ctx, const char *asg_id,
                            struct nsg_addrset *out, struct nsg_err *err) NSG_WUR;
+/* False for NULL and for the placeholder nsg_topo_link makes for a
+ * virtual network that subnets name but the corpus does not hold. */
+bool nsg_sim_vnet_known(const struct nsg_vnet *v);
+/* What the corpus lacks to resolve VirtualNetwork and Internet in vnet:
+ * the virtual network itself, a connected peering's remote space, a route
+ * table of one of its subnets.  Appends one sentence per missing resource
+ * (naming it and how to import it) to why (may be NULL); false when
+ * nothing is missing (or vnet is NULL: no context). */
+bool nsg_ctx_gaps(const struct nsg_topology *t, const struct nsg_vnet *vnet,
+                  struct nsg_buf *why);
+/* Why an unresolved tag (crule src_unknown / dst_unknown: a tag name or an
+ * ASG id) is not known in vnet, and how to import what is missing. */
+void nsg_ctx_unknown_hint(const struct nsg_topology *t,
+                          const struct nsg_vnet *vnet, const char *tag,
+                          struct nsg_buf *out);
 
 /* A rule with every address resolved. */
 struct nsg_crule {
@@ -50,6 +72,8 @@ struct nsg_crule {
  * (default rules included). */
 struct nsg_cnsg {
     const struct nsg_nsg *nsg;
+    const struct nsg_topology *t; /* the context it was compiled in */
+    const struct nsg_vnet *vnet;
     struct nsg_crule *rules[2];
     size_t n[2];
     void *index[2]; /* private to the evaluator */

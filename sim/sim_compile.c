@@ -46,8 +46,14 @@ static nsg_rc resolve_side(const struct nsg_ctx *ctx,
     cidrs.cap = n + 1;
     nsg_addrset_union(set, &cidrs);
     nsg_addrset_release(&cidrs);
-    for (size_t i = 0; i < n_asgs && !rc; i++)
+    for (size_t i = 0; i < n_asgs && !rc; i++) {
         rc = nsg_ctx_resolve_asg(ctx, asgs[i], set, err);
+        if (rc == NSG_E_NOTFOUND) { /* members not all known */
+            if (!*unknown)
+                *unknown = asgs[i];
+            rc = NSG_OK;
+        }
+    }
     return rc;
 }
 
@@ -88,6 +94,8 @@ nsg_rc nsg_sim_compile(const struct nsg_ctx *ctx, const struct nsg_nsg *nsg,
     nsg_rc rc = NSG_OK;
 
     c->nsg = nsg;
+    c->t = ctx->t;
+    c->vnet = ctx->vnet;
     for (int d = 0; d < 2; d++)
         c->rules[d] = nsg_xcalloc(nsg->n_rules + 1, sizeof(struct nsg_crule));
     for (size_t i = 0; i < nsg->n_rules && !rc; i++) {

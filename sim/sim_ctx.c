@@ -1,6 +1,11 @@
 /* sim_ctx.c - the resolution context of the simulator: what the tags
  * VirtualNetwork, AzureLoadBalancer, Internet, the imported service tags
- * and application security groups stand for in one virtual network. */
+ * and application security groups stand for in one virtual network, and
+ * what the corpus lacks to know it (a virtual network, a peering's remote
+ * space, a route table, an ASG's members): those parts resolve as unknown,
+ * so an answer that depends on them is never guessed. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -46,6 +51,21 @@ static bool same_id(const char *a, const char *b)
     return a && b && !strcasecmp(a, b);
 }
 
+/* A peering whose remote space is part of VirtualNetwork. */
+static bool peering_counts(const struct nsg_peering *p)
+{
+    return p->allow_vnet_access && p->state &&
+           !strcasecmp(p->state, "Connected");
+}
+
+bool nsg_sim_vnet_known(const struct nsg_vnet *v)
+{
+    /* A virtual network always has an address space; one without is the
+     * placeholder of a virtual network that is not in the corpus (see
+     * nsg_topo_link). */
+    return v && v->n_space > 0;
+}
+
 /* Prefixes of the user-defined routes of the route table of one subnet. */
 static void add_udrs(struct nsg_addrset *s, const struct nsg_topology *t,
                      const struct nsg_subnet *sub)
@@ -74,9 +94,14 @@ static void build_vnet_tag(struct nsg_ctx *ctx)
     add_cidrs(&ctx->vnet_tag, v->space, v->n_space);
     for (size_t i = 0; i < v->n_peerings; i++) {
         const struct nsg_peering *p = &v->peerings[i];
-        if (p->allow_vnet_access && p->state &&
-            !strcasecmp(p->state, "Connected"))
+        const struct nsg_vnet *rv;
+        if (!peering_counts(p))
+            continue;
+        if (p->n_remote_space)
             add_cidrs(&ctx->vnet_tag, p->remote_space, p->n_remote_space);
+        else if ((rv = t ? nsg_topo_get(t, NSG_RES_VNET, p->remote_vnet_id)
+                         : NULL))
+            add_cidrs(&ctx->vnet_tag, rv->space, rv->n_space);
     }
     if (!t)
         return;
@@ -92,6 +117,84 @@ static void build_vnet_tag(struct nsg_ctx *ctx)
         if (same_id(s->vnet_id, v->id))
             add_udrs(&ctx->vnet_tag, t, s);
     }
+}
+
+/* The subnets of v: those it lists and those that name it (each once). */
+static void subnets_of(const struct nsg_topology *t, const struct nsg_vnet *v,
+                       GPtrArray *out)
+{
+    for (size_t i = 0; i < v->n_subnet_ids; i++) {
+        struct nsg_subnet *s = nsg_topo_get(t, NSG_RES_SUBNET, v->subnet_ids[i]);
+        if (s && !g_ptr_array_find(out, s, NULL))
+            g_ptr_array_add(out, s);
+    }
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
+        struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
+        if (same_id(s->vnet_id, v->id) && !g_ptr_array_find(out, s, NULL))
+            g_ptr_array_add(out, s);
+    }
+}
+
+static void gap(struct nsg_buf *why, bool *any, const char *fmt, ...)
+    NSG_PRINTF(3, 4);
+static void gap(struct nsg_buf *why, bool *any, const char *fmt, ...)
+{
+    va_list ap;
+    if (why) {
+        char line[1024];
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        nsg_buf_addf(why, "%s%s", *any ? "; " : "", line);
+    }
+    *any = true;
+}
+
+bool nsg_ctx_gaps(const struct nsg_topology *t, const struct nsg_vnet *v,
+                  struct nsg_buf *why)
+{
+    bool any = false;
+    if (!v || !t)
+        return false;
+    if (!nsg_sim_vnet_known(v)) {
+        gap(why, &any,
+            "virtual network %s is not in the corpus (its address space "
+            "makes the VirtualNetwork and Internet tags): import it "
+            "(az network vnet list -o json, or its ARM JSON)",
+            v->id ? v->id : v->name);
+        return true;
+    }
+    for (size_t i = 0; i < v->n_peerings; i++) {
+        const struct nsg_peering *p = &v->peerings[i];
+        const struct nsg_vnet *rv =
+            nsg_topo_get(t, NSG_RES_VNET, p->remote_vnet_id);
+        if (peering_counts(p) && !p->n_remote_space &&
+            !nsg_sim_vnet_known(rv))
+            gap(why, &any,
+                "the address space of %s, peered with virtual network %s "
+                "(peering %s), is not in the corpus: import that virtual "
+                "network",
+                p->remote_vnet_id ? p->remote_vnet_id : "the remote network",
+                v->name ? v->name : "?", p->name ? p->name : "?");
+    }
+    GPtrArray *subs = g_ptr_array_new();
+    subnets_of(t, v, subs);
+    for (guint i = 0; i < subs->len; i++) {
+        const struct nsg_subnet *s = subs->pdata[i];
+        bool seen = false; /* one sentence per route table */
+        for (guint k = 0; k < i && !seen; k++)
+            seen = same_id(((struct nsg_subnet *)subs->pdata[k])->route_table_id,
+                           s->route_table_id);
+        if (s->route_table_id && !seen &&
+            !nsg_topo_get(t, NSG_RES_ROUTE_TABLE, s->route_table_id))
+            gap(why, &any,
+                "route table %s of subnet %s is not in the corpus (its "
+                "routes' prefixes are part of VirtualNetwork): import it "
+                "(az network route-table list -o json)",
+                s->route_table_id, s->name ? s->name : "?");
+    }
+    g_ptr_array_free(subs, TRUE);
+    return any;
 }
 
 /* Internet: public IPv4 space and global unicast IPv6 (2000::/3), minus
@@ -110,6 +213,19 @@ static void build_internet(struct nsg_ctx *ctx)
     nsg_addrset_release(&priv);
 }
 
+/* Prefixes of the subnets of the context's virtual network: inside its
+ * address space, whatever the rest of it is. */
+static void add_subnet_prefixes(struct nsg_ctx *ctx)
+{
+    GPtrArray *subs = g_ptr_array_new();
+    subnets_of(ctx->t, ctx->vnet, subs);
+    for (guint i = 0; i < subs->len; i++) {
+        const struct nsg_subnet *s = subs->pdata[i];
+        add_cidrs(&ctx->vnet_tag, s->prefixes, s->n_prefixes);
+    }
+    g_ptr_array_free(subs, TRUE);
+}
+
 nsg_rc nsg_ctx_init(struct nsg_ctx *ctx, const struct nsg_topology *t,
                     const struct nsg_vnet *vnet, struct nsg_err *err)
 {
@@ -117,7 +233,17 @@ nsg_rc nsg_ctx_init(struct nsg_ctx *ctx, const struct nsg_topology *t,
     memset(ctx, 0, sizeof(*ctx));
     ctx->t = t;
     ctx->vnet = vnet;
+    ctx->partial = nsg_ctx_gaps(t, vnet, NULL);
     build_vnet_tag(ctx);
+    if (ctx->partial) {
+        /* Only the certain part of VirtualNetwork is known (the host's
+         * address, the subnets' prefixes, known peerings and routes); any
+         * public address might be in the missing part, so no address is
+         * certainly Internet. */
+        if (!nsg_sim_vnet_known(vnet))
+            add_subnet_prefixes(ctx);
+        return NSG_OK;
+    }
     build_internet(ctx);
     return NSG_OK;
 }
@@ -135,13 +261,17 @@ nsg_rc nsg_ctx_resolve_tag(const struct nsg_ctx *ctx, const char *tag,
 {
     const struct nsg_service_tag *st;
 
-    if (!strcasecmp(tag, "VirtualNetwork")) {
-        nsg_addrset_union(out, &ctx->vnet_tag);
-        return NSG_OK;
-    }
-    if (!strcasecmp(tag, "Internet")) {
-        nsg_addrset_union(out, &ctx->internet);
-        return NSG_OK;
+    if (!strcasecmp(tag, "VirtualNetwork") || !strcasecmp(tag, "Internet")) {
+        nsg_addrset_union(out, strcasecmp(tag, "Internet") ? &ctx->vnet_tag
+                                                           : &ctx->internet);
+        if (!ctx->partial)
+            return NSG_OK;
+        struct nsg_buf why = NSG_BUF_INIT;
+        nsg_ctx_gaps(ctx->t, ctx->vnet, &why);
+        nsg_err_set(err, NSG_E_NOTFOUND, "tag %s is known only in part: %s",
+                    tag, why.buf);
+        nsg_buf_release(&why);
+        return NSG_E_NOTFOUND;
     }
     if (!strcasecmp(tag, "AzureLoadBalancer")) {
         add_text(out, WIRESERVER);
@@ -163,14 +293,33 @@ nsg_rc nsg_ctx_resolve_tag(const struct nsg_ctx *ctx, const char *tag,
     return NSG_OK;
 }
 
+/* A NIC that the corpus names (a VM's or an NSG's) but does not hold: it
+ * might be a member of any ASG.  NULL when every named NIC is there. */
+static const char *missing_nic(const struct nsg_topology *t)
+{
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_VM); i++) {
+        const struct nsg_vm *vm = NSG_TOPO_AT(t, NSG_RES_VM, i);
+        for (size_t k = 0; k < vm->n_nic_ids; k++)
+            if (!nsg_topo_get(t, NSG_RES_NIC, vm->nic_ids[k]))
+                return vm->nic_ids[k];
+    }
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NSG); i++) {
+        const struct nsg_nsg *n = NSG_TOPO_AT(t, NSG_RES_NSG, i);
+        for (size_t k = 0; k < n->n_nic_ids; k++)
+            if (!nsg_topo_get(t, NSG_RES_NIC, n->nic_ids[k]))
+                return n->nic_ids[k];
+    }
+    return NULL;
+}
+
 nsg_rc nsg_ctx_resolve_asg(const struct nsg_ctx *ctx, const char *asg_id,
                            struct nsg_addrset *out, struct nsg_err *err)
 {
     const struct nsg_topology *t = ctx->t;
     struct nsg_addrset tmp = NSG_ADDRSET_INIT;
-    size_t cap = 0;
+    size_t cap = 0, members = 0;
+    const char *no_ip = NULL, *lost;
 
-    (void)err;
     if (!t)
         return NSG_OK;
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
@@ -180,8 +329,13 @@ nsg_rc nsg_ctx_resolve_asg(const struct nsg_ctx *ctx, const char *asg_id,
             bool member = false;
             for (size_t k = 0; k < ic->n_asg_ids && !member; k++)
                 member = same_id(ic->asg_ids[k], asg_id);
-            if (!member || !ic->has_ip)
+            if (!member)
                 continue;
+            members++;
+            if (!ic->has_ip) {
+                no_ip = nic->name ? nic->name : nic->id;
+                continue;
+            }
             if (tmp.n == cap) {
                 cap = cap ? cap * 2 : 16;
                 tmp.r = nsg_xrealloc(tmp.r, cap * sizeof(*tmp.r));
@@ -193,5 +347,52 @@ nsg_rc nsg_ctx_resolve_asg(const struct nsg_ctx *ctx, const char *asg_id,
     tmp.cap = cap;
     nsg_addrset_union(out, &tmp);
     nsg_addrset_release(&tmp);
+    /* Membership is written on the NICs' ip configurations: it is only
+     * known when every NIC is in the corpus with its address. */
+    if (!members)
+        return nsg_err_set(err, NSG_E_NOTFOUND,
+                           "no NIC of the corpus is a member of application "
+                           "security group %s: import its NICs (az network "
+                           "nic list -o json)",
+                           asg_id);
+    if (no_ip)
+        return nsg_err_set(err, NSG_E_NOTFOUND,
+                           "NIC %s, a member of application security group "
+                           "%s, has no private IP address in the corpus: "
+                           "import the NIC as Azure shows it",
+                           no_ip, asg_id);
+    if ((lost = missing_nic(t)))
+        return nsg_err_set(err, NSG_E_NOTFOUND,
+                           "NIC %s is not in the corpus, so the members of "
+                           "application security group %s are not all known: "
+                           "import it (az network nic list -o json)",
+                           lost, asg_id);
     return NSG_OK;
+}
+
+void nsg_ctx_unknown_hint(const struct nsg_topology *t,
+                          const struct nsg_vnet *vnet, const char *tag,
+                          struct nsg_buf *out)
+{
+    struct nsg_ctx ctx = {.t = t, .vnet = vnet};
+    struct nsg_addrset tmp = NSG_ADDRSET_INIT;
+    struct nsg_err e = NSG_ERR_INIT;
+    if (!tag) {
+        nsg_buf_adds(out, "an unresolved tag");
+    } else if (!strcasecmp(tag, "VirtualNetwork") ||
+               !strcasecmp(tag, "Internet")) {
+        if (!nsg_ctx_gaps(t, vnet, out))
+            nsg_buf_addf(out, "tag %s is not known", tag);
+    } else if (tag[0] == '/') { /* an ASG id */
+        if (nsg_ctx_resolve_asg(&ctx, tag, &tmp, &e))
+            nsg_buf_adds(out, e.msg);
+        else
+            nsg_buf_addf(out, "application security group %s", tag);
+    } else {
+        nsg_buf_addf(out,
+                     "service tag '%s' is not known: import a Service Tags "
+                     "file (ServiceTags_Public_*.json) that defines it",
+                     tag);
+    }
+    nsg_addrset_release(&tmp);
 }

@@ -188,15 +188,23 @@ static void polish(struct nsg_slv *s, struct nsg_packet *pkt)
                                  nsg_slv_num(s, EPHEMERAL_PORT, 16)),
                 pkt, &depth);
         /* Destination port: the start of its range (the lowest port below
-         * the model's value that keeps every constraint), found by a
-         * bounded bisection: at most 6 tries, then the lowest found. */
-        unsigned lo = 0, hi = pkt->dport;
+         * the model's value that keeps every constraint), never 0 unless
+         * nothing else fits, found by a bounded bisection: at most 6
+         * tries, then the lowest found. */
+        unsigned floor = 1;
+        if (pkt->dport == 0 &&
+            !polish_try(s, base,
+                        nsg_slv_mk_bvuge(s, s->pkt.dport, nsg_slv_num(s, 1, 16)),
+                        pkt, &depth))
+            floor = 0;
+        unsigned lo = floor, hi = pkt->dport;
         /* Usually the model's port already starts its range: one unsat
          * try settles it instead of a bisection of failing tries. */
-        if (hi > 0 && !polish_try(s, base,
-                                  nsg_slv_mk_bvult(s, s->pkt.dport,
-                                                   nsg_slv_num(s, hi, 16)),
-                                  pkt, &depth))
+        Z3_ast below[2] = {
+            nsg_slv_mk_bvuge(s, s->pkt.dport, nsg_slv_num(s, floor, 16)),
+            nsg_slv_mk_bvult(s, s->pkt.dport, nsg_slv_num(s, hi, 16))};
+        if (hi > lo &&
+            !polish_try(s, base, nsg_slv_andv(s, below, 2), pkt, &depth))
             lo = hi;
         else
             hi = pkt->dport;

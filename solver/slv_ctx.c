@@ -149,3 +149,36 @@ const char *nsg_slv_rule_name(const struct nsg_crule *r)
         return "(none)";
     return r->rule && r->rule->name ? r->rule->name : "(unnamed)";
 }
+
+Z3_ast nsg_slv_scope_term(struct nsg_slv *s, const struct nsg_slv_scope *sc)
+{
+    if (!sc)
+        return s->t;
+    Z3_ast fam = sc->v4 && sc->v6 ? s->t
+                 : sc->v6         ? nsg_slv_family(s, 6)
+                 : sc->v4         ? nsg_slv_family(s, 4)
+                                  : s->t;
+    if (!sc->governed)
+        return fam;
+    Z3_ast side = nsg_slv_mk_ite(s, s->pkt.out,
+                                 nsg_slv_addrset(s, NSG_SLV_SRC, sc->governed),
+                                 nsg_slv_addrset(s, NSG_SLV_DST, sc->governed));
+    return nsg_slv_and2(s, fam, side);
+}
+
+nsg_rc nsg_slv_solve_scoped(struct nsg_slv *s, Z3_ast scope, bool *sat,
+                            struct nsg_packet *pkt, bool *in_scope,
+                            struct nsg_err *err)
+{
+    *in_scope = true;
+    if (scope && scope != s->t) {
+        nsg_slv_push(s);
+        nsg_slv_assert(s, scope);
+        nsg_rc rc = nsg_slv_solve(s, sat, pkt, err);
+        nsg_slv_pop(s, 1);
+        if (rc || *sat)
+            return rc;
+        *in_scope = false;
+    }
+    return nsg_slv_solve(s, sat, pkt, err);
+}

@@ -36,8 +36,8 @@ static void add_witness(struct nsg_slv_diff *out,
 /* One direction: enumerate regions until none is left or the cap. */
 static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
                        const struct nsg_slv_nsg *db, enum nsg_dir dir,
-                       size_t max, size_t cap, struct nsg_slv_diff *out,
-                       struct nsg_err *err)
+                       size_t max, size_t cap, Z3_ast scope,
+                       struct nsg_slv_diff *out, struct nsg_err *err)
 {
     nsg_rc rc = NSG_OK;
     if (da->allow_dir[dir] == db->allow_dir[dir])
@@ -49,10 +49,10 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
     nsg_slv_assert(s,
                    nsg_slv_mk_xor(s, da->allow_dir[dir], db->allow_dir[dir]));
     for (;;) {
-        bool sat;
+        bool sat, in_scope;
         struct nsg_packet p;
         struct nsg_match ma, mb;
-        rc = nsg_slv_solve(s, &sat, &p, err);
+        rc = nsg_slv_solve_scoped(s, scope, &sat, &p, &in_scope, err);
         if (rc || !sat)
             break;
         out->equivalent = false;
@@ -84,8 +84,8 @@ static nsg_rc diff_dir(struct nsg_slv *s, const struct nsg_slv_nsg *da,
         struct nsg_slv_region r = {dir,         ma.rule,     mb.rule,
                                    ma.decision, mb.decision, 0};
         if (out->n_w < max) {
-            struct nsg_slv_witness w = {p, ma.decision, mb.decision, ma.rule,
-                                        mb.rule};
+            struct nsg_slv_witness w = {p,       ma.decision, mb.decision,
+                                        ma.rule, mb.rule,    in_scope};
             add_witness(out, &w);
             r.witnesses = 1;
         }
@@ -101,6 +101,15 @@ nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
                     const struct nsg_cnsg *b, size_t max, unsigned dir_mask,
                     struct nsg_slv_diff *out, struct nsg_err *err)
 {
+    return nsg_slv_diff_scoped(s, a, b, max, dir_mask, NULL, out, err);
+}
+
+nsg_rc nsg_slv_diff_scoped(struct nsg_slv *s, const struct nsg_cnsg *a,
+                           const struct nsg_cnsg *b, size_t max,
+                           unsigned dir_mask, const struct nsg_slv_scope *scope,
+                           struct nsg_slv_diff *out, struct nsg_err *err)
+{
+    Z3_ast sc = nsg_slv_scope_term(s, scope); /* built outside scopes */
     const struct nsg_slv_nsg *da, *db;
     nsg_rc rc = nsg_slv_decide(s, a, &da, err);
     if (!rc)
@@ -117,7 +126,7 @@ nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
         /* Witnesses are shared between directions, at most max in all. */
         size_t want = max > out->n_w ? max - out->n_w : 0;
         rc = diff_dir(s, da, db, (enum nsg_dir)dir, out->n_w + want,
-                      out->n_regions + want + REGION_EXTRA, out, err);
+                      out->n_regions + want + REGION_EXTRA, sc, out, err);
     }
     return rc;
 }

@@ -25,22 +25,42 @@ Z3_ast nsg_slv_has_ports(struct nsg_slv *s)
                                    nsg_slv_proto(s, NSG_PROTO_UDP)));
 }
 
+/* Addresses no packet of a virtual network carries, as source or
+ * destination: "this" network 0/8, loopback, multicast and reserved
+ * 224/3 (broadcast 255.255.255.255 included); for IPv6 ::/8 (unspecified,
+ * loopback, IPv4-compatible and -mapped) and multicast ff00::/8.  The
+ * virtual network drops multicast and broadcast whatever NSGs say. */
+static void not_unicast(struct nsg_addrset *set)
+{
+    static const char *const bad[] = {"0.0.0.0/8", "127.0.0.0/8",
+                                      "224.0.0.0/3", "::/8", "ff00::/8"};
+    struct nsg_cidr c;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        if (!nsg_cidr_parse(bad[i], &c))
+            nsg_addrset_add_cidr(set, &c);
+}
+
 Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s)
 {
     if (s->domain)
         return s->domain;
+    struct nsg_addrset bad = NSG_ADDRSET_INIT;
+    not_unicast(&bad);
     Z3_ast zero96 = nsg_slv_num(s, 0, 96);
     Z3_ast v4[2] = {
         nsg_slv_mk_eq(s, nsg_slv_mk_extract(s, 127, 32, s->pkt.src), zero96),
         nsg_slv_mk_eq(s, nsg_slv_mk_extract(s, 127, 32, s->pkt.dst), zero96)};
     Z3_ast noports[2] = {nsg_slv_mk_eq(s, s->pkt.sport, nsg_slv_num(s, 0, 16)),
                          nsg_slv_mk_eq(s, s->pkt.dport, nsg_slv_num(s, 0, 16))};
-    Z3_ast parts[2] = {nsg_slv_mk_implies(s, nsg_slv_not(s, s->pkt.is6),
+    Z3_ast parts[4] = {nsg_slv_mk_implies(s, nsg_slv_not(s, s->pkt.is6),
                                           nsg_slv_andv(s, v4, 2)),
                        nsg_slv_mk_implies(s,
                                           nsg_slv_not(s, nsg_slv_has_ports(s)),
-                                          nsg_slv_andv(s, noports, 2))};
-    return keep_at_top(s, &s->domain, nsg_slv_andv(s, parts, 2));
+                                          nsg_slv_andv(s, noports, 2)),
+                       nsg_slv_not(s, nsg_slv_addrset(s, NSG_SLV_SRC, &bad)),
+                       nsg_slv_not(s, nsg_slv_addrset(s, NSG_SLV_DST, &bad))};
+    nsg_addrset_release(&bad);
+    return keep_at_top(s, &s->domain, nsg_slv_andv(s, parts, 4));
 }
 
 Z3_ast nsg_slv_family(struct nsg_slv *s, int fam)

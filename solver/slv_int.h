@@ -85,6 +85,11 @@ Z3_ast nsg_slv_orv(struct nsg_slv *s, Z3_ast *v, size_t n);
 /* Check the solver's current assertions (no push/pop); model -> pkt. */
 nsg_rc nsg_slv_solve(struct nsg_slv *s, bool *sat, struct nsg_packet *pkt,
                      struct nsg_err *err);
+/* nsg_slv_solve, first with `scope` asserted as well (when it is not NULL
+ * or true): *in_scope tells whether the model satisfies it. */
+nsg_rc nsg_slv_solve_scoped(struct nsg_slv *s, Z3_ast scope, bool *sat,
+                            struct nsg_packet *pkt, bool *in_scope,
+                            struct nsg_err *err);
 /* A BV numeral of `bits` bits (up to 128). */
 Z3_ast nsg_slv_num(struct nsg_slv *s, nsg_u128 v, unsigned bits);
 /* Decimal text of a 128-bit value (out: 40 bytes). */

@@ -130,8 +130,26 @@ struct lint_dir {
     const struct nsg_slv_nsg *d;
     enum nsg_dir dir;
     Z3_ast internet;
+    Z3_ast scope;           /* witnesses: in scope when possible */
     GArray *before, *after; /* size_t: overlapping rule indexes */
 };
+
+/* A witness: the conjunction q (plus the domain), in L's scope when a
+ * packet of the scope satisfies it. */
+static nsg_rc witness(struct lint_dir *L, Z3_ast *q, size_t n, bool *sat,
+                      struct nsg_packet *p, bool *in_scope,
+                      struct nsg_err *err)
+{
+    struct nsg_slv *s = L->s;
+    Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
+    nsg_slv_push(s);
+    nsg_slv_assert(s, domain);
+    for (size_t i = 0; i < n; i++)
+        nsg_slv_assert(s, q[i]);
+    nsg_rc rc = nsg_slv_solve_scoped(s, L->scope, sat, p, in_scope, err);
+    nsg_slv_pop(s, 1);
+    return rc;
+}
 
 /* Check the given formulas (plus domain) with optional assumptions. */
 static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
@@ -289,10 +307,10 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
             /* witness: a packet both match (exists: they meet) */
             Z3_ast q[2] = {L->d->matches[L->dir][i], L->d->matches[L->dir][j]};
             struct nsg_packet p;
-            bool sat;
+            bool sat, in_scope;
             Z3_ast dq = nsg_slv_dir(L->s, L->dir);
             Z3_ast qq[3] = {q[0], q[1], dq};
-            nsg_rc rc = solve(L->s, qq, 3, NULL, 0, &sat, &p, NULL, err);
+            nsg_rc rc = witness(L, qq, 3, &sat, &p, &in_scope, err);
             if (rc)
                 return rc;
             if (!sat || nsg_crule_match(r, &p) != 1 ||
@@ -305,6 +323,7 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
             f = add_finding(out, NSG_LINT_CONFLICT, L->dir, r);
             f->has_witness = true;
             f->witness = p;
+            f->in_scope = in_scope;
         }
         add_by(f, o);
     }
@@ -331,8 +350,8 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
                        nsg_slv_mk_eq(s, s->pkt.dport, nsg_slv_num(s, port, 16)),
                        L->internet};
         struct nsg_packet p;
-        bool sat;
-        nsg_rc rc = solve(s, q, 5, NULL, 0, &sat, &p, NULL, err);
+        bool sat, in_scope;
+        nsg_rc rc = witness(L, q, 5, &sat, &p, &in_scope, err);
         if (rc)
             return rc;
         if (!sat)
@@ -346,6 +365,7 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
         f->port = port;
         f->has_witness = true;
         f->witness = p;
+        f->in_scope = in_scope;
     }
     return NSG_OK;
 }
@@ -371,7 +391,16 @@ nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
                     const struct nsg_addrset *internet,
                     struct nsg_slv_lint *out, struct nsg_err *err)
 {
+    return nsg_slv_lint_scoped(s, c, internet, NULL, out, err);
+}
+
+nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
+                           const struct nsg_addrset *internet,
+                           const struct nsg_slv_scope *scope,
+                           struct nsg_slv_lint *out, struct nsg_err *err)
+{
     struct lint_dir L = {.s = s, .c = c};
+    L.scope = nsg_slv_scope_term(s, scope);
     struct nsg_addrset inet = NSG_ADDRSET_INIT;
     nsg_rc rc = nsg_slv_decide(s, c, &L.d, err);
     if (rc)

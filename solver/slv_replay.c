@@ -19,21 +19,23 @@ nsg_rc nsg_slv_formula_rule(struct nsg_slv *s, const struct nsg_slv_nsg *d,
     return NSG_OK;
 }
 
-/* The answer for packet p depends on a tag (or ASG) that is not known. */
-static nsg_rc unknown_tag_error(const struct nsg_nsg *nsg,
+/* The answer for packet p depends on a tag, an ASG or a part of the
+ * virtual network context that the corpus lacks. */
+static nsg_rc unknown_tag_error(const struct nsg_cnsg *c,
                                 const struct nsg_crule *rule, const char *tag,
                                 const struct nsg_packet *p, struct nsg_err *err)
 {
-    struct nsg_buf b = NSG_BUF_INIT;
+    struct nsg_buf b = NSG_BUF_INIT, why = NSG_BUF_INIT;
+    const struct nsg_nsg *nsg = c ? c->nsg : NULL;
     nsg_slv_packet_format(p, &b);
+    nsg_ctx_unknown_hint(c ? c->t : NULL, c ? c->vnet : NULL, tag, &why);
     nsg_err_set(err, NSG_E_INPUT,
-                "the answer depends on '%s', which is not known (NSG %s, rule "
-                "%s, e.g. for %s): import a Service Tags file "
-                "(ServiceTags_Public_*.json) that defines it, or the ASG's "
-                "NICs",
+                "the answer depends on '%s' (NSG %s, rule %s, e.g. for %s): "
+                "%s",
                 tag ? tag : "?", nsg && nsg->name ? nsg->name : "?",
-                nsg_slv_rule_name(rule), b.buf);
+                nsg_slv_rule_name(rule), b.buf, why.buf);
     nsg_buf_release(&b);
+    nsg_buf_release(&why);
     return NSG_E_INPUT;
 }
 
@@ -51,7 +53,7 @@ nsg_rc nsg_slv_replay(struct nsg_slv *s, const struct nsg_slv_nsg *d,
     if (m)
         *m = sm;
     if (sm.decision == NSG_DEC_UNKNOWN)
-        return unknown_tag_error(d->c->nsg, sm.rule, sm.unknown_tag, p, err);
+        return unknown_tag_error(d->c, sm.rule, sm.unknown_tag, p, err);
     long sidx = nsg_slv_rule_index(d->c, p->dir, sm.rule);
     enum nsg_decision fd = allow ? NSG_DEC_ALLOW : NSG_DEC_DENY;
     long fidx = idx < d->n[p->dir] ? (long)idx : -1;
@@ -91,7 +93,8 @@ nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
     if (sv.decision == NSG_DEC_UNKNOWN)
         for (size_t i = 0; i < sv.n_levels; i++)
             if (sv.levels[i].m.decision == NSG_DEC_UNKNOWN)
-                return unknown_tag_error(sv.levels[i].nsg, sv.levels[i].m.rule,
+                return unknown_tag_error(sv.levels[i].cnsg,
+                                         sv.levels[i].m.rule,
                                          sv.levels[i].m.unknown_tag, p, err);
     enum nsg_decision fd = a ? NSG_DEC_ALLOW : NSG_DEC_DENY;
     if (sv.decision != fd) {

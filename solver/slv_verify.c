@@ -8,20 +8,7 @@
 #include <string.h>
 
 #include "slv_int.h"
-#include "verify.h"
-
-struct nic_terms {
-    struct nsg_slv_nic d;
-    Z3_ast allow[2]; /* d.allow with the direction fixed to In / Out */
-};
-
-struct nsg_verifier {
-    const struct nsg_topology *t;
-    struct nsg_sim *sim;
-    struct nsg_slv *slv;
-    GHashTable *ctxs; /* vnet ptr (or &no_vnet) -> struct nsg_ctx * */
-    GHashTable *nics; /* nic ptr -> struct nic_terms * */
-};
+#include "slv_verify_int.h"
 
 static const char no_vnet; /* key of the context without vnet */
 
@@ -36,6 +23,7 @@ struct nsg_verifier *nsg_verifier_new(const struct nsg_topology *t,
 {
     struct nsg_verifier *v = nsg_xcalloc(1, sizeof(*v));
     v->t = t;
+    v->pnet = nsg_pnet_new(t);
     v->sim = nsg_sim_new(t);
     v->slv = nsg_slv_new(timeout_ms);
     v->ctxs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
@@ -52,6 +40,7 @@ void nsg_verifier_free(struct nsg_verifier *v)
     g_hash_table_destroy(v->ctxs);
     nsg_slv_free(v->slv); /* before the simulator: it borrows its NSGs */
     nsg_sim_free(v->sim);
+    nsg_pnet_free(v->pnet);
     free(v);
 }
 
@@ -59,6 +48,11 @@ const char *nsg_vstatus_name(enum nsg_vstatus s)
 {
     return s == NSG_V_HOLDS ? "holds" : s == NSG_V_VIOLATED ? "violated"
                                                             : "unknown";
+}
+
+void nsg_verifier_set_nsg_only(struct nsg_verifier *v, bool on)
+{
+    v->nsg_only = on;
 }
 
 void nsg_vresult_release(struct nsg_vresult *r)
@@ -70,10 +64,18 @@ void nsg_vresult_release(struct nsg_vresult *r)
     free(r->failing);
     r->failing = NULL;
     r->n_failing = 0;
+    for (size_t i = 0; i < r->n_open; i++)
+        free(r->open[i]);
+    free(r->open);
+    r->open = NULL;
+    r->n_open = 0;
+    nsg_ptrace_release(&r->trace);
+    nsg_path_release(&r->path);
+    r->has_path = false;
 }
 
-static nsg_rc get_ctx(struct nsg_verifier *v, const struct nsg_vnet *vnet,
-                      const struct nsg_ctx **out, struct nsg_err *err)
+nsg_rc slv_vf_ctx(struct nsg_verifier *v, const struct nsg_vnet *vnet,
+                  const struct nsg_ctx **out, struct nsg_err *err)
 {
     const void *key = vnet ? (const void *)vnet : (const void *)&no_vnet;
     struct nsg_ctx *c = g_hash_table_lookup(v->ctxs, key);
@@ -91,10 +93,10 @@ static nsg_rc get_ctx(struct nsg_verifier *v, const struct nsg_vnet *vnet,
 }
 
 /* The NIC's two-level decision with the direction fixed both ways. */
-static nsg_rc get_nic(struct nsg_verifier *v, const struct nsg_nic *nic,
-                      const struct nic_terms **out, struct nsg_err *err)
+nsg_rc slv_vf_nic(struct nsg_verifier *v, const struct nsg_nic *nic,
+                  const struct slv_nic_terms **out, struct nsg_err *err)
 {
-    struct nic_terms *nt = g_hash_table_lookup(v->nics, nic);
+    struct slv_nic_terms *nt = g_hash_table_lookup(v->nics, nic);
     if (nt) {
         *out = nt;
         return NSG_OK;
@@ -134,18 +136,6 @@ static void unit_release(struct unit *u)
     nsg_addrset_release(&u->src);
     nsg_addrset_release(&u->dst);
     nsg_ep_members_release(&u->via);
-}
-
-/* out = a ∩ b (address sets have no intersection of their own). */
-static void intersect(struct nsg_addrset *out, const struct nsg_addrset *a,
-                      const struct nsg_addrset *b)
-{
-    struct nsg_addrset rest = NSG_ADDRSET_INIT;
-    nsg_addrset_copy(&rest, a);
-    nsg_addrset_subtract(&rest, b);
-    nsg_addrset_copy(out, a);
-    nsg_addrset_subtract(out, &rest);
-    nsg_addrset_release(&rest);
 }
 
 static void nic_addrs(const struct nsg_nic *nic, struct nsg_addrset *out)
@@ -188,7 +178,7 @@ static nsg_rc dst_nics_of_addrs(struct nsg_verifier *v,
         const struct nsg_ctx *ctx;
         struct nsg_addrset d = NSG_ADDRSET_INIT, hit = NSG_ADDRSET_INIT,
                            phit = NSG_ADDRSET_INIT;
-        nsg_rc rc = get_ctx(v, nsg_verify_nic_vnet(t, nic), &ctx, err);
+        nsg_rc rc = slv_vf_ctx(v, nsg_verify_nic_vnet(t, nic), &ctx, err);
         if (!rc)
             rc = nsg_verify_addrs(ctx, &q->dst, &d, err);
         if (rc) {
@@ -234,7 +224,7 @@ static nsg_rc unit_in(struct nsg_verifier *v, const struct nsg_query *q,
     struct unit u = {NSG_DIR_IN, dn, NSG_ADDRSET_INIT, NSG_ADDRSET_INIT,
                      NSG_EP_MEMBERS_INIT};
     struct nsg_addrset own = NSG_ADDRSET_INIT;
-    nsg_rc rc = get_ctx(v, vn, &ctx, err);
+    nsg_rc rc = slv_vf_ctx(v, vn, &ctx, err);
     if (rc)
         goto out;
     u.dst = *daddrs;
@@ -275,7 +265,7 @@ static nsg_rc unit_in(struct nsg_verifier *v, const struct nsg_query *q,
                 !nsg_verify_vnets_joined(vn, nsg_verify_nic_vnet(t, sn)))
                 continue;
             nic_addrs(sn, &all);
-            intersect(&a, &all, &u.src);
+            nsg_addrset_intersect(&a, &all, &u.src);
             nsg_addrset_release(&all);
             if (nsg_addrset_is_empty(&a))
                 nsg_addrset_release(&a);
@@ -302,7 +292,7 @@ static nsg_rc unit_out(struct nsg_verifier *v, const struct nsg_query *q,
     const struct nsg_ctx *ctx;
     struct unit u = {NSG_DIR_OUT, sn, NSG_ADDRSET_INIT, NSG_ADDRSET_INIT,
                      NSG_EP_MEMBERS_INIT};
-    nsg_rc rc = get_ctx(v, vn, &ctx, err);
+    nsg_rc rc = slv_vf_ctx(v, vn, &ctx, err);
     if (rc)
         goto out;
     u.src = *saddrs;
@@ -373,13 +363,13 @@ static nsg_rc build_units(struct nsg_verifier *v, const struct nsg_query *q,
                     nsg_addrset_union(&a, &srcm.m[j].addrs);
         } else {
             const struct nsg_ctx *ctx;
-            rc = get_ctx(v, nsg_verify_nic_vnet(t, sn), &ctx, err);
+            rc = slv_vf_ctx(v, nsg_verify_nic_vnet(t, sn), &ctx, err);
             if (!rc)
                 rc = nsg_verify_addrs(ctx, &q->src, &s, err);
             if (rc)
                 locate(q, &q->src, err);
             nic_addrs(sn, &all);
-            intersect(&a, &all, &s);
+            nsg_addrset_intersect(&a, &all, &s);
         }
         nsg_addrset_release(&all);
         nsg_addrset_release(&s);
@@ -430,8 +420,8 @@ static nsg_rc allow_term(struct nsg_verifier *v, const struct unit *u,
                          Z3_ast *out, struct nsg_err *err)
 {
     struct nsg_slv *s = v->slv;
-    const struct nic_terms *nt;
-    nsg_rc rc = get_nic(v, u->nic, &nt, err);
+    const struct slv_nic_terms *nt;
+    nsg_rc rc = slv_vf_nic(v, u->nic, &nt, err);
     if (rc)
         return rc;
     if (u->dir == NSG_DIR_OUT) {
@@ -440,8 +430,8 @@ static nsg_rc allow_term(struct nsg_verifier *v, const struct unit *u,
     }
     Z3_ast chain = s->t;
     for (size_t i = u->via.n; i-- > 0;) {
-        const struct nic_terms *st;
-        rc = get_nic(v, u->via.m[i].nic, &st, err);
+        const struct slv_nic_terms *st;
+        rc = slv_vf_nic(v, u->via.m[i].nic, &st, err);
         if (rc)
             return rc;
         chain = nsg_slv_mk_ite(
@@ -465,7 +455,7 @@ static nsg_rc replay(struct nsg_verifier *v, const struct unit *u,
                      enum nsg_decision expect, struct nsg_vresult *r,
                      struct nsg_err *err)
 {
-    const struct nic_terms *nt;
+    const struct slv_nic_terms *nt;
     struct nsg_packet hp = *p;
     uint64_t fval;
     nsg_rc rc;
@@ -476,7 +466,7 @@ static nsg_rc replay(struct nsg_verifier *v, const struct unit *u,
                 struct nsg_vhop *h = &r->hops[r->n_hops++];
                 h->nic = u->via.m[i].nic;
                 h->dir = hp.dir = NSG_DIR_OUT;
-                rc = get_nic(v, h->nic, &nt, err);
+                rc = slv_vf_nic(v, h->nic, &nt, err);
                 if (!rc)
                     rc = nsg_slv_replay_nic(v->slv, v->sim, &nt->d, &hp, &h->v,
                                             err);
@@ -488,7 +478,7 @@ static nsg_rc replay(struct nsg_verifier *v, const struct unit *u,
     struct nsg_vhop *h = &r->hops[r->n_hops++];
     h->nic = u->nic;
     h->dir = hp.dir = u->dir;
-    rc = get_nic(v, h->nic, &nt, err);
+    rc = slv_vf_nic(v, h->nic, &nt, err);
     if (!rc)
         rc = nsg_slv_replay_nic(v->slv, v->sim, &nt->d, &hp, &h->v, err);
     if (!rc)
@@ -576,6 +566,13 @@ nsg_rc nsg_verify_run(struct nsg_verifier *v, const struct nsg_query *q,
     nsg_rc rc;
 
     memset(r, 0, sizeof(*r));
+    if (!v->nsg_only) {
+        g_array_free(units, TRUE);
+        rc = slv_verify_paths(v, q, r, err);
+        if (rc)
+            nsg_vresult_release(r);
+        return rc;
+    }
     rc = build_units(v, q, units, err);
     for (guint i = 0; !rc && i < units->len; i++) {
         const struct unit *u = &g_array_index(units, struct unit, i);

@@ -63,6 +63,21 @@ struct nsg_slv_pkt {
 const struct nsg_slv_pkt *nsg_slv_pkt(const struct nsg_slv *s);
 Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s);
 
+/* ---- packets Azure can hand an NSG ---------------------------------------
+ * Every check already excludes packets no virtual network carries (source
+ * or destination 0.0.0.0/8, 127/8, multicast, 240/4, broadcast, ::/8,
+ * ff00::/8).  A scope narrows witnesses further to the packets an NSG can
+ * see where it is applied: the families of its virtual network, and the
+ * NIC-side address (destination inbound, source outbound) inside the
+ * subnets and NICs it governs.  diff and lint look for a witness in scope
+ * first and report one outside only when no packet in scope exists. */
+struct nsg_slv_scope {
+    bool v4, v6;                        /* families the network carries */
+    const struct nsg_addrset *governed; /* NULL: anywhere */
+};
+/* The scope as a term over the packet (true for NULL). */
+Z3_ast nsg_slv_scope_term(struct nsg_slv *s, const struct nsg_slv_scope *sc);
+
 /* ---- encoding pieces (hash-consed per context) -------------------------- */
 enum nsg_slv_side { NSG_SLV_SRC = 0, NSG_SLV_DST = 1 };
 /* The packet's family: true for IPv6 (fam 6), for IPv4 (fam 4). */
@@ -156,6 +171,7 @@ struct nsg_slv_witness {
     struct nsg_packet p;
     enum nsg_decision a, b;          /* both allow/deny */
     const struct nsg_crule *ra, *rb; /* deciding rules (borrowed) */
+    bool in_scope; /* false: no packet of the scope is in this region */
 };
 /* A difference region: packets of one direction decided by rule ra of A
  * and rule rb of B with different outcomes. */
@@ -185,6 +201,12 @@ void nsg_slv_diff_release(struct nsg_slv_diff *d);
 nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
                     const struct nsg_cnsg *b, size_t max, unsigned dir_mask,
                     struct nsg_slv_diff *out, struct nsg_err *err) NSG_WUR;
+/* The same with witnesses taken in scope when the region has one. */
+nsg_rc nsg_slv_diff_scoped(struct nsg_slv *s, const struct nsg_cnsg *a,
+                           const struct nsg_cnsg *b, size_t max,
+                           unsigned dir_mask, const struct nsg_slv_scope *scope,
+                           struct nsg_slv_diff *out,
+                           struct nsg_err *err) NSG_WUR;
 
 /* ---- lint (slv_lint.c) ------------------------------------------------- */
 enum nsg_slv_lint_kind {
@@ -211,6 +233,7 @@ struct nsg_slv_finding {
     size_t n_by;
     bool has_witness;
     struct nsg_packet witness;
+    bool in_scope; /* the witness is in the lint's scope */
     uint16_t port; /* NSG_LINT_MGMT_OPEN: the port */
 };
 struct nsg_slv_lint {
@@ -229,6 +252,12 @@ void nsg_slv_lint_release(struct nsg_slv_lint *l);
 nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
                     const struct nsg_addrset *internet,
                     struct nsg_slv_lint *out, struct nsg_err *err) NSG_WUR;
+/* The same with witnesses taken in scope when one exists. */
+nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
+                           const struct nsg_addrset *internet,
+                           const struct nsg_slv_scope *scope,
+                           struct nsg_slv_lint *out,
+                           struct nsg_err *err) NSG_WUR;
 
 /* ---- baseline (slv_naive.c, for the benchmark only) --------------------- */
 /* The naive encoding: a plain first-match if-then-else chain rebuilt from

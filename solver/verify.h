@@ -10,6 +10,7 @@
 #ifndef NSG_VERIFY_H
 #define NSG_VERIFY_H
 
+#include "../path/path.h"
 #include "solver.h"
 
 /* ---- queries (slv_query.c) -------------------------------------------- */
@@ -113,6 +114,9 @@ struct nsg_verifier; /* opaque: topology (borrowed), simulator, solver */
 struct nsg_verifier *nsg_verifier_new(const struct nsg_topology *t,
                                       unsigned timeout_ms);
 void nsg_verifier_free(struct nsg_verifier *v); /* NULL-safe */
+/* NSGs alone (--nsg-only): every packet of the class is asked at the NICs
+ * whose NSGs would see it, whether or not Azure carries it. */
+void nsg_verifier_set_nsg_only(struct nsg_verifier *v, bool on);
 
 enum nsg_vstatus { NSG_V_HOLDS, NSG_V_VIOLATED, NSG_V_UNKNOWN };
 const char *nsg_vstatus_name(enum nsg_vstatus s); /* "holds", ... */
@@ -143,6 +147,18 @@ struct nsg_vresult {
     size_t n_units;   /* separate checks made (one per NIC on the path) */
     size_t n_unknown; /* of those, unknown (timeout) */
     char reason[1024];
+    /* The path model (not with nsg-only): the witness's path, hop by hop,
+     * and the NSG decisions on it; `sent` is the witness as its source
+     * sent it (witness is as the last NSGs saw it, after translation);
+     * no_path: the witness has no path (its path says where it ends). */
+    bool has_path, no_path;
+    struct nsg_path path;
+    struct nsg_ptrace trace; /* trace.v[i].at point into path */
+    struct nsg_packet sent;
+    /* Paths that decide the answer but are not verified (a gateway, an
+     * appliance outside the corpus): why, one owned string each. */
+    char **open;
+    size_t n_open;
 };
 void nsg_vresult_release(struct nsg_vresult *r);
 

@@ -577,6 +577,52 @@ START_TEST(test_az_rule_list_include_default)
 }
 END_TEST
 
+/* A default rule that differs from Azure's (Azure's cannot be changed) is
+ * evaluated as Azure's, and the import says so; Azure's own, under an
+ * older name, is kept without a warning. */
+START_TEST(test_default_rules_are_azures)
+{
+    const char *text =
+        "{\"id\":\"/subscriptions/s/resourceGroups/rg/providers/Microsoft."
+        "Network/networkSecurityGroups/n\",\"name\":\"n\",\"properties\":{"
+        "\"securityRules\":[],\"defaultSecurityRules\":["
+        "{\"name\":\"DenyAllInBound\",\"properties\":{\"protocol\":\"*\","
+        "\"access\":\"Allow\",\"direction\":\"Inbound\",\"priority\":65500,"
+        "\"sourceAddressPrefix\":\"*\",\"destinationAddressPrefix\":\"*\","
+        "\"sourcePortRange\":\"*\",\"destinationPortRange\":\"*\"}},"
+        "{\"name\":\"DefaultOutboundDenyAll\",\"properties\":{\"protocol\":"
+        "\"*\",\"access\":\"Deny\",\"direction\":\"Outbound\",\"priority\":"
+        "65500,\"sourceAddressPrefix\":\"*\",\"destinationAddressPrefix\":"
+        "\"*\",\"sourcePortRange\":\"*\",\"destinationPortRange\":\"*\"}},"
+        "{\"name\":\"Odd\",\"properties\":{\"protocol\":\"Tcp\","
+        "\"access\":\"Allow\",\"direction\":\"Inbound\",\"priority\":64000,"
+        "\"sourceAddressPrefix\":\"*\",\"destinationAddressPrefix\":\"*\","
+        "\"sourcePortRange\":\"*\",\"destinationPortRange\":\"22\"}}]}}";
+    struct nsg_imp_config *cfg = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(
+        nsg_imp_config_parse("d.json", text, strlen(text), &cfg, &err), NSG_OK);
+    struct nsg_topology *t = topo_of(cfg);
+    struct nsg_nsg *n = get(t, NSG_RES_NSG, "n");
+    ck_assert_uint_eq(count_defaults(n), 6);
+    ck_assert_uint_eq(n->n_rules, 6);
+    ck_assert_int_eq(rule(n, "DenyAllInBound")->access, NSG_DENY);
+    ck_assert_ptr_nonnull(rule(n, "DefaultOutboundDenyAll")); /* kept */
+    for (size_t i = 0; i < n->n_rules; i++) /* dropped */
+        ck_assert_str_ne(n->rules[i].name, "Odd");
+    ck_assert_uint_eq(cfg->warnings->len, 1);
+    const char *w = cfg->warnings->pdata[0];
+    ck_assert_msg(strstr(w, "DenyAllInBound (Inbound, priority 65500) differs "
+                            "from Azure's") &&
+                      strstr(w, "Odd (Inbound, priority 64000) is not one of "
+                                "Azure's") &&
+                      !strstr(w, "DefaultOutboundDenyAll"),
+                  "%s", w);
+    nsg_topo_free(t);
+    nsg_imp_config_free(cfg);
+}
+END_TEST
+
 /* No "type": the resource type comes from the id, else from the shape. */
 START_TEST(test_classify_without_type)
 {
@@ -1781,6 +1827,7 @@ static Suite *importer_suite(void)
     TCase *tc = tcase_create("shapes");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_arm_list);
+    tcase_add_test(tc, test_default_rules_are_azures);
     tcase_add_test(tc, test_arm_single_vnet);
     tcase_add_test(tc, test_arm_array_and_skips);
     tcase_add_test(tc, test_rest_example);

@@ -292,6 +292,90 @@ START_TEST(test_asgs)
 }
 END_TEST
 
+/* An ASG that no NIC of the corpus belongs to: its NICs may be missing,
+ * so a packet its rule would decide is unknown, not "no member". */
+START_TEST(test_asg_without_members)
+{
+    tb_asg(T, "empty-asg");
+    struct nsg_nsg *n = tb_nsg(T, "n");
+    tb_rule(n, "ToEmpty", 100, "in", "deny", "Tcp", "*", "*", "asg:empty-asg",
+            "80");
+    tb_rule(n, "AllowWeb", 200, "in", "allow", "Tcp", "*", "*", "*", "80");
+    ck_assert_str_eq(EV(n, "in", "tcp", "203.0.113.1", 1, "10.0.1.5", 80),
+                     "Unknown:ToEmpty:/subscriptions/00000000-0000-0000-0000-"
+                     "000000000000/resourceGroups/rg/providers/"
+                     "Microsoft.Network/applicationSecurityGroups/empty-asg");
+    /* a packet the rule cannot match is still answered */
+    EVQ("Deny:DenyAllInBound", n, "in", "udp", "203.0.113.1", 1, "10.0.1.5", 80);
+    struct nsg_buf why = NSG_BUF_INIT;
+    nsg_ctx_unknown_hint(T, HUB, n->rules[0].dst_asgs[0], &why);
+    ck_assert_msg(strstr(why.buf, "no NIC of the corpus is a member"), "%s",
+                  why.buf);
+    nsg_buf_release(&why);
+}
+END_TEST
+
+/* A subnet whose virtual network the corpus lacks: the link step adds a
+ * placeholder; VirtualNetwork and Internet are then known only in part
+ * (the subnets' prefixes are certainly in it, nothing is certainly
+ * Internet), and what depends on the rest is unknown. */
+START_TEST(test_missing_vnet)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *gone = nsg_xcalloc(1, sizeof(*gone)); /* not in t */
+    gone->id = tb_id("virtualNetworks", "gone");
+    struct nsg_subnet *s = tb_subnet(t, gone, "lone", "10.9.1.0/24", NULL);
+    nsg_vnet_free(gone);
+    nsg_topo_link(t);
+    struct nsg_vnet *v = nsg_topo_vnet_of_subnet(t, s);
+    ck_assert_ptr_nonnull(v);
+    ck_assert(!nsg_sim_vnet_known(v));
+    ck_assert_str_eq(v->name, "gone");
+    struct nsg_buf why = NSG_BUF_INIT;
+    ck_assert(nsg_ctx_gaps(t, v, &why));
+    ck_assert_msg(strstr(why.buf, "virtualNetworks/gone is not in the corpus"),
+                  "%s", why.buf);
+    nsg_buf_release(&why);
+    struct nsg_nsg *n = tb_nsg(t, "n");
+    tb_rule(n, "DenySsh", 100, "in", "deny", "Tcp", "*", "*", "*", "22");
+    struct nsg_sim *sim = nsg_sim_new(t);
+    struct nsg_verdict vd;
+    struct nsg_packet p = tb_packet("in", "tcp", "10.9.1.5", 1, "10.9.1.4", 22);
+    ck_assert_int_eq(nsg_sim_eval_nsg(sim, n, v, &p, &vd, NULL), 0);
+    ck_assert_int_eq(vd.decision, NSG_DEC_DENY); /* does not need the vnet */
+    p = tb_packet("in", "tcp", "10.9.1.5", 1, "10.9.1.4", 80);
+    ck_assert_int_eq(nsg_sim_eval_nsg(sim, n, v, &p, &vd, NULL), 0);
+    ck_assert_int_eq(vd.decision, NSG_DEC_ALLOW); /* subnet to subnet */
+    p = tb_packet("in", "tcp", "10.77.0.5", 1, "10.9.1.4", 80);
+    ck_assert_int_eq(nsg_sim_eval_nsg(sim, n, v, &p, &vd, NULL), 0);
+    ck_assert_int_eq(vd.decision, NSG_DEC_UNKNOWN); /* in the vnet or not? */
+    nsg_sim_free(sim);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* A route table the corpus lacks: its prefixes are part of VirtualNetwork. */
+START_TEST(test_missing_route_table)
+{
+    struct nsg_subnet *s = tb_subnet(T, OTHER, "routed", "172.20.9.0/24", NULL);
+    s->route_table_id = tb_id("routeTables", "gone-rt");
+    resim();
+    struct nsg_buf why = NSG_BUF_INIT;
+    ck_assert(nsg_ctx_gaps(T, OTHER, &why));
+    ck_assert_msg(strstr(why.buf, "route table") && strstr(why.buf, "gone-rt"),
+                  "%s", why.buf);
+    nsg_buf_release(&why);
+    ck_assert(!nsg_ctx_gaps(T, HUB, NULL));
+    struct nsg_nsg *n = tb_nsg(T, "n");
+    ck_assert_str_eq(eval_in(n, OTHER, tb_packet("in", "tcp", "192.0.2.9", 1,
+                                                 "172.20.9.4", 80)),
+                     "Unknown:AllowVnetInBound:VirtualNetwork");
+    ck_assert_str_eq(eval_in(n, OTHER, tb_packet("in", "tcp", "172.20.0.9", 1,
+                                                 "172.20.9.4", 80)),
+                     "Allow:AllowVnetInBound");
+}
+END_TEST
+
 START_TEST(test_plural_fields)
 {
     struct nsg_nsg *n = tb_nsg(T, "n");
@@ -537,6 +621,9 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, test_service_tags);
     tcase_add_test(tc, test_unknown_tag);
     tcase_add_test(tc, test_asgs);
+    tcase_add_test(tc, test_asg_without_members);
+    tcase_add_test(tc, test_missing_vnet);
+    tcase_add_test(tc, test_missing_route_table);
     tcase_add_test(tc, test_plural_fields);
     tcase_add_test(tc, test_priority_order);
     tcase_add_test(tc, test_default_rules);

@@ -1,8 +1,10 @@
-/* check_verify.c - unit tests of the verifier: endpoint resolution and
- * never / can / always answers on a small topology whose answers are known
- * from Azure's rules (two NSG levels, source NIC outbound, ASGs, tags,
- * peering, IPv6, traffic leaving the topology), witnesses checked against
- * the simulator and the query, and the input errors. */
+/* check_verify.c - unit tests of the verifier's NSG question (nsg-only:
+ * the packets NSGs would see, whether or not a path carries them):
+ * endpoint resolution and never / can / always answers on a small topology
+ * whose answers are known from Azure's rules (two NSG levels, source NIC
+ * outbound, ASGs, tags, peering, IPv6, traffic leaving the topology),
+ * witnesses checked against the simulator and the query, and the input
+ * errors.  The path model has its own tests (check_verify_path.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +90,7 @@ static void setup(void)
     nsg_topo_add(T, NSG_RES_VM, vm);
     tb_link(T);
     V = nsg_verifier_new(T, 0);
+    nsg_verifier_set_nsg_only(V, true);
 }
 
 static void teardown(void)
@@ -476,6 +479,7 @@ START_TEST(timeout_unknown)
     tb_link(T);
     nsg_verifier_free(V);
     V = nsg_verifier_new(T, 1);
+    nsg_verifier_set_nsg_only(V, true);
     struct nsg_vresult r;
     run("always Internet -> nic:bignic tcp/22", &r);
     ck_assert_int_ne(r.status, NSG_V_HOLDS); /* some sources are denied */

@@ -81,7 +81,7 @@ nsg("lb-allow", [("AllowLb", 100, "Allow", "AzureLoadBalancer", "*")])
 nsg("vnet-deny", [("DenyVnet", 100, "Deny", "VirtualNetwork", "80")])
 PY
 run lb-diff 1 diff --json $tmp/lb-none.json $tmp/lb-deny.json
-check lb-diff "not j['equivalent'] and j['differences'] and all(d['src'] in ('168.63.129.16', 'fe80::1234:5678:9abc') and d['dport'] == 80 and d['protocol'] == 'Tcp' and d['b'] == {'decision': 'Deny', 'rule': 'DenyLbHttp', 'priority': 100} for d in j['differences'])"
+check lb-diff "not j['equivalent'] and j['differences'] and all(d['src'] in ('168.63.129.16', 'fe80::1234:5678:9abc') and d['dport'] == 80 and d['protocol'] == 'Tcp' and {k: d['b'][k] for k in ('decision', 'rule', 'priority')} == {'decision': 'Deny', 'rule': 'DenyLbHttp', 'priority': 100} and d['b']['check']['nsg'] == 'lb-deny' and d['b']['check']['dport'] == 80 for d in j['differences'])"
 run lb-equal 0 diff $tmp/lb-none.json $tmp/lb-allow.json
 expect lb-equal
 run vnet-tag-needs-corpus 2 diff $tmp/lb-none.json $tmp/vnet-deny.json

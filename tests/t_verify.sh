@@ -52,8 +52,13 @@ expect_rc 0 "two levels" V --query 'never 203.0.113.128/25 -> nic:web-1 tcp/22'
 expect_rc 0 "can holds" V --query 'can asg:web-asg -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" 'example: Tcp 10\.0\.1\.[45]:[0-9]+ -> 10\.0\.2\.4:1433  => Allow' "can: example"
 expect_grep "$tmp/out" 'NIC web-[12] Outbound' "can: source hop"
-expect_rc 1 "can violated" V --query 'can Internet -> nic:db-1 tcp/1433'
+expect_rc 1 "can violated" V --nsg-only --query 'can Internet -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" 'DenyAllInBound' "can: denied sample's rule"
+# along paths: db-1 has no public IP, nothing from the Internet reaches it
+expect_rc 1 "can: no path" V --query 'can Internet -> nic:db-1 tcp/1433'
+expect_grep "$tmp/out" 'no packet of the class has a path' "can: no path reason"
+expect_grep "$tmp/out" 'witness: Tcp [0-9.]+:[0-9]+ -> 10\.0\.2\.4:1433  => no path' "can: no-path sample"
+expect_grep "$tmp/out" 'not reachable from the Internet' "can: where it ends"
 
 # JSON: schema and witness
 expect_rc 1 "json violated" V --json --query 'always Internet -> nic:web-1 tcp/22'
@@ -115,7 +120,12 @@ expect_rc 0 "nic to nic text" V --query 'can nic:web-1 -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" '^  example: Tcp 10\.0\.1\.4:49152 -> 10\.0\.2\.4:1433  => Allow' "nic to nic: no direction, port 49152"
 expect_grep "$tmp/out" '^    NIC web-1 Outbound, ' "nic to nic: source hop kept"
 expect_grep "$tmp/out" '^    NIC db-1 Inbound, ' "nic to nic: destination hop kept"
-expect_rc 2 "both query forms" V --query 'never * -> *' --queries "$data/queries.txt"
+# --query and --queries mix: every query answered, in the order given
+expect_rc 1 "both query forms" V --query 'never * -> *' --queries "$data/queries.txt" --query 'never Internet -> nic:db-1 tcp/1433' --json
+n_file=$(grep -cvE '^[[:space:]]*(#|$)' "$data/queries.txt")
+expect_jq "(.results | length) == $((n_file + 2)) and .results[0].query == \"never * -> *\" and .results[0].source == \"--query\" and .results[1].line == 2 and .results[-1].source == \"--query\" and .results[-1].query == \"never Internet -> nic:db-1 tcp/1433\"" "both query forms: all answered, in order"
+expect_rc 1 "two --query: both answered" V --query 'never Internet -> nic:web-1 tcp/22' --query 'never Internet -> nic:db-1 tcp/1433' --json
+expect_jq '(.results | length) == 2 and .violated == 1 and .holds == 1 and .results[0].status == "violated"' "two --query: the first one's violation counts"
 expect_rc 2 "bad timeout" V --timeout x --query 'never * -> nic:web-1'
 expect_rc 2 "missing corpus dir" "$NSGPROOF" verify --corpus "$tmp/none" --query 'never * -> nic:a'
 expect_rc 0 "help" "$NSGPROOF" verify --help
@@ -136,7 +146,7 @@ jq '(.value[] | select(.name == "web-nsg") | .properties.securityRules) |=
 if "$NSGPROOF" import --corpus "$tmp/bigc" "$big"/*.json >/dev/null 2>&1; then ok
 else bad "import of the big fixture"; fi
 "$NSGPROOF" verify --corpus "$tmp/bigc" --timeout 1 \
-  --query 'always Internet -> nic:web-2 tcp/22' >"$tmp/out" 2>"$tmp/err"; rc=$?
+  --nsg-only --query 'always Internet -> nic:web-2 tcp/22' >"$tmp/out" 2>"$tmp/err"; rc=$?
 case $rc in
   3) expect_grep "$tmp/out" '^UNKNOWN .*always Internet' "unknown line"
      expect_grep "$tmp/out" 'gave up at NIC web-2' "unknown reason" ;;

@@ -1,5 +1,6 @@
 /* topo_build.c - builds network models in C for tests and benchmarks (see
  * topo_build.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,4 +306,190 @@ struct nsg_packet tb_packet(const char *dir, const char *proto,
     p.sport = (uint16_t)sport;
     p.dport = (uint16_t)dport;
     return p;
+}
+
+/* ---- paths ---------------------------------------------------------------- */
+struct nsg_peering *tb_peer(struct nsg_vnet *from, const struct nsg_vnet *to,
+                            const char *state, bool access)
+{
+    struct nsg_peering *p;
+    from->peerings = nsg_xrealloc(from->peerings, (from->n_peerings + 1) *
+                                                      sizeof(*from->peerings));
+    p = &from->peerings[from->n_peerings++];
+    memset(p, 0, sizeof(*p));
+    char *g = g_strdup_printf("%s-to-%s", from->name, to->name);
+    p->name = nsg_xstrdup(g);
+    g_free(g);
+    p->remote_vnet_id = nsg_xstrdup(to->id);
+    p->remote_space = nsg_xcalloc(to->n_space + 1, sizeof(*p->remote_space));
+    memcpy(p->remote_space, to->space, to->n_space * sizeof(*to->space));
+    p->n_remote_space = to->n_space;
+    p->state = nsg_xstrdup(state);
+    p->allow_vnet_access = access;
+    return p;
+}
+
+void tb_route(struct nsg_route_table *rt, const char *prefix,
+              const char *type, const char *ip)
+{
+    struct nsg_route *r;
+    rt->routes = nsg_xrealloc(rt->routes, (rt->n_routes + 1) * sizeof(*r));
+    r = &rt->routes[rt->n_routes++];
+    memset(r, 0, sizeof(*r));
+    char *g = g_strdup_printf("r%zu", rt->n_routes);
+    r->name = nsg_xstrdup(g);
+    g_free(g);
+    r->next_hop_type = nsg_xstrdup(type);
+    if (nsg_cidr_parse(prefix, &r->prefix)) {
+        r->prefix_is_tag = true;
+        r->tag = nsg_xstrdup(prefix);
+    }
+    if (ip) {
+        if (nsg_ip_parse(ip, &r->next_hop_ip))
+            die("address", ip);
+        r->has_next_hop_ip = true;
+    }
+}
+
+struct nsg_pip *tb_pip(struct nsg_topology *t, const char *name,
+                       const char *ip, struct nsg_nic *nic, const char *sku)
+{
+    struct nsg_pip *p = nsg_xcalloc(1, sizeof(*p));
+    p->id = tb_id("publicIPAddresses", name);
+    p->name = nsg_xstrdup(name);
+    if (nsg_ip_parse(ip, &p->ip))
+        die("address", ip);
+    p->has_ip = true;
+    p->sku = nsg_xstrdup(sku);
+    if (nic) {
+        free(nic->ipconfigs[0].public_ip_id);
+        nic->ipconfigs[0].public_ip_id = nsg_xstrdup(p->id);
+        p->ipconfig_id = nsg_xstrdup(nic->ipconfigs[0].id);
+    }
+    nsg_topo_add(t, NSG_RES_PIP, p);
+    return p;
+}
+
+static char *sub_id(const char *parent, const char *kind, const char *name)
+{
+    char *g = g_strdup_printf("%s/%s/%s", parent, kind, name);
+    char *r = nsg_xstrdup(g);
+    g_free(g);
+    return r;
+}
+
+struct nsg_lb *tb_lb(struct nsg_topology *t, const char *name,
+                     const char *sku, const struct nsg_pip *pip,
+                     const char *ip, const struct nsg_subnet *s)
+{
+    struct nsg_lb *lb = nsg_xcalloc(1, sizeof(*lb));
+    lb->id = tb_id("loadBalancers", name);
+    lb->name = nsg_xstrdup(name);
+    lb->sku = nsg_xstrdup(sku);
+    lb->frontends = nsg_xcalloc(1, sizeof(*lb->frontends));
+    lb->n_frontends = 1;
+    lb->frontends[0].id = sub_id(lb->id, "frontendIPConfigurations", "fe");
+    lb->frontends[0].name = nsg_xstrdup("fe");
+    if (pip) {
+        lb->frontends[0].public_ip_id = nsg_xstrdup(pip->id);
+    } else {
+        if (nsg_ip_parse(ip, &lb->frontends[0].ip))
+            die("address", ip);
+        lb->frontends[0].has_ip = true;
+        lb->frontends[0].subnet_id = nsg_xstrdup(s->id);
+    }
+    nsg_topo_add(t, NSG_RES_LB, lb);
+    return lb;
+}
+
+void tb_lb_pool(struct nsg_lb *lb, const char *name, ...)
+{
+    va_list ap;
+    struct nsg_lb_pool *p;
+    lb->pools = nsg_xrealloc(lb->pools, (lb->n_pools + 1) * sizeof(*p));
+    p = &lb->pools[lb->n_pools++];
+    memset(p, 0, sizeof(*p));
+    p->id = sub_id(lb->id, "backendAddressPools", name);
+    p->name = nsg_xstrdup(name);
+    va_start(ap, name);
+    for (const struct nsg_nic *nic; (nic = va_arg(ap, const struct nsg_nic *));) {
+        p->ipconfig_ids = nsg_xrealloc(p->ipconfig_ids,
+                                       (p->n_ipconfig_ids + 1) * sizeof(char *));
+        p->ipconfig_ids[p->n_ipconfig_ids++] =
+            nsg_xstrdup(nic->ipconfigs[0].id);
+    }
+    va_end(ap);
+}
+
+static int lb_proto(const char *proto)
+{
+    int p = nsg_proto_parse(proto);
+    if (p == -2)
+        die("protocol", proto);
+    return p;
+}
+
+void tb_lb_rule(struct nsg_lb *lb, const char *name, const char *pool,
+                const char *proto, int fport, int bport, bool floating)
+{
+    struct nsg_lb_rule *r;
+    lb->rules = nsg_xrealloc(lb->rules, (lb->n_rules + 1) * sizeof(*r));
+    r = &lb->rules[lb->n_rules++];
+    memset(r, 0, sizeof(*r));
+    r->id = sub_id(lb->id, "loadBalancingRules", name);
+    r->name = nsg_xstrdup(name);
+    r->frontend_id = nsg_xstrdup(lb->frontends[0].id);
+    r->pool_ids = nsg_xcalloc(1, sizeof(char *));
+    r->pool_ids[0] = sub_id(lb->id, "backendAddressPools", pool);
+    r->n_pool_ids = 1;
+    r->proto = lb_proto(proto);
+    r->frontend_port = (uint16_t)fport;
+    r->backend_port = (uint16_t)bport;
+    r->floating_ip = floating;
+}
+
+void tb_lb_nat(struct nsg_lb *lb, const char *name, const struct nsg_nic *nic,
+               const char *proto, int fport, int bport)
+{
+    struct nsg_lb_nat_rule *r;
+    lb->nat_rules = nsg_xrealloc(lb->nat_rules,
+                                 (lb->n_nat_rules + 1) * sizeof(*r));
+    r = &lb->nat_rules[lb->n_nat_rules++];
+    memset(r, 0, sizeof(*r));
+    r->id = sub_id(lb->id, "inboundNatRules", name);
+    r->name = nsg_xstrdup(name);
+    r->frontend_id = nsg_xstrdup(lb->frontends[0].id);
+    r->ipconfig_id = nsg_xstrdup(nic->ipconfigs[0].id);
+    r->proto = lb_proto(proto);
+    r->frontend_port = (uint16_t)fport;
+    r->backend_port = (uint16_t)bport;
+}
+
+void tb_lb_outbound(struct nsg_lb *lb, const char *pool)
+{
+    struct nsg_lb_outbound *o;
+    lb->outbound = nsg_xrealloc(lb->outbound, (lb->n_outbound + 1) * sizeof(*o));
+    o = &lb->outbound[lb->n_outbound++];
+    memset(o, 0, sizeof(*o));
+    o->name = nsg_xstrdup("out");
+    o->frontend_ids = nsg_xcalloc(1, sizeof(char *));
+    o->frontend_ids[0] = nsg_xstrdup(lb->frontends[0].id);
+    o->n_frontend_ids = 1;
+    o->pool_id = sub_id(lb->id, "backendAddressPools", pool);
+    o->proto = NSG_PROTO_ANY;
+}
+
+struct nsg_natgw *tb_natgw(struct nsg_topology *t, const char *name,
+                           const struct nsg_pip *pip, struct nsg_subnet *s)
+{
+    struct nsg_natgw *g = nsg_xcalloc(1, sizeof(*g));
+    g->id = tb_id("natGateways", name);
+    g->name = nsg_xstrdup(name);
+    g->pip_ids = nsg_xcalloc(1, sizeof(char *));
+    g->pip_ids[0] = nsg_xstrdup(pip->id);
+    g->n_pip_ids = 1;
+    free(s->nat_gateway_id);
+    s->nat_gateway_id = nsg_xstrdup(g->id);
+    nsg_topo_add(t, NSG_RES_NATGW, g);
+    return g;
 }

@@ -53,6 +53,39 @@ struct nsg_rule *tb_rule(struct nsg_nsg *n, const char *name, int priority,
                          const char *dports);
 /* A service tag with prefixes `prefixes`. */
 void tb_tag(struct nsg_topology *t, const char *name, const char *prefixes);
+/* ---- paths ---------------------------------------------------------- */
+/* A peering of `from` to `to` (its id and address space), peeringState
+ * `state`; allowVirtualNetworkAccess `access`. */
+struct nsg_peering *tb_peer(struct nsg_vnet *from, const struct nsg_vnet *to,
+                            const char *state, bool access);
+/* A route of rt: prefix (or tag), nextHopType, next hop IP (may be NULL). */
+void tb_route(struct nsg_route_table *rt, const char *prefix,
+              const char *type, const char *ip);
+/* A public IP (sku "Standard", "Basic" or NULL), attached to the first ip
+ * configuration of nic when nic is not NULL. */
+struct nsg_pip *tb_pip(struct nsg_topology *t, const char *name,
+                       const char *ip, struct nsg_nic *nic, const char *sku);
+/* A load balancer (sku may be NULL) with one frontend: public IP pip, or
+ * (pip NULL) private address ip in subnet s. */
+struct nsg_lb *tb_lb(struct nsg_topology *t, const char *name,
+                     const char *sku, const struct nsg_pip *pip,
+                     const char *ip, const struct nsg_subnet *s);
+/* A backend pool of lb holding the first ip configuration of each NIC
+ * (NULL-terminated). */
+void tb_lb_pool(struct nsg_lb *lb, const char *name, ...);
+/* A load-balancing rule on lb's frontend to pool `pool` (proto "Tcp",
+ * "Udp", "All"); frontend 0 and backend 0 with "All": HA ports. */
+void tb_lb_rule(struct nsg_lb *lb, const char *name, const char *pool,
+                const char *proto, int fport, int bport, bool floating);
+/* An inbound NAT rule on lb's frontend to nic's first ip configuration. */
+void tb_lb_nat(struct nsg_lb *lb, const char *name, const struct nsg_nic *nic,
+               const char *proto, int fport, int bport);
+/* An outbound rule on lb's frontend for pool `pool`. */
+void tb_lb_outbound(struct nsg_lb *lb, const char *pool);
+/* A NAT gateway with public IP pip on subnet s. */
+struct nsg_natgw *tb_natgw(struct nsg_topology *t, const char *name,
+                           const struct nsg_pip *pip, struct nsg_subnet *s);
+
 /* nsg_topo_link(t). */
 void tb_link(struct nsg_topology *t);
 
