@@ -122,6 +122,11 @@ void nsg_slv_set_polish(struct nsg_slv *s, bool on)
     s->no_polish = !on;
 }
 
+void nsg_slv_set_slicing(struct nsg_slv *s, bool on)
+{
+    s->no_slice = !on;
+}
+
 Z3_context nsg_slv_z3(const struct nsg_slv *s)
 {
     return s->z;

@@ -111,9 +111,22 @@ nsg_rc nsg_slv_diff_scoped(struct nsg_slv *s, const struct nsg_cnsg *a,
 {
     Z3_ast sc = nsg_slv_scope_term(s, scope); /* built outside scopes */
     const struct nsg_slv_nsg *da, *db;
-    nsg_rc rc = nsg_slv_decide(s, a, &da, err);
-    if (!rc)
-        rc = nsg_slv_decide(s, b, &db, err);
+    struct nsg_slv_slice sl;
+    bool sliced = false;
+    nsg_rc rc = NSG_OK;
+    /* the question asked over the rules a change can involve, else over
+     * every rule */
+    if (!s->no_slice)
+        rc = nsg_slv_slice(s, a, b, &sliced, &sl, err);
+    if (sliced) {
+        da = &sl.a;
+        db = &sl.b;
+    } else {
+        if (!rc)
+            rc = nsg_slv_decide(s, a, &da, err);
+        if (!rc)
+            rc = nsg_slv_decide(s, b, &db, err);
+    }
     if (rc)
         return rc;
     out->equivalent = true;
@@ -128,5 +141,7 @@ nsg_rc nsg_slv_diff_scoped(struct nsg_slv *s, const struct nsg_cnsg *a,
         rc = diff_dir(s, da, db, (enum nsg_dir)dir, out->n_w + want,
                       out->n_regions + want + REGION_EXTRA, sc, out, err);
     }
+    if (sliced)
+        nsg_slv_slice_release(&sl);
     return rc;
 }

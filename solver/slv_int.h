@@ -35,6 +35,8 @@ struct nsg_slv {
     GHashTable *proto_cache;   /* GINT (proto) -> Z3_ast */
     GHashTable *decisions;     /* cnsg ptr -> struct nsg_slv_nsg * */
     bool no_polish;            /* keep Z3's first model (nsg_slv_solve) */
+    bool no_slice;             /* diff without change slicing */
+    unsigned enc_without;      /* NSG_SLV_NO_* (slv_variant.c) */
     unsigned depth;            /* solver scopes open (nsg_slv_push) */
     bool failed;               /* a Z3 call failed: sticky */
     char failure[512];         /* the first failure's message */
@@ -106,5 +108,39 @@ long nsg_slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
                         const struct nsg_crule *r);
 /* Rule name for messages: "Name (priority P)". */
 const char *nsg_slv_rule_name(const struct nsg_crule *r);
+/* Exact concrete test: is there a packet both rules match (slv_lint.c)? */
+bool nsg_slv_rules_meet(const struct nsg_crule *a, const struct nsg_crule *b);
+
+/* One address range over x (BV128): prefixes by their bits (slv_encode.c). */
+Z3_ast nsg_slv_range_term(struct nsg_slv *s, Z3_ast x,
+                          const struct nsg_range *r);
+
+/* ---- encoding variants (slv_variant.c) ---------------------------------- */
+/* The rule's match in the encoding s->enc_without selects
+ * (nsg_slv_crule_match when 0). */
+nsg_rc nsg_slv_match(struct nsg_slv *s, const struct nsg_crule *r, Z3_ast *out,
+                     struct nsg_err *err) NSG_WUR;
+/* The first match of c for dir over the rules keep marks (NULL: all),
+ * from d->matches[dir], within dom (NULL: everywhere): sets
+ * d->allow_dir[dir] and d->fires[dir] (allocated), *rule_chain the
+ * deciding rule's index (c->n[dir] when none).  Blocks of one access, or
+ * one if-then-else per rule with NSG_SLV_NO_BLOCKS. */
+void nsg_slv_first_match(struct nsg_slv *s, const struct nsg_cnsg *c,
+                         enum nsg_dir dir, const bool *keep, Z3_ast dom,
+                         struct nsg_slv_nsg *d, Z3_ast *rule_chain);
+
+/* ---- change slicing for diff (slv_slice.c) ------------------------------ */
+struct nsg_slv_slice {
+    struct nsg_slv_nsg a, b; /* decisions over the kept rules, within the
+                                packets some changed rule matches */
+    size_t changed, kept;    /* rules, both sides and directions */
+};
+/* Build the sliced decisions of a and b (outside solver scopes); *made
+ * false when the rules differ too much for it to pay.  Released with
+ * nsg_slv_slice_release when made. */
+nsg_rc nsg_slv_slice(struct nsg_slv *s, const struct nsg_cnsg *a,
+                     const struct nsg_cnsg *b, bool *made,
+                     struct nsg_slv_slice *sl, struct nsg_err *err) NSG_WUR;
+void nsg_slv_slice_release(struct nsg_slv_slice *sl);
 
 #endif

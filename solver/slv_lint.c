@@ -443,3 +443,8 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
     nsg_addrset_release(&inet);
     return rc;
 }
+
+bool nsg_slv_rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
+{
+    return rules_meet(a, b);
+}
