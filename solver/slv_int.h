@@ -129,6 +129,27 @@ void nsg_slv_first_match(struct nsg_slv *s, const struct nsg_cnsg *c,
                          enum nsg_dir dir, const bool *keep, Z3_ast dom,
                          struct nsg_slv_nsg *d, Z3_ast *rule_chain);
 
+/* ---- concrete packets for lint (slv_lint_fast.c) ------------------------ */
+/* A realistic packet of direction dir both rules match; with a scope,
+ * inside it when one can be (*inside: it is), else outside only when no
+ * packet can be inside.  False when none of the candidates will do (the
+ * solver decides then). */
+bool nsg_slv_lint_both(const struct nsg_crule *a, const struct nsg_crule *b,
+                       enum nsg_dir dir, const struct nsg_slv_scope *sc,
+                       struct nsg_packet *p, bool *inside);
+/* The same for a packet rule i of c decides (the simulator says so), with
+ * the source in src_extra, protocol proto and destination port dport when
+ * given (NULL / -1). */
+bool nsg_slv_lint_decides(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
+                          const struct nsg_addrset *src_extra, int proto,
+                          int dport, const struct nsg_slv_scope *sc,
+                          struct nsg_packet *p, bool *inside);
+/* Is there a packet rule i decides that the later overlapping rules
+ * after[0..n_after) would decide otherwise without it? (true: rule i is
+ * not redundant; false: the solver must tell) */
+bool nsg_slv_lint_matters(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
+                          const size_t *after, size_t n_after);
+
 /* ---- change slicing for diff (slv_slice.c) ------------------------------ */
 struct nsg_slv_slice {
     struct nsg_slv_nsg a, b; /* decisions over the kept rules, within the

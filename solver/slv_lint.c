@@ -130,7 +130,9 @@ struct lint_dir {
     const struct nsg_slv_nsg *d;
     enum nsg_dir dir;
     Z3_ast internet;
+    const struct nsg_addrset *inet; /* the same, as addresses */
     Z3_ast scope;           /* witnesses: in scope when possible */
+    const struct nsg_slv_scope *scope_c; /* the same, as addresses */
     GArray *before, *after; /* size_t: overlapping rule indexes */
 };
 
@@ -216,6 +218,10 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
     }
     if (nb == 0)
         goto out;
+    struct nsg_packet cp; /* a packet it decides: not shadowed, no solver */
+    bool inside;
+    if (nsg_slv_lint_decides(L->c, L->dir, i, NULL, -1, -1, NULL, &cp, &inside))
+        goto out;
     q[0] = L->d->matches[L->dir][i];
     for (size_t k = 0; k < nb; k++) {
         size_t j = g_array_index(L->before, size_t, k);
@@ -268,6 +274,10 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
 {
     struct nsg_slv *s = L->s;
     const struct nsg_crule *r = &L->c->rules[L->dir][i];
+    /* a packet whose decision changes without rule i: no solver */
+    if (nsg_slv_lint_matters(L->c, L->dir, i, (const size_t *)L->after->data,
+                             L->after->len))
+        return NSG_OK;
     /* What the later overlapping rules decide without rule i. */
     Z3_ast rest = s->f;
     for (size_t k = L->after->len; k-- > 0;) {
@@ -304,15 +314,23 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
         if (o->access == r->access || o->rule->is_default || crule_unknown(o))
             continue; /* an unknown tag's overlap cannot be shown */
         if (!f) {
-            /* witness: a packet both match (exists: they meet) */
-            Z3_ast q[2] = {L->d->matches[L->dir][i], L->d->matches[L->dir][j]};
+            /* witness: a packet both match (exists: they meet), built from
+             * their sets when one of the candidates is (in scope), else
+             * asked of the solver */
             struct nsg_packet p;
-            bool sat, in_scope;
-            Z3_ast dq = nsg_slv_dir(L->s, L->dir);
-            Z3_ast qq[3] = {q[0], q[1], dq};
-            nsg_rc rc = witness(L, qq, 3, &sat, &p, &in_scope, err);
-            if (rc)
-                return rc;
+            bool sat = true, in_scope = true;
+            if (!nsg_slv_lint_both(r, o, L->dir, L->scope_c, &p, &in_scope)) {
+                Z3_ast q[2] = {L->d->matches[L->dir][i],
+                               L->d->matches[L->dir][j]};
+                Z3_ast dq = nsg_slv_dir(L->s, L->dir);
+                Z3_ast qq[3] = {q[0], q[1], dq};
+                nsg_rc rc = witness(L, qq, 3, &sat, &p, &in_scope, err);
+                if (rc)
+                    return rc;
+                if (!sat)
+                    continue; /* they share only addresses no packet has
+                                 (loopback, multicast...): no conflict */
+            }
             if (!sat || nsg_crule_match(r, &p) != 1 ||
                 nsg_crule_match(o, &p) != 1)
                 return nsg_err_set(err, NSG_E_INTERNAL,
@@ -345,6 +363,20 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
             in = r->dports[x].lo <= port && port <= r->dports[x].hi;
         if (!in)
             continue;
+        if (!r->src_unknown && !nsg_addrset_overlaps(&r->src, L->inet))
+            return NSG_OK; /* no source on the Internet: never open */
+        struct nsg_packet cp; /* a packet it decides: no solver */
+        bool inside;
+        if (nsg_slv_lint_decides(L->c, NSG_DIR_IN, i, L->inet, NSG_PROTO_TCP,
+                                 port, L->scope_c, &cp, &inside)) {
+            struct nsg_slv_finding *f =
+                add_finding(out, NSG_LINT_MGMT_OPEN, L->dir, r);
+            f->port = port;
+            f->has_witness = true;
+            f->witness = cp;
+            f->in_scope = inside;
+            continue;
+        }
         Z3_ast q[5] = {nsg_slv_dir(s, NSG_DIR_IN), local_fires(L, i),
                        nsg_slv_proto(s, NSG_PROTO_TCP),
                        nsg_slv_mk_eq(s, s->pkt.dport, nsg_slv_num(s, port, 16)),
@@ -401,6 +433,7 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
 {
     struct lint_dir L = {.s = s, .c = c};
     L.scope = nsg_slv_scope_term(s, scope);
+    L.scope_c = scope;
     struct nsg_addrset inet = NSG_ADDRSET_INIT;
     nsg_rc rc = nsg_slv_decide(s, c, &L.d, err);
     if (rc)
@@ -410,6 +443,7 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
         internet = &inet;
     }
     L.internet = nsg_slv_addrset(s, NSG_SLV_SRC, internet);
+    L.inet = internet;
     L.before = g_array_new(FALSE, FALSE, sizeof(size_t));
     L.after = g_array_new(FALSE, FALSE, sizeof(size_t));
     for (int dir = 0; dir < 2 && !rc; dir++) {
