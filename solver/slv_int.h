@@ -150,6 +150,11 @@ bool nsg_slv_lint_decides(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
 bool nsg_slv_lint_matters(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
                           const size_t *after, size_t n_after);
 
+/* Does outer match every packet inner matches (exact, on their sets;
+ * false when a side names an unknown tag)? */
+bool nsg_slv_lint_covers(const struct nsg_crule *outer,
+                         const struct nsg_crule *inner);
+
 /* ---- change slicing for diff (slv_slice.c) ------------------------------ */
 struct nsg_slv_slice {
     struct nsg_slv_nsg a, b; /* decisions over the kept rules, within the

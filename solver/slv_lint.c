@@ -143,9 +143,7 @@ static nsg_rc witness(struct lint_dir *L, Z3_ast *q, size_t n, bool *sat,
                       struct nsg_err *err)
 {
     struct nsg_slv *s = L->s;
-    Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
-    nsg_slv_push(s);
-    nsg_slv_assert(s, domain);
+    nsg_slv_push(s); /* the domain is asserted below every scope (lint) */
     for (size_t i = 0; i < n; i++)
         nsg_slv_assert(s, q[i]);
     nsg_rc rc = nsg_slv_solve_scoped(s, L->scope, sat, p, in_scope, err);
@@ -161,9 +159,7 @@ static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
     nsg_rc rc = nsg_slv_z3_status(s, "lint check", err);
     if (rc)
         return rc;
-    Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
-    nsg_slv_push(s);
-    nsg_slv_assert(s, domain);
+    nsg_slv_push(s); /* the domain is asserted below every scope (lint) */
     for (size_t i = 0; i < n; i++)
         nsg_slv_assert(s, q[i]);
     for (size_t i = 0; i < na; i++)
@@ -222,6 +218,17 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
     bool inside;
     if (nsg_slv_lint_decides(L->c, L->dir, i, NULL, -1, -1, NULL, &cp, &inside))
         goto out;
+    /* the first earlier rule that covers it alone: shadowed by it (exact,
+     * no solver; the same answer whatever was asked before) */
+    for (size_t k = 0; k < nb; k++) {
+        const struct nsg_crule *o =
+            &L->c->rules[L->dir][g_array_index(L->before, size_t, k)];
+        if (nsg_slv_lint_covers(o, r)) {
+            *shadowed = true;
+            add_by(add_finding(out, NSG_LINT_SHADOWED, L->dir, r), o);
+            goto out;
+        }
+    }
     q[0] = L->d->matches[L->dir][i];
     for (size_t k = 0; k < nb; k++) {
         size_t j = g_array_index(L->before, size_t, k);
@@ -435,9 +442,33 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
     L.scope = nsg_slv_scope_term(s, scope);
     L.scope_c = scope;
     struct nsg_addrset inet = NSG_ADDRSET_INIT;
+    struct nsg_slv_nsg lits;
     nsg_rc rc = nsg_slv_decide(s, c, &L.d, err);
     if (rc)
         return rc;
+    if (s->depth)
+        return nsg_err_set(err, NSG_E_INTERNAL,
+                           "solver: lint inside a solver scope (internal)");
+    /* Incremental: the domain, and one literal per rule standing for its
+     * match, asserted once below every query, so each rule is bit-blasted
+     * once per lint instead of once per query it appears in; the queries
+     * are built over the literals (a copy of the decision with them as
+     * the matches). */
+    nsg_slv_assert(s, nsg_slv_pkt_domain(s));
+    lits = *L.d;
+    for (int dir = 0; dir < 2; dir++) {
+        lits.matches[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
+        for (size_t j = 0; j < c->n[dir]; j++) {
+            Z3_ast m = L.d->matches[dir][j];
+            if (m == s->t || m == s->f) {
+                lits.matches[dir][j] = m;
+                continue;
+            }
+            lits.matches[dir][j] = nsg_slv_mk_fresh_bool(s, "match");
+            nsg_slv_assert(s, nsg_slv_mk_eq(s, lits.matches[dir][j], m));
+        }
+    }
+    L.d = &lits;
     if (!internet) {
         default_internet(&inet);
         internet = &inet;
@@ -475,6 +506,8 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
     g_array_free(L.before, TRUE);
     g_array_free(L.after, TRUE);
     nsg_addrset_release(&inet);
+    for (int dir = 0; dir < 2; dir++)
+        free(lits.matches[dir]);
     return rc;
 }
 

@@ -34,10 +34,10 @@ static const struct nsg_addrset *reserved(void)
 }
 
 /* A host address near one end of [lo, hi] (family fam), as witness
- * polish would make it: the end itself when it is a host address, else
- * the nearest .4 (private IPv4, and IPv6 ...:4) or .1 (public IPv4)
- * inside the range from the low end, .254 from the high end; else the
- * end itself. */
+ * polish makes it (slv_check.c): the end itself when it is a host (IPv4:
+ * last octet 1-254, 4-254 in private space), else its /24 (IPv6: /112)
+ * base + 4 when inside the range (from the high end: .254); else the end
+ * itself. */
 static nsg_u128 host_in(int fam, nsg_u128 lo, nsg_u128 hi, bool high)
 {
     nsg_u128 a = high ? hi : lo, c;
@@ -46,11 +46,11 @@ static nsg_u128 host_in(int fam, nsg_u128 lo, nsg_u128 hi, bool high)
         bool priv = (v >> 24) == 10 || (v >> 20) == ((172u << 4) | 1) ||
                     (v >> 16) == ((192u << 8) | 168) ||
                     (v >> 22) == ((100u << 2) | 1);
-        unsigned first = priv ? 4 : 1, low = v & 0xff;
-        if (low >= first && low < 255)
+        unsigned low = v & 0xff;
+        if (low >= (priv ? 4u : 1u) && low < 255)
             return a;
         if (!high)
-            c = low == 255 ? a + 1 + first : (a & ~(nsg_u128)0xff) + first;
+            c = low == 255 ? a + 5 : (a & ~(nsg_u128)0xff) + 4;
         else
             c = low == 255 ? a - 1 : (a & ~(nsg_u128)0xff) - 2;
     } else {
@@ -210,7 +210,8 @@ static bool walk_family(const struct want *w, int fam,
                     }
                     continue;
                 }
-                dports[m++] = dpr[i].lo;
+                /* never port 0 unless nothing else fits */
+                dports[m++] = dpr[i].lo || dpr[i].hi == 0 ? dpr[i].lo : 1u;
                 if (dpr[i].hi != dpr[i].lo)
                     dports[m++] = dpr[i].hi;
             }
@@ -340,4 +341,57 @@ bool nsg_slv_lint_matters(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
     struct nsg_packet p;
     bool inside;
     return walk(&w, NULL, &inside, &p);
+}
+
+/* Is every port of a (n ranges) in b (m ranges)? */
+static bool ports_within(const struct nsg_portrange *a, size_t n,
+                         const struct nsg_portrange *b, size_t m)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* b's ranges may touch or overlap: walk a[i] through them */
+        unsigned at = a[i].lo;
+        bool moved = true;
+        while (moved && at <= a[i].hi) {
+            moved = false;
+            for (size_t j = 0; j < m; j++)
+                if (b[j].lo <= at && at <= b[j].hi) {
+                    if (b[j].hi >= a[i].hi)
+                        goto next;
+                    at = b[j].hi + 1u;
+                    moved = true;
+                }
+        }
+        return false;
+    next:;
+    }
+    return true;
+}
+
+static bool set_within(const struct nsg_addrset *a, const struct nsg_addrset *b)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (!nsg_addrset_covers(b, a->r[i].family, a->r[i].lo, a->r[i].hi))
+            return false;
+    return true;
+}
+
+bool nsg_slv_lint_covers(const struct nsg_crule *outer,
+                         const struct nsg_crule *inner)
+{
+    if (outer->src_unknown || outer->dst_unknown || inner->src_unknown ||
+        inner->dst_unknown)
+        return false; /* the solver decides those */
+    if (outer->proto != NSG_PROTO_ANY && outer->proto != inner->proto)
+        return false;
+    if (!set_within(&inner->src, &outer->src) ||
+        !set_within(&inner->dst, &outer->dst))
+        return false;
+    /* ports count for TCP and UDP only: inner's ports of those must be
+     * within outer's (any other protocol matches whatever the ports) */
+    if (inner->proto != NSG_PROTO_ANY && !nsg_proto_has_ports(inner->proto))
+        return true;
+    return ports_within(inner->sports, inner->n_sports, outer->sports,
+                        outer->n_sports) &&
+           ports_within(inner->dports, inner->n_dports, outer->dports,
+                        outer->n_dports);
 }
