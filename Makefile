@@ -14,7 +14,7 @@
 
 PKGS     := z3 libcjson glib-2.0 libcurl libcrypto libxxhash
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
-            pkg-config libssl-dev libxxhash-dev jq graphviz chromium \
+            pkg-config libssl-dev libxxhash-dev jq graphviz chromium openssl \
             python3 python3-jsonschema
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -57,7 +57,7 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps browser-deps clean man install FORCE
+.PHONY: all check demo bench deps browser-deps azurite-deps clean man install FORCE
 .SECONDARY:
 all: nsgproof
 
@@ -118,7 +118,20 @@ $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
 	  --loglevel=error
 browser-deps: $(BROWSER_DEPS)
 
-check: $(DEPS_OK) $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(BROWSER_DEPS)
+
+# Azurite, the Azure Storage emulator the capture tests run against: the
+# npm packages pinned by tests/azurite/package-lock.json, installed into
+# build/azurite (never a download of anything but the npm packages).
+AZURITE_DEPS := build/azurite/node_modules/.bin/azurite-blob
+$(AZURITE_DEPS): tests/azurite/package.json tests/azurite/package-lock.json
+	@mkdir -p build/azurite
+	cp tests/azurite/package.json tests/azurite/package-lock.json build/azurite/
+	cd build/azurite && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+azurite-deps: $(AZURITE_DEPS)
+
+
+check: $(DEPS_OK) $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(BROWSER_DEPS) $(AZURITE_DEPS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run_all.sh $(ASAN) $(TEST_BINS)
 
@@ -155,6 +168,7 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
 	fi
 	@$(MAKE) --no-print-directory browser-deps
+	@$(MAKE) --no-print-directory azurite-deps
 
 clean:
 	rm -rf build nsgproof

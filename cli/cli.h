@@ -42,6 +42,7 @@ int cmd_fsck(int argc, char **argv);    /* check a corpus */
 int cmd_path(int argc, char **argv);    /* next hop + IP flow verify */
 int cmd_assess(int argc, char **argv);  /* networking recommendations */
 int cmd_map(int argc, char **argv);     /* the network map */
+int cmd_capture(int argc, char **argv); /* live capture (arm, flowlogs) */
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
  * by main before dispatch). */

@@ -31,6 +31,7 @@ static const struct {
     {"fsck", cmd_fsck, "check a corpus: hashes, references, segments, checkpoints"},
     {"assess", cmd_assess, "networking recommendations with severities, per resource"},
     {"map", cmd_map, "the network map: topology or traffic, as HTML, DOT or JSON"},
+    {"capture", cmd_capture, "capture configuration (ARM) and flow logs (Blob storage) live"},
 };
 
 static void usage(FILE *f)

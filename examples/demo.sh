@@ -4,6 +4,7 @@
 # prove, enforce --out and a replay of the written files, then assess, one
 # question per step; it ends by writing the map of the sample (build/demo/)
 # and saying where.
+# With Node.js it also captures flow logs live from Azurite.
 # usage: examples/demo.sh [NSGPROOF]     (default ./nsgproof)
 # Exits 0 when every step ended with the exit code it is expected to have
 # (a denied check exits 1 by design); 1 when any step surprised us.
@@ -135,6 +136,46 @@ mkdir -p "$MAPDIR"
 step "Draw the network: topology, and every possible traffic with the observed flows over it"
 run 0 map --corpus "$CORPUS" --format html --out "$MAPDIR/map.html"
 run 0 map --corpus "$CORPUS" --format html --view traffic --out "$MAPDIR/map-traffic.html"
+
+step "Capture flow logs live from Blob storage (Azurite, the storage emulator)"
+AZURITE=build/azurite/node_modules/.bin/azurite-blob
+if command -v node >/dev/null && [ -x "$AZURITE" ]; then
+    # Azurite on a free loopback port, filled with the sample's flow logs
+    # as Azure writes them; its published development key signs requests.
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$AZURITE" --blobHost 127.0.0.1 --blobPort "$port" --location "$CORPUS/azurite" \
+        --disableTelemetry --silent >/dev/null 2>&1 &
+    azurite_pid=$!
+    for _ in $(seq 100); do
+        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$port" 2>/dev/null && break
+        sleep 0.1
+    done
+    export AZURE_STORAGE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+    blob=http://127.0.0.1:$port/devstoreaccount1
+    container=insights-logs-networksecuritygroupflowevent
+    python3 tests/blob_tool.py "$blob" devstoreaccount1 "$AZURE_STORAGE_KEY" mkcontainer $container
+    (cd "$EX/flowlogs" && find . -name '*.json' | sort | while read -r f; do
+        python3 ../../tests/blob_tool.py "$blob" devstoreaccount1 "$AZURE_STORAGE_KEY" \
+            blocks $container "${f#./}" "$f"; done)
+    run 0 capture flowlogs --corpus "$CORPUS/live" --account devstoreaccount1 --blob-endpoint "$blob"
+    echo "(a second capture reads nothing again: every blob is unchanged)"
+    run 0 capture flowlogs --corpus "$CORPUS/live" --account devstoreaccount1 --blob-endpoint "$blob"
+    unset AZURE_STORAGE_KEY
+    kill "$azurite_pid" 2>/dev/null
+    wait "$azurite_pid" 2>/dev/null
+else
+    echo "(skipped: Node.js and Azurite are needed; 'make deps' installs them)"
+fi
+cat <<'HOW'
+
+To capture a real subscription (read-only; nothing is changed in Azure):
+  export AZURE_TENANT_ID=... AZURE_CLIENT_ID=... AZURE_CLIENT_SECRET=...
+  #   (or AZURE_ACCESS_TOKEN=$(az account get-access-token --query accessToken -o tsv))
+  nsgproof capture arm --corpus DIR --subscription SUBSCRIPTION-ID --service-tags westeurope
+  nsgproof capture flowlogs --corpus DIR --account STORAGE-ACCOUNT
+  #   (with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS, or the Azure credentials above)
+See docs/capture.md.
+HOW
 
 echo
 if [ "$unexpected" -ne 0 ]; then
