@@ -76,6 +76,10 @@ Z3_ast nsg_slv_mk_bool(struct nsg_slv *s, const char *name);
 Z3_ast nsg_slv_mk_fresh_bool(struct nsg_slv *s, const char *prefix);
 /* t with the term from replaced by to. */
 Z3_ast nsg_slv_substitute(struct nsg_slv *s, Z3_ast t, Z3_ast from, Z3_ast to);
+/* The same with a memo kept between calls (term -> term, for one from and
+ * to; only terms made at depth 0 are kept). */
+Z3_ast nsg_slv_substitute_memo(struct nsg_slv *s, Z3_ast t, Z3_ast from,
+                               Z3_ast to, GHashTable *memo);
 
 /* Constant-folding helpers (true and false absorbed or dropped). */
 
@@ -150,6 +154,10 @@ bool nsg_slv_lint_decides(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
 bool nsg_slv_lint_matters(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
                           const size_t *after, size_t n_after);
 
+/* Host addresses of set (family fam) as witness polish makes them, one
+ * per range (addresses no packet has left out), at most max. */
+size_t nsg_slv_host_cands(const struct nsg_addrset *set, int fam,
+                          nsg_u128 *out, size_t max);
 /* Does outer match every packet inner matches (exact, on their sets;
  * false when a side names an unknown tag)? */
 bool nsg_slv_lint_covers(const struct nsg_crule *outer,

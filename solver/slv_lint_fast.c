@@ -61,6 +61,25 @@ static nsg_u128 host_in(int fam, nsg_u128 lo, nsg_u128 hi, bool high)
     return c >= lo && c <= hi ? c : a;
 }
 
+size_t nsg_slv_host_cands(const struct nsg_addrset *s, int fam,
+                          nsg_u128 *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n && n < max; i++) {
+        if (s->r[i].family != fam)
+            continue;
+        nsg_u128 lo = s->r[i].lo, hi = s->r[i].hi;
+        /* not an address no packet has */
+        struct nsg_addrset one = NSG_ADDRSET_INIT;
+        nsg_addrset_add_range(&one, (uint8_t)fam, lo, hi);
+        nsg_addrset_subtract(&one, reserved());
+        for (size_t k = 0; k < one.n && n < max; k++)
+            out[n++] = host_in(fam, one.r[k].lo, one.r[k].hi, false);
+        nsg_addrset_release(&one);
+    }
+    return n;
+}
+
 /* Candidate addresses of a set (family fam): hosts at the ends of its
  * first ranges; at most max, returns the count. */
 static size_t addr_cands(const struct nsg_addrset *s, int fam, nsg_u128 *out,

@@ -38,6 +38,11 @@ struct nsg_slv; /* opaque */
 struct nsg_slv *nsg_slv_new(unsigned timeout_ms);
 void nsg_slv_free(struct nsg_slv *s); /* NULL-safe */
 void nsg_slv_set_timeout(struct nsg_slv *s, unsigned timeout_ms);
+/* Forget what the solver learned (terms and caches stay): what follows
+ * is answered as by a fresh solver, whatever was asked before (verify
+ * does this per query, so that answers do not depend on the order or on
+ * how queries are shared between threads).  Nothing inside a scope. */
+void nsg_slv_reset(struct nsg_slv *s);
 /* Witness polish (on by default): after a satisfying model, cheap
  * incremental tries move it to a realistic packet (source port 49152,
  * destination port at the start of its range, host addresses instead of
