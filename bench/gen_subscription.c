@@ -266,7 +266,10 @@ int main(int argc, char **argv)
         n.nic_nsg[i] = n.nsgs > n.subnets && i < n.nsgs - n.subnets
                            ? n.subnets + i
                            : -1;
-    mkdir(dir, 0777);
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "gen_subscription: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
 
     FILE *f = open_out(dir, "vnets.json", true);
     for (int v = 0; v < n.vnets; v++) {

@@ -30,14 +30,16 @@ bench_stamp() {
 median() { sort -g | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
 
 # bench_time OUT CMD...: run CMD (stdout to /dev/null); append
-# "wall cpu rss_kb" to OUT; returns CMD's status.
+# "wall cpu rss_kb" to OUT; returns CMD's status (lint and verify exit 1
+# when they find something: callers that expect it ignore it).
 bench_time() {
   local out=$1 t
   shift
   t=$(mktemp)
   /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" > /dev/null
   local rc=$?
-  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$t" >> "$out"
+  # (time writes "Command exited with non-zero status N" first then)
+  tail -n 1 "$t" | awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' >> "$out"
   rm -f "$t"
   return $rc
 }

@@ -571,6 +571,10 @@ int cmd_verify(int argc, char **argv)
         status = cli_fail(&err);
         goto out;
     }
+    /* each worker builds its own terms for the NICs its queries meet: below
+     * a few hundred queries one thread is faster (unless asked for) */
+    if (!getenv("NSGPROOF_THREADS") && threads > 1 + qs.n / 200)
+        threads = 1 + (unsigned)(qs.n / 200);
     struct vjob *jobs = nsg_xcalloc(qs.n + 1, sizeof(*jobs));
     verifiers = verify_all(&o, t, &qs, jobs, threads);
     /* in order, as one thread would have */
