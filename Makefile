@@ -16,7 +16,7 @@
 PKGS     := z3 libcjson glib-2.0 libcurl libcrypto libxxhash
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
             pkg-config libssl-dev libxxhash-dev jq graphviz chromium openssl \
-            python3 python3-jsonschema
+            python3 python3-jsonschema sqlite3
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 # Stamp of a successful `make deps` run: every build needs the packages,
@@ -108,8 +108,9 @@ $(REL)/bench/%: $(REL)/bench/%.o $(call rel_obj,$(TEST_LIB)) $(REL)/libnsgproof.
 TEST_BINS  := $(patsubst tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
 
-# The browser tests' npm packages (puppeteer-core, driving the Debian
-# chromium; it downloads no browser), pinned by tests/browser/package-lock.json
+# The tests' npm packages (puppeteer-core, driving the Debian chromium; it
+# downloads no browser; and Microsoft's Kusto language service, which
+# checks the KQL of contrib/), pinned by tests/browser/package-lock.json
 # and installed into build/node (NODE_PATH for the test and bench scripts).
 BROWSER_DEPS := build/node/node_modules/.package-lock.json
 $(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json

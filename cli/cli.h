@@ -43,6 +43,8 @@ int cmd_path(int argc, char **argv);    /* next hop + IP flow verify */
 int cmd_assess(int argc, char **argv);  /* networking recommendations */
 int cmd_map(int argc, char **argv);     /* the network map */
 int cmd_capture(int argc, char **argv); /* live capture (arm, flowlogs) */
+int cmd_export_flows(int argc, char **argv); /* stored flows as aggregates */
+int cmd_sport_boundaries(int argc, char **argv); /* for aggregate jobs */
 
 /* The running subcommand's name, for "nsgproof CMD: error: ..." (set once
  * by main before dispatch). */

@@ -381,6 +381,10 @@ void cli_plan_print_prove(const cJSON *rep, const char *plan_path)
     if (cli_json_num(ob, "unattributed_tuples") > 0)
         printf(", %.0f logged by an edited NSG without a known NIC",
                cli_json_num(ob, "unattributed_tuples"));
+    if (cli_json_num(ob, "inexact_tuples") > 0)
+        printf(", %.0f in aggregate rows whose source-port range a rule "
+               "splits (inexact: group them by `nsgproof sport-boundaries`)",
+               cli_json_num(ob, "inexact_tuples"));
     printf("\n");
     cJSON_ArrayForEach(e, obj(ob, "blocked"))
     {

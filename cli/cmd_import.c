@@ -1,6 +1,7 @@
 /* cmd_import.c - `nsgproof import`: reads configuration files (ARM, az
- * CLI, Service Tags) and flow logs into a corpus in one transaction, and
- * reports per file what was imported, unchanged, skipped or bad. */
+ * CLI, Service Tags), flow logs and aggregate files (docs/aggregates.md)
+ * into a corpus in one transaction, and reports per file what was
+ * imported, unchanged, skipped or bad. */
 #include <errno.h>
 #include <ftw.h>
 #include <glib/gstdio.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../aggregate/agg.h"
 #include "../common/nsg_walk.h"
 #include "../importer/importer.h"
 #include "cli.h"
@@ -48,6 +50,8 @@ struct import {
     char *spool;           /* directory of spooled input (or NULL) */
     int n_spooled;
     GPtrArray *flow_paths; /* char * (borrowed from files) */
+    GPtrArray *agg_paths;  /* char *: aggregate files (borrowed) */
+    GHashTable *in_dirs;   /* files found inside a directory argument */
     cJSON *report;
     cJSON *files;              /* array, per file */
     cJSON *failed;             /* array of {path, error} */
@@ -376,6 +380,22 @@ static nsg_rc one_file(struct import *im, const char *path, struct nsg_err *err)
     struct stat st;
     cJSON *e;
 
+    /* An empty file inside a directory (a job's _SUCCESS marker beside its
+     * part files) holds nothing to import; one named on the command line
+     * is reported by its reader. */
+    if (g_hash_table_contains(im->in_dirs, path) && stat(path, &st) == 0 &&
+        st.st_size == 0) {
+        e = file_entry(im, path, "unknown");
+        cJSON_AddStringToObject(e, "status", "skipped");
+        cJSON_AddStringToObject(e, "reason", "empty file");
+        return NSG_OK;
+    }
+    if (nsg_agg_sniff_file(path)) {
+        e = file_entry(im, path, "aggregate");
+        cJSON_AddStringToObject(e, "status", "imported");
+        g_ptr_array_add(im->agg_paths, (char *)path);
+        return NSG_OK;
+    }
     if (kind == NSG_IMP_KIND_FLOWLOG) {
         e = file_entry(im, path, "flowlog");
         cJSON_AddStringToObject(e, "status", "imported");
@@ -491,6 +511,65 @@ static nsg_rc import_flows(struct import *im, struct nsg_err *err)
     return rc;
 }
 
+/* Each aggregate file's status and rows from the aggregate report. */
+static void agg_statuses(struct import *im, const cJSON *rep)
+{
+    const cJSON *f;
+    cJSON *e;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(rep, "per_file"))
+    {
+        const char *path = cli_json_str(f, "path", "");
+        cJSON_ArrayForEach(e, im->files)
+        {
+            if (strcmp(cli_json_str(e, "kind", ""), "aggregate") ||
+                strcmp(cli_json_str(e, "path", ""), path) ||
+                cJSON_GetObjectItemCaseSensitive(e, "rows"))
+                continue;
+            cJSON_AddNumberToObject(e, "rows", cli_json_num(f, "rows"));
+            if (!strcmp(cli_json_str(f, "status", ""), "unchanged")) {
+                cJSON_ReplaceItemInObjectCaseSensitive(
+                    e, "status", cJSON_CreateString("unchanged"));
+                cJSON_AddStringToObject(e, "reason",
+                                        "this content was already imported");
+            }
+            break;
+        }
+    }
+}
+
+/* The aggregate files, read into the flow store as one stream (like flow
+ * logs: a bad row fails all of them; its message names file and line). */
+static nsg_rc import_aggregates(struct import *im, struct nsg_err *err)
+{
+    struct nsg_err ferr = NSG_ERR_INIT;
+    struct nsg_txn_mark *mark;
+    nsg_rc rc;
+
+    if (!im->agg_paths->len)
+        return NSG_OK;
+    cJSON *rep = cJSON_AddObjectToObject(im->report, "aggregates");
+    mark = im->keep_going ? nsg_txn_mark(im->txn) : NULL;
+    rc = nsg_agg_import(im->txn, NULL, (const char *const *)im->agg_paths->pdata,
+                        im->agg_paths->len, rep, &ferr);
+    if (!rc) {
+        nsg_txn_mark_free(mark);
+        agg_statuses(im, rep);
+        return NSG_OK;
+    }
+    cJSON *e;
+    cJSON_ArrayForEach(e, im->files)
+    {
+        if (!strcmp(cli_json_str(e, "kind", ""), "aggregate"))
+            note_failure(im, e, cli_json_str(e, "path", ""), &ferr);
+    }
+    if (mark) {
+        nsg_txn_restore(im->txn, mark);
+        return NSG_OK;
+    }
+    *err = ferr;
+    return rc;
+}
+
 /* Warnings of the linked model after this import (missing references). */
 static nsg_rc add_warnings(struct import *im, struct nsg_err *err)
 {
@@ -538,6 +617,10 @@ static void print_file(const cJSON *e)
             printf("    skipped %s\n", v->valuestring);
         cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(e, "warnings"))
             printf("    warning: %s\n", v->valuestring);
+    } else if (!strcmp(status, "imported") &&
+               cJSON_GetObjectItemCaseSensitive(e, "rows")) {
+        double n = cli_json_num(e, "rows");
+        printf(": imported (%g row%s)\n", n, n == 1 ? "" : "s");
     } else if (!strcmp(status, "imported") &&
                cJSON_GetObjectItemCaseSensitive(e, "records_new")) {
         printf(": imported (%g new records, %g already imported)\n",
@@ -601,6 +684,20 @@ static void print_flow_report(const cJSON *fl)
                x->valuestring ? x->valuestring : "?");
 }
 
+/* The aggregate importer's report as a sentence. */
+static void print_agg_report(const cJSON *ag)
+{
+    double files = cli_json_num(ag, "files"), rows = cli_json_num(ag, "rows");
+    printf("aggregates: %g %s (%g already imported), %g %s (%g with a "
+           "source-port range, %g without tuples), %g flows written\n",
+           files, plural(files, "file", "files"),
+           cli_json_num(ag, "files_unchanged"), rows,
+           plural(rows, "row", "rows"),
+           cli_json_num(ag, "rows_source_port_range"),
+           cli_json_num(ag, "rows_without_tuples"),
+           cli_json_num(ag, "flows_written"));
+}
+
 static void print_human(const cJSON *rep)
 {
     const cJSON *v, *t = cJSON_GetObjectItemCaseSensitive(rep, "totals");
@@ -618,6 +715,9 @@ static void print_human(const cJSON *rep)
     const cJSON *fl = cJSON_GetObjectItemCaseSensitive(rep, "flowlogs");
     if (cJSON_IsObject(fl) && fl->child)
         print_flow_report(fl);
+    const cJSON *ag = cJSON_GetObjectItemCaseSensitive(rep, "aggregates");
+    if (cJSON_IsObject(ag) && ag->child)
+        print_agg_report(ag);
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(rep, "warnings");
     if (cJSON_GetArraySize(w)) {
         printf("warnings:\n");
@@ -732,7 +832,12 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
 
     for (int i = 0; i < n && !rc; i++) {
         struct nsg_err perr = NSG_ERR_INIT;
+        struct stat st;
+        guint before = files->len;
         nsg_rc prc = collect(im, paths[i], files, &perr);
+        if (!prc && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+            for (guint k = before; k < files->len; k++)
+                g_hash_table_add(im->in_dirs, files->pdata[k]);
         if (prc) {
             note_failure(im, file_entry(im, paths[i], "unknown"), paths[i],
                          &perr);
@@ -749,6 +854,8 @@ static nsg_rc run(struct import *im, char **paths, int n, bool *committed,
         rc = one_file(im, files->pdata[i], err);
     if (!rc)
         rc = import_flows(im, err);
+    if (!rc)
+        rc = import_aggregates(im, err);
     if (!rc)
         rc = add_warnings(im, err);
     if (!rc && !im->allow_empty)
@@ -819,6 +926,8 @@ int cmd_import(int argc, char **argv)
     im.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     im.shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     im.flow_paths = g_ptr_array_new();
+    im.agg_paths = g_ptr_array_new();
+    im.in_dirs = g_hash_table_new(g_str_hash, g_str_equal);
     im.report = cJSON_CreateObject();
     cJSON_AddStringToObject(im.report, "corpus", dir);
     cJSON_AddStringToObject(im.report, "captured_at", iso);
@@ -836,6 +945,8 @@ int cmd_import(int argc, char **argv)
         cJSON_AddArrayToObject(im.report, "warnings");
     if (!cJSON_GetObjectItemCaseSensitive(im.report, "flowlogs"))
         cJSON_AddNullToObject(im.report, "flowlogs");
+    if (!cJSON_GetObjectItemCaseSensitive(im.report, "aggregates"))
+        cJSON_AddNullToObject(im.report, "aggregates");
     add_totals(&im);
     if (json)
         cli_print_json(im.report);
@@ -854,6 +965,8 @@ int cmd_import(int argc, char **argv)
     bool empty = nsg_corpus_generation(im.c) == 0;
     cJSON_Delete(im.report);
     g_ptr_array_free(im.flow_paths, TRUE);
+    g_ptr_array_free(im.agg_paths, TRUE);
+    g_hash_table_destroy(im.in_dirs);
     g_hash_table_destroy(im.seen);
     g_hash_table_destroy(im.shown);
     nsg_corpus_close(im.c);

@@ -24,7 +24,8 @@ static const struct cli_command_help help = {
     "docs/replay.md.\n"
     "Exit: 0 nothing disagrees / nothing newly denied, 1 otherwise, 2 usage\n"
     "or input error (also: no logged flow to replay, unless --allow-empty),\n"
-    "3 internal error.\n",
+    "3 internal error, or (what-if) nothing newly denied but inexact\n"
+    "aggregate rows.\n",
     NULL};
 
 struct opts {
@@ -97,6 +98,27 @@ static void print_reasons(const cJSON *o)
     printf("\n");
 }
 
+/* "49152", or "1024-2047" for an aggregate row's source-port range. */
+static const char *sports(const cJSON *o, char buf[16])
+{
+    if (cJSON_GetObjectItemCaseSensitive(o, "sport_max"))
+        snprintf(buf, 16, "%.0f-%.0f", cli_json_num(o, "sport"),
+                 cli_json_num(o, "sport_max"));
+    else
+        snprintf(buf, 16, "%.0f", cli_json_num(o, "sport"));
+    return buf;
+}
+
+/* Aggregate rows whose source-port range a rule splits (only when some). */
+static void print_inexact(const cJSON *o)
+{
+    if (cli_json_num(o, "inexact") > 0)
+        printf("inexact: %.0f tuples in aggregate rows whose source-port "
+               "range a rule splits (not evaluated; group the rows by "
+               "`nsgproof sport-boundaries`)\n",
+               cli_json_num(o, "inexact"));
+}
+
 static void print_counts_row(const char *name, const cJSON *o)
 {
     printf("%-28s %12.0f %12.0f %9.0f %11.0f %11.0f\n", name,
@@ -114,6 +136,7 @@ static void print_replay(const cJSON *rep)
         print_counts_row(cli_json_str(e, "nsg", ""), e);
     print_counts_row("(all)", rep);
     print_reasons(rep);
+    print_inexact(rep);
     if (!cJSON_GetArraySize(d)) {
         printf("no disagreements\n");
         return;
@@ -121,12 +144,13 @@ static void print_replay(const cJSON *rep)
     printf("\ndisagreements (%.0f tuples):\n", cli_json_num(rep, "disagree"));
     cJSON_ArrayForEach(e, d)
     {
+        char sp[16];
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "logged");
         const cJSON *s = cJSON_GetObjectItemCaseSensitive(e, "simulated");
-        printf("  %s %s %s %s:%.0f -> %s:%.0f %s %s x%.0f: logged %s (%s), "
+        printf("  %s %s %s %s:%s -> %s:%.0f %s %s x%.0f: logged %s (%s), "
                "simulated %s (%s)\n",
                cli_json_str(e, "nsg", ""), cli_json_str(e, "direction", ""), proto_text(e, pb),
-               cli_json_str(e, "src", ""), cli_json_num(e, "sport"), cli_json_str(e, "dst", ""), cli_json_num(e, "dport"),
+               cli_json_str(e, "src", ""), sports(e, sp), cli_json_str(e, "dst", ""), cli_json_num(e, "dport"),
                cli_json_str(e, "state", ""), when(e, tb), cli_json_num(e, "count"),
                cli_json_str(l, "decision", ""), cli_json_str(l, "rule", ""), cli_json_str(s, "decision", ""),
                cli_json_str(s, "rule", ""));
@@ -171,6 +195,7 @@ static void print_whatif(const cJSON *rep)
            cli_json_num(rep, "flows_total"), cli_json_num(rep, "unchanged"),
            cli_json_num(rep, "unevaluated"));
     print_reasons(rep);
+    print_inexact(rep);
     print_change_kind("newly denied",
                       cJSON_GetObjectItemCaseSensitive(rep, "newly_denied"),
                       "");
@@ -192,9 +217,10 @@ static void print_whatif(const cJSON *rep)
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "changes"))
     {
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "proposed");
-        printf("  %s %s %s %s %s:%.0f -> %s:%.0f %s %s x%.0f: %s by %s/%s\n",
+        char sp[16];
+        printf("  %s %s %s %s %s:%s -> %s:%.0f %s %s x%.0f: %s by %s/%s\n",
                cli_json_str(e, "change", ""), cli_json_str(e, "nic", ""), cli_json_str(e, "direction", ""),
-               proto_text(e, pb), cli_json_str(e, "src", ""), cli_json_num(e, "sport"), cli_json_str(e, "dst", ""),
+               proto_text(e, pb), cli_json_str(e, "src", ""), sports(e, sp), cli_json_str(e, "dst", ""),
                cli_json_num(e, "dport"), cli_json_str(e, "state", ""), when(e, tb), cli_json_num(e, "count"),
                cli_json_str(p, "decision", ""), cli_json_str(p, "nsg", ""), cli_json_str(p, "rule", ""));
     }
@@ -347,7 +373,11 @@ static int run_whatif(const struct opts *o, struct nsg_corpus *c,
     cJSON_Delete(rep);
     nsg_whatif_free(w);
     nsg_topo_free(tp);
-    return n.newly_denied ? CLI_EXIT_FOUND : CLI_EXIT_OK;
+    /* newly denied tuples: 1; none, but aggregate rows that could be
+     * (their source ports decide): unknown, 3; else 0 */
+    return n.newly_denied ? CLI_EXIT_FOUND
+           : n.inexact    ? CLI_EXIT_UNKNOWN
+                          : CLI_EXIT_OK;
 }
 
 int cmd_replay(int argc, char **argv)

@@ -11,7 +11,7 @@ static const struct {
     int (*fn)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"import", cmd_import, "import NSG configs, service tags and flow logs into a corpus"},
+    {"import", cmd_import, "import NSG configs, service tags, flow logs and aggregates into a corpus"},
     {"check", cmd_check, "is this packet allowed, and by which rule? (IP flow verify)"},
     {"rules", cmd_rules, "effective security rules of a NIC"},
     {"replay", cmd_replay, "replay logged flows against current or proposed rules"},
@@ -32,13 +32,19 @@ static const struct {
     {"assess", cmd_assess, "networking recommendations with severities, per resource"},
     {"map", cmd_map, "the network map: topology or traffic, as HTML, DOT or JSON"},
     {"capture", cmd_capture, "capture configuration (ARM) and flow logs (Blob storage) live"},
+    {"export-flows", cmd_export_flows, "write stored flows as aggregate rows (CSV, JSON Lines)"},
+    {"sport-boundaries", cmd_sport_boundaries, "source-port boundaries aggregate jobs must keep apart"},
 };
 
 static void usage(FILE *f)
 {
+    int w = 8; /* the longest command name */
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if ((int)strlen(commands[i].name) > w)
+            w = (int)strlen(commands[i].name);
     fprintf(f, "usage: nsgproof <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-*s %s\n", w, commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'nsgproof <command> --help' or 'nsgproof help <command>' "
                "for a command's options.\n"
                "Exit codes: 0 holds/allowed/no difference, 1 violated/denied/"

@@ -38,12 +38,21 @@ struct nsg_flowrec {
     uint8_t src_fam, dst_fam;
     uint8_t src[16], dst[16];
     uint16_t sport, dport;
+    /* aggregate rows (version NSG_FLOW_AGGREGATE) only, zero otherwise:
+     * source ports sport..sport+sport_span, and NSG_FLOW_NO_* bits */
+    uint16_t sport_span;
+    uint8_t unknown;
     int64_t first_seen, last_seen;
     uint64_t count, packets_sd, bytes_sd, packets_ds, bytes_ds;
+    uint64_t flows; /* aggregate rows: flows begun (summed) */
 };
 #define NSG_FLOWREC_KEYLEN offsetof(struct nsg_flowrec, first_seen)
-#define NSG_FLOWSEG_MAGIC "NSGFLOW1"
-#define NSG_FLOWSEG_VERSION 1
+/* Segment formats: 1, and 2 = 1 plus an extension byte for aggregate
+ * rows.  A writer writes format 1 when no record needs the extension, so
+ * a store of logged tuples stays readable by readers of format 1. */
+#define NSG_FLOWSEG_MAGIC "NSGFLOW2"
+#define NSG_FLOWSEG_MAGIC_V1 "NSGFLOW1"
+#define NSG_FLOWSEG_VERSION 2
 
 /* Order records by hour, then key bytes (the order of segments and runs). */
 int nsg_flowrec_cmp(const struct nsg_flowrec *a, const struct nsg_flowrec *b);
@@ -228,6 +237,10 @@ char *nsg_fstore_blob_key(const char *name);
  * NSG_FSTORE_FINAL_AFTER seconds before. */
 #define NSG_FSTORE_FINAL_AFTER 3600
 bool nsg_fstore_blob_final(const char *key, bool closed, int64_t now);
+/* The key prefix of a file named by its content (an aggregate file: the
+ * prefix and its nsg_fstore_fhash).  Such a file cannot change: its
+ * checkpoint is final as soon as it is closed. */
+#define NSG_FSTORE_CONTENT_KEY "content:"
 /* The 64-bit hash of one record's bytes kept per record of open blobs. */
 uint64_t nsg_fstore_record_hash(const void *rec, size_t len);
 /* Whole-file hash of a blob, fed in order in any number of pieces

@@ -15,7 +15,7 @@
 
 #define HDR_SIZE 64
 #define IOBUF (1u << 20)
-#define REC_MAX 176 /* largest encoded record */
+#define REC_MAX 192 /* largest encoded record (extension included) */
 #define REC_MIN 14  /* smallest: flags, state, IPv4 source, 8 varints */
 #define STRINGS_MAX (512u << 20) /* string table bound (ids, rule names) */
 
@@ -40,6 +40,7 @@ void nsg_flowrec_merge(struct nsg_flowrec *a, const struct nsg_flowrec *b)
     a->bytes_sd += b->bytes_sd;
     a->packets_ds += b->packets_ds;
     a->bytes_ds += b->bytes_ds;
+    a->flows += b->flows;
 }
 
 static uint8_t *put_var(uint8_t *p, uint64_t v)
@@ -92,6 +93,24 @@ enum {
     F_SAME_DPORT = 128, /* destination port as the previous */
 };
 
+/* Format 2: a state byte with this bit set is followed by an extension
+ * byte (aggregate rows): its low bits are the record's NSG_FLOW_NO_* bits,
+ * X_SPAN puts a LEB128 source-port span after the source port, X_FLOWS a
+ * LEB128 flow count after the last counter. */
+enum {
+    S_EXT = 0x80,
+    X_UNKNOWN = 0x07,
+    X_SPAN = 0x08,
+    X_FLOWS = 0x10,
+};
+
+/* The extension byte a record needs (0: none, a format-1 record). */
+static inline unsigned rec_ext(const struct nsg_flowrec *r)
+{
+    return (r->unknown & X_UNKNOWN) | (r->sport_span ? X_SPAN : 0) |
+           (r->flows ? X_FLOWS : 0);
+}
+
 /* n (6, 4 or 16) bytes equal: fixed-size loads instead of a memcmp call
  * (rec_encode runs once per record written, spill runs included). */
 static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
@@ -113,6 +132,7 @@ static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 static size_t rec_encode(const struct nsg_flowrec *r,
                          const struct nsg_flowrec *prev, uint8_t *out)
 {
+    unsigned ext = rec_ext(r);
     uint8_t *p = out + 2;
     size_t sl = r->src_fam == 6 ? 16 : 4, dl = r->dst_fam == 6 ? 16 : 4;
     unsigned fl = (r->has_mac ? F_MAC : 0) | (r->src_fam == 6 ? F_SRC6 : 0) |
@@ -131,6 +151,10 @@ static size_t rec_encode(const struct nsg_flowrec *r,
         fl |= F_SAME_DPORT;
     out[0] = (uint8_t)fl;
     out[1] = r->state;
+    if (ext) {
+        out[1] |= S_EXT;
+        *p++ = (uint8_t)ext;
+    }
     if (!(fl & F_SAME_HDR)) {
         *p++ = r->version;
         *p++ = r->dir;
@@ -148,6 +172,8 @@ static size_t rec_encode(const struct nsg_flowrec *r,
         p += dl;
     }
     p = put_var(p, r->sport);
+    if (ext & X_SPAN)
+        p = put_var(p, r->sport_span);
     if (!(fl & F_SAME_DPORT))
         p = put_var(p, r->dport);
     if (!(fl & F_SAME_REFS)) {
@@ -163,21 +189,36 @@ static size_t rec_encode(const struct nsg_flowrec *r,
     p = put_var(p, r->bytes_sd);
     p = put_var(p, r->packets_ds);
     p = put_var(p, r->bytes_ds);
+    if (ext & X_FLOWS)
+        p = put_var(p, r->flows);
     return (size_t)(p - out);
 }
 
 /* Bytes consumed, 0 when more input is needed, -1 when corrupt.  r may be
- * written even when 0 is returned; prev is only read. */
+ * written even when 0 is returned; prev is only read.  fmt: the segment's
+ * format (1 has no extension byte). */
 static long rec_decode(const uint8_t *in, size_t avail,
-                       const struct nsg_flowrec *prev, struct nsg_flowrec *r)
+                       const struct nsg_flowrec *prev, struct nsg_flowrec *r,
+                       int fmt)
 {
     const uint8_t *p = in + 2, *end = in + avail;
     uint64_t v;
+    unsigned ext = 0;
     if (avail < 2)
         return 0;
+    if (in[1] & S_EXT) {
+        if (fmt < 2)
+            return -1;
+        if (avail < 3)
+            return 0;
+        ext = in[2];
+        if (!ext || (ext & ~(unsigned)(X_UNKNOWN | X_SPAN | X_FLOWS)))
+            return -1;
+        p++;
+    }
     unsigned fl = in[0];
     size_t sl = (fl & F_SRC6) ? 16 : 4, dl = (fl & F_DST6) ? 16 : 4;
-    size_t need = 2 + ((fl & F_SAME_HDR) ? 0 : 4) +
+    size_t need = (size_t)(p - in) + ((fl & F_SAME_HDR) ? 0 : 4) +
                   ((fl & F_MAC) && !(fl & F_SAME_MAC) ? 6 : 0) + sl +
                   ((fl & F_SAME_DST) ? 0 : dl);
     if (avail < need)
@@ -187,7 +228,10 @@ static long rec_decode(const uint8_t *in, size_t avail,
     if ((fl & F_SAME_DST) && prev->dst_fam != ((fl & F_DST6) ? 6 : 4))
         return -1;
     *r = *prev;
-    r->state = in[1];
+    r->state = in[1] & (uint8_t)~S_EXT;
+    r->unknown = (uint8_t)(ext & X_UNKNOWN);
+    r->sport_span = 0;
+    r->flows = 0;
     r->has_mac = (fl & F_MAC) ? 1 : 0;
     r->src_fam = (fl & F_SRC6) ? 6 : 4;
     r->dst_fam = (fl & F_DST6) ? 6 : 4;
@@ -222,6 +266,8 @@ static long rec_decode(const uint8_t *in, size_t avail,
         dst = v;                                                               \
     } while (0)
     GET(r->sport, 65535u);
+    if (ext & X_SPAN)
+        GET(r->sport_span, 65535u - r->sport);
     if (!(fl & F_SAME_DPORT))
         GET(r->dport, 65535u);
     if (!(fl & F_SAME_REFS)) {
@@ -239,6 +285,8 @@ static long rec_decode(const uint8_t *in, size_t avail,
     GET(r->bytes_sd, UINT64_MAX);
     GET(r->packets_ds, UINT64_MAX);
     GET(r->bytes_ds, UINT64_MAX);
+    if (ext & X_FLOWS)
+        GET(r->flows, UINT64_MAX);
 #undef GET
     return (long)(p - in);
 }
@@ -266,6 +314,7 @@ struct nsg_flowseg_writer {
     uint64_t off; /* file offset of buf[0] */
     uint64_t n_flows;
     bool no_fsync;
+    bool ext; /* some record has an extension byte: format 2 */
     struct nsg_flowrec prev; /* the last record written (zero at first) */
 };
 
@@ -347,6 +396,8 @@ nsg_rc nsg_flowseg_add(struct nsg_flowseg_writer *w,
 {
     uint8_t tmp[REC_MAX];
     size_t n = rec_encode(r, &w->prev, tmp);
+    if (tmp[1] & S_EXT)
+        w->ext = true;
     w->prev = *r;
     w->n_flows++;
     if (IOBUF - w->len >= n) { /* fast path */
@@ -374,8 +425,8 @@ nsg_rc nsg_flowseg_finish(struct nsg_flowseg_writer *w,
     if (!rc)
         rc = w_flush(w, err);
     if (!rc) {
-        memcpy(hdr, NSG_FLOWSEG_MAGIC, 8);
-        le64(hdr + 8, NSG_FLOWSEG_VERSION);
+        memcpy(hdr, w->ext ? NSG_FLOWSEG_MAGIC : NSG_FLOWSEG_MAGIC_V1, 8);
+        le64(hdr + 8, w->ext ? NSG_FLOWSEG_VERSION : 1);
         le64(hdr + 16, w->n_flows);
         le64(hdr + 24, n_strings);
         le64(hdr + 32, flows_end);          /* string table offset */
@@ -422,6 +473,7 @@ struct nsg_flowseg_reader {
     uint64_t off;       /* file offset of buf[0] */
     uint64_t flows_end; /* string table offset */
     uint64_t n_flows, read;
+    int fmt;                 /* 1 or 2 */
     struct nsg_flowrec prev; /* the last record read (zero at first) */
     char **strings;
     uint64_t n_strings;
@@ -443,27 +495,30 @@ nsg_rc nsg_flowseg_open(const char *path, struct nsg_flowseg_reader **out,
     }
     ssize_t got = pread(rd->fd, hdr, HDR_SIZE, 0);
     /* "NSGFLOW" + a digit is a segment of some format: the digit of the
-     * magic and the version field must both be this reader's, else the
-     * records would be decoded as garbage */
+     * magic and the version field must both be one this reader knows (1
+     * or 2), else the records would be decoded as garbage */
     if (got >= 8 && !memcmp(hdr, NSG_FLOWSEG_MAGIC, 7) &&
-        hdr[7] >= '0' && hdr[7] <= '9' && hdr[7] != NSG_FLOWSEG_MAGIC[7]) {
+        hdr[7] >= '0' && hdr[7] <= '9' &&
+        (hdr[7] < '1' || hdr[7] > NSG_FLOWSEG_MAGIC[7])) {
         rc = nsg_err_set(err, NSG_E_INPUT,
-                         "segment %s has format %c, this nsgproof reads %d "
-                         "(re-import the flow logs into a new corpus)",
+                         "segment %s has format %c, this nsgproof reads 1 to "
+                         "%d (re-import the flow logs into a new corpus)",
                          path, hdr[7], NSG_FLOWSEG_VERSION);
         goto out;
     }
-    if (got != HDR_SIZE || memcmp(hdr, NSG_FLOWSEG_MAGIC, 8)) {
+    if (got != HDR_SIZE || memcmp(hdr, NSG_FLOWSEG_MAGIC, 7) ||
+        hdr[7] < '1' || hdr[7] > NSG_FLOWSEG_MAGIC[7]) {
         rc = nsg_err_set(err, NSG_E_INPUT,
                          "segment %s is not a flow segment (%s)", path,
                          got != HDR_SIZE ? "shorter than its header"
                                          : "bad magic");
         goto out;
     }
-    if (rd64(hdr + 8) != NSG_FLOWSEG_VERSION) {
+    rd->fmt = hdr[7] - '0';
+    if (rd64(hdr + 8) != (uint64_t)rd->fmt) {
         rc = nsg_err_set(err, NSG_E_INPUT,
-                         "segment %s has format %llu, this nsgproof reads %d "
-                         "(re-import the flow logs into a new corpus)",
+                         "segment %s has format %llu, this nsgproof reads 1 to "
+                         "%d (re-import the flow logs into a new corpus)",
                          path, (unsigned long long)rd64(hdr + 8),
                          NSG_FLOWSEG_VERSION);
         goto out;
@@ -571,7 +626,8 @@ int nsg_flowseg_next(struct nsg_flowseg_reader *rd, struct nsg_flowrec *r,
         return -NSG_E_INPUT;
     }
     for (int tries = 0; tries < 2; tries++) {
-        long k = rec_decode(rd->buf + rd->pos, rd->len - rd->pos, &rd->prev, r);
+        long k = rec_decode(rd->buf + rd->pos, rd->len - rd->pos, &rd->prev, r,
+                            rd->fmt);
         if (k > 0) {
             rd->pos += (size_t)k;
             rd->read++;
@@ -657,4 +713,7 @@ void nsg_flowrec_to_flow(const struct nsg_flowseg_reader *rd,
     f->bytes_sd = r->bytes_sd;
     f->packets_ds = r->packets_ds;
     f->bytes_ds = r->bytes_ds;
+    f->sport_span = r->sport_span;
+    f->unknown = r->unknown;
+    f->flows = r->flows;
 }

@@ -71,6 +71,8 @@ bool nsg_fstore_blob_final(const char *key, bool closed, int64_t now)
 {
     if (!closed || !key)
         return false;
+    if (!strncmp(key, NSG_FSTORE_CONTENT_KEY, strlen(NSG_FSTORE_CONTENT_KEY)))
+        return true; /* named by its content: it never changes */
     /* the hour: ".../y=2026/m=11/d=20/h=13/m=00/..." (m= twice: the first
      * after y= is the month) */
     const char *y = strstr(key, "/y=");

@@ -47,6 +47,14 @@ nsg_rc nsg_fstore_add_flow(struct nsg_fstore_writer *w,
         return nsg_err_set(err, NSG_E_INPUT,
                            "a flow needs a count of at least 1 and "
                            "last_seen >= first_seen");
+    if ((unsigned)f->sport + f->sport_span > 65535 ||
+        (f->unknown & ~NSG_FLOW_UNKNOWN_ALL) ||
+        (f->version != NSG_FLOW_AGGREGATE &&
+         (f->sport_span || f->unknown || f->flows)))
+        return nsg_err_set(err, NSG_E_INPUT,
+                           "a source-port span, unknown sums or a flow count "
+                           "belong to aggregate rows (version 0), and "
+                           "source ports end at 65535");
     nsg_fstore_group(w, &base, f->nsg_id, f->acl_id, f->target_id, f->rule,
                      f->mac[0] ? f->mac : NULL);
     struct nsg_flowrec *r = nsg_fstore_reserve(w, 1);
@@ -67,5 +75,8 @@ nsg_rc nsg_fstore_add_flow(struct nsg_fstore_writer *w,
     r->bytes_sd = f->bytes_sd;
     r->packets_ds = f->packets_ds;
     r->bytes_ds = f->bytes_ds;
+    r->sport_span = f->sport_span;
+    r->unknown = f->unknown;
+    r->flows = f->flows;
     return nsg_fstore_put(w, 1, err);
 }

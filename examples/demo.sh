@@ -106,6 +106,14 @@ run 1 verify --corpus "$CORPUS" --query 'never Internet -> nic:web-2 tcp/80'
 step "Are there shadowed, redundant or risky rules? (findings: exit 1)"
 run 1 lint --corpus "$CORPUS"
 
+step "Which source ports must aggregation jobs keep apart for the proposal? (none: every row exact)"
+run 0 sport-boundaries --corpus "$CORPUS" --proposed "$EX/proposed/web-nsg.json"
+
+step "Aggregates move between corpora: export the stored flows, import them elsewhere, replay agrees"
+run 0 export-flows --corpus "$CORPUS" --out "$CORPUS/flows.csv"
+run 0 import --corpus "$CORPUS/copy" "$EX/arm" "$EX/ServiceTags_Public_20261116.json" "$CORPUS/flows.csv"
+run 1 replay --corpus "$CORPUS/copy" --proposed "$EX/proposed/web-nsg.json"
+
 PLAN=$CORPUS.plan.json
 ENFORCED=$CORPUS.enforced
 trap 'rm -rf "$CORPUS" "$PLAN" "$ENFORCED"' EXIT

@@ -465,6 +465,18 @@ static nsg_rc learn_one(struct hd_run *r, struct hd_nic *hn,
 {
     struct nsg_packet p = hd_flow_packet(f);
     bool hit;
+    /* An aggregate row whose source-port range a rule of the NIC splits
+     * cannot be attributed to one rule: not learned from, counted. */
+    if (f->sport_span && nsg_proto_has_ports(p.proto)) {
+        struct nsg_verdict v;
+        nsg_rc rc = nsg_sim_eval_nic(r->sim, hn->nic, &p, &v, err);
+        if (rc)
+            return rc;
+        if (nsg_sim_verdict_sport_splits(&v, &p, nsg_flow_sport_max(f))) {
+            hn->inexact++;
+            return NSG_OK;
+        }
+    }
     struct learned *a = hd_cache_find(r->cache, hn->nic, &p, &hit);
     if (!hit) {
         struct nsg_verdict v;

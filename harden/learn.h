@@ -18,6 +18,9 @@ struct hd_nic {
     uint64_t flows, tuples;          /* in the window */
     uint64_t inbound, inbound_allowed, excluded;
     uint64_t learned;                /* records learned from */
+    uint64_t inexact;                /* aggregate rows not learned from:
+                                        a rule splits their source-port
+                                        range */
     const char *no_data;             /* why it cannot be used, or NULL */
     char why[256];
     GPtrArray *notes;                /* char * */

@@ -943,6 +943,7 @@ static void nic_entry(const struct hd_run *r, struct hd_nic *hn,
                             (double)hn->inbound_allowed);
     cJSON_AddNumberToObject(x, "learned_records", (double)hn->learned);
     cJSON_AddNumberToObject(x, "excluded_records", (double)hn->excluded);
+    cJSON_AddNumberToObject(x, "inexact_records", (double)hn->inexact);
     cJSON_AddNumberToObject(x, "recommendations", (double)hn->n_recs);
     cJSON_AddNumberToObject(x, "alerts", 0);
     out->extra = x;

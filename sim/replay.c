@@ -407,6 +407,7 @@ static void list_disagreement(struct nsg_replay *r, const struct pstats *st,
     o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "nsg", st->name ? st->name : "");
     nsg_sim_packet_to_json(o, &p, NSG_PJ_PROTO_TCPUDP);
+    nsg_replay_sport_json(o, f);
     cJSON_AddNumberToObject(o, "count", (double)f->count);
     if (f->state) {
         char st[2] = {f->state, 0};
@@ -425,16 +426,34 @@ static void list_disagreement(struct nsg_replay *r, const struct pstats *st,
     cJSON_AddItemToArray(r->listed, o);
 }
 
-/* Does the simulated match agree with the logged decision and rule? */
+/* Does the simulated match agree with the logged decision and rule?  A
+ * row that names no rule (plain NULL: an aggregate row whose engine did
+ * not keep it) agrees on the decision alone. */
 static bool agrees(const struct nsg_match *m, bool denied,
                    enum nsg_logged_rule kind, const char *plain)
 {
     const struct nsg_rule *rule = m->rule ? m->rule->rule : NULL;
-    if ((m->decision == NSG_DEC_DENY) != denied || !rule)
+    if ((m->decision == NSG_DEC_DENY) != denied)
+        return false;
+    if (!plain)
+        return true;
+    if (!rule)
         return false;
     if (rule->is_default != (kind == NSG_LR_DEFAULT))
         return false;
     return nsg_replay_rule_agrees(plain, rule->name);
+}
+
+/* Version i of e's NSG (its object in t when it has no versions),
+ * compiled for vnet. */
+static nsg_rc compiled_version(struct nsg_replay *r, const struct entry *e,
+                               size_t i, const struct nsg_vnet *vnet,
+                               const struct nsg_cnsg **c, struct nsg_err *err)
+{
+    const struct nsg_nsg *v =
+        e->versions && e->versions->len ? e->versions->pdata[i] : e->cur;
+    nsg_rc rc = nsg_sim_get(r->sim, v, vnet, c, err);
+    return rc ? nsg_err_prefix(err, "replay: NSG %s", v->name) : NSG_OK;
 }
 
 nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
@@ -459,6 +478,10 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
         return NSG_OK;
     bump(&r->c.total, &st->c.total, n);
     kind = nsg_replay_rule_kind(f->rule, &plain);
+    if (!f->rule || !*f->rule) { /* not known: judge the decision alone */
+        kind = NSG_LR_USER;
+        plain = NULL;
+    }
     if (r->last_platform || kind == NSG_LR_PLATFORM) {
         unevaluated(r, st, NSG_RR_PLATFORM, n);
         return NSG_OK;
@@ -483,15 +506,25 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
         lo = version_at(e->versions, f->first_seen);
         hi = version_at(e->versions, f->last_seen);
     }
+    /* A row standing for a source-port range that some version's rules
+     * split is not evaluated at all: any answer would be a guess. */
+    for (size_t i = lo; f->sport_span && i <= hi; i++) {
+        const struct nsg_cnsg *c;
+        nsg_rc rc = compiled_version(r, e, i, mi->vnet, &c, err);
+        if (rc)
+            return rc;
+        if (nsg_replay_inexact(c, f)) {
+            bump(&r->c.inexact, &st->c.inexact, n);
+            return NSG_OK;
+        }
+    }
     /* An aggregate spanning a change agrees when any version in force
      * during its span gives the logged answer. */
     for (size_t i = lo; i <= hi; i++) {
-        const struct nsg_nsg *v =
-            e->versions && e->versions->len ? e->versions->pdata[i] : e->cur;
         const struct nsg_cnsg *c;
-        nsg_rc rc = nsg_sim_get(r->sim, v, mi->vnet, &c, err);
+        nsg_rc rc = compiled_version(r, e, i, mi->vnet, &c, err);
         if (rc)
-            return nsg_err_prefix(err, "replay: NSG %s", v->name);
+            return rc;
         nsg_sim_eval(c, &p, &m);
         if (m.decision == NSG_DEC_UNKNOWN) {
             any_unknown = true;
@@ -532,6 +565,7 @@ static void add_counts(cJSON *o, const struct nsg_replay_counts *c)
     cJSON_AddNumberToObject(o, "disagree", (double)c->disagree);
     cJSON_AddNumberToObject(o, "established", (double)c->established);
     cJSON_AddNumberToObject(o, "unevaluated", (double)c->unevaluated);
+    cJSON_AddNumberToObject(o, "inexact", (double)c->inexact);
     for (int i = 0; i < NSG_RR_COUNT; i++)
         if (c->reasons[i])
             cJSON_AddNumberToObject(reasons, nsg_replay_reason_name(i),

@@ -31,9 +31,12 @@ enum nsg_replay_reason {
 };
 const char *nsg_replay_reason_name(enum nsg_replay_reason r);
 
-/* Counts, in flow tuples as logged (an aggregate counts its `count`). */
+/* Counts, in flow tuples as logged (an aggregate counts its `count`).
+ * inexact: aggregate rows whose source-port range some rule that could
+ * decide them splits (the answer depends on a port the row does not
+ * tell): neither agree nor disagree, never guessed. */
 struct nsg_replay_counts {
-    uint64_t total, agree, disagree, established, unevaluated;
+    uint64_t total, agree, disagree, established, unevaluated, inexact;
     uint64_t reasons[NSG_RR_COUNT];
 };
 
@@ -85,6 +88,8 @@ struct nsg_whatif_counts {
     uint64_t total;       /* tuples seen (after dedup across NSG logs) */
     uint64_t unchanged;   /* same decision current and proposed */
     uint64_t newly_denied, newly_allowed, unevaluated;
+    uint64_t inexact;     /* aggregate rows whose source-port range a
+                             current or proposed rule splits */
     uint64_t reasons[NSG_RR_COUNT];
 };
 /* cur and prop (borrowed) are the current model and the model with the
@@ -128,6 +133,11 @@ enum nsg_logged_rule nsg_replay_rule_kind(const char *logged,
 bool nsg_replay_rule_agrees(const char *logged_plain, const char *sim_name);
 /* Was the tuple denied (decision D, or VNet state D)? */
 bool nsg_replay_flow_denied(const struct nsg_flow *f);
+/* Does f (an aggregate row with a source-port range) depend on a source
+ * port when evaluated by c (nsg_sim_sport_splits on f's packet)? */
+bool nsg_replay_inexact(const struct nsg_cnsg *c, const struct nsg_flow *f);
+/* Add "sport_max" to a listed flow that stands for a source-port range. */
+void nsg_replay_sport_json(cJSON *o, const struct nsg_flow *f);
 /* Case-insensitive string hash and equality for GHashTable (Azure ids). */
 guint nsg_replay_ci_hash(gconstpointer s);
 gboolean nsg_replay_ci_equal(gconstpointer a, gconstpointer b);

@@ -51,7 +51,20 @@ bool nsg_replay_rule_agrees(const char *logged_plain, const char *sim_name)
 
 bool nsg_replay_flow_denied(const struct nsg_flow *f)
 {
-    return f->decision == 'D' || f->state == 'D';
+    return nsg_flow_denied(f);
+}
+
+bool nsg_replay_inexact(const struct nsg_cnsg *c, const struct nsg_flow *f)
+{
+    const struct nsg_packet p = {f->dir, f->proto, f->src,
+                                 f->dst, f->sport, f->dport};
+    return f->sport_span && nsg_sim_sport_splits(c, &p, nsg_flow_sport_max(f));
+}
+
+void nsg_replay_sport_json(cJSON *o, const struct nsg_flow *f)
+{
+    if (f->sport_span && nsg_proto_has_ports(f->proto))
+        cJSON_AddNumberToObject(o, "sport_max", nsg_flow_sport_max(f));
 }
 
 nsg_rc nsg_replay_propose(struct nsg_topology *t, struct nsg_nsg *n,

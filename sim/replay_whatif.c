@@ -18,6 +18,7 @@ struct wkey {
     int proto;
     struct nsg_ip src, dst;
     uint16_t sport, dport;
+    uint16_t sport_span; /* aggregate rows: ports sport..sport+span */
     int64_t hour;
 };
 /* The same flow may be logged by the subnet NSG and by the NIC NSG (take
@@ -66,7 +67,7 @@ static guint wkey_hash(gconstpointer p)
     h = h * 31 + (guint)k->dir * 7 + (guint)k->proto + (guint)k->state;
     h = h * 31 + (guint)(k->src.v ^ (k->src.v >> 64));
     h = h * 31 + (guint)(k->dst.v ^ (k->dst.v >> 64));
-    h = h * 31 + ((guint)k->sport << 16 | k->dport);
+    h = h * 31 + ((guint)k->sport << 16 | k->dport) + k->sport_span;
     return h * 31 + (guint)k->hour;
 }
 
@@ -75,6 +76,7 @@ static gboolean wkey_equal(gconstpointer a, gconstpointer b)
     const struct wkey *x = a, *y = b;
     return x->dir == y->dir && x->proto == y->proto && x->state == y->state &&
            x->sport == y->sport && x->dport == y->dport && x->hour == y->hour &&
+           x->sport_span == y->sport_span &&
            !strcmp(x->mac, y->mac) && !nsg_ip_cmp(&x->src, &y->src) &&
            !nsg_ip_cmp(&x->dst, &y->dst);
 }
@@ -164,7 +166,10 @@ void nsg_whatif_add(struct nsg_whatif *w, const struct nsg_flow *f)
     struct wkey k;
     struct wflow *wf;
     const char *plain;
-    enum nsg_logged_rule kind = nsg_replay_rule_kind(f->rule, &plain);
+    /* a row that names no rule (an aggregate row) is not an admin rule */
+    enum nsg_logged_rule kind = f->rule && *f->rule
+                                    ? nsg_replay_rule_kind(f->rule, &plain)
+                                    : NSG_LR_USER;
     uint64_t n = f->count ? f->count : 1;
     int skip = -1;
 
@@ -177,6 +182,7 @@ void nsg_whatif_add(struct nsg_whatif *w, const struct nsg_flow *f)
     k.dst = f->dst;
     k.sport = f->sport;
     k.dport = f->dport;
+    k.sport_span = f->sport_span;
     k.hour = f->first_seen / 3600;
     if (kind == NSG_LR_PLATFORM ||
         (f->acl_id && strspn(f->acl_id, "0-") == strlen(f->acl_id)))
@@ -219,6 +225,8 @@ static gint wflow_cmp(gconstpointer a, gconstpointer b)
         d = (int)x->dport - (int)y->dport;
     if (!d)
         d = (int)x->sport - (int)y->sport;
+    if (!d)
+        d = (int)x->sport_span - (int)y->sport_span;
     if (!d)
         d = (int)x->state - (int)y->state;
     return d;
@@ -330,6 +338,9 @@ static void list_change(struct nsg_whatif *w, const struct wflow *wf,
                             newly_denied ? "newly_denied" : "newly_allowed");
     cJSON_AddStringToObject(o, "nic", nic->name ? nic->name : "");
     nsg_sim_packet_to_json(o, &p, NSG_PJ_PROTO_TCPUDP);
+    if (wf->k.sport_span && nsg_proto_has_ports(wf->k.proto))
+        cJSON_AddNumberToObject(o, "sport_max",
+                                (unsigned)wf->k.sport + wf->k.sport_span);
     cJSON_AddNumberToObject(o, "count", (double)wf->count);
     cJSON_AddItemToObject(o, "state", state_json(wf->k.state));
     cJSON_AddNumberToObject(o, "first_seen", (double)wf->first_seen);
@@ -382,6 +393,12 @@ static nsg_rc eval_flow(struct nsg_whatif *w, const struct wflow *wf,
         rc = nsg_sim_eval_nic(w->sim_prop, np, &p, &vp, err);
     if (rc)
         return nsg_err_prefix(err, "what-if: NIC %s", nc->name);
+    unsigned smax = (unsigned)wf->k.sport + wf->k.sport_span;
+    if (wf->k.sport_span && (nsg_sim_verdict_sport_splits(&vc, &p, smax) ||
+                             nsg_sim_verdict_sport_splits(&vp, &p, smax))) {
+        w->c.inexact += wf->count; /* never guessed */
+        return NSG_OK;
+    }
     if (vc.decision == NSG_DEC_UNKNOWN || vp.decision == NSG_DEC_UNKNOWN) {
         uneval(w, NSG_RR_UNKNOWN_TAG, wf->count);
         return NSG_OK;
@@ -518,6 +535,7 @@ cJSON *nsg_whatif_report(const struct nsg_whatif *w)
     cJSON_AddNumberToObject(o, "flows_total", (double)w->c.total);
     cJSON_AddNumberToObject(o, "unchanged", (double)w->c.unchanged);
     cJSON_AddNumberToObject(o, "unevaluated", (double)w->c.unevaluated);
+    cJSON_AddNumberToObject(o, "inexact", (double)w->c.inexact);
     for (int i = 0; i < NSG_RR_COUNT; i++)
         if (w->c.reasons[i])
             cJSON_AddNumberToObject(reasons, nsg_replay_reason_name(i),

@@ -146,6 +146,25 @@ nsg_rc nsg_sim_eval_nsg(struct nsg_sim *s, const struct nsg_nsg *nsg,
                         const struct nsg_vnet *vnet, const struct nsg_packet *p,
                         struct nsg_verdict *v, struct nsg_err *err) NSG_WUR;
 
+/* ---- source-port ranges of aggregate rows (sim_sport.c) ----------------- */
+/* Does a rule of c in p's direction that matches p in everything but the
+ * source port (or might: an unresolved tag) have a source-port range that
+ * holds some ports of [p->sport, sport_max] but not all?  Then the answer
+ * for a row standing for those ports depends on a port it does not tell.
+ * False for one port, and for protocols without ports. */
+bool nsg_sim_sport_splits(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                          unsigned sport_max);
+/* The same for the levels a NIC verdict evaluated (nsg_sim_eval_nic with p
+ * at the range's first port): every port of the range reaches those
+ * levels unless an earlier one splits it, and then that one says so. */
+bool nsg_sim_verdict_sport_splits(const struct nsg_verdict *v,
+                                  const struct nsg_packet *p,
+                                  unsigned sport_max);
+/* Append (guint) the source-port boundaries of a rule to out: for each
+ * range lo-hi, lo and hi+1 (the first port of a new bucket), except 0 and
+ * 65536 (so "*" adds none).  Unsorted, with repeats; returns how many. */
+size_t nsg_sim_sport_boundaries(const struct nsg_rule *r, GArray *out);
+
 /* ---- text and JSON forms (sim_json.c) ----------------------------------- */
 /* "Allow" / "Deny" / "Unknown". */
 const char *nsg_decision_name(enum nsg_decision d);

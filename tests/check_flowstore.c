@@ -200,7 +200,8 @@ START_TEST(segment_other_format)
     ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), NSG_E_INPUT);
     ck_assert_ptr_null(rd);
     ck_assert_ptr_nonnull(strstr(err.msg, "old.seg has format 0"));
-    snprintf(want, sizeof(want), "this nsgproof reads %d", NSG_FLOWSEG_VERSION);
+    snprintf(want, sizeof(want), "this nsgproof reads 1 to %d",
+             NSG_FLOWSEG_VERSION);
     ck_assert_ptr_nonnull(strstr(err.msg, want));
     g_free(p);
     /* the right magic, another version field */
@@ -222,6 +223,126 @@ START_TEST(segment_other_format)
     ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
     nsg_flowseg_close(rd);
     g_free(p);
+}
+END_TEST
+
+/* Aggregate rows (source-port spans, unknown sums, flow counts) need the
+ * extension of format 2: a segment holding one is written as format 2 and
+ * reads back exactly, interleaved with plain records; a segment without
+ * one stays format 1; an extension bit in a format-1 segment, or an
+ * extension byte with unknown bits, is refused as corrupt. */
+static void make_agg(unsigned i, struct nsg_flowrec *r)
+{
+    make_rec(i, r);
+    if (i % 3 == 0)
+        return; /* a plain record between aggregate ones */
+    r->version = 0;
+    r->state = 0;
+    r->sport = (uint16_t)(i % 2 ? 0 : 1024 + i);
+    r->sport_span = (uint16_t)(i % 2 ? 65535 : i % 5);
+    r->unknown = (uint8_t)(i % 8);
+    r->flows = i % 4 ? (uint64_t)i * 1000003u : 0;
+}
+
+START_TEST(segment_format2_aggregate_rows)
+{
+    const unsigned N = 30000;
+    char *p = g_build_filename(tmp, "agg.seg", NULL);
+    struct nsg_flowseg_writer *w;
+    struct nsg_flowseg_reader *rd;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_flowrec got, want;
+    char magic[9] = {0};
+    ck_assert_int_eq(nsg_flowseg_create(p, &w, &err), 0);
+    for (unsigned i = 0; i < N; i++) {
+        make_agg(i, &want);
+        ck_assert_int_eq(nsg_flowseg_add(w, &want, &err), 0);
+    }
+    ck_assert_int_eq(nsg_flowseg_finish(w, STR, 3, NULL, NULL, &err), 0);
+    FILE *f = fopen(p, "rb");
+    ck_assert_uint_eq(fread(magic, 1, 8, f), 8);
+    fclose(f);
+    ck_assert_str_eq(magic, "NSGFLOW2");
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
+    for (unsigned i = 0; i < N; i++) {
+        ck_assert_int_eq(nsg_flowseg_next(rd, &got, &err), 1);
+        make_agg(i, &want);
+        ck_assert_msg(!memcmp(&got, &want, sizeof(got)), "record %u differs",
+                      i);
+    }
+    ck_assert_int_eq(nsg_flowseg_next(rd, &got, &err), 0);
+    /* the flow view carries the span, the unknown bits and the flows */
+    nsg_flowseg_close(rd);
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
+    ck_assert_int_eq(nsg_flowseg_next(rd, &got, &err), 1); /* i = 0 */
+    ck_assert_int_eq(nsg_flowseg_next(rd, &got, &err), 1); /* i = 1 */
+    struct nsg_flow fl;
+    nsg_flowrec_to_flow(rd, &got, &fl);
+    ck_assert_int_eq(fl.version, NSG_FLOW_AGGREGATE);
+    ck_assert_uint_eq(fl.sport, 0);
+    ck_assert_uint_eq(nsg_flow_sport_max(&fl), 65535);
+    ck_assert_uint_eq(fl.unknown, 1);
+    ck_assert_uint_eq(fl.flows, 1000003u);
+    nsg_flowseg_close(rd);
+    g_free(p);
+    /* only plain records: format 1 */
+    p = write_seg("plain.seg", 10);
+    f = fopen(p, "rb");
+    ck_assert_uint_eq(fread(magic, 1, 8, f), 8);
+    fclose(f);
+    ck_assert_str_eq(magic, "NSGFLOW1");
+    /* a format-1 segment whose first record sets the extension bit */
+    patch(p, 65, "\xC2", 1);
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
+    ck_assert_int_lt(nsg_flowseg_next(rd, &got, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "offset 64"));
+    nsg_flowseg_close(rd);
+    g_free(p);
+}
+END_TEST
+
+START_TEST(segment_format2_bad_extension)
+{
+    char *p = g_build_filename(tmp, "ext.seg", NULL);
+    struct nsg_flowseg_writer *w;
+    struct nsg_flowseg_reader *rd;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_flowrec r;
+    ck_assert_int_eq(nsg_flowseg_create(p, &w, &err), 0);
+    make_agg(1, &r);
+    ck_assert_int_eq(nsg_flowseg_add(w, &r, &err), 0);
+    ck_assert_int_eq(nsg_flowseg_finish(w, STR, 3, NULL, NULL, &err), 0);
+    patch(p, 66, "\xE0", 1); /* extension byte with unknown bits */
+    ck_assert_int_eq(nsg_flowseg_open(p, &rd, &err), 0);
+    ck_assert_int_lt(nsg_flowseg_next(rd, &r, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "corrupt flow record at offset 64"));
+    nsg_flowseg_close(rd);
+    g_free(p);
+}
+END_TEST
+
+/* The writer merges aggregate rows of one key and hour: counts, sums and
+ * flows added, seen widened; rows differing in span or unknown bits stay
+ * apart (both are part of the key). */
+START_TEST(merge_aggregate_rows)
+{
+    struct nsg_flowrec a, b;
+    make_agg(2, &a);
+    b = a;
+    b.flows = 5;
+    b.count = 3;
+    b.first_seen = a.first_seen - 10;
+    uint64_t fa = a.flows, ca = a.count;
+    ck_assert_int_eq(nsg_flowrec_cmp(&a, &b), 0);
+    nsg_flowrec_merge(&a, &b);
+    ck_assert_uint_eq(a.flows, fa + 5);
+    ck_assert_uint_eq(a.count, ca + 3);
+    ck_assert_int_eq(a.first_seen, b.first_seen);
+    b.sport_span++;
+    ck_assert_int_ne(nsg_flowrec_cmp(&a, &b), 0);
+    b.sport_span--;
+    b.unknown ^= NSG_FLOW_NO_FLOWS;
+    ck_assert_int_ne(nsg_flowrec_cmp(&a, &b), 0);
 }
 END_TEST
 
@@ -730,6 +851,9 @@ static Suite *flowstore_suite(void)
     tcase_add_test(tc, flow_view);
     tcase_add_test(tc, segment_corrupt);
     tcase_add_test(tc, segment_other_format);
+    tcase_add_test(tc, segment_format2_aggregate_rows);
+    tcase_add_test(tc, segment_format2_bad_extension);
+    tcase_add_test(tc, merge_aggregate_rows);
     tcase_add_test(tc, manifest_other_format);
     tcase_add_test(tc, iterate_corpus_segments);
     tcase_add_test(tc, merge_and_order);

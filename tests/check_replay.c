@@ -588,6 +588,114 @@ START_TEST(test_propose_unknown_nsg)
 }
 END_TEST
 
+/* An aggregate row (interchange format): no state, no rule, a source-port
+ * range lo..hi. */
+static void mkrow(struct tflow *tf, const char *nsg, const char *src, int lo,
+                  int hi, int dport, char decision, uint64_t count)
+{
+    mkflow(tf, nsg, MAC_WEB, NULL, src, lo, "10.0.1.4", dport, decision, 0,
+           T0, count);
+    tf->f.version = NSG_FLOW_AGGREGATE;
+    tf->f.sport_span = (uint16_t)(hi - lo);
+}
+
+/* Replay of aggregate rows: a row whose source-port range a rule that
+ * could decide it splits is counted inexact (not agree, not disagree); a
+ * range inside one side of every such rule, a rule that does not match
+ * the row otherwise, or a protocol without ports leave it exact; a row
+ * without a rule name is judged on its decision. */
+START_TEST(test_replay_inexact_rows)
+{
+    struct nsg_topology *t = build(true);
+    struct nsg_nsg *web = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_replay *r;
+    struct nsg_replay_counts c;
+    struct tflow tf;
+
+    ck_assert_int_eq(
+        nsg_topo_find(t, NSG_RES_NSG, "web-nsg", (void **)&web, &err), 0);
+    tb_rule(web, "AllowHighSports", 50, "in", "allow", "Tcp", "192.0.2.0/24",
+            "1024-65535", "*", "22");
+    r = nsg_replay_new(t, NULL, 0);
+    /* 192.0.2.1 -> 22, all source ports: AllowHighSports splits: inexact */
+    mkrow(&tf, "web-nsg", "192.0.2.1", 0, 65535, 22, 'A', 4);
+    add(r, &tf);
+    /* ports 2000-3000: inside the rule: exact, and it allows: agree */
+    mkrow(&tf, "web-nsg", "192.0.2.1", 2000, 3000, 22, 'A', 5);
+    add(r, &tf);
+    /* ports 0-1023: outside the rule: exact; DenyAllInBound denies, the
+     * row says allowed: disagree */
+    mkrow(&tf, "web-nsg", "192.0.2.1", 0, 1023, 22, 'A', 6);
+    add(r, &tf);
+    /* 203.0.113.7: the rule does not match the source: exact (AllowSSH) */
+    mkrow(&tf, "web-nsg", "203.0.113.7", 0, 65535, 22, 'A', 7);
+    add(r, &tf);
+    /* UDP to 22 from 192.0.2.1: the rule is Tcp only: exact, denied */
+    mkrow(&tf, "web-nsg", "192.0.2.1", 0, 65535, 22, 'D', 8);
+    tf.f.proto = NSG_PROTO_UDP;
+    add(r, &tf);
+    nsg_replay_get_counts(r, &c);
+    ck_assert_uint_eq(c.total, 4 + 5 + 6 + 7 + 8);
+    ck_assert_uint_eq(c.inexact, 4);
+    ck_assert_uint_eq(c.agree, 5 + 7 + 8);
+    ck_assert_uint_eq(c.disagree, 6);
+    ck_assert_uint_eq(c.unevaluated, 0);
+    cJSON *rep = nsg_replay_report(r);
+    ck_assert_int_eq(cJSON_GetObjectItem(rep, "inexact")->valueint, 4);
+    cJSON *d = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "disagreements"), 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(d, "sport")->valueint, 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(d, "sport_max")->valueint, 1023);
+    cJSON_Delete(rep);
+    nsg_replay_free(r);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* What-if over aggregate rows: a proposed rule that splits a row's range
+ * makes it inexact; rows inside one side of it are evaluated exactly. */
+START_TEST(test_whatif_inexact_rows)
+{
+    struct nsg_topology *cur = build(true), *prop = build(true);
+    struct nsg_topology *scratch = nsg_topo_new();
+    struct nsg_nsg *n = tb_nsg(scratch, "web-nsg");
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_whatif_counts c;
+    struct tflow tf;
+
+    tb_rule(n, "DenyLowSports", 90, "in", "deny", "Tcp", "*", "0-1023", "*",
+            "22");
+    web_rules(n, true);
+    steal_nsg(scratch, n);
+    nsg_topo_free(scratch);
+    ck_assert_msg(nsg_replay_propose(prop, n, &err) == 0, "%s", err.msg);
+    struct nsg_whatif *w = nsg_whatif_new(cur, prop, 0);
+    mkrow(&tf, "web-nsg", "203.0.113.7", 0, 65535, 22, 'A', 3);
+    nsg_whatif_add(w, &tf.f);
+    g_free(tf.id);
+    mkrow(&tf, "web-nsg", "203.0.113.7", 2000, 3000, 22, 'A', 4);
+    nsg_whatif_add(w, &tf.f);
+    g_free(tf.id);
+    mkrow(&tf, "web-nsg", "203.0.113.7", 10, 20, 22, 'A', 5);
+    nsg_whatif_add(w, &tf.f);
+    g_free(tf.id);
+    ck_assert_msg(nsg_whatif_finish(w, &err) == 0, "%s", err.msg);
+    nsg_whatif_get_counts(w, &c);
+    ck_assert_uint_eq(c.total, 12);
+    ck_assert_uint_eq(c.inexact, 3);
+    ck_assert_uint_eq(c.unchanged, 4);
+    ck_assert_uint_eq(c.newly_denied, 5);
+    cJSON *rep = nsg_whatif_report(w);
+    ck_assert_int_eq(cJSON_GetObjectItem(rep, "inexact")->valueint, 3);
+    cJSON *ch = cJSON_GetArrayItem(cJSON_GetObjectItem(rep, "changes"), 0);
+    ck_assert_int_eq(cJSON_GetObjectItem(ch, "sport_max")->valueint, 20);
+    cJSON_Delete(rep);
+    nsg_whatif_free(w);
+    nsg_topo_free(cur);
+    nsg_topo_free(prop);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
     Suite *s = suite_create("replay");
@@ -604,6 +712,8 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, test_whatif_newly_denied);
     tcase_add_test(tc, test_whatif_newly_allowed_and_nothing);
     tcase_add_test(tc, test_propose_unknown_nsg);
+    tcase_add_test(tc, test_replay_inexact_rows);
+    tcase_add_test(tc, test_whatif_inexact_rows);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -59,9 +59,9 @@ for c in $cmds; do
     && ok || ko "$c --corpus twice: exit $rc $(head -1 "$tmp/err")"
   run "$c" --format json --format text
   [ "$rc" = 2 ] && grep -q "option '--format' given twice" "$tmp/err" && ok || ko "$c --format twice"
-  # map writes files: its --format is html|dot|json (the report formats do
-  # not apply); it is checked below
-  [ "$c" = map ] && continue
+  # map and export-flows write data: their --format is html|dot|json and
+  # csv|jsonl (the report formats do not apply); they are checked below
+  [ "$c" = map ] || [ "$c" = export-flows ] && continue
   run "$c" --json --format text
   [ "$rc" = 2 ] && grep -q "conflicts" "$tmp/err" && ok || ko "$c --json --format text"
   run "$c" --format yaml
@@ -69,6 +69,8 @@ for c in $cmds; do
 done
 run map --corpus c --out o --format yaml
 [ "$rc" = 2 ] && grep -q "html, dot or json" "$tmp/err" && ok || ko "map --format yaml: $(head -1 "$tmp/err")"
+run export-flows --corpus c --format yaml
+[ "$rc" = 2 ] && grep -q "csv or jsonl" "$tmp/err" && ok || ko "export-flows --format yaml: $(head -1 "$tmp/err")"
 for c in lint verify assess; do
   run "$c" --format sarif --corpus /nonexistent --query x
   [ "$rc" = 2 ] && ! grep -q "option '--format'" "$tmp/err" && ok || ko "$c accepts --format sarif"
