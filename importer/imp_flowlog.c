@@ -56,6 +56,8 @@ static void ctx_release(struct nsg_imp_fl_ctx *x)
     g_hash_table_destroy(x->unknown_nsg);
     g_hash_table_destroy(x->unknown_mac);
     g_hash_table_destroy(x->known);
+    for (int k = 0; k < 3; k++)
+        g_free(x->known_last[k]);
     cJSON_Delete(x->problems);
     cJSON_Delete(x->open_list);
     cJSON_Delete(x->per_file);

@@ -122,6 +122,9 @@ struct nsg_imp_fl_ctx {
     GHashTable *unknown_nsg; /* id -> count (guint64 *) */
     GHashTable *unknown_mac;
     GHashTable *known; /* "n:<id>" / "m:<mac>" / "a:<acl>" -> 1 or 2 */
+    char *known_last[3]; /* the last string asked of each kind (a blob's
+                            groups share the NSG and the MAC) */
+    bool known_last_ok[3];
     struct nsg_imp_fl_record rec;
 };
 /* Report a problem of the current file at a byte offset. */
