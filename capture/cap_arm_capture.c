@@ -108,13 +108,15 @@ static void page_free(gpointer p)
 }
 
 /* The importer reads the page like a file (vnet_id: the VNet whose
- * effective admin rules the page holds; the importer of this version
- * reports them as not modelled). */
+ * effective admin rules the page holds, which the answer does not name:
+ * what `import --vnet` gives for a file). */
 static nsg_rc import_page(struct run *r, const char *name, const char *text,
                           size_t len, const char *vnet_id, struct nsg_err *err)
 {
     struct page *pg = g_new0(struct page, 1);
-    nsg_rc rc = nsg_imp_config_parse(name, text, len, &pg->cfg, err);
+    struct nsg_imp_opts opts = {vnet_id};
+    nsg_rc rc = nsg_imp_config_parse_opts(name, text, len, &opts, &pg->cfg,
+                                          err);
     if (rc) {
         page_free(pg);
         return rc;
@@ -249,7 +251,9 @@ static nsg_rc list_all(struct run *r, struct nsg_err *err)
     return rc;
 }
 
-/* POST listNetworkManagerEffectiveSecurityAdminRules for every VNet. */
+/* POST listNetworkManagerEffectiveSecurityAdminRules for every VNet; the
+ * pages of one VNet (skipToken) are one answer: their rules are imported
+ * together, as the VNet's one set of effective admin rules. */
 static nsg_rc effective_admin(struct run *r, struct nsg_err *err)
 {
     GPtrArray *vnets = r->ids[VNET_LIST];
@@ -263,6 +267,9 @@ static nsg_rc effective_admin(struct run *r, struct nsg_err *err)
             "%s/listNetworkManagerEffectiveSecurityAdminRules?api-version=%s", p,
             API_NET);
         char *skip = g_strdup("");
+        cJSON *all = cJSON_CreateObject();
+        cJSON *rules = cJSON_AddArrayToObject(all, "value");
+        int pages = 0;
         for (int page = 1; !rc && skip; page++) {
             cJSON *req = cJSON_CreateObject();
             if (*skip)
@@ -277,24 +284,39 @@ static nsg_rc effective_admin(struct run *r, struct nsg_err *err)
             skip = NULL;
             if (rc)
                 break;
+            pages = page;
             cJSON *j = cJSON_ParseWithLength(body, len);
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "value");
+            cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "value");
             const cJSON *st = cJSON_GetObjectItemCaseSensitive(j, "skipToken");
-            n_rules += cJSON_GetArraySize(v);
-            char *name = g_strdup_printf(
-                "POST %s/listNetworkManagerEffectiveSecurityAdminRules (page %d)",
-                vnet, page);
-            rc = cJSON_IsArray(v) ? import_page(r, name, body, len, vnet, err)
-                                  : cap_err(err, NSG_E_INPUT,
-                                            "%s: the answer has no \"value\" "
-                                            "list",
-                                            name);
-            g_free(name);
+            if (!cJSON_IsArray(v)) {
+                rc = cap_err(err, NSG_E_INPUT,
+                             "POST %s/listNetworkManagerEffectiveSecurityAdmin"
+                             "Rules (page %d): the answer has no \"value\" "
+                             "list",
+                             vnet, page);
+            } else {
+                cJSON *x;
+                while ((x = cJSON_DetachItemFromArray(v, 0)) != NULL) {
+                    cJSON_AddItemToArray(rules, x);
+                    n_rules++;
+                }
+            }
             if (cJSON_IsString(st) && *st->valuestring)
                 skip = g_strdup(st->valuestring);
             cJSON_Delete(j);
             g_free(body);
         }
+        if (!rc) {
+            char *text = cJSON_PrintUnformatted(all);
+            char *name = g_strdup_printf(
+                "POST %s/listNetworkManagerEffectiveSecurityAdminRules (%d "
+                "pages)",
+                vnet, pages);
+            rc = import_page(r, name, text, strlen(text), vnet, err);
+            g_free(name);
+            free(text);
+        }
+        cJSON_Delete(all);
         g_free(skip);
         g_free(url);
         g_free(p);

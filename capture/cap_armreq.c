@@ -2,10 +2,12 @@
  * ARM endpoint's scope on every request, one new token after a 401 (when
  * the credential can give one), long-running operations polled through
  * Azure-AsyncOperation or Location until they end (ARM's asynchronous
- * pattern), errors naming the call and Azure's error code and message. */
+ * pattern: "Track asynchronous Azure operations"), honouring Retry-After,
+ * errors naming the call and Azure's error code and message. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cap_int.h"
 
@@ -69,16 +71,22 @@ static nsg_rc sign(void *ctx, const struct cap_req *req, const char *url,
     return NSG_OK;
 }
 
-/* One request with the 401 rule. */
+/* One request with the 401 rule; extra headers (If-Match...) after the
+ * standard ones. */
 static nsg_rc call_once(struct cap_arm *a, const char *method, const char *url,
-                        const char *body, struct cap_resp *resp,
-                        struct nsg_err *err)
+                        const char *body, const char *const *extra,
+                        struct cap_resp *resp, struct nsg_err *err)
 {
-    const char *json_hdrs[] = {"Accept: application/json",
-                               "Content-Type: application/json", NULL};
-    const char *get_hdrs[] = {"Accept: application/json", NULL};
-    struct cap_req req = {method, url, body ? json_hdrs : get_hdrs, body,
-                          body ? strlen(body) : 0, sign, a, NULL, NULL, true};
+    const char *hdrs[8];
+    size_t n = 0;
+    hdrs[n++] = "Accept: application/json";
+    if (body)
+        hdrs[n++] = "Content-Type: application/json";
+    for (size_t i = 0; extra && extra[i] && n < G_N_ELEMENTS(hdrs) - 1; i++)
+        hdrs[n++] = extra[i];
+    hdrs[n] = NULL;
+    struct cap_req req = {method, url, hdrs, body, body ? strlen(body) : 0,
+                          sign, a, NULL, NULL, true};
     nsg_rc rc = cap_http_do(a->conn, &req, resp, err);
     if (!rc && resp->status == 401 && cap_cred_can_refresh(a->cred)) {
         cap_http_log(cap_conn_http(a->conn), "  401: asking for a new token");
@@ -88,22 +96,34 @@ static nsg_rc call_once(struct cap_arm *a, const char *method, const char *url,
     return rc;
 }
 
-static nsg_rc failure(struct cap_arm *a, const char *method, const char *url,
-                      const struct cap_resp *resp, struct nsg_err *err)
+nsg_rc cap_arm_failure(struct cap_arm *a, const char *method, const char *url,
+                       long status, const char *desc, int retries,
+                       struct nsg_err *err)
 {
-    char *shown = cap_url_redact(url), *d = cap_resp_describe(resp);
+    char *shown = cap_url_redact(url);
     const char *hint = "";
-    if (resp->status == 401)
+    if (status == 401)
         hint = cap_cred_can_refresh(a->cred)
                    ? ": the credentials were refused"
                    : ": the access token was refused (expired? get a new one, "
                      "e.g. az account get-access-token)";
-    else if (resp->status == 403)
-        hint = ": the identity lacks permission (Reader on the scope is "
-               "enough)";
-    nsg_rc rc = cap_err(err, NSG_E_INPUT, "%s %s: %s%s%s", method, shown, d,
-                        hint, resp->retries ? " (after retries)" : "");
+    else if (status == 403)
+        hint = !strcmp(method, "GET") || !strcmp(method, "POST")
+                   ? ": the identity lacks permission (Reader on the scope is "
+                     "enough)"
+                   : ": the identity lacks permission (writing an NSG needs "
+                     "Network Contributor on it)";
+    nsg_rc rc = cap_err(err, NSG_E_INPUT, "%s %s: %s%s%s", method, shown, desc,
+                        hint, retries ? " (after retries)" : "");
     g_free(shown);
+    return rc;
+}
+
+static nsg_rc failure(struct cap_arm *a, const char *method, const char *url,
+                      const struct cap_resp *resp, struct nsg_err *err)
+{
+    char *d = cap_resp_describe(resp);
+    nsg_rc rc = cap_arm_failure(a, method, url, resp->status, d, resp->retries, err);
     g_free(d);
     return rc;
 }
@@ -121,18 +141,50 @@ static const char *status_of(const struct cap_resp *r)
     return out;
 }
 
-/* Poll a long-running operation (201/202 answer in *resp) to its end; the
- * final resource's body replaces resp's. */
+static bool ok_status(long st)
+{
+    return st >= 200 && st < 300;
+}
+
+/* The wait before the next poll: the answer's Retry-After (at most a
+ * minute), else a second. */
+static void poll_wait(const struct cap_resp *resp)
+{
+    long ms = cap_retry_after_ms(cap_resp_header(resp, "retry-after"),
+                                 (int64_t)time(NULL));
+    g_usleep((gulong)(ms >= 0 ? (ms > 60000 ? 60000 : ms) : 1000) * 1000);
+}
+
+/* Is this answer the start of a long-running operation?  201/202 with
+ * Azure-AsyncOperation or Location; a PUT, PATCH or DELETE may also answer
+ * 200 with Azure-AsyncOperation (the network resource provider does). */
+static bool long_running(const char *method, const struct cap_resp *r)
+{
+    bool async = cap_resp_header(r, "azure-asyncoperation") != NULL;
+    if (r->status == 201 || r->status == 202)
+        return async || cap_resp_header(r, "location");
+    return r->status == 200 && async && strcmp(method, "GET") &&
+           strcmp(method, "POST");
+}
+
+/* Poll a long-running operation (its first answer in *resp) to its end:
+ * out->operation is Succeeded, Failed or Canceled (with out->error), and
+ * after success *resp holds the result (for PUT and PATCH the resource,
+ * read again at its URL; otherwise what Location answers).  Errors:
+ * status links off the ARM endpoint, error answers while polling, no end
+ * after MAX_POLLS polls. */
 static nsg_rc poll(struct cap_arm *a, const char *method, const char *url,
-                   struct cap_resp *resp, struct nsg_err *err)
+                   struct cap_resp *resp, struct cap_arm_result *out,
+                   struct nsg_err *err)
 {
     char *async = nsg_xstrdup(cap_resp_header(resp, "azure-asyncoperation"));
     char *loc = nsg_xstrdup(cap_resp_header(resp, "location"));
+    bool put = !strcmp(method, "PUT") || !strcmp(method, "PATCH");
     nsg_rc rc = NSG_OK;
-    for (int i = 0; !rc && i < MAX_POLLS; i++) {
-        long ms = cap_retry_after_ms(cap_resp_header(resp, "retry-after"), 0);
-        g_usleep((gulong)(ms >= 0 ? (ms > 60000 ? 60000 : ms) : 1000) * 1000);
+    int i;
+    for (i = 0; !rc && i < MAX_POLLS; i++) {
         const char *target = async ? async : loc;
+        poll_wait(resp);
         if (!cap_url_same_origin(target, a->endpoint)) {
             char *shown = cap_url_redact(target);
             rc = cap_err(err, NSG_E_INPUT,
@@ -142,10 +194,11 @@ static nsg_rc poll(struct cap_arm *a, const char *method, const char *url,
             g_free(shown);
             break;
         }
-        rc = call_once(a, "GET", target, NULL, resp, err);
+        out->polls++;
+        rc = call_once(a, "GET", target, NULL, NULL, resp, err);
         if (rc)
             break;
-        if (resp->status < 200 || resp->status >= 300) {
+        if (!ok_status(resp->status)) {
             rc = failure(a, "GET", target, resp, err);
             break;
         }
@@ -154,38 +207,58 @@ static nsg_rc poll(struct cap_arm *a, const char *method, const char *url,
             cap_http_progress(cap_conn_http(a->conn), "operation %s", st);
             if (!strcmp(st, "InProgress"))
                 continue;
+            out->operation = g_strdup(st);
             if (strcmp(st, "Succeeded")) {
-                char *shown = cap_url_redact(url), *d = cap_resp_describe(resp);
-                rc = cap_err(err, NSG_E_INPUT, "%s %s: the operation %s (%s)",
-                             method, shown, st, d);
-                g_free(shown);
-                g_free(d);
+                out->error = cap_resp_describe(resp);
                 break;
             }
-            /* the result: at Location when given, else the resource */
-            rc = call_once(a, "GET", loc ? loc : url, NULL, resp, err);
-            if (!rc && (resp->status < 200 || resp->status >= 300))
-                rc = failure(a, "GET", loc ? loc : url, resp, err);
+            /* the result: the resource for PUT and PATCH, else at Location
+             * when given, else the resource */
+            const char *res = put || !loc ? url : loc;
+            rc = call_once(a, "GET", res, NULL, NULL, resp, err);
+            if (!rc && !ok_status(resp->status))
+                rc = failure(a, "GET", res, resp, err);
             break;
         }
-        if (resp->status != 202)
-            break; /* Location polling ends with the result */
+        if (resp->status == 202)
+            continue; /* Location polling: 202 while it runs */
+        out->operation = g_strdup("Succeeded");
+        if (put) {
+            rc = call_once(a, "GET", url, NULL, NULL, resp, err);
+            if (!rc && !ok_status(resp->status))
+                rc = failure(a, "GET", url, resp, err);
+        }
+        break;
+    }
+    if (!rc && i == MAX_POLLS && !out->operation) {
+        char *shown = cap_url_redact(url);
+        rc = cap_err(err, NSG_E_IO, "%s %s: the operation did not end after "
+                                    "%d polls",
+                     method, shown, MAX_POLLS);
+        g_free(shown);
     }
     free(async);
     free(loc);
     return rc;
 }
 
-nsg_rc cap_arm_call(struct cap_arm *a, const char *method, const char *path,
-                    const char *body, char **out_body, size_t *out_len,
-                    struct nsg_err *err)
+void cap_arm_result_release(struct cap_arm_result *r)
+{
+    g_free(r->operation);
+    g_free(r->error);
+    g_free(r->body);
+    memset(r, 0, sizeof(*r));
+}
+
+nsg_rc cap_arm_send(struct cap_arm *a, const char *method, const char *path,
+                    const char *body, const char *const *headers,
+                    struct cap_arm_result *out, struct nsg_err *err)
 {
     char *url = strstr(path, "://") ? g_strdup(path)
                                     : g_strdup_printf("%s%s", a->endpoint, path);
     struct cap_resp resp;
     nsg_rc rc;
-    *out_body = NULL;
-    *out_len = 0;
+    memset(out, 0, sizeof(*out));
     cap_resp_init(&resp);
     if (!cap_url_same_origin(url, a->endpoint)) {
         char *shown = cap_url_redact(url);
@@ -195,24 +268,51 @@ nsg_rc cap_arm_call(struct cap_arm *a, const char *method, const char *path,
         g_free(shown);
         goto out;
     }
-    rc = call_once(a, method, url, body, &resp, err);
+    rc = call_once(a, method, url, body, headers, &resp, err);
     if (rc)
         goto out;
-    if ((resp.status == 201 || resp.status == 202) &&
-        (cap_resp_header(&resp, "azure-asyncoperation") ||
-         cap_resp_header(&resp, "location"))) {
-        rc = poll(a, method, url, &resp, err);
+    out->first_status = resp.status;
+    if (long_running(method, &resp)) {
+        rc = poll(a, method, url, &resp, out, err);
         if (rc)
             goto out;
     }
-    if (resp.status < 200 || resp.status >= 300) {
-        rc = failure(a, method, url, &resp, err);
-        goto out;
-    }
-    *out_len = resp.body.len;
-    *out_body = g_strndup(resp.body.buf ? resp.body.buf : "", resp.body.len);
+    out->status = resp.status;
+    out->retries = resp.retries;
+    if (!ok_status(resp.status) && !out->error)
+        out->error = cap_resp_describe(&resp);
+    out->len = resp.body.len;
+    out->body = g_strndup(resp.body.buf ? resp.body.buf : "", resp.body.len);
 out:
     cap_resp_release(&resp);
+    g_free(url);
+    return rc;
+}
+
+nsg_rc cap_arm_call(struct cap_arm *a, const char *method, const char *path,
+                    const char *body, char **out_body, size_t *out_len,
+                    struct nsg_err *err)
+{
+    struct cap_arm_result r;
+    char *url = strstr(path, "://") ? g_strdup(path)
+                                    : g_strdup_printf("%s%s", a->endpoint, path);
+    nsg_rc rc = cap_arm_send(a, method, url, body, NULL, &r, err);
+    *out_body = NULL;
+    *out_len = 0;
+    if (!rc && !ok_status(r.status)) {
+        rc = cap_arm_failure(a, method, url, r.status, r.error, r.retries, err);
+    } else if (!rc && r.operation && strcmp(r.operation, "Succeeded")) {
+        char *shown = cap_url_redact(url);
+        rc = cap_err(err, NSG_E_INPUT, "%s %s: the operation %s (%s)", method,
+                     shown, r.operation, r.error ? r.error : "");
+        g_free(shown);
+    }
+    if (!rc) {
+        *out_len = r.len;
+        *out_body = r.body;
+        r.body = NULL;
+    }
+    cap_arm_result_release(&r);
     g_free(url);
     return rc;
 }

@@ -5,7 +5,9 @@
  * downloads - a blob read before from its checkpoint offset with a ranged
  * GET, after its checkpointed record's SHA-256 matched (Azure inserts new
  * blocks before the closing "]}", so the bytes after the offset are not a
- * plain append) - and imports them in batches, one corpus transaction per
+ * plain append) - and feeds each blob's bytes to the streaming flow-log
+ * ingest as they arrive (through a socket pair per blob: no download file,
+ * no blob held whole in memory), in batches, one corpus transaction per
  * batch: a kill -9 loses at most the batch in flight, and the importer's
  * checkpoints make sure nothing is counted twice. */
 #include <dirent.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,12 +33,13 @@ struct job {
     const char *container;
     const struct cap_blob *b;
     char *state_key; /* "container/name" */
-    char *spool;     /* download path */
     char *key;       /* checkpoint name */
     struct cap_ckpt ck;
     bool skip;       /* final blob that changed: not read again */
     bool ranged;
     uint64_t bytes;
+    int rd, wr;      /* the stream: the download writes, the ingest reads */
+    bool done;       /* the download ended (under run.lock) */
     nsg_rc rc;
     struct nsg_err err;
 };
@@ -46,15 +50,17 @@ struct run {
     struct cap_cred *cred;
     struct cap_storage *st;
     struct nsg_corpus *c;
-    char *spool_root;
     GPtrArray *blobs; /* struct cap_blob *, owned */
     GPtrArray *jobs;  /* struct job * of the current batch */
     gint next_job;
+    gint stop;        /* the ingest failed: downloads stop */
+    GMutex lock;
+    GCond cond;       /* a download ended */
     cJSON *report, *blob_counts, *flow_counts;
     int batches;
 };
 
-/* ---- the spool: downloads waiting for their batch's import -------------- */
+/* ---- leftovers ---------------------------------------------------------- */
 
 static void rm_tree(const char *path)
 {
@@ -79,18 +85,13 @@ static void rm_tree(const char *path)
     rmdir(path);
 }
 
-/* Our spool directory; the ones of dead captures (kill -9) are removed. */
-static nsg_rc spool_init(struct run *r, struct nsg_err *err)
+/* Earlier versions downloaded into DIR/.capture-spool/PID/: remove what
+ * captures that are not running any more left there. */
+static void spool_cleanup(struct run *r)
 {
     char *root = g_build_filename(r->o->common.corpus, SPOOL_DIR, NULL);
-    DIR *d;
-    if (mkdir(root, 0700) && errno != EEXIST) {
-        nsg_rc rc = cap_err(err, NSG_E_IO, "cannot create %s: %s", root,
-                            strerror(errno));
-        g_free(root);
-        return rc;
-    }
-    if ((d = opendir(root)) != NULL) {
+    DIR *d = opendir(root);
+    if (d) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
             long pid = strtol(e->d_name, NULL, 10);
@@ -101,16 +102,9 @@ static nsg_rc spool_init(struct run *r, struct nsg_err *err)
             }
         }
         closedir(d);
+        rmdir(root); /* when empty */
     }
-    char pid[32];
-    snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-    r->spool_root = g_build_filename(root, pid, NULL);
     g_free(root);
-    rm_tree(r->spool_root);
-    if (mkdir(r->spool_root, 0700))
-        return cap_err(err, NSG_E_IO, "cannot create %s: %s", r->spool_root,
-                       strerror(errno));
-    return NSG_OK;
 }
 
 /* ---- listing ------------------------------------------------------------ */
@@ -182,71 +176,178 @@ static nsg_rc list_container(struct run *r, const char *container,
 
 /* ---- downloads ---------------------------------------------------------- */
 
+/* The stream of one blob: a header (STREAM_MAGIC, then the blob offset of
+ * the first byte, 8 bytes in host order), then the bytes.  A download
+ * that fails closes it, and its job says why. */
+#define STREAM_MAGIC 'S'
+#define HEADER_LEN 9
+
+/* send() all of it; EPIPE when the ingest stopped reading (no SIGPIPE). */
+static int send_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t k = send(fd, p, len, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return errno;
+        p += k;
+        len -= (size_t)k;
+    }
+    return 0;
+}
+
 struct dl {
-    int fd;
-    uint64_t base;        /* where body byte 0 goes (the range start) */
-    const struct cap_ckpt *ck; /* verify the first ck->length bytes */
-    GChecksum *sha;
+    int fd;                    /* the stream's writing end */
+    uint64_t range_start;      /* asked with Range: bytes=N- (ranged) */
+    const struct cap_ckpt *ck; /* ranged: verify the first ck->length bytes */
+    GChecksum *sha;            /* of those bytes */
+    GByteArray *held;          /* those bytes, held until verified */
     bool verified;
+    uint64_t next;             /* the body position the next call should
+                                  have: a smaller one starts a retry */
+    /* what went into the stream, across retried attempts */
+    bool started;
+    uint64_t start;            /* the blob offset of its first byte */
+    uint64_t sent;             /* body bytes sent */
+    GChecksum *sent_sha;       /* of them */
+    GChecksum *again;          /* a retry's bytes up to `sent` */
 };
+
+static void dl_release(struct dl *d)
+{
+    if (d->sha)
+        g_checksum_free(d->sha);
+    if (d->sent_sha)
+        g_checksum_free(d->sent_sha);
+    if (d->again)
+        g_checksum_free(d->again);
+    if (d->held)
+        g_byte_array_free(d->held, TRUE);
+}
+
+static nsg_rc stream_error(struct nsg_err *err, int e)
+{
+    return cap_err(err, NSG_E_IO, "streaming a download to the ingest: %s",
+                   e == EPIPE ? "the ingest stopped reading" : strerror(e));
+}
+
+/* Send the body bytes at body position pos: the header first; bytes that
+ * an earlier attempt sent already are compared (by hash), not sent. */
+static nsg_rc forward(struct dl *d, uint64_t stream_start, uint64_t pos,
+                      const char *data, size_t len, struct nsg_err *err)
+{
+    int e;
+    if (!d->started) {
+        char h[HEADER_LEN];
+        h[0] = STREAM_MAGIC;
+        memcpy(h + 1, &stream_start, 8);
+        if ((e = send_all(d->fd, h, sizeof(h))))
+            return stream_error(err, e);
+        d->started = true;
+        d->start = stream_start;
+        d->sent_sha = g_checksum_new(G_CHECKSUM_SHA256);
+    } else if (stream_start != d->start) {
+        return cap_err(err, NSG_E_IO, "a retried download answered from "
+                                      "another offset: read it again");
+    }
+    if (pos < d->sent) {
+        size_t k = d->sent - pos < len ? (size_t)(d->sent - pos) : len;
+        if (!d->again)
+            d->again = g_checksum_new(G_CHECKSUM_SHA256);
+        g_checksum_update(d->again, (const guchar *)data, (gssize)k);
+        if (pos + k == d->sent) {
+            GChecksum *c = g_checksum_copy(d->sent_sha);
+            bool same = !strcmp(g_checksum_get_string(c),
+                                g_checksum_get_string(d->again));
+            g_checksum_free(c);
+            g_checksum_free(d->again);
+            d->again = NULL;
+            if (!same)
+                return cap_err(err, NSG_E_IO,
+                               "the blob changed while it was downloaded "
+                               "(a retry read other bytes): capture again");
+        }
+        data += k;
+        len -= k;
+        pos += k;
+    }
+    if (!len)
+        return NSG_OK;
+    if ((e = send_all(d->fd, data, len)))
+        return stream_error(err, e);
+    g_checksum_update(d->sent_sha, (const guchar *)data, (gssize)len);
+    d->sent += len;
+    return NSG_OK;
+}
 
 static nsg_rc sink(void *ctx, long status, uint64_t pos, const char *data,
                    size_t len, struct nsg_err *err)
 {
     struct dl *d = ctx;
-    uint64_t base = status == 206 ? d->base : 0;
+    uint64_t stream_start = status == 206 ? d->range_start : 0;
+    if (pos < d->next) { /* a retried attempt, from 0 */
+        d->verified = false;
+        if (d->held)
+            g_byte_array_set_size(d->held, 0);
+        if (d->again) {
+            g_checksum_free(d->again);
+            d->again = NULL;
+        }
+    }
+    d->next = pos + len;
     if (status == 206 && d->ck && !d->verified) {
+        /* nothing is used before the checkpointed record is verified */
         if (pos == 0) {
-            g_checksum_free(d->sha);
+            if (d->sha)
+                g_checksum_free(d->sha);
             d->sha = g_checksum_new(G_CHECKSUM_SHA256);
+            if (!d->held)
+                d->held = g_byte_array_new();
         }
         uint64_t need = d->ck->length > pos ? d->ck->length - pos : 0;
         size_t take = need < len ? (size_t)need : len;
         g_checksum_update(d->sha, (const guchar *)data, (gssize)take);
-        if (pos + take >= d->ck->length) {
-            if (strcmp(g_checksum_get_string(d->sha), d->ck->hash))
-                return CAP_SINK_STOP; /* not the checkpointed record */
-            d->verified = true;
-        }
+        g_byte_array_append(d->held, (const guint8 *)data, (guint)take);
+        if (pos + take < d->ck->length)
+            return NSG_OK;
+        if (strcmp(g_checksum_get_string(d->sha), d->ck->hash))
+            return CAP_SINK_STOP; /* not the checkpointed record */
+        d->verified = true;
+        nsg_rc rc = forward(d, stream_start, 0, (const char *)d->held->data,
+                            d->held->len, err);
+        g_byte_array_set_size(d->held, 0);
+        if (!rc)
+            rc = forward(d, stream_start, pos + take, data + take, len - take,
+                         err);
+        return rc;
     }
-    for (size_t done = 0; done < len;) {
-        ssize_t k = pwrite(d->fd, data + done, len - done,
-                           (off_t)(base + pos + done));
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return cap_err(err, NSG_E_IO, "writing a download: %s",
-                           strerror(errno));
-        }
-        done += (size_t)k;
-    }
-    return NSG_OK;
+    return forward(d, stream_start, pos, data, len, err);
 }
 
-/* GET the blob whole, or from `from` (ranged, checkpoint verified). */
+/* GET the blob whole, or from its checkpoint (ranged, the checkpointed
+ * record verified first), into its stream. */
 static nsg_rc fetch(struct run *r, struct cap_conn *conn, struct job *j,
-                    bool ranged, bool *mismatch, struct nsg_err *err)
+                    struct dl *d, bool ranged, bool *mismatch,
+                    struct nsg_err *err)
 {
     char *name = cap_url_escape(j->b->name, true);
     char *c = cap_url_escape(j->container, false);
     char *pq = g_strdup_printf("/%s/%s", c, name);
     char range[64];
     const char *hdrs[] = {range, NULL};
-    struct dl d = {-1, ranged ? j->ck.offset : 0, ranged ? &j->ck : NULL,
-                   NULL, false};
     struct cap_resp resp;
     nsg_rc rc;
     *mismatch = false;
     snprintf(range, sizeof(range), "Range: bytes=%llu-",
              (unsigned long long)j->ck.offset);
-    d.fd = open(j->spool, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (d.fd < 0) {
-        rc = cap_err(err, NSG_E_IO, "cannot create %s: %s", j->spool,
-                     strerror(errno));
-        goto out0;
-    }
+    d->range_start = ranged ? j->ck.offset : 0;
+    d->ck = ranged ? &j->ck : NULL;
+    d->verified = false;
+    d->next = 0;
     cap_resp_init(&resp);
-    rc = cap_storage_get(r->st, conn, pq, ranged ? hdrs : NULL, sink, &d, &resp,
+    rc = cap_storage_get(r->st, conn, pq, ranged ? hdrs : NULL, sink, d, &resp,
                          err);
     if (rc == CAP_SINK_STOP) {
         *mismatch = true;
@@ -258,20 +359,15 @@ static nsg_rc fetch(struct run *r, struct cap_conn *conn, struct job *j,
         rc = cap_err(err, NSG_E_INPUT, "GET blob %s/%s: %s", j->container,
                      j->b->name, dsc);
         g_free(dsc);
-    } else if (!rc && ranged && resp.status == 206 && !d.verified) {
+    } else if (!rc && ranged && resp.status == 206 && !d->verified) {
         *mismatch = true; /* shorter than the checkpointed record */
     } else if (!rc) {
+        /* an empty blob still gets its header */
+        rc = forward(d, resp.status == 206 ? d->range_start : 0, 0, "", 0, err);
         j->ranged = ranged && resp.status == 206;
-        struct stat st;
-        if (!fstat(d.fd, &st))
-            j->bytes = (uint64_t)st.st_size - (j->ranged ? j->ck.offset : 0);
+        j->bytes = d->sent;
     }
     cap_resp_release(&resp);
-    if (!rc && !*mismatch && fsync(d.fd) < 0)
-        rc = cap_err(err, NSG_E_IO, "%s: %s", j->spool, strerror(errno));
-    close(d.fd);
-out0:
-    g_checksum_free(d.sha);
     g_free(pq);
     g_free(c);
     g_free(name);
@@ -280,26 +376,34 @@ out0:
 
 static void download(struct run *r, struct cap_conn *conn, struct job *j)
 {
+    struct dl d;
     bool mismatch = false;
-    char *dir = g_path_get_dirname(j->spool);
-    if (g_mkdir_with_parents(dir, 0700)) {
-        j->rc = cap_err(&j->err, NSG_E_IO, "cannot create %s: %s", dir,
-                        strerror(errno));
-        g_free(dir);
-        return;
-    }
-    g_free(dir);
+    memset(&d, 0, sizeof(d));
+    d.fd = j->wr;
     /* ranged only while the blob's hour is not over: once it is, the
      * importer records the whole-file hash, which needs every byte */
     bool ranged = j->ck.have && !cap_flow_hour_over(j->key) &&
                   j->b->size >= j->ck.offset + j->ck.length;
-    j->rc = fetch(r, conn, j, ranged, &mismatch, &j->err);
+    j->rc = fetch(r, conn, j, &d, ranged, &mismatch, &j->err);
     if (!j->rc && mismatch) {
         cap_http_log(r->http, "  %s: the checkpointed record changed: "
                               "downloading the whole blob",
                      j->b->name);
-        j->rc = fetch(r, conn, j, false, &mismatch, &j->err);
+        j->rc = fetch(r, conn, j, &d, false, &mismatch, &j->err);
     }
+    dl_release(&d);
+}
+
+static void job_done(struct run *r, struct job *j)
+{
+    if (j->wr >= 0) {
+        close(j->wr); /* the ingest reads to the end */
+        j->wr = -1;
+    }
+    g_mutex_lock(&r->lock);
+    j->done = true;
+    g_cond_broadcast(&r->cond);
+    g_mutex_unlock(&r->lock);
 }
 
 static gpointer worker(gpointer data)
@@ -311,8 +415,9 @@ static gpointer worker(gpointer data)
         if (i >= (gint)r->jobs->len)
             break;
         struct job *j = r->jobs->pdata[i];
-        if (!j->skip)
+        if (!j->skip && !g_atomic_int_get(&r->stop))
             download(r, conn, j);
+        job_done(r, j);
         cap_http_progress(r->http, "batch %d: %d of %u blobs downloaded",
                           r->batches + 1, i + 1, r->jobs->len);
     }
@@ -320,15 +425,81 @@ static gpointer worker(gpointer data)
     return NULL;
 }
 
+static void job_close(struct job *j)
+{
+    if (j->rd >= 0)
+        close(j->rd);
+    if (j->wr >= 0)
+        close(j->wr);
+    j->rd = j->wr = -1;
+}
+
 static void job_free(gpointer p)
 {
     struct job *j = p;
-    if (j->spool)
-        unlink(j->spool);
-    g_free(j->spool);
+    job_close(j);
     free(j->key);
     g_free(j->state_key);
     g_free(j);
+}
+
+/* Read a stream's header: *got false at the end before it (the download
+ * failed before its first byte). */
+static nsg_rc read_header(int fd, bool *got, uint64_t *start,
+                          struct nsg_err *err)
+{
+    char h[HEADER_LEN];
+    size_t n = 0;
+    *got = false;
+    while (n < sizeof(h)) {
+        ssize_t k = read(fd, h + n, sizeof(h) - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return cap_err(err, NSG_E_IO, "reading a download stream: %s",
+                           strerror(errno));
+        if (k == 0)
+            return NSG_OK;
+        n += (size_t)k;
+    }
+    if (h[0] != STREAM_MAGIC)
+        return cap_err(err, NSG_E_INTERNAL, "a download stream without its "
+                                            "header");
+    memcpy(start, h + 1, 8);
+    *got = true;
+    return NSG_OK;
+}
+
+/* Ingest the batch's streams in order, as the downloads fill them. */
+static nsg_rc ingest_all(struct run *r, struct cap_ingest *g,
+                         struct nsg_err *err)
+{
+    nsg_rc rc = NSG_OK;
+    for (guint i = 0; !rc && i < r->jobs->len; i++) {
+        struct job *j = r->jobs->pdata[i];
+        bool got = false;
+        uint64_t start = 0;
+        if (j->skip)
+            continue;
+        rc = read_header(j->rd, &got, &start, err);
+        if (!rc && got)
+            rc = cap_ingest_stream(g, j->b->name, j->rd, start, err);
+        g_mutex_lock(&r->lock);
+        while (!rc && !j->done)
+            g_cond_wait(&r->cond, &r->lock);
+        g_mutex_unlock(&r->lock);
+        if (!rc && j->rc) {
+            *err = j->err;
+            rc = j->rc;
+        } else if (!rc && !got) {
+            rc = cap_err(err, NSG_E_INTERNAL, "blob %s: its download ended "
+                                              "without a stream",
+                         j->b->name);
+        }
+        close(j->rd);
+        j->rd = -1;
+    }
+    return rc;
 }
 
 /* ---- one batch: download, import, commit -------------------------------- */
@@ -352,50 +523,64 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
     nsg_rc rc = NSG_OK;
     GPtrArray *keys = g_ptr_array_new();
     struct cap_ckpt *cks = g_new0(struct cap_ckpt, r->jobs->len);
+    struct nsg_txn *txn = NULL;
+    struct cap_ingest *g = NULL;
+    cJSON *rep = cJSON_CreateObject();
     for (guint i = 0; i < r->jobs->len; i++)
         g_ptr_array_add(keys, ((struct job *)r->jobs->pdata[i])->key);
     rc = cap_ckpt_lookup(r->c, (const char *const *)keys->pdata, keys->len,
                          cks, err);
     for (guint i = 0; !rc && i < r->jobs->len; i++) {
         struct job *j = r->jobs->pdata[i];
+        int sv[2];
         j->ck = cks[i];
         /* a final blob (closed, its hour over) that changed is not read
          * again: its records are in the corpus (the importer's rule) */
         j->skip = j->ck.have && j->ck.final;
+        j->done = false;
+        j->rc = NSG_OK;
+        if (j->skip)
+            continue;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+            rc = cap_err(err, NSG_E_IO, "socketpair: %s", strerror(errno));
+        else {
+            j->rd = sv[0];
+            j->wr = sv[1];
+        }
     }
     g_free(cks);
     g_ptr_array_free(keys, TRUE);
+    /* one transaction: the batch's flows, checkpoints and ETags */
+    if (!rc)
+        rc = nsg_corpus_begin(r->c, &txn, err);
+    if (!rc)
+        rc = cap_ingest_begin(txn, &g, err);
     if (rc)
-        return rc;
+        goto out;
     if ((guint)n_threads > r->jobs->len)
         n_threads = (int)r->jobs->len;
     r->next_job = 0;
+    r->stop = 0;
     for (int i = 0; i < n_threads; i++)
         th[i] = g_thread_new("download", worker, r);
-    for (int i = 0; i < n_threads; i++)
-        g_thread_join(th[i]);
-    for (guint i = 0; !rc && i < r->jobs->len; i++) {
-        struct job *j = r->jobs->pdata[i];
-        if (j->rc) {
-            *err = j->err;
-            rc = j->rc;
+    rc = ingest_all(r, g, err);
+    if (rc) {
+        /* stop the downloads: no more jobs, no reader for their streams */
+        g_atomic_int_set(&r->stop, 1);
+        for (guint i = 0; i < r->jobs->len; i++) {
+            struct job *j = r->jobs->pdata[i];
+            if (j->rd >= 0) {
+                close(j->rd);
+                j->rd = -1;
+            }
         }
     }
-    if (rc)
-        return rc;
-    /* import the batch and remember the blobs' ETags: one transaction */
-    struct nsg_txn *txn = NULL;
-    GPtrArray *paths = g_ptr_array_new();
-    cJSON *rep = cJSON_CreateObject();
-    for (guint i = 0; i < r->jobs->len; i++) {
-        struct job *j = r->jobs->pdata[i];
-        if (!j->skip)
-            g_ptr_array_add(paths, j->spool);
+    for (int i = 0; i < n_threads; i++)
+        g_thread_join(th[i]);
+    if (!rc) {
+        rc = cap_ingest_end(g, rep, err);
+        g = NULL;
     }
-    rc = nsg_corpus_begin(r->c, &txn, err);
-    if (!rc && paths->len)
-        rc = cap_flow_ingest(txn, r->c, (const char *const *)paths->pdata,
-                             paths->len, rep, err);
     if (!rc) {
         cJSON *sec = nsg_txn_section(txn, "capture");
         cJSON *blobs = cJSON_GetObjectItemCaseSensitive(sec, "blobs");
@@ -418,8 +603,6 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
             cap_json_bump(r->blob_counts, "bytes", (double)j->bytes);
         }
         rc = nsg_corpus_commit(&txn, err);
-    } else {
-        nsg_corpus_rollback(txn);
     }
     if (!rc) {
         sum_counts(r->flow_counts, rep);
@@ -429,8 +612,13 @@ static nsg_rc run_batch(struct run *r, struct nsg_err *err)
         if (pause)
             g_usleep((gulong)pause * 1000);
     }
+out:
+    cap_ingest_abort(g);
+    if (txn)
+        nsg_corpus_rollback(txn);
+    for (guint i = 0; i < r->jobs->len; i++)
+        job_close(r->jobs->pdata[i]);
     cJSON_Delete(rep);
-    g_ptr_array_free(paths, TRUE);
     return rc;
 }
 
@@ -494,8 +682,7 @@ static nsg_rc capture(struct run *r, const char *const *containers, size_t n,
                 j->b = b;
                 j->state_key = key;
                 key = NULL;
-                j->spool = g_build_filename(r->spool_root, containers[ci],
-                                            b->name, NULL);
+                j->rd = j->wr = -1;
                 j->key = fk;
                 fk = NULL;
                 g_ptr_array_add(all, j);
@@ -511,11 +698,6 @@ static nsg_rc capture(struct run *r, const char *const *containers, size_t n,
         for (guint i = start; i < all->len && i < start + (guint)batch; i++)
             g_ptr_array_add(r->jobs, all->pdata[i]);
         rc = run_batch(r, err);
-        /* the batch's downloads are no longer needed */
-        for (guint i = 0; i < r->jobs->len; i++) {
-            struct job *j = r->jobs->pdata[i];
-            unlink(j->spool);
-        }
         g_ptr_array_free(r->jobs, TRUE);
         r->jobs = NULL;
     }
@@ -543,6 +725,8 @@ nsg_rc nsg_cap_flowlogs(const struct nsg_cap_flow_opts *o, cJSON *report,
     char *endpoint = NULL;
     nsg_rc rc;
     memset(&r, 0, sizeof(r));
+    g_mutex_init(&r.lock);
+    g_cond_init(&r.cond);
     if (!account_ok(o->account))
         return cap_err(err, NSG_E_USAGE,
                        "--account: '%s' is not a storage account name (3-24 "
@@ -596,20 +780,19 @@ nsg_rc nsg_cap_flowlogs(const struct nsg_cap_flow_opts *o, cJSON *report,
     if (!rc && o->common.lock_wait_ms >= 0)
         nsg_corpus_set_lock_wait(r.c, o->common.lock_wait_ms);
     if (!rc)
-        rc = spool_init(&r, err);
+        spool_cleanup(&r);
     if (!rc)
         rc = o->n_containers ? capture(&r, o->containers, o->n_containers, err)
                              : capture(&r, dflt, 2, err);
     cJSON_AddNumberToObject(report, "batches", r.batches);
     cap_http_report(r.http, report);
-    if (r.spool_root)
-        rm_tree(r.spool_root);
-    g_free(r.spool_root);
     g_ptr_array_free(r.blobs, TRUE);
     nsg_corpus_close(r.c);
     cap_storage_free(r.st);
     cap_cred_free(r.cred);
     cap_http_free(r.http);
     g_free(endpoint);
+    g_mutex_clear(&r.lock);
+    g_cond_clear(&r.cond);
     return rc;
 }

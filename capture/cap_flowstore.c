@@ -2,10 +2,10 @@
  * (corpus/flowstore.h) and the flow-log ingest (importer/importer.h):
  * checkpoint names, the checkpoints of a batch of blobs (read through a
  * flow-store writer in a transaction that is then abandoned), and the
- * file-based ingest (nsg_imp_flowlogs) fed with the downloaded blobs.  A
- * grown blob is downloaded from its checkpoint offset into a sparse file
- * (the bytes before the offset are never fetched), so the importer reads
- * exactly what was added, from the checkpoint it verifies itself. */
+ * streaming ingest (nsg_imp_flowlog_*) fed with each blob's bytes as they
+ * are downloaded: from byte 0, or from a grown blob's checkpointed record
+ * (the bytes before it are never fetched), which the importer verifies
+ * itself. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,15 +53,45 @@ nsg_rc cap_ckpt_lookup(struct nsg_corpus *c, const char *const *keys, size_t n,
     return rc;
 }
 
-nsg_rc cap_flow_ingest(struct nsg_txn *txn, struct nsg_corpus *c,
-                       const char *const *paths, size_t n, cJSON *report,
-                       struct nsg_err *err)
+struct cap_ingest {
+    struct nsg_topology *t;
+    struct nsg_imp_flowlog_session *s;
+};
+
+nsg_rc cap_ingest_begin(struct nsg_txn *txn, struct cap_ingest **out,
+                        struct nsg_err *err)
 {
-    struct nsg_topology *t = NULL;
-    nsg_rc rc = nsg_txn_load(txn, NSG_TIME_LATEST, &t, err);
-    if (rc)
-        return rc;
-    rc = nsg_imp_flowlogs(txn, c, t, paths, n, report, err);
-    nsg_topo_free(t);
+    struct cap_ingest *g = nsg_xcalloc(1, sizeof(*g));
+    nsg_rc rc = nsg_txn_load(txn, NSG_TIME_LATEST, &g->t, err);
+    if (!rc)
+        rc = nsg_imp_flowlog_begin(txn, g->t, &g->s, err);
+    if (rc) {
+        cap_ingest_abort(g);
+        g = NULL;
+    }
+    *out = g;
     return rc;
+}
+
+nsg_rc cap_ingest_stream(struct cap_ingest *g, const char *blob_name, int fd,
+                         uint64_t start, struct nsg_err *err)
+{
+    return nsg_imp_flowlog_stream(g->s, blob_name, fd, start, err);
+}
+
+nsg_rc cap_ingest_end(struct cap_ingest *g, cJSON *report, struct nsg_err *err)
+{
+    nsg_rc rc = nsg_imp_flowlog_end(g->s, report, err);
+    g->s = NULL;
+    cap_ingest_abort(g);
+    return rc;
+}
+
+void cap_ingest_abort(struct cap_ingest *g)
+{
+    if (!g)
+        return;
+    nsg_imp_flowlog_abort(g->s);
+    nsg_topo_free(g->t);
+    free(g);
 }

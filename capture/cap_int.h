@@ -233,6 +233,34 @@ nsg_rc cap_arm_call(struct cap_arm *a, const char *method, const char *path,
                     const char *body, char **out_body, size_t *out_len,
                     struct nsg_err *err) NSG_WUR;
 
+/* One ARM call whose answer is kept whatever its status: extra request
+ * headers (If-Match...) after the standard ones; long-running operations
+ * polled to their end (honouring Retry-After).  Errors (the return value):
+ * the connection, the credentials, links off the ARM endpoint, error
+ * answers while polling.  An error answer to the call itself is not one:
+ * see out->status and out->error. */
+struct cap_arm_result {
+    long first_status; /* the call's own answer */
+    long status;       /* the final answer (after polling: the result's) */
+    int retries;
+    char *operation;   /* NULL, or how a long-running operation ended:
+                          "Succeeded", "Failed" or "Canceled" */
+    int polls;
+    char *error;       /* an error answer or a failed operation, described
+                          (cap_resp_describe; scrubbed) */
+    char *body;        /* the final answer's body (g_free) */
+    size_t len;
+};
+nsg_rc cap_arm_send(struct cap_arm *a, const char *method, const char *path,
+                    const char *body, const char *const *headers,
+                    struct cap_arm_result *out, struct nsg_err *err) NSG_WUR;
+void cap_arm_result_release(struct cap_arm_result *r);
+/* The error of a call answered `status` (desc: cap_resp_describe), with
+ * what to do for 401 and 403. */
+nsg_rc cap_arm_failure(struct cap_arm *a, const char *method, const char *url,
+                       long status, const char *desc, int retries,
+                       struct nsg_err *err);
+
 /* True when `capture arm` lists resources of this ARM type (on their own,
  * under their parents or inside another list). */
 bool cap_arm_type_listed(const char *arm_type);
@@ -271,11 +299,17 @@ bool cap_flow_hour_over(const char *key);
  * in a transaction that is abandoned. */
 nsg_rc cap_ckpt_lookup(struct nsg_corpus *c, const char *const *keys, size_t n,
                        struct cap_ckpt *out, struct nsg_err *err) NSG_WUR;
-/* Feed downloaded blobs to the flow-log ingest inside txn (the model
- * after txn, to attach flows to NICs and NSGs); `report` gets the
- * importer's counts. */
-nsg_rc cap_flow_ingest(struct nsg_txn *txn, struct nsg_corpus *c,
-                       const char *const *paths, size_t n, cJSON *report,
-                       struct nsg_err *err) NSG_WUR;
+/* The flow-log ingest of one batch inside txn (the model after txn, to
+ * attach flows to NICs and NSGs): each blob's bytes streamed as they are
+ * downloaded (from byte `start`: 0 or its checkpointed record); `end`
+ * writes the flow segment and puts the importer's counts in `report`. */
+struct cap_ingest;
+nsg_rc cap_ingest_begin(struct nsg_txn *txn, struct cap_ingest **out,
+                        struct nsg_err *err) NSG_WUR;
+nsg_rc cap_ingest_stream(struct cap_ingest *g, const char *blob_name, int fd,
+                         uint64_t start, struct nsg_err *err) NSG_WUR;
+nsg_rc cap_ingest_end(struct cap_ingest *g, cJSON *report,
+                      struct nsg_err *err) NSG_WUR;
+void cap_ingest_abort(struct cap_ingest *g); /* NULL-safe */
 
 #endif

@@ -64,4 +64,52 @@ struct nsg_cap_flow_opts {
 nsg_rc nsg_cap_flowlogs(const struct nsg_cap_flow_opts *o, cJSON *report,
                         struct nsg_err *err) NSG_WUR;
 
+/* ---- one resource at a time: GET and PUT (cap_armres.c) ---------------- */
+/* A session with Azure Resource Manager for reading and writing single
+ * resources (enforce --apply): credentials from the environment as for
+ * `capture arm`, one connection reused, retries, verbose lines redacted. */
+struct nsg_cap_arm_session;
+nsg_rc nsg_cap_arm_open(const struct nsg_cap_common *common,
+                        const char *arm_endpoint,
+                        struct nsg_cap_arm_session **out,
+                        struct nsg_err *err) NSG_WUR;
+void nsg_cap_arm_close(struct nsg_cap_arm_session *s); /* NULL-safe */
+/* report["arm_endpoint"], report["credential"]. */
+void nsg_cap_arm_describe(struct nsg_cap_arm_session *s, cJSON *report);
+/* report["http"]: requests, retries, redirects, bytes so far. */
+void nsg_cap_arm_http_report(struct nsg_cap_arm_session *s, cJSON *report);
+
+/* GET the resource `id` (an ARM id) with api_version: *out (caller owns).
+ * 404: NSG_E_NOTFOUND; other error answers: NSG_E_INPUT naming the call
+ * and Azure's error. */
+nsg_rc nsg_cap_arm_get(struct nsg_cap_arm_session *s, const char *id,
+                       const char *api_version, cJSON **out,
+                       struct nsg_err *err) NSG_WUR;
+
+enum nsg_cap_put_outcome {
+    NSG_CAP_PUT_DONE,     /* accepted; the operation (if any) Succeeded */
+    NSG_CAP_PUT_CONFLICT, /* 412 Precondition Failed: the etag moved */
+    NSG_CAP_PUT_FAILED,   /* refused (an error answer), or the operation
+                             ended Failed or Canceled */
+};
+struct nsg_cap_put {
+    enum nsg_cap_put_outcome outcome;
+    long status;     /* the PUT's own answer */
+    char *operation; /* how its long-running operation ended (NULL: none) */
+    int polls;       /* status requests made */
+    int retries;     /* of the PUT itself (429, 5xx, connection errors) */
+    char *error;     /* Azure's error, described (scrubbed), or NULL */
+    cJSON *result;   /* the resource after success, when ARM returned it */
+};
+void nsg_cap_put_release(struct nsg_cap_put *p);
+/* PUT body as the resource `id` with If-Match: if_match (an etag; never
+ * without one), then poll its Azure-AsyncOperation (or Location) to the
+ * end.  The return value is for what stops the exchange (connection,
+ * credentials, 401/403, a status link off the ARM endpoint); what Azure
+ * answered is in *out. */
+nsg_rc nsg_cap_arm_put(struct nsg_cap_arm_session *s, const char *id,
+                       const char *api_version, const cJSON *body,
+                       const char *if_match, struct nsg_cap_put *out,
+                       struct nsg_err *err) NSG_WUR;
+
 #endif

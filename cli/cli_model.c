@@ -490,34 +490,7 @@ const char *cli_nsg_ref(const struct nsg_topology *t, const struct nsg_nsg *n)
 void cli_vnets_of_nsg(const struct nsg_topology *t, const struct nsg_nsg *n,
                       GPtrArray *out)
 {
-    /* subnets the NSG lists but the corpus lacks: their virtual network
-     * (a placeholder when it is missing too) */
-    for (size_t i = 0; n && i < n->n_subnet_ids; i++) {
-        char *vid;
-        struct nsg_vnet *v;
-        if (nsg_topo_get(t, NSG_RES_SUBNET, n->subnet_ids[i]))
-            continue;
-        vid = nsg_id_parent(n->subnet_ids[i]);
-        v = vid ? nsg_topo_get(t, NSG_RES_VNET, vid) : NULL;
-        if (v && !g_ptr_array_find(out, v, NULL))
-            g_ptr_array_add(out, v);
-        free(vid);
-    }
-    for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
-        const struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
-        struct nsg_vnet *v;
-        if (same(s->nsg_id, n->id) && (v = nsg_topo_vnet_of_subnet(t, s)) &&
-            !g_ptr_array_find(out, v, NULL))
-            g_ptr_array_add(out, v);
-    }
-    for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
-        const struct nsg_nic *nic = NSG_TOPO_AT(t, NSG_RES_NIC, i);
-        struct nsg_vnet *v;
-        if (same(nic->nsg_id, n->id) &&
-            (v = nsg_topo_vnet_of_subnet(t, nsg_topo_subnet_of_nic(t, nic))) &&
-            !g_ptr_array_find(out, v, NULL))
-            g_ptr_array_add(out, v);
-    }
+    nsg_topo_vnets_of_nsg(t, n, out);
 }
 
 void cli_emit_cidr(const struct nsg_cidr *c, void *array)

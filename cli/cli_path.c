@@ -4,27 +4,68 @@
 
 #include "cli_path.h"
 
-static void print_level(const char *indent, const struct nsg_peval *e,
-                        const struct nsg_level *l)
+/* "NIC web-1 Inbound, " or "subnet web Inbound, " after indent. */
+static void print_where(const char *indent, const char *nic,
+                        const char *subnet, enum nsg_dir dir)
 {
-    if (e->nic)
-        printf("%sNIC %s %s, ", indent, e->nic->name ? e->nic->name : e->nic->id,
-               nsg_dir_name(e->dir));
+    if (nic)
+        printf("%sNIC %s %s, ", indent, nic, nsg_dir_name(dir));
     else
-        printf("%ssubnet %s %s, ", indent,
-               e->subnet->name ? e->subnet->name : e->subnet->id,
-               nsg_dir_name(e->dir));
-    if (!l->nsg) {
-        printf("%s level: no NSG (Allow)\n", l->level ? l->level : "subnet");
+        printf("%ssubnet %s %s, ", indent, subnet ? subnet : "?",
+               nsg_dir_name(dir));
+}
+
+void cli_print_verdict(const char *indent, const char *nic, const char *subnet,
+                       enum nsg_dir dir, const struct nsg_verdict *v)
+{
+    if (v->platform) {
+        print_where(indent, nic, subnet, dir);
+        printf("platform traffic (%s) -> %s\n", nsg_platform_name(v->platform),
+               nsg_decision_name(v->decision));
         return;
     }
-    const struct nsg_crule *cr = l->m.rule;
-    printf("%s NSG %s: rule %s", l->level ? l->level : "subnet",
-           l->nsg->name ? l->nsg->name : l->nsg->id,
-           cr && cr->rule && cr->rule->name ? cr->rule->name : "(none)");
-    if (cr)
-        printf(" (priority %d)", cr->priority);
-    printf(" -> %s\n", nsg_decision_name(l->m.decision));
+    if (v->admin.rule) {
+        const struct nsg_admin_rule *ar = v->admin.rule->ar;
+        print_where(indent, nic, subnet, dir);
+        printf("security admin rule %s (%s, priority %d)", ar->name,
+               nsg_admin_access_name(ar->access), ar->r.priority);
+        if (v->admin.ends)
+            printf(" -> %s\n", nsg_decision_name(v->decision));
+        else
+            printf(": handed on to the NSGs\n");
+        if (v->admin.ends)
+            return;
+    }
+    for (size_t m = 0; m < v->n_levels; m++) {
+        const struct nsg_level *l = &v->levels[m];
+        print_where(indent, nic, subnet, dir);
+        if (!l->nsg) {
+            printf("%s level: no NSG (Allow)\n", l->level ? l->level : "subnet");
+            continue;
+        }
+        const struct nsg_crule *cr = l->m.rule;
+        printf("%s NSG %s: rule %s", l->level ? l->level : "subnet",
+               l->nsg->name ? l->nsg->name : l->nsg->id,
+               cr && cr->rule && cr->rule->name ? cr->rule->name : "(none)");
+        if (cr)
+            printf(" (priority %d)", cr->priority);
+        printf(" -> %s", nsg_decision_name(l->m.decision));
+        if (l->note)
+            printf(" (%s)", l->note);
+        printf("\n");
+    }
+}
+
+static void print_point(const char *indent, const struct nsg_pverdict *pv)
+{
+    const struct nsg_peval *e = pv->at;
+    cli_print_verdict(indent,
+                      e->nic ? (e->nic->name ? e->nic->name : e->nic->id)
+                             : NULL,
+                      e->subnet ? (e->subnet->name ? e->subnet->name
+                                                   : e->subnet->id)
+                                : NULL,
+                      e->dir, &pv->v);
 }
 
 const char *cli_path_end_text(const struct nsg_path *p, char *buf, size_t cap)
@@ -88,8 +129,7 @@ void cli_print_path_brief(const struct nsg_path *p, const struct nsg_ptrace *t,
                           const char *indent)
 {
     for (size_t j = 0; t && j < t->n; j++)
-        for (size_t m = 0; m < t->v[j].v.n_levels; m++)
-            print_level(indent, t->v[j].at, &t->v[j].v.levels[m]);
+        print_point(indent, &t->v[j]);
     printf("%spath:", indent);
     for (size_t i = 0; i < p->n_hops; i++) {
         const struct nsg_phop *h = &p->hops[i];
@@ -129,8 +169,7 @@ void cli_print_path(const struct nsg_path *p, const struct nsg_ptrace *t,
         for (size_t k = 0; t && k < h->n_eval; k++)
             for (size_t j = 0; j < t->n; j++)
                 if (t->v[j].at == &h->eval[k])
-                    for (size_t m = 0; m < t->v[j].v.n_levels; m++)
-                        print_level(sub, &h->eval[k], &t->v[j].v.levels[m]);
+                    print_point(sub, &t->v[j]);
     }
     print_end(p, t, indent);
 }

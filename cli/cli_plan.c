@@ -463,3 +463,29 @@ void cli_prove_release(struct cli_prove *r)
     nsg_queries_release(&r->qs);
     memset(r, 0, sizeof(*r));
 }
+
+nsg_rc cli_harden_defaults(struct nsg_corpus *c, const struct nsg_topology *t,
+                           const char *corpus, struct nsg_plan **out,
+                           struct nsg_err *err)
+{
+    struct nsg_harden_opts o = {0};
+    o.min_days = NSG_HARDEN_MIN_DAYS;
+    o.max_blocks = NSG_HARDEN_MAX_BLOCKS;
+    o.open_factor = NSG_HARDEN_OPEN_FACTOR;
+    o.corpus_dir = corpus;
+    nsg_rc rc = nsg_harden_run(c, t, &o, out, err);
+    nsg_harden_opts_release(&o);
+    if (rc)
+        nsg_err_prefix(err, "adaptive hardening");
+    return rc;
+}
+
+nsg_rc cli_harden_hook(void *ctx, const struct nsg_topology *t,
+                       const struct nsg_nic *nic, char **message,
+                       cJSON **details, char **unscanned, struct nsg_err *err)
+{
+    (void)t;
+    (void)err;
+    nsg_plan_nic_verdict(ctx, nic, message, details, unscanned);
+    return NSG_OK;
+}

@@ -32,6 +32,16 @@ struct cli_prove {
 int cli_prove_run(const char *corpus, const char *plan, const char *inv,
                   const struct nsg_prove_opts *o, struct cli_prove *out);
 void cli_prove_release(struct cli_prove *r);
+/* The plan `harden` makes with its defaults (every stored flow, --min-days
+ * 30, the default ports, no exclusions), for assess and map. */
+nsg_rc cli_harden_defaults(struct nsg_corpus *c, const struct nsg_topology *t,
+                           const char *corpus, struct nsg_plan **out,
+                           struct nsg_err *err) NSG_WUR;
+/* The adaptive-hardening hook of map/'s assessment (map.h), ctx being such
+ * a plan: the NIC's verdict in it (nsg_plan_nic_verdict). */
+nsg_rc cli_harden_hook(void *ctx, const struct nsg_topology *t,
+                       const struct nsg_nic *nic, char **message,
+                       cJSON **details, char **unscanned, struct nsg_err *err);
 /* Load a plan or print the error; returns 0 or the exit status. */
 int cli_plan_load(const char *path, struct nsg_plan **p);
 

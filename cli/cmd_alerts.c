@@ -9,7 +9,7 @@
 #include "cli_plan.h"
 
 static const char *const synopsis[] = {
-    "--corpus DIR --plan PLAN.json [--json]", NULL};
+    "--corpus DIR --plan PLAN.json [--format text|json]", NULL};
 static const struct cli_command_help help = {
     "alerts", synopsis,
     "Observed inbound traffic that one of the plan's deny rules decides:\n"
@@ -23,11 +23,11 @@ static const struct cli_command_help help = {
 int cmd_alerts(int argc, char **argv)
 {
     const char *corpus = NULL, *plan = NULL;
-    bool json = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
         CLI_OPT_STR("plan", &plan, "PLAN.json", "the plan"),
-        CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/harden.md)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_corpus *c = NULL;
     struct nsg_plan *p = NULL;
@@ -37,7 +37,7 @@ int cmd_alerts(int argc, char **argv)
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     if (!corpus || !plan)
         return cli_opt_error(&help, "--corpus DIR and --plan PLAN.json are "
                                     "required");
@@ -48,7 +48,7 @@ int cmd_alerts(int argc, char **argv)
         nsg_alerts_run(c, p, p->window_start, INT64_MAX, &rep, &n, &err)) {
         status = cli_fail(&err);
     } else {
-        if (json)
+        if (fmt.format == CLI_FORMAT_JSON)
             cli_print_json(rep);
         else
             cli_plan_print_alerts(rep, 200);

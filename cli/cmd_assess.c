@@ -1,7 +1,8 @@
 /* cmd_assess.c - `nsgproof assess`: Defender for Cloud's networking
  * recommendations, offline: per resource, what is wrong and how severe,
  * from the corpus (internet-facing NICs, exact exposure through both NSG
- * levels, NSG associations, IP forwarding, flow-log coverage). */
+ * levels, NSG associations, IP forwarding, flow-log coverage, and adaptive
+ * hardening: the plan `nsgproof harden` makes with its defaults). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "assess_sarif.h"
 #include "cli.h"
 #include "cli_opt.h"
+#include "cli_plan.h"
 
 static const char *const synopsis[] = {
     "--corpus DIR [--format text|json|sarif]", NULL};
@@ -25,7 +27,10 @@ static const struct cli_command_help help = {
     "(Medium).\n"
     "Exit: 0 no High finding, 1 a High finding, 2 usage or input error (also\n"
     "when a High check depends on a service tag the corpus lacks), 3 internal\n"
-    "error.  Schema of --json: docs/assess.md.\n",
+    "error.  Schema of --json: docs/assess.md.\n"
+    "Adaptive hardening is what `nsgproof harden` recommends with its\n"
+    "defaults (every stored flow, --min-days 30); an unscanned NIC is listed\n"
+    "as not evaluated, with the reason.\n",
     NULL};
 
 static void print_text(const struct nsg_map_assessment *a,
@@ -63,9 +68,12 @@ static void print_text(const struct nsg_map_assessment *a,
     cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "undetermined"))
         printf("undetermined: %s\n", x->valuestring);
     cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "not_evaluated"))
-        printf("not evaluated: %s (%s): %s\n",
+        printf("not evaluated: %s (%s): %s%s%s\n",
                cli_json_str(x, "recommendation", ""),
-               cli_json_str(x, "severity", ""), cli_json_str(x, "reason", ""));
+               cli_json_str(x, "severity", ""),
+               cli_json_str(x, "resource", ""),
+               cli_json_str(x, "resource", NULL) ? ": " : "",
+               cli_json_str(x, "reason", ""));
     nsg_buf_release(&b);
 }
 
@@ -82,6 +90,7 @@ int cmd_assess(int argc, char **argv)
     struct nsg_topology *t = NULL;
     struct nsg_map_net *net = NULL;
     struct nsg_map_assessment *a = NULL;
+    struct nsg_plan *plan = NULL;
     cJSON *j = NULL;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
@@ -89,12 +98,13 @@ int cmd_assess(int argc, char **argv)
         return cli_opt_status(status);
     if (!corpus)
         return cli_opt_error(&help, "--corpus DIR is required");
-    /* Adaptive hardening: when `nsgproof harden` exists, pass its plan
-     * function here (struct nsg_map_assess_opts.harden, see map/map.h);
-     * until then the recommendation is reported as not evaluated. */
-    struct nsg_map_assess_opts aopts = {NULL, NULL};
     if (cli_load_corpus(corpus, &c, &t, &err) ||
-        nsg_map_net_new(t, &net, &err) ||
+        cli_harden_defaults(c, t, corpus, &plan, &err)) {
+        status = cli_fail(&err);
+        goto out;
+    }
+    struct nsg_map_assess_opts aopts = {cli_harden_hook, plan};
+    if (nsg_map_net_new(t, &net, &err) ||
         nsg_map_assess(net, &aopts, &a, &err)) {
         status = cli_fail(&err);
         goto out;
@@ -123,6 +133,7 @@ int cmd_assess(int argc, char **argv)
 out:
     cJSON_Delete(j);
     nsg_map_assessment_free(a);
+    nsg_plan_free(plan);
     nsg_map_net_free(net);
     nsg_topo_free(t);
     nsg_corpus_close(c);

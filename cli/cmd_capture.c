@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <glib.h>
 
 #include "../capture/capture.h"
 #include "cli.h"
+#include "cli_capture.h"
 #include "cli_opt.h"
 
 /* Each capture's variables, so that one macro per capture builds its
@@ -137,47 +137,10 @@ static const char *check_common(const char *corpus, double lock,
     return NULL;
 }
 
-/* ---- hooks: verbose lines and terminal progress ------------------------- */
-
-struct out {
-    bool tty, progress_shown;
-};
-
-static void clear_progress(struct out *o)
+static int finish(struct cli_cap_out *o, nsg_rc rc, struct nsg_err *err,
+                  cJSON *report, bool json, void (*text)(const cJSON *))
 {
-    if (o->progress_shown) {
-        fputs("\r\033[K", stderr);
-        o->progress_shown = false;
-    }
-}
-
-static void on_verbose(void *ctx, const char *line)
-{
-    clear_progress(ctx);
-    fprintf(stderr, "%s\n", line);
-}
-
-static void on_progress(void *ctx, const char *line)
-{
-    struct out *o = ctx;
-    fprintf(stderr, "\r\033[K%.*s", 150, line);
-    fflush(stderr);
-    o->progress_shown = true;
-}
-
-static void hooks_init(struct nsg_cap_hooks *h, struct out *o, bool verbose)
-{
-    memset(o, 0, sizeof(*o));
-    o->tty = isatty(STDERR_FILENO);
-    h->verbose = verbose ? on_verbose : NULL;
-    h->progress = o->tty && !verbose ? on_progress : NULL;
-    h->ctx = o;
-}
-
-static int finish(struct out *o, nsg_rc rc, struct nsg_err *err, cJSON *report,
-                  bool json, void (*text)(const cJSON *))
-{
-    clear_progress(o);
+    cli_cap_clear_progress(o);
     if (json) {
         if (rc) {
             cJSON_AddStringToObject(report, "error", err->msg);
@@ -256,8 +219,8 @@ static int capture_arm(int argc, char **argv)
                    : cli_opt_status(status);
     }
     struct nsg_cap_hooks hooks;
-    struct out out;
-    hooks_init(&hooks, &out, v.verbose);
+    struct cli_cap_out out;
+    cli_cap_hooks_init(&hooks, &out, v.verbose);
     v.o.common.corpus = v.corpus;
     v.o.common.hooks = &hooks;
     v.o.resource_groups = v.rgs.v;
@@ -329,8 +292,8 @@ static int capture_flowlogs(int argc, char **argv)
                    : cli_opt_status(status);
     }
     struct nsg_cap_hooks hooks;
-    struct out out;
-    hooks_init(&hooks, &out, v.verbose);
+    struct cli_cap_out out;
+    cli_cap_hooks_init(&hooks, &out, v.verbose);
     v.o.common.corpus = v.corpus;
     v.o.common.hooks = &hooks;
     v.o.containers = v.containers.v;

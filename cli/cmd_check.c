@@ -15,7 +15,7 @@
 
 static const char *const synopsis[] = {
     "--corpus DIR (--nic NAME | --nsg NAME [--vnet NAME])\n"
-    "         --direction inbound|outbound --protocol tcp|udp|icmp|esp|ah|N\n"
+    "         --direction inbound|outbound --protocol tcp|udp|icmp|esp|ah|icmpv6|N\n"
     "         --src IP [--sport P] --dst IP [--dport P] [--at TIME]\n"
     "         [--proposed FILE]... [--trace] [--format text|json]",
     "--corpus DIR --batch FILE.jsonl [--at TIME]\n"
@@ -34,7 +34,8 @@ static const struct cli_command_help help = {
     "options given on the command line are defaults for every line.\n"
     "JSON schema: docs/check.md.\n"
     "Exit: 0 allowed (batch: all answered), 1 denied, 2 usage or input "
-    "error.\n",
+    "error,\n3 unknown (a security admin rule whose application cannot be\n"
+    "established).\n",
     NULL};
 
 /* One question, as text (from options or from a batch line). */
@@ -81,8 +82,8 @@ static nsg_rc make_packet(const struct query *q, struct nsg_packet *p,
     p->proto = q->proto ? nsg_proto_parse(q->proto) : -2;
     if (p->proto < 0)
         return nsg_err_set(err, NSG_E_USAGE,
-                           "protocol must be tcp, udp, icmp, esp, ah or a "
-                           "number 0-255, not '%s'",
+                           "protocol must be tcp, udp, icmp, esp, ah, icmpv6 "
+                           "or a number 0-255, not '%s'",
                            q->proto ? q->proto : "");
     if (!q->src || nsg_ip_parse(q->src, &p->src))
         return nsg_err_set(err, NSG_E_INPUT,
@@ -178,6 +179,8 @@ static cJSON *level_json(const struct nsg_level *l, const struct nsg_packet *p,
     cJSON *o = cJSON_CreateObject();
     const struct nsg_crule *r = l->m.rule;
     cJSON_AddStringToObject(o, "level", l->level);
+    if (l->note)
+        cJSON_AddStringToObject(o, "note", l->note);
     cJSON_AddItemToObject(o, "nsg", str_or_null(l->nsg ? l->nsg->name : NULL));
     cJSON_AddItemToObject(o, "nsg_id", str_or_null(l->nsg ? l->nsg->id : NULL));
     cJSON_AddStringToObject(o, "decision", nsg_decision_name(l->m.decision));
@@ -191,20 +194,82 @@ static cJSON *level_json(const struct nsg_level *l, const struct nsg_packet *p,
     return o;
 }
 
+/* The admin rule of a verdict: {configuration, collection, rule, access}. */
+static cJSON *admin_json(const struct nsg_admin_crule *a, const char *level)
+{
+    cJSON *o = cJSON_CreateObject();
+    const struct nsg_admin_rule *ar = a->ar;
+    if (level)
+        cJSON_AddStringToObject(o, "level", level);
+    cJSON_AddItemToObject(o, "configuration", str_or_null(ar->configuration));
+    cJSON_AddItemToObject(o, "collection", str_or_null(ar->collection));
+    cJSON_AddStringToObject(o, "rule", ar->name ? ar->name : "");
+    cJSON_AddItemToObject(o, "rule_id", str_or_null(ar->id));
+    cJSON_AddNumberToObject(o, "priority", ar->r.priority);
+    cJSON_AddStringToObject(o, "access", nsg_admin_access_name(ar->access));
+    return o;
+}
+
+/* The admin rules evaluated, in order, up to the first match. */
+static cJSON *admin_trace_json(const struct nsg_admin_stage *st,
+                               const struct nsg_packet *p)
+{
+    cJSON *rules = cJSON_CreateArray();
+    int d = p->dir == NSG_DIR_OUT;
+    for (size_t i = 0; st && i < st->n[d]; i++) {
+        const struct nsg_admin_crule *a = &st->rules[d][i];
+        int m = nsg_crule_match(&a->c, p);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", a->ar->name);
+        cJSON_AddNumberToObject(o, "priority", a->ar->r.priority);
+        cJSON_AddStringToObject(o, "access", nsg_admin_access_name(a->ar->access));
+        cJSON_AddBoolToObject(o, "matched", m != 0);
+        cJSON_AddItemToArray(rules, o);
+        if (m)
+            break;
+    }
+    return rules;
+}
+
 static cJSON *verdict_json(const struct nsg_verdict *v,
-                           const struct nsg_packet *p, bool trace)
+                           const struct nsg_packet *p, bool trace,
+                           const struct nsg_admin_stage *admin)
 {
     cJSON *j = cJSON_CreateObject();
     const struct nsg_level *dl = v->deciding >= 0 ? &v->levels[v->deciding]
                                                   : NULL;
+    const struct nsg_admin_crule *ar = v->admin.rule;
     cJSON_AddStringToObject(j, "decision", nsg_decision_name(v->decision));
     cJSON_AddItemToObject(j, "nsg", str_or_null(dl ? dl->nsg->name : NULL));
-    cJSON_AddItemToObject(
-        j, "rule", str_or_null(dl && dl->m.rule ? dl->m.rule->rule->name : NULL));
+    if (ar && v->admin.ends)
+        cJSON_AddStringToObject(j, "rule", ar->ar->name);
+    else
+        cJSON_AddItemToObject(j, "rule",
+                              str_or_null(dl && dl->m.rule ? dl->m.rule->rule->name
+                                                           : NULL));
+    cJSON_AddItemToObject(j, "platform",
+                          str_or_null(v->platform ? nsg_platform_name(v->platform)
+                                                  : NULL));
+    if (ar && v->admin.ends)
+        cJSON_AddItemToObject(j, "admin", admin_json(ar, NULL));
+    else
+        cJSON_AddNullToObject(j, "admin");
     cJSON *levels = cJSON_AddArrayToObject(j, "levels");
+    if (ar && !v->admin.ends) { /* an Allow admin rule handed the packet on */
+        cJSON *o = admin_json(ar, "admin");
+        cJSON_AddStringToObject(o, "decision", "Allow");
+        if (trace)
+            cJSON_AddItemToObject(o, "trace", admin_trace_json(admin, p));
+        cJSON_AddItemToArray(levels, o);
+    }
     for (size_t i = 0; i < v->n_levels; i++)
         cJSON_AddItemToArray(levels, level_json(&v->levels[i], p, trace));
+    if (trace && admin && (admin->n[0] || admin->n[1]) &&
+        (!ar || v->admin.ends)) /* no match, or it ended */
+        cJSON_AddItemToObject(j, "admin_trace", admin_trace_json(admin, p));
     cJSON_AddItemToObject(j, "packet", packet_json(p));
+    if (v->private_endpoint)
+        cJSON_AddBoolToObject(j, "private_endpoint", true);
     return j;
 }
 
@@ -255,7 +320,8 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
     struct nsg_vnet *vnet = NULL;
     void *res = NULL;
     const char *note = NULL;
-    GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *notes;
+    const struct nsg_admin_stage *admin = NULL;
     nsg_rc rc;
 
     *out = NULL;
@@ -269,6 +335,7 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
     rc = make_packet(q, &p, err);
     if (rc)
         return rc;
+    notes = g_ptr_array_new_with_free_func(g_free);
     if (q->nic) {
         struct nsg_nic *nic = NULL;
         rc = cli_find_nic(run->t, q->nic,
@@ -277,6 +344,13 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
             rc = check_nic_side(run->t, nic, &p, &note, err);
         if (!rc)
             rc = nsg_sim_eval_nic(run->sim, nic, &p, &v, err);
+        if (!rc) { /* the admin stage in force at the NIC, for --trace */
+            const struct nsg_ipconfig *ic = nsg_sim_pick_ipconfig(
+                nic, p.dir == NSG_DIR_IN ? &p.dst : &p.src);
+            struct nsg_nic_plan pl;
+            rc = nsg_sim_nic_plan(run->sim, nic, ic, &pl, err);
+            admin = rc ? NULL : pl.admin;
+        }
     } else {
         rc = cli_find(run->t, NSG_RES_NSG, q->nsg, &res, err);
         if (!rc && q->vnet) {
@@ -295,6 +369,26 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
     }
     if (rc)
         goto out;
+    if (v.decision == NSG_DEC_UNKNOWN && v.admin.decision == NSG_DEC_UNKNOWN) {
+        if (v.admin.unknown_tag)
+            rc = nsg_err_set(err, NSG_E_INPUT,
+                             "the answer depends on service tag '%s' in "
+                             "security admin rule '%s', which is not "
+                             "known: import a Service Tags file "
+                             "(ServiceTags_Public_*.json) that defines it",
+                             v.admin.unknown_tag, v.admin.rule->ar->name);
+        else
+            rc = nsg_err_set(err, NSG_E_UNKNOWN,
+                             "unknown: the answer depends on security admin "
+                             "rule '%s' (priority %d, %s), whose application "
+                             "to this virtual network cannot be established: "
+                             "%s",
+                             v.admin.rule->ar->name,
+                             v.admin.rule->ar->r.priority,
+                             nsg_admin_access_name(v.admin.rule->ar->access),
+                             v.unknown_reason ? v.unknown_reason : "?");
+        goto out;
+    }
     if (v.decision == NSG_DEC_UNKNOWN) {
         const struct nsg_level *l = &v.levels[v.deciding];
         struct nsg_buf why = NSG_BUF_INIT;
@@ -307,18 +401,32 @@ static nsg_rc answer(struct run *run, const struct query *q, cJSON **out,
         nsg_buf_release(&why);
         goto out;
     }
+    if (!note && v.platform == NSG_PLAT_VNET_BLOCKED)
+        note = "the virtual network drops GRE, IP-in-IP, multicast and "
+               "broadcast traffic whatever the NSGs say";
+    else if (!note && v.platform)
+        note = "platform traffic: not subject to NSG rules unless a rule "
+               "names its service tag (none matched)";
+    else if (!note && v.admin.rule && v.admin.ends)
+        note = v.admin.decision == NSG_DEC_DENY
+                   ? "a security admin Deny rule ends the evaluation: the "
+                     "NSGs are not consulted"
+                   : "a security admin AlwaysAllow rule ends the evaluation: "
+                     "the NSGs are not consulted";
     if (note)
         g_ptr_array_add(notes, g_strdup(note));
     for (size_t i = 0; i < v.n_levels; i++)
         if (v.levels[i].nsg)
             cli_context_note(run->t, v.levels[i].vnet, notes);
-    *out = verdict_json(&v, &p, run->trace);
+    *out = verdict_json(&v, &p, run->trace, admin);
     /* same-name NSGs: the text names them with their resource group */
     cJSON *lv;
     size_t k = 0;
     cJSON_ArrayForEach(lv, cJSON_GetObjectItem(*out, "levels"))
     {
         char label[512];
+        if (!strcmp(cli_json_str(lv, "level", ""), "admin"))
+            continue; /* the admin stage's Allow, before the NSG levels */
         const struct nsg_nsg *n = v.levels[k++].nsg;
         if (n && strcmp(cli_nsg_label(run->t, n, label, sizeof(label)),
                         n->name ? n->name : ""))
@@ -347,35 +455,57 @@ static const char *jv(const cJSON *o, const char *key)
     return s ? s : "";
 }
 
+/* The rules of a --trace array, one line each after indent; access is
+ * printed in a field of width aw (NSG rules 5, admin rules 11). */
+static void print_trace(const cJSON *trace, const char *indent, int aw)
+{
+    const cJSON *t;
+    cJSON_ArrayForEach(t, trace)
+        printf("%s%-9s %5d  %-*s  %s\n", indent,
+               cJSON_IsTrue(cJSON_GetObjectItem(t, "matched")) ? "MATCH"
+                                                                : "no match",
+               cJSON_GetObjectItem(t, "priority")->valueint, aw,
+               jv(t, "access"), jv(t, "name"));
+}
+
 static void print_text(const cJSON *j)
 {
     const char *rule = cli_json_str(j, "rule", NULL), *nsg = cli_json_str(j, "nsg", NULL);
-    const cJSON *l;
+    const char *plat = cli_json_str(j, "platform", NULL);
+    const cJSON *l, *adm = cJSON_GetObjectItem(j, "admin");
 
     cli_word(jv(j, "decision"), 0);
-    if (rule)
+    if (plat)
+        printf("  platform traffic (%s)\n", plat);
+    else if (cJSON_IsObject(adm))
+        printf("  security admin rule %s (%s) of configuration %s\n",
+               jv(adm, "rule"), jv(adm, "access"), jv(adm, "configuration"));
+    else if (rule)
         printf("  rule %s of NSG %s\n", rule, nsg ? nsg : "");
     else
         printf("  no NSG applies\n");
+    print_trace(cJSON_GetObjectItem(j, "admin_trace"), "  admin   ", 11);
     cJSON_ArrayForEach(l, cJSON_GetObjectItem(j, "levels"))
     {
+        if (!strcmp(jv(l, "level"), "admin")) {
+            printf("  admin   %-24s  ", jv(l, "configuration"));
+            cli_word("Allow", 5);
+            printf("  %s (priority %d): handed on to the NSGs\n",
+                   jv(l, "rule"), cJSON_GetObjectItem(l, "priority")->valueint);
+            print_trace(cJSON_GetObjectItem(l, "trace"), "      ", 11);
+            continue;
+        }
         const char *ln = cli_json_str(l, "label", cli_json_str(l, "nsg", NULL));
         const char *lr = cli_json_str(l, "rule", NULL);
-        const cJSON *prio = cJSON_GetObjectItem(l, "priority"), *t;
+        const cJSON *prio = cJSON_GetObjectItem(l, "priority");
         printf("  %-6s  %-24s  ", jv(l, "level"), ln ? ln : "(no NSG)");
         cli_word(jv(l, "decision"), 5);
         if (lr)
             printf("  %s (priority %d)", lr, prio->valueint);
+        if (cli_json_str(l, "note", NULL))
+            printf("  (%s)", jv(l, "note"));
         printf("\n");
-        cJSON_ArrayForEach(t, cJSON_GetObjectItem(l, "trace"))
-        {
-            printf("      %-9s %5d  %-5s  %s\n",
-                   cJSON_IsTrue(cJSON_GetObjectItem(t, "matched"))
-                       ? "MATCH"
-                       : "no match",
-                   cJSON_GetObjectItem(t, "priority")->valueint,
-                   jv(t, "access"), jv(t, "name"));
-        }
+        print_trace(cJSON_GetObjectItem(l, "trace"), "      ", 5);
     }
     if (cli_json_str(j, "note", NULL))
         printf("  note: %s\n", jv(j, "note"));
@@ -387,7 +517,11 @@ static void print_line(long line, const cJSON *j)
     const char *rule = cli_json_str(j, "rule", NULL);
     printf("line %ld: ", line);
     cli_word(jv(j, "decision"), 0);
-    if (rule)
+    if (cli_json_str(j, "platform", NULL))
+        printf(" platform traffic (%s)", jv(j, "platform"));
+    else if (cJSON_IsObject(cJSON_GetObjectItem(j, "admin")))
+        printf(" security admin rule %s", rule ? rule : "");
+    else if (rule)
         printf(" rule %s of NSG %s", rule, jv(j, "nsg"));
     else
         printf(" (no NSG applies)");
@@ -530,7 +664,7 @@ int cmd_check(int argc, char **argv)
                     "(default: where the NSG is applied)"),
         CLI_OPT_STR("direction", &q.dir, "DIR", "inbound or outbound"),
         CLI_OPT_STR("protocol", &q.proto, "P",
-                    "tcp, udp, icmp, esp, ah or a number 0-255"),
+                    "tcp, udp, icmp, esp, ah, icmpv6 or a number 0-255"),
         CLI_OPT_STR("src", &q.src, "IP", "source address"),
         CLI_OPT_STR("sport", &q.sport, "P", "source port (default 49152)"),
         CLI_OPT_STR("dst", &q.dst, "IP", "destination address"),

@@ -240,7 +240,7 @@ static cJSON *json_decision(enum nsg_decision d, const struct nsg_crule *r,
     if (r && r->rule) {
         cJSON_AddStringToObject(o, "rule", r->rule->name ? r->rule->name : "");
         cJSON_AddNumberToObject(o, "priority", r->priority);
-    } else {
+    } else { /* the platform stage decided (platform traffic) */
         cJSON_AddNullToObject(o, "rule");
     }
     if (s && p)
@@ -313,7 +313,8 @@ static void print_json(const struct diff_opts *o, const struct nsg_slv_diff *d,
 
 static const char *rname(const struct nsg_crule *r)
 {
-    return r && r->rule && r->rule->name ? r->rule->name : "(no rule)";
+    return r && r->rule && r->rule->name ? r->rule->name
+                                         : "(no rule: platform traffic)";
 }
 
 static void print_side(char which, enum nsg_decision dec,
@@ -452,10 +453,14 @@ int cmd_diff(int argc, char **argv)
         if (rc)
             nsg_err_prefix(&err, "%s", o.sides[i].arg);
     }
+    /* with a corpus, the security admin stage of the VNet is in front */
+    const struct nsg_admin_stage *admin = NULL;
+    if (!rc && o.corpus && vnet)
+        rc = nsg_sim_admin(sim, vnet, &admin, &err);
     if (!rc)
         rc = nsg_slv_diff_scoped(slv, o.sides[0].c, o.sides[1].c,
                                  (size_t)o.max, o.dir < 0 ? 0u : 1u << o.dir,
-                                 &scope, &d, &err);
+                                 admin, &scope, &d, &err);
     if (rc) {
         status = cli_fail(&err);
     } else {

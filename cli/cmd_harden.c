@@ -13,7 +13,8 @@
 static const char *const synopsis[] = {
     "--corpus DIR [--nic NAME | --nsg NAME] [--all-nics] [--since TIME]\n"
     "         [--min-days N] [--ports LIST] [--exclude-sources FILE]\n"
-    "         [--max-blocks N] [--open-factor F] [--json] [--out PLAN.json]",
+    "         [--max-blocks N] [--open-factor F] [--out PLAN.json]\n"
+    "         [--format text|json]",
     NULL};
 static const struct cli_command_help help = {
     "harden", synopsis,
@@ -23,6 +24,7 @@ static const struct cli_command_help help = {
     "(with the reason).  The plan (docs/plan.md) records the corpus\n"
     "generation, the window and each NSG's etag and version; review it,\n"
     "edit it with `nsgproof plan`, then `nsgproof prove` and `enforce`.\n"
+    "--format json prints the plan (schema: docs/plan.md).\n"
     "Exit: 0 every scanned NIC healthy, 1 some NIC unhealthy\n"
     "(recommendations, alerts, or a rule to harden by hand), 2 usage or\n"
     "input error.\n",
@@ -47,7 +49,7 @@ int cmd_harden(int argc, char **argv)
     const char *corpus = NULL, *since = NULL, *ports = NULL, *exclude = NULL,
                *factor = NULL, *out = NULL;
     long min_days = NSG_HARDEN_MIN_DAYS, max_blocks = NSG_HARDEN_MAX_BLOCKS;
-    bool json = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
         CLI_OPT_STR("nic", &o.nic, "NAME", "only this NIC (name or id)"),
@@ -70,8 +72,8 @@ int cmd_harden(int argc, char **argv)
         CLI_OPT_STR("open-factor", &factor, "F",
                     "accept F times the smallest open space to save blocks "
                     "(default 4)"),
-        CLI_OPT_FLAG("json", &json, "print the plan (schema: docs/plan.md)"),
         CLI_OPT_STR("out", &out, "PLAN.json", "write the plan (atomically)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_corpus *c = NULL;
     struct nsg_topology *t = NULL;
@@ -80,7 +82,7 @@ int cmd_harden(int argc, char **argv)
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     if (!corpus)
         return cli_opt_error(&help, "--corpus DIR is required");
     if (o.nic && o.nsg)
@@ -114,7 +116,7 @@ int cmd_harden(int argc, char **argv)
         status = cli_fail(&err);
         goto out;
     }
-    if (json) {
+    if (fmt.format == CLI_FORMAT_JSON) {
         cJSON *j = nsg_plan_to_json(p);
         cli_print_json(j);
         cJSON_Delete(j);

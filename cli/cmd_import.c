@@ -18,7 +18,7 @@
 
 static const char *const synopsis[] = {
     "--corpus DIR [--keep-going] [--allow-empty] [--captured-at TIME]\n"
-    "         [--lock-wait SECONDS] [--format text|json] PATH...",
+    "         [--lock-wait SECONDS] [--vnet ID] [--format text|json] PATH...",
     NULL};
 static const struct cli_command_help help = {
     "import", synopsis,
@@ -45,6 +45,7 @@ struct import {
     bool keep_going;
     bool recapture;        /* --captured-at given: re-capture known files */
     bool allow_empty;      /* nothing importable is not an error */
+    struct nsg_imp_opts opts; /* --vnet */
     GHashTable *seen;      /* sha256 of config files of this import */
     GHashTable *shown;     /* spooled file -> the name the user gave */
     char *spool;           /* directory of spooled input (or NULL) */
@@ -186,7 +187,7 @@ static void count_add(cJSON *counts, const char *key, int n)
     cJSON *v = cJSON_GetObjectItemCaseSensitive(counts, key);
     if (v)
         cJSON_SetNumberValue(v, v->valuedouble + n);
-    else /* a type outside count_keys (flowlog): listed when present */
+    else if (n) /* a type outside count_keys (flowlog, admin rules...) */
         cJSON_AddNumberToObject(counts, key, n);
 }
 
@@ -271,8 +272,8 @@ static nsg_rc import_config(struct import *im, const char *path, cJSON *entry,
                                 "imported");
         goto out;
     }
-    rc = nsg_imp_config_parse(shown(im, path), b.buf ? b.buf : "", b.len, &cfg,
-                              err);
+    rc = nsg_imp_config_parse_opts(shown(im, path), b.buf ? b.buf : "", b.len,
+                                   &im->opts, &cfg, err);
     if (rc)
         goto out;
     if (!cfg->items->len && !cfg->service_tags) {
@@ -903,6 +904,10 @@ int cmd_import(int argc, char **argv)
                      "read again"),
         CLI_OPT_SECONDS("lock-wait", &lock_wait,
                         "wait this long for another import (default 30)"),
+        CLI_OPT_STR("vnet", &im.opts.vnet_id, "ID",
+                    "the virtual network whose effective security admin "
+                    "rules (az network manager "
+                    "list-effective-security-admin-rule) the files hold"),
         CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     int status = cli_opt_parse(&help, opts, argc, argv, &paths, NULL);
@@ -919,6 +924,14 @@ int cmd_import(int argc, char **argv)
         cli_strv_release(&paths);
         return cli_opt_error(&help, !dir ? "--corpus DIR is required"
                                          : "nothing to import: give a PATH");
+    }
+    if (im.opts.vnet_id && (!nsg_id_is_valid(im.opts.vnet_id) ||
+                            !strcasestr(im.opts.vnet_id, "/virtualNetworks/"))) {
+        cli_strv_release(&paths);
+        return cli_opt_error(&help,
+                             "--vnet: give one virtual network resource id, "
+                             "not '%s'",
+                             im.opts.vnet_id);
     }
     created = missing_dirs(dir);
     if (nsg_corpus_open(dir, true, &im.c, &err)) {

@@ -1,7 +1,8 @@
 /* cmd_lint.c - `nsgproof lint`: per NSG of the corpus and per virtual
  * network it is used in, rules that can never match, rules whose removal
- * changes nothing, overlapping rules of opposite access, and management
- * ports opened to the Internet. */
+ * changes nothing, overlapping rules of opposite access, management ports
+ * opened to the Internet, rules security admin rules override, and what
+ * ARM rejects or ignores. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,7 +20,8 @@ static const struct cli_command_help help = {
     "lint", synopsis,
     "Rules that can never match, rules whose removal changes nothing,\n"
     "overlapping rules of opposite access, management ports open to the\n"
-    "Internet: per NSG and per virtual network it is used in.",
+    "Internet, rules security admin rules override, and what ARM rejects or\n"
+    "ignores: per NSG and per virtual network it is used in.",
     "Each witness comes with the `check` command that reproduces it.\n"
     "JSON and SARIF: docs/lint.md.\n"
     "Exit: 0 clean, 1 findings, 2 usage or input error, 3 unknown or\n"
@@ -75,6 +77,22 @@ static void finding_text(const struct nsg_cnsg *c,
         nsg_buf_addf(out, "names '%s', which is not known: not checked (%s)",
                      unknown_tag(f->rule), why.buf);
         break;
+    case NSG_LINT_ADMIN_OVERRIDDEN:
+        nsg_buf_reset(&b);
+        nsg_buf_adds(&b, "");
+        for (size_t i = 0; i < f->n_admin_by; i++)
+            nsg_buf_addf(&b, "%s%s (%s, priority %d)", i ? ", " : "",
+                         f->admin_by[i]->ar->name,
+                         nsg_admin_access_name(f->admin_by[i]->ar->access),
+                         f->admin_by[i]->ar->r.priority);
+        nsg_buf_addf(out,
+                     "every packet it decides is decided first by security "
+                     "admin rules: %s",
+                     b.buf);
+        break;
+    default: /* the static kinds */
+        nsg_buf_adds(out, f->detail);
+        break;
     }
     nsg_buf_release(&b);
     nsg_buf_release(&why);
@@ -86,12 +104,22 @@ static cJSON *json_finding(const struct nsg_cnsg *c,
 {
     cJSON *o = cJSON_CreateObject();
     struct nsg_buf msg = NSG_BUF_INIT;
-    char *id = cli_rule_id(c->nsg, f->rule->rule);
-    char *ptr = cli_rule_pointer(c->nsg, f->rule->rule);
+    /* a finding on the NSG as a whole has no rule: its id and pointer are
+     * the NSG's */
+    char *id = f->rule ? cli_rule_id(c->nsg, f->rule->rule)
+                       : g_strdup(c->nsg->id ? c->nsg->id : "");
+    char *ptr = f->rule ? cli_rule_pointer(c->nsg, f->rule->rule)
+                        : g_strdup("");
     cJSON_AddStringToObject(o, "kind", nsg_slv_lint_kind_name(f->kind));
-    cJSON_AddStringToObject(o, "direction", nsg_dir_name(f->dir));
-    cJSON_AddStringToObject(o, "rule", rname(f->rule));
-    cJSON_AddNumberToObject(o, "priority", f->rule->priority);
+    if (!f->rule) {
+        cJSON_AddNullToObject(o, "direction");
+        cJSON_AddNullToObject(o, "rule");
+        cJSON_AddNullToObject(o, "priority");
+    } else {
+        cJSON_AddStringToObject(o, "direction", nsg_dir_name(f->dir));
+        cJSON_AddStringToObject(o, "rule", rname(f->rule));
+        cJSON_AddNumberToObject(o, "priority", f->rule->priority);
+    }
     cJSON_AddStringToObject(o, "rule_id", id);
     cJSON_AddStringToObject(o, "json_pointer", ptr);
     cJSON *by = cJSON_AddArrayToObject(o, "by");
@@ -105,6 +133,24 @@ static cJSON *json_finding(const struct nsg_cnsg *c,
         cJSON_AddNumberToObject(o, "port", f->port);
     if (f->kind == NSG_LINT_UNKNOWN_TAG)
         cJSON_AddStringToObject(o, "tag", unknown_tag(f->rule));
+    if (f->kind == NSG_LINT_ADMIN_OVERRIDDEN) {
+        cJSON *a = cJSON_AddArrayToObject(o, "admin_rules");
+        for (size_t i = 0; i < f->n_admin_by; i++) {
+            const struct nsg_admin_rule *ar = f->admin_by[i]->ar;
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "configuration",
+                                    ar->configuration ? ar->configuration : "");
+            cJSON_AddStringToObject(x, "collection",
+                                    ar->collection ? ar->collection : "");
+            cJSON_AddStringToObject(x, "rule", ar->name ? ar->name : "");
+            cJSON_AddNumberToObject(x, "priority", ar->r.priority);
+            cJSON_AddStringToObject(x, "access",
+                                    nsg_admin_access_name(ar->access));
+            cJSON_AddItemToArray(a, x);
+        }
+    }
+    if (f->detail[0])
+        cJSON_AddStringToObject(o, "detail", f->detail);
     finding_text(c, f, &msg);
     cJSON_AddStringToObject(o, "message", msg.buf);
     if (f->has_witness) {
@@ -134,14 +180,17 @@ static cJSON *json_finding(const struct nsg_cnsg *c,
     return o;
 }
 
-/* One NSG in one context: compiled first (on the main thread: the
- * simulator's cache is not shared), linted by whichever worker takes it
- * (each with its own solver context), reported in order. */
+/* One NSG in one context: compiled first, with the security admin rules
+ * in front of it (on the main thread: the simulator's cache is not
+ * shared), linted by whichever worker takes it (each with its own solver
+ * context), reported in order; the static findings with the NSG's first
+ * context only (first). */
 struct lint_job {
     const struct nsg_nsg *n;
     const struct nsg_vnet *v;
-    bool several;
+    bool several, first;
     const struct nsg_cnsg *c;
+    const struct nsg_admin_stage *admin;
     nsg_rc rc;
     struct nsg_err err;
     cJSON *entry; /* the NSG's JSON entry */
@@ -156,6 +205,7 @@ static void lint_one(const struct lint_opts *o, const struct nsg_topology *t,
     const struct nsg_vnet *v = j->v;
     struct nsg_err *err = &j->err;
     struct nsg_ctx ctx;
+    size_t maybe = 0;
     struct nsg_slv_lint l = NSG_SLV_LINT_INIT;
     struct nsg_slv *slv = NULL;
     struct nsg_addrset governed = NSG_ADDRSET_INIT;
@@ -172,9 +222,15 @@ static void lint_one(const struct lint_opts *o, const struct nsg_topology *t,
         j->rc = rc;
         return;
     }
+    for (int d = 0; j->admin && d < 2; d++)
+        for (size_t i = 0; i < j->admin->n[d]; i++)
+            maybe += j->admin->rules[d][i].maybe;
     cli_nsg_scope(t, n, v, &governed, &scope);
+    if (j->first)
+        nsg_slv_lint_static(t, n, j->c, &l);
     slv = nsg_slv_new((unsigned)o->timeout_ms);
-    rc = nsg_slv_lint_scoped(slv, j->c, &ctx.internet, &scope, &l, err);
+    rc = nsg_slv_lint_scoped(slv, j->c, &ctx.internet, j->admin, &scope, &l,
+                             err);
     if (!rc) {
         GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
         j->count = l.n;
@@ -201,6 +257,16 @@ static void lint_one(const struct lint_opts *o, const struct nsg_topology *t,
                                             why.buf));
             nsg_buf_release(&why);
         }
+        if (maybe)
+            g_ptr_array_add(notes,
+                            g_strdup_printf("%zu security admin rule%s may "
+                                            "apply to this virtual network "
+                                            "(unknown); "
+                                            "overridden-by-admin-rule does not "
+                                            "rest on %s",
+                                            maybe, maybe == 1 ? "" : "s",
+                                            maybe == 1 ? "it" : "them"));
+        cJSON_AddNumberToObject(e, "admin_rules_unknown", (double)maybe);
         cJSON *jn = cJSON_AddArrayToObject(e, "notes");
         for (guint i = 0; i < notes->len; i++)
             cJSON_AddItemToArray(jn, cJSON_CreateString(notes->pdata[i]));
@@ -269,6 +335,11 @@ static void print_text(const cJSON *root)
             printf("  note: %s\n", x->valuestring);
         cJSON_ArrayForEach(f, fs)
         {
+            if (!cli_json_str(f, "rule", NULL)) { /* the NSG as a whole */
+                printf("  %-9s %s\n", cli_json_str(f, "kind", ""),
+                       cli_json_str(f, "message", ""));
+                continue;
+            }
             printf("  %-9s %-8s %s (priority %d): %s\n",
                    cli_json_str(f, "kind", ""), cli_json_str(f, "direction", ""),
                    cli_json_str(f, "rule", ""),
@@ -303,7 +374,11 @@ static const char *kind_level(const char *kind)
 {
     if (!strcmp(kind, "management-port-open"))
         return "error";
-    if (!strcmp(kind, "conflict") || !strcmp(kind, "shadowed"))
+    if (!strcmp(kind, "conflict") || !strcmp(kind, "shadowed") ||
+        !strcmp(kind, "overridden-by-admin-rule") ||
+        !strcmp(kind, "asg-mixed-with-prefix") ||
+        !strcmp(kind, "asg-across-vnets") || !strcmp(kind, "prefix-limit") ||
+        !strcmp(kind, "gateway-subnet-nsg"))
         return "warning";
     return "note";
 }
@@ -319,6 +394,27 @@ static const char *kind_text(const char *kind)
     if (!strcmp(kind, "management-port-open"))
         return "An inbound allow that opens a management port (22, 3389, "
                "5985, 5986) to the Internet";
+    if (!strcmp(kind, "overridden-by-admin-rule"))
+        return "A rule every packet of which a security admin Deny or "
+               "AlwaysAllow rule decides first";
+    if (!strcmp(kind, "tag-in-plural-field"))
+        return "A service tag in sourceAddressPrefixes or "
+               "destinationAddressPrefixes";
+    if (!strcmp(kind, "asg-mixed-with-prefix"))
+        return "Application security groups and address prefixes on the "
+               "same side of a rule (ARM rejects it)";
+    if (!strcmp(kind, "asg-across-vnets"))
+        return "A rule whose application security groups are in different "
+               "virtual networks (ARM rejects it)";
+    if (!strcmp(kind, "prefix-limit"))
+        return "More than 4,000 address prefixes on one side of an NSG";
+    if (!strcmp(kind, "empty-asg"))
+        return "A rule naming an application security group without "
+               "members";
+    if (!strcmp(kind, "gateway-subnet-nsg"))
+        return "An NSG on GatewaySubnet (not supported)";
+    if (!strcmp(kind, "ports-ignored"))
+        return "Ports on an Icmp, Esp or Ah rule: Azure ignores them";
     return "A rule naming a tag or ASG the corpus cannot resolve: not "
            "checked";
 }
@@ -336,20 +432,30 @@ static void print_sarif(const cJSON *root)
             const cJSON *w = cJSON_GetObjectItem(f, "witness");
             int idx = cli_sarif_rule(rules, kind, kind_text(kind),
                                      kind_level(kind));
+            char *where =
+                cli_json_str(f, "rule", NULL)
+                    ? g_strdup_printf(", %s rule %s (priority %g)",
+                                      cli_json_str(f, "direction", ""),
+                                      cli_json_str(f, "rule", ""),
+                                      cli_json_num(f, "priority"))
+                    : g_strdup("");
             char *msg = g_strdup_printf(
-                "NSG %s%s%s, %s rule %s (priority %g): %s%s%s", 
-                cli_json_str(e, "label", ""),
+                "NSG %s%s%s%s: %s%s%s", cli_json_str(e, "label", ""),
                 cli_json_str(e, "vnet", NULL) ? " in vnet " : "",
-                cli_json_str(e, "vnet", ""), cli_json_str(f, "direction", ""),
-                cli_json_str(f, "rule", ""), cli_json_num(f, "priority"),
+                cli_json_str(e, "vnet", ""), where,
                 cli_json_str(f, "message", ""),
                 cJSON_IsObject(w) ? "; e.g. " : "",
                 cJSON_IsObject(w) ? cli_json_str(w, "text", "") : "");
+            g_free(where);
             cJSON *r = cli_sarif_result(results, kind, idx, kind_level(kind),
                                         NULL, msg);
             g_free(msg);
-            cli_sarif_logical(r, cli_json_str(f, "rule_id", ""),
-                              cli_json_str(f, "rule", ""));
+            if (cli_json_str(f, "rule", NULL))
+                cli_sarif_logical(r, cli_json_str(f, "rule_id", ""),
+                                  cli_json_str(f, "rule", ""));
+            else /* a finding on the NSG as a whole */
+                cli_sarif_logical_kind(r, cli_json_str(f, "rule_id", ""),
+                                       cli_json_str(e, "nsg", ""), "resource");
             cJSON *p = cJSON_AddObjectToObject(r, "properties");
             cJSON_AddStringToObject(p, "jsonPointer",
                                     cli_json_str(f, "json_pointer", ""));
@@ -432,9 +538,12 @@ int cmd_lint(int argc, char **argv)
         if (!vs->len)
             g_ptr_array_add(vs, NULL); /* applied nowhere: no context */
         for (guint k = 0; k < vs->len; k++) {
-            struct lint_job j = {.n = n, .v = vs->pdata[k], .several = several};
+            struct lint_job j = {.n = n, .v = vs->pdata[k], .several = several,
+                                 .first = k == 0};
             j.err = (struct nsg_err)NSG_ERR_INIT;
             j.rc = nsg_sim_get(sim, n, j.v, &j.c, &j.err);
+            if (!j.rc && j.v) /* the security admin rules in front of it */
+                j.rc = nsg_sim_admin(sim, j.v, &j.admin, &j.err);
             g_array_append_val(jobs, j);
         }
         g_ptr_array_free(vs, TRUE);

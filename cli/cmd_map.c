@@ -12,6 +12,7 @@
 #include "../map/map.h"
 #include "cli.h"
 #include "cli_opt.h"
+#include "cli_plan.h"
 
 static const char *const synopsis[] = {
     "--corpus DIR --format html|dot|json --out FILE\n"
@@ -96,13 +97,14 @@ int cmd_map(int argc, char **argv)
     struct nsg_topology *t = NULL;
     struct nsg_map_net *net = NULL;
     struct nsg_map_assessment *a = NULL;
+    struct nsg_plan *plan = NULL;
     struct nsg_map_traffic *tr = NULL;
     cJSON *doc = NULL;
     writer_fn fn;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     if (!corpus)
         return cli_opt_error(&help, "--corpus DIR is required");
     if (!format)
@@ -129,7 +131,14 @@ int cmd_map(int argc, char **argv)
                                          : NSG_MAP_VIEW_TOPOLOGY,
         (unsigned)collapse, title};
     if (cli_load_corpus(corpus, &c, &t, &err) ||
-        nsg_map_net_new(t, &net, &err) || nsg_map_assess(net, NULL, &a, &err) ||
+        cli_harden_defaults(c, t, corpus, &plan, &err)) {
+        status = cli_fail(&err);
+        goto done;
+    }
+    /* the assessment with adaptive hardening, as `assess` makes it */
+    struct nsg_map_assess_opts aopts = {cli_harden_hook, plan};
+    if (nsg_map_net_new(t, &net, &err) ||
+        nsg_map_assess(net, &aopts, &a, &err) ||
         (o.view == NSG_MAP_VIEW_TRAFFIC &&
          (nsg_map_traffic_new(net, &tr, &err) ||
           nsg_map_traffic_observe(tr, c, &err)))) {
@@ -151,6 +160,7 @@ done:
     cJSON_Delete(doc);
     nsg_map_traffic_free(tr);
     nsg_map_assessment_free(a);
+    nsg_plan_free(plan);
     nsg_map_net_free(net);
     nsg_topo_free(t);
     nsg_corpus_close(c);

@@ -16,7 +16,7 @@
 
 static const char *const synopsis[] = {
     "--corpus DIR --src IP|nic:NAME --dst IP|nic:NAME\n"
-    "         [--protocol tcp|udp|icmp|esp|ah|N [--dport P] [--sport P]] "
+    "         [--protocol tcp|udp|icmp|esp|ah|icmpv6|N [--dport P] [--sport P]] "
     "[--format text|json]",
     NULL};
 static const struct cli_command_help help = {
@@ -163,8 +163,8 @@ static nsg_rc make_packet(const struct opts *o, const struct nsg_ip *src,
     p->proto = nsg_proto_parse(o->proto);
     if (p->proto < 0)
         return nsg_err_set(err, NSG_E_USAGE,
-                           "--protocol must be tcp, udp, icmp, esp, ah or a "
-                           "number 0-255, not '%s'",
+                           "--protocol must be tcp, udp, icmp, esp, ah, icmpv6 or "
+                           "a number 0-255, not '%s'",
                            o->proto);
     if (!nsg_proto_has_ports(p->proto)) {
         if (o->dport || o->sport)
@@ -429,7 +429,7 @@ int cmd_path(int argc, char **argv)
         CLI_OPT_STR("src", &o.src, "IP|nic:NAME", "where the packet comes from"),
         CLI_OPT_STR("dst", &o.dst, "IP|nic:NAME", "where it is sent"),
         CLI_OPT_STR("protocol", &o.proto, "P",
-                    "tcp, udp, icmp, esp, ah or a number 0-255 (evaluates "
+                    "tcp, udp, icmp, esp, ah, icmpv6 or a number 0-255 (evaluates "
                     "the NSGs)"),
         CLI_OPT_STR("dport", &o.dport, "P", "destination port (tcp, udp)"),
         CLI_OPT_STR("sport", &o.sport, "P", "source port (default 49152)"),

@@ -13,12 +13,12 @@
 #include "cli_plan.h"
 
 static const char *const synopsis[] = {
-    "--plan PLAN.json list [--json]",
+    "--plan PLAN.json list [--format text|json]",
     "--plan PLAN.json modify RULE [--source CIDR,...] [--ports P,...]\n"
-    "         [--protocol tcp|udp] [--json]",
+    "         [--protocol tcp|udp] [--format text|json]",
     "--plan PLAN.json add --nic NAME --source CIDR,... --ports P,...\n"
-    "         --protocol tcp|udp [--json]",
-    "--plan PLAN.json delete RULE [--json]",
+    "         --protocol tcp|udp [--format text|json]",
+    "--plan PLAN.json delete RULE [--format text|json]",
     NULL};
 static const struct cli_command_help help = {
     "plan", synopsis,
@@ -27,7 +27,7 @@ static const struct cli_command_help help = {
     "several NSGs.  Only allow rules can be modified or added; an allow\n"
     "cannot become a deny (--access deny is refused); the deny rule cannot\n"
     "be modified, only deleted.  A hand-edited file is checked by the same\n"
-    "rules when it is read.\n"
+    "rules when it is read.  JSON: docs/plan.md.\n"
     "Exit: 0 done, 2 usage error or refused edit (the file is unchanged).\n",
     "ACTION [RULE]"};
 
@@ -89,7 +89,7 @@ int cmd_plan(int argc, char **argv)
 {
     const char *plan = NULL, *sources = NULL, *ports = NULL, *proto = NULL,
                *nic = NULL, *access = NULL;
-    bool json = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     struct cli_option opts[] = {
         CLI_OPT_STR("plan", &plan, "PLAN.json", "the plan file"),
         CLI_OPT_STR("source", &sources, "CIDR,...",
@@ -100,7 +100,7 @@ int cmd_plan(int argc, char **argv)
         CLI_OPT_STR("nic", &nic, "NAME", "add: the NIC the allow is for"),
         CLI_OPT_STR("access", &access, "allow",
                     "modify/add: only allow is accepted"),
-        CLI_OPT_FLAG("json", &json, "machine-readable output (docs/plan.md)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct cli_strv pos = CLI_STRV_INIT;
     struct nsg_plan_edit e = {0};
@@ -113,7 +113,7 @@ int cmd_plan(int argc, char **argv)
 
     e.proto = -2;
     if (status) {
-        status = status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        status = cli_opt_status(status);
         goto out;
     }
     if (!plan) {
@@ -177,7 +177,7 @@ int cmd_plan(int argc, char **argv)
     if (status)
         goto out;
     if (!strcmp(action, "list")) {
-        status = list(p, json);
+        status = list(p, fmt.format == CLI_FORMAT_JSON);
         goto out;
     }
     if (!strcmp(action, "modify")) {
@@ -207,7 +207,7 @@ int cmd_plan(int argc, char **argv)
     done(!strcmp(action, "modify")   ? "modified"
          : !strcmp(action, "add") ? "added"
                                   : "deleted",
-         plan, names, json);
+         plan, names, fmt.format == CLI_FORMAT_JSON);
     status = CLI_EXIT_OK;
 out:
     free_sources(e.sources, e.n_sources);

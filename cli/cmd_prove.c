@@ -8,7 +8,7 @@
 
 static const char *const synopsis[] = {
     "--corpus DIR --plan PLAN.json [--invariants FILE] [--rebase]\n"
-    "         [--timeout MS] [--limit N] [--json]",
+    "         [--timeout MS] [--limit N] [--format text|json]",
     NULL};
 static const struct cli_command_help help = {
     "prove", synopsis,
@@ -18,6 +18,7 @@ static const struct cli_command_help help = {
     "Every NIC an edited NSG governs is checked through both NSG levels.\n"
     "A plan made from NSG versions that changed since is stale (exit 2);\n"
     "--rebase re-checks it against the current corpus and says what moved.\n"
+    "JSON schema: docs/prove.md.\n"
     "Exit: 0 proven, 1 refuted, 2 usage or input error (stale plan\n"
     "included), 3 unknown (solver timeout) or internal inconsistency.\n",
     NULL};
@@ -26,7 +27,8 @@ int cmd_prove(int argc, char **argv)
 {
     const char *corpus = NULL, *plan = NULL, *inv = NULL;
     long timeout = 60000, limit = 20;
-    bool json = false, rebase = false;
+    bool rebase = false;
+    struct cli_output fmt = CLI_OUTPUT_INIT;
     struct cli_option opts[] = {
         CLI_OPT_STR("corpus", &corpus, "DIR", "the corpus"),
         CLI_OPT_STR("plan", &plan, "PLAN.json", "the plan to prove"),
@@ -38,14 +40,14 @@ int cmd_prove(int argc, char **argv)
                     "per solver check (default 60000; 0 = none)"),
         CLI_OPT_NUM("limit", &limit, "N", 1, 1000000,
                     "flows, witnesses and regions listed (default 20)"),
-        CLI_OPT_FLAG("json", &json, "print JSON (schema: docs/prove.md)"),
+        CLI_OPT_OUTPUT(&fmt),
         CLI_OPT_ENDMARK};
     struct nsg_prove_opts po = {0};
     struct cli_prove r;
     int status = cli_opt_parse(&help, opts, argc, argv, NULL, NULL);
 
     if (status)
-        return status == CLI_PARSE_HELP ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+        return cli_opt_status(status);
     if (!corpus || !plan)
         return cli_opt_error(&help, "--corpus DIR and --plan PLAN.json are "
                                     "required");
@@ -54,7 +56,7 @@ int cmd_prove(int argc, char **argv)
     po.max_listed = (size_t)limit;
     status = cli_prove_run(corpus, plan, inv, &po, &r);
     if (!status) {
-        if (json)
+        if (fmt.format == CLI_FORMAT_JSON)
             cli_print_json(r.report);
         else
             cli_plan_print_prove(r.report, plan);

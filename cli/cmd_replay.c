@@ -135,6 +135,8 @@ static void print_replay(const cJSON *rep)
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rep, "per_nsg"))
         print_counts_row(cli_json_str(e, "nsg", ""), e);
     print_counts_row("(all)", rep);
+    if (cli_json_num(rep, "agree_truncated") > 0)
+        printf("agree by a rule name the log truncated: %.0f\n", cli_json_num(rep, "agree_truncated"));
     print_reasons(rep);
     print_inexact(rep);
     if (!cJSON_GetArraySize(d)) {

@@ -185,24 +185,20 @@ static cJSON *witness_json(const struct opts *o, const struct nsg_vresult *r)
     return w;
 }
 
-/* Every NSG level the witness crossed, in order. */
+/* Every decision the witness met, in order: stages before the NSGs
+ * (platform, admin) and NSG levels. */
 static cJSON *path_json(const struct nsg_vresult *r)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; !r->has_path && i < r->n_hops; i++) {
         const struct nsg_vhop *h = &r->hops[i];
-        for (size_t k = 0; k < h->v.n_levels; k++)
-            cJSON_AddItemToArray(a, nsg_plevel_json(nicname(h->nic), NULL,
-                                                    h->dir, &h->v.levels[k]));
+        nsg_pverdict_json(a, nicname(h->nic), NULL, h->dir, &h->v);
     }
     for (size_t i = 0; r->has_path && i < r->trace.n; i++) {
         const struct nsg_pverdict *pv = &r->trace.v[i];
-        for (size_t k = 0; k < pv->v.n_levels; k++)
-            cJSON_AddItemToArray(
-                a, nsg_plevel_json(pv->at->nic ? nicname(pv->at->nic) : NULL,
-                                   pv->at->subnet ? pv->at->subnet->name
-                                                  : NULL,
-                                   pv->at->dir, &pv->v.levels[k]));
+        nsg_pverdict_json(a, pv->at->nic ? nicname(pv->at->nic) : NULL,
+                          pv->at->subnet ? pv->at->subnet->name : NULL,
+                          pv->at->dir, &pv->v);
     }
     return a;
 }
@@ -303,21 +299,6 @@ static GPtrArray *query_notes(const struct nsg_topology *t,
 }
 
 /* ---- text -------------------------------------------------------------- */
-static void print_level(const struct nsg_level *l)
-{
-    if (!l->nsg) {
-        printf("%s level: no NSG (Allow)", l->level);
-        return;
-    }
-    const struct nsg_crule *cr = l->m.rule;
-    printf("%s NSG %s: rule %s", l->level,
-           l->nsg->name ? l->nsg->name : l->nsg->id,
-           cr && cr->rule && cr->rule->name ? cr->rule->name : "(none)");
-    if (cr)
-        printf(" (priority %d)", cr->priority);
-    printf(" -> %s", nsg_decision_name(l->m.decision));
-}
-
 /* "  (line 3)" for a query of a file ("  (FILE line 3)" when queries
  * come from several files), nothing for --query. */
 static void print_head(const char *word, const struct nsg_query *q,
@@ -340,8 +321,10 @@ static void print_result(const struct opts *o, const struct nsg_query *q,
     print_head(word[r->status], q, origin, many_files);
     for (guint i = 0; notes && i < notes->len; i++)
         printf("  note: %s\n", (const char *)notes->pdata[i]);
-    if (r->status == NSG_V_UNKNOWN || (r->status == NSG_V_VIOLATED &&
-                                       (!r->has_witness || r->no_path)))
+    if (r->status == NSG_V_UNKNOWN ||
+        (r->status == NSG_V_VIOLATED &&
+         (!r->has_witness || r->no_path ||
+          strchr(r->reason, ':')))) /* why, beyond NSGs */
         printf("  %s\n", r->reason);
     for (size_t i = 0; i < r->n_open && r->status != NSG_V_UNKNOWN; i++)
         printf("  not verified: %s\n", r->open[i]);
@@ -369,14 +352,9 @@ static void print_result(const struct opts *o, const struct nsg_query *q,
     }
     if (r->has_path)
         cli_print_path_brief(&r->path, &r->trace, "    ");
-    for (size_t i = 0; !r->has_path && i < r->n_hops; i++) {
-        const struct nsg_vhop *h = &r->hops[i];
-        for (size_t k = 0; k < h->v.n_levels; k++) {
-            printf("    NIC %s %s, ", nicname(h->nic), nsg_dir_name(h->dir));
-            print_level(&h->v.levels[k]);
-            printf("\n");
-        }
-    }
+    for (size_t i = 0; !r->has_path && i < r->n_hops; i++)
+        cli_print_verdict("    ", nicname(r->hops[i].nic), NULL,
+                          r->hops[i].dir, &r->hops[i].v);
     struct wcheck *cs;
     size_t n = witness_checks(o, r, &cs);
     for (size_t i = 0; i < n; i++) {

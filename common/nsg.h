@@ -159,11 +159,14 @@ int nsg_portrange_parse(const char *s, struct nsg_portrange *out);
 #define NSG_PROTO_ESP 50
 #define NSG_PROTO_AH 51
 #define NSG_PROTO_ICMPV6 58
+#define NSG_PROTO_IPIP 4 /* IP-in-IP encapsulation */
+#define NSG_PROTO_GRE 47
 /* Parse an ARM protocol ("Tcp", "TCP", "*", "All", "Icmp", "Esp", "Ah",
- * any case) or a number 0-255.  Returns NSG_PROTO_ANY, the number, or -2
+ * "Icmpv6", any case) or a number 0-255.  Returns NSG_PROTO_ANY, the number, or -2
  * when s is not a protocol. */
 int nsg_proto_parse(const char *s);
-/* "Tcp", "Udp", "Icmp", "Esp", "Ah", "*" or the decimal number. */
+/* "Tcp", "Udp", "Icmp", "Esp", "Ah", "Icmpv6", "*" or the decimal
+ * number. */
 const char *nsg_proto_name(int proto, char buf[8]);
 /* Ports constrain only TCP and UDP. */
 static inline bool nsg_proto_has_ports(int proto)

@@ -62,7 +62,8 @@ int nsg_proto_parse(const char *s)
     } names[] = {{"*", NSG_PROTO_ANY},   {"all", NSG_PROTO_ANY},
                  {"any", NSG_PROTO_ANY}, {"tcp", NSG_PROTO_TCP},
                  {"udp", NSG_PROTO_UDP}, {"icmp", NSG_PROTO_ICMP},
-                 {"esp", NSG_PROTO_ESP}, {"ah", NSG_PROTO_AH}};
+                 {"esp", NSG_PROTO_ESP}, {"ah", NSG_PROTO_AH},
+                 {"icmpv6", NSG_PROTO_ICMPV6}};
     if (!s)
         return -2;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -96,6 +97,8 @@ const char *nsg_proto_name(int proto, char buf[8])
         return "Esp";
     case NSG_PROTO_AH:
         return "Ah";
+    case NSG_PROTO_ICMPV6:
+        return "Icmpv6";
     default:
         snprintf(buf, 8, "%d", proto);
         return buf;

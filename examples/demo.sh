@@ -59,7 +59,7 @@ echo "corpus: \$CORPUS = $CORPUS (removed at exit)"
 
 step "What is in my capture? Import ARM JSON, Service Tags and flow logs into a corpus"
 run 0 import --corpus "$CORPUS" --captured-at 2026-11-20T14:00:00Z "$EX/arm" "$EX/ServiceTags_Public_20261116.json" \
-    "$EX/flowlogs"
+    "$EX/flowlogs" "$EX/avnm"
 if [ "$unexpected" -ne 0 ]; then
     echo "demo: the import failed; nothing else can run" >&2
     exit 1
@@ -85,7 +85,19 @@ step "Can the database server browse the web? (outbound Internet denied)"
 run 1 check --corpus "$CORPUS" --nic db-1 --direction outbound --protocol tcp \
     --src 10.1.2.4 --dst 93.184.216.34 --dport 443
 
-step "Which rules apply to web-1, with tags and ASGs expanded? (effective security rules)"
+step "Can db-1 resolve names though db-nsg denies the Internet? (platform traffic: DNS to 168.63.129.16 is not subject to NSG rules)"
+run 0 check --corpus "$CORPUS" --nic db-1 --direction outbound --protocol udp \
+    --src 10.1.2.4 --dst 168.63.129.16 --dport 53
+
+step "Does the security scanner reach app-1 although app-nsg denies it? (a security admin AlwaysAllow rule skips the NSGs)"
+run 0 check --corpus "$CORPUS" --nic app-1 --direction inbound --protocol tcp \
+    --src 10.0.2.4 --dst 10.1.1.4 --dport 9100
+
+step "Can a blocked client reach web-1 over HTTPS? (the NSGs allow it; a security admin Deny comes first: exit 1)"
+run 1 check --corpus "$CORPUS" --nic web-1 --direction inbound --protocol tcp \
+    --src 203.0.113.201 --dst 10.0.1.4 --dport 443 --trace
+
+step "Which rules apply to web-1, with tags and ASGs expanded? (effective security rules, admin and platform stages)"
 run 0 rules --corpus "$CORPUS" --nic web-1
 
 step "Does the model reproduce every decision Azure logged?"
@@ -182,7 +194,14 @@ To capture a real subscription (read-only; nothing is changed in Azure):
   nsgproof capture arm --corpus DIR --subscription SUBSCRIPTION-ID --service-tags westeurope
   nsgproof capture flowlogs --corpus DIR --account STORAGE-ACCOUNT
   #   (with AZURE_STORAGE_KEY, AZURE_STORAGE_SAS, or the Azure credentials above)
-See docs/capture.md.
+then harden and prove as above, and apply the proven plan (not run here: it
+changes the NSGs; it needs Network Contributor on them): every NSG's etag is
+checked against the capture first, each is PUT with If-Match, its operation
+polled, and what Azure then holds proven to be what was proven; the rollback
+copies and a journal are written before the first PUT:
+  nsgproof enforce --corpus DIR --plan plan.json --apply --out applied
+  nsgproof enforce --rollback applied     # puts the rollback copies back
+See docs/capture.md and docs/enforce.md.
 HOW
 
 echo

@@ -5,7 +5,14 @@
  * they are cut into atoms on which every rule of the NIC's levels either
  * matches or not, and on each atom the sources each level allows are
  * computed by a first-match sweep over address sets (a rule's non-address
- * fields are tested with the simulator's own rule matcher).  The regions
+ * fields are tested with the simulator's own rule matcher).  The security
+ * admin stage comes first, as the simulator has it: a source an admin Deny
+ * or AlwaysAllow decides is decided the same today and with the plan, so
+ * only the sources it hands on to the NSGs can be newly denied (platform
+ * traffic is outbound and the VNet's drops deny both: neither can be).
+ * The levels and the admin stage are the simulator's plan of the NIC
+ * (nsg_sim_nic_plan: private endpoint policy, Azure's own tag expansion
+ * included).  The regions
  * are then certified with Z3 against the solver's per-NIC decision (no
  * newly denied packet outside them, none inside that is not); when that
  * fails they are reported as approximate, never as exact. */
@@ -35,31 +42,25 @@ struct region {
     struct nsg_addrset dst; /* for certification: the NIC addresses */
 };
 
-/* The compiled NSGs of a NIC's two levels for destination a. */
+/* The compiled NSGs of a NIC's two levels for destination a, and the
+ * security admin stage in front of them. */
 struct levels {
     const struct nsg_cnsg *c[2]; /* NULL: no NSG at that level */
+    const struct nsg_admin_stage *admin; /* NULL: none applies */
 };
 
-static nsg_rc levels_of(struct nsg_sim *sim, const struct nsg_topology *t,
-                        const struct nsg_nic *nic, const struct nsg_ip *a,
-                        struct levels *out, struct nsg_err *err)
+static nsg_rc levels_of(struct nsg_sim *sim, const struct nsg_nic *nic,
+                        const struct nsg_ip *a, struct levels *out,
+                        struct nsg_err *err)
 {
-    const struct nsg_ipconfig *ic = NULL;
-    const struct nsg_subnet *s = NULL;
-    const struct nsg_vnet *v = NULL;
-    const struct nsg_nsg *ns[2] = {NULL, NULL};
-    nsg_rc rc = NSG_OK;
-    for (size_t i = 0; i < nic->n_ipconfigs && !ic; i++)
-        if (nic->ipconfigs[i].has_ip && !nsg_ip_cmp(&nic->ipconfigs[i].ip, a))
-            ic = &nic->ipconfigs[i];
-    s = ic ? nsg_topo_get(t, NSG_RES_SUBNET, ic->subnet_id) : NULL;
-    v = s ? nsg_topo_vnet_of_subnet(t, s) : NULL;
-    ns[0] = s ? nsg_topo_get(t, NSG_RES_NSG, s->nsg_id) : NULL;
-    ns[1] = nsg_topo_get(t, NSG_RES_NSG, nic->nsg_id);
-    for (int i = 0; i < 2 && !rc; i++) {
-        out->c[i] = NULL;
-        if (ns[i])
-            rc = nsg_sim_get(sim, ns[i], v, &out->c[i], err);
+    struct nsg_nic_plan pl;
+    nsg_rc rc = nsg_sim_nic_plan(sim, nic, nsg_sim_pick_ipconfig(nic, a), &pl,
+                                 err);
+    memset(out, 0, sizeof(*out));
+    if (!rc) {
+        out->c[0] = pl.cnsg[0];
+        out->c[1] = pl.cnsg[1];
+        out->admin = pl.admin;
     }
     return rc;
 }
@@ -77,6 +78,31 @@ static struct nsg_packet atom_packet(const struct atom *x, int proto,
     return p;
 }
 
+/* Does rule r match the atom at destination a (its non-address fields
+ * tested by the simulator's matcher)?  1 and *s = its sources still in
+ * rem; 0 no; -1 it depends on a tag that is not known. */
+static int rule_sources(const struct nsg_crule *r, const struct atom *x,
+                        int proto, const struct nsg_ip *a,
+                        const struct nsg_addrset *rem, struct nsg_addrset *s)
+{
+    const struct nsg_range *rep = NULL;
+    for (size_t k = 0; k < r->src.n && !rep; k++)
+        if (r->src.r[k].family == a->family)
+            rep = &r->src.r[k];
+    if (!rep)
+        return r->src_unknown ? -1 : 0;
+    struct nsg_ip sip = {a->family, rep->lo};
+    struct nsg_packet p = atom_packet(x, proto, a, &sip);
+    int m = nsg_crule_match(r, &p);
+    if (m < 0 || r->src_unknown)
+        return -1;
+    if (!m)
+        return 0;
+    nsg_addrset_copy(s, &r->src);
+    hd_addrset_keep(s, rem);
+    return 1;
+}
+
 /* Sources level c allows on the atom (c NULL: all).  -1: unknown. */
 static int sweep(const struct nsg_cnsg *c, const struct atom *x, int proto,
                  const struct nsg_ip *a, struct nsg_addrset *allowed)
@@ -92,32 +118,53 @@ static int sweep(const struct nsg_cnsg *c, const struct atom *x, int proto,
     }
     for (size_t i = 0; i < c->n[NSG_DIR_IN] && rem.n; i++) {
         const struct nsg_crule *r = &c->rules[NSG_DIR_IN][i];
-        const struct nsg_range *rep = NULL;
-        for (size_t k = 0; k < r->src.n && !rep; k++)
-            if (r->src.r[k].family == a->family)
-                rep = &r->src.r[k];
-        if (!rep) {
-            if (r->src_unknown) {
-                res = -1;
-                break;
-            }
-            continue;
-        }
-        struct nsg_ip sip = {a->family, rep->lo};
-        struct nsg_packet p = atom_packet(x, proto, a, &sip);
-        int m = nsg_crule_match(r, &p);
-        if (m < 0 || r->src_unknown) {
+        int m = rule_sources(r, x, proto, a, &rem, &s);
+        if (m < 0) {
             res = -1;
             break;
         }
         if (!m)
             continue;
-        nsg_addrset_copy(&s, &r->src);
-        hd_addrset_keep(&s, &rem);
         if (r->access == NSG_ALLOW)
             nsg_addrset_union(allowed, &s);
         nsg_addrset_subtract(&rem, &r->src);
     }
+    nsg_addrset_release(&rem);
+    nsg_addrset_release(&s);
+    return res;
+}
+
+/* Sources the admin stage hands on to the NSGs on the atom (no stage:
+ * all); a Deny or AlwaysAllow decides the others the same today and with
+ * the plan.  -1: a rule that may not apply, or names an unknown tag,
+ * decides some. */
+static int admin_pass(const struct nsg_admin_stage *st, const struct atom *x,
+                      int proto, const struct nsg_ip *a,
+                      struct nsg_addrset *pass)
+{
+    struct nsg_addrset rem = NSG_ADDRSET_INIT, s = NSG_ADDRSET_INIT;
+    int res = 0;
+    nsg_addrset_clear(pass);
+    nsg_addrset_add_all(&rem, a->family);
+    for (size_t i = 0; st && i < st->n[NSG_DIR_IN] && rem.n; i++) {
+        const struct nsg_admin_crule *ar = &st->rules[NSG_DIR_IN][i];
+        const struct nsg_crule *r = &ar->c;
+        int m = rule_sources(r, x, proto, a, &rem, &s);
+        if (m < 0) {
+            res = -1;
+            break;
+        }
+        if (!m)
+            continue;
+        if (s.n && ar->maybe) { /* it may or may not apply */
+            res = -1;
+            break;
+        }
+        if (ar->ar->access == NSG_ADMIN_ALLOW)
+            nsg_addrset_union(pass, &s);
+        nsg_addrset_subtract(&rem, &r->src);
+    }
+    nsg_addrset_union(pass, &rem); /* no admin rule matched */
     nsg_addrset_release(&rem);
     nsg_addrset_release(&s);
     return res;
@@ -267,6 +314,7 @@ struct result {
 };
 struct memo {
     const struct nsg_cnsg *c[4];
+    const struct nsg_admin_stage *admin; /* the same in both models */
     uint8_t fam;
     GByteArray *sig; /* for each rule of the four: its destination holds a */
     GArray *results; /* struct result */
@@ -295,6 +343,12 @@ static GByteArray *signature(const struct levels *lc, const struct levels *lp,
                                 (r->dst_unknown ? 2 : 0));
             g_byte_array_append(sig, &b, 1);
         }
+    for (size_t i = 0; lc->admin && i < lc->admin->n[NSG_DIR_IN]; i++) {
+        const struct nsg_crule *r = &lc->admin->rules[NSG_DIR_IN][i].c;
+        guint8 b = (guint8)(nsg_addrset_contains(&r->dst, a) |
+                            (r->dst_unknown ? 2 : 0));
+        g_byte_array_append(sig, &b, 1);
+    }
     return sig;
 }
 
@@ -315,10 +369,9 @@ static nsg_rc nic_regions(struct hd_prove *pr, const struct hd_pair_nic *pn,
         GByteArray *sig;
         if (!ic->has_ip)
             continue;
-        rc = levels_of(pr->m.sim_cur, pr->m.cur, pn->cur, &ic->ip, &lc, err);
+        rc = levels_of(pr->m.sim_cur, pn->cur, &ic->ip, &lc, err);
         if (!rc)
-            rc = levels_of(pr->m.sim_prop, pr->m.prop, pn->prop, &ic->ip, &lp,
-                           err);
+            rc = levels_of(pr->m.sim_prop, pn->prop, &ic->ip, &lp, err);
         if (rc)
             break;
         sig = signature(&lc, &lp, &ic->ip);
@@ -326,6 +379,7 @@ static nsg_rc nic_regions(struct hd_prove *pr, const struct hd_pair_nic *pn,
             struct memo *x = memos->pdata[k];
             if (x->c[0] == lc.c[0] && x->c[1] == lc.c[1] &&
                 x->c[2] == lp.c[0] && x->c[3] == lp.c[1] &&
+                x->admin == lc.admin &&
                 x->fam == ic->ip.family && x->sig->len == sig->len &&
                 !memcmp(x->sig->data, sig->data, sig->len))
                 m = x;
@@ -336,6 +390,7 @@ static nsg_rc nic_regions(struct hd_prove *pr, const struct hd_pair_nic *pn,
             m->c[1] = lc.c[1];
             m->c[2] = lp.c[0];
             m->c[3] = lp.c[1];
+            m->admin = lc.admin;
             m->fam = ic->ip.family;
             m->sig = sig;
             sig = NULL;
@@ -431,12 +486,15 @@ static nsg_rc sweep_all(struct hd_prove *pr, const struct levels *lc_,
                                                1)
                                   : 0};
                         struct nsg_addrset ac = NSG_ADDRSET_INIT,
-                                           ap = NSG_ADDRSET_INIT;
+                                           ap = NSG_ADDRSET_INIT,
+                                           pass = NSG_ADDRSET_INIT;
                         if (both(&lc, &x, rep, &ic->ip, &ac) ||
-                            both(&lp, &x, rep, &ic->ip, &ap)) {
+                            both(&lp, &x, rep, &ic->ip, &ap) ||
+                            admin_pass(lc.admin, &x, rep, &ic->ip, &pass)) {
                             out->unknown = true;
                         } else {
                             nsg_addrset_subtract(&ac, &ap);
+                            hd_addrset_keep(&ac, &pass);
                             if (ac.n) {
                                 struct result r = {x, proto == -1 ? other : 1,
                                                    ac};
@@ -446,6 +504,7 @@ static nsg_rc sweep_all(struct hd_prove *pr, const struct levels *lc_,
                         }
                         nsg_addrset_release(&ac);
                         nsg_addrset_release(&ap);
+                        nsg_addrset_release(&pass);
                     }
                 }
             }
@@ -509,8 +568,8 @@ static void named_protos(const struct hd_prove *pr,
         struct levels lc, lp;
         const struct nsg_ip *a = &pn->cur->ipconfigs[i].ip;
         if (!pn->cur->ipconfigs[i].has_ip ||
-            levels_of(pr->m.sim_cur, pr->m.cur, pn->cur, a, &lc, err) ||
-            levels_of(pr->m.sim_prop, pr->m.prop, pn->prop, a, &lp, err))
+            levels_of(pr->m.sim_cur, pn->cur, a, &lc, err) ||
+            levels_of(pr->m.sim_prop, pn->prop, a, &lp, err))
             continue;
         for (int l = 0; l < 2; l++) {
             rules_cuts(lc.c[l], dummy, dummy, named);

@@ -61,7 +61,8 @@ static nsg_rc mkdir_p(const char *path, struct nsg_err *err)
     return NSG_OK;
 }
 
-static nsg_rc write_json(const char *path, const cJSON *j, struct nsg_err *err)
+nsg_rc nsg_enforce_write_json(const char *path, const cJSON *j,
+                              struct nsg_err *err)
 {
     char *s = cJSON_Print(j);
     char *t = g_strdup_printf("%s\n", s);
@@ -71,31 +72,32 @@ static nsg_rc write_json(const char *path, const cJSON *j, struct nsg_err *err)
     return rc;
 }
 
-static nsg_rc one_nsg(struct nsg_corpus *c, const struct nsg_plan *p,
-                      const struct nsg_plan_nsg *pn, const char *dir,
-                      cJSON *written, struct nsg_err *err)
+nsg_rc nsg_enforce_bodies(struct nsg_corpus *c, const struct nsg_plan *p,
+                          const struct nsg_plan_nsg *pn, cJSON **captured,
+                          cJSON **proposed, size_t *added, struct nsg_err *err)
 {
     struct nsg_version *v = NULL;
-    size_t nv = 0, added = 0;
-    cJSON *orig = NULL, *nw = NULL, *props, *rules;
-    char *rg = safe_name(pn->resource_group), *name = safe_name(pn->name);
-    char *sub = g_build_filename(dir, rg, NULL);
-    char *file = g_strdup_printf("%s/%s.json", sub, name);
-    char *back = g_strdup_printf("%s/%s.rollback.json", sub, name);
+    size_t nv = 0;
+    cJSON *orig = NULL, *nw, *props, *rules;
     nsg_rc rc = nsg_corpus_history(c, pn->id, &v, &nv, err);
 
+    *captured = *proposed = NULL;
+    *added = 0;
     if (!rc && !nv)
         rc = nsg_err_set(err, NSG_E_NOTFOUND, "NSG %s has no version in the "
                                               "corpus",
                          pn->name);
     if (!rc)
         rc = read_object(c, v[nv - 1].object, &orig, err);
+    free(v);
     if (rc)
-        goto out;
+        return rc;
     nw = cJSON_Duplicate(orig, 1);
     props = cJSON_GetObjectItemCaseSensitive(nw, "properties");
-    if (!cJSON_IsObject(props))
+    if (!cJSON_IsObject(props)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(nw, "properties");
         props = cJSON_AddObjectToObject(nw, "properties");
+    }
     rules = cJSON_GetObjectItemCaseSensitive(props, "securityRules");
     if (!cJSON_IsArray(rules)) {
         cJSON_DeleteItemFromObjectCaseSensitive(props, "securityRules");
@@ -105,26 +107,43 @@ static nsg_rc one_nsg(struct nsg_corpus *c, const struct nsg_plan *p,
         const struct nsg_plan_rec *rec = &p->recs[i];
         if (strcasecmp(rec->nsg_id, pn->id))
             continue;
-        for (size_t k = 0; k < rec->n_rules; k++, added++)
+        for (size_t k = 0; k < rec->n_rules; k++, (*added)++)
             cJSON_AddItemToArray(rules, nsg_plan_rule_to_arm(&rec->rules[k]));
     }
-    rc = mkdir_p(sub, err);
+    *captured = orig;
+    *proposed = nw;
+    return NSG_OK;
+}
+
+static nsg_rc one_nsg(struct nsg_corpus *c, const struct nsg_plan *p,
+                      const struct nsg_plan_nsg *pn, const char *dir,
+                      cJSON *written, struct nsg_err *err)
+{
+    size_t added = 0;
+    cJSON *orig = NULL, *nw = NULL;
+    char *rg = safe_name(pn->resource_group), *name = safe_name(pn->name);
+    char *sub = g_build_filename(dir, rg, NULL);
+    char *file = g_strdup_printf("%s/%s.json", sub, name);
+    char *back = g_strdup_printf("%s/%s.rollback.json", sub, name);
+    nsg_rc rc = nsg_enforce_bodies(c, p, pn, &orig, &nw, &added, err);
+
     if (!rc)
-        rc = write_json(back, orig, err);
+        rc = mkdir_p(sub, err);
     if (!rc)
-        rc = write_json(file, nw, err);
+        rc = nsg_enforce_write_json(back, orig, err);
+    if (!rc)
+        rc = nsg_enforce_write_json(file, nw, err);
     if (!rc) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "nsg", pn->name);
+        cJSON_AddStringToObject(o, "id", pn->id);
         cJSON_AddStringToObject(o, "file", file);
         cJSON_AddStringToObject(o, "rollback", back);
         cJSON_AddNumberToObject(o, "rules_added", (double)added);
         cJSON_AddItemToArray(written, o);
     }
-out:
     cJSON_Delete(orig);
     cJSON_Delete(nw);
-    free(v);
     free(rg);
     free(name);
     g_free(sub);

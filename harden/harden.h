@@ -209,10 +209,26 @@ nsg_rc nsg_plan_check_versions(struct nsg_corpus *c, const struct nsg_plan *p,
                                bool *stale, cJSON *moved,
                                struct nsg_err *err) NSG_WUR;
 
+/* The user rules of two versions of an NSG compared by name:
+ * o["rules_added"], o["rules_removed"] (names) and o["rules_changed"]
+ * (same name, different match or access). */
+void nsg_harden_rule_changes(const struct nsg_nsg *then,
+                             const struct nsg_nsg *now, cJSON *o);
+
 /* Every NIC an NSG governs: through a subnet of any of its ip
  * configurations, or directly.  NICs of t, in topology order. */
 void nsg_harden_governed(const struct nsg_topology *t, const char *nsg_id,
                          GPtrArray *out /* const struct nsg_nic * */);
+
+/* One NIC's verdict in a plan (verdict.c), as `assess` reports adaptive
+ * hardening: the NIC is unhealthy (the plan narrows rules that govern it,
+ * an alert concerns it, or a rule of it can only be narrowed by hand):
+ * *message is a sentence and *details its evidence {status,
+ * recommendations, alerts, reasons}; unscanned: *unscanned says why
+ * (the plan's reasons); healthy or not in the plan: all NULL.  Strings are
+ * g_malloc'd (g_free), details owned by the caller. */
+void nsg_plan_nic_verdict(const struct nsg_plan *p, const struct nsg_nic *nic,
+                          char **message, cJSON **details, char **unscanned);
 
 /* ---- harden (learn.c, cover.c, recommend.c) ----------------------------- */
 struct nsg_harden_opts {
@@ -290,10 +306,23 @@ nsg_rc nsg_prove_run(struct nsg_corpus *c, const struct nsg_plan *p,
                      struct nsg_err *err) NSG_WUR;
 
 /* ---- enforce (enforce.c) ------------------------------------------------ */
+/* The two ARM PUT bodies of an NSG the plan edits: *captured, the resource
+ * as stored in the corpus (the version in force), and *proposed, the same
+ * with only properties.securityRules changed (the plan's rules for it
+ * appended, *added of them).  Both owned by the caller. */
+nsg_rc nsg_enforce_bodies(struct nsg_corpus *c, const struct nsg_plan *p,
+                          const struct nsg_plan_nsg *pn, cJSON **captured,
+                          cJSON **proposed, size_t *added,
+                          struct nsg_err *err) NSG_WUR;
+/* Write a JSON document to path atomically (a temporary file, fsync,
+ * rename, fsync of the directory), pretty-printed. */
+nsg_rc nsg_enforce_write_json(const char *path, const cJSON *j,
+                              struct nsg_err *err) NSG_WUR;
 /* Write, for each NSG the plan edits, DIR/<resource-group>/<nsg>.json (the
  * captured resource with only properties.securityRules changed) and
  * DIR/<resource-group>/<nsg>.rollback.json (the captured resource), each
- * atomically.  `written` (array) gets {nsg, file, rollback, rules_added}. */
+ * atomically.  `written` (array) gets {nsg, id, file, rollback,
+ * rules_added}, in the plan's order. */
 nsg_rc nsg_enforce_write(struct nsg_corpus *c, const struct nsg_plan *p,
                          const char *dir, cJSON *written,
                          struct nsg_err *err) NSG_WUR;

@@ -1,6 +1,7 @@
 /* learn.c - what `harden` learns: which NICs are in scope (internet-facing
- * ones: a public IP on an ip configuration, or a public load-balancer
- * frontend that sends them traffic; every NIC with --all-nics),
+ * ones, nsg_path_nic_facing: a public IP on an ip configuration, or a
+ * public load-balancer frontend that sends them traffic; every NIC with
+ * --all-nics),
  * the candidate rules (inbound allow rules of their NSGs, at either level,
  * that admit covered ports), and one pass over the flow store: per NIC the
  * UTC days with flow records, per candidate the sources Azure logged as
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../path/path.h"
 #include "learn.h"
 
 /* The candidates that allowed a packet at their level (cached). */
@@ -46,85 +48,6 @@ const struct nsg_crule *hd_crule_of(const struct nsg_cnsg *c,
             return &c->rules[d][i];
         }
     return NULL;
-}
-
-static bool same(const char *a, const char *b)
-{
-    return a && b && !strcasecmp(a, b);
-}
-
-/* Is one of the NIC's ip configurations in load balancer pool `pool_id`? */
-static bool in_pool(const struct nsg_lb *lb, const char *pool_id,
-                    const struct nsg_nic *nic)
-{
-    for (size_t k = 0; k < nic->n_ipconfigs; k++) {
-        const struct nsg_ipconfig *ic = &nic->ipconfigs[k];
-        for (size_t j = 0; j < ic->n_lb_pool_ids; j++)
-            if (same(ic->lb_pool_ids[j], pool_id))
-                return true;
-    }
-    for (size_t p = 0; p < lb->n_pools; p++) {
-        if (!same(lb->pools[p].id, pool_id))
-            continue;
-        for (size_t j = 0; j < lb->pools[p].n_ipconfig_ids; j++)
-            for (size_t k = 0; k < nic->n_ipconfigs; k++)
-                if (same(lb->pools[p].ipconfig_ids[j], nic->ipconfigs[k].id))
-                    return true;
-    }
-    return false;
-}
-
-static bool public_frontend(const struct nsg_lb *lb, const char *id)
-{
-    for (size_t f = 0; f < lb->n_frontends; f++)
-        if (same(lb->frontends[f].id, id) && lb->frontends[f].public_ip_id)
-            return true;
-    return false;
-}
-
-/* Behind a public load-balancer frontend (a rule or an inbound NAT rule)? */
-static bool behind_public_lb(const struct nsg_topology *t,
-                             const struct nsg_nic *nic)
-{
-    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_LB); i++) {
-        const struct nsg_lb *lb = NSG_TOPO_AT(t, NSG_RES_LB, i);
-        for (size_t r = 0; r < lb->n_rules; r++) {
-            if (!public_frontend(lb, lb->rules[r].frontend_id))
-                continue;
-            for (size_t p = 0; p < lb->rules[r].n_pool_ids; p++)
-                if (in_pool(lb, lb->rules[r].pool_ids[p], nic))
-                    return true;
-        }
-        for (size_t r = 0; r < lb->n_nat_rules; r++) {
-            const struct nsg_lb_nat_rule *n = &lb->nat_rules[r];
-            if (!public_frontend(lb, n->frontend_id))
-                continue;
-            if (n->pool_id && in_pool(lb, n->pool_id, nic))
-                return true;
-            for (size_t k = 0; k < nic->n_ipconfigs; k++)
-                if (same(n->ipconfig_id, nic->ipconfigs[k].id))
-                    return true;
-        }
-    }
-    return false;
-}
-
-static bool internet_facing(const struct nsg_topology *t,
-                            const struct nsg_nic *nic)
-{
-    if (behind_public_lb(t, nic))
-        return true;
-    for (size_t i = 0; i < nic->n_ipconfigs; i++)
-        if (nic->ipconfigs[i].public_ip_id)
-            return true;
-    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_PIP); i++) {
-        const struct nsg_pip *p = NSG_TOPO_AT(t, NSG_RES_PIP, i);
-        for (size_t k = 0; p->ipconfig_id && k < nic->n_ipconfigs; k++)
-            if (nic->ipconfigs[k].id &&
-                !strcasecmp(p->ipconfig_id, nic->ipconfigs[k].id))
-                return true;
-    }
-    return false;
 }
 
 static bool ports_meet(const struct nsg_rule *r, const struct hd_run *run)
@@ -361,7 +284,7 @@ nsg_rc hd_learn_init(struct hd_run *r, struct nsg_corpus *c,
         hn->days = g_hash_table_new(g_direct_hash, g_direct_equal);
         hn->last_day = INT64_MIN;
         hn->notes = g_ptr_array_new_with_free_func(g_free);
-        hn->internet_facing = internet_facing(t, hn->nic);
+        hn->internet_facing = nsg_path_nic_facing(t, hn->nic, NULL);
         hn->in_scope = o->all_nics || hn->internet_facing;
         if (only_nic)
             hn->in_scope = hn->nic == only_nic;
@@ -370,7 +293,8 @@ nsg_rc hd_learn_init(struct hd_run *r, struct nsg_corpus *c,
         if (only_nic && hn->in_scope && !hn->internet_facing &&
             !o->all_nics) {
             hn->no_data = "not internet-facing: no public IP on its ip "
-                          "configurations (--all-nics includes it)";
+                          "configurations and no public load-balancer "
+                          "frontend leads to it (--all-nics includes it)";
         }
         broken(t, hn);
         g_hash_table_insert(r->nic_by_ptr, (void *)hn->nic, hn);

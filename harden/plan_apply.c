@@ -297,25 +297,11 @@ static const struct nsg_rule *rule_named(const struct nsg_nsg *n,
     return NULL;
 }
 
-/* {nsg, etag_then, etag_now, ..., rules_added/removed/changed} */
-static cJSON *what_moved(const struct nsg_plan_nsg *pn,
-                         const struct nsg_nsg *then, const struct nsg_nsg *now,
-                         int64_t now_at)
+void nsg_harden_rule_changes(const struct nsg_nsg *then,
+                             const struct nsg_nsg *now, cJSON *o)
 {
-    cJSON *o = cJSON_CreateObject();
     cJSON *add = cJSON_CreateArray(), *rem = cJSON_CreateArray(),
           *chg = cJSON_CreateArray();
-    cJSON_AddStringToObject(o, "nsg", pn->name);
-    cJSON_AddItemToObject(o, "etag_then", pn->etag ? cJSON_CreateString(pn->etag)
-                                                   : cJSON_CreateNull());
-    cJSON_AddItemToObject(o, "etag_now", now && now->etag
-                                             ? cJSON_CreateString(now->etag)
-                                             : cJSON_CreateNull());
-    cJSON_AddItemToObject(o, "captured_then", hd_time_json(pn->captured_at));
-    if (now)
-        cJSON_AddItemToObject(o, "captured_now", hd_time_json(now_at));
-    else
-        cJSON_AddNullToObject(o, "captured_now");
     for (size_t i = 0; now && i < now->n_rules; i++) {
         const struct nsg_rule *r = &now->rules[i];
         const struct nsg_rule *old = then ? rule_named(then, r->name) : NULL;
@@ -333,6 +319,26 @@ static cJSON *what_moved(const struct nsg_plan_nsg *pn,
     cJSON_AddItemToObject(o, "rules_added", add);
     cJSON_AddItemToObject(o, "rules_removed", rem);
     cJSON_AddItemToObject(o, "rules_changed", chg);
+}
+
+/* {nsg, etag_then, etag_now, ..., rules_added/removed/changed} */
+static cJSON *what_moved(const struct nsg_plan_nsg *pn,
+                         const struct nsg_nsg *then, const struct nsg_nsg *now,
+                         int64_t now_at)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "nsg", pn->name);
+    cJSON_AddItemToObject(o, "etag_then", pn->etag ? cJSON_CreateString(pn->etag)
+                                                   : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "etag_now", now && now->etag
+                                             ? cJSON_CreateString(now->etag)
+                                             : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "captured_then", hd_time_json(pn->captured_at));
+    if (now)
+        cJSON_AddItemToObject(o, "captured_now", hd_time_json(now_at));
+    else
+        cJSON_AddNullToObject(o, "captured_now");
+    nsg_harden_rule_changes(then, now, o);
     return o;
 }
 

@@ -51,6 +51,12 @@ static nsg_rc walk_resource(struct imp_walk *w, const cJSON *j,
         return nsg_imp_walk_rule(w, j, jpath);
     case 2:
         return nsg_imp_walk_effective(w, j, jpath);
+    case 3:
+        return nsg_imp_walk_deployment(w, j, jpath);
+    case 4:
+        return nsg_imp_walk_admin_effective(w, j, jpath);
+    case 5:
+        return nsg_imp_walk_policy(w, j, jpath);
     default:
         nsg_imp_note(w->cfg->skipped, "%s: %s: %s", w->name, jpath, reason);
         return NSG_OK;
@@ -210,8 +216,16 @@ static nsg_rc utf16_to_utf8(const char *name, const char **text, size_t *len,
 nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
                             struct nsg_imp_config **out, struct nsg_err *err)
 {
+    return nsg_imp_config_parse_opts(name, text, len, NULL, out, err);
+}
+
+nsg_rc nsg_imp_config_parse_opts(const char *name, const char *text,
+                                 size_t len, const struct nsg_imp_opts *opts,
+                                 struct nsg_imp_config **out,
+                                 struct nsg_err *err)
+{
     struct nsg_imp_config *cfg = nsg_xcalloc(1, sizeof(*cfg));
-    struct imp_walk w = {name, cfg, NULL, NULL, NULL, NULL, err};
+    struct imp_walk w = {.name = name, .cfg = cfg, .err = err, .opts = opts};
     cJSON *root = NULL;
     char *wide = NULL;
     nsg_rc rc;
@@ -231,8 +245,11 @@ nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
         rc = walk_root(&w, root);
     if (!rc) {
         nsg_imp_finish_groups(&w);
-        rc = validate(&w);
+        rc = nsg_imp_finish_admin(&w);
     }
+    if (!rc)
+        rc = validate(&w);
+    nsg_imp_admin_release(&w);
     cJSON_Delete(root);
     g_hash_table_destroy(w.groups);
     g_ptr_array_free(w.order, TRUE);

@@ -15,8 +15,10 @@
 
 /* Resource type of one object: by "type", else by the id's type segment,
  * else by its shape.  Returns 0 and sets *type, 1 for a standalone security
- * rule, 2 for an effective-NSG entry, or -1 with a reason (static text or
- * written into reason_buf) for anything that is not a network resource. */
+ * rule, 2 for an effective-NSG entry, 3 for a network manager deployment
+ * status entry, 4 for an effective security admin rule, 5 for an Azure
+ * Policy definition, or -1 with a reason (static text or written into
+ * reason_buf) for anything that is not a network resource. */
 int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256]);
 /* A copy of j in the ARM GET shape: {id,name,type,location,etag,
  * properties{...}} with az's flattened fields moved under properties, and
@@ -41,6 +43,11 @@ struct imp_walk {
     GPtrArray *orig;    /* per item: the object as written in the file
                            (borrowed from the parsed tree), or NULL */
     struct nsg_err *err;
+    const struct nsg_imp_opts *opts; /* may be NULL */
+    cJSON *admin_rules;      /* effective security admin rules of the file */
+    char *admin_jpath;       /* where the first of them was */
+    GHashTable *expansions;  /* lower-case target id -> cJSON tags object */
+    GPtrArray *exp_order;    /* char *: target ids in file order */
 };
 
 /* Add a formatted message to a list of char * (skipped, warnings). */
@@ -59,6 +66,26 @@ nsg_rc nsg_imp_walk_effective(struct imp_walk *w, const cJSON *j,
 /* Move the assembled NSGs into the items. */
 void nsg_imp_finish_groups(struct imp_walk *w);
 void nsg_imp_group_free(void *g);
+
+/* ---- Virtual Network Manager and tag expansions (imp_arm_admin.c) --------
+ */
+/* One entry of az network manager list-deploy-status. */
+nsg_rc nsg_imp_walk_deployment(struct imp_walk *w, const cJSON *j,
+                               const char *jpath) NSG_WUR;
+/* One entry of the effective security admin rules of a VNet. */
+nsg_rc nsg_imp_walk_admin_effective(struct imp_walk *w, const cJSON *j,
+                                    const char *jpath) NSG_WUR;
+/* An Azure Policy definition (kept when it adds network group members). */
+nsg_rc nsg_imp_walk_policy(struct imp_walk *w, const cJSON *j,
+                           const char *jpath) NSG_WUR;
+/* Azure's expansion of tag `tag` for target (a NIC or subnet id), from an
+ * effective security rule ("expanded...AddressPrefix"). */
+void nsg_imp_note_expansion(struct imp_walk *w, const char *target,
+                            const char *tag, const cJSON *prefixes);
+/* Turn what was collected into items (effective admin rules need
+ * opts->vnet_id). */
+nsg_rc nsg_imp_finish_admin(struct imp_walk *w) NSG_WUR;
+void nsg_imp_admin_release(struct imp_walk *w);
 
 /* ---- ARM deployment templates (imp_arm_template.c) ------------------------
  */

@@ -164,8 +164,40 @@ static void any_from_zero(cJSON *r, const char *one, const char *many)
 
 /* One rule of `az network nic list-effective-nsg`: its name is
  * "securityRules/X" or "defaultSecurityRules/X". */
+/* The tag an effective rule's side names (singular field, or a plural
+ * field holding exactly one tag), and Azure's expansion of it. */
+static void note_side(struct imp_walk *w, const char *target, const cJSON *r,
+                      const char *one, const char *many, const char *expanded)
+{
+    const cJSON *s = nsg_model_json_field(r, one), *m, *e;
+    const char *tag = NULL;
+    struct nsg_cidr c;
+    if (cJSON_IsString(s) && *s->valuestring)
+        tag = s->valuestring;
+    else if (cJSON_IsArray(m = nsg_model_json_field(r, many)) &&
+             cJSON_GetArraySize(m) == 1 &&
+             cJSON_IsString(cJSON_GetArrayItem(m, 0)))
+        tag = cJSON_GetArrayItem(m, 0)->valuestring;
+    e = nsg_model_json_field(r, expanded);
+    if (!tag || !strcmp(tag, "*") || !nsg_cidr_parse(tag, &c) ||
+        !cJSON_IsArray(e) || cJSON_GetArraySize(e) == 0)
+        return;
+    const cJSON *el;
+    cJSON_ArrayForEach(el, e) if (!cJSON_IsString(el) ||
+                                  nsg_cidr_parse(el->valuestring, &c))
+    {
+        nsg_imp_note(w->cfg->warnings,
+                     "%s: %s holds something that is not a prefix: Azure's "
+                     "expansion of %s is not used",
+                     w->name, expanded, tag);
+        return;
+    }
+    nsg_imp_note_expansion(w, target, tag, e);
+}
+
 static nsg_rc effective_rule(struct imp_walk *w, struct imp_group *g,
-                             const cJSON *j, const char *jpath)
+                             const char *target, const cJSON *j,
+                             const char *jpath)
 {
     char where[NSG_JPATH_MAX];
     struct nsg_rule r;
@@ -201,6 +233,13 @@ static nsg_rc effective_rule(struct imp_walk *w, struct imp_group *g,
         }
         if (strip && *strip)
             cJSON_ReplaceItemInObject(copy, "name", cJSON_CreateString(strip));
+    }
+    if (target) { /* Azure's expansion of the tags, for this NIC */
+        note_side(w, target, j, "sourceAddressPrefix", "sourceAddressPrefixes",
+                  "expandedSourceAddressPrefix");
+        note_side(w, target, j, "destinationAddressPrefix",
+                  "destinationAddressPrefixes",
+                  "expandedDestinationAddressPrefix");
     }
     any_from_zero(copy, "sourceAddressPrefix", "sourceAddressPrefixes");
     any_from_zero(copy, "destinationAddressPrefix",
@@ -258,7 +297,7 @@ nsg_rc nsg_imp_walk_effective(struct imp_walk *w, const cJSON *j,
     cJSON_ArrayForEach(el, rules)
     {
         nsg_model_jpath_idx(pi, p, i++);
-        if ((rc = effective_rule(w, g, el, pi)))
+        if ((rc = effective_rule(w, g, nic ? nic : subnet, el, pi)))
             goto out;
     }
 out:

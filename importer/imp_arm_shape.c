@@ -27,6 +27,22 @@ static const struct {
     {"Microsoft.Network/applicationGateways", 0, NSG_RES_APPGW},
     {"Microsoft.Network/bastionHosts", 0, NSG_RES_BASTION},
     {"Microsoft.Network/networkWatchers/flowLogs", 0, NSG_RES_FLOWLOG},
+    {"Microsoft.Network/networkManagers/securityAdminConfigurations", 0,
+     NSG_RES_ADMIN_CONFIG},
+    {"Microsoft.Network/networkManagers/securityAdminConfigurations/"
+     "ruleCollections",
+     0, NSG_RES_ADMIN_COLLECTION},
+    {"Microsoft.Network/networkManagers/securityAdminConfigurations/"
+     "ruleCollections/rules",
+     0, NSG_RES_ADMIN_RULE},
+    {"Microsoft.Network/networkManagers/networkGroups", 0,
+     NSG_RES_NETWORK_GROUP},
+    {"Microsoft.Network/networkManagers/networkGroups/staticMembers", 0,
+     NSG_RES_STATIC_MEMBER},
+    {"Microsoft.Authorization/policyDefinitions", 5, NSG_RES_GROUP_POLICY},
+    {"nsgproof/networkManagerDeploymentStatus", 0, NSG_RES_ADMIN_DEPLOYMENT},
+    {"nsgproof/effectiveSecurityAdminRules", 0, NSG_RES_ADMIN_EFFECTIVE},
+    {"nsgproof/effectiveTagExpansion", 0, NSG_RES_TAG_EXPANSION},
     {"Microsoft.Network/networkSecurityGroups/securityRules", 1, NSG_RES_NSG},
     {"Microsoft.Network/networkSecurityGroups/defaultSecurityRules", 1,
      NSG_RES_NSG},
@@ -143,6 +159,12 @@ int nsg_imp_classify(const cJSON *j, enum nsg_res_type *type, char reason[256])
     }
     if (has(j, "effectiveSecurityRules"))
         return 2;
+    if (has(j, "deploymentStatus") &&
+        (has(j, "configurationIds") || has(j, "deploymentType")))
+        return 3; /* az network manager list-deploy-status */
+    if (has(j, "ruleCollectionAppliesToGroups") ||
+        has(j, "ruleCollectionDescription"))
+        return 4; /* an effective security admin rule */
     if (cJSON_IsString(t) && strchr(t->valuestring, '/')) {
         if ((k = lookup(t->valuestring, type)) >= 0)
             return k;

@@ -1,8 +1,9 @@
 /* imp_flowlog.c - nsg_imp_flowlogs: expands directories, reads every
  * flow-log file (imp_flowlog_blob.c) into one flow-store writer (which
  * writes one new segment per import into the transaction and lists it in
- * the manifest's "flows" section), and fills the import report.  See
- * docs/corpus-flows.md. */
+ * the manifest's "flows" section), and fills the import report; the same
+ * as a session fed blob by blob with streams of bytes (capture flowlogs).
+ * See docs/corpus-flows.md. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -50,8 +51,10 @@ static void ctx_init(struct nsg_imp_fl_ctx *x, const struct nsg_topology *t)
     nsg_imp_fl_record_init(&x->rec);
 }
 
+/* (a lane's writer is its parent's to abort: set it NULL first) */
 static void ctx_release(struct nsg_imp_fl_ctx *x)
 {
+    nsg_fstore_writer_abort(x->w);
     nsg_imp_fl_record_release(&x->rec);
     g_hash_table_destroy(x->unknown_nsg);
     g_hash_table_destroy(x->unknown_mac);
@@ -169,24 +172,112 @@ out:
     return split;
 }
 
+struct nsg_imp_flowlog_session {
+    struct nsg_imp_fl_ctx x;
+};
+
+static nsg_rc session_begin(struct nsg_txn *txn, const struct nsg_topology *t,
+                            const struct nsg_fstore_opts *fo,
+                            struct nsg_imp_flowlog_session **out,
+                            struct nsg_err *err)
+{
+    struct nsg_imp_flowlog_session *s = nsg_xcalloc(1, sizeof(*s));
+    nsg_rc rc;
+    ctx_init(&s->x, t);
+    rc = nsg_fstore_writer_open(txn, fo, &s->x.w, err);
+    if (rc) {
+        nsg_imp_flowlog_abort(s);
+        s = NULL;
+    }
+    *out = s;
+    return rc;
+}
+
+void nsg_imp_flowlog_abort(struct nsg_imp_flowlog_session *s)
+{
+    if (!s)
+        return;
+    ctx_release(&s->x);
+    free(s);
+}
+
+nsg_rc nsg_imp_flowlog_begin(struct nsg_txn *txn, const struct nsg_topology *t,
+                             struct nsg_imp_flowlog_session **out,
+                             struct nsg_err *err)
+{
+    struct nsg_fstore_opts fo = {0};
+    nsg_rc rc = nsg_imp_fl_table_from_env(&fo.max_entries, err);
+    *out = NULL;
+    return rc ? rc : session_begin(txn, t, &fo, out, err);
+}
+
+nsg_rc nsg_imp_flowlog_stream(struct nsg_imp_flowlog_session *s,
+                              const char *name, int fd, uint64_t start,
+                              struct nsg_err *err)
+{
+    return nsg_imp_fl_import_stream(&s->x, name, fd, start, err);
+}
+
+nsg_rc nsg_imp_flowlog_end(struct nsg_imp_flowlog_session *s, cJSON *report,
+                           struct nsg_err *err)
+{
+    struct nsg_imp_fl_ctx *x = &s->x;
+    struct nsg_fstore_result res;
+    nsg_rc rc;
+    memset(&res, 0, sizeof(res));
+    rc = nsg_fstore_writer_finish(&x->w, &res, err);
+    if (rc)
+        goto out;
+    cJSON_AddNumberToObject(report, "files", (double)x->files);
+    cJSON_AddNumberToObject(report, "records", (double)x->records);
+    cJSON_AddNumberToObject(report, "records_already_imported",
+                            (double)x->records_skipped);
+    cJSON_AddNumberToObject(report, "records_bad", (double)x->records_bad);
+    cJSON_AddNumberToObject(report, "tuples", (double)x->tuples);
+    cJSON_AddNumberToObject(report, "tuples_bad", (double)x->tuples_bad);
+    cJSON_AddNumberToObject(report, "flows_written", (double)res.flows);
+    cJSON_AddStringToObject(report, "segment", res.segment ? res.segment : "");
+    if (res.n_segments > 1) { /* read by lanes: a segment each */
+        cJSON *segs = cJSON_AddArrayToObject(report, "segments");
+        for (size_t i = 0; i < res.n_segments; i++)
+            cJSON_AddItemToArray(segs, cJSON_CreateString(res.segments[i]));
+    }
+    cJSON_AddNumberToObject(report, "spill_runs", (double)res.spill_runs);
+    cJSON_AddNumberToObject(report, "admin_rule_tuples",
+                            (double)x->admin_tuples);
+    cJSON_AddNumberToObject(report, "open_blobs", (double)x->open_blobs);
+    cJSON_AddItemToObject(report, "open_blob_files", x->open_list);
+    x->open_list = NULL;
+    if (x->t) {
+        add_unknown(report, "unknown_nsgs", x->unknown_nsg, "nsg");
+        add_unknown(report, "unknown_macs", x->unknown_mac, "mac");
+    }
+    cJSON_AddItemToObject(report, "per_file", x->per_file);
+    x->per_file = NULL;
+    cJSON_AddNumberToObject(report, "problems_total", (double)x->n_problems);
+    cJSON_AddItemToObject(report, "problems", x->problems);
+    x->problems = NULL;
+out:
+    nsg_fstore_result_release(&res);
+    nsg_imp_flowlog_abort(s);
+    return rc;
+}
+
 nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
                          const struct nsg_topology *t, const char *const *paths,
                          size_t n_paths, cJSON *report,
                          const struct nsg_imp_fl_options *opt,
                          struct nsg_err *err)
 {
-    struct nsg_imp_fl_ctx x;
+    struct nsg_imp_flowlog_session *s = NULL;
     struct lane second;
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
     struct nsg_fstore_opts fo = {opt ? opt->max_entries : 0};
-    struct nsg_fstore_result res;
     nsg_rc rc = NSG_OK;
     guint split = 0;
     (void)c;
 
-    memset(&res, 0, sizeof(res));
     memset(&second, 0, sizeof(second));
-    ctx_init(&x, t);
     for (size_t i = 0; !rc && i < n_paths; i++)
         rc = nsg_walk_files(paths[i], ".json", files, err);
     if (!rc) {
@@ -203,19 +294,19 @@ nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
                              : NSG_FSTORE_MIN_ENTRIES;
     }
     if (!rc)
-        rc = nsg_fstore_writer_open(txn, &fo, &x.w, err);
+        rc = session_begin(txn, t, &fo, &s, err);
     if (!rc && split) {
         ctx_init(&second.x, t);
         second.err = (struct nsg_err)NSG_ERR_INIT;
         second.files = files;
         second.from = split;
         second.to = files->len;
-        rc = nsg_fstore_writer_lane(x.w, &fo, &second.x.w, err);
+        rc = nsg_fstore_writer_lane(s->x.w, &fo, &second.x.w, err);
         if (!rc)
             second.thread = g_thread_new("nsgproof-lane", lane_run, &second);
     }
     for (guint i = 0; !rc && i < (split ? split : files->len); i++)
-        rc = nsg_imp_fl_import_file(&x, files->pdata[i], err);
+        rc = nsg_imp_fl_import_file(&s->x, files->pdata[i], err);
     if (second.thread) {
         g_thread_join(second.thread);
         if (!rc && second.rc) {
@@ -223,48 +314,16 @@ nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
             if (err)
                 *err = second.err;
         }
-        ctx_merge(&x, &second.x);
+        ctx_merge(&s->x, &second.x);
     }
-    if (!rc)
-        rc = nsg_fstore_writer_finish(&x.w, &res, err);
-    if (rc)
-        goto out;
-
-    cJSON_AddNumberToObject(report, "files", (double)x.files);
-    cJSON_AddNumberToObject(report, "records", (double)x.records);
-    cJSON_AddNumberToObject(report, "records_already_imported",
-                            (double)x.records_skipped);
-    cJSON_AddNumberToObject(report, "records_bad", (double)x.records_bad);
-    cJSON_AddNumberToObject(report, "tuples", (double)x.tuples);
-    cJSON_AddNumberToObject(report, "tuples_bad", (double)x.tuples_bad);
-    cJSON_AddNumberToObject(report, "flows_written", (double)res.flows);
-    cJSON_AddStringToObject(report, "segment", res.segment ? res.segment : "");
-    if (res.n_segments > 1) { /* read by lanes: a segment each */
-        cJSON *segs = cJSON_AddArrayToObject(report, "segments");
-        for (size_t i = 0; i < res.n_segments; i++)
-            cJSON_AddItemToArray(segs, cJSON_CreateString(res.segments[i]));
+    second.x.w = NULL; /* the parent's, finished or aborted with it */
+    if (!rc) {
+        rc = nsg_imp_flowlog_end(s, report, err);
+        s = NULL;
     }
-    cJSON_AddNumberToObject(report, "spill_runs", (double)res.spill_runs);
-    cJSON_AddNumberToObject(report, "admin_rule_tuples",
-                            (double)x.admin_tuples);
-    cJSON_AddNumberToObject(report, "open_blobs", (double)x.open_blobs);
-    cJSON_AddItemToObject(report, "open_blob_files", x.open_list);
-    x.open_list = NULL;
-    if (t) {
-        add_unknown(report, "unknown_nsgs", x.unknown_nsg, "nsg");
-        add_unknown(report, "unknown_macs", x.unknown_mac, "mac");
-    }
-    cJSON_AddItemToObject(report, "per_file", x.per_file);
-    x.per_file = NULL;
-    cJSON_AddNumberToObject(report, "problems_total", (double)x.n_problems);
-    cJSON_AddItemToObject(report, "problems", x.problems);
-    x.problems = NULL;
-out:
-    nsg_fstore_writer_abort(x.w); /* its lane with it */
-    nsg_fstore_result_release(&res);
+    nsg_imp_flowlog_abort(s);
     if (split)
         ctx_release(&second.x);
-    ctx_release(&x);
     g_ptr_array_free(files, TRUE);
     return rc;
 }

@@ -47,6 +47,13 @@ nsg_rc nsg_imp_fl_scan_open(const char *path, uint64_t start, bool in_list,
                             nsg_imp_fl_problem_fn problem, void *ctx,
                             struct nsg_imp_fl_scanner **out,
                             struct nsg_err *err) NSG_WUR;
+/* The same over a stream (a pipe or socket, not owned: the caller closes
+ * it) whose first byte is byte `start` of the blob `name` (for messages);
+ * its size is not known (nsg_imp_fl_scan_size gives 0). */
+struct nsg_imp_fl_scanner *nsg_imp_fl_scan_stream(int fd, const char *name,
+                                                  uint64_t start, bool in_list,
+                                                  nsg_imp_fl_problem_fn problem,
+                                                  void *ctx);
 /* True when the file is a {"records":[...]} list (or resumed inside one):
  * it is closed only by "]}". */
 bool nsg_imp_fl_scan_in_list(const struct nsg_imp_fl_scanner *sc);
@@ -138,6 +145,12 @@ nsg_rc nsg_imp_fl_record_tuples(struct nsg_imp_fl_ctx *x, uint64_t rec_off,
  * (imp_flowlog_blob.c). */
 nsg_rc nsg_imp_fl_import_file(struct nsg_imp_fl_ctx *x, const char *path,
                               struct nsg_err *err) NSG_WUR;
+/* The same for a blob whose bytes arrive on fd (read to its end, not
+ * closed), the first of them being byte `start` of the blob `name` (0, or
+ * the offset of its checkpointed record). */
+nsg_rc nsg_imp_fl_import_stream(struct nsg_imp_fl_ctx *x, const char *name,
+                                int fd, uint64_t start,
+                                struct nsg_err *err) NSG_WUR;
 
 /* ---- the importer with options (imp_flowlog.c) -------------------------- */
 struct nsg_imp_fl_options {

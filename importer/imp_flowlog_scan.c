@@ -20,6 +20,7 @@
 
 struct nsg_imp_fl_scanner {
     int fd;
+    bool own_fd; /* opened here (a path), not given (a stream) */
     char *path;
     char *buf;
     size_t cap, pos, len;
@@ -91,30 +92,14 @@ static int fill(struct nsg_imp_fl_scanner *sc, size_t keep, struct nsg_err *err)
     }
 }
 
-nsg_rc nsg_imp_fl_scan_open(const char *path, uint64_t start, bool in_list,
-                            nsg_imp_fl_problem_fn problem, void *ctx,
-                            struct nsg_imp_fl_scanner **out,
-                            struct nsg_err *err)
+static struct nsg_imp_fl_scanner *scanner_new(int fd, const char *name,
+                                              uint64_t start, bool in_list,
+                                              nsg_imp_fl_problem_fn problem,
+                                              void *ctx)
 {
     struct nsg_imp_fl_scanner *sc = nsg_xcalloc(1, sizeof(*sc));
-    *out = NULL;
-    sc->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (sc->fd < 0) {
-        nsg_rc rc = nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
-        free(sc);
-        return rc;
-    }
-    sc->path = nsg_xstrdup(path);
-    off_t end = lseek(sc->fd, 0, SEEK_END);
-    sc->size = end > 0 ? (uint64_t)end : 0;
-    if (start > sc->size)
-        start = sc->size;
-    if (lseek(sc->fd, (off_t)start, SEEK_SET) < 0) {
-        nsg_rc rc =
-            nsg_err_set(err, NSG_E_IO, "%s: seek: %s", path, strerror(errno));
-        nsg_imp_fl_scan_close(sc);
-        return rc;
-    }
+    sc->fd = fd;
+    sc->path = nsg_xstrdup(name);
     sc->base = start;
     sc->expect_close = in_list;
     sc->cap = CHUNK;
@@ -122,15 +107,49 @@ nsg_rc nsg_imp_fl_scan_open(const char *path, uint64_t start, bool in_list,
     sc->buf[0] = '\0';
     sc->problem = problem;
     sc->ctx = ctx;
+    return sc;
+}
+
+nsg_rc nsg_imp_fl_scan_open(const char *path, uint64_t start, bool in_list,
+                            nsg_imp_fl_problem_fn problem, void *ctx,
+                            struct nsg_imp_fl_scanner **out,
+                            struct nsg_err *err)
+{
+    struct nsg_imp_fl_scanner *sc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *out = NULL;
+    if (fd < 0)
+        return nsg_err_set(err, NSG_E_IO, "%s: %s", path, strerror(errno));
+    off_t end = lseek(fd, 0, SEEK_END);
+    uint64_t size = end > 0 ? (uint64_t)end : 0;
+    if (start > size)
+        start = size;
+    sc = scanner_new(fd, path, start, in_list, problem, ctx);
+    sc->own_fd = true;
+    sc->size = size;
+    if (lseek(fd, (off_t)start, SEEK_SET) < 0) {
+        nsg_rc rc =
+            nsg_err_set(err, NSG_E_IO, "%s: seek: %s", path, strerror(errno));
+        nsg_imp_fl_scan_close(sc);
+        return rc;
+    }
     *out = sc;
     return NSG_OK;
+}
+
+struct nsg_imp_fl_scanner *nsg_imp_fl_scan_stream(int fd, const char *name,
+                                                  uint64_t start, bool in_list,
+                                                  nsg_imp_fl_problem_fn problem,
+                                                  void *ctx)
+{
+    return scanner_new(fd, name, start, in_list, problem, ctx);
 }
 
 void nsg_imp_fl_scan_close(struct nsg_imp_fl_scanner *sc)
 {
     if (!sc)
         return;
-    if (sc->fd >= 0)
+    if (sc->own_fd && sc->fd >= 0)
         close(sc->fd);
     nsg_fstore_fhash_free(sc->fh);
     free(sc->path);

@@ -51,6 +51,17 @@ nsg_rc nsg_imp_config_read(const char *path, struct nsg_imp_config **out,
 nsg_rc nsg_imp_config_parse(const char *name, const char *text, size_t len,
                             struct nsg_imp_config **out,
                             struct nsg_err *err) NSG_WUR;
+/* What a file cannot say about itself, given on the command line. */
+struct nsg_imp_opts {
+    /* The virtual network whose effective security admin rules the file
+     * holds (the listNetworkManagerEffectiveSecurityAdminRules response
+     * does not name it); NULL: such a file is an error. */
+    const char *vnet_id;
+};
+nsg_rc nsg_imp_config_parse_opts(const char *name, const char *text,
+                                 size_t len, const struct nsg_imp_opts *opts,
+                                 struct nsg_imp_config **out,
+                                 struct nsg_err *err) NSG_WUR;
 
 /* Load a file holding exactly one NSG (any shape nsg_imp_config_read
  * reads), for `diff` and `replay --proposed` (imp_nsg_file.c).  *out is
@@ -70,4 +81,25 @@ nsg_rc nsg_imp_flowlogs(struct nsg_txn *txn, struct nsg_corpus *c,
                         const struct nsg_topology *t, const char *const *paths,
                         size_t n_paths, cJSON *report,
                         struct nsg_err *err) NSG_WUR;
+
+/* The same fed blob by blob with the bytes of each as they arrive (a
+ * download): begin (one flow-store writer in txn), one stream per blob,
+ * end (the segment written and `report` filled as nsg_imp_flowlogs does;
+ * the session is freed) or abort. */
+struct nsg_imp_flowlog_session;
+nsg_rc nsg_imp_flowlog_begin(struct nsg_txn *txn, const struct nsg_topology *t,
+                             struct nsg_imp_flowlog_session **out,
+                             struct nsg_err *err) NSG_WUR;
+/* Read the blob `name` (a flow-log blob name: its checkpoint is named from
+ * it) from fd to its end; the first byte read is byte `start` of the blob:
+ * 0, or the offset of the blob's checkpointed record, which must come
+ * first, unchanged.  From 0, records already imported (by their hashes)
+ * are skipped.  Only the current record is held in memory.  fd is not
+ * closed. */
+nsg_rc nsg_imp_flowlog_stream(struct nsg_imp_flowlog_session *s,
+                              const char *name, int fd, uint64_t start,
+                              struct nsg_err *err) NSG_WUR;
+nsg_rc nsg_imp_flowlog_end(struct nsg_imp_flowlog_session *s, cJSON *report,
+                           struct nsg_err *err) NSG_WUR;
+void nsg_imp_flowlog_abort(struct nsg_imp_flowlog_session *s); /* NULL-safe */
 #endif

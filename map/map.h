@@ -1,13 +1,15 @@
 /* map.h - the network map and the security assessment (Defender for
  * Cloud's network map and networking recommendations, offline):
- *  - which NICs are internet-facing (one predicate: nsg_map_nic_facing);
+ *  - which NICs are internet-facing (the one predicate of every command:
+ *    nsg_path_nic_facing, path/path.h);
  *  - the traffic every NIC address may receive and send, computed exactly
  *    from both NSG levels as regions of packets (no sampling), with the
  *    observed flows of the corpus laid over it;
  *  - the recommendations with their severities, and flow-log coverage;
  *  - the map document (JSON, docs/map.md) and its DOT and HTML renderings.
  * Built on the public headers of sim/ (compiled rules and their address
- * sets, evaluation) and corpus/ (stored flows).  Nothing here prints or
+ * sets, evaluation), path/ (the internet-facing predicate) and corpus/
+ * (stored flows).  Nothing here prints or
  * exits: errors come back as nsg_rc with a message. */
 #ifndef NSG_MAP_H
 #define NSG_MAP_H
@@ -86,16 +88,6 @@ const struct nsg_topology *nsg_map_net_topology(const struct nsg_map_net *n);
 /* The protocol numbers named by the rules (sorted; 1, 6, 17 included). */
 const int *nsg_map_net_protocols(const struct nsg_map_net *n, size_t *count);
 
-/* ---- internet-facing (map_facing.c) ------------------------------------ */
-
-/* Is the NIC internet-facing?  It is when one of its ip configurations has
- * a public IP address (the configuration's publicIPAddress, or a public IP
- * resource whose ipConfiguration names it).  This is the one predicate
- * every command uses; public load-balancer frontends join it when load
- * balancers are in the model.  why (may be NULL) receives char * reasons
- * (newly allocated: "public IP pip-web-1 (20.50.10.11) on ipconfig1"). */
-bool nsg_map_nic_facing(const struct nsg_topology *t, const struct nsg_nic *nic,
-                        GPtrArray *why);
 
 /* ---- the assessment (map_assess.c, map_cover.c) ------------------------- */
 
@@ -132,15 +124,18 @@ struct nsg_map_finding {
     cJSON *details;         /* owned: ports, reasons, ... (may be NULL) */
 };
 
-/* The adaptive-hardening hook: once hardening plans exist (`nsgproof
- * harden`), the caller passes a function that says whether it would
- * narrow the NIC's rules.  *message NULL: nothing to recommend; else a
- * newly allocated sentence, and *details (may stay NULL) owned by the
- * caller afterwards.  Without a hook the recommendation is reported as not
- * evaluated. */
+/* The adaptive-hardening hook (the CLI passes harden/'s plan): called for
+ * each internet-facing NIC, it says whether hardening would narrow the
+ * NIC's rules.  *message: a newly allocated sentence (g_free) when it
+ * would, with *details (may stay NULL), both owned by the assessment
+ * afterwards; *unscanned: a newly allocated reason when the NIC cannot be
+ * evaluated (its flow data cannot be relied on): not a finding, listed
+ * under not_evaluated; both NULL: nothing to recommend.  Without a hook
+ * the recommendation is reported as not evaluated. */
 typedef nsg_rc (*nsg_map_harden_fn)(void *ctx, const struct nsg_topology *t,
                                     const struct nsg_nic *nic, char **message,
-                                    cJSON **details, struct nsg_err *err);
+                                    cJSON **details, char **unscanned,
+                                    struct nsg_err *err);
 struct nsg_map_assess_opts {
     nsg_map_harden_fn harden; /* NULL: not evaluated */
     void *harden_ctx;

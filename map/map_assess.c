@@ -175,19 +175,61 @@ static void region_and(struct nsg_map_region *acc,
  * admitted to a management port go to mgmt_src[port index]. */
 struct exposure {
     struct nsg_map_region any, any_u, all, all_u;
+    struct nsg_map_region all_exact, all_exact_u; /* every stage */
     struct nsg_addrset inet; /* the Internet of the NIC's families */
     struct nsg_addrset mgmt_src[4];
     bool mgmt_unknown[4];
     const char *tag;
 };
 
+/* What every address of inet may reach through side s (allowed, and with
+ * the undecidable part): added to all / all_u when every address of inet
+ * lies in some part. */
+static void every_address(const struct nsg_map_side *s,
+                          const struct nsg_addrset *inet,
+                          struct nsg_map_region *all_out,
+                          struct nsg_map_region *all_u_out)
+{
+    struct nsg_map_region all = NSG_MAP_REGION_INIT, all_u = NSG_MAP_REGION_INIT;
+    struct nsg_addrset covered = NSG_ADDRSET_INIT;
+    bool first = true;
+    for (size_t i = 0; s && i < s->n && inet->n; i++) {
+        const struct nsg_map_part *p = &s->p[i];
+        struct nsg_map_region au;
+        if (!nsg_map_addrset_meets(&p->set, inet))
+            continue;
+        nsg_map_region_combine(&p->allow, &p->unknown, NSG_MAP_OR, &au);
+        if (first) {
+            nsg_map_region_copy(&all, &p->allow);
+            nsg_map_region_copy(&all_u, &au);
+            first = false;
+        } else {
+            region_and(&all, &p->allow);
+            region_and(&all_u, &au);
+        }
+        nsg_addrset_union(&covered, &p->set);
+        nsg_map_region_release(&au);
+    }
+    /* every Internet address must lie in some part for "all" */
+    if (!first && nsg_map_addrset_within(inet, &covered)) {
+        region_or(all_out, &all);
+        region_or(all_u_out, &all_u);
+    }
+    nsg_map_region_release(&all);
+    nsg_map_region_release(&all_u);
+    nsg_addrset_release(&covered);
+}
+
+/* The exposure of one address: what some Internet address may reach
+ * (every stage: the security admin rules too), and what every Internet
+ * address may reach through the NSGs (restrict-all-ports judges the NSG
+ * rules, as Defender does: an admin Deny of a few addresses does not make
+ * an NSG that admits the Internet any better). */
 static void expose_addr(const struct nsg_map_addr *a, struct exposure *x)
 {
     const struct nsg_map_side *s = a->side[NSG_DIR_IN];
-    struct nsg_addrset covered = NSG_ADDRSET_INIT, part_in = NSG_ADDRSET_INIT;
+    struct nsg_addrset part_in = NSG_ADDRSET_INIT;
     struct nsg_addrset inet = NSG_ADDRSET_INIT, fam = NSG_ADDRSET_INIT;
-    struct nsg_map_region all = NSG_MAP_REGION_INIT, all_u = NSG_MAP_REGION_INIT;
-    bool first = true;
 
     /* the Internet of the address's own family */
     nsg_addrset_add_all(&fam, a->ip.family);
@@ -202,15 +244,6 @@ static void expose_addr(const struct nsg_map_addr *a, struct exposure *x)
         nsg_map_region_combine(&p->allow, &p->unknown, NSG_MAP_OR, &au);
         region_or(&x->any, &p->allow);
         region_or(&x->any_u, &au);
-        if (first) {
-            nsg_map_region_copy(&all, &p->allow);
-            nsg_map_region_copy(&all_u, &au);
-            first = false;
-        } else {
-            region_and(&all, &p->allow);
-            region_and(&all_u, &au);
-        }
-        nsg_addrset_union(&covered, &p->set);
         nsg_map_addrset_and(&part_in, &p->set, &inet);
         for (int k = 0; k < 4; k++) {
             if (has_tcp_port(&p->allow, mgmt_ports[k]))
@@ -222,14 +255,8 @@ static void expose_addr(const struct nsg_map_addr *a, struct exposure *x)
             x->tag = s->tag;
         nsg_map_region_release(&au);
     }
-    /* every Internet address must lie in some part for "all" */
-    if (!first && nsg_map_addrset_within(&inet, &covered)) {
-        region_or(&x->all, &all);
-        region_or(&x->all_u, &all_u);
-    }
-    nsg_map_region_release(&all);
-    nsg_map_region_release(&all_u);
-    nsg_addrset_release(&covered);
+    every_address(a->side_nsgs, &inet, &x->all, &x->all_u);
+    every_address(s, &inet, &x->all_exact, &x->all_exact_u);
     nsg_addrset_release(&part_in);
     nsg_addrset_release(&inet);
 }
@@ -240,6 +267,8 @@ static void exposure_release(struct exposure *x)
     nsg_map_region_release(&x->any_u);
     nsg_map_region_release(&x->all);
     nsg_map_region_release(&x->all_u);
+    nsg_map_region_release(&x->all_exact);
+    nsg_map_region_release(&x->all_exact_u);
     for (int k = 0; k < 4; k++)
         nsg_addrset_release(&x->mgmt_src[k]);
     nsg_addrset_release(&x->inet);
@@ -334,10 +363,17 @@ static void assess_exposure(struct nsg_map_assessment *a, size_t i)
             nsg_map_region_text(&x.all, &b);
         cJSON_AddItemToObject(d, "open_to_all_internet",
                               nsg_map_region_json(&x.all));
+        /* security admin rules may deny some of it: say so */
+        bool admin_denies = !nsg_map_region_equal(&x.all, &x.all_exact);
         nsg_map_add_finding(a, NSG_MAP_REC_RESTRICT_PORTS, NSG_RES_NIC, m->nic,
                             g_strdup_printf("every Internet address may "
-                                            "reach %s",
-                                            b.buf),
+                                            "reach %s%s",
+                                            b.buf,
+                                            admin_denies
+                                                ? " through the NSGs "
+                                                  "(security admin rules "
+                                                  "deny part of it)"
+                                                : ""),
                             d);
     } else if (m->facing && !nsg_map_region_empty(&x.all_u)) {
         undetermined(a, NSG_MAP_REC_RESTRICT_PORTS, m, why);
@@ -390,19 +426,39 @@ static nsg_rc assess_hardening(struct nsg_map_assessment *a,
         return NSG_OK;
     }
     for (size_t i = 0; i < n->n_nics; i++) {
-        char *msg = NULL;
+        char *msg = NULL, *unscanned = NULL;
         cJSON *d = NULL;
         if (!n->nics[i].facing)
             continue;
         nsg_rc rc = o->harden(o->harden_ctx, n->t, n->nics[i].nic, &msg, &d,
-                              err);
-        if (rc)
+                              &unscanned, err);
+        if (rc) {
+            g_free(msg);
+            g_free(unscanned);
+            cJSON_Delete(d);
             return rc;
-        if (msg)
+        }
+        if (msg) {
             nsg_map_add_finding(a, NSG_MAP_REC_HARDENING, NSG_RES_NIC,
                                 n->nics[i].nic, msg, d);
-        else
-            cJSON_Delete(d);
+            d = NULL;
+        } else if (unscanned) { /* not a finding: not evaluated, and why */
+            struct nsg_buf b = NSG_BUF_INIT;
+            cJSON *e = cJSON_CreateObject();
+            nsg_map_res_label(n->t, NSG_RES_NIC, n->nics[i].nic, &b);
+            cJSON_AddStringToObject(e, "recommendation",
+                                    recs[NSG_MAP_REC_HARDENING].id);
+            cJSON_AddStringToObject(e, "severity", "High");
+            cJSON_AddStringToObject(e, "resource", b.buf);
+            cJSON_AddStringToObject(e, "id", n->nics[i].nic->id
+                                                 ? n->nics[i].nic->id
+                                                 : "");
+            cJSON_AddStringToObject(e, "reason", unscanned);
+            cJSON_AddItemToArray(a->not_evaluated, e);
+            nsg_buf_release(&b);
+        }
+        g_free(unscanned);
+        cJSON_Delete(d);
     }
     return NSG_OK;
 }

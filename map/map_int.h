@@ -4,6 +4,7 @@
 #ifndef NSG_MAP_INT_H
 #define NSG_MAP_INT_H
 
+#include "../path/path.h"
 #include "map.h"
 
 /* One part of a side: a set of remote addresses that all get the same
@@ -35,6 +36,9 @@ struct nsg_map_addr {
     const struct nsg_vnet *vnet;
     const struct nsg_map_side *side[2]; /* [NSG_DIR_IN], [NSG_DIR_OUT];
                                            NULL when the NIC has an error */
+    const struct nsg_map_side *side_nsgs; /* inbound without the security
+                                             admin stage: what the NSGs
+                                             admit (restrict-all-ports) */
     const struct nsg_addrset *internet; /* the Internet tag in its vnet */
 };
 
@@ -69,15 +73,21 @@ struct nsg_map_net {
 /* The NIC record of a model NIC, or NULL. */
 const struct nsg_map_nic *nsg_map_net_nic(const struct nsg_map_net *n,
                                           const struct nsg_nic *nic);
-/* The Internet tag of a virtual network's context (vnet may be NULL). */
+/* The public Internet of a virtual network's context (vnet may be NULL):
+ * its Internet tag without the Azure host (nsg_sem_without_azure_host). */
 const struct nsg_addrset *nsg_map_net_internet(struct nsg_map_net *n,
                                                const struct nsg_vnet *vnet);
-/* Compute (or find) the side of an address (map_side.c). */
+/* Compute (or find) the side of an address in direction dir (map_side.c),
+ * through every stage, or (admin false) without the security admin stage:
+ * what the NSGs alone admit.  Owned by n. */
 nsg_rc nsg_map_side_get(struct nsg_map_net *n, struct nsg_map_addr *a,
-                        enum nsg_dir dir, struct nsg_err *err) NSG_WUR;
+                        enum nsg_dir dir, bool admin,
+                        const struct nsg_map_side **out,
+                        struct nsg_err *err) NSG_WUR;
 void nsg_map_side_free(void *side);
 
-/* Is the region every packet (every class named, and other, whole)? */
+/* Is the region every packet Azure carries (every class named, and other,
+ * whole; GRE and IP-in-IP, which the virtual network drops, aside)? */
 bool nsg_map_region_is_all(const struct nsg_map_region *r, const int *named,
                           size_t n_named);
 /* Canonical region of any boxes (map_region.c). */

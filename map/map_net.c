@@ -240,6 +240,8 @@ const struct nsg_addrset *nsg_map_net_internet(struct nsg_map_net *n,
         c = nsg_xcalloc(1, sizeof(*c));
         if (nsg_ctx_init(c, n->t, vnet, NULL))
             memset(c, 0, sizeof(*c)); /* cannot fail today; empty then */
+        /* the public Internet: the Azure host's traffic is the platform's */
+        nsg_sem_without_azure_host(&c->internet);
         g_hash_table_insert(n->ctxs, (void *)key, c);
     }
     return &c->internet;
@@ -270,10 +272,25 @@ nsg_rc nsg_map_net_new(const struct nsg_topology *t, struct nsg_map_net **out,
     add_named(n, NSG_PROTO_ICMP);
     add_named(n, NSG_PROTO_TCP);
     add_named(n, NSG_PROTO_UDP);
+    /* the virtual network drops them whatever the rules say: their own
+     * classes */
+    add_named(n, NSG_PROTO_GRE);
+    add_named(n, NSG_PROTO_IPIP);
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NSG); i++) {
         const struct nsg_nsg *g = NSG_TOPO_AT(t, NSG_RES_NSG, i);
         for (size_t k = 0; k < g->n_rules; k++)
             add_named(n, g->rules[k].proto);
+    }
+    /* security admin rules, configured or effective ones */
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_ADMIN_RULE); i++) {
+        const struct nsg_admin_rule *ar = NSG_TOPO_AT(t, NSG_RES_ADMIN_RULE, i);
+        add_named(n, ar->r.proto);
+    }
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_ADMIN_EFFECTIVE); i++) {
+        const struct nsg_admin_effective *e =
+            NSG_TOPO_AT(t, NSG_RES_ADMIN_EFFECTIVE, i);
+        for (size_t k = 0; k < e->n_rules; k++)
+            add_named(n, e->rules[k].r.proto);
     }
     for (guint i = 0; i < nn; i++)
         sorted[i] = NSG_TOPO_AT(t, NSG_RES_NIC, i);
@@ -285,7 +302,7 @@ nsg_rc nsg_map_net_new(const struct nsg_topology *t, struct nsg_map_net **out,
         m->nic = sorted[i];
         m->vm = vm_of(t, m->nic);
         m->why = g_ptr_array_new_with_free_func(g_free);
-        m->facing = nsg_map_nic_facing(t, m->nic, m->why);
+        m->facing = nsg_path_nic_facing(t, m->nic, m->why);
         nic_levels(n, m);
         add_addrs(n, i);
         g_hash_table_insert(n->nic_of, (void *)m->nic, GSIZE_TO_POINTER(i + 1));
@@ -296,9 +313,13 @@ nsg_rc nsg_map_net_new(const struct nsg_topology *t, struct nsg_map_net **out,
         a->internet = nsg_map_net_internet(n, a->vnet);
         if (n->nics[a->nic].error)
             continue;
-        rc = nsg_map_side_get(n, a, NSG_DIR_IN, err);
+        rc = nsg_map_side_get(n, a, NSG_DIR_IN, true, &a->side[NSG_DIR_IN],
+                              err);
         if (!rc)
-            rc = nsg_map_side_get(n, a, NSG_DIR_OUT, err);
+            rc = nsg_map_side_get(n, a, NSG_DIR_OUT, true,
+                                  &a->side[NSG_DIR_OUT], err);
+        if (!rc)
+            rc = nsg_map_side_get(n, a, NSG_DIR_IN, false, &a->side_nsgs, err);
     }
     if (rc) {
         nsg_map_net_free(n);

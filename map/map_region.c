@@ -328,10 +328,13 @@ static bool all_ports(const struct nsg_map_ranges *r)
 bool nsg_map_region_is_all(const struct nsg_map_region *r, const int *named,
                           size_t n_named)
 {
-    /* canonical: one box per class when the class is whole */
+    /* canonical: one box per class when the class is whole; GRE and
+     * IP-in-IP never are (the virtual network drops them) */
     for (size_t k = 0; k <= n_named; k++) {
         int p = k < n_named ? named[k] : NSG_MAP_PROTO_OTHER;
         bool found = false;
+        if (p == NSG_PROTO_GRE || p == NSG_PROTO_IPIP)
+            continue;
         for (size_t i = 0; i < r->n && !found; i++)
             found = r->b[i].proto == p && all_ports(&r->b[i].sports) &&
                     all_ports(&r->b[i].dports);

@@ -7,9 +7,12 @@
 #include "model.h"
 
 static const char *const type_names[NSG_RES_TYPE_COUNT] = {
-    "nsg",          "vnet",       "subnet",   "nic",        "publicip",
-    "vm",           "asg",        "routetable", "loadbalancer", "natgateway",
-    "firewall",     "appgateway", "bastion",  "flowlog"};
+    "nsg",          "vnet",            "subnet",       "nic",
+    "publicip",     "vm",              "asg",          "routetable",
+    "loadbalancer", "natgateway",      "firewall",     "appgateway",
+    "bastion",      "flowlog",         "adminconfig",  "admincollection",
+    "adminrule",    "networkgroup",    "staticmember", "admindeployment",
+    "admineffective", "grouppolicy",   "tagexpansion"};
 
 const char *nsg_dir_name(enum nsg_dir d)
 {
@@ -103,6 +106,7 @@ void nsg_subnet_free(struct nsg_subnet *s)
     free(s->nsg_id);
     free(s->route_table_id);
     free(s->nat_gateway_id);
+    free(s->pe_policies);
     free(s);
 }
 
@@ -125,6 +129,7 @@ void nsg_nic_free(struct nsg_nic *n)
     free(n->name);
     free(n->nsg_id);
     free(n->vm_id);
+    free(n->private_endpoint_id);
     free(n);
 }
 
@@ -288,7 +293,7 @@ void nsg_res_free(enum nsg_res_type type, void *res)
     case NSG_RES_APPGW:
     case NSG_RES_BASTION: nsg_appliance_free(res); break;
     case NSG_RES_FLOWLOG: nsg_flowlog_free(res); break;
-    default: break;
+    default: nsg_admin_res_free(type, res); break;
     }
 }
 
@@ -420,6 +425,43 @@ struct nsg_subnet *nsg_topo_subnet_of_nic(const struct nsg_topology *t,
             break;
     }
     return pick ? nsg_topo_get(t, NSG_RES_SUBNET, pick->subnet_id) : NULL;
+}
+
+static bool same_id(const char *a, const char *b)
+{
+    return a && b && !strcasecmp(a, b);
+}
+
+void nsg_topo_vnets_of_nsg(const struct nsg_topology *t,
+                           const struct nsg_nsg *n, GPtrArray *out)
+{
+    /* subnets the NSG lists but the corpus lacks: their virtual network */
+    for (size_t i = 0; n && i < n->n_subnet_ids; i++) {
+        char *vid;
+        struct nsg_vnet *v;
+        if (nsg_topo_get(t, NSG_RES_SUBNET, n->subnet_ids[i]))
+            continue;
+        vid = nsg_id_parent(n->subnet_ids[i]);
+        v = vid ? nsg_topo_get(t, NSG_RES_VNET, vid) : NULL;
+        if (v && !g_ptr_array_find(out, v, NULL))
+            g_ptr_array_add(out, v);
+        free(vid);
+    }
+    for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_SUBNET); i++) {
+        const struct nsg_subnet *s = NSG_TOPO_AT(t, NSG_RES_SUBNET, i);
+        struct nsg_vnet *v;
+        if (same_id(s->nsg_id, n->id) && (v = nsg_topo_vnet_of_subnet(t, s)) &&
+            !g_ptr_array_find(out, v, NULL))
+            g_ptr_array_add(out, v);
+    }
+    for (guint i = 0; n && i < NSG_TOPO_N(t, NSG_RES_NIC); i++) {
+        const struct nsg_nic *nic = NSG_TOPO_AT(t, NSG_RES_NIC, i);
+        struct nsg_vnet *v;
+        if (same_id(nic->nsg_id, n->id) &&
+            (v = nsg_topo_vnet_of_subnet(t, nsg_topo_subnet_of_nic(t, nic))) &&
+            !g_ptr_array_find(out, v, NULL))
+            g_ptr_array_add(out, v);
+    }
 }
 
 int nsg_mac_normalize(const char *in, char out[13])

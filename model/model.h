@@ -24,6 +24,7 @@ struct nsg_addr_item {
     enum nsg_addr_kind kind;
     struct nsg_cidr cidr; /* NSG_ADDR_CIDR */
     char *text;           /* as written (tag name for NSG_ADDR_TAG) */
+    bool plural;          /* from the plural field (...AddressPrefixes) */
 };
 
 /* A security rule with every ARM field, singular and plural merged.  A side
@@ -88,6 +89,7 @@ struct nsg_subnet {
     char *nat_gateway_id; /* natGateway, may be NULL */
     bool private_subnet;  /* defaultOutboundAccess false: no default
                              outbound access */
+    char *pe_policies;    /* privateEndpointNetworkPolicies, NULL absent */
 };
 
 struct nsg_ipconfig {
@@ -109,6 +111,7 @@ struct nsg_nic {
     char mac[13]; /* 12 upper-case hex digits, "" when unknown */
     char *nsg_id; /* may be NULL */
     char *vm_id;  /* may be NULL */
+    char *private_endpoint_id; /* properties.privateEndpoint.id, or NULL */
     struct nsg_ipconfig *ipconfigs;
     size_t n_ipconfigs;
     bool ip_forwarding; /* enableIPForwarding (default false) */
@@ -278,11 +281,23 @@ enum nsg_res_type {
     NSG_RES_APPGW,     /* struct nsg_appliance */
     NSG_RES_BASTION,   /* struct nsg_appliance */
     NSG_RES_FLOWLOG,   /* struct nsg_flowlog */
+    /* Virtual Network Manager and Azure's own expansions (model_admin.h) */
+    NSG_RES_ADMIN_CONFIG,
+    NSG_RES_ADMIN_COLLECTION,
+    NSG_RES_ADMIN_RULE,
+    NSG_RES_NETWORK_GROUP,
+    NSG_RES_STATIC_MEMBER,
+    NSG_RES_ADMIN_DEPLOYMENT,
+    NSG_RES_ADMIN_EFFECTIVE,
+    NSG_RES_GROUP_POLICY,
+    NSG_RES_TAG_EXPANSION,
     NSG_RES_TYPE_COUNT
 };
 /* "nsg", "vnet", "subnet", "nic", "publicip", "vm", "asg", "routetable",
  * "loadbalancer", "natgateway", "firewall", "appgateway", "bastion",
- * "flowlog" */
+ * "flowlog", "adminconfig", "admincollection", "adminrule", "networkgroup",
+ * "staticmember", "admindeployment", "admineffective", "grouppolicy",
+ * "tagexpansion" */
 const char *nsg_res_type_name(enum nsg_res_type t);
 
 /* The whole network.  Owns every resource and string in it. */
@@ -345,6 +360,11 @@ struct nsg_subnet *nsg_topo_subnet_of_nic(const struct nsg_topology *t,
                                           const struct nsg_nic *nic);
 struct nsg_nic *nsg_topo_nic_by_mac(const struct nsg_topology *t,
                                     const char *mac /* any format */);
+/* The virtual networks an NSG is applied in (through its subnets, those
+ * it lists that t lacks included, and its NICs' subnets), each once,
+ * appended to out (struct nsg_vnet *, borrowed from t). */
+void nsg_topo_vnets_of_nsg(const struct nsg_topology *t,
+                           const struct nsg_nsg *n, GPtrArray *out);
 struct nsg_nsg *nsg_topo_nsg_by_guid(const struct nsg_topology *t,
                                      const char *guid);
 
@@ -381,5 +401,7 @@ void nsg_res_free(enum nsg_res_type type, void *res);
 
 /* The six default rules (Azure's table), appended to n->rules. */
 void nsg_nsg_add_default_rules(struct nsg_nsg *n);
+
+#include "model_admin.h"
 
 #endif

@@ -87,6 +87,14 @@ nsg_rc nsg_model_parse_appliance(const cJSON *json, enum nsg_res_type type,
 nsg_rc nsg_model_parse_flowlog(const cJSON *json, const char *where,
                                struct nsg_flowlog **out,
                                struct nsg_err *err) NSG_WUR;
+/* The Virtual Network Manager resources, network group policies and tag
+ * expansions (model_admin.h types; model_arm_admin.c). */
+nsg_rc nsg_model_parse_admin(enum nsg_res_type type, const cJSON *json,
+                             const char *where, void **out,
+                             struct nsg_err *err) NSG_WUR;
+/* The synthesized id of a region's deployment status of a manager. */
+char *nsg_model_admin_deployment_id(const char *manager_id,
+                                    const char *region);
 
 /* ---- the property fields nsgproof knows (model_fields.c) ---------------- */
 enum nsg_model_field_use {

@@ -63,8 +63,8 @@ static nsg_rc decode(enum nsg_res_type type, const cJSON *json,
                                      err);
         break;
     default:
-        return nsg_err_set(err, NSG_E_INTERNAL, "%s: unknown resource type %d",
-                           where, (int)type);
+        rc = nsg_model_parse_admin(type, json, where, &res, err);
+        break;
     }
     if (!rc)
         *out = res;

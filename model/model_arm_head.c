@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model_int.h"
 
@@ -44,12 +45,51 @@ nsg_rc nsg_model_sku(const cJSON *json, const char *where, char **out,
     return NSG_OK;
 }
 
+nsg_rc nsg_model_props(const cJSON *json, const char *where,
+                       const cJSON **props, char props_where[NSG_JPATH_MAX],
+                       struct nsg_err *err)
+{
+    const cJSON *p = cJSON_GetObjectItem(json, "properties");
+    char path[NSG_JPATH_MAX];
+    if (p && !cJSON_IsNull(p)) {
+        if (!cJSON_IsObject(p)) {
+            nsg_model_jpath_key(path, where, "properties");
+            return nsg_model_json_fail(err, path, "expected an object, got %s",
+                                       nsg_model_json_kind(p));
+        }
+        *props = p;
+        nsg_model_jpath_key(props_where, where, "properties");
+    } else {
+        *props = json; /* az's flattened shape */
+        nsg_model_jpath_printf(props_where, "%s", where);
+    }
+    return NSG_OK;
+}
+
+nsg_rc nsg_model_direction(const cJSON *p, const char *pw, enum nsg_dir *dir,
+                           struct nsg_err *err)
+{
+    const char *s;
+    char path[NSG_JPATH_MAX];
+    nsg_rc rc;
+    if ((rc = nsg_model_json_str(p, "direction", pw, true, &s, err)))
+        return rc;
+    nsg_model_jpath_key(path, pw, "direction");
+    if (!strcasecmp(s, "Inbound"))
+        *dir = NSG_DIR_IN;
+    else if (!strcasecmp(s, "Outbound"))
+        *dir = NSG_DIR_OUT;
+    else
+        return nsg_model_json_fail(
+            err, path, "direction \"%s\" is not Inbound or Outbound", s);
+    return NSG_OK;
+}
+
 nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
                       char **name, const cJSON **props,
                       char props_where[NSG_JPATH_MAX], struct nsg_err *err)
 {
     const char *sid, *sname;
-    const cJSON *p;
     char path[NSG_JPATH_MAX];
     nsg_rc rc;
 
@@ -71,19 +111,8 @@ nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
     if ((!sname || !*sname) && !sid)
         return nsg_model_json_fail(
             err, where, "missing required field \"name\" (and no \"id\")");
-    p = cJSON_GetObjectItem(json, "properties");
-    if (p && !cJSON_IsNull(p)) {
-        if (!cJSON_IsObject(p)) {
-            nsg_model_jpath_key(path, where, "properties");
-            return nsg_model_json_fail(err, path, "expected an object, got %s",
-                                       nsg_model_json_kind(p));
-        }
-        *props = p;
-        nsg_model_jpath_key(props_where, where, "properties");
-    } else {
-        *props = json; /* az's flattened shape */
-        nsg_model_jpath_printf(props_where, "%s", where);
-    }
+    if ((rc = nsg_model_props(json, where, props, props_where, err)))
+        return rc;
     *id = nsg_xstrdup(sid);
     *name = sname && *sname ? nsg_xstrdup(sname) : nsg_id_name(sid);
     return NSG_OK;

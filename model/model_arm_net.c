@@ -85,6 +85,13 @@ nsg_rc nsg_model_parse_subnet(const cJSON *json, const char *vnet_id,
                                  err);
         s->private_subnet = !doa;
     }
+    if (!rc) {
+        const char *pol;
+        rc = nsg_model_json_str(p, "privateEndpointNetworkPolicies", pw, false,
+                                &pol, err);
+        if (!rc && pol && *pol)
+            s->pe_policies = nsg_xstrdup(pol);
+    }
 out:
     if (rc) {
         nsg_subnet_free(s);
@@ -314,6 +321,8 @@ nsg_rc nsg_model_parse_nic(const cJSON *json, const char *where,
         (rc = nsg_model_json_ref(p, "virtualMachine", pw, &n->vm_id, err)) ||
         (rc = nsg_model_json_bool(p, "enableIPForwarding", pw, false,
                                   &n->ip_forwarding, err)) ||
+        (rc = nsg_model_json_ref(p, "privateEndpoint", pw,
+                                 &n->private_endpoint_id, err)) ||
         (rc = nsg_model_json_arr(p, "ipConfigurations", pw, false, &arr, err)))
         goto out;
     nsg_model_jpath_key(path, pw, "ipConfigurations");

@@ -44,14 +44,16 @@ static bool same_item(const struct nsg_addr_item *a,
            a->cidr.v == b->cidr.v;
 }
 
-/* Append one address string to a side (dropping duplicates). */
-static nsg_rc add_addr(const char *s, const char *where,
+/* Append one address string to a side (dropping duplicates); plural: it
+ * comes from the plural field (lint: tags belong in the singular one). */
+static nsg_rc add_addr(const char *s, const char *where, bool plural,
                        struct nsg_addr_item **items, size_t *n,
                        struct nsg_err *err)
 {
     struct nsg_addr_item it = {0};
     nsg_rc rc;
 
+    it.plural = plural;
     if (!strcmp(s, "*")) {
         it.kind = NSG_ADDR_ANY;
     } else if (looks_like_ip(s)) {
@@ -83,7 +85,7 @@ static nsg_rc add_addr(const char *s, const char *where,
 }
 
 /* The strings of an address array ("" entries are unused slots). */
-static nsg_rc addr_array(const cJSON *arr, const char *path,
+static nsg_rc addr_array(const cJSON *arr, const char *path, bool plural,
                          struct nsg_addr_item **items, size_t *n,
                          struct nsg_err *err)
 {
@@ -96,7 +98,7 @@ static nsg_rc addr_array(const cJSON *arr, const char *path,
         if (rc)
             return rc;
         nsg_model_jpath_idx(pi, path, i);
-        if (*s && (rc = add_addr(s, pi, items, n, err)))
+        if (*s && (rc = add_addr(s, pi, plural, items, n, err)))
             return rc;
     }
     return NSG_OK;
@@ -117,19 +119,19 @@ static nsg_rc side_addrs(const cJSON *p, const char *pw, const char *one,
 
     nsg_model_jpath_key(path, pw, one);
     if (cJSON_IsArray(arr)) {
-        if ((rc = addr_array(arr, path, items, n, err)))
+        if ((rc = addr_array(arr, path, false, items, n, err)))
             return rc;
     } else {
         if ((rc = nsg_model_json_str(p, one, pw, false, &s, err)))
             return rc;
-        if (s && *s && (rc = add_addr(s, path, items, n, err)))
+        if (s && *s && (rc = add_addr(s, path, false, items, n, err)))
             return rc;
     }
     rc = nsg_model_json_arr(p, many, pw, false, &arr, err);
     if (rc || !arr)
         return rc;
     nsg_model_jpath_key(path, pw, many);
-    return addr_array(arr, path, items, n, err);
+    return addr_array(arr, path, true, items, n, err);
 }
 
 /* ---- ports -------------------------------------------------------------- */
@@ -234,7 +236,7 @@ static nsg_rc rule_enums(const cJSON *p, const char *pw, bool is_default,
         return nsg_model_json_fail(
             err, path,
             "protocol \"%s\" is not one of Tcp, Udp, Icmp, "
-            "Esp, Ah, * (or All)",
+            "Esp, Ah, Icmpv6, * (or All)",
             s);
     if ((rc = nsg_model_json_str(p, "access", pw, true, &s, err)))
         return rc;
@@ -246,16 +248,8 @@ static nsg_rc rule_enums(const cJSON *p, const char *pw, bool is_default,
     else
         return nsg_model_json_fail(err, path,
                                    "access \"%s\" is not Allow or Deny", s);
-    if ((rc = nsg_model_json_str(p, "direction", pw, true, &s, err)))
+    if ((rc = nsg_model_direction(p, pw, &r->dir, err)))
         return rc;
-    nsg_model_jpath_key(path, pw, "direction");
-    if (!strcasecmp(s, "Inbound"))
-        r->dir = NSG_DIR_IN;
-    else if (!strcasecmp(s, "Outbound"))
-        r->dir = NSG_DIR_OUT;
-    else
-        return nsg_model_json_fail(
-            err, path, "direction \"%s\" is not Inbound or Outbound", s);
     if ((rc = nsg_model_json_int(p, "priority", pw, true, NULL, &prio, err)))
         return rc;
     nsg_model_jpath_key(path, pw, "priority");

@@ -80,7 +80,6 @@ static const struct {
     {"allowForwardedTraffic", M},
     {"allowGatewayTransit", M},
     {"useRemoteGateways", M},
-    {"enableIPForwarding", M},
     {"loadBalancerBackendAddressPools", M},
     {"loadBalancerInboundNatRules", M},
     {"sku", M},
@@ -110,6 +109,31 @@ static const struct {
     {"fqdn", M},
     {"backendHttpSettingsCollection", M},
     {"port", M},
+    /* private endpoints (subnets and NICs) */
+    {"privateEndpoint", M},
+    {"privateEndpointNetworkPolicies", M},
+    /* Virtual Network Manager: admin rules, rule collections, network
+     * groups, static members, deployment status, effective admin rules */
+    {"sources", M},
+    {"destinations", M},
+    {"addressPrefixType", M},
+    {"appliesToGroups", M},
+    {"networkGroupId", M},
+    {"memberType", M},
+    {"resourceId", M},
+    {"region", M},
+    {"deploymentStatus", M},
+    {"configurationIds", M},
+    {"commitTime", I},
+    {"virtualNetwork", M},
+    {"rules", M},
+    /* Azure Policy definitions adding members to network groups */
+    {"policyRule", M},
+    {"then", M},
+    {"details", M},
+    /* Azure's per-NIC tag expansion */
+    {"target", M},
+    {"tags", M},
     /* every resource */
     {"provisioningState", I},
 };

@@ -14,6 +14,14 @@ nsg_rc nsg_model_head(const cJSON *json, const char *where, char **id,
                       char **name, const cJSON **props,
                       char props_where[NSG_JPATH_MAX],
                       struct nsg_err *err) NSG_WUR;
+/* The properties object of a resource (the resource itself when it is
+ * flattened, as az prints it) and its path. */
+nsg_rc nsg_model_props(const cJSON *json, const char *where,
+                       const cJSON **props, char props_where[NSG_JPATH_MAX],
+                       struct nsg_err *err) NSG_WUR;
+/* The "direction" field of a rule: Inbound or Outbound. */
+nsg_rc nsg_model_direction(const cJSON *p, const char *pw, enum nsg_dir *dir,
+                           struct nsg_err *err) NSG_WUR;
 /* A CIDR list field (array of strings) appended to *v / *n. */
 nsg_rc nsg_model_cidrs(const cJSON *obj, const char *key, const char *where,
                        struct nsg_cidr **v, size_t *n,

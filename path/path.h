@@ -22,6 +22,16 @@ struct nsg_pnet *nsg_pnet_new(const struct nsg_topology *t);
 void nsg_pnet_free(struct nsg_pnet *n); /* NULL-safe */
 const struct nsg_topology *nsg_pnet_topology(const struct nsg_pnet *n);
 
+/* ---- internet-facing NICs (path_facing.c) ------------------------------ */
+/* Is the NIC internet-facing: a public IP on one of its ip configurations
+ * (either side of the association), or a backend of a load-balancing rule
+ * or inbound NAT rule on a public frontend?  The one predicate of harden,
+ * the map and assess.  why (may be NULL) gets one newly allocated sentence
+ * (g_free) per reason: "public IP pip-web-1 (20.50.10.11) on ipconfig1",
+ * "behind public load balancer lb (rule http, frontend fe 20.0.0.10)". */
+bool nsg_path_nic_facing(const struct nsg_topology *t,
+                         const struct nsg_nic *nic, GPtrArray *why);
+
 /* ---- routes (path_route.c) --------------------------------------------- */
 enum nsg_nexthop {
     NSG_NH_VNETLOCAL,  /* "VnetLocal" */
@@ -292,6 +302,14 @@ cJSON *nsg_path_hops_json(const struct nsg_path *p, const struct nsg_ptrace *t);
  * no NIC holds, decided by the subnet's NSG alone). */
 cJSON *nsg_plevel_json(const char *nic, const char *subnet, enum nsg_dir dir,
                        const struct nsg_level *l);
+/* The decisions of one evaluation point appended to array a: a stage that
+ * decided before the NSGs (traffic the VNet drops or platform traffic:
+ * level "platform" with "platform" the class; a security admin Deny or
+ * AlwaysAllow: level "admin" with "configuration", "rule", "priority",
+ * "access"), else an admin Allow that handed the packet on (level "admin")
+ * and each NSG level as nsg_plevel_json. */
+void nsg_pverdict_json(cJSON *a, const char *nic, const char *subnet,
+                       enum nsg_dir dir, const struct nsg_verdict *v);
 /* A route as JSON {"prefix", "next_hop_type", "next_hop_ip", "source",
  * "name", "route_table"}. */
 cJSON *nsg_proute_json(const struct nsg_proute *r);

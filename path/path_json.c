@@ -63,11 +63,55 @@ cJSON *nsg_plevel_json(const char *nic, const char *subnet, enum nsg_dir dir,
     return o;
 }
 
-static cJSON *level_json(const struct nsg_peval *e, const struct nsg_level *l)
+/* The first fields of a stage's object: where it was decided. */
+static cJSON *stage_head(const char *nic, const char *subnet, enum nsg_dir dir,
+                         const char *level)
 {
-    return nsg_plevel_json(
-        e->nic ? (e->nic->name ? e->nic->name : e->nic->id) : NULL,
-        e->subnet ? e->subnet->name : NULL, e->dir, l);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "nic", str_or_null(nic));
+    if (!nic)
+        cJSON_AddItemToObject(o, "subnet", str_or_null(subnet));
+    cJSON_AddStringToObject(o, "direction", nsg_dir_name(dir));
+    cJSON_AddStringToObject(o, "level", level);
+    return o;
+}
+
+static void admin_fields(cJSON *o, const struct nsg_admin_rule *ar)
+{
+    cJSON_AddItemToObject(o, "configuration", str_or_null(ar->configuration));
+    cJSON_AddNullToObject(o, "nsg");
+    cJSON_AddStringToObject(o, "rule", ar->name ? ar->name : "");
+    cJSON_AddNumberToObject(o, "priority", ar->r.priority);
+    cJSON_AddStringToObject(o, "access", nsg_admin_access_name(ar->access));
+}
+
+void nsg_pverdict_json(cJSON *a, const char *nic, const char *subnet,
+                       enum nsg_dir dir, const struct nsg_verdict *v)
+{
+    cJSON *o;
+    if (v->platform) {
+        o = stage_head(nic, subnet, dir, "platform");
+        cJSON_AddStringToObject(o, "platform", nsg_platform_name(v->platform));
+        cJSON_AddNullToObject(o, "nsg");
+        cJSON_AddNullToObject(o, "rule");
+        cJSON_AddStringToObject(o, "decision", nsg_decision_name(v->decision));
+        cJSON_AddItemToArray(a, o);
+        return;
+    }
+    if (v->admin.rule) {
+        o = stage_head(nic, subnet, dir, "admin");
+        admin_fields(o, v->admin.rule->ar);
+        cJSON_AddStringToObject(o, "decision",
+                                nsg_decision_name(v->admin.ends
+                                                      ? v->decision
+                                                      : NSG_DEC_ALLOW));
+        cJSON_AddItemToArray(a, o);
+        if (v->admin.ends)
+            return;
+    }
+    for (size_t m = 0; m < v->n_levels; m++)
+        cJSON_AddItemToArray(a, nsg_plevel_json(nic, subnet, dir,
+                                                &v->levels[m]));
 }
 
 cJSON *nsg_path_hops_json(const struct nsg_path *p, const struct nsg_ptrace *t)
@@ -88,9 +132,11 @@ cJSON *nsg_path_hops_json(const struct nsg_path *p, const struct nsg_ptrace *t)
             for (size_t j = 0; j < t->n; j++) {
                 if (t->v[j].at != &h->eval[k])
                     continue;
-                for (size_t m = 0; m < t->v[j].v.n_levels; m++)
-                    cJSON_AddItemToArray(
-                        lv, level_json(&h->eval[k], &t->v[j].v.levels[m]));
+                const struct nsg_peval *e = &h->eval[k];
+                nsg_pverdict_json(
+                    lv, e->nic ? (e->nic->name ? e->nic->name : e->nic->id)
+                               : NULL,
+                    e->subnet ? e->subnet->name : NULL, e->dir, &t->v[j].v);
             }
         cJSON_AddItemToArray(a, o);
     }

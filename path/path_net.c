@@ -391,9 +391,11 @@ struct nsg_pnet *nsg_pnet_new(const struct nsg_topology *t)
                                        ptr_array_free);
     n->lb_of_pool = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
     n->natgw_of_subnet = g_hash_table_new(g_direct_hash, g_direct_equal);
-    /* Internet-routable space: the Internet tag outside any vnet */
+    /* Internet-routable space: the Internet tag outside any vnet, the
+     * Azure host aside (it is the platform's) */
     if (nsg_ctx_init(&ctx, t, NULL, NULL) == NSG_OK) {
         nsg_addrset_copy(&n->internet, &ctx.internet);
+        nsg_sem_without_azure_host(&n->internet);
         nsg_ctx_release(&ctx);
     }
     index_ics(n);

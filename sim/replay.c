@@ -25,7 +25,9 @@ struct pstats {
 /* Where a NIC sits: its VirtualNetwork context. */
 struct macinfo {
     const struct nsg_nic *nic;
+    const struct nsg_subnet *sub;
     const struct nsg_vnet *vnet; /* NULL: subnet or VNet unknown */
+    bool kms_on;                 /* the subnet has no 0.0.0.0/0 route */
 };
 
 /* One connection (NSG, direction, 5-tuple) of a versioned NSG. */
@@ -51,6 +53,7 @@ struct nsg_replay {
     GHashTable *by_mac;  /* 12 hex digits -> struct macinfo * (owned) */
     GHashTable *stats;   /* lower-case key -> struct pstats * (owned) */
     GHashTable *conns;   /* struct conn * -> struct conn_start * (owned) */
+    GHashTable *admin_names; /* lower-case admin rule names in the corpus */
     bool versioned;
     struct nsg_replay_counts c;
     cJSON *listed;      /* array of disagreements kept */
@@ -131,7 +134,9 @@ static void index_nics(struct nsg_replay *r)
             continue;
         mi = nsg_xcalloc(1, sizeof(*mi));
         mi->nic = nic;
-        mi->vnet = nsg_topo_vnet_of_subnet(t, nsg_topo_subnet_of_nic(t, nic));
+        mi->sub = nsg_topo_subnet_of_nic(t, nic);
+        mi->vnet = nsg_topo_vnet_of_subnet(t, mi->sub);
+        mi->kms_on = nsg_platform_kms_on(t, mi->sub);
         g_hash_table_insert(r->by_mac, (char *)nic->mac, mi);
     }
 }
@@ -151,6 +156,18 @@ struct nsg_replay *nsg_replay_new(const struct nsg_topology *t,
     r->stats =
         g_hash_table_new_full(g_str_hash, g_str_equal, free, pstats_free);
     r->conns = g_hash_table_new_full(conn_hash, conn_equal, free, free);
+    r->admin_names = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_ADMIN_RULE); i++) {
+        const struct nsg_admin_rule *ar = NSG_TOPO_AT(t, NSG_RES_ADMIN_RULE, i);
+        g_hash_table_add(r->admin_names, nsg_xstrdup_lower(ar->name));
+    }
+    for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_ADMIN_EFFECTIVE); i++) {
+        const struct nsg_admin_effective *e =
+            NSG_TOPO_AT(t, NSG_RES_ADMIN_EFFECTIVE, i);
+        for (size_t k = 0; k < e->n_rules; k++)
+            g_hash_table_add(r->admin_names,
+                             nsg_xstrdup_lower(e->rules[k].name));
+    }
     r->listed = cJSON_CreateArray();
     for (guint i = 0; i < NSG_TOPO_N(t, NSG_RES_NSG); i++) {
         const struct nsg_nsg *n = NSG_TOPO_AT(t, NSG_RES_NSG, i);
@@ -178,6 +195,7 @@ void nsg_replay_free(struct nsg_replay *r)
     g_hash_table_destroy(r->by_mac);
     g_hash_table_destroy(r->stats);
     g_hash_table_destroy(r->conns);
+    g_hash_table_destroy(r->admin_names);
     cJSON_Delete(r->listed);
     nsg_buf_release(&r->last_key);
     nsg_buf_release(&r->last_target);
@@ -287,6 +305,8 @@ static const struct macinfo *resolve_mac(struct nsg_replay *r,
             s = r->target_mi.nic
                     ? nsg_topo_subnet_of_nic(t, r->target_mi.nic)
                     : nsg_topo_get(t, NSG_RES_SUBNET, f->target_id);
+            r->target_mi.sub = s;
+            r->target_mi.kms_on = nsg_platform_kms_on(t, s);
             r->target_mi.vnet = s ? nsg_topo_vnet_of_subnet(t, s)
                                   : nsg_topo_get(t, NSG_RES_VNET, f->target_id);
         }
@@ -397,7 +417,7 @@ static cJSON *decision_json(bool deny, const char *rule)
 
 static void list_disagreement(struct nsg_replay *r, const struct pstats *st,
                               const struct nsg_flow *f, const char *logged,
-                              const struct nsg_match *m)
+                              bool sim_deny, const char *sim_rule)
 {
     const struct nsg_packet p = {f->dir, f->proto, f->src,
                                  f->dst, f->sport, f->dport};
@@ -419,29 +439,121 @@ static void list_disagreement(struct nsg_replay *r, const struct pstats *st,
     cJSON_AddNumberToObject(o, "last_seen", (double)f->last_seen);
     cJSON_AddItemToObject(o, "logged",
                           decision_json(nsg_replay_flow_denied(f), logged));
-    cJSON_AddItemToObject(
-        o, "simulated",
-        decision_json(m->decision == NSG_DEC_DENY,
-                      m->rule && m->rule->rule ? m->rule->rule->name : ""));
+    cJSON_AddItemToObject(o, "simulated", decision_json(sim_deny, sim_rule));
     cJSON_AddItemToArray(r->listed, o);
 }
 
-/* Does the simulated match agree with the logged decision and rule?  A
- * row that names no rule (plain NULL: an aggregate row whose engine did
- * not keep it) agrees on the decision alone. */
-static bool agrees(const struct nsg_match *m, bool denied,
-                   enum nsg_logged_rule kind, const char *plain)
+/* Does the simulated match agree with the logged decision and rule?
+ * 0 no, 1 yes, 2 yes by a name the log cut short.  A row that names no
+ * rule (an aggregate row whose engine did not keep it) agrees on the
+ * decision alone. */
+static int agrees(const struct nsg_match *m, bool denied,
+                  enum nsg_logged_rule kind, const char *logged)
 {
     const struct nsg_rule *rule = m->rule ? m->rule->rule : NULL;
     if ((m->decision == NSG_DEC_DENY) != denied)
-        return false;
-    if (!plain)
-        return true;
+        return 0;
+    if (!logged || !*logged)
+        return 1;
     if (!rule)
-        return false;
+        return 0;
     if (rule->is_default != (kind == NSG_LR_DEFAULT))
-        return false;
-    return nsg_replay_rule_agrees(plain, rule->name);
+        return 0;
+    return nsg_replay_rule_agrees(logged, rule->name);
+}
+
+static void count_agree(struct nsg_replay *r, struct pstats *st, int how,
+                        uint64_t n)
+{
+    bump(&r->c.agree, &st->c.agree, n);
+    if (how == 2)
+        bump(&r->c.agree_truncated, &st->c.agree_truncated, n);
+}
+
+static void count_disagree(struct nsg_replay *r, struct pstats *st,
+                           const struct nsg_flow *f, const char *plain,
+                           bool sim_deny, const char *sim_rule, uint64_t n)
+{
+    bump(&r->c.disagree, &st->c.disagree, n);
+    r->n_entries++;
+    list_disagreement(r, st, f, plain, sim_deny, sim_rule);
+}
+
+/* The admin stage at the NIC or VNet of mi (NULL: admin rules do not apply
+ * there, or there are none). */
+static nsg_rc admin_of(struct nsg_replay *r, const struct macinfo *mi,
+                       const struct nsg_admin_stage **out, struct nsg_err *err)
+{
+    *out = NULL;
+    if (!mi->vnet || (!NSG_TOPO_N(r->t, NSG_RES_ADMIN_RULE) &&
+                      !NSG_TOPO_N(r->t, NSG_RES_ADMIN_EFFECTIVE)))
+        return NSG_OK;
+    if (!nsg_admin_applies_to(mi->nic, mi->sub))
+        return NSG_OK;
+    return nsg_sim_admin(r->sim, mi->vnet, out, err);
+}
+
+/* A tuple logged under a security admin rule's name: the admin stage must
+ * decide it by that rule (for an Allow rule, which hands the packet on, the
+ * NIC's NSGs decide it when the NIC is known). */
+static nsg_rc replay_admin(struct nsg_replay *r, const struct nsg_flow *f,
+                           struct pstats *st, const char *plain, uint64_t n,
+                           struct nsg_err *err)
+{
+    enum nsg_replay_reason why;
+    const struct macinfo *mi;
+    const struct nsg_admin_stage *stage;
+    struct nsg_admin_match am;
+    char *key = nsg_xstrdup_lower(plain);
+    bool known = g_hash_table_contains(r->admin_names, key);
+    free(key);
+    if (!known) { /* the configuration that logged it is not in the corpus */
+        unevaluated(r, st, NSG_RR_ADMIN, n);
+        return NSG_OK;
+    }
+    mi = resolve_mac(r, f, &why);
+    if (!mi) {
+        unevaluated(r, st, why, n);
+        return NSG_OK;
+    }
+    const struct nsg_packet p = {f->dir, f->proto, f->src,
+                                 f->dst, f->sport, f->dport};
+    bool denied = nsg_replay_flow_denied(f);
+    nsg_rc rc = admin_of(r, mi, &stage, err);
+    if (rc)
+        return rc;
+    enum nsg_platform cls = nsg_platform_class(&p, mi->kms_on);
+    if (cls != NSG_PLAT_NONE) { /* not subject to admin rules */
+        count_disagree(r, st, f, plain, cls == NSG_PLAT_VNET_BLOCKED,
+                       nsg_platform_name(cls), n);
+        return NSG_OK;
+    }
+    nsg_admin_eval(stage, &p, &am);
+    if (am.decision == NSG_DEC_UNKNOWN) {
+        unevaluated(r, st, NSG_RR_ADMIN, n);
+        return NSG_OK;
+    }
+    bool sim_deny = am.decision == NSG_DEC_DENY;
+    if (am.rule && !am.ends && mi->nic) { /* Allow: the NSGs decide */
+        struct nsg_verdict v;
+        rc = nsg_sim_eval_nic(r->sim, mi->nic, &p, &v, err);
+        if (rc)
+            return nsg_err_prefix(err, "replay: NIC %s", mi->nic->name);
+        if (v.decision == NSG_DEC_UNKNOWN) {
+            unevaluated(r, st, NSG_RR_UNKNOWN_TAG, n);
+            return NSG_OK;
+        }
+        sim_deny = v.decision == NSG_DEC_DENY;
+    }
+    int how = am.rule ? nsg_sem_logged_name_agrees(plain, 0, am.rule->ar->name)
+                      : 0;
+    if (how && sim_deny == denied) {
+        count_agree(r, st, how, n);
+        return NSG_OK;
+    }
+    count_disagree(r, st, f, plain, sim_deny,
+                   am.rule ? am.rule->ar->name : "", n);
+    return NSG_OK;
 }
 
 /* Version i of e's NSG (its object in t when it has no versions),
@@ -467,7 +579,7 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
     struct entry *e;
     struct pstats *st;
     struct nsg_packet p;
-    struct nsg_match m, first = {NSG_DEC_UNKNOWN, NULL, NULL};
+    struct nsg_match m, first = {NSG_DEC_UNKNOWN, NULL, NULL, NSG_PLAT_NONE};
     bool denied, any_unknown = false;
     size_t lo = 0, hi = 0;
 
@@ -482,14 +594,13 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
         kind = NSG_LR_USER;
         plain = NULL;
     }
-    if (r->last_platform || kind == NSG_LR_PLATFORM) {
+    if (kind == NSG_LR_PLATFORM ||
+        (r->last_platform && kind != NSG_LR_ADMIN)) {
         unevaluated(r, st, NSG_RR_PLATFORM, n);
         return NSG_OK;
     }
-    if (kind == NSG_LR_ADMIN) {
-        unevaluated(r, st, NSG_RR_ADMIN, n);
-        return NSG_OK;
-    }
+    if (kind == NSG_LR_ADMIN)
+        return replay_admin(r, f, st, plain, n, err);
     if (!e) {
         unevaluated(r, st, NSG_RR_UNKNOWN_NSG, n);
         return NSG_OK;
@@ -502,6 +613,25 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
     p = (struct nsg_packet){f->dir, f->proto, f->src,
                             f->dst, f->sport, f->dport};
     denied = nsg_replay_flow_denied(f);
+    enum nsg_platform cls = nsg_platform_class(&p, mi->kms_on);
+    if (cls == NSG_PLAT_NONE) {
+        /* Admin Deny / AlwaysAllow decide before any NSG sees the packet. */
+        const struct nsg_admin_stage *stage;
+        struct nsg_admin_match am;
+        nsg_rc rc = admin_of(r, mi, &stage, err);
+        if (rc)
+            return rc;
+        nsg_admin_eval(stage, &p, &am);
+        if (am.decision == NSG_DEC_UNKNOWN) {
+            unevaluated(r, st, NSG_RR_ADMIN, n);
+            return NSG_OK;
+        }
+        if (am.ends) {
+            count_disagree(r, st, f, plain, am.decision == NSG_DEC_DENY,
+                           am.rule->ar->name, n);
+            return NSG_OK;
+        }
+    }
     if (e->versions && e->versions->len) {
         lo = version_at(e->versions, f->first_seen);
         hi = version_at(e->versions, f->last_seen);
@@ -525,13 +655,14 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
         nsg_rc rc = compiled_version(r, e, i, mi->vnet, &c, err);
         if (rc)
             return rc;
-        nsg_sim_eval(c, &p, &m);
+        nsg_sim_eval_class(c, &p, cls, &m);
         if (m.decision == NSG_DEC_UNKNOWN) {
             any_unknown = true;
             continue;
         }
-        if (agrees(&m, denied, kind, plain)) {
-            bump(&r->c.agree, &st->c.agree, n);
+        int how = agrees(&m, denied, kind, f->rule);
+        if (how) {
+            count_agree(r, st, how, n);
             return NSG_OK;
         }
         if (first.decision == NSG_DEC_UNKNOWN)
@@ -545,9 +676,11 @@ nsg_rc nsg_replay_add(struct nsg_replay *r, const struct nsg_flow *f,
         bump(&r->c.established, &st->c.established, n);
         return NSG_OK;
     }
-    bump(&r->c.disagree, &st->c.disagree, n);
-    r->n_entries++;
-    list_disagreement(r, st, f, plain, &first);
+    count_disagree(r, st, f, plain, first.decision == NSG_DEC_DENY,
+                   first.rule && first.rule->rule
+                       ? first.rule->rule->name
+                       : nsg_platform_name(first.platform),
+                   n);
     return NSG_OK;
 }
 
@@ -562,6 +695,7 @@ static void add_counts(cJSON *o, const struct nsg_replay_counts *c)
     cJSON *reasons = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "flows_total", (double)c->total);
     cJSON_AddNumberToObject(o, "agree", (double)c->agree);
+    cJSON_AddNumberToObject(o, "agree_truncated", (double)c->agree_truncated);
     cJSON_AddNumberToObject(o, "disagree", (double)c->disagree);
     cJSON_AddNumberToObject(o, "established", (double)c->established);
     cJSON_AddNumberToObject(o, "unevaluated", (double)c->unevaluated);

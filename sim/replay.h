@@ -12,10 +12,6 @@
 #include "../model/model_flow.h"
 #include "sim.h"
 
-/* Azure may cut long rule names in flow logs: a logged name of at least this
- * many characters that is a prefix of the simulated rule's name agrees. */
-#define NSG_REPLAY_RULE_CUT 32
-
 /* Why a tuple could not be evaluated (keys of "unevaluated_reasons"). */
 enum nsg_replay_reason {
     NSG_RR_UNKNOWN_NSG,  /* "unknown_nsg": NSG / aclID not in the corpus */
@@ -24,7 +20,9 @@ enum nsg_replay_reason {
     NSG_RR_UNKNOWN_VNET, /* "unknown_vnet": the NIC's subnet or virtual
                             network is not in the corpus */
     NSG_RR_PLATFORM,     /* "platform_rule": PlatformRule / zero aclID */
-    NSG_RR_ADMIN,        /* "admin_rule": Virtual Network Manager rule */
+    NSG_RR_ADMIN,        /* "admin_rule": a Virtual Network Manager rule
+                            whose configuration is not in the corpus, or
+                            whose application to the VNet is unknown */
     NSG_RR_UNKNOWN_TAG,  /* "unknown_tag": the answer depends on a tag or
                             ASG the corpus cannot resolve */
     NSG_RR_COUNT
@@ -37,6 +35,7 @@ const char *nsg_replay_reason_name(enum nsg_replay_reason r);
  * tell): neither agree nor disagree, never guessed. */
 struct nsg_replay_counts {
     uint64_t total, agree, disagree, established, unevaluated, inexact;
+    uint64_t agree_truncated; /* of agree: by a name the log cut short */
     uint64_t reasons[NSG_RR_COUNT];
 };
 
@@ -129,8 +128,9 @@ enum nsg_logged_rule { NSG_LR_USER, NSG_LR_DEFAULT, NSG_LR_PLATFORM,
                        NSG_LR_ADMIN };
 enum nsg_logged_rule nsg_replay_rule_kind(const char *logged,
                                           const char **plain);
-/* Does a logged plain rule name name the simulated rule? */
-bool nsg_replay_rule_agrees(const char *logged_plain, const char *sim_name);
+/* Does a logged rule name name the simulated rule (1 exactly, 2 by a
+ * prefix the log cut at 65 characters, 0 no; nsg_sem_logged_name_agrees)? */
+int nsg_replay_rule_agrees(const char *logged, const char *sim_name);
 /* Was the tuple denied (decision D, or VNet state D)? */
 bool nsg_replay_flow_denied(const struct nsg_flow *f);
 /* Does f (an aggregate row with a source-port range) depend on a source

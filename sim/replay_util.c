@@ -36,17 +36,12 @@ enum nsg_logged_rule nsg_replay_rule_kind(const char *logged,
     return NSG_LR_ADMIN;
 }
 
-bool nsg_replay_rule_agrees(const char *logged_plain, const char *sim_name)
+int nsg_replay_rule_agrees(const char *logged, const char *sim_name)
 {
-    size_t ll, sl;
-    if (!logged_plain || !sim_name)
-        return false;
-    if (!strcasecmp(logged_plain, sim_name))
-        return true;
-    ll = strlen(logged_plain);
-    sl = strlen(sim_name);
-    return ll >= NSG_REPLAY_RULE_CUT && sl > ll &&
-           !strncasecmp(logged_plain, sim_name, ll);
+    const char *plain;
+    (void)nsg_replay_rule_kind(logged, &plain);
+    return nsg_sem_logged_name_agrees(plain, (size_t)(plain - logged),
+                                      sim_name);
 }
 
 bool nsg_replay_flow_denied(const struct nsg_flow *f)

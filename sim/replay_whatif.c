@@ -400,10 +400,14 @@ static nsg_rc eval_flow(struct nsg_whatif *w, const struct wflow *wf,
         return NSG_OK;
     }
     if (vc.decision == NSG_DEC_UNKNOWN || vp.decision == NSG_DEC_UNKNOWN) {
-        uneval(w, NSG_RR_UNKNOWN_TAG, wf->count);
+        uneval(w, vc.unknown_reason || vp.unknown_reason ? NSG_RR_ADMIN
+                                                          : NSG_RR_UNKNOWN_TAG,
+               wf->count);
         return NSG_OK;
     }
-    if (vc.decision == vp.decision) {
+    /* the stages before the NSGs are the same in both models: a change
+     * comes from an NSG level */
+    if (vc.decision == vp.decision || vp.n_levels == 0) {
         w->c.unchanged += wf->count;
         return NSG_OK;
     }

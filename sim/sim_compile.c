@@ -1,9 +1,10 @@
 /* sim_compile.c - compiles an NSG in a context: every rule's addresses,
  * tags and ASGs resolved to address sets, rules sorted by priority per
- * direction (default rules last), and the candidate index built
- * (sim_index.c). */
+ * direction (default rules last), the platform tags each rule names, and
+ * the candidate index built (sim_index.c). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim.h"
 #include "sim_index.h"
@@ -87,6 +88,47 @@ void nsg_cnsg_free(struct nsg_cnsg *c)
     free(c);
 }
 
+/* Bit (1 << class) for each platform class whose tag the rule names. */
+static unsigned platform_tags(const struct nsg_rule *r)
+{
+    unsigned bits = 0;
+    for (int c = 1; c < NSG_PLAT_COUNT; c++) {
+        const char *tag = nsg_platform_tag((enum nsg_platform)c);
+        for (int side = 0; tag && side < 2; side++) {
+            const struct nsg_addr_item *it = side ? r->dst : r->src;
+            size_t n = side ? r->n_dst : r->n_src;
+            for (size_t i = 0; i < n; i++)
+                if (it[i].kind == NSG_ADDR_TAG && !strcasecmp(it[i].text, tag))
+                    bits |= 1u << c;
+        }
+    }
+    return bits;
+}
+
+nsg_rc nsg_sim_compile_rule(const struct nsg_ctx *ctx,
+                            const struct nsg_rule *r, struct nsg_crule *cr,
+                            struct nsg_err *err)
+{
+    nsg_rc rc;
+    cr->rule = r;
+    cr->priority = r->priority;
+    cr->access = r->access;
+    cr->proto = r->proto;
+    cr->sports = r->sports;
+    cr->n_sports = r->n_sports;
+    cr->dports = r->dports;
+    cr->n_dports = r->n_dports;
+    cr->tcpudp_only = nsg_sem_any_with_ports_tcpudp_only(
+        r->proto, r->sports, r->n_sports, r->dports, r->n_dports);
+    cr->plat_tags = platform_tags(r);
+    rc = resolve_side(ctx, r->src, r->n_src, r->src_asgs, r->n_src_asgs,
+                      &cr->src, &cr->src_unknown, err);
+    if (!rc)
+        rc = resolve_side(ctx, r->dst, r->n_dst, r->dst_asgs, r->n_dst_asgs,
+                          &cr->dst, &cr->dst_unknown, err);
+    return rc;
+}
+
 nsg_rc nsg_sim_compile(const struct nsg_ctx *ctx, const struct nsg_nsg *nsg,
                        struct nsg_cnsg **out, struct nsg_err *err)
 {
@@ -101,20 +143,7 @@ nsg_rc nsg_sim_compile(const struct nsg_ctx *ctx, const struct nsg_nsg *nsg,
     for (size_t i = 0; i < nsg->n_rules && !rc; i++) {
         const struct nsg_rule *r = &nsg->rules[i];
         int d = r->dir == NSG_DIR_OUT;
-        struct nsg_crule *cr = &c->rules[d][c->n[d]++];
-        cr->rule = r;
-        cr->priority = r->priority;
-        cr->access = r->access;
-        cr->proto = r->proto;
-        cr->sports = r->sports;
-        cr->n_sports = r->n_sports;
-        cr->dports = r->dports;
-        cr->n_dports = r->n_dports;
-        rc = resolve_side(ctx, r->src, r->n_src, r->src_asgs, r->n_src_asgs,
-                          &cr->src, &cr->src_unknown, err);
-        if (!rc)
-            rc = resolve_side(ctx, r->dst, r->n_dst, r->dst_asgs,
-                              r->n_dst_asgs, &cr->dst, &cr->dst_unknown, err);
+        rc = nsg_sim_compile_rule(ctx, r, &c->rules[d][c->n[d]++], err);
         if (rc)
             nsg_err_prefix(err, "NSG %s, rule %s", nsg->name ? nsg->name : "?",
                            r->name ? r->name : "?");

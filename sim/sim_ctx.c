@@ -1,7 +1,8 @@
 /* sim_ctx.c - the resolution context of the simulator: what the tags
- * VirtualNetwork, AzureLoadBalancer, Internet, the imported service tags
- * and application security groups stand for in one virtual network, and
- * what the corpus lacks to know it (a virtual network, a peering's remote
+ * VirtualNetwork, AzureLoadBalancer, Internet, the platform tags, the
+ * imported service tags and application security groups stand for in one
+ * virtual network (or, with Azure's own expansion, at one NIC), and what
+ * the corpus lacks to know it (a virtual network, a peering's remote
  * space, a route table, an ASG's members): those parts resolve as unknown,
  * so an answer that depends on them is never guessed. */
 #include <stdarg.h>
@@ -14,14 +15,6 @@
 
 #define WIRESERVER "168.63.129.16/32"
 #define LB_V6 "fe80::1234:5678:9abc/128"
-
-/* IPv4 space that is never Internet: "this" network, private (RFC 1918),
- * shared CGN space, loopback, link-local, multicast and reserved. */
-static const char *const not_internet_v4[] = {
-    "0.0.0.0/8",      "10.0.0.0/8",  "100.64.0.0/10",  "127.0.0.0/8",
-    "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",
-    "240.0.0.0/4",
-};
 
 static void add_text(struct nsg_addrset *s, const char *cidr)
 {
@@ -197,20 +190,16 @@ bool nsg_ctx_gaps(const struct nsg_topology *t, const struct nsg_vnet *v,
     return any;
 }
 
-/* Internet: public IPv4 space and global unicast IPv6 (2000::/3), minus
- * the VirtualNetwork set of the context. */
+/* Internet: Azure's own expansion for the NIC when the corpus holds it,
+ * else public space minus the virtual network's own address space only
+ * (not peerings, routes or 168.63.129.16: docs/semantics.md T3). */
 static void build_internet(struct nsg_ctx *ctx)
 {
-    struct nsg_addrset priv = NSG_ADDRSET_INIT;
-
-    nsg_addrset_add_all(&ctx->internet, 4);
-    for (size_t i = 0; i < sizeof(not_internet_v4) / sizeof(*not_internet_v4);
-         i++)
-        add_text(&priv, not_internet_v4[i]);
-    nsg_addrset_subtract(&ctx->internet, &priv);
-    add_text(&ctx->internet, "2000::/3");
-    nsg_addrset_subtract(&ctx->internet, &ctx->vnet_tag);
-    nsg_addrset_release(&priv);
+    const struct nsg_addrset *e = nsg_tag_expansion_get(ctx->exp, "Internet");
+    if (e)
+        nsg_addrset_copy(&ctx->internet, e);
+    else
+        nsg_sem_internet(ctx->vnet, &ctx->internet);
 }
 
 /* Prefixes of the subnets of the context's virtual network: inside its
@@ -226,26 +215,42 @@ static void add_subnet_prefixes(struct nsg_ctx *ctx)
     g_ptr_array_free(subs, TRUE);
 }
 
-nsg_rc nsg_ctx_init(struct nsg_ctx *ctx, const struct nsg_topology *t,
-                    const struct nsg_vnet *vnet, struct nsg_err *err)
+nsg_rc nsg_ctx_init_exp(struct nsg_ctx *ctx, const struct nsg_topology *t,
+                        const struct nsg_vnet *vnet,
+                        const struct nsg_tag_expansion *exp,
+                        struct nsg_err *err)
 {
     (void)err;
     memset(ctx, 0, sizeof(*ctx));
     ctx->t = t;
     ctx->vnet = vnet;
-    ctx->partial = nsg_ctx_gaps(t, vnet, NULL);
-    build_vnet_tag(ctx);
-    if (ctx->partial) {
-        /* Only the certain part of VirtualNetwork is known (the host's
-         * address, the subnets' prefixes, known peerings and routes); any
-         * public address might be in the missing part, so no address is
-         * certainly Internet. */
-        if (!nsg_sim_vnet_known(vnet))
+    ctx->exp = exp;
+    const struct nsg_addrset *e = nsg_tag_expansion_get(exp, "VirtualNetwork");
+    if (e) { /* Azure's own expansion: known whatever the corpus lacks */
+        nsg_addrset_copy(&ctx->vnet_tag, e);
+    } else {
+        ctx->partial = nsg_ctx_gaps(t, vnet, NULL);
+        build_vnet_tag(ctx);
+        /* Only the certain part of VirtualNetwork is known then (the
+         * host's address, the subnets' prefixes, known peerings and
+         * routes). */
+        if (ctx->partial && !nsg_sim_vnet_known(vnet))
             add_subnet_prefixes(ctx);
-        return NSG_OK;
     }
-    build_internet(ctx);
+    /* Internet subtracts the virtual network's own space only: it is
+     * unknown only when that virtual network is missing, and then no
+     * address is certainly Internet (any might be in its space). */
+    ctx->internet_partial = t && vnet && !nsg_sim_vnet_known(vnet) &&
+                            !nsg_tag_expansion_get(exp, "Internet");
+    if (!ctx->internet_partial)
+        build_internet(ctx);
     return NSG_OK;
+}
+
+nsg_rc nsg_ctx_init(struct nsg_ctx *ctx, const struct nsg_topology *t,
+                    const struct nsg_vnet *vnet, struct nsg_err *err)
+{
+    return nsg_ctx_init_exp(ctx, t, vnet, NULL, err);
 }
 
 void nsg_ctx_release(struct nsg_ctx *ctx)
@@ -260,11 +265,16 @@ nsg_rc nsg_ctx_resolve_tag(const struct nsg_ctx *ctx, const char *tag,
                            struct nsg_addrset *out, struct nsg_err *err)
 {
     const struct nsg_service_tag *st;
+    const struct nsg_addrset *e;
 
+    if (!strcmp(tag, "*")) {
+        nsg_addrset_add_all(out, 0);
+        return NSG_OK;
+    }
     if (!strcasecmp(tag, "VirtualNetwork") || !strcasecmp(tag, "Internet")) {
-        nsg_addrset_union(out, strcasecmp(tag, "Internet") ? &ctx->vnet_tag
-                                                           : &ctx->internet);
-        if (!ctx->partial)
+        bool inet = !strcasecmp(tag, "Internet");
+        nsg_addrset_union(out, inet ? &ctx->internet : &ctx->vnet_tag);
+        if (!(inet ? ctx->internet_partial : ctx->partial))
             return NSG_OK;
         struct nsg_buf why = NSG_BUF_INIT;
         nsg_ctx_gaps(ctx->t, ctx->vnet, &why);
@@ -273,15 +283,18 @@ nsg_rc nsg_ctx_resolve_tag(const struct nsg_ctx *ctx, const char *tag,
         nsg_buf_release(&why);
         return NSG_E_NOTFOUND;
     }
+    e = nsg_tag_expansion_get(ctx->exp, tag);
+    if (e) { /* Azure's own expansion at this NIC */
+        nsg_addrset_union(out, e);
+        return NSG_OK;
+    }
     if (!strcasecmp(tag, "AzureLoadBalancer")) {
         add_text(out, WIRESERVER);
         add_text(out, LB_V6);
         return NSG_OK;
     }
-    if (!strcmp(tag, "*")) {
-        nsg_addrset_add_all(out, 0);
+    if (nsg_sem_platform_tag(tag, out))
         return NSG_OK;
-    }
     st = ctx->t ? nsg_topo_tag(ctx->t, tag) : NULL;
     if (!st)
         return nsg_err_set(err, NSG_E_NOTFOUND,

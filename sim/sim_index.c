@@ -124,7 +124,8 @@ static void build_ports(struct index *x, const struct nsg_crule *r, size_t n)
     }
     x->other = nsg_xcalloc(x->w ? x->w : 1, sizeof(uint64_t));
     for (size_t k = 0; k < n; k++)
-        if (r[k].proto != NSG_PROTO_TCP && r[k].proto != NSG_PROTO_UDP)
+        if (r[k].proto != NSG_PROTO_TCP && r[k].proto != NSG_PROTO_UDP &&
+            !r[k].tcpudp_only)
             x->other[k / 64] |= (uint64_t)1 << (k % 64);
 }
 
@@ -182,8 +183,8 @@ void nsg_sim_index_free(void *index)
     free(x);
 }
 
-void nsg_sim_eval(const struct nsg_cnsg *c, const struct nsg_packet *p,
-                  struct nsg_match *m)
+void nsg_sim_eval_indexed(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                          struct nsg_match *m)
 {
     int d = p->dir == NSG_DIR_OUT;
     const struct index *x = c->index[d];
@@ -192,7 +193,15 @@ void nsg_sim_eval(const struct nsg_cnsg *c, const struct nsg_packet *p,
     int f;
 
     if (p->src.family != p->dst.family || !x) {
-        nsg_sim_eval_linear(c, p, m);
+        for (size_t i = 0; i < c->n[d]; i++) {
+            int r = nsg_crule_match(&rules[i], p);
+            if (r) {
+                nsg_sim_set_match(&rules[i], r, p, m);
+                m->platform = NSG_PLAT_NONE;
+                return;
+            }
+        }
+        nsg_sim_set_nomatch(NSG_PLAT_NONE, m);
         return;
     }
     f = p->src.family == 6;
@@ -211,12 +220,11 @@ void nsg_sim_eval(const struct nsg_cnsg *c, const struct nsg_packet *p,
             int r = nsg_crule_match(&rules[k], p);
             if (r) {
                 nsg_sim_set_match(&rules[k], r, p, m);
+                m->platform = NSG_PLAT_NONE;
                 return;
             }
             bits &= bits - 1;
         }
     }
-    m->decision = NSG_DEC_DENY; /* no default rules: as the linear scan */
-    m->rule = NULL;
-    m->unknown_tag = NULL;
+    nsg_sim_set_nomatch(NSG_PLAT_NONE, m); /* no default rules */
 }

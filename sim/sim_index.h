@@ -13,5 +13,10 @@ void nsg_sim_index_free(void *index); /* NULL-safe */
  * (sim_match.c). */
 void nsg_sim_set_match(const struct nsg_crule *r, int m,
                        const struct nsg_packet *p, struct nsg_match *out);
+/* No rule considered for class cls matched (sim_compile.c). */
+void nsg_sim_set_nomatch(enum nsg_platform cls, struct nsg_match *m);
+/* The indexed first-match scan of ordinary traffic (sim_index.c). */
+void nsg_sim_eval_indexed(const struct nsg_cnsg *c, const struct nsg_packet *p,
+                          struct nsg_match *m);
 
 #endif

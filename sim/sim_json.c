@@ -16,7 +16,7 @@ static bool proto_is_named(int proto, unsigned style)
     if (style == NSG_PJ_PROTO_TCPUDP)
         return false;
     return proto == NSG_PROTO_ICMP || proto == NSG_PROTO_ESP ||
-           proto == NSG_PROTO_AH;
+           proto == NSG_PROTO_AH || proto == NSG_PROTO_ICMPV6;
 }
 
 cJSON *nsg_sim_proto_json(int proto, unsigned style)

@@ -44,11 +44,12 @@ static Z3_ast mk_var(struct nsg_slv *s, const char *name, Z3_sort sort)
     return Z3_mk_const(s->z, Z3_mk_string_symbol(s->z, name), sort);
 }
 
-static void free_decision(gpointer p)
+void nsg_slv_free_decision(gpointer p)
 {
     struct nsg_slv_nsg *d = p;
     for (int i = 0; i < 2; i++) {
         free(d->matches[i]);
+        free(d->eff[i]);
         free(d->fires[i]);
     }
     free(d);
@@ -83,7 +84,11 @@ struct nsg_slv *nsg_slv_new(unsigned timeout_ms)
     }
     s->proto_cache = g_hash_table_new(g_direct_hash, g_direct_equal);
     s->decisions = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                         free_decision);
+                                         nsg_slv_free_decision);
+    s->decisions_nokms = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                               NULL, nsg_slv_free_decision);
+    s->admins = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                      free);
     s->sol = Z3_mk_solver_for_logic(s->z, Z3_mk_string_symbol(s->z, "QF_BV"));
     Z3_solver_inc_ref(s->z, s->sol);
     nsg_slv_set_timeout(s, timeout_ms);
@@ -100,6 +105,8 @@ void nsg_slv_free(struct nsg_slv *s)
     }
     g_hash_table_destroy(s->proto_cache);
     g_hash_table_destroy(s->decisions);
+    g_hash_table_destroy(s->decisions_nokms);
+    g_hash_table_destroy(s->admins);
     Z3_solver_dec_ref(s->z, s->sol);
     registry_set(s->z, NULL);
     Z3_del_context(s->z);

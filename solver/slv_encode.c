@@ -9,7 +9,7 @@
 #include "slv_int.h"
 
 /* Keep a lazily made term of s only when it was made at depth 0. */
-static Z3_ast keep_at_top(struct nsg_slv *s, Z3_ast *slot, Z3_ast v)
+Z3_ast nsg_slv_keep_at_top(struct nsg_slv *s, Z3_ast *slot, Z3_ast v)
 {
     if (s->depth == 0 && !s->failed)
         *slot = v;
@@ -20,7 +20,7 @@ Z3_ast nsg_slv_has_ports(struct nsg_slv *s)
 {
     if (s->has_ports)
         return s->has_ports;
-    return keep_at_top(s, &s->has_ports,
+    return nsg_slv_keep_at_top(s, &s->has_ports,
                        nsg_slv_or2(s, nsg_slv_proto(s, NSG_PROTO_TCP),
                                    nsg_slv_proto(s, NSG_PROTO_UDP)));
 }
@@ -60,7 +60,7 @@ Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s)
                        nsg_slv_not(s, nsg_slv_addrset(s, NSG_SLV_SRC, &bad)),
                        nsg_slv_not(s, nsg_slv_addrset(s, NSG_SLV_DST, &bad))};
     nsg_addrset_release(&bad);
-    return keep_at_top(s, &s->domain, nsg_slv_andv(s, parts, 4));
+    return nsg_slv_keep_at_top(s, &s->domain, nsg_slv_andv(s, parts, 4));
 }
 
 Z3_ast nsg_slv_family(struct nsg_slv *s, int fam)
@@ -229,9 +229,11 @@ nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
         parts[1] =
             nsg_slv_or2(s, parts[1], nsg_slv_mk_fresh_bool(s, "tag_src"));
     if (r->dst_unknown)
-        parts[2] =
-            nsg_slv_or2(s, parts[2], nsg_slv_mk_fresh_bool(s, "tag_dst"));
-    if (ports != s->t) {
+        parts[2] = nsg_slv_or2(s, parts[2], nsg_slv_mk_fresh_bool(s, "tag_dst"));
+    if (r->tcpudp_only) {
+        /* "*" with narrow ports: TCP and UDP only (R2) */
+        parts[3] = nsg_slv_and2(s, nsg_slv_has_ports(s), ports);
+    } else if (ports != s->t) {
         /* Ports constrain only TCP and UDP.  A rule for Tcp or Udp alone
          * needs no protocol test on the port part. */
         if (r->proto == NSG_PROTO_TCP || r->proto == NSG_PROTO_UDP)
@@ -243,59 +245,158 @@ nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
     return nsg_slv_z3_status(s, "encoding a rule", err);
 }
 
-/* Decision for one direction.  Consecutive rules of the same access form a
- * block: the first match inside a block decides the block's access, so
- * allow = ite(block1, acc1, ite(block2, acc2, ...)) has one level per
- * access change instead of one per rule.  The rule index is a chain over
- * the rules (needed only for reporting; it shares the match terms). */
-static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
-                       enum nsg_dir dir)
+/* Is rule r considered for the packet's platform class? */
+static Z3_ast considered(struct nsg_slv *s, const struct nsg_crule *r,
+                         bool kms_on)
 {
-    size_t n = d->n[dir];
+    Z3_ast v[NSG_PLAT_COUNT];
+    size_t n = 0;
+    v[n++] = nsg_slv_platform_none(s, kms_on);
+    for (int c = 1; c < NSG_PLAT_COUNT; c++)
+        if ((r->plat_tags >> c) & 1u)
+            v[n++] = nsg_slv_platform(s, (enum nsg_platform)c, kms_on);
+    return nsg_slv_orv(s, v, n);
+}
+
+/* First match over the rules of direction dir selected by `sel` (every
+ * rule when sel < 0, else those naming platform class sel's tag), with
+ * `fallback` when none matches.  Consecutive selected rules of the same
+ * access form a block: the first match inside a block decides the block's
+ * access, so allow = ite(block1, acc1, ite(block2, acc2, ...)) has one
+ * level per access change instead of one per rule. */
+static Z3_ast first_match(struct nsg_slv *s, const struct nsg_slv_nsg *d,
+                          enum nsg_dir dir, int sel, Z3_ast fallback)
+{
+    const struct nsg_crule *r = d->c->rules[dir];
     Z3_ast *m = d->matches[dir];
-    Z3_ast allow = s->f; /* unreachable: default rules catch everything */
-    size_t end = n;
+    Z3_ast *blkv = nsg_xcalloc(d->n[dir] + 1, sizeof(Z3_ast));
+    Z3_ast allow = fallback;
+    size_t end = d->n[dir];
     while (end > 0) {
-        size_t beg = end - 1;
-        enum nsg_access acc = d->c->rules[dir][beg].access;
-        while (beg > 0 && d->c->rules[dir][beg - 1].access == acc)
-            beg--;
-        Z3_ast blk = nsg_slv_orv(s, m + beg, end - beg);
+        size_t nb = 0, beg = end;
+        enum nsg_access acc = NSG_ALLOW;
+        bool any = false;
+        /* the block ending at end-1: selected rules of one access */
+        while (beg > 0) {
+            const struct nsg_crule *x = &r[beg - 1];
+            if (sel >= 0 && !((x->plat_tags >> sel) & 1u)) {
+                beg--;
+                continue;
+            }
+            if (any && x->access != acc)
+                break;
+            acc = x->access;
+            any = true;
+            blkv[nb++] = m[--beg];
+        }
+        end = beg;
+        if (!any)
+            break;
+        Z3_ast blk = nsg_slv_orv(s, blkv, nb);
         Z3_ast val = acc == NSG_ALLOW ? s->t : s->f;
         if (allow == val)
             ;
         else if (blk == s->t)
             allow = val;
         else if (blk != s->f)
-            allow = acc == NSG_ALLOW
-                        ? nsg_slv_or2(s, blk, allow)
-                        : nsg_slv_and2(s, nsg_slv_not(s, blk), allow);
-        end = beg;
+            allow = acc == NSG_ALLOW ? nsg_slv_or2(s, blk, allow)
+                                     : nsg_slv_and2(s, nsg_slv_not(s, blk), allow);
     }
-    d->allow_dir[dir] = allow;
-    /* fires: in direction dir, no earlier rule matches, rule i does. */
-    Z3_ast none_before = nsg_slv_dir(s, dir);
-    for (size_t i = 0; i < n; i++) {
-        d->fires[dir][i] = nsg_slv_and2(s, none_before, m[i]);
-        none_before = nsg_slv_and2(s, none_before, nsg_slv_not(s, m[i]));
-    }
+    free(blkv);
+    return allow;
 }
 
+/* The decision of one direction with the platform stage factored out:
+ * ordinary traffic meets every rule (the plain first match), platform
+ * class c only the rules naming its tag (allowed when none matches),
+ * traffic the VNet drops is denied:
+ *   allow = ite(none, plain, ite(c1, first-match-c1, ... ite(c_k, ..., F)))
+ * A rule of an NSG that names no platform tag costs nothing more than
+ * before. */
+static void decide_dir(struct nsg_slv *s, struct nsg_slv_nsg *d,
+                       enum nsg_dir dir)
+{
+    size_t n = d->n[dir];
+    bool kms = d->kms_on;
+    Z3_ast none = nsg_slv_platform_none(s, kms);
+    unsigned used = 0; /* platform classes some rule names */
+    for (size_t i = 0; i < n; i++)
+        used |= d->c->rules[dir][i].plat_tags;
+    /* platform traffic: allowed unless a rule naming its tag decides */
+    Z3_ast plat = nsg_slv_platform_any(s, kms);
+    for (int c = 1; c < NSG_PLAT_COUNT; c++)
+        if ((used >> c) & 1u)
+            plat = nsg_slv_mk_ite(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+                             first_match(s, d, dir, c, s->t), plat);
+    d->plain_dir[dir] = first_match(s, d, dir, -1, s->f);
+    d->plat_used[dir] = used;
+    d->allow_dir[dir] = nsg_slv_mk_ite(s, none, d->plain_dir[dir], plat);
+    /* fires: the rule decides (as the first match of ordinary traffic, or
+     * of the rules naming the packet's platform class) */
+    Z3_ast dirt = nsg_slv_dir(s, dir);
+    Z3_ast plain_before = dirt, tag_before[NSG_PLAT_COUNT];
+    for (int c = 0; c < NSG_PLAT_COUNT; c++)
+        tag_before[c] = dirt;
+    for (size_t i = 0; i < n; i++) {
+        const struct nsg_crule *r = &d->c->rules[dir][i];
+        Z3_ast m = d->matches[dir][i];
+        Z3_ast v[NSG_PLAT_COUNT + 1];
+        size_t k = 0;
+        v[k++] = nsg_slv_and2(s, none, nsg_slv_and2(s, plain_before, m));
+        plain_before = nsg_slv_and2(s, plain_before, nsg_slv_not(s, m));
+        for (int c = 1; c < NSG_PLAT_COUNT; c++)
+            if ((r->plat_tags >> c) & 1u) {
+                Z3_ast cls = nsg_slv_platform(s, (enum nsg_platform)c, kms);
+                v[k++] = nsg_slv_and2(s, cls, nsg_slv_and2(s, tag_before[c], m));
+                tag_before[c] = nsg_slv_and2(s, tag_before[c], nsg_slv_not(s, m));
+            }
+        d->fires[dir][i] = nsg_slv_orv(s, v, k);
+    }
+    /* no rule decides: ordinary traffic no rule matches (an NSG without
+     * default rules), a platform class none of its tag rules matches, or
+     * traffic the VNet drops */
+    Z3_ast w[NSG_PLAT_COUNT + 1];
+    size_t k = 0;
+    w[k++] = nsg_slv_and2(s, none, plain_before);
+    for (int c = 1; c < NSG_PLAT_COUNT; c++)
+        w[k++] = nsg_slv_and2(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+                          tag_before[c]);
+    d->fires_none[dir] = nsg_slv_orv(s, w, k);
+}
+
+/* The deciding rule's index for dir (n: none decides), the same cases. */
 static Z3_ast rule_index_chain(struct nsg_slv *s, struct nsg_slv_nsg *d,
                                enum nsg_dir dir)
 {
     size_t n = d->n[dir];
-    Z3_ast r = nsg_slv_num(s, n, 16); /* n: no rule matches (no defaults) */
+    bool kms = d->kms_on;
+    Z3_ast none_idx = nsg_slv_num(s, n, 16);
+    Z3_ast plat = none_idx;
+    for (int c = 1; c < NSG_PLAT_COUNT; c++) {
+        Z3_ast r = none_idx;
+        bool any = false;
+        for (size_t i = n; i-- > 0;)
+            if ((d->c->rules[dir][i].plat_tags >> c) & 1u) {
+                r = nsg_slv_mk_ite(s, d->matches[dir][i], nsg_slv_num(s, i, 16), r);
+                any = true;
+            }
+        if (any)
+            plat = nsg_slv_mk_ite(s, nsg_slv_platform(s, (enum nsg_platform)c, kms),
+                             r, plat);
+    }
+    Z3_ast r = none_idx;
     for (size_t i = n; i-- > 0;)
         if (d->matches[dir][i] != s->f)
             r = nsg_slv_mk_ite(s, d->matches[dir][i], nsg_slv_num(s, i, 16), r);
-    return r;
+    return nsg_slv_mk_ite(s, nsg_slv_platform_none(s, kms), r, plat);
 }
 
-nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
-                      const struct nsg_slv_nsg **out, struct nsg_err *err)
+nsg_rc nsg_slv_decide_kms(struct nsg_slv *s, const struct nsg_cnsg *c,
+                          bool kms_on, const struct nsg_slv_nsg **out,
+                          struct nsg_err *err)
 {
-    struct nsg_slv_nsg *d = g_hash_table_lookup(s->decisions, c);
+    GHashTable *cache = kms_on ? s->decisions : s->decisions_nokms;
+    struct nsg_slv_nsg *d = g_hash_table_lookup(cache, c);
     nsg_rc rc = nsg_slv_z3_status(s, "encoding an NSG", err);
     if (rc)
         return rc;
@@ -309,18 +410,22 @@ nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
                            "solver scope (internal)");
     d = nsg_xcalloc(1, sizeof(*d));
     d->c = c;
+    d->kms_on = kms_on;
     for (int dir = 0; dir < 2; dir++) {
         d->n[dir] = c->n[dir];
         d->matches[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
+        d->eff[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
         d->fires[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
         for (size_t i = 0; i < c->n[dir]; i++) {
-            rc = nsg_slv_crule_match(s, &c->rules[dir][i], &d->matches[dir][i],
-                                     err);
+            const struct nsg_crule *r = &c->rules[dir][i];
+            rc = nsg_slv_crule_match(s, r, &d->matches[dir][i], err);
             if (rc) {
                 nsg_err_prefix(err, "NSG %s",
                                c->nsg && c->nsg->name ? c->nsg->name : "?");
                 goto fail;
             }
+            d->eff[dir][i] =
+                nsg_slv_and2(s, d->matches[dir][i], considered(s, r, kms_on));
         }
         decide_dir(s, d, (enum nsg_dir)dir);
     }
@@ -331,16 +436,18 @@ nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
     rc = nsg_slv_z3_status(s, "encoding an NSG", err);
     if (rc)
         goto fail;
-    g_hash_table_insert(s->decisions, (gpointer)c, d);
+    g_hash_table_insert(cache, (gpointer)c, d);
     *out = d;
     return NSG_OK;
 fail:
-    for (int i = 0; i < 2; i++) {
-        free(d->matches[i]);
-        free(d->fires[i]);
-    }
-    free(d);
+    nsg_slv_free_decision(d);
     return rc;
+}
+
+nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
+                      const struct nsg_slv_nsg **out, struct nsg_err *err)
+{
+    return nsg_slv_decide_kms(s, c, true, out, err);
 }
 
 Z3_ast nsg_slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,

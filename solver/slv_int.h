@@ -33,7 +33,11 @@ struct nsg_slv {
     GHashTable *addr_cache[2]; /* GBytes (ranges) -> Z3_ast */
     GHashTable *port_cache[2]; /* GBytes (ranges) -> Z3_ast */
     GHashTable *proto_cache;   /* GINT (proto) -> Z3_ast */
-    GHashTable *decisions;     /* cnsg ptr -> struct nsg_slv_nsg * */
+    GHashTable *decisions;     /* cnsg ptr -> struct nsg_slv_nsg * (KMS on) */
+    GHashTable *decisions_nokms; /* the same with KMS off */
+    GHashTable *admins;        /* admin stage ptr -> struct nsg_slv_admin * */
+    Z3_ast plat[NSG_PLAT_COUNT][2]; /* [class][kms_on] (slv_stage.c) */
+    Z3_ast plat_any[2], plat_none[2];
     bool no_polish;            /* keep Z3's first model (nsg_slv_solve) */
     bool no_slice;             /* diff without change slicing */
     unsigned enc_without;      /* NSG_SLV_NO_* (slv_variant.c) */
@@ -42,12 +46,17 @@ struct nsg_slv {
     char failure[512];         /* the first failure's message */
 };
 
+void nsg_slv_free_decision(gpointer p);
+
 /* NSG_E_INTERNAL with the first failure's message when a Z3 call of s has
  * failed (ever: the flag is sticky), else NSG_OK. */
 nsg_rc nsg_slv_z3_status(struct nsg_slv *s, const char *what,
                          struct nsg_err *err);
 /* Record a failure of ours (the first one is kept). */
 void nsg_slv_fail(struct nsg_slv *s, const char *msg);
+/* Keep a lazily made term of s in *slot only when it was made at depth 0
+ * (see above); returns v. */
+Z3_ast nsg_slv_keep_at_top(struct nsg_slv *s, Z3_ast *slot, Z3_ast v);
 
 /* Solver scopes and assertions (nothing is asserted once s has failed). */
 void nsg_slv_push(struct nsg_slv *s);
@@ -110,6 +119,11 @@ Z3_ast nsg_slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,
 /* The rule of c for dir whose crule is r, or -1. */
 long nsg_slv_rule_index(const struct nsg_cnsg *c, enum nsg_dir dir,
                         const struct nsg_crule *r);
+/* A new zeroed finding of kind k appended to out. */
+struct nsg_slv_finding *nsg_slv_lint_add(struct nsg_slv_lint *out,
+                                         enum nsg_slv_lint_kind k,
+                                         enum nsg_dir dir,
+                                         const struct nsg_crule *r);
 /* Rule name for messages: "Name (priority P)". */
 const char *nsg_slv_rule_name(const struct nsg_crule *r);
 /* Exact concrete test: is there a packet both rules match (slv_lint.c)? */

@@ -25,14 +25,34 @@ const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k)
         return "management-port-open";
     case NSG_LINT_UNKNOWN_TAG:
         return "unknown-tag";
+    case NSG_LINT_ADMIN_OVERRIDDEN:
+        return "overridden-by-admin-rule";
+    case NSG_LINT_TAG_PLURAL:
+        return "tag-in-plural-field";
+    case NSG_LINT_ASG_MIXED:
+        return "asg-mixed-with-prefix";
+    case NSG_LINT_ASG_VNETS:
+        return "asg-across-vnets";
+    case NSG_LINT_PREFIX_LIMIT:
+        return "prefix-limit";
+    case NSG_LINT_EMPTY_ASG:
+        return "empty-asg";
+    case NSG_LINT_GATEWAY_NSG:
+        return "gateway-subnet-nsg";
+    case NSG_LINT_PORTS_IGNORED:
+        return "ports-ignored";
+    case NSG_LINT_KIND_COUNT:
+        break;
     }
     return "?";
 }
 
 void nsg_slv_lint_release(struct nsg_slv_lint *l)
 {
-    for (size_t i = 0; i < l->n; i++)
+    for (size_t i = 0; i < l->n; i++) {
         free(l->f[i].by);
+        free(l->f[i].admin_by);
+    }
     free(l->f);
     l->f = NULL;
     l->n = 0;
@@ -82,12 +102,15 @@ static bool crule_unknown(const struct nsg_crule *r)
 static bool rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
 {
     int proto;
+    bool tcpudp = a->tcpudp_only || b->tcpudp_only;
     if (a->proto == NSG_PROTO_ANY)
         proto = b->proto;
     else if (b->proto == NSG_PROTO_ANY || b->proto == a->proto)
         proto = a->proto;
     else
         return false;
+    if (tcpudp && proto != NSG_PROTO_ANY && !nsg_proto_has_ports(proto))
+        return false; /* "*" with ports: TCP and UDP only */
     /* A side naming an unknown tag may hold any address: it meets. */
     bool src_any = a->src_unknown || b->src_unknown;
     bool dst_any = a->dst_unknown || b->dst_unknown;
@@ -98,16 +121,16 @@ static bool rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
     if (!fam)
         return false;
     /* Under "*" a protocol without ports (ICMP, ...) meets regardless. */
-    if (proto != NSG_PROTO_TCP && proto != NSG_PROTO_UDP)
+    if (proto != NSG_PROTO_TCP && proto != NSG_PROTO_UDP && !tcpudp)
         return true;
     return ports_meet(a->sports, a->n_sports, b->sports, b->n_sports) &&
            ports_meet(a->dports, a->n_dports, b->dports, b->n_dports);
 }
 
-static struct nsg_slv_finding *add_finding(struct nsg_slv_lint *out,
-                                           enum nsg_slv_lint_kind k,
-                                           enum nsg_dir dir,
-                                           const struct nsg_crule *r)
+struct nsg_slv_finding *nsg_slv_lint_add(struct nsg_slv_lint *out,
+                                         enum nsg_slv_lint_kind k,
+                                         enum nsg_dir dir,
+                                         const struct nsg_crule *r)
 {
     out->f = nsg_xrealloc(out->f, (out->n + 1) * sizeof(*out->f));
     struct nsg_slv_finding *f = &out->f[out->n++];
@@ -134,7 +157,20 @@ struct lint_dir {
     Z3_ast scope;           /* witnesses: in scope when possible */
     const struct nsg_slv_scope *scope_c; /* the same, as addresses */
     GArray *before, *after; /* size_t: overlapping rule indexes */
+    /* The rule at hand names no platform tag: it can only decide ordinary
+     * traffic, where every rule counts as its plain match, so the queries
+     * assert `ctx` (ordinary traffic) and use plain matches - the same
+     * answers as the considered matches (eff), at the old cost. */
+    bool plain;
+    Z3_ast ctx;
+    Z3_ast pass; /* the admin stage hands the packet on (true: none) */
 };
+
+/* What rule j counts as in the query about the rule at hand. */
+static Z3_ast M(const struct lint_dir *L, size_t j)
+{
+    return L->plain ? L->d->matches[L->dir][j] : L->d->eff[L->dir][j];
+}
 
 /* A witness: the conjunction q (plus the domain), in L's scope when a
  * packet of the scope satisfies it. */
@@ -194,6 +230,29 @@ static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
     return rc;
 }
 
+/* Can the platform stage take packets from this rule (the rule names a
+ * platform tag, its protocol may be GRE / IP-in-IP, or its destinations
+ * hold a platform address, a multicast address or 255.255.255.255)?
+ * Otherwise it counts for every packet it matches. */
+static bool may_be_platform(const struct nsg_crule *r)
+{
+    static const char *const addrs[] = {
+        "168.63.129.16/32",  "169.254.169.254/32", "20.118.99.224/32",
+        "40.83.235.53/32",   "23.102.135.246/32",  "224.0.0.0/4",
+        "255.255.255.255/32", "ff00::/8"};
+    if (r->plat_tags || r->dst_unknown || r->proto == NSG_PROTO_ANY ||
+        r->proto == NSG_PROTO_GRE || r->proto == NSG_PROTO_IPIP)
+        return true;
+    struct nsg_addrset p = NSG_ADDRSET_INIT;
+    struct nsg_cidr c;
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(*addrs); i++)
+        if (!nsg_cidr_parse(addrs[i], &c))
+            nsg_addrset_add_cidr(&p, &c);
+    bool meet = sets_meet(&r->dst, &p, 4) || sets_meet(&r->dst, &p, 6);
+    nsg_addrset_release(&p);
+    return meet;
+}
+
 static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
                              struct nsg_slv_lint *out, struct nsg_err *err)
 {
@@ -208,43 +267,47 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
 
     *shadowed = false;
     if (!rules_meet(r, r)) { /* matches nothing at all */
-        add_finding(out, NSG_LINT_SHADOWED, L->dir, r);
+        nsg_slv_lint_add(out, NSG_LINT_SHADOWED, L->dir, r);
         *shadowed = true;
         goto out;
     }
-    if (nb == 0)
-        goto out;
+    if (nb == 0 && !may_be_platform(r))
+        goto out; /* it matches ordinary traffic no earlier rule takes */
     struct nsg_packet cp; /* a packet it decides: not shadowed, no solver */
     bool inside;
     if (nsg_slv_lint_decides(L->c, L->dir, i, NULL, -1, -1, NULL, &cp, &inside))
         goto out;
     /* the first earlier rule that covers it alone: shadowed by it (exact,
-     * no solver; the same answer whatever was asked before) */
-    for (size_t k = 0; k < nb; k++) {
+     * no solver; the same answer whatever was asked before).  Only for a
+     * rule naming no platform tag: it decides ordinary traffic alone,
+     * where every earlier rule counts as its plain match. */
+    for (size_t k = 0; L->plain && k < nb; k++) {
         const struct nsg_crule *o =
             &L->c->rules[L->dir][g_array_index(L->before, size_t, k)];
         if (nsg_slv_lint_covers(o, r)) {
             *shadowed = true;
-            add_by(add_finding(out, NSG_LINT_SHADOWED, L->dir, r), o);
+            add_by(nsg_slv_lint_add(out, NSG_LINT_SHADOWED, L->dir, r), o);
             goto out;
         }
     }
-    q[0] = L->d->matches[L->dir][i];
+    q[0] = nsg_slv_and2(s, L->ctx, M(L, i));
     for (size_t k = 0; k < nb; k++) {
         size_t j = g_array_index(L->before, size_t, k);
         char name[32];
         snprintf(name, sizeof(name), "lint_%zu", j);
         lits[k] = nsg_slv_mk_bool(s, name);
-        q[k + 1] = nsg_slv_mk_implies(s, lits[k],
-                                      nsg_slv_not(s, L->d->matches[L->dir][j]));
+        q[k + 1] = nsg_slv_mk_implies(s, lits[k], nsg_slv_not(s, M(L, j)));
     }
-    rc = solve(s, q, nb + 1, lits, nb, &sat, NULL, &core, err);
+    if (nb)
+        rc = solve(s, q, nb + 1, lits, nb, &sat, NULL, &core, err);
+    else /* the platform stage may leave it nothing */
+        rc = solve(s, q, 1, NULL, 0, &sat, NULL, NULL, err);
     if (rc || sat)
         goto out;
     *shadowed = true;
-    struct nsg_slv_finding *f = add_finding(out, NSG_LINT_SHADOWED, L->dir, r);
+    struct nsg_slv_finding *f = nsg_slv_lint_add(out, NSG_LINT_SHADOWED, L->dir, r);
     /* by: the core's rules, in priority order */
-    unsigned nc = Z3_ast_vector_size(s->z, core);
+    unsigned nc = core ? Z3_ast_vector_size(s->z, core) : 0;
     for (size_t k = 0; k < nb; k++)
         for (unsigned x = 0; x < nc; x++)
             if (Z3_ast_vector_get(s->z, core, x) == lits[k]) {
@@ -266,12 +329,12 @@ out:
 static Z3_ast local_fires(struct lint_dir *L, size_t i)
 {
     size_t nb = L->before->len;
-    Z3_ast *v = nsg_xcalloc(nb + 1, sizeof(Z3_ast));
-    v[0] = L->d->matches[L->dir][i];
+    Z3_ast *v = nsg_xcalloc(nb + 2, sizeof(Z3_ast));
+    v[0] = M(L, i);
     for (size_t k = 0; k < nb; k++)
-        v[k + 1] = nsg_slv_not(
-            L->s, L->d->matches[L->dir][g_array_index(L->before, size_t, k)]);
-    Z3_ast r = nsg_slv_andv(L->s, v, nb + 1);
+        v[k + 1] = nsg_slv_not(L->s, M(L, g_array_index(L->before, size_t, k)));
+    v[nb + 1] = L->ctx;
+    Z3_ast r = nsg_slv_andv(L->s, v, nb + 2);
     free(v);
     return r;
 }
@@ -281,16 +344,18 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
 {
     struct nsg_slv *s = L->s;
     const struct nsg_crule *r = &L->c->rules[L->dir][i];
-    /* a packet whose decision changes without rule i: no solver */
+    /* a packet (ordinary traffic) whose decision changes without rule i:
+     * no solver */
     if (nsg_slv_lint_matters(L->c, L->dir, i, (const size_t *)L->after->data,
                              L->after->len))
         return NSG_OK;
-    /* What the later overlapping rules decide without rule i. */
-    Z3_ast rest = s->f;
+    /* What the later overlapping rules decide without rule i (none: the
+     * platform stage allows platform traffic). */
+    Z3_ast rest = nsg_slv_platform_any(s, true);
     for (size_t k = L->after->len; k-- > 0;) {
         size_t j = g_array_index(L->after, size_t, k);
         rest = nsg_slv_mk_ite(
-            s, L->d->matches[L->dir][j],
+            s, M(L, j),
             L->c->rules[L->dir][j].access == NSG_ALLOW ? s->t : s->f, rest);
     }
     Z3_ast q[2] = {
@@ -300,7 +365,7 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
     nsg_rc rc = solve(s, q, 2, NULL, 0, &sat, NULL, NULL, err);
     if (rc || sat)
         return rc;
-    struct nsg_slv_finding *f = add_finding(out, NSG_LINT_REDUNDANT, L->dir, r);
+    struct nsg_slv_finding *f = nsg_slv_lint_add(out, NSG_LINT_REDUNDANT, L->dir, r);
     for (size_t k = 0; k < L->after->len; k++) {
         const struct nsg_crule *o =
             &L->c->rules[L->dir][g_array_index(L->after, size_t, k)];
@@ -321,31 +386,29 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
         if (o->access == r->access || o->rule->is_default || crule_unknown(o))
             continue; /* an unknown tag's overlap cannot be shown */
         if (!f) {
-            /* witness: a packet both match (exists: they meet), built from
-             * their sets when one of the candidates is (in scope), else
-             * asked of the solver */
+            /* witness: a packet both match (exists: they meet), ordinary
+             * traffic built from their sets when one of the candidates is
+             * (in scope), else asked of the solver */
             struct nsg_packet p;
             bool sat = true, in_scope = true;
             if (!nsg_slv_lint_both(r, o, L->dir, L->scope_c, &p, &in_scope)) {
-                Z3_ast q[2] = {L->d->matches[L->dir][i],
-                               L->d->matches[L->dir][j]};
-                Z3_ast dq = nsg_slv_dir(L->s, L->dir);
-                Z3_ast qq[3] = {q[0], q[1], dq};
-                nsg_rc rc = witness(L, qq, 3, &sat, &p, &in_scope, err);
+                Z3_ast qq[4] = {M(L, i), M(L, j), nsg_slv_dir(L->s, L->dir),
+                                L->ctx};
+                nsg_rc rc = witness(L, qq, 4, &sat, &p, &in_scope, err);
                 if (rc)
                     return rc;
                 if (!sat)
                     continue; /* they share only addresses no packet has
                                  (loopback, multicast...): no conflict */
             }
-            if (!sat || nsg_crule_match(r, &p) != 1 ||
+            if (nsg_crule_match(r, &p) != 1 ||
                 nsg_crule_match(o, &p) != 1)
                 return nsg_err_set(err, NSG_E_INTERNAL,
                                    "internal inconsistency: rules %s and %s "
                                    "overlap but the solver's witness does "
                                    "not match both",
                                    nsg_slv_rule_name(o), nsg_slv_rule_name(r));
-            f = add_finding(out, NSG_LINT_CONFLICT, L->dir, r);
+            f = nsg_slv_lint_add(out, NSG_LINT_CONFLICT, L->dir, r);
             f->has_witness = true;
             f->witness = p;
             f->in_scope = in_scope;
@@ -372,25 +435,28 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
             continue;
         if (!r->src_unknown && !nsg_addrset_overlaps(&r->src, L->inet))
             return NSG_OK; /* no source on the Internet: never open */
-        struct nsg_packet cp; /* a packet it decides: no solver */
+        struct nsg_packet cp; /* a packet it decides: no solver (without
+                                 admin rules in front of the NSG) */
         bool inside;
-        if (nsg_slv_lint_decides(L->c, NSG_DIR_IN, i, L->inet, NSG_PROTO_TCP,
+        if (L->pass == s->t &&
+            nsg_slv_lint_decides(L->c, NSG_DIR_IN, i, L->inet, NSG_PROTO_TCP,
                                  port, L->scope_c, &cp, &inside)) {
             struct nsg_slv_finding *f =
-                add_finding(out, NSG_LINT_MGMT_OPEN, L->dir, r);
+                nsg_slv_lint_add(out, NSG_LINT_MGMT_OPEN, L->dir, r);
             f->port = port;
             f->has_witness = true;
             f->witness = cp;
             f->in_scope = inside;
             continue;
         }
-        Z3_ast q[5] = {nsg_slv_dir(s, NSG_DIR_IN), local_fires(L, i),
+        /* a packet the security admin stage decides never reaches it */
+        Z3_ast q[6] = {nsg_slv_dir(s, NSG_DIR_IN), local_fires(L, i),
                        nsg_slv_proto(s, NSG_PROTO_TCP),
                        nsg_slv_mk_eq(s, s->pkt.dport, nsg_slv_num(s, port, 16)),
-                       L->internet};
+                       L->internet, L->pass};
         struct nsg_packet p;
         bool sat, in_scope;
-        nsg_rc rc = witness(L, q, 5, &sat, &p, &in_scope, err);
+        nsg_rc rc = witness(L, q, 6, &sat, &p, &in_scope, err);
         if (rc)
             return rc;
         if (!sat)
@@ -400,7 +466,7 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
         if (m.decision == NSG_DEC_UNKNOWN)
             continue;
         struct nsg_slv_finding *f =
-            add_finding(out, NSG_LINT_MGMT_OPEN, L->dir, r);
+            nsg_slv_lint_add(out, NSG_LINT_MGMT_OPEN, L->dir, r);
         f->port = port;
         f->has_witness = true;
         f->witness = p;
@@ -409,32 +475,63 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
     return NSG_OK;
 }
 
-static void default_internet(struct nsg_addrset *set)
+/* overridden-by-admin-rule: every packet the rule would decide is decided
+ * first by a security admin Deny or AlwaysAllow (a rule whose application
+ * is unknown may not apply: it never overrides). */
+static nsg_rc check_admin(struct lint_dir *L, size_t i, Z3_ast pass,
+                          const struct nsg_admin_stage *admin,
+                          struct nsg_slv_lint *out, struct nsg_err *err)
 {
-    static const char *const priv[] = {
-        "0.0.0.0/8",      "10.0.0.0/8",    "100.64.0.0/10",  "127.0.0.0/8",
-        "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/3"};
-    struct nsg_addrset p = NSG_ADDRSET_INIT;
-    struct nsg_cidr c;
-    nsg_addrset_add_all(set, 4);
-    for (size_t i = 0; i < sizeof(priv) / sizeof(*priv); i++)
-        if (!nsg_cidr_parse(priv[i], &c))
-            nsg_addrset_add_cidr(&p, &c);
-    nsg_addrset_subtract(set, &p);
-    if (!nsg_cidr_parse("2000::/3", &c))
-        nsg_addrset_add_cidr(set, &c);
-    nsg_addrset_release(&p);
+    const struct nsg_crule *r = &L->c->rules[L->dir][i];
+    Z3_ast q[3] = {nsg_slv_dir(L->s, L->dir), local_fires(L, i), pass};
+    bool sat;
+    nsg_rc rc = solve(L->s, q, 3, NULL, 0, &sat, NULL, NULL, err);
+    if (rc || sat)
+        return rc;
+    struct nsg_slv_finding *f =
+        nsg_slv_lint_add(out, NSG_LINT_ADMIN_OVERRIDDEN, L->dir, r);
+    int d = L->dir == NSG_DIR_OUT;
+    for (size_t k = 0; k < admin->n[d]; k++) {
+        const struct nsg_admin_crule *a = &admin->rules[d][k];
+        if (a->maybe || a->ar->access == NSG_ADMIN_ALLOW ||
+            !rules_meet(&a->c, r))
+            continue;
+        f->admin_by = nsg_xrealloc(f->admin_by,
+                                   (f->n_admin_by + 1) * sizeof(*f->admin_by));
+        f->admin_by[f->n_admin_by++] = a;
+    }
+    return NSG_OK;
+}
+
+/* A literal standing for m, asserted equal to it below every scope (m
+ * itself when it is a constant). */
+static Z3_ast literal(struct nsg_slv *s, Z3_ast m)
+{
+    if (m == s->t || m == s->f)
+        return m;
+    Z3_ast l = nsg_slv_mk_fresh_bool(s, "match");
+    nsg_slv_assert(s, nsg_slv_mk_eq(s, l, m));
+    return l;
 }
 
 nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
                     const struct nsg_addrset *internet,
                     struct nsg_slv_lint *out, struct nsg_err *err)
 {
-    return nsg_slv_lint_scoped(s, c, internet, NULL, out, err);
+    return nsg_slv_lint_scoped(s, c, internet, NULL, NULL, out, err);
+}
+
+nsg_rc nsg_slv_lint_admin(struct nsg_slv *s, const struct nsg_cnsg *c,
+                          const struct nsg_addrset *internet,
+                          const struct nsg_admin_stage *admin,
+                          struct nsg_slv_lint *out, struct nsg_err *err)
+{
+    return nsg_slv_lint_scoped(s, c, internet, admin, NULL, out, err);
 }
 
 nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
                            const struct nsg_addrset *internet,
+                           const struct nsg_admin_stage *admin,
                            const struct nsg_slv_scope *scope,
                            struct nsg_slv_lint *out, struct nsg_err *err)
 {
@@ -443,38 +540,43 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
     L.scope_c = scope;
     struct nsg_addrset inet = NSG_ADDRSET_INIT;
     struct nsg_slv_nsg lits;
+    Z3_ast pass = NULL;
     nsg_rc rc = nsg_slv_decide(s, c, &L.d, err);
+    if (!rc && admin && (admin->n[0] || admin->n[1]))
+        rc = nsg_slv_admin_pass(s, admin, &pass, err);
     if (rc)
         return rc;
     if (s->depth)
         return nsg_err_set(err, NSG_E_INTERNAL,
                            "solver: lint inside a solver scope (internal)");
     /* Incremental: the domain, and one literal per rule standing for its
-     * match, asserted once below every query, so each rule is bit-blasted
-     * once per lint instead of once per query it appears in; the queries
-     * are built over the literals (a copy of the decision with them as
-     * the matches). */
+     * match (and its considered match), asserted once below every query,
+     * so each rule is bit-blasted once per lint instead of once per query
+     * it appears in; the queries are built over the literals (a copy of
+     * the decision with them as the matches). */
     nsg_slv_assert(s, nsg_slv_pkt_domain(s));
     lits = *L.d;
     for (int dir = 0; dir < 2; dir++) {
         lits.matches[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
+        lits.eff[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
         for (size_t j = 0; j < c->n[dir]; j++) {
-            Z3_ast m = L.d->matches[dir][j];
-            if (m == s->t || m == s->f) {
-                lits.matches[dir][j] = m;
-                continue;
-            }
-            lits.matches[dir][j] = nsg_slv_mk_fresh_bool(s, "match");
-            nsg_slv_assert(s, nsg_slv_mk_eq(s, lits.matches[dir][j], m));
+            lits.matches[dir][j] = literal(s, L.d->matches[dir][j]);
+            lits.eff[dir][j] = L.d->eff[dir][j] == L.d->matches[dir][j]
+                                   ? lits.matches[dir][j]
+                                   : literal(s, L.d->eff[dir][j]);
         }
     }
     L.d = &lits;
-    if (!internet) {
-        default_internet(&inet);
-        internet = &inet;
-    }
-    L.internet = nsg_slv_addrset(s, NSG_SLV_SRC, internet);
-    L.inet = internet;
+    if (internet)
+        nsg_addrset_copy(&inet, internet);
+    else
+        nsg_sem_internet(NULL, &inet);
+    /* management ports open to the public Internet: not the Azure host's
+     * health probes (AzureLoadBalancer), which the tag also holds */
+    nsg_sem_without_azure_host(&inet);
+    L.internet = nsg_slv_addrset(s, NSG_SLV_SRC, &inet);
+    L.inet = &inet;
+    L.pass = pass ? pass : s->t;
     L.before = g_array_new(FALSE, FALSE, sizeof(size_t));
     L.after = g_array_new(FALSE, FALSE, sizeof(size_t));
     for (int dir = 0; dir < 2 && !rc; dir++) {
@@ -484,11 +586,13 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
             if (r->rule->is_default)
                 continue;
             if (crule_unknown(r)) {
-                add_finding(out, NSG_LINT_UNKNOWN_TAG, L.dir, r);
+                nsg_slv_lint_add(out, NSG_LINT_UNKNOWN_TAG, L.dir, r);
                 continue;
             }
             g_array_set_size(L.before, 0);
             g_array_set_size(L.after, 0);
+            L.plain = r->plat_tags == 0;
+            L.ctx = L.plain ? nsg_slv_platform_none(s, true) : s->t;
             for (size_t j = 0; j < c->n[dir]; j++)
                 if (j != i && rules_meet(r, &c->rules[dir][j]))
                     g_array_append_val(j < i ? L.before : L.after, j);
@@ -501,13 +605,17 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
                 rc = check_conflict(&L, i, out, err);
             if (!rc)
                 rc = check_mgmt(&L, i, out, err);
+            if (!rc && pass)
+                rc = check_admin(&L, i, pass, admin, out, err);
         }
     }
     g_array_free(L.before, TRUE);
     g_array_free(L.after, TRUE);
     nsg_addrset_release(&inet);
-    for (int dir = 0; dir < 2; dir++)
+    for (int dir = 0; dir < 2; dir++) {
         free(lits.matches[dir]);
+        free(lits.eff[dir]);
+    }
     return rc;
 }
 

@@ -288,11 +288,18 @@ static bool walk(const struct want *w, const struct nsg_slv_scope *sc,
     return false;
 }
 
+/* Lint's concrete packets are ordinary traffic (the platform stage takes
+ * the rest before any plain rule sees it): the solver answers for the
+ * others. */
+static bool ordinary(const struct nsg_packet *p)
+{
+    return nsg_platform_class(p, true) == NSG_PLAT_NONE;
+}
+
 static bool any(const struct nsg_packet *p, void *ctx)
 {
-    (void)p;
     (void)ctx;
-    return true;
+    return ordinary(p);
 }
 
 bool nsg_slv_lint_both(const struct nsg_crule *a, const struct nsg_crule *b,
@@ -317,6 +324,8 @@ static bool fired(const struct nsg_packet *p, void *v)
 {
     const struct fired_ctx *x = v;
     struct nsg_match m;
+    if (!ordinary(p))
+        return false;
     nsg_sim_eval(x->c, p, &m);
     return m.decision != NSG_DEC_UNKNOWN && m.rule == &x->c->rules[x->dir][x->i];
 }
@@ -401,6 +410,10 @@ bool nsg_slv_lint_covers(const struct nsg_crule *outer,
         inner->dst_unknown)
         return false; /* the solver decides those */
     if (outer->proto != NSG_PROTO_ANY && outer->proto != inner->proto)
+        return false;
+    /* "*" with ports: TCP and UDP only (R2) */
+    if (outer->tcpudp_only && !inner->tcpudp_only &&
+        inner->proto != NSG_PROTO_TCP && inner->proto != NSG_PROTO_UDP)
         return false;
     if (!set_within(&inner->src, &outer->src) ||
         !set_within(&inner->dst, &outer->dst))

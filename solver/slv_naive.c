@@ -46,11 +46,21 @@ static Z3_ast naive_rule(struct nsg_slv *s, const struct nsg_crule *r)
                         nsg_slv_mk_eq(s, s->pkt.proto, nsg_slv_num(s, 17, 8))};
     Z3_ast ports[2] = {naive_ports(s, s->pkt.sport, r->sports, r->n_sports),
                        naive_ports(s, s->pkt.dport, r->dports, r->n_dports)};
-    Z3_ast b[4] = {proto, naive_addr(s, s->pkt.src, &r->src),
+    Z3_ast b[5] = {proto, naive_addr(s, s->pkt.src, &r->src),
                    naive_addr(s, s->pkt.dst, &r->dst),
                    nsg_slv_mk_implies(s, nsg_slv_mk_or(s, 2, tcpudp),
-                                      nsg_slv_mk_and(s, 2, ports))};
-    return nsg_slv_mk_and(s, 4, b);
+                                      nsg_slv_mk_and(s, 2, ports)),
+                   r->tcpudp_only ? nsg_slv_mk_or(s, 2, tcpudp) : s->t};
+    /* the same semantics as the compact encoding: platform traffic meets
+     * only the rules naming its tag */
+    Z3_ast con[NSG_PLAT_COUNT];
+    unsigned nc = 0;
+    con[nc++] = nsg_slv_platform_none(s, true);
+    for (int k = 1; k < NSG_PLAT_COUNT; k++)
+        if ((r->plat_tags >> k) & 1u)
+            con[nc++] = nsg_slv_platform(s, (enum nsg_platform)k, true);
+    Z3_ast both[2] = {nsg_slv_mk_and(s, 5, b), nsg_slv_mk_or(s, nc, con)};
+    return nsg_slv_mk_and(s, 2, both);
 }
 
 nsg_rc nsg_slv_naive_allow(struct nsg_slv *s, const struct nsg_cnsg *c,
@@ -58,7 +68,7 @@ nsg_rc nsg_slv_naive_allow(struct nsg_slv *s, const struct nsg_cnsg *c,
 {
     Z3_ast chain[2];
     for (int d = 0; d < 2; d++) {
-        Z3_ast r = s->f;
+        Z3_ast r = nsg_slv_platform_any(s, true); /* no rule decides */
         for (size_t i = c->n[d]; i-- > 0;) {
             const struct nsg_crule *cr = &c->rules[d][i];
             if (cr->src_unknown || cr->dst_unknown)

@@ -27,7 +27,7 @@
 /* A field added to compiled rules must be compared in crule_same: this
  * fails when struct nsg_crule grows past its last known field. */
 _Static_assert(sizeof(struct nsg_crule) ==
-                   offsetof(struct nsg_crule, dst_unknown) + sizeof(char *),
+                   offsetof(struct nsg_crule, plat_tags) + sizeof(unsigned),
                "struct nsg_crule changed: update crule_same in slv_slice.c");
 
 static bool set_same(const struct nsg_addrset *a, const struct nsg_addrset *b)
@@ -67,7 +67,8 @@ static bool crule_same(const struct nsg_crule *a, const struct nsg_crule *b)
            ports_same(a->sports, a->n_sports, b->sports, b->n_sports) &&
            ports_same(a->dports, a->n_dports, b->dports, b->n_dports) &&
            str_same(a->src_unknown, b->src_unknown) &&
-           str_same(a->dst_unknown, b->dst_unknown);
+           str_same(a->dst_unknown, b->dst_unknown) &&
+           a->tcpudp_only == b->tcpudp_only && a->plat_tags == b->plat_tags;
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)

@@ -101,7 +101,9 @@ nsg_rc nsg_slv_match(struct nsg_slv *s, const struct nsg_crule *r, Z3_ast *out,
     if (r->dst_unknown)
         parts[2] =
             nsg_slv_or2(s, parts[2], nsg_slv_mk_fresh_bool(s, "tag_dst"));
-    if (pp != s->t)
+    if (r->tcpudp_only) /* "*" with narrow ports: TCP and UDP only (R2) */
+        parts[3] = nsg_slv_and2(s, nsg_slv_has_ports(s), pp);
+    else if (pp != s->t)
         parts[3] = r->proto == NSG_PROTO_TCP || r->proto == NSG_PROTO_UDP
                        ? pp
                        : nsg_slv_mk_implies(s, nsg_slv_has_ports(s), pp);
@@ -172,6 +174,12 @@ void nsg_slv_first_match(struct nsg_slv *s, const struct nsg_cnsg *c,
         d->fires[dir][i] = nsg_slv_and2(s, none_before, m[i]);
         none_before = nsg_slv_and2(s, none_before, nsg_slv_not(s, m[i]));
     }
+    d->fires_none[dir] = none_before;
+    /* ordinary traffic only (no platform stage): what diff compares when
+     * no rule names a platform tag */
+    d->plain_dir[dir] = d->allow_dir[dir];
+    d->plat_used[dir] = 0;
+    d->kms_on = true;
 }
 
 nsg_rc nsg_slv_encode_variant(struct nsg_slv *s, const struct nsg_cnsg *c,

@@ -562,6 +562,42 @@ static nsg_rc denied_sample(struct nsg_verifier *v, const struct nsg_query *q,
     return replay(v, u, allow, &p, NSG_DEC_DENY, r, err);
 }
 
+const char *slv_vf_stage_note(const struct nsg_vresult *r)
+{
+    static char buf[512];
+    size_t n = r->has_path ? r->trace.n : r->n_hops;
+    for (size_t i = 0; r->has_witness && i < n; i++) {
+        const struct nsg_verdict *v =
+            r->has_path ? &r->trace.v[i].v : &r->hops[i].v;
+        if (v->platform == NSG_PLAT_VNET_BLOCKED)
+            return ": the virtual network drops it (GRE, IP-in-IP, "
+                   "multicast or broadcast)";
+        if (v->platform) {
+            snprintf(buf, sizeof(buf),
+                     ": it is platform traffic (%s), not subject to NSG "
+                     "rules unless a rule names its service tag%s%s",
+                     nsg_platform_name(v->platform),
+                     nsg_platform_tag(v->platform) ? " " : "",
+                     nsg_platform_tag(v->platform)
+                         ? nsg_platform_tag(v->platform)
+                         : "");
+            return buf;
+        }
+        if (v->admin.rule && v->admin.ends) {
+            snprintf(buf, sizeof(buf),
+                     ": security admin rule %.200s (%s) of configuration "
+                     "%.100s decides it before any NSG",
+                     v->admin.rule->ar->name,
+                     nsg_admin_access_name(v->admin.rule->ar->access),
+                     v->admin.rule->ar->configuration
+                         ? v->admin.rule->ar->configuration
+                         : "?");
+            return buf;
+        }
+    }
+    return "";
+}
+
 nsg_rc nsg_verify_run(struct nsg_verifier *v, const struct nsg_query *q,
                       struct nsg_vresult *r, struct nsg_err *err)
 {
@@ -588,7 +624,9 @@ nsg_rc nsg_verify_run(struct nsg_verifier *v, const struct nsg_query *q,
         if (rc == NSG_E_UNKNOWN) {
             if (!r->n_unknown++)
                 snprintf(r->reason, sizeof(r->reason),
-                         "the solver gave up at NIC %.200s: %.700s",
+                         strstr(uerr.msg, "security admin rule")
+                             ? "unknown at NIC %.200s: %.700s"
+                             : "the solver gave up at NIC %.200s: %.700s",
                          nic_name(u->nic), uerr.msg);
             rc = NSG_OK;
             continue;
@@ -629,9 +667,10 @@ nsg_rc nsg_verify_run(struct nsg_verifier *v, const struct nsg_query *q,
         }
     } else if (r->n_failing) {
         r->status = NSG_V_VIOLATED;
-        snprintf(r->reason, sizeof(r->reason),
+        snprintf(r->reason, sizeof(r->reason), "%s%s",
                  q->quant == NSG_Q_NEVER ? "a packet of the class is allowed"
-                                         : "a packet of the class is denied");
+                                         : "a packet of the class is denied",
+                 slv_vf_stage_note(r));
     } else if (r->n_unknown) {
         r->status = NSG_V_UNKNOWN;
     } else {

@@ -32,6 +32,12 @@ nsg_rc slv_vf_ctx(struct nsg_verifier *v, const struct nsg_vnet *vnet,
 nsg_rc slv_vf_nic(struct nsg_verifier *v, const struct nsg_nic *nic,
                   const struct slv_nic_terms **out, struct nsg_err *err) NSG_WUR;
 
+/* What decided the witness of r when it was not an NSG rule (the
+ * platform, the VNet's drop, a security admin rule that ended the
+ * evaluation), as ": ..." to append to a reason; "" otherwise.  A static
+ * buffer. */
+const char *slv_vf_stage_note(const struct nsg_vresult *r);
+
 /* The query along the paths of the path model (slv_verify_path.c). */
 nsg_rc slv_verify_paths(struct nsg_verifier *v, const struct nsg_query *q,
                         struct nsg_vresult *r, struct nsg_err *err) NSG_WUR;

@@ -63,6 +63,23 @@ static const char *nic_name(const struct nsg_nic *n)
 }
 
 /* ---- endpoints ------------------------------------------------------------- */
+/* An endpoint's addresses in ctx.  Along paths, `Internet` is where
+ * packets come from and go to on the public Internet: the Azure host
+ * (168.63.129.16), which the tag also holds (docs/semantics.md T3), sends
+ * and receives from the platform, not the Internet - name it to ask about
+ * it. */
+static nsg_rc ep_addrs(const struct nsg_ctx *ctx, const struct nsg_endpoint *ep,
+                       struct nsg_addrset *out, struct nsg_err *err)
+{
+    struct nsg_addrset a = NSG_ADDRSET_INIT;
+    nsg_rc rc = nsg_verify_addrs(ctx, ep, &a, err);
+    if (ep->kind == NSG_EP_TAG && !strcasecmp(ep->name, "Internet"))
+        nsg_sem_without_azure_host(&a);
+    nsg_addrset_union(out, &a);
+    nsg_addrset_release(&a);
+    return rc;
+}
+
 /* An address endpoint in every context of the corpus (each vnet's, and
  * none): the origins and destinations are split on this superset, each
  * branch then keeps the part its own context resolves. */
@@ -73,13 +90,13 @@ static nsg_rc addrs_everywhere(struct nsg_verifier *v,
     const struct nsg_ctx *ctx;
     nsg_rc rc = slv_vf_ctx(v, NULL, &ctx, err);
     if (!rc)
-        rc = nsg_verify_addrs(ctx, ep, out, err);
+        rc = ep_addrs(ctx, ep, out, err);
     if (ep->kind != NSG_EP_TAG)
         return rc;
     for (guint i = 0; !rc && i < NSG_TOPO_N(v->t, NSG_RES_VNET); i++) {
         rc = slv_vf_ctx(v, NSG_TOPO_AT(v->t, NSG_RES_VNET, i), &ctx, err);
         if (!rc)
-            rc = nsg_verify_addrs(ctx, ep, out, err);
+            rc = ep_addrs(ctx, ep, out, err);
     }
     return rc;
 }
@@ -237,28 +254,14 @@ static nsg_rc point_allow(struct nsg_verifier *v, const struct nsg_peval *e,
         if (rc)
             return rc;
         t = nt->allow[e->dir];
-    } else {
-        const struct nsg_nsg *nsg =
-            nsg_topo_get(v->t, NSG_RES_NSG, e->subnet->nsg_id);
-        const struct nsg_cnsg *c;
-        const struct nsg_slv_nsg *d;
-        if (e->subnet->nsg_id && !nsg)
-            return nsg_err_set(err, NSG_E_NOTFOUND,
-                               "subnet %s uses NSG %s, which is not in the "
-                               "corpus: import it",
-                               e->subnet->name, e->subnet->nsg_id);
-        if (!nsg) {
-            *out = s->t;
-            return NSG_OK;
-        }
-        nsg_rc rc = nsg_sim_get(v->sim, nsg,
-                                nsg_topo_vnet_of_subnet(v->t, e->subnet), &c,
-                                err);
-        if (!rc)
-            rc = nsg_slv_decide(v->slv, c, &d, err);
+    } else { /* an address no NIC holds: its subnet's NSG alone, after
+                the same stages (platform, admin) */
+        nsg_rc rc = nsg_slv_decide_subnet(s, v->sim, e->subnet, &t, err);
         if (rc)
             return rc;
-        t = d->allow_dir[e->dir];
+        /* the direction fixed as this point sees the packet */
+        t = nsg_slv_substitute(s, t, s->pkt.out,
+                               e->dir == NSG_DIR_OUT ? s->t : s->f);
     }
     *out = in_view(v, t, &e->view);
     return NSG_OK;
@@ -423,7 +426,7 @@ static nsg_rc build_branches(struct run *run, struct nsg_err *err)
         nsg_addrset_copy(&src, &o->addrs);
         if (!nsg_ep_is_resource(q->src.kind)) {
             struct nsg_addrset qs = NSG_ADDRSET_INIT;
-            rc = nsg_verify_addrs(ctx, &q->src, &qs, err);
+            rc = ep_addrs(ctx, &q->src, &qs, err);
             nsg_addrset_intersect(&src, &o->addrs, &qs);
             nsg_addrset_release(&qs);
             if (rc) {
@@ -432,7 +435,7 @@ static nsg_rc build_branches(struct run *run, struct nsg_err *err)
                 break;
             }
         }
-        if (!run->dst_res && (rc = nsg_verify_addrs(ctx, &q->dst, &qd, err))) {
+        if (!run->dst_res && (rc = ep_addrs(ctx, &q->dst, &qd, err))) {
             locate(q, &q->dst, err);
             nsg_addrset_release(&src);
             break;
@@ -568,21 +571,14 @@ static nsg_rc replay(struct run *run, const struct branch *b,
                 if (!rc && vd.decision != NSG_DEC_ALLOW)
                     sim = NSG_DEC_DENY;
             } else {
-                const struct nsg_nsg *nsg =
-                    nsg_topo_get(v->t, NSG_RES_NSG, e->subnet->nsg_id);
-                const struct nsg_cnsg *c;
-                const struct nsg_slv_nsg *d;
-                struct nsg_match m;
-                if (!nsg)
-                    continue;
-                rc = nsg_sim_get(v->sim, nsg,
-                                 nsg_topo_vnet_of_subnet(v->t, e->subnet), &c,
-                                 err);
+                Z3_ast allow;
+                struct nsg_verdict vd;
+                rc = nsg_slv_decide_subnet(v->slv, v->sim, e->subnet, &allow,
+                                           err);
                 if (!rc)
-                    rc = nsg_slv_decide(v->slv, c, &d, err);
-                if (!rc)
-                    rc = nsg_slv_replay(v->slv, d, &pk, &m, err);
-                if (!rc && m.decision != NSG_DEC_ALLOW)
+                    rc = nsg_slv_replay_subnet(v->slv, v->sim, e->subnet,
+                                               allow, &pk, &vd, err);
+                if (!rc && vd.decision != NSG_DEC_ALLOW)
                     sim = NSG_DEC_DENY;
             }
             if (rc)
@@ -847,16 +843,19 @@ static void reason_open(struct nsg_vresult *r, const char *lead)
     nsg_buf_release(&b);
 }
 
-/* A solver timeout makes the group unknown; other errors pass. */
+/* A solver timeout, or a witness that rests on a security admin rule
+ * whose application is unknown, makes the group unknown; other errors
+ * pass. */
 static nsg_rc timeout(struct nsg_vresult *r, const struct group *g, nsg_rc rc,
                       struct nsg_err *uerr)
 {
     if (rc != NSG_E_UNKNOWN)
         return rc;
+    bool admin = strstr(uerr->msg, "security admin rule") != NULL;
     if (!r->n_unknown++)
-        snprintf(r->reason, sizeof(r->reason), "the solver gave up %s%.200s: "
-                                               "%.700s",
-                 g->kind == G_DEF    ? "at NIC "
+        snprintf(r->reason, sizeof(r->reason), "%s %s%.200s: %.700s",
+                 admin ? "unknown" : "the solver gave up",
+                 g->kind == G_DEF    ? "at "
                  : g->kind == G_DROP ? "on the packets without a path"
                                      : "on the paths not verified",
                  g->kind == G_DEF ? g->name : "", uerr->msg);
@@ -904,6 +903,8 @@ static nsg_rc answer(struct run *run, struct nsg_vresult *r,
                 rc = note_open(run, g, x_allow, r, &uerr);
             }
         }
+        if (rc == NSG_E_UNKNOWN)
+            hit = false; /* not a witness: the group is unknown */
         rc = timeout(r, g, rc, &uerr);
         if (rc) {
             *err = uerr;
@@ -958,11 +959,12 @@ static nsg_rc answer(struct run *run, struct nsg_vresult *r,
         }
     } else if (r->n_failing) {
         r->status = NSG_V_VIOLATED;
-        snprintf(r->reason, sizeof(r->reason), "%s",
+        snprintf(r->reason, sizeof(r->reason), "%s%s",
                  q->quant == NSG_Q_NEVER
                      ? "a packet of the class is allowed on a path"
                  : r->no_path ? "a packet of the class has no path"
-                              : "a packet of the class is denied");
+                              : "a packet of the class is denied",
+                 r->no_path ? "" : slv_vf_stage_note(r));
     } else if (open) {
         r->status = NSG_V_UNKNOWN;
         reason_open(r, q->quant == NSG_Q_NEVER

@@ -116,39 +116,88 @@ Z3_ast nsg_slv_proto(struct nsg_slv *s, int proto);
 /* True when the protocol is TCP or UDP (ports matter). */
 Z3_ast nsg_slv_has_ports(struct nsg_slv *s);
 /* The rule matches the packet (direction not checked), as the simulator's
- * nsg_crule_match: protocol, addresses, and ports when TCP/UDP.  A rule
- * with src_unknown/dst_unknown is NSG_E_INPUT naming the tag. */
+ * nsg_crule_match: protocol, addresses, and ports when TCP/UDP (protocol
+ * "*" with narrow ports: TCP and UDP only).  A side naming an unknown tag
+ * is an unconstrained Boolean (see slv_encode.c). */
 nsg_rc nsg_slv_crule_match(struct nsg_slv *s, const struct nsg_crule *r,
                            Z3_ast *out, struct nsg_err *err) NSG_WUR;
 
+/* ---- platform traffic (slv_stage.c) ------------------------------------ */
+/* Bool: the packet is of platform class cls exactly as nsg_platform_class
+ * says (the same table, sim_sem.c); KMS only when kms_on. */
+Z3_ast nsg_slv_platform(struct nsg_slv *s, enum nsg_platform cls, bool kms_on);
+/* Bool: some platform class the NSGs do not filter by default (DHCP, DNS,
+ * wireserver, IMDS, KMS when kms_on) - allowed unless a rule naming the
+ * class's tag decides. */
+Z3_ast nsg_slv_platform_any(struct nsg_slv *s, bool kms_on);
+/* Bool: ordinary traffic (no platform class, not dropped by the VNet). */
+Z3_ast nsg_slv_platform_none(struct nsg_slv *s, bool kms_on);
+
 /* ---- decisions --------------------------------------------------------- */
-/* The first-match decision of a compiled NSG for the symbolic packet, both
- * directions.  Cached in s per cnsg pointer; owned by s. */
+/* The decision of a compiled NSG (one level) for the symbolic packet, both
+ * directions, with the platform stage as nsg_sim_eval_class: a rule counts
+ * only where it is considered (ordinary traffic: every rule; platform
+ * traffic: the rules naming its tag), first considered match decides; none:
+ * platform traffic allowed, VNet-dropped traffic denied.  Cached in s per
+ * (cnsg pointer, KMS state); owned by s. */
 struct nsg_slv_nsg {
     const struct nsg_cnsg *c; /* borrowed */
+    bool kms_on;
     Z3_ast allow;             /* Bool: the NSG allows the packet */
     Z3_ast allow_dir[2];      /* Bool: allows, assuming the packet goes in
                                  direction d (allow = ite(out, [OUT], [IN])) */
     Z3_ast rule;        /* BV16: index into c->rules[dir] of the deciding rule
                            for the packet's direction; n[dir] when no rule
-                           matches (only without default rules: then deny) */
+                           decides (the platform stage, or an NSG without
+                           default rules: then deny) */
     Z3_ast *matches[2]; /* matches[d][i]: rule i of direction d matches */
+    Z3_ast *eff[2];     /* eff[d][i]: it matches and is considered for the
+                           packet's platform class */
     Z3_ast *fires[2];   /* fires[d][i]: packet goes in direction d and rule
-                           i is the first that matches */
+                           i is the first considered rule that matches */
+    Z3_ast fires_none[2]; /* in direction d and no considered rule matches */
+    Z3_ast plain_dir[2];  /* the first match over every rule: allow_dir for
+                             ordinary traffic (platform class none) */
+    unsigned plat_used[2]; /* platform classes (bits) some rule of d names */
     size_t n[2];
 };
+/* KMS on (an NSG alone: diff, lint). */
 nsg_rc nsg_slv_decide(struct nsg_slv *s, const struct nsg_cnsg *c,
                       const struct nsg_slv_nsg **out,
                       struct nsg_err *err) NSG_WUR;
+nsg_rc nsg_slv_decide_kms(struct nsg_slv *s, const struct nsg_cnsg *c,
+                          bool kms_on, const struct nsg_slv_nsg **out,
+                          struct nsg_err *err) NSG_WUR;
 
-/* Both levels of a NIC (inbound subnet then NIC, outbound NIC then subnet;
- * a level without NSG allows).  When the NIC's ip configurations sit in
- * different subnets, the subnet level is chosen as nsg_sim_eval_nic does
- * (the configuration holding the NIC-side address, else the primary).
- * Compiled NSGs come from sim (nsg_sim_get), which must outlive s. */
+/* The security admin stage of a virtual network as Booleans over the
+ * packet: the first matching admin rule is a Deny (deny) or an AlwaysAllow
+ * (always); otherwise the NSGs decide.  A rule whose application to the
+ * VNet cannot be established is guarded by a fresh Boolean (it may or may
+ * not apply): an answer that rests on it is reported unknown by the replay
+ * through the simulator.  Cached per stage; owned by s. */
+struct nsg_slv_admin {
+    Z3_ast deny, always;
+};
+nsg_rc nsg_slv_admin_decide(struct nsg_slv *s,
+                            const struct nsg_admin_stage *st,
+                            struct nsg_slv_admin *out,
+                            struct nsg_err *err) NSG_WUR;
+/* *pass: the packet reaches the NSGs past the admin stage (ordinary traffic
+ * no Deny or AlwaysAllow admin rule decides; platform traffic always);
+ * true without a stage. */
+nsg_rc nsg_slv_admin_pass(struct nsg_slv *s, const struct nsg_admin_stage *st,
+                          Z3_ast *pass, struct nsg_err *err) NSG_WUR;
+
+/* A NIC as nsg_sim_eval_nic evaluates it: traffic the VNet drops, platform
+ * traffic, the admin stage, both NSG levels (inbound subnet then NIC,
+ * outbound NIC then subnet; a level without NSG allows).  When the NIC's ip
+ * configurations sit in different subnets, the plan is chosen as the
+ * simulator does (the configuration holding the NIC-side address, else the
+ * primary).  Plans and compiled NSGs come from sim (nsg_sim_nic_plan),
+ * which must outlive s. */
 struct nsg_slv_nic {
     const struct nsg_nic *nic; /* borrowed */
-    Z3_ast allow;              /* Bool: both levels allow */
+    Z3_ast allow;              /* Bool: allowed at the NIC */
     Z3_ast subnet_allow;       /* Bool: the subnet level allows */
     Z3_ast nic_allow;          /* Bool: the NIC level allows */
 };
@@ -156,6 +205,13 @@ nsg_rc nsg_slv_decide_nic(struct nsg_slv *s, struct nsg_sim *sim,
                           const struct nsg_topology *t,
                           const struct nsg_nic *nic, struct nsg_slv_nic *out,
                           struct nsg_err *err) NSG_WUR;
+
+/* An address of subnet sub that no NIC holds, as nsg_sim_eval_subnet
+ * evaluates it: the same stages with the subnet's NSG as the only level.
+ * *allow: Bool, allowed there. */
+nsg_rc nsg_slv_decide_subnet(struct nsg_slv *s, struct nsg_sim *sim,
+                             const struct nsg_subnet *sub, Z3_ast *allow,
+                             struct nsg_err *err) NSG_WUR;
 
 /* ---- checking ---------------------------------------------------------- */
 /* Is the conjunction of the domain constraint and q[0..n) satisfiable?
@@ -180,6 +236,12 @@ nsg_rc nsg_slv_replay_nic(struct nsg_slv *s, struct nsg_sim *sim,
                           const struct nsg_slv_nic *d,
                           const struct nsg_packet *p, struct nsg_verdict *v,
                           struct nsg_err *err) NSG_WUR;
+/* The same at an address of subnet sub no NIC holds (allow from
+ * nsg_slv_decide_subnet). */
+nsg_rc nsg_slv_replay_subnet(struct nsg_slv *s, struct nsg_sim *sim,
+                             const struct nsg_subnet *sub, Z3_ast allow,
+                             const struct nsg_packet *p, struct nsg_verdict *v,
+                             struct nsg_err *err) NSG_WUR;
 
 /* Human text of a packet: "Inbound Tcp 10.0.0.1:1234 -> 10.0.0.2:22". */
 void nsg_slv_packet_format(const struct nsg_packet *p, struct nsg_buf *out);
@@ -222,10 +284,22 @@ void nsg_slv_diff_release(struct nsg_slv_diff *d);
 nsg_rc nsg_slv_diff(struct nsg_slv *s, const struct nsg_cnsg *a,
                     const struct nsg_cnsg *b, size_t max, unsigned dir_mask,
                     struct nsg_slv_diff *out, struct nsg_err *err) NSG_WUR;
-/* The same with witnesses taken in scope when the region has one. */
+/* The same in front of an admin stage (may be NULL): packets a Deny or
+ * AlwaysAllow admin rule decides reach neither NSG, so they differ in
+ * nothing; an admin rule whose application is unknown makes a difference
+ * it hides unknown (NSG_E_UNKNOWN naming what to capture). */
+nsg_rc nsg_slv_diff_admin(struct nsg_slv *s, const struct nsg_cnsg *a,
+                          const struct nsg_cnsg *b,
+                          const struct nsg_admin_stage *admin, size_t max,
+                          unsigned dir_mask, struct nsg_slv_diff *out,
+                          struct nsg_err *err) NSG_WUR;
+/* The same with both: the admin stage (may be NULL) and witnesses taken in
+ * scope when the region has one (scope may be NULL). */
 nsg_rc nsg_slv_diff_scoped(struct nsg_slv *s, const struct nsg_cnsg *a,
                            const struct nsg_cnsg *b, size_t max,
-                           unsigned dir_mask, const struct nsg_slv_scope *scope,
+                           unsigned dir_mask,
+                           const struct nsg_admin_stage *admin,
+                           const struct nsg_slv_scope *scope,
                            struct nsg_slv_diff *out,
                            struct nsg_err *err) NSG_WUR;
 
@@ -242,9 +316,21 @@ enum nsg_slv_lint_kind {
     NSG_LINT_UNKNOWN_TAG, /* the rule names a tag (or ASG) that is not known:
                              it is not checked, and other findings never
                              rest on guesses about it */
+    NSG_LINT_ADMIN_OVERRIDDEN, /* every packet it would decide is decided
+                                  first by security admin rules `admin_by`
+                                  (Deny or AlwaysAllow) */
+    /* Static findings (slv_lint_static.c): what ARM rejects or ignores. */
+    NSG_LINT_TAG_PLURAL,    /* a service tag in ...AddressPrefixes */
+    NSG_LINT_ASG_MIXED,     /* ASGs and prefixes on the same side */
+    NSG_LINT_ASG_VNETS,     /* the rule's ASGs are in different VNets */
+    NSG_LINT_PREFIX_LIMIT,  /* more than 4,000 prefixes on one side */
+    NSG_LINT_EMPTY_ASG,     /* an ASG no ip configuration is a member of */
+    NSG_LINT_GATEWAY_NSG,   /* an NSG on GatewaySubnet */
+    NSG_LINT_PORTS_IGNORED, /* ports on an Icmp/Esp/Ah rule */
+    NSG_LINT_KIND_COUNT
 };
 /* "shadowed", "redundant", "conflict", "management-port-open",
- * "unknown-tag" */
+ * "unknown-tag", "overridden-by-admin-rule" and the static kinds below */
 const char *nsg_slv_lint_kind_name(enum nsg_slv_lint_kind k);
 struct nsg_slv_finding {
     enum nsg_slv_lint_kind kind;
@@ -256,6 +342,9 @@ struct nsg_slv_finding {
     struct nsg_packet witness;
     bool in_scope; /* the witness is in the lint's scope */
     uint16_t port; /* NSG_LINT_MGMT_OPEN: the port */
+    const struct nsg_admin_crule **admin_by; /* ADMIN_OVERRIDDEN (owned) */
+    size_t n_admin_by;
+    char detail[256]; /* static kinds: what exactly (the tag, the ASG...) */
 };
 struct nsg_slv_lint {
     struct nsg_slv_finding *f;
@@ -268,17 +357,30 @@ struct nsg_slv_lint {
 void nsg_slv_lint_release(struct nsg_slv_lint *l);
 /* Lint the user rules of one compiled NSG (default rules only shadow or
  * take over).  internet: the resolved Internet tag of the context (from
- * struct nsg_ctx); NULL uses public IPv4 space and 2000::/3.  Findings are
- * appended to out in rule order. */
+ * struct nsg_ctx); NULL uses nsg_sem_internet(NULL).  admin (may be NULL):
+ * the admin stage of the context, for overridden-by-admin-rule.  Findings
+ * are appended to out in rule order. */
 nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
                     const struct nsg_addrset *internet,
                     struct nsg_slv_lint *out, struct nsg_err *err) NSG_WUR;
-/* The same with witnesses taken in scope when one exists. */
+/* The same in front of an admin stage (may be NULL): an NSG rule made
+ * dead by an AlwaysAllow/Deny admin rule is a finding. */
+nsg_rc nsg_slv_lint_admin(struct nsg_slv *s, const struct nsg_cnsg *c,
+                          const struct nsg_addrset *internet,
+                          const struct nsg_admin_stage *admin,
+                          struct nsg_slv_lint *out,
+                          struct nsg_err *err) NSG_WUR;
+/* The same with both: the admin stage (may be NULL) and witnesses taken in
+ * scope when one exists (scope may be NULL). */
 nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
                            const struct nsg_addrset *internet,
+                           const struct nsg_admin_stage *admin,
                            const struct nsg_slv_scope *scope,
                            struct nsg_slv_lint *out,
                            struct nsg_err *err) NSG_WUR;
+/* The static findings of one NSG in topology t (no solver needed). */
+void nsg_slv_lint_static(const struct nsg_topology *t, const struct nsg_nsg *n,
+                         const struct nsg_cnsg *c, struct nsg_slv_lint *out);
 
 /* ---- baseline (slv_naive.c, for the benchmark only) --------------------- */
 /* The naive encoding: a plain first-match if-then-else chain rebuilt from

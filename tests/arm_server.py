@@ -10,21 +10,39 @@ configurations...), the per-VNet effective security admin rules (POST,
 skipToken paging, answered asynchronously: 202 + Location, polled), and an
 OAuth2 token endpoint (client secret or federated assertion).
 
+Single resources (enforce --apply): GET by id (with its etag), and PUT of a
+network security group, which needs If-Match with the current etag (412
+PreconditionFailed otherwise), stores the body with a new etag and rules
+in provisioningState Updating, and answers 200 with Azure-AsyncOperation
+(Retry-After: --put-retry-after, default 1), whose status is InProgress
+for --polls polls (Retry-After: 0) and then Succeeded; or, for the NSGs named by --location-poll, 202 with
+Location, polled the same way.
+
 Fault injection: --throttle-once SUBSTR (429 with Retry-After: 1 on the
 first matching request), --fail-once SUBSTR (500 then success),
 --expire-first-token (the first token issued is answered 401 as expired),
 --expired TOKEN (a token always answered 401), --redirect SUBSTR=URL (307
-to another origin).  Every request is logged as one JSON line to --log:
-method, path, whether an Authorization header came, the bearer token.
+to another origin); for PUTs of the NSG named NAME: --conflict-on-put NAME
+(someone else changes it just before the first PUT: 412), --fail-put NAME
+(the operation ends Failed and the NSG is left as it was),
+--cut-put NAME (the first PUT is applied and the connection closed
+without an answer), --mangle NAME (the first PUT's NSG is stored with its last rule's access
+flipped: not what was sent).  POST /_test/mutate?name=NAME (no credentials; tests only)
+changes an NSG as a user in the portal would: a new rule, a new etag.  Every request is logged as one JSON line to --log:
+method, path, whether an Authorization header came, the bearer token, the
+If-Match header and the time.
 The chosen port is written to --port-file.  Stops after --lifetime seconds.
 """
 import argparse
 import json
 import os
+import copy
 import secrets
 import ssl
 import sys
 import threading
+import time
+import uuid
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -36,6 +54,8 @@ VALID = set()           # tokens accepted
 ISSUED = []             # tokens issued, in order
 ONCE = {}               # fault name -> already fired
 POLLS = {}              # operation id -> polls left
+OPS = {}                # PUT operation id -> state (see put())
+NSG_TYPE = "microsoft.network/networksecuritygroups"
 
 
 def load(root):
@@ -80,6 +100,83 @@ def once(kind, path):
     return False
 
 
+def once_key(key):
+    with LOCK:
+        if ONCE.get(key):
+            return False
+        ONCE[key] = True
+        return True
+
+
+def find_resource(path):
+    low = path.lower().rstrip("/")
+    for i, r in enumerate(RESOURCES):
+        if r["id"].lower() == low:
+            return i
+    return None
+
+
+def new_etag():
+    return 'W/"%s"' % uuid.uuid4()
+
+
+def stored_nsg(cur, body):
+    """What ARM keeps of a PUT body: the read-only members its own."""
+    new = copy.deepcopy(body)
+    for k in ("id", "name", "type", "location"):
+        new[k] = cur[k]
+    new["etag"] = etag = new_etag()
+    props = new.setdefault("properties", {})
+    old_props = cur.get("properties", {})
+    props["provisioningState"] = "Updating"
+    props["resourceGuid"] = old_props.get("resourceGuid")
+    props["defaultSecurityRules"] = old_props.get("defaultSecurityRules", [])
+    for k in ("networkInterfaces", "subnets"):
+        if k in old_props:
+            props[k] = old_props[k]
+    for r in props.setdefault("securityRules", []):
+        r["id"] = cur["id"] + "/securityRules/" + r["name"]
+        r["etag"] = etag
+        r["type"] = "Microsoft.Network/networkSecurityGroups/securityRules"
+        r.setdefault("properties", {})["provisioningState"] = "Updating"
+    return new
+
+
+def set_state(res, state):
+    res["properties"]["provisioningState"] = state
+    for r in res["properties"].get("securityRules", []):
+        r["properties"]["provisioningState"] = state
+
+
+def finish_put(st):
+    """The end of a PUT's operation (under LOCK)."""
+    if st["fail"]:
+        back = copy.deepcopy(st["old"])
+        back["etag"] = new_etag()
+        set_state(back, "Failed")
+        RESOURCES[st["index"]] = back
+        return "Failed"
+    set_state(RESOURCES[st["index"]], "Succeeded")
+    return "Succeeded"
+
+
+def mutate(i):
+    """A change made elsewhere (the portal): one more rule, a new etag."""
+    with LOCK:
+        res = copy.deepcopy(RESOURCES[i])
+        res["etag"] = etag = new_etag()
+        res["properties"].setdefault("securityRules", []).append({
+            "name": "AddedInPortal",
+            "id": res["id"] + "/securityRules/AddedInPortal",
+            "etag": etag,
+            "properties": {"provisioningState": "Succeeded", "protocol": "Tcp",
+                           "sourcePortRange": "*", "destinationPortRange": "8080",
+                           "sourceAddressPrefix": "*",
+                           "destinationAddressPrefix": "*", "access": "Allow",
+                           "priority": 4000, "direction": "Inbound"}})
+        RESOURCES[i] = res
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # no 40 ms stall per keep-alive answer
@@ -112,16 +209,22 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.handle_any("GET")
 
+    def do_PUT(self):
+        self.handle_any("PUT")
+
     def handle_any(self, method):
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, urllib.parse.parse_qs(url.query)
-        data = self.body() if method == "POST" else b""
+        data = self.body() if method in ("POST", "PUT") else b""
         auth = self.headers.get("Authorization")
         token = auth[7:] if auth and auth.startswith("Bearer ") else None
         log({"method": method, "path": self.path, "auth": auth is not None,
-             "token": token})
+             "token": token, "if_match": self.headers.get("If-Match"),
+             "t": time.time()})
         if path.endswith("/oauth2/v2.0/token"):
             return self.token(path, data)
+        if path == "/_test/mutate":
+            return self.mutate_request(query)
         for spec in ARGS.redirect or []:
             sub, target = spec.split("=", 1)
             if sub in self.path:
@@ -144,6 +247,14 @@ class Handler(BaseHTTPRequestHandler):
                                               "message": "api-version"}})
         if path.startswith("/operations/"):
             return self.operation(path)
+        if path.startswith("/asyncops/") or path.startswith("/locops/"):
+            return self.put_status(path)
+        if method == "PUT":
+            return self.put(path, data)
+        i = find_resource(path)
+        if i is not None:
+            res = RESOURCES[i]
+            return self.reply(200, res, {"ETag": res.get("etag", "")})
         if method == "POST" and path.endswith(
                 "/listNetworkManagerEffectiveSecurityAdminRules"):
             return self.effective(path, data)
@@ -201,6 +312,83 @@ class Handler(BaseHTTPRequestHandler):
             body["nextLink"] = self.base() + path + "?" + urllib.parse.urlencode(q)
         return self.reply(200, body)
 
+    # -- single NSGs: PUT with If-Match, asynchronous completion ------------
+    def put(self, path, data):
+        i = find_resource(path)
+        if i is None or arm_type(RESOURCES[i]["id"]) != NSG_TYPE:
+            return self.reply(404, {"error": {"code": "ResourceNotFound",
+                                              "message": path}})
+        name = RESOURCES[i]["name"]
+        if name in (ARGS.conflict_on_put or []) and once_key("conflict" + name):
+            mutate(i)           # someone else was faster
+        cur = RESOURCES[i]
+        match = self.headers.get("If-Match")
+        if match != cur.get("etag"):
+            return self.reply(412, {"error": {
+                "code": "PreconditionFailed",
+                "message": "Operation failed because the etag %s does not "
+                           "match the resource's etag %s." % (match, cur.get("etag"))}})
+        body = json.loads(data or b"{}")
+        new = stored_nsg(cur, body)
+        if name in (ARGS.mangle or []) and once_key("mangle" + name):
+            rules = new["properties"]["securityRules"]
+            if rules:
+                p = rules[-1]["properties"]
+                p["access"] = "Deny" if p["access"].lower() == "allow" else "Allow"
+        if name in (ARGS.cut_put or []) and once_key("cut" + name):
+            set_state(new, "Succeeded")   # applied, and the answer is lost
+            with LOCK:
+                RESOURCES[i] = new
+            self.close_connection = True
+            return None
+        op = secrets.token_hex(6)
+        with LOCK:
+            RESOURCES[i] = new
+            OPS[op] = {"left": ARGS.polls, "index": i, "old": cur,
+                       "fail": name in (ARGS.fail_put or []), "done": None}
+        if name in (ARGS.location_poll or []):
+            return self.reply(202, None, {
+                "Location": self.base() + "/locops/" + op + "?api-version=2024-05-01",
+                "Retry-After": str(ARGS.put_retry_after)})
+        return self.reply(200, new, {
+            "Azure-AsyncOperation": self.base() + "/asyncops/" + op +
+            "?api-version=2024-05-01", "Retry-After": str(ARGS.put_retry_after)})
+
+    def put_status(self, path):
+        kind, op = path.split("/")[1:3]
+        with LOCK:
+            st = OPS.get(op)
+            if st and st["left"] > 0:
+                st["left"] -= 1
+                running = True
+            else:
+                running = False
+                if st and st["done"] is None:
+                    st["done"] = finish_put(st)
+        if not st:
+            return self.reply(404, {"error": {"code": "NotFound", "message": op}})
+        if kind == "locops":
+            if running:
+                return self.reply(202, None, {"Location": self.base() + path +
+                                              "?api-version=2024-05-01",
+                                              "Retry-After": "0"})
+            return self.reply(200, RESOURCES[st["index"]])
+        if running:
+            return self.reply(200, {"status": "InProgress"}, {"Retry-After": "0"})
+        if st["done"] == "Failed":
+            return self.reply(200, {"status": "Failed", "error": {
+                "code": "InternalServerError",
+                "message": "The operation failed (test server)."}})
+        return self.reply(200, {"status": "Succeeded"})
+
+    def mutate_request(self, query):
+        name = (query.get("name") or [""])[0]
+        for i, r in enumerate(RESOURCES):
+            if r["name"] == name and arm_type(r["id"]) == NSG_TYPE:
+                mutate(i)
+                return self.reply(200, RESOURCES[i])
+        return self.reply(404, {"error": {"code": "NotFound", "message": name}})
+
     def service_tags(self, path):
         with open(os.path.join(ARGS.root, "examples",
                                "ServiceTags_Public_20261116.json")) as f:
@@ -255,6 +443,14 @@ def main():
     p.add_argument("--fail-once", action="append")
     p.add_argument("--redirect", action="append")
     p.add_argument("--expire-first-token", action="store_true")
+    p.add_argument("--polls", type=int, default=1,
+                   help="InProgress answers before a PUT's operation ends")
+    p.add_argument("--put-retry-after", type=int, default=1)
+    p.add_argument("--conflict-on-put", action="append")
+    p.add_argument("--fail-put", action="append")
+    p.add_argument("--mangle", action="append")
+    p.add_argument("--cut-put", action="append")
+    p.add_argument("--location-poll", action="append")
     p.add_argument("--lifetime", type=float, default=300)
     ARGS = p.parse_args()
     load(ARGS.root)

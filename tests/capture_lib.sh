@@ -51,7 +51,7 @@ wait_file() {
 start_arm() {
   local name=$1; shift
   rm -f "$tmp/$name.port"
-  python3 "$here/arm_server.py" --root "$root" --port-file "$tmp/$name.port" \
+  "$PY" "$here/arm_server.py" --root "$root" --port-file "$tmp/$name.port" \
     --log "$tmp/$name.log" --lifetime 240 "$@" &
   PIDS="$PIDS $!"
   wait_file "$tmp/$name.port" || { echo "FAIL: $name server did not start"; exit 1; }

@@ -642,6 +642,107 @@ START_TEST(import_checkpoint_mismatch_fallback)
 }
 END_TEST
 
+/* Import one blob from a stream (a pipe holding bytes [start, end) of
+ * doc) into the corpus under tmp/corpus; *rc_out gets the stream's result
+ * (the transaction is committed only when it is 0). */
+static struct imp stream_import(const char *name, const char *doc,
+                                size_t start, nsg_rc *rc_out)
+{
+    struct imp r = {cJSON_CreateObject(), 0, 0, 0, 0};
+    struct nsg_corpus *c = NULL;
+    struct nsg_txn *txn = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    struct nsg_imp_flowlog_session *s = NULL;
+    char *dir = g_build_filename(tmp, "corpus", NULL);
+    size_t len = strlen(doc) - start;
+    int fd[2];
+    ck_assert(len < 60000); /* fits in the pipe: written before it is read */
+    ck_assert(!pipe(fd));
+    ck_assert_int_eq(write(fd[1], doc + start, len), (ssize_t)len);
+    close(fd[1]);
+    ck_assert_msg(!nsg_corpus_open(dir, true, &c, &err), "%s", err.msg);
+    ck_assert_msg(!nsg_corpus_begin(c, &txn, &err), "%s", err.msg);
+    ck_assert_msg(!nsg_imp_flowlog_begin(txn, NULL, &s, &err), "%s", err.msg);
+    *rc_out = nsg_imp_flowlog_stream(s, name, fd[0], start, &err);
+    close(fd[0]);
+    if (!*rc_out) {
+        ck_assert_msg(!nsg_imp_flowlog_end(s, r.report, &err), "%s", err.msg);
+        ck_assert_msg(!nsg_corpus_commit(&txn, &err), "%s", err.msg);
+    } else {
+        nsg_imp_flowlog_abort(s);
+        nsg_corpus_rollback(txn);
+    }
+    nsg_corpus_close(c);
+    ck_assert_msg(!nsg_corpus_open(dir, false, &c, &err), "%s", err.msg);
+    struct nsg_flow_iter *it;
+    const struct nsg_flow *f;
+    ck_assert(!nsg_flows_open(c, &it, &err));
+    while (nsg_flows_next(it, &f, &err) == 1)
+        r.count += f->count;
+    nsg_flows_close(it);
+    nsg_corpus_close(c);
+    g_free(dir);
+    return r;
+}
+
+/* A blob streamed as it grows (from byte 0, then from its checkpointed
+ * record) counts what the same blob imported from a file counts, and the
+ * file and the stream share the checkpoint. */
+START_TEST(import_stream_matches_file)
+{
+    GString *a = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", T1, 4);
+    GString *b = rec_nsg(NSG_A, "000D3AAABBCC", 2, "UserRule_ssh", T2, 2);
+    const char *name = "insights-logs/resourceId=/S/NSG/macAddress=M/PT1H.json";
+    GString *open_doc = g_string_new(NULL), *doc = g_string_new(NULL);
+    nsg_rc rc;
+    g_string_printf(open_doc, "{\"records\":[%s", a->str);
+    g_string_printf(doc, "{\"records\":[%s,%s]}", a->str, b->str);
+    /* the hour in progress, from byte 0 */
+    struct imp r = stream_import(name, open_doc->str, 0, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(rnum(&r, "records"), 1);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 4);
+    ck_assert_uint_eq(rnum(&r, "open_blobs"), 1);
+    imp_free(&r);
+    /* not from the checkpointed record: refused, nothing committed */
+    r = stream_import(name, doc->str, 13, &rc);
+    ck_assert_int_eq(rc, NSG_E_INPUT);
+    ck_assert_uint_eq(r.count, 4);
+    imp_free(&r);
+    /* grown and closed, from the checkpointed record (byte 12): only the
+     * new record is read */
+    r = stream_import(name, doc->str, 12, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(rnum(&r, "records"), 1);
+    ck_assert_uint_eq(rnum(&r, "records_already_imported"), 1);
+    ck_assert_uint_eq(rnum(&r, "tuples"), 2);
+    ck_assert_uint_eq(rnum(&r, "open_blobs"), 0);
+    ck_assert_uint_eq(r.count, 6);
+    imp_free(&r);
+    /* the whole blob again from byte 0: every record skipped by its hash */
+    r = stream_import(name, doc->str, 0, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(rnum(&r, "records"), 0);
+    ck_assert_uint_eq(rnum(&r, "records_already_imported"), 2);
+    ck_assert_uint_eq(r.count, 6);
+    ck_assert_int_eq(rnum(&r, "problems_total"), 0);
+    imp_free(&r);
+    /* the same blob as a file: its checkpoint is the stream's */
+    char *p = path_in(name);
+    const char *paths[] = {p};
+    write_file(p, doc->str);
+    r = import(paths, 1, 0, NULL);
+    ck_assert_uint_eq(rnum(&r, "records"), 0);
+    ck_assert_uint_eq(r.count, 6);
+    imp_free(&r);
+    g_free(p);
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+    g_string_free(open_doc, TRUE);
+    g_string_free(doc, TRUE);
+}
+END_TEST
+
 START_TEST(import_variants_and_problems)
 {
     /* v1 and v2 mixed, lower-case "version", MAC with dashes, no
@@ -1375,6 +1476,7 @@ static Suite *flowlog_suite(void)
     tcase_add_test(tc, import_counts_and_aggregation);
     tcase_add_test(tc, import_growing_blob_and_idempotent);
     tcase_add_test(tc, import_checkpoint_mismatch_fallback);
+    tcase_add_test(tc, import_stream_matches_file);
     tcase_add_test(tc, import_variants_and_problems);
     tcase_add_test(tc, import_unknown_and_admin);
     tcase_add_test(tc, import_spill_matches);

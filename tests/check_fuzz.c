@@ -39,7 +39,9 @@ START_TEST(config_harness)
 {
     static const char *const dirs[] = {"tests/data/config/good",
                                        "tests/data/config/realworld",
-                                       "tests/data/config/bad", NULL};
+                                       "tests/data/config/bad",
+                                       "tests/data/config/admin",
+                                       "examples/avnm", NULL};
     unsigned long n =
         fuzz_run(fuzz_config_one, dirs, MUTATIONS, 64 * 1024, 20261202);
     ck_assert_uint_gt(n, 30 * (MUTATIONS + 1));

@@ -398,8 +398,16 @@ START_TEST(test_az_effective_nsg)
 {
     struct nsg_imp_config *cfg;
     struct nsg_topology *t = load(GOOD "az_effective_nsg.json", &cfg);
-    ck_assert_uint_eq(cfg->items->len, 1); /* same NSG twice: merged */
+    /* same NSG twice: merged; and Azure's expansion of the NIC's tags */
+    ck_assert_uint_eq(cfg->items->len, 2);
     nsg_imp_config_free(cfg);
+    const struct nsg_tag_expansion *e =
+        NSG_TOPO_AT(t, NSG_RES_TAG_EXPANSION, 0);
+    ck_assert_ptr_nonnull(strstr(e->target_id, "/networkInterfaces/web-vm1-nic"));
+    struct nsg_ip ip;
+    ck_assert_int_eq(nsg_ip_parse("168.63.129.16", &ip), 0);
+    ck_assert(nsg_addrset_contains(nsg_tag_expansion_get(e, "VirtualNetwork"),
+                                   &ip));
     struct nsg_nsg *n = get(t, NSG_RES_NSG, "web-nsg");
     ck_assert_uint_eq(n->n_rules, 8);
     ck_assert_uint_eq(count_defaults(n), 6);

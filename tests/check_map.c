@@ -127,28 +127,62 @@ static const char *const addr_pool[] = {
     "*",           "Internet",      "VirtualNetwork", "10.0.0.0/16",
     "10.0.1.0/24", "10.0.1.4",      "203.0.113.0/24", "asg:web",
     "Storage",     "NoSuchTag",     "10.1.0.0/16",    "0.0.0.0/1",
-    "10.0.2.5",    "198.51.100.7",  "AzureLoadBalancer"};
+    "10.0.2.5",    "198.51.100.7",  "AzureLoadBalancer",
+    /* the platform's tags and the VNet's drop */
+    "AzurePlatformDNS", "AzurePlatformIMDS", "AzurePlatformLKM",
+    "224.0.0.0/4"};
 static const char *const port_pool[] = {"*",         "22",   "80",  "443",
                                         "1000-2000", "80-90", "8080"};
 static const char *const proto_pool[] = {"Tcp", "Udp", "*", "Icmp", "Esp"};
+
+/* A random address of the pool (no ASG in admin rules; NoSuchTag only
+ * with_unknown). */
+static const char *rand_addr(bool with_unknown, bool admin)
+{
+    size_t npool = sizeof(addr_pool) / sizeof(*addr_pool);
+    const char *a = addr_pool[rnd((unsigned)npool)];
+    if ((!with_unknown && !strcmp(a, "NoSuchTag")) ||
+        (admin && !strncmp(a, "asg:", 4)))
+        return "*";
+    return a;
+}
 
 static void rand_rules(struct nsg_nsg *g, int n, bool with_unknown)
 {
     for (int i = 0; i < n; i++) {
         char name[16];
-        size_t npool = sizeof(addr_pool) / sizeof(*addr_pool);
-        const char *src = addr_pool[rnd((unsigned)npool)];
-        const char *dst = addr_pool[rnd((unsigned)npool)];
-        if (!with_unknown) {
-            if (!strcmp(src, "NoSuchTag"))
-                src = "*";
-            if (!strcmp(dst, "NoSuchTag"))
-                dst = "*";
-        }
+        const char *src = rand_addr(with_unknown, false);
+        const char *dst = rand_addr(with_unknown, false);
         snprintf(name, sizeof(name), "r%d", i);
         tb_rule(g, name, 100 + 10 * i, rnd(2) ? "in" : "out",
                 rnd(3) ? "allow" : "deny", proto_pool[rnd(5)], src,
                 rnd(5) ? "*" : port_pool[rnd(7)], dst, port_pool[rnd(7)]);
+    }
+}
+
+/* Security admin rules for v (and sometimes v2): deployed, or (1 in 4)
+ * without a deployment status, so their application is unknown. */
+static void rand_admin(struct nsg_topology *t, struct nsg_vnet *v,
+                       struct nsg_vnet *v2, bool with_unknown)
+{
+    static const char *const acc[3] = {"deny", "allow", "alwaysallow"};
+    struct nsg_admin_config *cfg = tb_admin_config(t, "nm", "cfg");
+    struct nsg_admin_collection *col = tb_admin_collection(t, cfg, "c", "g");
+    struct nsg_network_group *g = tb_network_group(t, "nm", "g");
+    tb_static_member(t, g, v);
+    if (rnd(2))
+        tb_static_member(t, g, v2);
+    if (rnd(4))
+        tb_admin_deployment(t, "nm", "westeurope", "Deployed", "cfg");
+    int n = 1 + (int)rnd(4);
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "a%d", i);
+        tb_admin_rule(t, col, name, 1 + (int)rnd(20), rnd(2) ? "in" : "out",
+                      acc[rnd(3)], proto_pool[rnd(5)],
+                      rand_addr(with_unknown, true),
+                      rnd(5) ? "*" : port_pool[rnd(7)],
+                      rand_addr(with_unknown, true), port_pool[rnd(7)]);
     }
 }
 
@@ -171,6 +205,10 @@ static void build_world(struct world *w, bool with_unknown)
     struct nsg_subnet *s3 = tb_subnet(t, v2, "far", "10.1.1.0/24", nn);
     tb_asg(t, "web");
     tb_tag(t, "Storage", "20.38.0.0/16,20.60.0.0/14");
+    if (rnd(2))
+        rand_admin(t, v, v2, with_unknown);
+    if (!rnd(4)) /* KMS off in app (and VirtualNetwork: everything) */
+        tb_route_table(t, "rt", "0.0.0.0/0", s2);
     w->nics[0] = tb_nic(t, "n1", s1, "10.0.1.4", "web", nn);
     w->nics[1] = tb_nic(t, "n2", s1, "10.0.1.5", "", NULL);
     w->nics[2] = tb_nic(t, "n3", s2, "10.0.2.5", "web", nn);
@@ -182,10 +220,15 @@ static void build_world(struct world *w, bool with_unknown)
 static const char *const remote_pool[] = {
     "203.0.113.9", "10.0.1.5", "10.0.1.4", "10.0.2.5",  "10.1.1.4",
     "20.38.1.1",   "20.61.0.3", "168.63.129.16", "8.8.8.8", "192.168.1.1",
-    "198.51.100.7", "0.0.0.1",  "10.0.9.9",  "127.0.0.1", "100.64.0.1"};
-static const int proto_nums[] = {6, 17, 1, 50, 47};
-static const int port_vals[] = {0, 21, 22, 23, 79, 80, 85, 90, 91, 443, 999,
-                                1000, 1500, 2000, 2001, 8080, 49152, 65535};
+    "198.51.100.7", "0.0.0.1",  "10.0.9.9",  "127.0.0.1", "100.64.0.1",
+    /* platform addresses, multicast and broadcast */
+    "169.254.169.254", "20.118.99.224", "255.255.255.255", "224.0.0.5"};
+static const int proto_nums[] = {6, 17, 1, 50, 47, 4, 6, 17};
+static const int port_vals[] = {0,    21,   22,    23,    79,   80,   85,
+                                90,   91,   443,   999,   1000, 1500, 2000,
+                                2001, 8080, 49152, 65535, 53,   67,   68,
+                                1688, 32526};
+#define N_OF(a) ((unsigned)(sizeof(a) / sizeof(*(a))))
 
 START_TEST(sides_agree_with_simulator)
 {
@@ -208,8 +251,8 @@ START_TEST(sides_agree_with_simulator)
             struct nsg_ip remote;
             memset(&p, 0, sizeof(p));
             p.dir = rnd(2) ? NSG_DIR_OUT : NSG_DIR_IN;
-            p.proto = proto_nums[rnd(5)];
-            nsg_ip_parse(remote_pool[rnd(15)], &remote);
+            p.proto = proto_nums[rnd(N_OF(proto_nums))];
+            nsg_ip_parse(remote_pool[rnd(N_OF(remote_pool))], &remote);
             if (p.dir == NSG_DIR_IN) {
                 p.src = remote;
                 p.dst = a->ip;
@@ -218,8 +261,8 @@ START_TEST(sides_agree_with_simulator)
                 p.dst = remote;
             }
             if (nsg_proto_has_ports(p.proto)) {
-                p.sport = (uint16_t)port_vals[rnd(18)];
-                p.dport = (uint16_t)port_vals[rnd(18)];
+                p.sport = (uint16_t)port_vals[rnd(N_OF(port_vals))];
+                p.dport = (uint16_t)port_vals[rnd(N_OF(port_vals))];
             }
             if (nsg_sim_eval_nic(sim, nic, &p, &v, &err))
                 ck_abort_msg("simulator: %s", err.msg);
@@ -241,10 +284,16 @@ START_TEST(sides_agree_with_simulator)
             nsg_ip_format(&remote, rs);
             if (got != v.decision)
                 ck_abort_msg("iter %d: NIC %s %s proto %d %s port %u->%u: map "
-                          "says %s, simulator %s",
+                          "says %s, simulator %s (%s%s%s)",
                           iter, nic->name, p.dir ? "out" : "in", p.proto,
                           rs, p.sport, p.dport,
-                          nsg_decision_name(got), nsg_decision_name(v.decision));
+                          nsg_decision_name(got), nsg_decision_name(v.decision),
+                          v.platform ? nsg_platform_name(v.platform) : "",
+                          v.admin.rule ? " admin rule " : "",
+                          v.admin.rule ? v.admin.rule->ar->name
+                          : v.deciding >= 0 && v.levels[v.deciding].m.rule
+                              ? v.levels[v.deciding].m.rule->rule->name
+                              : "");
             checked++;
             unknown += got == NSG_DEC_UNKNOWN;
             allowed += got == NSG_DEC_ALLOW;
@@ -302,10 +351,10 @@ START_TEST(traffic_agrees_with_simulator)
             struct nsg_packet p;
             struct nsg_verdict vin, vout;
             memset(&p, 0, sizeof(p));
-            p.proto = proto_nums[rnd(5)];
+            p.proto = proto_nums[rnd(N_OF(proto_nums))];
             if (nsg_proto_has_ports(p.proto)) {
-                p.sport = (uint16_t)port_vals[rnd(18)];
-                p.dport = (uint16_t)port_vals[rnd(18)];
+                p.sport = (uint16_t)port_vals[rnd(N_OF(port_vals))];
+                p.dport = (uint16_t)port_vals[rnd(N_OF(port_vals))];
             }
             p.dst = d->ip;
             bool internal = si < net->n_addrs;
@@ -316,7 +365,7 @@ START_TEST(traffic_agrees_with_simulator)
                     continue;
                 p.src = s->ip;
             } else {
-                nsg_ip_parse(remote_pool[rnd(15)], &p.src);
+                nsg_ip_parse(remote_pool[rnd(N_OF(remote_pool))], &p.src);
                 /* an outside address is no routed NIC's (nor its own) */
                 bool nic_addr = false;
                 for (size_t q = 0; q < net->n_addrs; q++)
@@ -407,13 +456,60 @@ START_TEST(facing_by_either_side_of_the_association)
     pip->ipconfig_id = g_strdup(b->ipconfigs[0].id);
     nsg_topo_add(t, NSG_RES_PIP, pip);
     tb_link(t);
-    ck_assert(nsg_map_nic_facing(t, a, why));
+    ck_assert(nsg_path_nic_facing(t, a, why));
     ck_assert_uint_eq(why->len, 1);
     ck_assert_ptr_nonnull(strstr(why->pdata[0], "not in the corpus"));
     g_ptr_array_set_size(why, 0);
-    ck_assert(nsg_map_nic_facing(t, b, why));
+    ck_assert(nsg_path_nic_facing(t, b, why));
     ck_assert_str_eq(why->pdata[0], "public IP pip-b (20.1.2.3) on ipconfig1");
-    ck_assert(!nsg_map_nic_facing(t, c, NULL));
+    ck_assert(!nsg_path_nic_facing(t, c, NULL));
+    g_ptr_array_free(why, TRUE);
+    nsg_topo_free(t);
+}
+END_TEST
+
+/* Load balancers: a backend of a rule or inbound NAT rule on a public
+ * frontend is internet-facing; one on an internal frontend, or only in the
+ * pool of an outbound rule, is not. */
+START_TEST(facing_behind_public_load_balancer)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *v = tb_vnet(t, "v1", "10.0.0.0/16");
+    struct nsg_subnet *s = tb_subnet(t, v, "s", "10.0.1.0/24", NULL);
+    struct nsg_nic *web = tb_nic(t, "web", s, "10.0.1.4", "", NULL);
+    struct nsg_nic *ssh = tb_nic(t, "ssh", s, "10.0.1.5", "", NULL);
+    struct nsg_nic *in = tb_nic(t, "in", s, "10.0.1.6", "", NULL);
+    struct nsg_nic *out = tb_nic(t, "out", s, "10.0.1.7", "", NULL);
+    struct nsg_pip *pp = tb_pip(t, "pip-lb", "20.0.0.10", NULL, "Standard");
+    struct nsg_pip *po = tb_pip(t, "pip-out", "20.0.0.11", NULL, "Standard");
+    struct nsg_lb *pub = tb_lb(t, "lb-pub", "Standard", pp, NULL, NULL);
+    tb_lb_pool(pub, "be", web, NULL);
+    tb_lb_rule(pub, "http", "be", "Tcp", 80, 8080, false);
+    tb_lb_nat(pub, "ssh-nat", ssh, "Tcp", 50001, 22);
+    struct nsg_lb *ilb = tb_lb(t, "lb-int", "Standard", NULL, "10.0.1.100", s);
+    tb_lb_pool(ilb, "be", in, NULL);
+    tb_lb_rule(ilb, "http", "be", "Tcp", 80, 80, false);
+    struct nsg_lb *olb = tb_lb(t, "lb-out", "Standard", po, NULL, NULL);
+    tb_lb_pool(olb, "be", out, NULL);
+    tb_lb_outbound(olb, "be");
+    tb_link(t);
+    GPtrArray *why = g_ptr_array_new_with_free_func(g_free);
+    ck_assert(nsg_path_nic_facing(t, web, why));
+    ck_assert_uint_eq(why->len, 1);
+    ck_assert_str_eq(why->pdata[0], "behind public load balancer lb-pub "
+                                    "(rule http, frontend fe at 20.0.0.10)");
+    g_ptr_array_set_size(why, 0);
+    ck_assert(nsg_path_nic_facing(t, ssh, why));
+    ck_assert_ptr_nonnull(strstr(why->pdata[0], "inbound NAT rule ssh-nat"));
+    ck_assert(!nsg_path_nic_facing(t, in, NULL));
+    ck_assert(!nsg_path_nic_facing(t, out, NULL));
+    /* the map and the assessment see the same */
+    struct nsg_map_net *net = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_map_net_new(t, &net, &err), NSG_OK);
+    ck_assert(nsg_map_net_nic(net, web)->facing);
+    ck_assert(!nsg_map_net_nic(net, in)->facing);
+    nsg_map_net_free(net);
     g_ptr_array_free(why, TRUE);
     nsg_topo_free(t);
 }
@@ -618,16 +714,72 @@ START_TEST(assessment_findings_and_severities)
 }
 END_TEST
 
+/* restrict-all-ports judges the NSGs: a security admin Deny of a few
+ * Internet addresses does not hide an NSG that admits the Internet, and
+ * the message says the admin rules deny part of it; management ports are
+ * judged through every stage (the admin Deny closes SSH). */
+START_TEST(restrict_all_ports_behind_admin_rules)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *v = tb_vnet(t, "v", "10.0.0.0/16");
+    struct nsg_nsg *g = tb_nsg(t, "g");
+    tb_rule(g, "AllowWeb", 100, "in", "allow", "Tcp", "Internet", "*", "*",
+            "443");
+    tb_rule(g, "AllowSsh", 110, "in", "allow", "Tcp", "Internet", "*", "*",
+            "22");
+    struct nsg_subnet *s = tb_subnet(t, v, "s", "10.0.1.0/24", g);
+    struct nsg_nic *f = tb_nic(t, "f", s, "10.0.1.4", "", NULL);
+    f->ipconfigs[0].public_ip_id = tb_id("publicIPAddresses", "p");
+    struct nsg_admin_config *cfg = tb_admin_config(t, "nm", "cfg");
+    struct nsg_admin_collection *col = tb_admin_collection(t, cfg, "c", "ng");
+    tb_static_member(t, tb_network_group(t, "nm", "ng"), v);
+    tb_admin_deployment(t, "nm", "westeurope", "Deployed", "cfg");
+    tb_admin_rule(t, col, "DenyBad", 10, "in", "deny", "Tcp", "203.0.113.0/24",
+                  "*", "*", "443");
+    tb_admin_rule(t, col, "DenySsh", 20, "in", "deny", "Tcp", "*", "*", "*",
+                  "22");
+    tb_link(t);
+    struct nsg_map_net *net = NULL;
+    struct nsg_map_assessment *a = NULL;
+    struct nsg_err err = NSG_ERR_INIT;
+    ck_assert_int_eq(nsg_map_net_new(t, &net, &err), NSG_OK);
+    ck_assert_int_eq(nsg_map_assess(net, NULL, &a, &err), NSG_OK);
+    size_t n;
+    const struct nsg_map_finding *fs = nsg_map_findings(a, &n);
+    bool restrict_ = false, mgmt = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = nsg_map_rec(fs[i].rec)->id;
+        if (!strcmp(id, "restrict-all-ports")) {
+            restrict_ = true;
+            ck_assert_str_eq(fs[i].message,
+                             "every Internet address may reach Tcp 22,443 "
+                             "through the NSGs (security admin rules deny "
+                             "part of it)");
+        }
+        mgmt |= !strcmp(id, "management-ports");
+    }
+    ck_assert(restrict_);
+    ck_assert(!mgmt); /* the admin Deny closes SSH for everyone */
+    nsg_map_assessment_free(a);
+    nsg_map_net_free(net);
+    nsg_topo_free(t);
+}
+END_TEST
+
 /* The hardening hook: called for internet-facing NICs only. */
 static int hook_calls;
 static nsg_rc fake_harden(void *ctx, const struct nsg_topology *t,
                           const struct nsg_nic *nic, char **message,
-                          cJSON **details, struct nsg_err *err)
+                          cJSON **details, char **unscanned,
+                          struct nsg_err *err)
 {
-    (void)ctx;
     (void)t;
     (void)err;
     hook_calls++;
+    if (ctx) { /* "unscanned": not a finding, not evaluated */
+        *unscanned = g_strdup("fewer than 30 days of flow records");
+        return NSG_OK;
+    }
     *message = g_strdup_printf("narrow %s", nic->name);
     *details = cJSON_CreateObject();
     return NSG_OK;
@@ -658,6 +810,24 @@ START_TEST(hardening_hook)
     ck_assert_str_eq(got, "adaptive-hardening");
     g_free(got);
     nsg_map_assessment_free(a);
+    /* an unscanned NIC: no finding, listed as not evaluated with why */
+    int unscanned_ctx = 1;
+    struct nsg_map_assess_opts u = {fake_harden, &unscanned_ctx};
+    ck_assert_int_eq(nsg_map_assess(net, &u, &a, &err), NSG_OK);
+    got = findings_of(a, f);
+    ck_assert_str_eq(got, "");
+    g_free(got);
+    j = nsg_map_assessment_json(a);
+    cJSON *ne = cJSON_GetObjectItem(j, "not_evaluated");
+    ck_assert_int_eq(cJSON_GetArraySize(ne), 1);
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(ne, 0),
+                                         "reason")->valuestring,
+                     "fewer than 30 days of flow records");
+    ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(ne, 0),
+                                         "resource")->valuestring,
+                     "NIC f");
+    cJSON_Delete(j);
+    nsg_map_assessment_free(a);
     nsg_map_net_free(net);
     nsg_topo_free(t);
 }
@@ -673,10 +843,12 @@ int main(void)
     tcase_add_test(tc, sides_agree_with_simulator);
     tcase_add_test(tc, traffic_agrees_with_simulator);
     tcase_add_test(tc, facing_by_either_side_of_the_association);
+    tcase_add_test(tc, facing_behind_public_load_balancer);
     tcase_add_test(tc, flowlogs_decoded_in_both_shapes);
     tcase_add_test(tc, flowlog_bad_target_is_an_input_error);
     tcase_add_test(tc, assessment_findings_and_severities);
     tcase_add_test(tc, hardening_hook);
+    tcase_add_test(tc, restrict_all_ports_behind_admin_rules);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

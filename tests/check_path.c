@@ -661,6 +661,76 @@ START_TEST(witness_replays)
 }
 END_TEST
 
+/* The stages before the NSGs along paths: an address no NIC holds is
+ * decided by its subnet's NSG after the security admin rules of its
+ * virtual network; platform traffic passes a NIC's "deny Internet".
+ *   av 10.20.0.0/16, subnet as 10.20.1.0/24 (NSG asn: inbound 22 allowed,
+ *   3389 denied; outbound Internet denied): an1 10.20.1.4; 10.20.1.9 is
+ *   no NIC's.  Admin rules (deployed): Deny tcp/22 to 10.20.1.9,
+ *   AlwaysAllow tcp/3389 to 10.20.1.9. */
+START_TEST(admin_and_platform_along_paths)
+{
+    struct nsg_topology *t = nsg_topo_new();
+    struct nsg_vnet *av = tb_vnet(t, "av", "10.20.0.0/16");
+    struct nsg_nsg *asn = tb_nsg(t, "asn");
+    tb_rule(asn, "AllowSsh", 100, "in", "allow", "Tcp", "*", "*", "*", "22");
+    tb_rule(asn, "DenyRdp", 110, "in", "deny", "Tcp", "*", "*", "*", "3389");
+    tb_rule(asn, "DenyInternetOut", 100, "out", "deny", "*", "*", "*",
+            "Internet", "*");
+    struct nsg_subnet *as = tb_subnet(t, av, "as", "10.20.1.0/24", asn);
+    tb_nic(t, "an1", as, "10.20.1.4", "", NULL);
+    struct nsg_admin_config *cfg = tb_admin_config(t, "nm", "cfg");
+    struct nsg_admin_collection *col = tb_admin_collection(t, cfg, "c", "g");
+    struct nsg_network_group *g = tb_network_group(t, "nm", "g");
+    tb_static_member(t, g, av);
+    tb_admin_deployment(t, "nm", "westeurope", "Deployed", "cfg");
+    tb_admin_rule(t, col, "DenySshHost", 10, "in", "deny", "Tcp", "*", "*",
+                  "10.20.1.9", "22");
+    tb_admin_rule(t, col, "AlwaysRdpHost", 20, "in", "alwaysallow", "Tcp",
+                  "*", "*", "10.20.1.9", "3389");
+    tb_link(t);
+    struct nsg_verifier *v = nsg_verifier_new(t, 0);
+    struct {
+        const char *q, *want;
+    } cases[] = {
+        /* the subnet NSG allows 22, the admin Deny decides first */
+        {"never nic:an1 -> 10.20.1.9 tcp/22", "holds"},
+        {"never nic:an1 -> 10.20.1.8 tcp/22", "violated"},
+        /* the subnet NSG denies 3389, the admin AlwaysAllow decides */
+        {"can nic:an1 -> 10.20.1.9 tcp/3389", "holds"},
+        {"can nic:an1 -> 10.20.1.8 tcp/3389", "violated"},
+        /* DNS to the host is platform traffic: "deny Internet" (which
+         * holds 168.63.129.16) does not apply to it */
+        {"can nic:an1 -> 168.63.129.16 udp/53", "holds"},
+        {"can nic:an1 -> 168.63.129.16 tcp/443", "violated"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        struct nsg_query q;
+        struct nsg_vresult r;
+        struct nsg_err err = NSG_ERR_INIT;
+        ck_assert_int_eq(nsg_query_parse(cases[i].q, 1, &q, &err), NSG_OK);
+        ck_assert_msg(nsg_verify_run(v, &q, &r, &err) == NSG_OK, "%s: %s",
+                      cases[i].q, err.msg);
+        ck_assert_msg(!strcmp(nsg_vstatus_name(r.status), cases[i].want),
+                      "%s: %s (%s)", cases[i].q, nsg_vstatus_name(r.status),
+                      r.reason);
+        if (i == 2) { /* the witness met the admin rule at the address */
+            const struct nsg_pverdict *last = &r.trace.v[r.trace.n - 1];
+            ck_assert_ptr_null(last->at->nic);
+            ck_assert_ptr_nonnull(last->v.admin.rule);
+            ck_assert_str_eq(last->v.admin.rule->ar->name, "AlwaysRdpHost");
+            ck_assert(last->v.admin.ends);
+        }
+        if (i == 4) { /* decided by the platform at the NIC */
+            ck_assert_int_eq(r.trace.v[0].v.platform, NSG_PLAT_DNS);
+        }
+        nsg_vresult_release(&r);
+        nsg_query_release(&q);
+    }
+    nsg_verifier_free(v);
+    nsg_topo_free(t);
+}
+END_TEST
+
 static Suite *path_suite(void)
 {
     Suite *s = suite_create("path");
@@ -685,6 +755,7 @@ static Suite *path_suite(void)
     tcase_add_test(tc, three_valued);
     tcase_add_test(tc, platform_and_always);
     tcase_add_test(tc, witness_replays);
+    tcase_add_test(tc, admin_and_platform_along_paths);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,7 +16,11 @@
 #define GUID_WEB "aaaaaaaa-0000-0000-0000-000000000001"
 #define T0 1763640000
 #define T1 (T0 + 7200)
-#define LONG_RULE "AllowHttpsFromTheCorporateProxyFarm01" /* 37 chars */
+/* 75 characters: longer than the 65 flow logs keep */
+#define LONG_RULE                                                              \
+    "AllowHttpsFromTheCorporateProxyFarm01InTheWestEuropeDatacenterPrimary01"
+#define CUT65 "AllowHttpsFromTheCorporateProxyFarm01InTheWestEuropeDatacenterPri"
+#define CUT56 "AllowHttpsFromTheCorporateProxyFarm01InTheWestEuropeData"
 
 static void set_guid(struct nsg_nsg *n, const char *guid)
 {
@@ -149,12 +153,23 @@ START_TEST(test_rule_helpers)
                      NSG_LR_ADMIN);
     ck_assert(nsg_replay_rule_agrees("allowssh", "AllowSSH"));
     ck_assert(!nsg_replay_rule_agrees("AllowSS", "AllowSSH"));
-    ck_assert(nsg_replay_rule_agrees("AllowHttpsFromTheCorporateProxy",
-                                     LONG_RULE) == false); /* 31 < cut */
-    ck_assert(nsg_replay_rule_agrees("AllowHttpsFromTheCorporateProxyF",
-                                     LONG_RULE)); /* 32 = cut */
-    ck_assert(
-        !nsg_replay_rule_agrees("AllowHttpsFromTheCorporateProxyX", LONG_RULE));
+    ck_assert_int_eq(sizeof(CUT65) - 1, 65);
+    ck_assert_int_eq(sizeof(LONG_RULE) - 1, 71);
+    ck_assert_int_eq(nsg_replay_rule_agrees("allowssh", "AllowSSH"), 1);
+    /* 64 characters: not a cut name */
+    ck_assert_int_eq(nsg_replay_rule_agrees(
+                         "AllowHttpsFromTheCorporateProxyFarm01InTheWestEuropeDatacenterPr",
+                         LONG_RULE),
+                     0);
+    ck_assert_int_eq(nsg_replay_rule_agrees(CUT65, LONG_RULE), 2); /* 65 */
+    /* 56 characters + "UserRule_" = 65: the prefix may count */
+    ck_assert_int_eq(nsg_replay_rule_agrees("UserRule_" CUT56, LONG_RULE), 2);
+    ck_assert_int_eq(nsg_replay_rule_agrees(CUT56, LONG_RULE), 0);
+    ck_assert_int_eq(nsg_replay_rule_agrees("UserRule_" CUT65, LONG_RULE), 2);
+    ck_assert_int_eq(nsg_replay_rule_agrees(
+                         "AllowHttpsFromTheCorporateProxyFarm01InTheWestEuropeDatacenterPrX",
+                         LONG_RULE),
+                     0);
 }
 END_TEST
 
@@ -223,13 +238,18 @@ START_TEST(test_cut_rule_names)
 
     replay_one(r, "web-nsg", "UserRule_" LONG_RULE, "198.51.100.3", 443, 'A',
                1);
-    replay_one(r, "web-nsg", "UserRule_AllowHttpsFromTheCorporateProxyF",
-               "198.51.100.3", 443, 'A', 1);
+    replay_one(r, "web-nsg", "UserRule_" CUT65, "198.51.100.3", 443, 'A', 1);
+    replay_one(r, "web-nsg", "UserRule_" CUT56, "198.51.100.3", 443, 'A', 1);
     replay_one(r, "web-nsg", "UserRule_AllowHttps", "198.51.100.3", 443, 'A',
                1);
     nsg_replay_get_counts(r, &c);
-    ck_assert_uint_eq(c.agree, 2);
+    /* flows_total = agree + disagree + established + unevaluated, and the
+     * cut names are inside agree */
+    ck_assert_uint_eq(c.agree, 3);
+    ck_assert_uint_eq(c.agree_truncated, 2);
     ck_assert_uint_eq(c.disagree, 1);
+    ck_assert_uint_eq(c.total,
+                      c.agree + c.disagree + c.established + c.unevaluated);
     nsg_replay_free(r);
     nsg_topo_free(t);
 }

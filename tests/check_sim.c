@@ -70,6 +70,12 @@ static const char *eval_in(struct nsg_nsg *n, const struct nsg_vnet *vnet,
     const char *d = m->decision == NSG_DEC_ALLOW  ? "Allow"
                     : m->decision == NSG_DEC_DENY ? "Deny"
                                                   : "Unknown";
+    if (v.platform) { /* the platform stage decided: no level */
+        snprintf(out, sizeof(out), "%s:platform-%s",
+                 v.decision == NSG_DEC_ALLOW ? "Allow" : "Deny",
+                 nsg_platform_name(v.platform));
+        return out;
+    }
     snprintf(out, sizeof(out), "%s:%s%s%s", d,
              m->rule ? m->rule->rule->name : "-",
              m->unknown_tag ? ":" : "", m->unknown_tag ? m->unknown_tag : "");
@@ -191,23 +197,35 @@ START_TEST(test_internet_tag)
     EVQ("Allow:AllowInternetOutBound", n, "out", "tcp", from, 1, "198.51.100.5", 443);
     EVQ("Allow:AllowInternetOutBound", n, "out", "tcp", "2001:db8:4::1", 1,
         "2001:db8::1", 443);
-    static const char *const priv[] = {"10.99.0.1",   "100.64.0.1",
-                                       "127.0.0.1",   "169.254.169.254",
-                                       "172.16.0.1",  "172.31.255.255",
-                                       "192.168.1.1", "224.0.0.5",
-                                       "240.0.0.1",   "0.1.2.3",
-                                       "fd00::1",     "fe80::1",
-                                       "::1"};
+    /* the published expansion's non-internet table (docs/semantics.md T3) */
+    static const char *const priv[] = {"10.99.0.1",    "100.64.0.1",
+                                       "127.0.0.1",    "169.254.169.254",
+                                       "172.16.0.1",   "172.31.255.255",
+                                       "192.168.1.1",  "240.0.0.1",
+                                       "0.1.2.3",      "25.1.2.3",
+                                       "192.0.2.7",    "198.18.0.1",
+                                       "198.19.255.1", "fd00::1",
+                                       "fe80::1",      "::1"};
     for (size_t i = 0; i < sizeof(priv) / sizeof(*priv); i++)
         EVQ("Deny:DenyAllOutBound", n, "out", "tcp", strchr(priv[i], ':') ?
             "2001:db8:4::1" : from, 1, priv[i], 443);
-    /* VirtualNetwork space (peered, UDR, wireserver) is not Internet */
+    /* multicast is dropped by the virtual network before any NSG */
+    EVQ("Deny:platform-vnet-blocked", n, "out", "tcp", from, 1, "224.0.0.5",
+        443);
+    /* Internet minus the VNet's own space only: peered space, UDR prefixes
+     * and 168.63.129.16 are in VirtualNetwork (so AllowVnetOutBound takes
+     * them first) but also in Internet (a Deny Internet rule takes them) */
     struct nsg_nsg *m = tb_nsg(T, "m");
     tb_rule(m, "NoInternet", 100, "out", "deny", "*", "*", "*", "Internet", "*");
     EVQ("Deny:NoInternet", m, "out", "tcp", from, 1, "203.0.113.5", 443);
     EVQ("Allow:AllowVnetOutBound", m, "out", "tcp", from, 1, "10.1.0.5", 443);
     EVQ("Allow:AllowVnetOutBound", m, "out", "tcp", from, 1, "192.168.50.1", 443);
-    EVQ("Allow:AllowVnetOutBound", m, "out", "tcp", from, 1, "168.63.129.16", 53);
+    EVQ("Deny:NoInternet", m, "out", "tcp", from, 1, "168.63.129.16", 443);
+    EVQ("Allow:AllowVnetOutBound", n, "out", "tcp", from, 1, "168.63.129.16",
+        443);
+    /* DNS to 168.63.129.16 is platform traffic: the Deny Internet rule does
+     * not name AzurePlatformDNS, so it does not apply */
+    EVQ("Allow:platform-dns", m, "out", "tcp", from, 1, "168.63.129.16", 53);
     EVQ("Deny:DenyAllOutBound", m, "out", "tcp", from, 1, "172.20.0.1", 443);
 }
 END_TEST
@@ -440,10 +458,16 @@ START_TEST(test_protocols)
     EVQ("Allow:Any22", n, "in", "tcp", a, 1, b, 22);
     EVQ("Allow:Any22", n, "in", "udp", a, 1, b, 22);
     EVQ("Deny:DenyAll", n, "in", "tcp", a, 1, b, 23);
-    /* "*" with a port matches non-TCP/UDP protocols regardless of ports */
-    EVQ("Allow:Any22", n, "in", "icmp", a, 0, b, 0);
-    EVQ("Allow:Any22", n, "in", "esp", a, 0, b, 0);
-    EVQ("Allow:Any22", n, "in", "47", a, 0, b, 0);
+    /* "*" with a port narrower than 0-65535 matches TCP and UDP only */
+    EVQ("Allow:Icmp", n, "in", "icmp", a, 0, b, 0);
+    EVQ("Allow:Esp", n, "in", "esp", a, 0, b, 0);
+    EVQ("Deny:DenyAll", n, "in", "132", a, 0, b, 0); /* SCTP */
+    tb_rule(n, "Any22v6", 200, "in", "allow", "*", "*", "*", "2001:db8::/32",
+            "*");
+    EVQ("Allow:Any22v6", n, "in", "icmpv6", "2001:db8:9::1", 0, "2001:db8::1",
+        0); /* no ports: "*" takes every protocol */
+    /* GRE is dropped by the virtual network whatever the NSGs say */
+    EVQ("Deny:platform-vnet-blocked", n, "in", "47", a, 0, b, 0);
     struct nsg_nsg *m = tb_nsg(T, "m");
     tb_rule(m, "Icmp", 110, "in", "allow", "Icmp", "*", "*", "*", "*");
     tb_rule(m, "Esp", 120, "in", "allow", "Esp", "*", "*", "*", "*");
@@ -456,7 +480,8 @@ START_TEST(test_protocols)
     EVQ("Allow:Udp", m, "in", "udp", a, 1, b, 500);
     EVQ("Deny:DenyAllInBound", m, "in", "tcp", a, 1, b, 500);
     EVQ("Deny:DenyAllInBound", m, "in", "udp", a, 1, b, 501);
-    EVQ("Allow:Gre", m, "in", "47", a, 0, b, 0);
+    EVQ("Deny:platform-vnet-blocked", m, "in", "47", a, 0, b, 0);
+    EVQ("Deny:platform-vnet-blocked", m, "in", "4", a, 0, b, 0);
     EVQ("Deny:DenyAllInBound", m, "in", "58", a, 0, b, 0);
 }
 END_TEST

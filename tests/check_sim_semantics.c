@@ -78,9 +78,8 @@ static const char *ev_nic(struct nsg_nic *nic, struct nsg_packet p)
 }
 #define EVQ(want, n, ...) ck_assert_str_eq(ev(n, tb_packet(__VA_ARGS__)), want)
 
-/* "ICMPv6 isn't currently supported in Network Security Groups" (IPv6 for
- * Azure Virtual Network): an Icmp rule is ICMP (1) only; ICMPv6 (58) is
- * matched by protocol "*" rules alone. */
+/* An Icmp rule is ICMP (1) only; ICMPv6 (58) is matched by protocol "*"
+ * rules without ports and by Icmpv6 rules (newer API versions). */
 START_TEST(test_icmpv6)
 {
     struct nsg_nsg *n = tb_nsg(T, "n");
@@ -93,9 +92,15 @@ START_TEST(test_icmpv6)
     struct nsg_nsg *m = tb_nsg(T, "m");
     tb_rule(m, "AllowAny", 100, "in", "allow", "*", "*", "*",
             "2001:db8:aa::/48", "443");
-    /* "*" with a port still takes ICMPv6 (ports constrain TCP/UDP only) */
-    EVQ("Allow:AllowAny", m, "in", "58", a, 0, b, 0);
+    /* "*" with a port narrower than 0-65535 takes TCP and UDP only */
+    EVQ("Deny:DenyAllInBound", m, "in", "58", a, 0, b, 0);
+    EVQ("Allow:AllowAny", m, "in", "tcp", a, 1, b, 443);
     EVQ("Deny:DenyAllInBound", m, "in", "tcp", a, 1, b, 22);
+    struct nsg_nsg *k = tb_nsg(T, "k");
+    tb_rule(k, "AllowIcmpv6", 100, "in", "allow", "Icmpv6", "*", "*",
+            "2001:db8:aa::/48", "*");
+    EVQ("Allow:AllowIcmpv6", k, "in", "58", a, 0, b, 0);
+    EVQ("Deny:DenyAllInBound", k, "in", "icmp", a, 0, b, 0);
 }
 END_TEST
 

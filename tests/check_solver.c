@@ -126,8 +126,9 @@ START_TEST(test_rule_match_semantics)
     struct nsg_packet gre = tb_packet("in", "47", "1.1.1.1", 0, "2.2.2.2", 0);
     struct nsg_packet gre6 =
         tb_packet("in", "47", "2001:db8::1", 0, "2001:db8::2", 0);
-    ck_assert_int_eq(eval(&icmp, m[0]), 1); /* ports ignored for ICMP */
-    ck_assert_int_eq(eval(&esp, m[0]), 1);
+    /* "*" with port 22: TCP and UDP only (docs/semantics.md R2) */
+    ck_assert_int_eq(eval(&icmp, m[0]), 0);
+    ck_assert_int_eq(eval(&esp, m[0]), 0);
     ck_assert_int_eq(eval(&tcp23, m[0]), 0);
     ck_assert_int_eq(eval(&tcp22, m[0]), 1);
     ck_assert_int_eq(eval(&udp53, m[1]), 1);

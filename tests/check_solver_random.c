@@ -57,7 +57,7 @@ static void gen_rules(GRand *r, struct rg_rule *rules, size_t n)
 START_TEST(test_formula_equals_simulator)
 {
     GRand *r = g_rand_new_with_seed(1234);
-    long packets = 0;
+    long packets = 0, platform = 0;
     for (int round = 0; round < 20; round++) {
         struct world w;
         world_init(&w);
@@ -84,7 +84,13 @@ START_TEST(test_formula_equals_simulator)
             ck_assert_int_eq(nsg_slv_eval(w.slv, &p, d->rule, &idx, &err), 0);
             ck_assert(m.decision != NSG_DEC_UNKNOWN);
             ck_assert_int_eq(allow, m.decision == NSG_DEC_ALLOW);
-            ck_assert_ptr_eq(&c->rules[p.dir][idx], m.rule);
+            if (m.rule) {
+                ck_assert_ptr_eq(&c->rules[p.dir][idx], m.rule);
+            } else { /* the platform stage decided (or the VNet's drop) */
+                ck_assert_uint_eq(idx, c->n[p.dir]);
+                ck_assert_int_ne(m.platform, NSG_PLAT_NONE);
+                platform++;
+            }
             allows += (int)allow;
             packets++;
         }
@@ -95,6 +101,7 @@ START_TEST(test_formula_equals_simulator)
         world_free(&w);
     }
     ck_assert_int_ge(packets, 10000);
+    ck_assert_int_gt(platform, 100); /* the stage is exercised */
     g_rand_free(r);
 }
 END_TEST
@@ -103,7 +110,8 @@ END_TEST
 START_TEST(test_nic_levels_equal_simulator)
 {
     GRand *r = g_rand_new_with_seed(99);
-    for (int round = 0; round < 4; round++) {
+    long unknown = 0, decided = 0;
+    for (int round = 0; round < 8; round++) {
         struct nsg_topology *t = nsg_topo_new();
         struct nsg_vnet *v = tb_vnet(t, "v1", "10.0.0.0/16");
         struct rg_rule rules[12];
@@ -120,6 +128,27 @@ START_TEST(test_nic_levels_equal_simulator)
         struct nsg_nic *nic =
             tb_nic(t, "web1", s1, "10.0.1.4", "web", round % 2 ? nn : NULL);
         tb_nic_ipconfig(nic, s2, "10.0.2.7", "db");
+        /* the stages around the NSGs: security admin rules (some rounds
+         * with one whose deployment is unknown: "maybe"), KMS off under a
+         * 0.0.0.0/0 route, a private endpoint */
+        if (round >= 2) {
+            struct nsg_admin_config *cfg = tb_admin_config(t, "nm", "cfg");
+            struct nsg_admin_collection *col =
+                tb_admin_collection(t, cfg, "c", "g");
+            tb_static_member(t, tb_network_group(t, "nm", "g"), v);
+            if (round != 7) /* round 7: no deployment status: "maybe" */
+                tb_admin_deployment(t, "nm", "westeurope", "Deployed", "cfg");
+            static const char *const acc[3] = {"deny", "allow", "alwaysallow"};
+            for (int k = 0; k < 14; k++) {
+                struct rg_rule ar;
+                rg_random_rule(r, &ar, k, 1 + g_rand_int_range(r, 0, 30));
+                tb_admin_rule(t, col, ar.name, ar.prio, ar.dir,
+                              acc[g_rand_int_range(r, 0, 3)], ar.proto, ar.src,
+                              ar.sports, ar.dst, ar.dports);
+            }
+        }
+        if (round == 3)
+            tb_route_table(t, "rt", "0.0.0.0/0", s1);
         tb_link(t);
         struct nsg_sim *sim = nsg_sim_new(t);
         struct nsg_slv *slv = nsg_slv_new(20000);
@@ -132,25 +161,48 @@ START_TEST(test_nic_levels_equal_simulator)
         struct rg_points pt;
         rg_points_init(&pt);
         rg_points_add(&pt, c);
+        const struct nsg_admin_stage *st;
+        ck_assert_int_eq(nsg_sim_admin(sim, v, &st, &err), 0);
+        for (int dd = 0; dd < 2; dd++) /* packets near the admin rules too */
+            for (size_t k = 0; k < st->n[dd]; k++) {
+                const struct nsg_crule *cr = &st->rules[dd][k].c;
+                rg_points_add_set(&pt, &cr->src);
+                rg_points_add_set(&pt, &cr->dst);
+                for (size_t q = 0; q < cr->n_dports; q++) {
+                    guint pv[2] = {cr->dports[q].lo, cr->dports[q].hi};
+                    g_array_append_vals(pt.ports, pv, 2);
+                }
+            }
         nsg_u128 nicips[2] = {((nsg_u128)10 << 24) | (1 << 8) | 4,
                               ((nsg_u128)10 << 24) | (2 << 8) | 7};
-        for (int k = 0; k < 500; k++) {
+        for (int k = 0; k < 800; k++) {
             struct nsg_packet p = rg_packet(r, &pt);
             if (p.src.family == 4 && k % 2)
                 (p.dir == NSG_DIR_IN ? &p.dst : &p.src)->v = nicips[k % 4 / 2];
             struct nsg_verdict vd;
             uint64_t allow;
             ck_assert_int_eq(nsg_sim_eval_nic(sim, nic, &p, &vd, &err), 0);
+            if (vd.decision == NSG_DEC_UNKNOWN) { /* a maybe admin rule */
+                ck_assert_int_ne(
+                    nsg_slv_replay_nic(slv, sim, &d, &p, NULL, &err), 0);
+                unknown++;
+                continue;
+            }
             ck_assert_int_eq(nsg_slv_eval(slv, &p, d.allow, &allow, &err), 0);
             ck_assert_int_eq(allow, vd.decision == NSG_DEC_ALLOW);
             ck_assert_int_eq(nsg_slv_replay_nic(slv, sim, &d, &p, NULL, &err),
                              0);
+            decided += vd.admin.rule != NULL;
         }
         rg_points_free(&pt);
         nsg_slv_free(slv);
         nsg_sim_free(sim);
         nsg_topo_free(t);
     }
+    fprintf(stderr, "nic levels: %ld packets met an admin rule, %ld unknown\n",
+            decided, unknown);
+    ck_assert_int_gt(decided, 30);
+    ck_assert_int_gt(unknown, 5);
     g_rand_free(r);
 }
 END_TEST

@@ -251,7 +251,9 @@ END_TEST
 START_TEST(never_holds)
 {
     HOLDS("never Internet -> nic:db1 tcp/1433");
-    HOLDS("never Internet -> nic:web1 tcp/80");
+    /* Internet holds 168.63.129.16, which AllowVnetInBound lets in */
+    VIOLATED("never Internet -> nic:web1 tcp/80");
+    HOLDS("never 203.0.113.0/24 -> nic:web1 tcp/80");
     HOLDS("never Internet -> subnet:db");
     /* AzureLoadBalancer 168.63.129.16 is in VirtualNetwork: DenyVnet */
     HOLDS("never AzureLoadBalancer -> nic:db1");
@@ -263,8 +265,15 @@ START_TEST(never_violated_witness)
     struct nsg_vresult r;
     run("never Internet -> nic:web1 tcp/22", &r);
     ck_assert_int_eq(r.status, NSG_V_VIOLATED);
+    nsg_vresult_release(&r);
+    /* Internet holds 168.63.129.16 (in VirtualNetwork too, so allowed):
+     * outside it, only the first admin half passes both levels */
+    run("never Internet -> nic:web1 tcp/22", &r);
     ck_assert(r.has_witness);
-    /* only the first admin half passes both levels */
+    if (!strcmp(ipstr(&r.witness.src), "168.63.129.16")) {
+        nsg_vresult_release(&r);
+        run("never 203.0.0.0/8 -> nic:web1 tcp/22", &r);
+    }
     ck_assert_msg(in_cidr(&r.witness.src, "203.0.113.0/25"), "src %s",
                   ipstr(&r.witness.src));
     ck_assert_str_eq(ipstr(&r.witness.dst), "10.0.1.4");
@@ -380,8 +389,20 @@ START_TEST(peering_and_outside)
     ck_assert_str_ne(ipstr(&r.witness.src), "10.5.0.4");
     ck_assert_int_eq(sim_decision(&r), NSG_DEC_ALLOW);
     nsg_vresult_release(&r);
-    /* leaving the topology: the source NIC's outbound NSGs only */
-    HOLDS("never nic:db1 -> Internet");
+    /* leaving the topology: the source NIC's outbound NSGs only; DNS to
+     * 168.63.129.16 (Internet too) is platform traffic the NSG's Deny
+     * Internet rule does not stop, and the result says so */
+    HOLDS("never nic:db1 -> Internet tcp/443");
+    run("never nic:db1 -> 168.63.129.16 udp/53", &r);
+    ck_assert_int_eq(r.status, NSG_V_VIOLATED);
+    ck_assert_uint_eq(r.n_hops, 1);
+    ck_assert_int_eq(r.hops[0].v.platform, NSG_PLAT_DNS);
+    ck_assert_ptr_nonnull(strstr(r.reason, "platform"));
+    nsg_vresult_release(&r);
+    run("never nic:db1 -> Internet", &r);
+    ck_assert_int_eq(r.status, NSG_V_VIOLATED);
+    ck_assert_int_ne(r.hops[0].v.platform, NSG_PLAT_NONE);
+    nsg_vresult_release(&r);
     run("can nic:web1 -> Internet tcp/443", &r);
     ck_assert_int_eq(r.status, NSG_V_HOLDS);
     ck_assert_int_eq(r.witness.dir, NSG_DIR_OUT);
@@ -403,7 +424,13 @@ START_TEST(tags)
     VIOLATED("never 20.38.5.0/24 -> nic:web2 tcp/8080");
     HOLDS("never 20.39.0.0/16 -> nic:web2 tcp/8080");
     HOLDS("can AzureLoadBalancer -> nic:web2 tcp/80");
-    HOLDS("never Internet -> VirtualNetwork tcp/1433"); /* db1: default deny */
+    HOLDS("never Internet -> nic:db1 tcp/1433"); /* db1: DenyVnet, default */
+    /* 168.63.129.16 is both Internet and VirtualNetwork: web2 allows it */
+    struct nsg_vresult r;
+    run("never Internet -> VirtualNetwork tcp/1433", &r);
+    ck_assert_int_eq(r.status, NSG_V_VIOLATED);
+    ck_assert_str_eq(ipstr(&r.witness.src), "168.63.129.16");
+    nsg_vresult_release(&r);
 }
 END_TEST
 

@@ -57,10 +57,19 @@ root, out = sys.argv[1], sys.argv[2]
 os.makedirs(out)
 extra = json.load(open(os.path.join(root, "tests/data/capture/arm_extra.json")))
 json.dump({"value": extra["resources"]}, open(os.path.join(out, "extra.json"), "w"))
+# each virtual network's effective admin rules: a file imported with --vnet
+for i, (vnet, rules) in enumerate(sorted(extra["effective_admin_rules"].items())):
+    os.makedirs(os.path.join(out + "-eff", str(i)))
+    json.dump({"value": rules}, open(os.path.join(out + "-eff", str(i), "eff.json"), "w"))
+    open(os.path.join(out + "-eff", str(i), "vnet"), "w").write(vnet)
 PY
 run import --corpus "$tmp/imp" --json "$root/examples/arm" "$tmp/files" \
   "$root/examples/ServiceTags_Public_20261116.json"
 expect_rc 0 "import of the same files"
+for d in "$tmp/files-eff"/*; do
+  run import --corpus "$tmp/imp" --vnet "$(cat "$d/vnet")" "$d/eff.json"
+  expect_rc 0 "import of a virtual network's effective admin rules"
+done
 python3 - "$tmp/c1/manifest.json" "$tmp/imp/manifest.json" <<'PY' && ok || ko "captured objects differ from imported ones"
 import json, sys
 def objs(p):

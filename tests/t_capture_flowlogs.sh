@@ -6,7 +6,8 @@
 # signs with its own code), a grown blob read with a ranged GET from its
 # checkpoint (blocks inserted before the closing "]}" as Azure does), a
 # rewritten checkpointed record (whole blob again, nothing counted twice),
-# a wrong key (exit 2), --since, --prefix, kill -9 mid-capture then resume:
+# a wrong key (exit 2), --since, --prefix, kill -9 mid-capture then resume
+# (no download file is ever written: blobs are streamed into the ingest):
 # every total equals one import of the same blobs from files.  No secret
 # in any output or corpus file.
 set -u
@@ -17,7 +18,7 @@ if ! have_azurite; then
 fi
 start_azurite
 NSGC=insights-logs-networksecuritygroupflowevent
-CORPORA="$tmp/c1 $tmp/c2 $tmp/c3 $tmp/c4 $tmp/c5 $tmp/ref"
+CORPORA="$tmp/c1 $tmp/c2 $tmp/c3 $tmp/c4 $tmp/c5 $tmp/c6 $tmp/c7 $tmp/ref"
 tool() { python3 "$here/blob_tool.py" "$BLOB" $AZURITE_ACCOUNT "$AZURITE_KEY" "$@"; }
 tool mkcontainer $NSGC || { ko "cannot create a container in Azurite"; finish; exit 1; }
 
@@ -214,13 +215,47 @@ done
 kill -9 $cap 2>/dev/null; wait $cap 2>/dev/null
 pyj "$tmp/c5/manifest.json" "0 < len(j['sections']['capture']['blobs']) < $n_blobs" &&
   ok || ko "the kill did not land mid-capture"
-ls -d "$tmp/c5/.capture-spool/$cap" >/dev/null 2>&1 && ok || ko "no spool of the killed capture (expected leftovers)"
+# blobs are streamed into the ingest: no download file anywhere
+[ ! -e "$tmp/c5/.capture-spool" ] && ok || ko "download files under the corpus"
+grep -rlF '"records":[' "$tmp/c5" >/dev/null 2>&1 && ko "a blob was written to disk: $(grep -rlF '"records":[' "$tmp/c5" | head -2)" || ok
+# what a killed capture of an earlier version left is removed
+mkdir -p "$tmp/c5/.capture-spool/99999999/$NSGC" && echo '{}' >"$tmp/c5/.capture-spool/99999999/$NSGC/x.json"
 capture_json "$tmp/c5"
 expect_rc 0 "resume after kill -9"
-[ -e "$tmp/c5/.capture-spool/$cap" ] && ko "the dead capture's spool was not removed" || ok
+[ -e "$tmp/c5/.capture-spool" ] && ko "the dead capture's spool was not removed" || ok
 same_flows "$tmp/c5" "$tmp/ref" "kill -9 and resume"
 capture_json "$tmp/c5"
 check_json "$tmp/r.json" "j['blobs']['unchanged'] == $n_blobs and j['flows']['records'] == 0" "nothing left after the resume"
+
+# ---- 9. a download cut in the middle: the retry feeds the ingest only the
+#         bytes it has not had (same flows as one import); a retry that reads
+#         other bytes is an error, and nothing is committed ----
+start_cut() { # start_cut NAME ARGS...: tests/blob_fault_server.py on a free port
+  local name=$1; shift
+  "$PY" "$here/blob_fault_server.py" --dir "$tmp/set/files" --container $NSGC \
+    --port-file "$tmp/$name.port" --log "$tmp/$name.log" "$@" &
+  PIDS="$PIDS $!"
+  wait_file "$tmp/$name.port" || { ko "$name server did not start"; return 1; }
+}
+cut_capture() { # cut_capture CORPUS PORT
+  n_run=$((n_run + 1))
+  NSGPROOF_HTTP_BACKOFF_MS=20 AZURE_STORAGE_SAS='sv=2023-11-03&sig=fault-test-signature' \
+    "$NSGPROOF" capture flowlogs --corpus "$1" --account $AZURITE_ACCOUNT --container $NSGC \
+    --blob-endpoint "http://127.0.0.1:$2/$AZURITE_ACCOUNT" --json \
+    >"$tmp/outputs/$n_run.out" 2>"$tmp/outputs/$n_run.err"
+  rc=$?; err=$(cat "$tmp/outputs/$n_run.err"); cp "$tmp/outputs/$n_run.out" "$tmp/r.json"
+}
+start_cut K1 --cut macAddress=
+cut_capture "$tmp/c6" "$(cat "$tmp/K1.port")"
+expect_rc 0 "downloads cut in the middle, retried"
+check_json "$tmp/r.json" "j['http']['retries'] >= $n_blobs and j['flows']['records_bad'] == 0" "every blob retried, no bad record"
+same_flows "$tmp/c6" "$tmp/ref" "cut downloads"
+start_cut K2 --cut macAddress= --change-on-retry
+cut_capture "$tmp/c7" "$(cat "$tmp/K2.port")"
+expect_rc 2 "a retry that reads other bytes"
+err_has "changed while it was downloaded" "says so"
+pyj "$tmp/c7/manifest.json" "not j.get('sections', {}).get('capture')" 2>/dev/null && ok ||
+  ko "a failed capture committed blobs"
 
 no_secret "secrets" "$sas" "$WRONG" "$(echo "$sas" | sed 's/.*sig=//')"
 finish

@@ -35,9 +35,10 @@ for c in $cmds; do
   run help "$c"
   [ "$rc" = 0 ] && cmp -s "$tmp/out" "$tmp/help-$c" && ok || ko "nsgproof help $c differs from $c --help"
   grep -q -- "-h, --help" "$tmp/help-$c" && ok || ko "$c --help does not list -h, --help"
-  # --help wins wherever it stands
-  run "$c" --corpus /nonexistent --help
-  [ "$rc" = 0 ] && ok || ko "$c --corpus X --help: exit $rc"
+  # --help wins wherever it stands (plan reads a plan file, not a corpus)
+  o=--corpus; grep -q -- "--corpus" "$tmp/help-$c" || o=--plan
+  run "$c" $o /nonexistent --help
+  [ "$rc" = 0 ] && ok || ko "$c $o X --help: exit $rc"
 done
 run help no-such-command
 [ "$rc" = 2 ] && grep -q "unknown command 'no-such-command'" "$tmp/err" && ok || ko "help of an unknown command"
@@ -48,15 +49,16 @@ done
 
 # ---- errors: one format, the option named ---------------------------------------
 for c in $cmds; do
-  run "$c" --corpus
-  [ "$rc" = 2 ] && grep -q "^nsgproof $c: error: option '--corpus' needs a value" "$tmp/err" \
-    && ok || ko "$c --corpus (no value): $(head -1 "$tmp/err")"
+  o=--corpus; grep -q -- "--corpus" "$tmp/help-$c" || o=--plan
+  run "$c" $o
+  [ "$rc" = 2 ] && grep -q "^nsgproof $c: error: option '$o' needs a value" "$tmp/err" \
+    && ok || ko "$c $o (no value): $(head -1 "$tmp/err")"
   run "$c" --no-such-option
   [ "$rc" = 2 ] && grep -q "^nsgproof $c: error: unknown option '--no-such-option'" "$tmp/err" \
     && ok || ko "$c --no-such-option: $(head -1 "$tmp/err")"
-  run "$c" --corpus a --corpus b
-  [ "$rc" = 2 ] && grep -q "^nsgproof $c: error: option '--corpus' given twice" "$tmp/err" \
-    && ok || ko "$c --corpus twice: exit $rc $(head -1 "$tmp/err")"
+  run "$c" $o a $o b
+  [ "$rc" = 2 ] && grep -q "^nsgproof $c: error: option '$o' given twice" "$tmp/err" \
+    && ok || ko "$c $o twice: exit $rc $(head -1 "$tmp/err")"
   run "$c" --format json --format text
   [ "$rc" = 2 ] && grep -q "option '--format' given twice" "$tmp/err" && ok || ko "$c --format twice"
   # map and export-flows write data: their --format is html|dot|json and

@@ -18,8 +18,9 @@ listed=$(grep -oE '^ *\{"[A-Za-z]+", [MI]\}' "$model/model_fields.c" |
 
 # Field names: camelCase string literals of the decoder, outside comments.
 # Not property fields: the head of every resource (read the same way in
-# every shape), the Service Tags document's keys, and values.
-head_keys=' id name type location etag properties values '
+# every shape), the Service Tags document's keys, values, and segments of
+# resource ids.
+head_keys=' id name type location etag properties values ruleCollections securityAdminConfigurations '
 read=$(cat "$model"/model_arm_*.c "$model/model_tags.c" |
        sed -e 's#/\*.*\*/##g' -e '/^ *\/\?\*/d' |
        grep -oE '"[a-z][A-Za-z]+"' | tr -d '"' | sort -u)

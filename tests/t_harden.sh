@@ -101,8 +101,10 @@ check_eq "invariant violated with a witness" \
   "('violated', '10.0.2.9')"
 
 O=$tmp/enforced
-expect_rc 2 "enforce --apply is not available yet" "$N" enforce --corpus "$C" --plan "$P" --apply
-check_grep "--apply says so" "not available yet" "$tmp/err"
+expect_rc 2 "enforce --apply without credentials" env -u AZURE_ACCESS_TOKEN -u AZURE_CLIENT_SECRET \
+  -u AZURE_FEDERATED_TOKEN_FILE "$N" enforce --corpus "$C" --plan "$P" --apply --out "$tmp/noapply"
+check_grep "--apply names the credentials it needs" "AZURE_ACCESS_TOKEN" "$tmp/err"
+[ ! -e "$tmp/noapply" ] && ok || ko "enforce --apply without credentials wrote files"
 expect_rc 0 "sample: enforce --out" "$N" enforce --corpus "$C" --plan "$P" --out "$O"
 W=$O/rg-demo/web-nsg.json
 [ -f "$W" ] && [ -f "$O/rg-demo/web-nsg.rollback.json" ] && [ -f "$O/rg-demo/web-1-nsg.json" ] && ok || ko "enforce files"
@@ -256,6 +258,30 @@ check_eq "rebase reports what moved" \
   "$(jget "$tmp/out" "(j['rebased'], j['moved'][0]['nsg'], j['moved'][0]['rules_removed'])")" \
   "(True, 'web-nsg', ['AllowSshFromPartner'])"
 
+# ---- security admin rules in the proof ------------------------------------------
+# The sample's admin configuration plus AlwaysAllow tcp/22 from 10.0.2.0/25
+# and Deny tcp/22 from 10.0.2.128/26 (tests/data/harden/admin-ssh.json):
+# the observed SSH from 10.0.2.5 is the AlwaysAllow's, so harden learns
+# nothing for AllowSshFromMgmt and denies it all; the proof still holds
+# (the admin rule decides those flows before any NSG), and what the plan
+# closes is only what the admin stage hands on to the NSGs: 10.0.2.192/26
+# (and, for web-2, 192.168.10.0/24), certified by Z3.
+CA=$tmp/ca
+"$N" import --corpus "$CA" "$EX/arm" "$EX/ServiceTags_Public_20261116.json" \
+  "$EX/flowlogs" "$EX/avnm" tests/data/harden/admin-ssh.json >"$tmp/imp" 2>&1 ||
+  { cat "$tmp/imp"; ko "import with admin rules"; }
+PA=$tmp/plan-admin.json
+expect_rc 1 "admin: harden" "$N" harden --corpus "$CA" --min-days 0 --out "$PA"
+check_eq "admin: AllowSshFromMgmt learned nothing (the admin rule allowed it)" \
+  "$(jget "$PA" "sorted(set((r['replaces']['name'], len([x for x in r['rules'] if x['access'] == 'Allow'])) for r in j['recommendations']))")" \
+  "[('AllowSshFromMgmt', 0)]"
+expect_rc 0 "admin: prove" "$N" prove --corpus "$CA" --plan "$PA" --json
+check_eq "admin: observed SSH flows are not newly denied" \
+  "$(jget "$tmp/out" "(j['status'], j['observed']['newly_denied']['flow_records'])")" "('proven', 0)"
+check_eq "admin: closes only what the admin stage hands on, exactly" \
+  "$(jget "$tmp/out" "(j['closes']['exact'], sorted((r['nics'][0], r['sources']) for r in j['closes']['regions']))")" \
+  "(True, [('web-1', ['10.0.2.192/26']), ('web-2', ['10.0.2.192/26', '192.168.10.0/24'])])"
+
 # ---- a generated topology -------------------------------------------------------
 G=$tmp/g
 python3 "$here/data/harden/gen.py" "$G" || { ko "generator"; echo "$pass passed, $fail failed"; exit 1; }
@@ -274,6 +300,23 @@ check_eq "generated: lb-0 is internet-facing through the public load balancer" \
   "$(jget "$GP" "[(n['internet_facing'], n['public_ips']) for n in j['nics'] if n['name']=='lb-0']")" \
   "[(True, [])]"
 check_grep "generated: sh-0 says why" "also governs NIC sh-1" "$GP"
+# assess reports adaptive hardening exactly as harden decides by default:
+# High findings for the unhealthy NICs, the unscanned ones not evaluated
+expect_rc 1 "generated: assess" "$N" assess --corpus "$GC" --json
+cp "$tmp/out" "$tmp/assess.json"
+check_eq "generated: assess adaptive-hardening findings are harden's unhealthy NICs" \
+  "$(python3 -c "
+import json, sys
+a = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
+got = sorted(f['resource']['name'] for f in a['findings']
+             if f['recommendation'] == 'adaptive-hardening')
+want = sorted(n['name'] for n in p['nics'] if n['status'] == 'unhealthy')
+sev = set(f['severity'] for f in a['findings']
+          if f['recommendation'] == 'adaptive-hardening')
+print(got == want and len(got) > 0, sev)" "$tmp/assess.json" "$GP")" "True {'High'}"
+check_eq "generated: assess lists sh-0 as not evaluated, with harden's reason" \
+  "$(jget "$tmp/assess.json" "[(x['resource'], 'also governs NIC sh-1' in x['reason']) for x in j['not_evaluated'] if x['recommendation'] == 'adaptive-hardening']")" \
+  "[('NIC sh-0', True)]"
 check_grep "generated: back-0 says there is no room above priority 100" "make room above it" "$GP"
 check_eq "generated: every front NIC's own SSH sources kept (shared subnet NSG)" \
   "$(jget "$GP" "[r['nics'] for r in j['recommendations'] if r['replaces']['name']=='AllowSsh']")" \

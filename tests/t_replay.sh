@@ -51,7 +51,7 @@ ok
 exp=$tmp/g/expected.json
 expect_rc 0 "replay agrees" "$NSGPROOF" replay --corpus "$tmp/c" --json
 cp "$tmp/out" "$tmp/r.json"
-for k in flows_total agree disagree established unevaluated; do
+for k in flows_total agree agree_truncated disagree established unevaluated; do
   check_eq "replay $k" "$(jget "$tmp/r.json" "j['$k']")" "$(jget "$exp" "j['$k']")"
 done
 for k in unknown_mac platform_rule admin_rule; do
@@ -59,6 +59,8 @@ for k in unknown_mac platform_rule admin_rule; do
     "$(jget "$exp" "j['unevaluated_reasons']['$k']")"
 done
 check_eq "established > 0" "$(jget "$exp" "j['established'] > 0")" True
+# a rule name over 65 characters, truncated in the logs, still agrees
+check_eq "agree_truncated > 0" "$(jget "$exp" "j['agree_truncated'] > 0")" True
 # tuples logged under v1 that v2 would answer differently: history matters
 check_eq "v1-only tuples > 0" "$(jget "$exp" "j['v1_only'] > 0")" True
 check_eq "sum" "$(jget "$tmp/r.json" "j['agree']+j['disagree']+j['established']+j['unevaluated']==j['flows_total']")" True
@@ -77,6 +79,8 @@ check_eq "--nsg total" "$(jget "$tmp/out" "j['flows_total']")" \
 expect_rc 0 "replay human" "$NSGPROOF" replay --corpus "$tmp/c"
 grep -q "web-nsg" "$tmp/out" && grep -q "no disagreements" "$tmp/out" && ok ||
   ko "human output lacks the table"
+grep -q "agree by a rule name the log truncated: $(jget "$exp" "j['agree_truncated']")\$" "$tmp/out" &&
+  ok || ko "human output lacks the truncated count"
 
 # ---- K flipped decisions -> exactly K disagreements
 if build_corpus "$tmp/cf" "$tmp/f"; then ok; else cat "$tmp/imp.out"; ko "import flipped"; fi

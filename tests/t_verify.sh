@@ -44,9 +44,15 @@ expect_rc 0 "never holds" V --query 'never Internet -> nic:db-1 tcp/1433'
 expect_grep "$tmp/out" '^HOLDS +never Internet -> nic:db-1 tcp/1433' "holds line"
 expect_rc 1 "never violated" V --query 'never Internet -> nic:web-1 tcp/22'
 expect_grep "$tmp/out" '^VIOLATED +never Internet' "violated line"
-expect_grep "$tmp/out" 'witness: Tcp 203\.0\.113\.([0-9]|[1-9][0-9]|1[01][0-9]|12[0-7]):[0-9]+ -> 10\.0\.1\.4:22' \
+# two regions pass both levels: the allowed admin half, and 168.63.129.16
+# (in Internet, and in VirtualNetwork: AllowVnetInBound)
+expect_grep "$tmp/out" 'witness: Tcp (203\.0\.113\.([0-9]|[1-9][0-9]|1[01][0-9]|12[0-7])|168\.63\.129\.16):[0-9]+ -> 10\.0\.1\.4:22' \
   "witness from the allowed half"
-expect_grep "$tmp/out" 'subnet NSG web-nsg: rule AllowSshAdmin \(priority 110\) -> Allow' "subnet level"
+expect_grep "$tmp/out" 'subnet NSG web-nsg: rule (AllowSshAdmin \(priority 110\)|AllowVnetInBound \(priority 65000\)) -> Allow' "subnet level"
+expect_rc 1 "never violated outside 168/8" V --query 'never 203.0.113.0/24 -> nic:web-1 tcp/22'
+expect_grep "$tmp/out" 'witness: Tcp 203\.0\.113\.([0-9]|[1-9][0-9]|1[01][0-9]|12[0-7]):[0-9]+ -> 10\.0\.1\.4:22' \
+  "witness from the allowed half (203.0.113.0/24)"
+expect_grep "$tmp/out" 'subnet NSG web-nsg: rule AllowSshAdmin \(priority 110\) -> Allow' "subnet level (admin half)"
 expect_grep "$tmp/out" 'nic NSG web1-nic-nsg: rule AllowAll \(priority 4000\) -> Allow' "nic level"
 expect_rc 0 "two levels" V --query 'never 203.0.113.128/25 -> nic:web-1 tcp/22'
 expect_rc 0 "can holds" V --query 'can asg:web-asg -> nic:db-1 tcp/1433'

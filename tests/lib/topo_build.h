@@ -95,3 +95,40 @@ struct nsg_packet tb_packet(const char *dir, const char *proto,
                             int dport);
 
 #endif
+
+/* ---- Virtual Network Manager (topo_build_admin.c) ------------------------
+ * Ids: networkManagers/{manager}/securityAdminConfigurations/{config}/
+ * ruleCollections/{collection}/rules/{rule}, networkManagers/{manager}/
+ * networkGroups/{group}. */
+struct nsg_admin_config *tb_admin_config(struct nsg_topology *t,
+                                         const char *manager,
+                                         const char *name);
+/* A rule collection targeting the comma-separated network group names. */
+struct nsg_admin_collection *tb_admin_collection(struct nsg_topology *t,
+                                                 struct nsg_admin_config *c,
+                                                 const char *name,
+                                                 const char *groups);
+/* access "allow", "deny" or "alwaysallow"; the rest as tb_rule. */
+struct nsg_admin_rule *tb_admin_rule(struct nsg_topology *t,
+                                     struct nsg_admin_collection *c,
+                                     const char *name, int priority,
+                                     const char *dir, const char *access,
+                                     const char *proto, const char *src,
+                                     const char *sports, const char *dst,
+                                     const char *dports);
+struct nsg_network_group *tb_network_group(struct nsg_topology *t,
+                                           const char *manager,
+                                           const char *name);
+void tb_static_member(struct nsg_topology *t, struct nsg_network_group *g,
+                      const struct nsg_vnet *v);
+/* The deployment status of a manager's region: status "Deployed", ...;
+ * configs: comma-separated configuration names of that manager. */
+void tb_admin_deployment(struct nsg_topology *t, const char *manager,
+                         const char *region, const char *status,
+                         const char *configs);
+/* An Azure Policy definition adding members to group g dynamically. */
+void tb_group_policy(struct nsg_topology *t, const char *name,
+                     const struct nsg_network_group *g);
+/* The effective admin rules of v: copies of the given rules. */
+void tb_admin_effective(struct nsg_topology *t, const struct nsg_vnet *v,
+                        const struct nsg_admin_rule *const *rules, size_t n);

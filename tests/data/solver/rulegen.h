@@ -52,7 +52,13 @@ static const char *const rg_v4[] = {"*",
                                     "Storage",
                                     "Sql",
                                     "asg:web",
-                                    "asg:db"};
+                                    "asg:db",
+                                    "AzurePlatformDNS",
+                                    "AzurePlatformIMDS",
+                                    "AzurePlatformLKM",
+                                    "168.63.129.16",
+                                    "169.254.169.254",
+                                    "224.0.0.0/4"};
 static const char *const rg_v6[] = {"*",
                                     "fd00:1::/48",
                                     "fd00:1::4",
@@ -64,10 +70,12 @@ static const char *const rg_v6[] = {"*",
                                     "Internet",
                                     "Storage"};
 static const char *const rg_protos[] = {"*",   "Tcp", "Tcp", "Udp", "Icmp",
-                                        "Esp", "Ah",  "47",  "58"};
+                                        "Esp", "Ah",  "47",  "58",  "*",
+                                        "Icmpv6"};
 static const char *const rg_ports[] = {
     "*",         "22",   "80",     "443",       "80-90",
-    "1000-2000", "3389", "0-1023", "8080-8090", "53"};
+    "1000-2000", "3389", "0-1023", "8080-8090", "53",
+    "67",        "1688", "32526",  "0-65535"};
 
 static inline const char *rg_pick(GRand *r, const char *const *v, size_t n)
 {
@@ -187,8 +195,16 @@ static inline void rg_points_init(struct rg_points *pt)
     pt->v4 = g_array_new(FALSE, FALSE, sizeof(nsg_u128));
     pt->v6 = g_array_new(FALSE, FALSE, sizeof(nsg_u128));
     pt->ports = g_array_new(FALSE, FALSE, sizeof(guint));
-    nsg_u128 lb = ((nsg_u128)168 << 24) | (63 << 16) | (129 << 8) | 16;
-    g_array_append_val(pt->v4, lb);
+    /* the platform's addresses (sim_sem.c): wireserver, IMDS, a KMS host,
+     * broadcast, multicast */
+    static const nsg_u128 plat[] = {
+        ((nsg_u128)168 << 24) | (63 << 16) | (129 << 8) | 16,
+        ((nsg_u128)169 << 24) | (254 << 16) | (169 << 8) | 254,
+        ((nsg_u128)40 << 24) | (83 << 16) | (235 << 8) | 53,
+        0xffffffffu, ((nsg_u128)224 << 24) | 5};
+    g_array_append_vals(pt->v4, plat, sizeof(plat) / sizeof(*plat));
+    static const guint ports[] = {53, 67, 68, 80, 1688, 32526};
+    g_array_append_vals(pt->ports, ports, sizeof(ports) / sizeof(*ports));
 }
 static inline void rg_points_free(struct rg_points *pt)
 {
@@ -211,12 +227,12 @@ static inline nsg_u128 rg_addr(GRand *r, const struct rg_points *pt, bool v6)
 
 static inline struct nsg_packet rg_packet(GRand *r, const struct rg_points *pt)
 {
-    static const int protos[] = {6, 6, 17, 17, 1, 50, 51, 47, 58, 0, 255};
+    static const int protos[] = {6, 6, 17, 17, 1, 50, 51, 47, 58, 0, 255, 4};
     struct nsg_packet p;
     memset(&p, 0, sizeof(p));
     bool v6 = g_rand_int_range(r, 0, 4) == 0 && pt->v6->len;
     p.dir = g_rand_boolean(r) ? NSG_DIR_OUT : NSG_DIR_IN;
-    p.proto = protos[g_rand_int_range(r, 0, 11)];
+    p.proto = protos[g_rand_int_range(r, 0, 12)];
     p.src.family = p.dst.family = v6 ? 6 : 4;
     p.src.v = rg_addr(r, pt, v6);
     p.dst.v = rg_addr(r, pt, v6);
