@@ -55,8 +55,8 @@ done
 n1=$(jq '.flowlogs.segments // [1] | length' "$tmp/imp1")
 n2=$(jq '.flowlogs.segments // [1] | length' "$tmp/imp2")
 [ "$n1" = 1 ] && [ "$n2" = 2 ] && ok || bad "segments: $n1 with one lane, $n2 with two"
-jq 'del(.corpus, .flowlogs.segment, .flowlogs.segments, .flowlogs.flows_written)' "$tmp/imp1" > "$tmp/r1"
-jq 'del(.corpus, .flowlogs.segment, .flowlogs.segments, .flowlogs.flows_written)' "$tmp/imp2" > "$tmp/r2"
+jq 'del(.corpus, .captured_at, .flowlogs.segment, .flowlogs.segments, .flowlogs.flows_written)' "$tmp/imp1" > "$tmp/r1"
+jq 'del(.corpus, .captured_at, .flowlogs.segment, .flowlogs.segments, .flowlogs.flows_written)' "$tmp/imp2" > "$tmp/r2"
 cmp -s "$tmp/r1" "$tmp/r2" && ok || { bad "the import reports differ"; diff "$tmp/r1" "$tmp/r2" | head; }
 "$NSGPROOF" replay --corpus "$tmp/l1" --format json > "$tmp/p1" 2>&1
 "$NSGPROOF" replay --corpus "$tmp/l2" --format json > "$tmp/p2" 2>&1
