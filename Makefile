@@ -3,6 +3,7 @@
 #   make check    build an ASan+UBSan variant and run every test
 #   make demo     import the shipped sample and run the main job
 #   make bench    run the benchmarks (figures for docs/PERFORMANCE.md)
+#   make bench-scale  the subscription at Azure's limits (long; ~10 GB disk)
 #   make deps     install the Debian packages nsgproof needs (graphviz and
 #                 chromium for the map, node and npm when absent) and the
 #                 browser tests' pinned npm packages (make browser-deps);
@@ -57,7 +58,7 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench deps browser-deps azurite-deps clean man install FORCE
+.PHONY: all check demo bench bench-scale deps browser-deps azurite-deps clean man install FORCE
 .SECONDARY:
 all: nsgproof
 
@@ -141,6 +142,9 @@ demo: $(DEPS_OK) nsgproof
 
 bench: nsgproof $(BENCH_BINS) $(BROWSER_DEPS)
 	@bench/run.sh ./nsgproof $(REL)/bench
+
+bench-scale: nsgproof $(BENCH_BINS)
+	@bench/scale.sh ./nsgproof $(REL)/bench
 
 # The manual page's SYNOPSIS and OPTIONS come from the option tables.
 man: nsgproof

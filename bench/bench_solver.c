@@ -1,8 +1,16 @@
-/* bench_solver.c - solver figures: diff and lint of NSGs of 100, 1,000 and
- * 4,000 realistic random rules against a naive baseline encoding measured
- * side by side, a no-regression sweep over a corpus of 500 NSGs, and the
- * rate of formula-vs-simulator packet checks.  Medians of several runs.
- * usage: bench_solver [runs] [packets] */
+/* bench_solver.c - diff of two NSGs against the plain first-match
+ * encoding a user would write, asked the same question side by side: the
+ * differences per pair of deciding rules (regions enumerated, blocked and
+ * asked again), the same number of witnesses (10, the CLI's default),
+ * witness polish on neither (and a row with it on both).  The plain
+ * encoding compares address prefixes as (addr & mask) == net on 32 bits
+ * for IPv4 and 128 for IPv6, has one if-then-else per rule, shares terms
+ * (Z3 hash-conses) and is built once per NSG.  Ablation rows switch off
+ * each of nsgproof's ideas in turn: change slicing, block merging,
+ * hash-consed sets, prefixes by their bits.  Every diff runs in a fresh
+ * context (as the CLI), encoding included; medians of several runs of
+ * CPU time.  Also: the formula against the simulator on 10^6 packets.
+ * usage: bench_solver [runs] [packets] [sizes...] (default 5 0 1000) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +26,13 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -30,8 +45,9 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* A realistic rule: mostly TCP allows of one port or a small range from a
- * /24, a host or a tag to a subnet or host; some denies. */
+/* A realistic rule: mostly TCP allows of one port, a small range, a
+ * list or overlapping ranges, from a /24, a host, private /24s, an ASG or
+ * a service tag, to a subnet, a host or an ASG; some denies. */
 static void real_rule(GRand *r, struct rg_rule *o, int idx, int prio)
 {
     static const char *const tags[] = {
@@ -52,23 +68,35 @@ static void real_rule(GRand *r, struct rg_rule *o, int idx, int prio)
         snprintf(o->src, sizeof(o->src), "%d.%d.%d.0/24",
                  g_rand_int_range(r, 11, 200), g_rand_int_range(r, 0, 256),
                  g_rand_int_range(r, 0, 256));
-    else if (k < 7)
+    else if (k < 6)
         snprintf(o->src, sizeof(o->src), "%d.%d.%d.%d",
                  g_rand_int_range(r, 11, 200), g_rand_int_range(r, 0, 256),
                  g_rand_int_range(r, 0, 256), g_rand_int_range(r, 1, 255));
-    else if (k < 8)
+    else if (k < 7)
         snprintf(o->src, sizeof(o->src), "10.0.%d.0/24,10.1.%d.0/24",
                  g_rand_int_range(r, 0, 256), g_rand_int_range(r, 0, 256));
+    else if (k < 8)
+        snprintf(o->src, sizeof(o->src), "asg:%s",
+                 g_rand_boolean(r) ? "web" : "db");
     else
         snprintf(o->src, sizeof(o->src), "%s", RG_PICK(r, tags));
-    if (g_rand_boolean(r))
+    int d = g_rand_int_range(r, 0, 10);
+    if (d < 5)
         snprintf(o->dst, sizeof(o->dst), "10.0.%d.0/24",
                  g_rand_int_range(r, 0, 64));
-    else
+    else if (d < 9)
         snprintf(o->dst, sizeof(o->dst), "10.0.%d.%d",
                  g_rand_int_range(r, 0, 64), g_rand_int_range(r, 4, 250));
+    else
+        snprintf(o->dst, sizeof(o->dst), "asg:web");
     strcpy(o->sports, "*");
-    snprintf(o->dports, sizeof(o->dports), "%s", RG_PICK(r, ports));
+    if (g_rand_int_range(r, 0, 10) < 2) { /* overlapping ranges */
+        int lo = 1000 + 100 * g_rand_int_range(r, 0, 40);
+        snprintf(o->dports, sizeof(o->dports), "%d-%d,%d-%d", lo, lo + 300,
+                 lo + 200, lo + 500 + g_rand_int_range(r, 0, 400));
+    } else {
+        snprintf(o->dports, sizeof(o->dports), "%s", RG_PICK(r, ports));
+    }
 }
 
 static void gen(GRand *r, struct rg_rule *v, int n)
@@ -93,7 +121,9 @@ struct pair {
 /* A and B.  kind 1: B is A with adjacent same-access rules reordered
  * (every 8th pair); kind 2: B is A plus, after every 10th rule, a shadowed
  * copy with the opposite access (same decisions, different chain shape);
- * kind 0: B is A with its middle rule's access flipped. */
+ * kind 0: B is A with its middle rule's access flipped; kind 3: B is A
+ * with five rules edited (a port, a source, an access, one removed, one
+ * added): a change as proposed. */
 static void make_pair(GRand *r, int n, int kind, struct pair *p)
 {
     struct rg_rule *a = calloc((size_t)n, sizeof(*a));
@@ -121,6 +151,14 @@ static void make_pair(GRand *r, int n, int kind, struct pair *p)
             b[nb].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
             nb++;
         }
+    } else if (kind == 3) {
+        int i = n / 5;
+        snprintf(b[i].dports, sizeof(b[i].dports), "443");
+        snprintf(b[2 * i].src, sizeof(b[2 * i].src), "203.0.113.0/24");
+        b[3 * i].access = !strcmp(a[3 * i].access, "allow") ? "deny" : "allow";
+        memmove(&b[4 * i], &b[4 * i + 1],
+                (size_t)(n - 4 * i - 1) * sizeof(*b)); /* one removed */
+        real_rule(r, &b[n - 1], n, a[n / 2].prio + 1); /* one added */
     } else {
         int i = n / 2;
         b[i].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
@@ -142,130 +180,128 @@ static void free_pair(struct pair *p)
     nsg_topo_free(p->t);
 }
 
-/* Ours: encode + diff (up to `max` witnesses) in a fresh context. */
-static double time_ours(const struct pair *p, size_t max, bool *eq)
+/* One diff in a fresh context with a configuration: returns CPU
+ * seconds (wall in *wall); *eq and *regions the answer.  Capped at
+ * CAP_MS per check: -1 when it did not finish. */
+#define CAP_MS 60000
+struct conf {
+    const char *name;
+    bool slice, polish;
+    unsigned without; /* NSG_SLV_NO_* */
+};
+
+static double run_diff(const struct pair *p, const struct conf *c, double *wall,
+                       bool *eq, size_t *regions, size_t *witnesses)
 {
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_slv_diff d = NSG_SLV_DIFF_INIT;
-    double t0 = now();
-    struct nsg_slv *s = nsg_slv_new(0);
-    if (nsg_slv_diff(s, p->a, p->b, max, 0, &d, &err))
-        die("diff", &err);
-    double t = now() - t0;
-    *eq = d.equivalent;
-    nsg_slv_diff_release(&d);
+    double w0 = now(), c0 = cpu();
+    struct nsg_slv *s = nsg_slv_new(CAP_MS);
+    nsg_slv_set_slicing(s, c->slice);
+    nsg_slv_set_polish(s, c->polish);
+    nsg_slv_set_encoding(s, c->without);
+    nsg_rc rc = NSG_OK;
+    if (c->without && !c->slice) { /* built once per NSG, before the diff */
+        rc = nsg_slv_encode_variant(s, p->a, &err);
+        if (!rc)
+            rc = nsg_slv_encode_variant(s, p->b, &err);
+    }
+    if (!rc)
+        rc = nsg_slv_diff(s, p->a, p->b, 10, 0, &d, &err);
+    double t = cpu() - c0;
+    *wall = now() - w0;
     nsg_slv_free(s);
-    return t;
-}
-
-/* Baseline: both naive chains, one check of "they differ".  Capped at
- * NAIVE_CAP_MS: returns -1 when the baseline did not finish. */
-#define NAIVE_CAP_MS 60000
-static double time_naive(const struct pair *p, bool *eq)
-{
-    struct nsg_err err = NSG_ERR_INIT;
-    double t0 = now();
-    struct nsg_slv *s = nsg_slv_new(NAIVE_CAP_MS);
-    Z3_ast a, b;
-    bool sat;
-    if (nsg_slv_naive_allow(s, p->a, &a, &err) ||
-        nsg_slv_naive_allow(s, p->b, &b, &err))
-        die("naive", &err);
-    Z3_ast q = Z3_mk_xor(nsg_slv_z3(s), a, b);
-    nsg_rc rc = nsg_slv_check(s, &q, 1, &sat, NULL, &err);
-    double t = now() - t0;
-    nsg_slv_free(s);
-    if (rc == NSG_E_UNKNOWN)
+    if (rc == NSG_E_UNKNOWN) {
+        nsg_slv_diff_release(&d);
         return -1;
+    }
     if (rc)
-        die("naive check", &err);
-    *eq = !sat;
+        die(c->name, &err);
+    *eq = d.equivalent;
+    *regions = d.n_regions;
+    *witnesses = d.n_w;
+    nsg_slv_diff_release(&d);
     return t;
 }
 
-static double time_lint(const struct pair *p, size_t *findings)
-{
-    struct nsg_err err = NSG_ERR_INIT;
-    struct nsg_slv_lint l = NSG_SLV_LINT_INIT;
-    double t0 = now();
-    struct nsg_slv *s = nsg_slv_new(0);
-    if (nsg_slv_lint(s, p->a, NULL, &l, &err))
-        die("lint", &err);
-    double t = now() - t0;
-    *findings = l.n;
-    nsg_slv_lint_release(&l);
-    nsg_slv_free(s);
-    return t;
-}
+static const struct conf confs[] = {
+    {"nsgproof", true, false, 0},
+    {"plain first-match encoding", false, false,
+     NSG_SLV_NO_EXTRACT | NSG_SLV_NO_HASHCONS | NSG_SLV_NO_BLOCKS},
+    {"nsgproof without change slicing", false, false, 0},
+    {"nsgproof without block merging", true, false, NSG_SLV_NO_BLOCKS},
+    {"  the same, without slicing either", false, false, NSG_SLV_NO_BLOCKS},
+    {"nsgproof without hash-consed sets", true, false, NSG_SLV_NO_HASHCONS},
+    {"  the same, without slicing either", false, false, NSG_SLV_NO_HASHCONS},
+    {"nsgproof with prefix masks", true, false, NSG_SLV_NO_EXTRACT},
+    {"  the same, without slicing either", false, false, NSG_SLV_NO_EXTRACT},
+    {"nsgproof, witness polish", true, true, 0},
+    {"plain first-match encoding, witness polish", false, true,
+     NSG_SLV_NO_EXTRACT | NSG_SLV_NO_HASHCONS | NSG_SLV_NO_BLOCKS},
+};
+#define N_CONFS (sizeof(confs) / sizeof(*confs))
 
 static void bench_size(GRand *r, int n, int runs)
 {
-    static const char *const kinds[] = {"different", "reordered", "shadowed+"};
-    for (int kind = 1; kind <= 3; kind++) {
-        int k3 = kind % 3; /* 1 reordered, 2 shadowed copies, 0 different */
-        bool harmless = k3 != 0;
-        double ours[16], naive[16];
-        bool eq1 = false, eq2 = false;
+    static const char *const kinds[] = {"one access flipped",
+                                        "adjacent rules reordered",
+                                        "shadowed copies added",
+                                        "five rules edited"};
+    for (int kind = 0; kind < 4; kind++) {
         struct pair p;
-        make_pair(r, n, k3, &p);
-        /* the baseline needs minutes at 4,000 rules: one run, capped */
-        int nruns = n >= 4000 ? 1 : runs;
-        bool capped = false;
-        eq2 = harmless;
-        for (int k = 0; k < runs; k++) {
-            if (k < nruns) {
-                naive[k] = time_naive(&p, &eq2);
-                if (naive[k] < 0) {
-                    capped = true;
-                    naive[k] = NAIVE_CAP_MS / 1000.0;
+        double base = 0;
+        make_pair(r, n, kind, &p);
+        printf("diff %d rules, B is A with %s (%zu + %zu rules in both "
+               "directions)\n",
+               n, kinds[kind], p.a->n[0] + p.a->n[1], p.b->n[0] + p.b->n[1]);
+        /* rounds over every configuration in turn (the machine's noise
+         * spread over all), after one warm-up run */
+        double t[N_CONFS][16], w[N_CONFS][16];
+        bool eq[N_CONFS], capped[N_CONFS];
+        size_t reg[N_CONFS], wit[N_CONFS];
+        int nr[N_CONFS];
+        {
+            double w0;
+            bool e;
+            size_t r0, w1;
+            (void)run_diff(&p, &confs[0], &w0, &e, &r0, &w1);
+        }
+        for (size_t c = 0; c < N_CONFS; c++) {
+            /* the plain encoding takes long at 4,000 rules: fewer runs */
+            nr[c] = n >= 4000 && !confs[c].slice ? 1 : runs;
+            capped[c] = false;
+        }
+        for (int k = 0; k < runs; k++)
+            for (size_t c = 0; c < N_CONFS; c++) {
+                if (k >= nr[c])
+                    continue;
+                t[c][k] = run_diff(&p, &confs[c], &w[c][k], &eq[c], &reg[c],
+                                   &wit[c]);
+                if (t[c][k] < 0) {
+                    capped[c] = true;
+                    t[c][k] = w[c][k] = CAP_MS / 1000.0;
                 }
             }
-            ours[k] = time_ours(&p, 10, &eq1); /* the CLI's default */
-        }
-        if (eq1 != eq2 || eq1 != (bool)harmless) {
-            fprintf(stderr,
-                    "bench_solver: answers disagree (%d rules: ours "
-                    "%d naive %d expected %d)\n",
-                    n, eq1, eq2, harmless);
-            exit(1);
-        }
-        double mo = median(ours, runs), mn = median(naive, nruns);
-        printf("diff %5d rules %-10s ours %8.4f s  naive %s%8.4f s  "
-               "ratio %s%6.1fx\n",
-               n, kinds[k3], mo, capped ? ">" : " ", mn, capped ? ">" : " ",
-               mn / mo);
-        fflush(stdout);
-        if (!harmless) {
-            double ml[16];
-            size_t nf = 0;
-            for (int k = 0; k < (n >= 4000 ? 1 : runs); k++)
-                ml[k] = time_lint(&p, &nf);
-            printf("lint %5d rules            %8.4f s  (%zu findings)\n", n,
-                   median(ml, n >= 4000 ? 1 : runs), nf);
+        for (size_t c = 0; c < N_CONFS; c++) {
+            double mt = median(t[c], nr[c]), mw = median(w[c], nr[c]);
+            if (c == 0)
+                base = mt;
+            else if (!capped[c] && (eq[c] != eq[0] || reg[c] != reg[0])) {
+                fprintf(stderr,
+                        "bench_solver: %s answers otherwise (%d rules, %s: "
+                        "equivalent %d/%d, regions %zu/%zu)\n",
+                        confs[c].name, n, kinds[kind], eq[c], eq[0], reg[c],
+                        reg[0]);
+                exit(1);
+            }
+            printf("  %-44s cpu %s%8.4f s  wall %8.4f s  %s  regions %zu "
+                   "witnesses %zu  ratio %s%.1fx\n",
+                   confs[c].name, capped[c] ? ">" : " ", mt, mw,
+                   eq[c] ? "equivalent" : "different ", reg[c], wit[c],
+                   capped[c] ? ">" : " ", mt / base);
         }
         free_pair(&p);
     }
-}
-
-/* 500 NSGs of 20-80 rules, each against itself with a harmless edit. */
-static void bench_corpus(GRand *r)
-{
-    double t0 = now();
-    int eq = 0;
-    for (int i = 0; i < 500; i++) {
-        struct pair p;
-        bool e;
-        make_pair(r, g_rand_int_range(r, 20, 81), 1 + i % 2, &p);
-        time_ours(&p, 10, &e);
-        eq += e;
-        free_pair(&p);
-    }
-    fflush(stdout);
-    printf("corpus 500 NSGs vs harmless edit: %d equivalent, %.2f s total "
-           "(%.1f ms each, building included)\n",
-           eq, now() - t0, (now() - t0) * 2);
-    if (eq != 500)
-        exit(1);
 }
 
 /* Formula evaluated under concrete packets vs the simulator. */
@@ -316,15 +352,16 @@ static void bench_packets(GRand *r, long packets)
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 5;
-    long packets = argc > 2 ? atol(argv[2]) : 1000000;
+    long packets = argc > 2 ? atol(argv[2]) : 0;
     if (runs < 1 || runs > 16)
         runs = 5;
     GRand *r = g_rand_new_with_seed(2026);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    bench_size(r, 100, runs);
-    bench_size(r, 1000, runs);
-    bench_size(r, 4000, runs > 3 ? 3 : runs);
-    bench_corpus(r);
+    if (argc > 3)
+        for (int i = 3; i < argc; i++)
+            bench_size(r, atoi(argv[i]), runs);
+    else
+        bench_size(r, 1000, runs);
     if (packets > 0)
         bench_packets(r, packets);
     g_rand_free(r);

@@ -7,6 +7,10 @@
  * connections that begin (B), continue every five minutes (C) and end (E),
  * denied attempts (D, state B), inbound and outbound, TCP and UDP.
  * usage: gen_flowlogs OUT SIZE_MB [--blob-mb N] [--seed N] [--pretty]
+ *                     [--plan FILE] [--tuples N]
+ * --plan FILE: the NICs to log, one line each "NSG-ID MAC ADDRESS" (as
+ * gen_subscription writes them): blob i logs NIC i mod N of the plan, for
+ * hour i / N; --tuples N: stop at N tuples instead of SIZE_MB.
  * Prints "files N bytes N tuples N". */
 #include <errno.h>
 #include <stdint.h>
@@ -111,11 +115,45 @@ static const char *rule_name(const struct conn *c)
     return c->rule < 4 ? rules_in[c->rule] : rules_out[c->rule - 4];
 }
 
+struct planned {
+    char id[256], mac[13], ip[40];
+};
+
+/* The plan's lines (NULL when none); *n their count. */
+static struct planned *read_plan(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    struct planned *v = NULL;
+    size_t cap = 0;
+    char line[512];
+    *n = 0;
+    if (!f) {
+        fprintf(stderr, "gen_flowlogs: %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    while (fgets(line, sizeof(line), f)) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            v = realloc(v, cap * sizeof(*v));
+        }
+        if (sscanf(line, "%255s %12s %39s", v[*n].id, v[*n].mac, v[*n].ip) == 3)
+            (*n)++;
+    }
+    fclose(f);
+    if (!*n) {
+        fprintf(stderr, "gen_flowlogs: %s: no NIC\n", path);
+        exit(1);
+    }
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     double blob_mb = 8;
-    uint64_t seed = 42;
+    uint64_t seed = 42, max_tuples = 0;
     int pretty = 0;
+    struct planned *plan = NULL;
+    size_t n_plan = 0;
     if (argc < 3) {
         fprintf(stderr, "usage: gen_flowlogs OUT SIZE_MB [--blob-mb N] "
                         "[--seed N] [--pretty]\n");
@@ -130,6 +168,10 @@ int main(int argc, char **argv)
             seed = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--pretty"))
             pretty = 1;
+        else if (!strcmp(argv[i], "--plan") && i + 1 < argc)
+            plan = read_plan(argv[++i], &n_plan);
+        else if (!strcmp(argv[i], "--tuples") && i + 1 < argc)
+            max_tuples = strtoull(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "gen_flowlogs: unknown option %s\n", argv[i]);
             return 2;
@@ -147,20 +189,32 @@ int main(int argc, char **argv)
     if (per_rec < 4)
         per_rec = 4;
 
-    for (unsigned blob = 0; total < target; blob++) {
+    for (unsigned blob = 0;
+         max_tuples ? tuples < max_tuples : total < target; blob++) {
         unsigned nsg = blob / 8, nic = blob % 8, hour = nsg % 24;
         unsigned day = 1 + (nsg / 24) % 28;
-        char mac[13], vm_ip[20], nsgname[64], dir[4096], path[4200];
+        char mac[13], vm_ip[40], rid[300], dir[4096], path[4200];
         snprintf(mac, sizeof(mac), "000D3A%02X%02X%02X", nsg & 0xff,
                  (nsg >> 8) & 0xff, nic);
         snprintf(vm_ip, sizeof(vm_ip), "10.0.%u.%u", nsg % 4, 4 + nic);
-        snprintf(nsgname, sizeof(nsgname), "APP%u-NSG", nsg / 24);
+        snprintf(rid, sizeof(rid),
+                 "/SUBSCRIPTIONS/00000000-1111-2222-3333-444444444444/"
+                 "RESOURCEGROUPS/RG-PROD/PROVIDERS/MICROSOFT.NETWORK/"
+                 "NETWORKSECURITYGROUPS/APP%u-NSG",
+                 nsg / 24);
+        if (plan) { /* NIC blob % N of the plan, hour blob / N */
+            const struct planned *pl = &plan[blob % n_plan];
+            unsigned h = blob / (unsigned)n_plan;
+            hour = h % 24;
+            day = 1 + (h / 24) % 28;
+            snprintf(mac, sizeof(mac), "%s", pl->mac);
+            snprintf(vm_ip, sizeof(vm_ip), "%s", pl->ip);
+            snprintf(rid, sizeof(rid), "%s", pl->id);
+        }
         snprintf(dir, sizeof(dir),
-                 "%s/resourceId=/SUBSCRIPTIONS/00000000-1111-2222-3333-"
-                 "444444444444/RESOURCEGROUPS/RG-PROD/PROVIDERS/"
-                 "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/%s/y=2026/m=11/"
-                 "d=%02u/h=%02u/m=00/macAddress=%s",
-                 out, nsgname, day, hour, mac);
+                 "%s/resourceId=%s/y=2026/m=11/d=%02u/h=%02u/m=00/"
+                 "macAddress=%s",
+                 out, rid, day, hour, mac);
         if (mkdirs(dir)) {
             fprintf(stderr, "gen_flowlogs: %s: %s\n", dir, strerror(errno));
             return 1;
@@ -184,13 +238,11 @@ int main(int argc, char **argv)
                     "\"systemId\":\"5a4b3c2d-%04x-4e5f-8a9b-0c1d2e3f4a5b\","
                     "\"macAddress\":\"%s\",\"category\":"
                     "\"NetworkSecurityGroupFlowEvent\",\"resourceId\":"
-                    "\"/SUBSCRIPTIONS/00000000-1111-2222-3333-444444444444/"
-                    "RESOURCEGROUPS/RG-PROD/PROVIDERS/MICROSOFT.NETWORK/"
-                    "NETWORKSECURITYGROUPS/%s\",\"operationName\":"
+                    "\"%s\",\"operationName\":"
                     "\"NetworkSecurityGroupFlowEvents\",\"properties\":"
                     "{\"Version\":2,\"flows\":[%s",
                     m ? "," : "", day, hour, m, (int)below(&r, 60),
-                    below(&r, 10000000), nsg & 0xffff, mac, nsgname, nl);
+                    below(&r, 10000000), nsg & 0xffff, mac, rid, nl);
             /* pick this minute's tuples, grouped by rule */
             static unsigned picks[1 << 16];
             unsigned n = per_rec;
@@ -253,6 +305,7 @@ int main(int argc, char **argv)
         }
     }
     free(pool);
+    free(plan);
     printf("files %llu bytes %llu tuples %llu\n", (unsigned long long)files,
            (unsigned long long)total, (unsigned long long)tuples);
     return 0;

@@ -111,6 +111,10 @@ nsg_rc cli_find_nic(const struct nsg_topology *t, const char *spec,
                     struct nsg_err *err) NSG_WUR;
 /* The resource group named in an id (newly allocated), or NULL. */
 char *cli_resource_group(const char *id);
+/* Worker threads for commands that split their work (lint, verify):
+ * NSGPROOF_THREADS (a whole number from 1 to 256) or one per processor;
+ * NSG_E_USAGE naming the variable for anything else. */
+nsg_rc cli_threads(unsigned *out, struct nsg_err *err) NSG_WUR;
 /* An NSG's name, with " (resource group RG)" when another NSG of t has
  * the same name.  Returns buf. */
 const char *cli_nsg_label(const struct nsg_topology *t,

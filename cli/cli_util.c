@@ -194,3 +194,26 @@ void cli_word(const char *w, int width)
     for (int n = (int)strlen(w); n < width; n++)
         putchar(' ');
 }
+
+nsg_rc cli_threads(unsigned *out, struct nsg_err *err)
+{
+    const char *env = getenv("NSGPROOF_THREADS");
+    unsigned long v = 0;
+    *out = (unsigned)g_get_num_processors();
+    if (!env || !*env)
+        return NSG_OK;
+    for (const char *p = env; *p; p++) {
+        if (*p < '0' || *p > '9' || v > 256) {
+            v = 0;
+            break;
+        }
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v < 1 || v > 256)
+        return nsg_err_set(err, NSG_E_USAGE,
+                           "NSGPROOF_THREADS: '%.40s' is not a number of "
+                           "threads from 1 to 256",
+                           env);
+    *out = (unsigned)v;
+    return NSG_OK;
+}

@@ -435,6 +435,17 @@ static void flow_statuses(struct import *im, const cJSON *rep)
     const cJSON *pf = cJSON_GetObjectItemCaseSensitive(rep, "per_file");
     cJSON *e;
     const cJSON *f;
+    /* the report's entry of each file by the name shown (the first when
+     * two have it): one pass, not one per file */
+    GHashTable *by_path = g_hash_table_new(g_str_hash, g_str_equal);
+    cJSON_ArrayForEach(f, pf)
+    {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
+        if (cJSON_IsString(p) &&
+            !g_hash_table_contains(by_path, shown(im, p->valuestring)))
+            g_hash_table_insert(by_path, (gpointer)shown(im, p->valuestring),
+                                (gpointer)f);
+    }
     cJSON_ArrayForEach(e, im->files)
     {
         if (strcmp(cJSON_GetObjectItemCaseSensitive(e, "kind")->valuestring,
@@ -442,12 +453,7 @@ static void flow_statuses(struct import *im, const cJSON *rep)
             continue;
         const char *path =
             cJSON_GetObjectItemCaseSensitive(e, "path")->valuestring;
-        cJSON_ArrayForEach(f, pf)
-        {
-            const cJSON *p = cJSON_GetObjectItemCaseSensitive(f, "path");
-            if (cJSON_IsString(p) && !strcmp(shown(im, p->valuestring), path))
-                break;
-        }
+        f = g_hash_table_lookup(by_path, path);
         if (!f)
             continue;
         double n_new = cJSON_GetObjectItemCaseSensitive(f, "records_new")
@@ -465,6 +471,7 @@ static void flow_statuses(struct import *im, const cJSON *rep)
                                 n_old > 0 ? "its records were already imported"
                                           : "no new flow record in it");
     }
+    g_hash_table_destroy(by_path);
 }
 
 static nsg_rc import_flows(struct import *im, struct nsg_err *err)

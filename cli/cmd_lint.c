@@ -180,16 +180,31 @@ static cJSON *json_finding(const struct nsg_cnsg *c,
     return o;
 }
 
-/* Lint one NSG in one context into a JSON entry (appended to jnsgs); the
- * static findings with the first context only (first). */
-static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
-                       struct nsg_sim *sim, const struct nsg_nsg *n,
-                       const struct nsg_vnet *v, bool several, bool first,
-                       cJSON *jnsgs, size_t *count, struct nsg_err *err)
-{
-    struct nsg_ctx ctx;
+/* One NSG in one context: compiled first, with the security admin rules
+ * in front of it (on the main thread: the simulator's cache is not
+ * shared), linted by whichever worker takes it (each with its own solver
+ * context), reported in order; the static findings with the NSG's first
+ * context only (first). */
+struct lint_job {
+    const struct nsg_nsg *n;
+    const struct nsg_vnet *v;
+    bool several, first;
     const struct nsg_cnsg *c;
-    const struct nsg_admin_stage *admin = NULL;
+    const struct nsg_admin_stage *admin;
+    nsg_rc rc;
+    struct nsg_err err;
+    cJSON *entry; /* the NSG's JSON entry */
+    size_t count;
+};
+
+/* Lint job j into its JSON entry. */
+static void lint_one(const struct lint_opts *o, const struct nsg_topology *t,
+                     struct lint_job *j)
+{
+    const struct nsg_nsg *n = j->n;
+    const struct nsg_vnet *v = j->v;
+    struct nsg_err *err = &j->err;
+    struct nsg_ctx ctx;
     size_t maybe = 0;
     struct nsg_slv_lint l = NSG_SLV_LINT_INIT;
     struct nsg_slv *slv = NULL;
@@ -197,40 +212,40 @@ static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
     struct nsg_slv_scope scope;
     struct cli_check_ref ref = {o->corpus, o->at, NULL, NULL,
                                 cli_nsg_ref(t, n),
-                                several && v ? v->name : NULL};
+                                j->several && v ? v->name : NULL};
     char label[512];
-    nsg_rc rc = nsg_ctx_init(&ctx, t, v, err);
+    nsg_rc rc = j->rc;
     if (rc)
-        return rc;
-    cli_nsg_scope(t, n, v, &governed, &scope);
-    rc = nsg_sim_get(sim, n, v, &c, err);
-    if (!rc && v) /* the security admin rules in front of it */
-        rc = nsg_sim_admin(sim, v, &admin, err);
-    for (int d = 0; admin && d < 2; d++)
-        for (size_t i = 0; i < admin->n[d]; i++)
-            maybe += admin->rules[d][i].maybe;
-    if (!rc) {
-        if (first)
-            nsg_slv_lint_static(t, n, c, &l);
-        slv = nsg_slv_new((unsigned)o->timeout_ms);
-        rc = nsg_slv_lint_scoped(slv, c, &ctx.internet, admin, &scope, &l,
-                                 err);
+        return; /* did not compile */
+    rc = nsg_ctx_init(&ctx, t, v, err);
+    if (rc) {
+        j->rc = rc;
+        return;
     }
+    for (int d = 0; j->admin && d < 2; d++)
+        for (size_t i = 0; i < j->admin->n[d]; i++)
+            maybe += j->admin->rules[d][i].maybe;
+    cli_nsg_scope(t, n, v, &governed, &scope);
+    if (j->first)
+        nsg_slv_lint_static(t, n, j->c, &l);
+    slv = nsg_slv_new((unsigned)o->timeout_ms);
+    rc = nsg_slv_lint_scoped(slv, j->c, &ctx.internet, j->admin, &scope, &l,
+                             err);
     if (!rc) {
         GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
-        *count += l.n;
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "nsg", n->name ? n->name : "");
-        cJSON_AddStringToObject(j, "label", cli_nsg_label(t, n, label,
+        j->count = l.n;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "nsg", n->name ? n->name : "");
+        cJSON_AddStringToObject(e, "label", cli_nsg_label(t, n, label,
                                                           sizeof(label)));
-        cJSON_AddStringToObject(j, "id", n->id ? n->id : "");
+        cJSON_AddStringToObject(e, "id", n->id ? n->id : "");
         if (v)
-            cJSON_AddStringToObject(j, "vnet", v->name ? v->name : "");
+            cJSON_AddStringToObject(e, "vnet", v->name ? v->name : "");
         else
-            cJSON_AddNullToObject(j, "vnet");
-        cJSON *fs = cJSON_AddArrayToObject(j, "findings");
+            cJSON_AddNullToObject(e, "vnet");
+        cJSON *fs = cJSON_AddArrayToObject(e, "findings");
         for (size_t i = 0; i < l.n; i++)
-            cJSON_AddItemToArray(fs, json_finding(c, &l.f[i], &ref));
+            cJSON_AddItemToArray(fs, json_finding(j->c, &l.f[i], &ref));
         if (nsg_ctx_gaps(t, v, NULL)) {
             struct nsg_buf why = NSG_BUF_INIT;
             nsg_ctx_gaps(t, v, &why);
@@ -251,22 +266,55 @@ static nsg_rc lint_one(const struct lint_opts *o, const struct nsg_topology *t,
                                             "rest on %s",
                                             maybe, maybe == 1 ? "" : "s",
                                             maybe == 1 ? "it" : "them"));
-        cJSON_AddNumberToObject(j, "admin_rules_unknown", (double)maybe);
-        cJSON *jn = cJSON_AddArrayToObject(j, "notes");
+        cJSON_AddNumberToObject(e, "admin_rules_unknown", (double)maybe);
+        cJSON *jn = cJSON_AddArrayToObject(e, "notes");
         for (guint i = 0; i < notes->len; i++)
             cJSON_AddItemToArray(jn, cJSON_CreateString(notes->pdata[i]));
         g_ptr_array_free(notes, TRUE);
-        cJSON_AddItemToArray(jnsgs, j);
-    } else {
-        nsg_err_prefix(err, "NSG %s%s%s", cli_nsg_label(t, n, label,
-                                                        sizeof(label)),
-                       v ? " in vnet " : "", v && v->name ? v->name : "");
+        j->entry = e;
     }
+    j->rc = rc;
     nsg_slv_lint_release(&l);
     nsg_slv_free(slv);
     nsg_ctx_release(&ctx);
     nsg_addrset_release(&governed);
-    return rc;
+}
+
+/* Workers take jobs in order from a shared counter. */
+struct lint_pool {
+    const struct lint_opts *o;
+    const struct nsg_topology *t;
+    struct lint_job *jobs;
+    guint n, next;
+};
+
+static gpointer lint_worker(gpointer data)
+{
+    struct lint_pool *p = data;
+    for (;;) {
+        guint i = (guint)g_atomic_int_add(&p->next, 1);
+        if (i >= p->n)
+            return NULL;
+        lint_one(p->o, p->t, &p->jobs[i]);
+    }
+}
+
+/* Lint every job on `threads` threads (NSGPROOF_THREADS, default one per
+ * processor): each NSG's findings come from its own solver context, so
+ * they are the same whatever the order or the number of threads. */
+static void lint_all(const struct lint_opts *o, const struct nsg_topology *t,
+                     struct lint_job *jobs, guint n, unsigned threads)
+{
+    struct lint_pool p = {o, t, jobs, n, 0};
+    if (threads > n)
+        threads = n;
+    GThread **th = g_new0(GThread *, threads ? threads : 1);
+    for (guint k = 1; k < threads; k++)
+        th[k] = g_thread_new("nsgproof-lint", lint_worker, &p);
+    lint_worker(&p);
+    for (guint k = 1; k < threads; k++)
+        g_thread_join(th[k]);
+    g_free(th);
 }
 
 /* ---- output -------------------------------------------------------------- */
@@ -462,7 +510,10 @@ int cmd_lint(int argc, char **argv)
         status = cli_opt_error(&help, "--corpus DIR is required");
         goto out;
     }
-    rc = cli_load_model(o.corpus, o.at, &corpus, &t, notes, &err);
+    unsigned threads = 1;
+    rc = cli_threads(&threads, &err);
+    if (!rc)
+        rc = cli_load_model(o.corpus, o.at, &corpus, &t, notes, &err);
     if (!rc && o.nsg) {
         void *p;
         rc = cli_find(t, NSG_RES_NSG, o.nsg, &p, &err);
@@ -478,32 +529,63 @@ int cmd_lint(int argc, char **argv)
     }
     cli_notes(notes);
     sim = nsg_sim_new(t);
+    GArray *jobs = g_array_new(FALSE, TRUE, sizeof(struct lint_job));
     for (guint i = 0; i < nsgs->len; i++) {
         const struct nsg_nsg *n = nsgs->pdata[i];
         GPtrArray *vs = g_ptr_array_new();
-        size_t before = count;
         cli_nsg_contexts(t, n, vs, owned);
         bool several = vs->len > 1;
         if (!vs->len)
             g_ptr_array_add(vs, NULL); /* applied nowhere: no context */
         for (guint k = 0; k < vs->len; k++) {
-            rc = lint_one(&o, t, sim, n, vs->pdata[k], several, k == 0, jnsgs,
-                          &count, &err);
-            if (rc == NSG_E_UNKNOWN || rc == NSG_E_INTERNAL) {
-                status = cli_fail(&err); /* exit 3: never a partial guess */
-                g_ptr_array_free(vs, TRUE);
-                goto out;
-            }
-            if (rc) { /* an NSG that cannot be resolved: go on, report it */
-                n_errors++;
-                cJSON_AddItemToArray(jerrs, cJSON_CreateString(err.msg));
-                if (o.fmt.format == CLI_FORMAT_TEXT)
-                    cli_error("%s", err.msg);
-            }
+            struct lint_job j = {.n = n, .v = vs->pdata[k], .several = several,
+                                 .first = k == 0};
+            j.err = (struct nsg_err)NSG_ERR_INIT;
+            j.rc = nsg_sim_get(sim, n, j.v, &j.c, &j.err);
+            if (!j.rc && j.v) /* the security admin rules in front of it */
+                j.rc = nsg_sim_admin(sim, j.v, &j.admin, &j.err);
+            g_array_append_val(jobs, j);
         }
-        with += count > before;
         g_ptr_array_free(vs, TRUE);
     }
+    lint_all(&o, t, (struct lint_job *)(void *)jobs->data, jobs->len,
+             threads);
+    /* reported in order, as one thread would have */
+    const struct nsg_nsg *prev = NULL;
+    size_t before = 0;
+    for (guint i = 0; i < jobs->len; i++) {
+        struct lint_job *j = &g_array_index(jobs, struct lint_job, i);
+        char label[512];
+        if (j->n != prev) {
+            with += count > before;
+            before = count;
+            prev = j->n;
+        }
+        if (j->rc)
+            nsg_err_prefix(&j->err, "NSG %s%s%s",
+                           cli_nsg_label(t, j->n, label, sizeof(label)),
+                           j->v ? " in vnet " : "",
+                           j->v && j->v->name ? j->v->name : "");
+        if (j->rc == NSG_E_UNKNOWN || j->rc == NSG_E_INTERNAL) {
+            status = cli_fail(&j->err); /* exit 3: never a partial guess */
+            for (guint k = 0; k < jobs->len; k++)
+                cJSON_Delete(g_array_index(jobs, struct lint_job, k).entry);
+            g_array_free(jobs, TRUE);
+            goto out;
+        }
+        if (j->rc) { /* an NSG that cannot be resolved: go on, report it */
+            n_errors++;
+            cJSON_AddItemToArray(jerrs, cJSON_CreateString(j->err.msg));
+            if (o.fmt.format == CLI_FORMAT_TEXT)
+                cli_error("%s", j->err.msg);
+            continue;
+        }
+        count += j->count;
+        cJSON_AddItemToArray(jnsgs, j->entry);
+        j->entry = NULL;
+    }
+    with += count > before;
+    g_array_free(jobs, TRUE);
     cJSON_AddBoolToObject(root, "clean", count == 0 && n_errors == 0);
     cJSON_AddNumberToObject(root, "count", (double)count);
     cJSON_AddNumberToObject(root, "nsgs_with_findings", (double)with);

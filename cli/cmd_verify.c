@@ -417,6 +417,70 @@ static void sarif_result(cJSON *rules, cJSON *results,
     nsg_buf_release(&b);
 }
 
+/* Queries are shared between workers by their place in the list (query
+ * i goes to the worker a hash of i names: the same split for the same
+ * list, and no worker gets every costly query of a list that repeats a
+ * pattern), each worker with its own verifier (and
+ * solver context), which starts every query from a reset solver: the
+ * answers are those of one thread; the example packets are too for a given
+ * number of threads (NSGPROOF_THREADS, default one per processor), and
+ * may differ between numbers of threads (the solver's models depend on
+ * what its context saw before). */
+struct vjob {
+    struct nsg_vresult r;
+    nsg_rc rc;
+    struct nsg_err err;
+};
+
+struct vworker {
+    const struct opts *o;
+    const struct nsg_queries *qs;
+    struct vjob *jobs;
+    struct nsg_verifier *v; /* results borrow from it: freed at the end */
+    unsigned k, threads;
+};
+
+static gpointer verify_worker(gpointer data)
+{
+    struct vworker *w = data;
+    for (size_t i = 0; i < w->qs->n; i++) {
+        uint64_t h = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;
+        if ((unsigned)((h >> 32) % w->threads) != w->k)
+            continue;
+        struct vjob *j = &w->jobs[i];
+        j->err = (struct nsg_err)NSG_ERR_INIT;
+        j->rc = nsg_verify_run(w->v, &w->qs->q[i], &j->r, &j->err);
+    }
+    return NULL;
+}
+
+/* Answer every query; returns the workers' verifiers (NULL-terminated),
+ * which the results borrow from. */
+static struct nsg_verifier **verify_all(const struct opts *o,
+                                        const struct nsg_topology *t,
+                                        const struct nsg_queries *qs,
+                                        struct vjob *jobs, unsigned threads)
+{
+    if (threads > qs->n)
+        threads = qs->n ? (unsigned)qs->n : 1;
+    struct vworker *w = nsg_xcalloc(threads, sizeof(*w));
+    struct nsg_verifier **vs = nsg_xcalloc(threads + 1, sizeof(*vs));
+    GThread **th = g_new0(GThread *, threads);
+    for (unsigned k = 0; k < threads; k++) {
+        vs[k] = nsg_verifier_new(t, (unsigned)o->timeout_ms);
+        nsg_verifier_set_nsg_only(vs[k], o->nsg_only);
+        w[k] = (struct vworker){o, qs, jobs, vs[k], k, threads};
+    }
+    for (unsigned k = 1; k < threads; k++)
+        th[k] = g_thread_new("nsgproof-verify", verify_worker, &w[k]);
+    verify_worker(&w[0]);
+    for (unsigned k = 1; k < threads; k++)
+        g_thread_join(th[k]);
+    g_free(th);
+    free(w);
+    return vs;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     struct opts o = {.timeout_ms = 30000, .fmt = CLI_OUTPUT_INIT,
@@ -441,8 +505,8 @@ int cmd_verify(int argc, char **argv)
     struct nsg_err err = NSG_ERR_INIT;
     struct nsg_corpus *c = NULL;
     struct nsg_topology *t = NULL;
-    struct nsg_verifier *v = NULL;
     struct nsg_vresult *res = NULL;
+    struct nsg_verifier **verifiers = NULL;
     const char **origin = NULL;
     size_t n[3] = {0, 0, 0}, n_err = 0, n_files = 0;
     char **errs = NULL; /* errs[i]: message of query i that failed */
@@ -477,12 +541,25 @@ int cmd_verify(int argc, char **argv)
     cli_notes(notes);
     o.t = t;
     qnotes = nsg_xcalloc(qs.n, sizeof(*qnotes));
-    v = nsg_verifier_new(t, (unsigned)o.timeout_ms);
-    nsg_verifier_set_nsg_only(v, o.nsg_only);
     res = nsg_xcalloc(qs.n, sizeof(*res));
     errs = nsg_xcalloc(qs.n, sizeof(*errs));
+    unsigned threads = 1;
+    rc = cli_threads(&threads, &err);
+    if (rc) {
+        status = cli_fail(&err);
+        goto out;
+    }
+    /* each worker builds its own terms for the NICs its queries meet: below
+     * a few hundred queries one thread is faster (unless asked for) */
+    if (!getenv("NSGPROOF_THREADS") && threads > 1 + qs.n / 200)
+        threads = 1 + (unsigned)(qs.n / 200);
+    struct vjob *jobs = nsg_xcalloc(qs.n + 1, sizeof(*jobs));
+    verifiers = verify_all(&o, t, &qs, jobs, threads);
+    /* in order, as one thread would have */
     for (size_t i = 0; i < qs.n; i++) {
-        rc = nsg_verify_run(v, &qs.q[i], &res[i], &err);
+        res[i] = jobs[i].r;
+        rc = jobs[i].rc;
+        err = jobs[i].err;
         if (rc && (qs.n > 1 || n_files || o.fmt.format == CLI_FORMAT_SARIF) &&
             (rc == NSG_E_INPUT || rc == NSG_E_NOTFOUND)) {
             /* This query cannot be answered; the others still can. */
@@ -492,16 +569,18 @@ int cmd_verify(int argc, char **argv)
             continue;
         }
         if (rc) {
-            /* results before i were filled; release them */
-            for (size_t k = 0; k < i; k++)
-                if (!errs[k])
-                    nsg_vresult_release(&res[k]);
+            /* results before and after i were filled; release them */
+            for (size_t k = 0; k < qs.n; k++)
+                if (k != i && !jobs[k].rc)
+                    nsg_vresult_release(&jobs[k].r);
+            free(jobs);
             status = cli_fail(&err);
             goto out;
         }
         n[res[i].status]++;
         qnotes[i] = query_notes(t, &qs.q[i]);
     }
+    free(jobs);
     if (json) {
         cJSON *root = cJSON_CreateObject();
         cJSON *arr = cJSON_AddArrayToObject(root, "results");
@@ -569,9 +648,11 @@ out:
         free(errs[i]);
     free(errs);
     free(res);
+    for (size_t k = 0; verifiers && verifiers[k]; k++)
+        nsg_verifier_free(verifiers[k]); /* after the results */
+    free(verifiers);
     free(origin);
     free(o.src);
-    nsg_verifier_free(v);
     nsg_queries_release(&qs);
     nsg_topo_free(t);
     nsg_corpus_close(c);

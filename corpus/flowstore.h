@@ -140,6 +140,15 @@ nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
                               const struct nsg_fstore_opts *opt,
                               struct nsg_fstore_writer **out,
                               struct nsg_err *err) NSG_WUR;
+/* Another lane of w, for records fed from another thread: a writer of its
+ * own segment (and aggregation thread, table bounded by opt) sharing w's
+ * transaction and checkpoints; w's finish finishes it and w's abort
+ * aborts it (never call them on the lane).  Keys are unique within each
+ * segment; a key both lanes saw is in both (readers sum them). */
+nsg_rc nsg_fstore_writer_lane(struct nsg_fstore_writer *w,
+                              const struct nsg_fstore_opts *opt,
+                              struct nsg_fstore_writer **lane,
+                              struct nsg_err *err) NSG_WUR;
 /* A string of the new segment's table (NSG id, aclID, target id, rule
  * name): the ref records use for it (0 for NULL). */
 uint32_t nsg_fstore_intern(struct nsg_fstore_writer *w, const char *s);
@@ -189,7 +198,8 @@ struct nsg_fstore_ckpt {
 const struct nsg_fstore_ckpt *nsg_fstore_ckpt_get(struct nsg_fstore_writer *w,
                                                   const char *key);
 /* Record where reading stopped (copied, seen included).  The caller gives
- * every record hash read so far (the old ones first). */
+ * every record hash read so far (the old ones first).  Lanes share their
+ * parent's checkpoints: a blob must be read by one lane only. */
 void nsg_fstore_ckpt_put(struct nsg_fstore_writer *w, const char *key,
                          const struct nsg_fstore_ckpt *cp);
 /* What finish wrote (release with nsg_fstore_result_release). */
@@ -198,8 +208,13 @@ struct nsg_fstore_result {
     uint64_t flows;    /* records of the new segment (after aggregation) */
     uint64_t bytes;    /* its size */
     size_t spill_runs; /* sorted runs spilled on the way */
+    uint64_t sealed;   /* flows written before the finish (idle groups
+                          sealed when the table was full) */
     char *segment;     /* its corpus-relative name; NULL: no records, no
                           segment */
+    char **segments;   /* every segment written (one per lane with
+                          records; segment is the first) */
+    size_t n_segments;
 };
 /* Merge and write the segment, list it and the checkpoints in the
  * transaction's section; consumes *w (sets it to NULL, also on failure,

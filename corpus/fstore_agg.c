@@ -1,37 +1,36 @@
 /* fstore_agg.c - the flow store's aggregation of flow records with
  * bounded memory: an open-addressing hash table over one flat array of at
- * most max_entries records.  Hand-written rather than GHashTable because it runs once per
- * tuple: no allocation per flow, an exact memory bound, 64-bit slots that
- * carry a hash tag (a probe rarely touches a record), batched inserts that
- * prefetch, and a spill that sorts in place.  When the table is full its
- * records are sorted by (key hash, key) with a radix sort and written as a
- * run (a segment file without strings) beside the new segment; at the end
- * the table and the runs are k-way merged, equal keys folded together.
- * Without a spill the table is written in insertion order. */
+ * most max_entries records.  Hand-written rather than GHashTable because it
+ * runs once per tuple: no allocation per flow, an exact memory bound,
+ * 64-bit slots that carry a hash tag (a probe rarely touches a record),
+ * batched inserts that prefetch, and a spill that sorts in place.
+ * When the table is full, flow groups (hour, NSG, rule, MAC) that have not
+ * been added to for a while are written straight to the new segment and
+ * leave the table (fstore_seal.c): flow logs come blob by blob, one hour
+ * of one NIC each, so a finished blob's groups are done.  Only when too
+ * few groups are idle are the table's records sorted by (key hash, key)
+ * with a radix sort and written as a run (a segment file without strings)
+ * beside the new segment; at the end the table and the runs are k-way
+ * merged, equal keys folded.  Without either the table is written in
+ * insertion order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "fstore_int.h"
+#include <xxhash.h>
+
+#include "fstore_agg_int.h"
 
 #define FANIN 32
 
-struct nsg_fstore_agg {
-    struct nsg_flowrec *recs; /* dense: the first n are in use */
-    uint64_t *hashes;         /* order_key() of recs[i] */
-    uint32_t *ord;            /* after sort_table: recs in order() */
-    uint64_t *slots;          /* 0 empty, else tag << 32 | (index + 1) */
-    size_t n, max, nslots;
-    char *tmpdir;
-    GPtrArray *runs;     /* char *: run file paths */
-    GHashTable *strings; /* char * -> ref (GUINT_TO_POINTER) */
-    GPtrArray *strv;     /* char *, owned: ref - 1 -> string */
-    uint64_t added;
-    unsigned run_seq; /* names of run files */
-    uint64_t *hbuf;   /* batch scratch */
-    size_t hcap;
-};
+/* Interned strings are NSG and resource ids of 100-200 bytes, looked up
+ * once per flow group: XXH3 reads them 32 bytes at a time where g_str_hash
+ * takes a multiply per byte (8 % of an import of small blobs). */
+static guint str_hash(gconstpointer p)
+{
+    return (guint)XXH3_64bits(p, strlen(p));
+}
 
 struct nsg_fstore_agg *nsg_fstore_agg_new(size_t max_entries, const char *tmpdir)
 {
@@ -42,12 +41,17 @@ struct nsg_fstore_agg *nsg_fstore_agg_new(size_t max_entries, const char *tmpdir
     a->nslots = 4;
     while (a->nslots < max_entries * 2)
         a->nslots *= 2;
-    a->recs = nsg_xmalloc(max_entries * sizeof(*a->recs));
+    /* records from a cache-line boundary: a record (136 bytes) spans
+     * three lines, all prefetched before a batch's inserts touch them */
+    if (posix_memalign((void **)&a->recs, 64, max_entries * sizeof(*a->recs)))
+        abort(); /* as nsg_xmalloc */
     a->hashes = nsg_xmalloc(max_entries * sizeof(*a->hashes));
+    a->keyh = nsg_xmalloc(max_entries * sizeof(*a->keyh));
+    a->gfp = nsg_xmalloc(max_entries * sizeof(*a->gfp));
     a->slots = nsg_xcalloc(a->nslots, sizeof(*a->slots));
     a->tmpdir = nsg_xstrdup(tmpdir);
     a->runs = g_ptr_array_new_with_free_func(free);
-    a->strings = g_hash_table_new(g_str_hash, g_str_equal);
+    a->strings = g_hash_table_new(str_hash, g_str_equal);
     a->strv = g_ptr_array_new_with_free_func(free);
     return a;
 }
@@ -61,8 +65,15 @@ void nsg_fstore_agg_free(struct nsg_fstore_agg *a)
     g_ptr_array_free(a->runs, TRUE);
     g_hash_table_destroy(a->strings);
     g_ptr_array_free(a->strv, TRUE);
+    nsg_fstore_seal_free(a->seal);
     free(a->recs);
     free(a->hashes);
+    free(a->keyh);
+    free(a->gfp);
+    free(a->sk);
+    free(a->sk2);
+    free(a->six2);
+    free(a->cnt);
     free(a->ord);
     free(a->slots);
     free(a->hbuf);
@@ -126,6 +137,11 @@ static uint64_t hash_key(const struct nsg_flowrec *r)
                                               0x1d8e4e27c47d124full);
 }
 
+uint64_t nsg_fstore_agg_hash_key(const struct nsg_flowrec *r)
+{
+    return hash_key(r);
+}
+
 /* The sort key of runs and of the merged segment: the high half hashes
  * the flow group (hour, NSG / acl / target, rule, MAC) so that a group's
  * flows sit together (the segment encodes repeated fields in a bit), the
@@ -166,11 +182,17 @@ static int order(uint64_t ha, const struct nsg_flowrec *a, uint64_t hb,
 static void sort_table(struct nsg_fstore_agg *a)
 {
     size_t n = a->n;
-    uint64_t *k = nsg_xmalloc((n + 1) * sizeof(*k));
-    uint64_t *k2 = nsg_xmalloc((n + 1) * sizeof(*k));
-    uint32_t *ix = nsg_xmalloc((n + 1) * sizeof(*ix));
-    uint32_t *ix2 = nsg_xmalloc((n + 1) * sizeof(*ix));
-    size_t *cnt = nsg_xmalloc(65536 * sizeof(*cnt));
+    if (!a->sk) { /* scratch for a full table, kept until the end */
+        a->sk = nsg_xmalloc((a->max + 1) * sizeof(*a->sk));
+        a->sk2 = nsg_xmalloc((a->max + 1) * sizeof(*a->sk2));
+        a->six2 = nsg_xmalloc((a->max + 1) * sizeof(*a->six2));
+        a->cnt = nsg_xmalloc(65536 * sizeof(*a->cnt));
+    }
+    if (!a->ord)
+        a->ord = nsg_xmalloc((a->max + 1) * sizeof(*a->ord));
+    uint64_t *k = a->sk, *k2 = a->sk2;
+    uint32_t *ix = a->ord, *ix2 = a->six2;
+    size_t *cnt = a->cnt;
     for (size_t i = 0; i < n; i++) {
         k[i] = a->hashes[i];
         ix[i] = (uint32_t)i;
@@ -198,6 +220,7 @@ static void sort_table(struct nsg_fstore_agg *a)
         ix = ix2;
         ix2 = ti;
     }
+    /* four passes: the result is back in the first buffers */
     for (size_t i = 1; i < n; i++) { /* insertion sort within equal hashes */
         for (size_t j = i;
              j > 0 && k[j] == k[j - 1] &&
@@ -208,12 +231,6 @@ static void sort_table(struct nsg_fstore_agg *a)
             ix[j - 1] = t;
         }
     }
-    free(a->ord);
-    a->ord = ix;
-    free(k);
-    free(k2);
-    free(ix2);
-    free(cnt);
 }
 
 static nsg_rc spill(struct nsg_fstore_agg *a, struct nsg_err *err)
@@ -241,15 +258,48 @@ static nsg_rc spill(struct nsg_fstore_agg *a, struct nsg_err *err)
     }
     g_ptr_array_add(a->runs, nsg_xstrdup(path));
     g_free(path);
-    free(a->ord);
-    a->ord = NULL;
     a->n = 0;
     memset(a->slots, 0, a->nslots * sizeof(*a->slots));
+    if (a->seal)
+        nsg_fstore_seal_spilled(a);
     return NSG_OK;
 }
 
-static nsg_rc insert(struct nsg_fstore_agg *a, const struct nsg_flowrec *r, uint64_t h,
-                     struct nsg_err *err)
+nsg_rc nsg_fstore_agg_spill(struct nsg_fstore_agg *a, struct nsg_err *err)
+{
+    return a->n ? spill(a, err) : NSG_OK;
+}
+
+void nsg_fstore_agg_rebuild_slots(struct nsg_fstore_agg *a)
+{
+    size_t mask = a->nslots - 1;
+    memset(a->slots, 0, a->nslots * sizeof(*a->slots));
+    for (size_t k = 0; k < a->n; k++) {
+        uint64_t h = a->keyh[k];
+        size_t i = (size_t)h & mask;
+        while (a->slots[i])
+            i = (i + 1) & mask;
+        a->slots[i] = (h >> 32) << 32 | (uint64_t)(k + 1);
+    }
+}
+
+/* Room for one more record: seal idle groups, else spill the table. */
+static nsg_rc make_room(struct nsg_fstore_agg *a, struct nsg_err *err)
+{
+    if (a->seal) {
+        bool freed = false;
+        nsg_rc rc = nsg_fstore_seal_evict(a, &freed, err);
+        if (rc || freed)
+            return rc;
+    }
+    return spill(a, err);
+}
+
+/* Add r (key hash h): merged into its key's record, or a new record.
+ * *idx receives its index and *fresh whether it is new; a full table is
+ * made room in first (which may move every record). */
+static nsg_rc insert(struct nsg_fstore_agg *a, const struct nsg_flowrec *r,
+                     uint64_t h, size_t *idx, bool *fresh, struct nsg_err *err)
 {
     size_t mask = a->nslots - 1;
     uint64_t tag = h >> 32;
@@ -257,13 +307,16 @@ static nsg_rc insert(struct nsg_fstore_agg *a, const struct nsg_flowrec *r, uint
         uint64_t s = a->slots[i];
         if (!s) {
             if (a->n == a->max) {
-                nsg_rc rc = spill(a, err);
+                nsg_rc rc = make_room(a, err);
                 if (rc)
                     return rc;
-                return insert(a, r, h, err);
+                return insert(a, r, h, idx, fresh, err);
             }
             a->recs[a->n] = *r;
             a->hashes[a->n] = order_key(r, h);
+            a->keyh[a->n] = h;
+            *idx = a->n;
+            *fresh = true;
             a->slots[i] = tag << 32 | (uint64_t)++a->n;
             return NSG_OK;
         }
@@ -272,16 +325,48 @@ static nsg_rc insert(struct nsg_fstore_agg *a, const struct nsg_flowrec *r, uint
         struct nsg_flowrec *e = &a->recs[(uint32_t)s - 1];
         if (same_key(e, r)) {
             nsg_flowrec_merge(e, r);
+            *idx = (uint32_t)s - 1;
+            *fresh = false;
             return NSG_OK;
         }
     }
+}
+
+/* insert() with the group bookkeeping of sealing. */
+static nsg_rc insert_grouped(struct nsg_fstore_agg *a,
+                             const struct nsg_flowrec *r, uint64_t h,
+                             struct nsg_err *err)
+{
+    size_t idx;
+    bool fresh;
+    if (!a->seal)
+        return insert(a, r, h, &idx, &fresh, err);
+    /* touch the group first, so that making room never seals it */
+    uint32_t gi = nsg_fstore_touch(a, r);
+    uint64_t gen = a->ggen;
+    nsg_rc rc = insert(a, r, h, &idx, &fresh, err);
+    if (rc || !fresh)
+        return rc;
+    if (gen != a->ggen)
+        gi = nsg_fstore_touch(a, r);
+    nsg_fstore_seal_added(a, gi, idx);
+    return NSG_OK;
+}
+
+nsg_rc nsg_fstore_agg_insert_plain(struct nsg_fstore_agg *a,
+                                   const struct nsg_flowrec *r,
+                                   struct nsg_err *err)
+{
+    size_t idx;
+    bool fresh;
+    return insert(a, r, hash_key(r), &idx, &fresh, err);
 }
 
 nsg_rc nsg_fstore_agg_add(struct nsg_fstore_agg *a, const struct nsg_flowrec *r,
                   struct nsg_err *err)
 {
     a->added++;
-    return insert(a, r, hash_key(r), err);
+    return insert_grouped(a, r, hash_key(r), err);
 }
 
 nsg_rc nsg_fstore_agg_add_batch(struct nsg_fstore_agg *a, const struct nsg_flowrec *r, size_t n,
@@ -292,23 +377,31 @@ nsg_rc nsg_fstore_agg_add_batch(struct nsg_fstore_agg *a, const struct nsg_flowr
         a->hcap = n;
         a->hbuf = nsg_xrealloc(a->hbuf, n * sizeof(*a->hbuf));
     }
-    /* hashes first, prefetching the slots, then the records they point
-     * to: the cache misses of a batch overlap instead of queueing */
-    for (size_t i = 0; i < n; i++) {
+    /* hashes first, then a software pipeline: the slot of record i + 16
+     * and the record that slot of i + 8 names are fetched while record i
+     * is inserted (fetching the whole batch ahead evicted the first
+     * fetches before they were used) */
+    for (size_t i = 0; i < n; i++)
         a->hbuf[i] = hash_key(&r[i]);
+    for (size_t i = 0; i < n && i < 16; i++)
         __builtin_prefetch(&a->slots[a->hbuf[i] & mask]);
-    }
     for (size_t i = 0; i < n; i++) {
-        uint64_t s = a->slots[a->hbuf[i] & mask];
-        if (s && (s >> 32) == a->hbuf[i] >> 32)
-            __builtin_prefetch(&a->recs[(uint32_t)s - 1]);
-    }
-    for (size_t i = 0; i < n; i++) {
-        nsg_rc rc = insert(a, &r[i], a->hbuf[i], err);
+        if (i + 16 < n)
+            __builtin_prefetch(&a->slots[a->hbuf[i + 16] & mask]);
+        if (i + 8 < n) {
+            uint64_t h8 = a->hbuf[i + 8], s8 = a->slots[h8 & mask];
+            if (s8 && (s8 >> 32) == h8 >> 32) {
+                const char *rec = (const char *)&a->recs[(uint32_t)s8 - 1];
+                __builtin_prefetch(rec);
+                __builtin_prefetch(rec + 64);
+                __builtin_prefetch(rec + sizeof(*a->recs) - 1);
+            }
+        }
+        a->added++; /* per record: sealing measures idleness in records */
+        nsg_rc rc = insert_grouped(a, &r[i], a->hbuf[i], err);
         if (rc)
             return rc;
     }
-    a->added += n;
     return NSG_OK;
 }
 
@@ -455,29 +548,58 @@ static nsg_rc reduce_runs(struct nsg_fstore_agg *a, struct nsg_err *err)
     return NSG_OK;
 }
 
+nsg_rc nsg_fstore_agg_merge_all(struct nsg_fstore_agg *a,
+                                struct nsg_flowseg_writer *w,
+                                struct nsg_err *err)
+{
+    sort_table(a);
+    nsg_rc rc = reduce_runs(a, err);
+    if (!rc)
+        rc = merge(a, a->runs->len, true, w, err);
+    return rc;
+}
+
+void nsg_fstore_agg_set_output(struct nsg_fstore_agg *a, const char *path)
+{
+    if (!a->seal && !a->added) {
+        a->seal = nsg_fstore_seal_new(path);
+        nsg_fstore_seal_attach(a);
+    }
+}
+
+uint64_t nsg_fstore_agg_sealed(const struct nsg_fstore_agg *a)
+{
+    return a->seal ? nsg_fstore_seal_records(a->seal) : 0;
+}
+
 nsg_rc nsg_fstore_agg_finish(struct nsg_fstore_agg *a, const char *path,
                              uint64_t *n_flows, uint64_t *n_bytes,
                              char sha256[65], struct nsg_err *err)
 {
     struct nsg_flowseg_writer *w = NULL;
-    nsg_rc rc = nsg_flowseg_create(path, &w, err);
+    bool handled = false;
+    nsg_rc rc = NSG_OK;
+    if (a->seal)
+        rc = nsg_fstore_seal_finish(a, &handled, n_flows, n_bytes, err);
     if (rc)
         return rc;
-    if (a->runs->len) {
-        sort_table(a);
-        rc = reduce_runs(a, err);
-        if (!rc)
-            rc = merge(a, a->runs->len, true, w, err);
-    } else {
-        for (size_t i = 0; !rc && i < a->n; i++)
-            rc = nsg_flowseg_add(w, &a->recs[i], err);
+    if (!handled) {
+        rc = nsg_flowseg_create(path, &w, err);
+        if (rc)
+            return rc;
+        if (a->runs->len) {
+            rc = nsg_fstore_agg_merge_all(a, w, err);
+        } else {
+            for (size_t i = 0; !rc && i < a->n; i++)
+                rc = nsg_flowseg_add(w, &a->recs[i], err);
+        }
+        if (rc) {
+            nsg_flowseg_abort(w);
+            return rc;
+        }
+        rc = nsg_flowseg_finish(w, (const char *const *)a->strv->pdata,
+                                a->strv->len, n_flows, n_bytes, err);
     }
-    if (rc) {
-        nsg_flowseg_abort(w);
-        return rc;
-    }
-    rc = nsg_flowseg_finish(w, (const char *const *)a->strv->pdata,
-                            a->strv->len, n_flows, n_bytes, err);
     if (!rc && sha256)
         rc = nsg_corpus_sha256_file(path, sha256, NULL, err);
     return rc;

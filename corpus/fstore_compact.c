@@ -74,6 +74,7 @@ nsg_rc nsg_fstore_compact(struct nsg_txn *txn, cJSON *report,
         goto out;
     tmpdir = g_path_get_dirname(abs);
     agg = nsg_fstore_agg_new(NSG_FSTORE_DEFAULT_ENTRIES, tmpdir);
+    nsg_fstore_agg_set_output(agg, abs);
     cJSON_ArrayForEach(s, segs)
     {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name");

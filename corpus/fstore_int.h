@@ -31,6 +31,12 @@ nsg_rc nsg_fstore_agg_finish(struct nsg_fstore_agg *a, const char *path,
                              uint64_t *n_flows, uint64_t *n_bytes,
                              char sha256[65], struct nsg_err *err) NSG_WUR;
 size_t nsg_fstore_agg_runs(const struct nsg_fstore_agg *a);
+/* Write idle flow groups straight to the segment at `path` (the one
+ * finish will be given) when the table is full (fstore_seal.c); call
+ * before the first record. */
+void nsg_fstore_agg_set_output(struct nsg_fstore_agg *a, const char *path);
+/* Records written to the segment before the finish that way. */
+uint64_t nsg_fstore_agg_sealed(const struct nsg_fstore_agg *a);
 uint64_t nsg_fstore_agg_pending(const struct nsg_fstore_agg *a); /* added */
 
 /* ---- aggregation thread (fstore_pipe.c) --------------------------------- */

@@ -3,7 +3,10 @@
  * corpus, never in a RAM-backed /tmp), feeds records to the aggregation
  * thread, and at finish merges them into the segment, lists it with its
  * SHA-256 in the "flows" section and saves the checkpoints that changed.
- * See docs/corpus-flows.md. */
+ * A writer may have lanes (nsg_fstore_writer_lane): writers of their own
+ * segment and aggregation thread for another feeding thread, sharing the
+ * transaction and the checkpoints (under a lock); the parent's finish
+ * finishes them.  See docs/corpus-flows.md. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,7 +19,10 @@ struct nsg_fstore_writer {
     char *seg_abs, *seg_rel, *tmpdir;
     struct nsg_fstore_agg *agg;
     struct nsg_fstore_pipe *pipe;
-    struct nsg_fstore_ckpts *ckpts;
+    struct nsg_fstore_ckpts *ckpts; /* NULL in a lane: the parent's */
+    GMutex ckpt_lock;               /* the parent's guards its ckpts */
+    struct nsg_fstore_writer *parent; /* a lane's */
+    GPtrArray *lanes;                 /* the parent's */
     GArray *batch; /* the pipe's current batch (between reserve and put) */
     size_t reserved_at;
 };
@@ -36,27 +42,49 @@ cJSON *nsg_fstore_segment_entry(const char *rel, uint64_t flows,
     return s;
 }
 
+static size_t clamp_entries(const struct nsg_fstore_opts *opt)
+{
+    size_t entries =
+        opt && opt->max_entries ? opt->max_entries : NSG_FSTORE_DEFAULT_ENTRIES;
+    if (entries < NSG_FSTORE_MIN_ENTRIES)
+        entries = NSG_FSTORE_MIN_ENTRIES;
+    if (entries > NSG_FSTORE_MAX_ENTRIES)
+        entries = NSG_FSTORE_MAX_ENTRIES;
+    return entries;
+}
+
+/* Name w's segment and start its aggregation. */
+static nsg_rc start_segment(struct nsg_fstore_writer *w, size_t entries,
+                            struct nsg_err *err)
+{
+    nsg_rc rc = nsg_txn_new_file(w->txn, NSG_FSTORE_SECTION, ".seg",
+                                 &w->seg_abs, &w->seg_rel, err);
+    if (rc)
+        return rc;
+    w->tmpdir = g_path_get_dirname(w->seg_abs);
+    w->agg = nsg_fstore_agg_new(entries, w->tmpdir);
+    nsg_fstore_agg_set_output(w->agg, w->seg_abs);
+    w->pipe = nsg_fstore_pipe_start(w->agg);
+    return NSG_OK;
+}
+
 nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
                               const struct nsg_fstore_opts *opt,
                               struct nsg_fstore_writer **out,
                               struct nsg_err *err)
 {
     struct nsg_fstore_writer *w = nsg_xcalloc(1, sizeof(*w));
-    size_t entries =
-        opt && opt->max_entries ? opt->max_entries : NSG_FSTORE_DEFAULT_ENTRIES;
     nsg_rc rc;
 
     *out = NULL;
-    if (entries < NSG_FSTORE_MIN_ENTRIES)
-        entries = NSG_FSTORE_MIN_ENTRIES;
-    if (entries > NSG_FSTORE_MAX_ENTRIES)
-        entries = NSG_FSTORE_MAX_ENTRIES;
     w->txn = txn;
+    g_mutex_init(&w->ckpt_lock);
     cJSON *sec = nsg_txn_section(txn, NSG_FSTORE_SECTION);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(sec, "format");
     if (fmt &&
         !(cJSON_IsNumber(fmt) &&
           (fmt->valuedouble == 1 || fmt->valuedouble == NSG_FSTORE_FORMAT))) {
+        g_mutex_clear(&w->ckpt_lock);
         free(w);
         return nsg_err_set(err, NSG_E_INPUT,
                            "manifest.json: $.flows.format: the stored flows "
@@ -66,16 +94,35 @@ nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
     }
     rc = nsg_fstore_ckpts_load(txn->c, sec, &w->ckpts, err);
     if (!rc)
-        rc = nsg_txn_new_file(txn, NSG_FSTORE_SECTION, ".seg", &w->seg_abs,
-                              &w->seg_rel, err);
+        rc = start_segment(w, clamp_entries(opt), err);
     if (rc) {
         nsg_fstore_writer_abort(w);
         return rc;
     }
-    w->tmpdir = g_path_get_dirname(w->seg_abs);
-    w->agg = nsg_fstore_agg_new(entries, w->tmpdir);
-    w->pipe = nsg_fstore_pipe_start(w->agg);
     *out = w;
+    return NSG_OK;
+}
+
+nsg_rc nsg_fstore_writer_lane(struct nsg_fstore_writer *w,
+                              const struct nsg_fstore_opts *opt,
+                              struct nsg_fstore_writer **out,
+                              struct nsg_err *err)
+{
+    struct nsg_fstore_writer *l = nsg_xcalloc(1, sizeof(*l));
+    *out = NULL;
+    if (w->parent)
+        w = w->parent;
+    l->txn = w->txn;
+    l->parent = w;
+    nsg_rc rc = start_segment(l, clamp_entries(opt), err);
+    if (rc) {
+        nsg_fstore_writer_abort(l);
+        return rc;
+    }
+    if (!w->lanes)
+        w->lanes = g_ptr_array_new();
+    g_ptr_array_add(w->lanes, l);
+    *out = l;
     return NSG_OK;
 }
 
@@ -102,13 +149,22 @@ nsg_rc nsg_fstore_put(struct nsg_fstore_writer *w, size_t used,
 const struct nsg_fstore_ckpt *nsg_fstore_ckpt_get(struct nsg_fstore_writer *w,
                                                   const char *key)
 {
-    return nsg_fstore_ckpts_get(w->ckpts, key);
+    if (w->parent)
+        w = w->parent;
+    g_mutex_lock(&w->ckpt_lock);
+    const struct nsg_fstore_ckpt *cp = nsg_fstore_ckpts_get(w->ckpts, key);
+    g_mutex_unlock(&w->ckpt_lock);
+    return cp;
 }
 
 void nsg_fstore_ckpt_put(struct nsg_fstore_writer *w, const char *key,
                          const struct nsg_fstore_ckpt *cp)
 {
+    if (w->parent)
+        w = w->parent;
+    g_mutex_lock(&w->ckpt_lock);
     nsg_fstore_ckpts_put(w->ckpts, key, cp);
+    g_mutex_unlock(&w->ckpt_lock);
 }
 
 /* The "segments" array of the section (replaced when not an array). */
@@ -121,51 +177,82 @@ static cJSON *segments_of(cJSON *sec)
     return cJSON_AddArrayToObject(sec, "segments");
 }
 
+/* Finish one writer's segment (the parent's or a lane's): join its
+ * thread, merge, and list the segment; adds to res. */
+static nsg_rc finish_segment(struct nsg_fstore_writer *w, cJSON *sec,
+                             struct nsg_fstore_result *res,
+                             struct nsg_err *err)
+{
+    char sha[65];
+    uint64_t flows = 0, bytes = 0;
+    nsg_rc rc = nsg_fstore_pipe_finish(w->pipe, err);
+    w->pipe = NULL;
+    if (rc)
+        return rc;
+    uint64_t records = nsg_fstore_agg_pending(w->agg);
+    if (records) {
+        rc = nsg_fstore_agg_finish(w->agg, w->seg_abs, &flows, &bytes, sha,
+                                   err);
+        if (rc)
+            return rc;
+        cJSON_AddItemToArray(segments_of(sec),
+                             nsg_fstore_segment_entry(w->seg_rel, flows,
+                                                      records, bytes, sha));
+        res->segments = nsg_xrealloc(res->segments, (res->n_segments + 1) *
+                                                        sizeof(char *));
+        res->segments[res->n_segments++] = w->seg_rel;
+        w->seg_rel = NULL;
+    } else {
+        unlink(w->seg_abs); /* named, never written */
+    }
+    free(w->seg_abs);
+    w->seg_abs = NULL;
+    res->records += records;
+    res->flows += flows;
+    res->bytes += bytes;
+    res->spill_runs += nsg_fstore_agg_runs(w->agg);
+    res->sealed += nsg_fstore_agg_sealed(w->agg);
+    return NSG_OK;
+}
+
 nsg_rc nsg_fstore_writer_finish(struct nsg_fstore_writer **wp,
                                 struct nsg_fstore_result *res,
                                 struct nsg_err *err)
 {
     struct nsg_fstore_writer *w = *wp;
     cJSON *sec = nsg_txn_section(w->txn, NSG_FSTORE_SECTION);
-    char sha[65];
-    nsg_rc rc;
+    nsg_rc rc = NSG_OK;
 
     *wp = NULL;
     memset(res, 0, sizeof(*res));
-    rc = nsg_fstore_pipe_finish(w->pipe, err);
-    w->pipe = NULL;
+    if (w->parent) { /* a lane finishes with its parent */
+        rc = nsg_err_set(err, NSG_E_INTERNAL,
+                         "flow store: a lane finished on its own (internal)");
+        goto fail;
+    }
+    rc = finish_segment(w, sec, res, err);
+    for (guint i = 0; !rc && w->lanes && i < w->lanes->len; i++)
+        rc = finish_segment(w->lanes->pdata[i], sec, res, err);
+    if (!rc)
+        rc = nsg_fstore_ckpts_save(w->ckpts, w->txn, sec, err);
     if (rc)
         goto fail;
-    res->records = nsg_fstore_agg_pending(w->agg);
-    res->spill_runs = nsg_fstore_agg_runs(w->agg);
-    if (res->records) {
-        rc = nsg_fstore_agg_finish(w->agg, w->seg_abs, &res->flows, &res->bytes,
-                                   sha, err);
-        if (rc)
-            goto fail;
-    }
-    rc = nsg_fstore_ckpts_save(w->ckpts, w->txn, sec, err);
-    if (rc)
-        goto fail;
-    if (res->records) {
-        cJSON_AddItemToArray(segments_of(sec),
-                             nsg_fstore_segment_entry(w->seg_rel, res->flows,
-                                                      res->records, res->bytes,
-                                                      sha));
-        res->segment = w->seg_rel;
-        w->seg_rel = NULL;
-    } else {
-        unlink(w->seg_abs); /* named, never written */
-    }
+    res->segment = res->n_segments ? nsg_xstrdup(res->segments[0]) : NULL;
     if (!cJSON_GetObjectItemCaseSensitive(sec, "segments"))
         cJSON_AddArrayToObject(sec, "segments");
     if (!cJSON_GetObjectItemCaseSensitive(sec, "format"))
         cJSON_AddNumberToObject(sec, "format", NSG_FSTORE_FORMAT);
-    free(w->seg_abs);
-    w->seg_abs = NULL;
-    nsg_fstore_writer_abort(w);
+    nsg_fstore_writer_abort(w); /* frees what is left (nothing on disk) */
     return NSG_OK;
 fail:
+    /* the segments listed stay in the section of a transaction that will
+     * not be committed; their files go with the abort */
+    for (size_t i = 0; i < res->n_segments; i++) {
+        char *path = nsg_corpus_path(w->txn->c, res->segments[i]);
+        unlink(path);
+        free(path);
+    }
+    nsg_fstore_result_release(res);
     nsg_fstore_writer_abort(w);
     return rc;
 }
@@ -174,6 +261,11 @@ void nsg_fstore_result_release(struct nsg_fstore_result *res)
 {
     free(res->segment);
     res->segment = NULL;
+    for (size_t i = 0; i < res->n_segments; i++)
+        free(res->segments[i]);
+    free(res->segments);
+    res->segments = NULL;
+    res->n_segments = 0;
 }
 
 void nsg_fstore_writer_abort(struct nsg_fstore_writer *w)
@@ -188,7 +280,14 @@ void nsg_fstore_writer_abort(struct nsg_fstore_writer *w)
     if (w->seg_abs)
         unlink(w->seg_abs);
     nsg_fstore_agg_free(w->agg);
-    nsg_fstore_ckpts_free(w->ckpts);
+    for (guint i = 0; w->lanes && i < w->lanes->len; i++)
+        nsg_fstore_writer_abort(w->lanes->pdata[i]);
+    if (w->lanes)
+        g_ptr_array_free(w->lanes, TRUE);
+    if (!w->parent) {
+        nsg_fstore_ckpts_free(w->ckpts);
+        g_mutex_clear(&w->ckpt_lock);
+    }
     free(w->seg_abs);
     free(w->seg_rel);
     g_free(w->tmpdir);

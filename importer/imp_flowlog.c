@@ -36,31 +36,9 @@ static void add_unknown(cJSON *report, const char *name, GHashTable *h,
     g_list_free(keys);
 }
 
-struct nsg_imp_flowlog_session {
-    struct nsg_imp_fl_ctx x;
-};
-
-static void ctx_release(struct nsg_imp_fl_ctx *x)
+static void ctx_init(struct nsg_imp_fl_ctx *x, const struct nsg_topology *t)
 {
-    nsg_fstore_writer_abort(x->w);
-    nsg_imp_fl_record_release(&x->rec);
-    g_hash_table_destroy(x->unknown_nsg);
-    g_hash_table_destroy(x->unknown_mac);
-    g_hash_table_destroy(x->known);
-    cJSON_Delete(x->problems);
-    cJSON_Delete(x->open_list);
-    cJSON_Delete(x->per_file);
-}
-
-static nsg_rc session_begin(struct nsg_txn *txn, const struct nsg_topology *t,
-                            const struct nsg_imp_fl_options *opt,
-                            struct nsg_imp_flowlog_session **out,
-                            struct nsg_err *err)
-{
-    struct nsg_imp_flowlog_session *s = nsg_xcalloc(1, sizeof(*s));
-    struct nsg_imp_fl_ctx *x = &s->x;
-    struct nsg_fstore_opts fo = {opt ? opt->max_entries : 0};
-    nsg_rc rc;
+    memset(x, 0, sizeof(*x));
     x->t = t;
     x->problems = cJSON_CreateArray();
     x->open_list = cJSON_CreateArray();
@@ -71,7 +49,142 @@ static nsg_rc session_begin(struct nsg_txn *txn, const struct nsg_topology *t,
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     x->known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     nsg_imp_fl_record_init(&x->rec);
-    rc = nsg_fstore_writer_open(txn, &fo, &x->w, err);
+}
+
+/* (a lane's writer is its parent's to abort: set it NULL first) */
+static void ctx_release(struct nsg_imp_fl_ctx *x)
+{
+    nsg_fstore_writer_abort(x->w);
+    nsg_imp_fl_record_release(&x->rec);
+    g_hash_table_destroy(x->unknown_nsg);
+    g_hash_table_destroy(x->unknown_mac);
+    g_hash_table_destroy(x->known);
+    for (int k = 0; k < 3; k++)
+        g_free(x->known_last[k]);
+    cJSON_Delete(x->problems);
+    cJSON_Delete(x->open_list);
+    cJSON_Delete(x->per_file);
+}
+
+static void move_items(cJSON *to, cJSON *from, int cap)
+{
+    cJSON *it;
+    while ((it = cJSON_DetachItemFromArray(from, 0))) {
+        if (cap >= 0 && cJSON_GetArraySize(to) >= cap)
+            cJSON_Delete(it);
+        else
+            cJSON_AddItemToArray(to, it);
+    }
+}
+
+static void add_counts(GHashTable *to, GHashTable *from)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, from);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        guint64 *c = g_hash_table_lookup(to, k);
+        if (!c) {
+            c = g_new0(guint64, 1);
+            g_hash_table_insert(to, g_strdup(k), c);
+        }
+        *c += *(guint64 *)v;
+    }
+}
+
+/* Fold lane b (which read the files after a's) into a: the report is
+ * what one pass over all files in order gives. */
+static void ctx_merge(struct nsg_imp_fl_ctx *a, struct nsg_imp_fl_ctx *b)
+{
+    a->files += b->files;
+    a->records += b->records;
+    a->records_skipped += b->records_skipped;
+    a->records_bad += b->records_bad;
+    a->tuples += b->tuples;
+    a->tuples_bad += b->tuples_bad;
+    a->admin_tuples += b->admin_tuples;
+    a->open_blobs += b->open_blobs;
+    a->trailing += b->trailing;
+    a->n_problems += b->n_problems;
+    move_items(a->problems, b->problems, NSG_IMP_FL_MAX_PROBLEMS);
+    move_items(a->open_list, b->open_list, -1);
+    move_items(a->per_file, b->per_file, -1);
+    add_counts(a->unknown_nsg, b->unknown_nsg);
+    add_counts(a->unknown_mac, b->unknown_mac);
+}
+
+/* One lane: reads files [from, to) in order. */
+struct lane {
+    struct nsg_imp_fl_ctx x;
+    GPtrArray *files;
+    guint from, to;
+    nsg_rc rc;
+    struct nsg_err err;
+    GThread *thread;
+};
+
+static gpointer lane_run(gpointer data)
+{
+    struct lane *l = data;
+    for (guint i = l->from; !l->rc && i < l->to; i++)
+        l->rc = nsg_imp_fl_import_file(&l->x, l->files->pdata[i], &l->err);
+    return NULL;
+}
+
+/* Where to split the files between two lanes (0: one lane): halfway by
+ * bytes, when there are enough of them (or lanes were asked for) and no
+ * blob is named on both sides (a blob's checkpoint must be read and
+ * written by one lane). */
+#define LANE_MIN_BYTES (64u << 20)
+static guint lane_split(GPtrArray *files, unsigned lanes, bool asked)
+{
+    uint64_t total = 0, acc = 0;
+    uint64_t *size = nsg_xcalloc(files->len + 1, sizeof(*size));
+    guint split = 0;
+    if (lanes < 2 || files->len < 2)
+        goto out;
+    for (guint i = 0; i < files->len; i++) {
+        struct stat st;
+        if (!stat(files->pdata[i], &st) && st.st_size > 0)
+            size[i] = (uint64_t)st.st_size;
+        total += size[i];
+    }
+    if (total < LANE_MIN_BYTES && !asked)
+        goto out;
+    for (split = 0; split + 1 < files->len && acc + size[split] <= total / 2;
+         split++)
+        acc += size[split];
+    if (!split)
+        split = 1;
+    GHashTable *keys = g_hash_table_new_full(g_str_hash, g_str_equal, free,
+                                             NULL);
+    for (guint i = 0; i < split; i++)
+        g_hash_table_add(keys, nsg_imp_fl_blob_key(files->pdata[i]));
+    for (guint i = split; split && i < files->len; i++) {
+        char *k = nsg_imp_fl_blob_key(files->pdata[i]);
+        if (g_hash_table_contains(keys, k))
+            split = 0;
+        free(k);
+    }
+    g_hash_table_destroy(keys);
+out:
+    free(size);
+    return split;
+}
+
+struct nsg_imp_flowlog_session {
+    struct nsg_imp_fl_ctx x;
+};
+
+static nsg_rc session_begin(struct nsg_txn *txn, const struct nsg_topology *t,
+                            const struct nsg_fstore_opts *fo,
+                            struct nsg_imp_flowlog_session **out,
+                            struct nsg_err *err)
+{
+    struct nsg_imp_flowlog_session *s = nsg_xcalloc(1, sizeof(*s));
+    nsg_rc rc;
+    ctx_init(&s->x, t);
+    rc = nsg_fstore_writer_open(txn, fo, &s->x.w, err);
     if (rc) {
         nsg_imp_flowlog_abort(s);
         s = NULL;
@@ -92,10 +205,10 @@ nsg_rc nsg_imp_flowlog_begin(struct nsg_txn *txn, const struct nsg_topology *t,
                              struct nsg_imp_flowlog_session **out,
                              struct nsg_err *err)
 {
-    struct nsg_imp_fl_options opt = {0};
-    nsg_rc rc = nsg_imp_fl_table_from_env(&opt.max_entries, err);
+    struct nsg_fstore_opts fo = {0};
+    nsg_rc rc = nsg_imp_fl_table_from_env(&fo.max_entries, err);
     *out = NULL;
-    return rc ? rc : session_begin(txn, t, &opt, out, err);
+    return rc ? rc : session_begin(txn, t, &fo, out, err);
 }
 
 nsg_rc nsg_imp_flowlog_stream(struct nsg_imp_flowlog_session *s,
@@ -124,6 +237,11 @@ nsg_rc nsg_imp_flowlog_end(struct nsg_imp_flowlog_session *s, cJSON *report,
     cJSON_AddNumberToObject(report, "tuples_bad", (double)x->tuples_bad);
     cJSON_AddNumberToObject(report, "flows_written", (double)res.flows);
     cJSON_AddStringToObject(report, "segment", res.segment ? res.segment : "");
+    if (res.n_segments > 1) { /* read by lanes: a segment each */
+        cJSON *segs = cJSON_AddArrayToObject(report, "segments");
+        for (size_t i = 0; i < res.n_segments; i++)
+            cJSON_AddItemToArray(segs, cJSON_CreateString(res.segments[i]));
+    }
     cJSON_AddNumberToObject(report, "spill_runs", (double)res.spill_runs);
     cJSON_AddNumberToObject(report, "admin_rule_tuples",
                             (double)x->admin_tuples);
@@ -152,21 +270,60 @@ nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
                          struct nsg_err *err)
 {
     struct nsg_imp_flowlog_session *s = NULL;
+    struct lane second;
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    struct nsg_fstore_opts fo = {opt ? opt->max_entries : 0};
     nsg_rc rc = NSG_OK;
+    guint split = 0;
     (void)c;
 
+    memset(&second, 0, sizeof(second));
     for (size_t i = 0; !rc && i < n_paths; i++)
         rc = nsg_walk_files(paths[i], ".json", files, err);
+    if (!rc) {
+        unsigned lanes = opt && opt->lanes ? opt->lanes
+                                           : (unsigned)g_get_num_processors();
+        split = lane_split(files, lanes, opt && opt->lanes);
+    }
+    if (split) {
+        /* two lanes, each with half the table */
+        if (!fo.max_entries)
+            fo.max_entries = NSG_FSTORE_DEFAULT_ENTRIES;
+        fo.max_entries = fo.max_entries / 2 > NSG_FSTORE_MIN_ENTRIES
+                             ? fo.max_entries / 2
+                             : NSG_FSTORE_MIN_ENTRIES;
+    }
     if (!rc)
-        rc = session_begin(txn, t, opt, &s, err);
-    for (guint i = 0; !rc && i < files->len; i++)
+        rc = session_begin(txn, t, &fo, &s, err);
+    if (!rc && split) {
+        ctx_init(&second.x, t);
+        second.err = (struct nsg_err)NSG_ERR_INIT;
+        second.files = files;
+        second.from = split;
+        second.to = files->len;
+        rc = nsg_fstore_writer_lane(s->x.w, &fo, &second.x.w, err);
+        if (!rc)
+            second.thread = g_thread_new("nsgproof-lane", lane_run, &second);
+    }
+    for (guint i = 0; !rc && i < (split ? split : files->len); i++)
         rc = nsg_imp_fl_import_file(&s->x, files->pdata[i], err);
+    if (second.thread) {
+        g_thread_join(second.thread);
+        if (!rc && second.rc) {
+            rc = second.rc;
+            if (err)
+                *err = second.err;
+        }
+        ctx_merge(&s->x, &second.x);
+    }
+    second.x.w = NULL; /* the parent's, finished or aborted with it */
     if (!rc) {
         rc = nsg_imp_flowlog_end(s, report, err);
         s = NULL;
     }
     nsg_imp_flowlog_abort(s);
+    if (split)
+        ctx_release(&second.x);
     g_ptr_array_free(files, TRUE);
     return rc;
 }
@@ -201,6 +358,15 @@ nsg_rc nsg_imp_flowlogs(struct nsg_txn *txn, struct nsg_corpus *c,
     struct nsg_imp_fl_options opt = {0};
     cJSON *scratch = NULL;
     nsg_rc rc = nsg_imp_fl_table_from_env(&opt.max_entries, err);
+    const char *lanes = getenv("NSGPROOF_IMPORT_LANES");
+    if (!rc && lanes && *lanes) {
+        if (strlen(lanes) != 1 || lanes[0] < '1' || lanes[0] > '8')
+            return nsg_err_set(err, NSG_E_USAGE,
+                               "NSGPROOF_IMPORT_LANES: '%.40s' is not a "
+                               "number of lanes from 1 to 8",
+                               lanes);
+        opt.lanes = (unsigned)(lanes[0] - '0');
+    }
     if (rc)
         return rc;
     if (!report)

@@ -129,6 +129,9 @@ struct nsg_imp_fl_ctx {
     GHashTable *unknown_nsg; /* id -> count (guint64 *) */
     GHashTable *unknown_mac;
     GHashTable *known; /* "n:<id>" / "m:<mac>" / "a:<acl>" -> 1 or 2 */
+    char *known_last[3]; /* the last string asked of each kind (a blob's
+                            groups share the NSG and the MAC) */
+    bool known_last_ok[3];
     struct nsg_imp_fl_record rec;
 };
 /* Report a problem of the current file at a byte offset. */
@@ -152,6 +155,11 @@ nsg_rc nsg_imp_fl_import_stream(struct nsg_imp_fl_ctx *x, const char *name,
 /* ---- the importer with options (imp_flowlog.c) -------------------------- */
 struct nsg_imp_fl_options {
     size_t max_entries; /* aggregation table bound (0 = default) */
+    unsigned lanes;     /* files read at once, each lane its own thread
+                           and segment: 1, or 2 and more for two (0 =
+                           two on a machine of several processors when
+                           the import has 64 MB or more in two files or
+                           more) */
 };
 /* NSGPROOF_FLOW_TABLE, when set: a whole number of table entries from
  * NSG_FSTORE_MIN_ENTRIES to NSG_FSTORE_MAX_ENTRIES, else NSG_E_USAGE. */

@@ -36,11 +36,16 @@ static void count_unknown(GHashTable *h, const char *key, uint64_t n)
 /* Is the NSG / MAC / aclID known to the topology?  Cached per string. */
 static bool known(struct nsg_imp_fl_ctx *x, char kind, const char *s)
 {
+    int k = kind == 'n' ? 0 : kind == 'm' ? 1 : 2;
+    if (x->known_last[k] && !strcmp(x->known_last[k], s))
+        return x->known_last_ok[k];
     char *key = g_strdup_printf("%c:%s", kind, s);
     gpointer v = g_hash_table_lookup(x->known, key);
+    g_free(x->known_last[k]);
+    x->known_last[k] = g_strdup(s);
     if (v) {
         g_free(key);
-        return GPOINTER_TO_INT(v) == 1;
+        return (x->known_last_ok[k] = GPOINTER_TO_INT(v) == 1);
     }
     bool ok = false;
     if (kind == 'n')
@@ -54,7 +59,7 @@ static bool known(struct nsg_imp_fl_ctx *x, char kind, const char *s)
     else
         ok = nsg_topo_nsg_by_guid(x->t, s) != NULL;
     g_hash_table_insert(x->known, key, GINT_TO_POINTER(ok ? 1 : 2));
-    return ok;
+    return (x->known_last_ok[k] = ok);
 }
 
 static bool is_admin_rule(const char *rule)

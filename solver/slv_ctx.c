@@ -124,9 +124,22 @@ void nsg_slv_set_timeout(struct nsg_slv *s, unsigned timeout_ms)
     Z3_params_dec_ref(s->z, p);
 }
 
+void nsg_slv_reset(struct nsg_slv *s)
+{
+    if (s->depth || s->failed)
+        return;
+    Z3_solver_reset(s->z, s->sol);
+    nsg_slv_set_timeout(s, s->timeout_ms);
+}
+
 void nsg_slv_set_polish(struct nsg_slv *s, bool on)
 {
     s->no_polish = !on;
+}
+
+void nsg_slv_set_slicing(struct nsg_slv *s, bool on)
+{
+    s->no_slice = !on;
 }
 
 Z3_context nsg_slv_z3(const struct nsg_slv *s)

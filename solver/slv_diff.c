@@ -150,6 +150,16 @@ nsg_rc nsg_slv_diff_admin(struct nsg_slv *s, const struct nsg_cnsg *a,
     return nsg_slv_diff_scoped(s, a, b, max, dir_mask, admin, NULL, out, err);
 }
 
+/* Does a rule of c name a platform tag (AzurePlatformDNS...)? */
+static bool names_platform(const struct nsg_cnsg *c)
+{
+    for (int dir = 0; dir < 2; dir++)
+        for (size_t i = 0; i < c->n[dir]; i++)
+            if (c->rules[dir][i].plat_tags)
+                return true;
+    return false;
+}
+
 nsg_rc nsg_slv_diff_scoped(struct nsg_slv *s, const struct nsg_cnsg *a,
                            const struct nsg_cnsg *b, size_t max,
                            unsigned dir_mask,
@@ -159,10 +169,24 @@ nsg_rc nsg_slv_diff_scoped(struct nsg_slv *s, const struct nsg_cnsg *a,
 {
     Z3_ast sc = nsg_slv_scope_term(s, scope); /* built outside scopes */
     const struct nsg_slv_nsg *da, *db;
+    struct nsg_slv_slice sl;
+    bool sliced = false;
     Z3_ast pass = s->t;
-    nsg_rc rc = nsg_slv_decide(s, a, &da, err);
-    if (!rc)
-        rc = nsg_slv_decide(s, b, &db, err);
+    nsg_rc rc = NSG_OK;
+    /* the question asked over the rules a change can involve (when no rule
+     * names a platform tag: the slice is of ordinary traffic's first
+     * match), else over every rule */
+    if (!s->no_slice && !names_platform(a) && !names_platform(b))
+        rc = nsg_slv_slice(s, a, b, &sliced, &sl, err);
+    if (sliced) {
+        da = &sl.a;
+        db = &sl.b;
+    } else {
+        if (!rc)
+            rc = nsg_slv_decide(s, a, &da, err);
+        if (!rc)
+            rc = nsg_slv_decide(s, b, &db, err);
+    }
     /* ordinary traffic a Deny/AlwaysAllow admin rule decides reaches
      * neither NSG */
     if (!rc)
@@ -182,5 +206,7 @@ nsg_rc nsg_slv_diff_scoped(struct nsg_slv *s, const struct nsg_cnsg *a,
                       out->n_w + want,
                       out->n_regions + want + REGION_EXTRA, sc, out, err);
     }
+    if (sliced)
+        nsg_slv_slice_release(&sl);
     return rc;
 }

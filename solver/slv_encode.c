@@ -456,3 +456,8 @@ Z3_ast nsg_slv_fires(struct nsg_slv *s, const struct nsg_slv_nsg *d,
     (void)s;
     return d->fires[dir][i];
 }
+
+Z3_ast nsg_slv_range_term(struct nsg_slv *s, Z3_ast x, const struct nsg_range *r)
+{
+    return range_term(s, x, r);
+}

@@ -39,6 +39,8 @@ struct nsg_slv {
     Z3_ast plat[NSG_PLAT_COUNT][2]; /* [class][kms_on] (slv_stage.c) */
     Z3_ast plat_any[2], plat_none[2];
     bool no_polish;            /* keep Z3's first model (nsg_slv_solve) */
+    bool no_slice;             /* diff without change slicing */
+    unsigned enc_without;      /* NSG_SLV_NO_* (slv_variant.c) */
     unsigned depth;            /* solver scopes open (nsg_slv_push) */
     bool failed;               /* a Z3 call failed: sticky */
     char failure[512];         /* the first failure's message */
@@ -83,6 +85,10 @@ Z3_ast nsg_slv_mk_bool(struct nsg_slv *s, const char *name);
 Z3_ast nsg_slv_mk_fresh_bool(struct nsg_slv *s, const char *prefix);
 /* t with the term from replaced by to. */
 Z3_ast nsg_slv_substitute(struct nsg_slv *s, Z3_ast t, Z3_ast from, Z3_ast to);
+/* The same with a memo kept between calls (term -> term, for one from and
+ * to; only terms made at depth 0 are kept). */
+Z3_ast nsg_slv_substitute_memo(struct nsg_slv *s, Z3_ast t, Z3_ast from,
+                               Z3_ast to, GHashTable *memo);
 
 /* Constant-folding helpers (true and false absorbed or dropped). */
 
@@ -120,5 +126,69 @@ struct nsg_slv_finding *nsg_slv_lint_add(struct nsg_slv_lint *out,
                                          const struct nsg_crule *r);
 /* Rule name for messages: "Name (priority P)". */
 const char *nsg_slv_rule_name(const struct nsg_crule *r);
+/* Exact concrete test: is there a packet both rules match (slv_lint.c)? */
+bool nsg_slv_rules_meet(const struct nsg_crule *a, const struct nsg_crule *b);
+
+/* One address range over x (BV128): prefixes by their bits (slv_encode.c). */
+Z3_ast nsg_slv_range_term(struct nsg_slv *s, Z3_ast x,
+                          const struct nsg_range *r);
+
+/* ---- encoding variants (slv_variant.c) ---------------------------------- */
+/* The rule's match in the encoding s->enc_without selects
+ * (nsg_slv_crule_match when 0). */
+nsg_rc nsg_slv_match(struct nsg_slv *s, const struct nsg_crule *r, Z3_ast *out,
+                     struct nsg_err *err) NSG_WUR;
+/* The first match of c for dir over the rules keep marks (NULL: all),
+ * from d->matches[dir], within dom (NULL: everywhere): sets
+ * d->allow_dir[dir] and d->fires[dir] (allocated), *rule_chain the
+ * deciding rule's index (c->n[dir] when none).  Blocks of one access, or
+ * one if-then-else per rule with NSG_SLV_NO_BLOCKS. */
+void nsg_slv_first_match(struct nsg_slv *s, const struct nsg_cnsg *c,
+                         enum nsg_dir dir, const bool *keep, Z3_ast dom,
+                         struct nsg_slv_nsg *d, Z3_ast *rule_chain);
+
+/* ---- concrete packets for lint (slv_lint_fast.c) ------------------------ */
+/* A realistic packet of direction dir both rules match; with a scope,
+ * inside it when one can be (*inside: it is), else outside only when no
+ * packet can be inside.  False when none of the candidates will do (the
+ * solver decides then). */
+bool nsg_slv_lint_both(const struct nsg_crule *a, const struct nsg_crule *b,
+                       enum nsg_dir dir, const struct nsg_slv_scope *sc,
+                       struct nsg_packet *p, bool *inside);
+/* The same for a packet rule i of c decides (the simulator says so), with
+ * the source in src_extra, protocol proto and destination port dport when
+ * given (NULL / -1). */
+bool nsg_slv_lint_decides(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
+                          const struct nsg_addrset *src_extra, int proto,
+                          int dport, const struct nsg_slv_scope *sc,
+                          struct nsg_packet *p, bool *inside);
+/* Is there a packet rule i decides that the later overlapping rules
+ * after[0..n_after) would decide otherwise without it? (true: rule i is
+ * not redundant; false: the solver must tell) */
+bool nsg_slv_lint_matters(const struct nsg_cnsg *c, enum nsg_dir dir, size_t i,
+                          const size_t *after, size_t n_after);
+
+/* Host addresses of set (family fam) as witness polish makes them, one
+ * per range (addresses no packet has left out), at most max. */
+size_t nsg_slv_host_cands(const struct nsg_addrset *set, int fam,
+                          nsg_u128 *out, size_t max);
+/* Does outer match every packet inner matches (exact, on their sets;
+ * false when a side names an unknown tag)? */
+bool nsg_slv_lint_covers(const struct nsg_crule *outer,
+                         const struct nsg_crule *inner);
+
+/* ---- change slicing for diff (slv_slice.c) ------------------------------ */
+struct nsg_slv_slice {
+    struct nsg_slv_nsg a, b; /* decisions over the kept rules, within the
+                                packets some changed rule matches */
+    size_t changed, kept;    /* rules, both sides and directions */
+};
+/* Build the sliced decisions of a and b (outside solver scopes); *made
+ * false when the rules differ too much for it to pay.  Released with
+ * nsg_slv_slice_release when made. */
+nsg_rc nsg_slv_slice(struct nsg_slv *s, const struct nsg_cnsg *a,
+                     const struct nsg_cnsg *b, bool *made,
+                     struct nsg_slv_slice *sl, struct nsg_err *err) NSG_WUR;
+void nsg_slv_slice_release(struct nsg_slv_slice *sl);
 
 #endif

@@ -153,7 +153,9 @@ struct lint_dir {
     const struct nsg_slv_nsg *d;
     enum nsg_dir dir;
     Z3_ast internet;
+    const struct nsg_addrset *inet; /* the same, as addresses */
     Z3_ast scope;           /* witnesses: in scope when possible */
+    const struct nsg_slv_scope *scope_c; /* the same, as addresses */
     GArray *before, *after; /* size_t: overlapping rule indexes */
     /* The rule at hand names no platform tag: it can only decide ordinary
      * traffic, where every rule counts as its plain match, so the queries
@@ -177,9 +179,7 @@ static nsg_rc witness(struct lint_dir *L, Z3_ast *q, size_t n, bool *sat,
                       struct nsg_err *err)
 {
     struct nsg_slv *s = L->s;
-    Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
-    nsg_slv_push(s);
-    nsg_slv_assert(s, domain);
+    nsg_slv_push(s); /* the domain is asserted below every scope (lint) */
     for (size_t i = 0; i < n; i++)
         nsg_slv_assert(s, q[i]);
     nsg_rc rc = nsg_slv_solve_scoped(s, L->scope, sat, p, in_scope, err);
@@ -195,9 +195,7 @@ static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
     nsg_rc rc = nsg_slv_z3_status(s, "lint check", err);
     if (rc)
         return rc;
-    Z3_ast domain = nsg_slv_pkt_domain(s); /* cached: built outside scopes */
-    nsg_slv_push(s);
-    nsg_slv_assert(s, domain);
+    nsg_slv_push(s); /* the domain is asserted below every scope (lint) */
     for (size_t i = 0; i < n; i++)
         nsg_slv_assert(s, q[i]);
     for (size_t i = 0; i < na; i++)
@@ -275,6 +273,23 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
     }
     if (nb == 0 && !may_be_platform(r))
         goto out; /* it matches ordinary traffic no earlier rule takes */
+    struct nsg_packet cp; /* a packet it decides: not shadowed, no solver */
+    bool inside;
+    if (nsg_slv_lint_decides(L->c, L->dir, i, NULL, -1, -1, NULL, &cp, &inside))
+        goto out;
+    /* the first earlier rule that covers it alone: shadowed by it (exact,
+     * no solver; the same answer whatever was asked before).  Only for a
+     * rule naming no platform tag: it decides ordinary traffic alone,
+     * where every earlier rule counts as its plain match. */
+    for (size_t k = 0; L->plain && k < nb; k++) {
+        const struct nsg_crule *o =
+            &L->c->rules[L->dir][g_array_index(L->before, size_t, k)];
+        if (nsg_slv_lint_covers(o, r)) {
+            *shadowed = true;
+            add_by(nsg_slv_lint_add(out, NSG_LINT_SHADOWED, L->dir, r), o);
+            goto out;
+        }
+    }
     q[0] = nsg_slv_and2(s, L->ctx, M(L, i));
     for (size_t k = 0; k < nb; k++) {
         size_t j = g_array_index(L->before, size_t, k);
@@ -329,6 +344,11 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
 {
     struct nsg_slv *s = L->s;
     const struct nsg_crule *r = &L->c->rules[L->dir][i];
+    /* a packet (ordinary traffic) whose decision changes without rule i:
+     * no solver */
+    if (nsg_slv_lint_matters(L->c, L->dir, i, (const size_t *)L->after->data,
+                             L->after->len))
+        return NSG_OK;
     /* What the later overlapping rules decide without rule i (none: the
      * platform stage allows platform traffic). */
     Z3_ast rest = nsg_slv_platform_any(s, true);
@@ -366,15 +386,22 @@ static nsg_rc check_conflict(struct lint_dir *L, size_t i,
         if (o->access == r->access || o->rule->is_default || crule_unknown(o))
             continue; /* an unknown tag's overlap cannot be shown */
         if (!f) {
-            /* witness: a packet both match (exists: they meet) */
+            /* witness: a packet both match (exists: they meet), ordinary
+             * traffic built from their sets when one of the candidates is
+             * (in scope), else asked of the solver */
             struct nsg_packet p;
-            bool sat, in_scope;
-            Z3_ast qq[4] = {M(L, i), M(L, j), nsg_slv_dir(L->s, L->dir),
-                            L->ctx};
-            nsg_rc rc = witness(L, qq, 4, &sat, &p, &in_scope, err);
-            if (rc)
-                return rc;
-            if (!sat || nsg_crule_match(r, &p) != 1 ||
+            bool sat = true, in_scope = true;
+            if (!nsg_slv_lint_both(r, o, L->dir, L->scope_c, &p, &in_scope)) {
+                Z3_ast qq[4] = {M(L, i), M(L, j), nsg_slv_dir(L->s, L->dir),
+                                L->ctx};
+                nsg_rc rc = witness(L, qq, 4, &sat, &p, &in_scope, err);
+                if (rc)
+                    return rc;
+                if (!sat)
+                    continue; /* they share only addresses no packet has
+                                 (loopback, multicast...): no conflict */
+            }
+            if (nsg_crule_match(r, &p) != 1 ||
                 nsg_crule_match(o, &p) != 1)
                 return nsg_err_set(err, NSG_E_INTERNAL,
                                    "internal inconsistency: rules %s and %s "
@@ -406,6 +433,22 @@ static nsg_rc check_mgmt(struct lint_dir *L, size_t i, struct nsg_slv_lint *out,
             in = r->dports[x].lo <= port && port <= r->dports[x].hi;
         if (!in)
             continue;
+        if (!r->src_unknown && !nsg_addrset_overlaps(&r->src, L->inet))
+            return NSG_OK; /* no source on the Internet: never open */
+        struct nsg_packet cp; /* a packet it decides: no solver (without
+                                 admin rules in front of the NSG) */
+        bool inside;
+        if (L->pass == s->t &&
+            nsg_slv_lint_decides(L->c, NSG_DIR_IN, i, L->inet, NSG_PROTO_TCP,
+                                 port, L->scope_c, &cp, &inside)) {
+            struct nsg_slv_finding *f =
+                nsg_slv_lint_add(out, NSG_LINT_MGMT_OPEN, L->dir, r);
+            f->port = port;
+            f->has_witness = true;
+            f->witness = cp;
+            f->in_scope = inside;
+            continue;
+        }
         /* a packet the security admin stage decides never reaches it */
         Z3_ast q[6] = {nsg_slv_dir(s, NSG_DIR_IN), local_fires(L, i),
                        nsg_slv_proto(s, NSG_PROTO_TCP),
@@ -460,6 +503,17 @@ static nsg_rc check_admin(struct lint_dir *L, size_t i, Z3_ast pass,
     return NSG_OK;
 }
 
+/* A literal standing for m, asserted equal to it below every scope (m
+ * itself when it is a constant). */
+static Z3_ast literal(struct nsg_slv *s, Z3_ast m)
+{
+    if (m == s->t || m == s->f)
+        return m;
+    Z3_ast l = nsg_slv_mk_fresh_bool(s, "match");
+    nsg_slv_assert(s, nsg_slv_mk_eq(s, l, m));
+    return l;
+}
+
 nsg_rc nsg_slv_lint(struct nsg_slv *s, const struct nsg_cnsg *c,
                     const struct nsg_addrset *internet,
                     struct nsg_slv_lint *out, struct nsg_err *err)
@@ -483,13 +537,36 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
 {
     struct lint_dir L = {.s = s, .c = c};
     L.scope = nsg_slv_scope_term(s, scope);
+    L.scope_c = scope;
     struct nsg_addrset inet = NSG_ADDRSET_INIT;
+    struct nsg_slv_nsg lits;
     Z3_ast pass = NULL;
     nsg_rc rc = nsg_slv_decide(s, c, &L.d, err);
     if (!rc && admin && (admin->n[0] || admin->n[1]))
         rc = nsg_slv_admin_pass(s, admin, &pass, err);
     if (rc)
         return rc;
+    if (s->depth)
+        return nsg_err_set(err, NSG_E_INTERNAL,
+                           "solver: lint inside a solver scope (internal)");
+    /* Incremental: the domain, and one literal per rule standing for its
+     * match (and its considered match), asserted once below every query,
+     * so each rule is bit-blasted once per lint instead of once per query
+     * it appears in; the queries are built over the literals (a copy of
+     * the decision with them as the matches). */
+    nsg_slv_assert(s, nsg_slv_pkt_domain(s));
+    lits = *L.d;
+    for (int dir = 0; dir < 2; dir++) {
+        lits.matches[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
+        lits.eff[dir] = nsg_xcalloc(c->n[dir] + 1, sizeof(Z3_ast));
+        for (size_t j = 0; j < c->n[dir]; j++) {
+            lits.matches[dir][j] = literal(s, L.d->matches[dir][j]);
+            lits.eff[dir][j] = L.d->eff[dir][j] == L.d->matches[dir][j]
+                                   ? lits.matches[dir][j]
+                                   : literal(s, L.d->eff[dir][j]);
+        }
+    }
+    L.d = &lits;
     if (internet)
         nsg_addrset_copy(&inet, internet);
     else
@@ -498,6 +575,7 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
      * health probes (AzureLoadBalancer), which the tag also holds */
     nsg_sem_without_azure_host(&inet);
     L.internet = nsg_slv_addrset(s, NSG_SLV_SRC, &inet);
+    L.inet = &inet;
     L.pass = pass ? pass : s->t;
     L.before = g_array_new(FALSE, FALSE, sizeof(size_t));
     L.after = g_array_new(FALSE, FALSE, sizeof(size_t));
@@ -534,5 +612,14 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
     g_array_free(L.before, TRUE);
     g_array_free(L.after, TRUE);
     nsg_addrset_release(&inet);
+    for (int dir = 0; dir < 2; dir++) {
+        free(lits.matches[dir]);
+        free(lits.eff[dir]);
+    }
     return rc;
+}
+
+bool nsg_slv_rules_meet(const struct nsg_crule *a, const struct nsg_crule *b)
+{
+    return rules_meet(a, b);
 }

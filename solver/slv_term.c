@@ -177,6 +177,44 @@ Z3_ast nsg_slv_substitute(struct nsg_slv *s, Z3_ast t, Z3_ast from, Z3_ast to)
     return made(s, Z3_substitute(s->z, t, 1, &from, &to));
 }
 
+/* Memoized in `memo` (term -> term), so that a DAG shared between calls
+ * (the NSG decisions many NICs use) is walked once. */
+Z3_ast nsg_slv_substitute_memo(struct nsg_slv *s, Z3_ast t, Z3_ast from,
+                               Z3_ast to, GHashTable *memo)
+{
+    GUARD(t, from, to);
+    if (t == from)
+        return to;
+    Z3_ast r = g_hash_table_lookup(memo, t);
+    if (r)
+        return r;
+    if (Z3_get_ast_kind(s->z, t) != Z3_APP_AST) {
+        r = t; /* numerals and the like: nothing to replace below */
+    } else {
+        Z3_app app = Z3_to_app(s->z, t);
+        unsigned n = Z3_get_app_num_args(s->z, app);
+        if (!n) {
+            r = t; /* a constant other than `from` */
+        } else {
+            Z3_ast small[8], *args = n <= 8 ? small : nsg_xmalloc(n * sizeof(*args));
+            bool changed = false;
+            for (unsigned i = 0; i < n && !s->failed; i++) {
+                Z3_ast a = Z3_get_app_arg(s->z, app, i);
+                args[i] = nsg_slv_substitute_memo(s, a, from, to, memo);
+                changed |= args[i] != a;
+            }
+            r = s->failed ? NULL
+                : changed ? made(s, Z3_update_term(s->z, t, n, args))
+                          : t;
+            if (args != small)
+                free(args);
+        }
+    }
+    if (r && s->depth == 0)
+        g_hash_table_insert(memo, t, r);
+    return r;
+}
+
 /* ---- constant folding ----------------------------------------------------
  */
 

@@ -29,6 +29,8 @@ struct nsg_verifier *nsg_verifier_new(const struct nsg_topology *t,
     v->ctxs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                     ctx_free);
     v->nics = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free);
+    for (int d = 0; d < 2; d++)
+        v->fixed[d] = g_hash_table_new(g_direct_hash, g_direct_equal);
     return v;
 }
 
@@ -38,6 +40,8 @@ void nsg_verifier_free(struct nsg_verifier *v)
         return;
     g_hash_table_destroy(v->nics);
     g_hash_table_destroy(v->ctxs);
+    for (int d = 0; d < 2; d++)
+        g_hash_table_destroy(v->fixed[d]);
     nsg_slv_free(v->slv); /* before the simulator: it borrows its NSGs */
     nsg_sim_free(v->sim);
     nsg_pnet_free(v->pnet);
@@ -111,7 +115,8 @@ nsg_rc slv_vf_nic(struct nsg_verifier *v, const struct nsg_nic *nic,
     struct nsg_slv *s = v->slv;
     Z3_ast val[2] = {s->f, s->t};
     for (int d = 0; d < 2; d++)
-        nt->allow[d] = nsg_slv_substitute(s, nt->d.allow, s->pkt.out, val[d]);
+        nt->allow[d] = nsg_slv_substitute_memo(s, nt->d.allow, s->pkt.out,
+                                               val[d], v->fixed[d]);
     if (nsg_slv_z3_status(s, "", NULL)) {
         free(nt);
         return nsg_err_set(err, NSG_E_INTERNAL,
@@ -602,6 +607,7 @@ nsg_rc nsg_verify_run(struct nsg_verifier *v, const struct nsg_query *q,
     nsg_rc rc;
 
     memset(r, 0, sizeof(*r));
+    nsg_slv_reset(v->slv); /* as a fresh solver: the order does not count */
     if (!v->nsg_only) {
         g_array_free(units, TRUE);
         rc = slv_verify_paths(v, q, r, err);

@@ -20,6 +20,8 @@ struct nsg_verifier {
     struct nsg_slv *slv;
     GHashTable *ctxs;  /* vnet ptr (or a static key) -> struct nsg_ctx * */
     GHashTable *nics;  /* nic ptr -> struct slv_nic_terms * */
+    GHashTable *fixed[2]; /* term -> term with the direction fixed (In,
+                             Out): NICs share their NSGs' decisions */
     bool nsg_only;     /* NSGs alone, without paths */
 };
 

@@ -655,6 +655,72 @@ static Z3_ast x_any(const struct branch *b, struct nsg_slv *s)
     return s->t;
 }
 
+/* A realistic packet of branch b (source from its origin, destination
+ * from its class, the query's protocol and ports: TCP first, source port
+ * 49152, the lowest destination port), tried against the branch's own
+ * formula and the packet domain: when one satisfies dom, query and x, the
+ * group is settled without the solver, and the witness depends on the
+ * branch alone (not on what the solver saw before). */
+static bool concrete(struct run *run, const struct branch *b,
+                     Z3_ast (*x)(const struct branch *, struct nsg_slv *),
+                     struct nsg_packet *out)
+{
+    enum { MAXA = 3 };
+    struct nsg_slv *s = run->v->slv;
+    const struct nsg_query *q = run->q;
+    const struct nsg_addrset *dst = &run->classes.c[b->cls].dst;
+    static const int any[] = {NSG_PROTO_TCP, NSG_PROTO_UDP, 1};
+    int protos[3];
+    size_t np = 0;
+    if (q->proto == NSG_PROTO_ANY)
+        for (size_t i = 0; i < 3; i++)
+            protos[np++] = any[i];
+    else
+        protos[np++] = q->proto;
+    unsigned sport = 49152, dport = 1;
+    if (q->n_sports) {
+        sport = q->sports[0].lo;
+        for (size_t i = 0; i < q->n_sports; i++)
+            if (q->sports[i].hi >= 49152) {
+                sport = q->sports[i].lo > 49152 ? q->sports[i].lo : 49152;
+                break;
+            }
+    }
+    if (q->n_dports)
+        dport = q->dports[0].lo ? q->dports[0].lo
+                : q->dports[0].hi ? 1u
+                                  : 0u;
+    Z3_ast parts[4] = {nsg_slv_pkt_domain(s), b->dom, b->query, x(b, s)};
+    Z3_ast f = nsg_slv_andv(s, parts, 4);
+    for (int fam = 4; fam <= 6; fam += 2) {
+        nsg_u128 sa[MAXA], da[MAXA];
+        size_t ns = nsg_slv_host_cands(&b->o->addrs, fam, sa, MAXA);
+        size_t nd = nsg_slv_host_cands(dst, fam, da, MAXA);
+        for (size_t k = 0; k < np; k++)
+            for (size_t i = 0; i < nd; i++)
+                for (size_t j = 0; j < ns; j++) {
+                    struct nsg_packet p;
+                    memset(&p, 0, sizeof(p));
+                    bool inside = b->o->kind == NSG_ORIGIN_NIC ||
+                                  b->o->kind == NSG_ORIGIN_HOST;
+                    p.dir = inside ? NSG_DIR_OUT : NSG_DIR_IN;
+                    p.proto = protos[k];
+                    p.src.family = p.dst.family = (uint8_t)fam;
+                    p.src.v = sa[j];
+                    p.dst.v = da[i];
+                    if (nsg_proto_has_ports(p.proto)) {
+                        p.sport = (uint16_t)sport;
+                        p.dport = (uint16_t)dport;
+                    }
+                    if (holds_on(run->v, f, &p)) {
+                        *out = p;
+                        return true;
+                    }
+                }
+    }
+    return false;
+}
+
 /* Is there a packet of group g for which x holds?  On sat, the witness is
  * replayed into r unless r already has one (or keep is false). */
 static nsg_rc check_group(struct run *run, const struct group *g,
@@ -663,18 +729,48 @@ static nsg_rc check_group(struct run *run, const struct group *g,
                           struct nsg_vresult *r, struct nsg_err *err)
 {
     struct nsg_slv *s = run->v->slv;
-    Z3_ast *v = nsg_xcalloc(g->b->len, sizeof(*v));
     struct nsg_packet p;
+    /* a realistic packet of one of its branches settles it, no solver */
+    bool want = keep && !r->has_witness;
     for (guint i = 0; i < g->b->len; i++) {
         const struct branch *b = &g_array_index(
             run->branches, struct branch, g_array_index(g->b, size_t, i));
-        Z3_ast parts[3] = {b->dom, b->query, x(b, s)};
-        v[i] = nsg_slv_andv(s, parts, 3);
+        if (concrete(run, b, x, &p)) {
+            *hit = true;
+            return want ? replay(run, b, &p, expect, r, err) : NSG_OK;
+        }
     }
-    Z3_ast f = nsg_slv_orv(s, v, g->b->len);
+    Z3_ast *v = nsg_xcalloc(g->b->len, sizeof(*v));
+    /* Branches whose NSG levels are the same terms (e.g. many source NICs
+     * behind one subnet NSG) differ only in their classes: one disjunct
+     * each, (dom1 | dom2 | ...) & query & x, not one per branch */
+    GHashTable *same = g_hash_table_new(g_direct_hash, g_direct_equal);
+    GPtrArray *keys = g_ptr_array_new();
+    size_t nv = 0;
+    for (guint i = 0; i < g->b->len; i++) {
+        const struct branch *b = &g_array_index(
+            run->branches, struct branch, g_array_index(g->b, size_t, i));
+        Z3_ast xb = x(b, s);
+        Z3_ast key = nsg_slv_and2(s, b->query, xb);
+        GPtrArray *doms = g_hash_table_lookup(same, key);
+        if (!doms) {
+            doms = g_ptr_array_new();
+            g_hash_table_insert(same, key, doms);
+            g_ptr_array_add(keys, key); /* first-seen order */
+        }
+        g_ptr_array_add(doms, b->dom);
+    }
+    for (guint i = 0; i < keys->len; i++) {
+        GPtrArray *doms = g_hash_table_lookup(same, keys->pdata[i]);
+        Z3_ast d = nsg_slv_orv(s, (Z3_ast *)doms->pdata, doms->len);
+        v[nv++] = nsg_slv_and2(s, d, keys->pdata[i]);
+        g_ptr_array_free(doms, TRUE);
+    }
+    g_ptr_array_free(keys, TRUE);
+    g_hash_table_destroy(same);
+    Z3_ast f = nsg_slv_orv(s, v, nv);
     free(v);
     /* a model (and its polish) only when a witness is still wanted */
-    bool want = keep && !r->has_witness;
     nsg_rc rc = nsg_slv_check(s, &f, 1, hit, want ? &p : NULL, err);
     if (rc || !*hit || !want)
         return rc;

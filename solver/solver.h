@@ -38,11 +38,32 @@ struct nsg_slv; /* opaque */
 struct nsg_slv *nsg_slv_new(unsigned timeout_ms);
 void nsg_slv_free(struct nsg_slv *s); /* NULL-safe */
 void nsg_slv_set_timeout(struct nsg_slv *s, unsigned timeout_ms);
+/* Forget what the solver learned (terms and caches stay): what follows
+ * is answered as by a fresh solver, whatever was asked before (verify
+ * does this per query, so that answers do not depend on the order or on
+ * how queries are shared between threads).  Nothing inside a scope. */
+void nsg_slv_reset(struct nsg_slv *s);
 /* Witness polish (on by default): after a satisfying model, cheap
  * incremental tries move it to a realistic packet (source port 49152,
  * destination port at the start of its range, host addresses instead of
  * network addresses); see slv_check.c. */
 void nsg_slv_set_polish(struct nsg_slv *s, bool on);
+/* Change slicing in diff (on by default): the question is asked over the
+ * rules the differences between the two NSGs can involve (slv_slice.c);
+ * off asks it over every rule (the benchmark's ablation). */
+void nsg_slv_set_slicing(struct nsg_slv *s, bool on);
+/* For the benchmark's baseline and ablations (slv_variant.c): encode
+ * without some of nsgproof's ideas - prefixes compared as (addr & mask)
+ * == net instead of by their bits, terms built per rule instead of every
+ * distinct set built once and normalized, one if-then-else per rule
+ * instead of per block of one access.  nsg_slv_encode_variant makes c's
+ * decision that way for diff to use (with slicing off). */
+#define NSG_SLV_NO_EXTRACT 1u
+#define NSG_SLV_NO_HASHCONS 2u
+#define NSG_SLV_NO_BLOCKS 4u
+void nsg_slv_set_encoding(struct nsg_slv *s, unsigned without);
+nsg_rc nsg_slv_encode_variant(struct nsg_slv *s, const struct nsg_cnsg *c,
+                              struct nsg_err *err) NSG_WUR;
 /* The Z3 context, to build your own terms over the packet variables. */
 Z3_context nsg_slv_z3(const struct nsg_slv *s);
 

@@ -20,6 +20,10 @@
     "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/"                     \
     "RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/"                           \
     "NETWORKSECURITYGROUPS/WEB-NSG"
+#define NSG_B                                                                  \
+    "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/"                     \
+    "RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/"                           \
+    "NETWORKSECURITYGROUPS/APP-NSG"
 
 static char tmp[256];
 
@@ -426,16 +430,19 @@ static uint64_t rnum(const struct imp *r, const char *k)
     return (uint64_t)v->valuedouble;
 }
 
-/* Import paths into the corpus under tmp/corpus, then read every flow. */
-static struct imp import(const char *const *paths, size_t n, size_t table,
-                         const struct nsg_topology *t)
+/* Import paths into the corpus `name` under tmp with `lanes` (0: as
+ * nsgproof decides), then read every flow; lines (when not NULL) gets one
+ * sorted line per flow. */
+static struct imp import_in(const char *name, const char *const *paths,
+                            size_t n, size_t table, unsigned lanes,
+                            const struct nsg_topology *t, GPtrArray *lines)
 {
     struct imp r = {cJSON_CreateObject(), 0, 0, 0, 0};
     struct nsg_corpus *c = NULL;
     struct nsg_txn *txn = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    struct nsg_imp_fl_options opt = {table};
-    char *dir = g_build_filename(tmp, "corpus", NULL);
+    struct nsg_imp_fl_options opt = {table, lanes};
+    char *dir = g_build_filename(tmp, name, NULL);
     ck_assert_msg(!nsg_corpus_open(dir, true, &c, &err), "%s", err.msg);
     ck_assert_msg(!nsg_corpus_begin(c, &txn, &err), "%s", err.msg);
     ck_assert_msg(!nsg_imp_fl_import(txn, c, t, paths, n, r.report, &opt, &err), "%s",
@@ -451,6 +458,24 @@ static struct imp import(const char *const *paths, size_t n, size_t table,
         r.flows++;
         r.count += f->count;
         r.bytes_sd += f->bytes_sd;
+        char src[NSG_IP_STRLEN], dst[NSG_IP_STRLEN];
+        nsg_ip_format(&f->src, src);
+        nsg_ip_format(&f->dst, dst);
+        if (lines)
+            g_ptr_array_add(
+                lines,
+                g_strdup_printf("%s %s %s %d %d %u %s:%u>%s:%u %c %c %lld %lld "
+                                "%llu %llu",
+                                f->nsg_id ? f->nsg_id : "-", f->rule ? f->rule : "-",
+                                f->mac, f->version, f->proto, (unsigned)f->dir,
+                                src,
+                                f->sport, dst, f->dport,
+                                f->decision ? f->decision : '-',
+                                f->state ? f->state : '-',
+                                (long long)f->first_seen,
+                                (long long)f->last_seen,
+                                (unsigned long long)f->count,
+                                (unsigned long long)f->bytes_sd));
     }
     ck_assert_msg(k == 0, "%s", err.msg);
     nsg_flows_close(it);
@@ -459,6 +484,12 @@ static struct imp import(const char *const *paths, size_t n, size_t table,
     nsg_corpus_close(c);
     g_free(dir);
     return r;
+}
+
+static struct imp import(const char *const *paths, size_t n, size_t table,
+                         const struct nsg_topology *t)
+{
+    return import_in("corpus", paths, n, table, 0, t, NULL);
 }
 
 static const char *T1[] = {
@@ -901,6 +932,117 @@ static char *slurp(const char *path, size_t *len)
     return s;
 }
 
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Two lanes read the files of one import (each half in its own thread and
+ * segment): the flows and the report are those of one lane reading them
+ * all in order: per-file entries and problems in file order, counts
+ * summed.  A blob named in both halves keeps the import to one lane. */
+START_TEST(import_lanes_match_one)
+{
+    char *paths[8];
+    for (int i = 0; i < 8; i++) {
+        GString *doc = g_string_new("{\"records\":[");
+        for (int r = 0; r < 3; r++) {
+            char tup[3][80];
+            const char *tv[3];
+            for (int k = 0; k < 3; k++) {
+                /* some keys repeat across files: the same key may land in
+                 * both lanes' segments, and readers sum them */
+                snprintf(tup[k], sizeof(tup[k]),
+                         "%d,203.0.113.%d,10.0.1.4,%d,22,T,I,A,C,1,%d,1,1",
+                         1763643651 + 60 * r, 1 + (i + k) % 5,
+                         40000 + (i % 3) * 10 + k, 100 + i);
+                tv[k] = tup[k];
+            }
+            if (i == 5 && r == 1)
+                snprintf(tup[2], sizeof(tup[2]), "bad tuple %d", i);
+            GString *rec = rec_nsg(i % 2 ? NSG_A : NSG_B, "000d3aaabbcc", 2,
+                                   "UserRule_ssh", tv, 3);
+            g_string_append_printf(doc, "%s%s", r ? "," : "", rec->str);
+            g_string_free(rec, TRUE);
+        }
+        g_string_append(doc, i == 2 ? ",{\"time\":]" : "]}");
+        char name[32];
+        snprintf(name, sizeof(name), "lanes/f%d.json", i);
+        paths[i] = path_in(name);
+        write_file(paths[i], doc->str);
+        g_string_free(doc, TRUE);
+    }
+    GPtrArray *one = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *two = g_ptr_array_new_with_free_func(g_free);
+    struct imp a = import_in("c1", (const char *const *)paths, 8, 0, 1, NULL,
+                             one);
+    struct imp b = import_in("c2", (const char *const *)paths, 8, 0, 2, NULL,
+                             two);
+    ck_assert_int_eq(a.segments, 1);
+    ck_assert_int_eq(b.segments, 2);
+    ck_assert_int_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItem(b.report, "segments")), 2);
+    ck_assert_uint_eq(a.count, b.count);
+    ck_assert_uint_eq(a.bytes_sd, b.bytes_sd);
+    ck_assert_uint_eq(rnum(&a, "tuples_bad"), 1);
+    ck_assert_uint_eq(rnum(&a, "records_bad"), 1);
+    /* the report without segment names is the same */
+    static const char *const drop[] = {"segment", "segments", "flows_written"};
+    for (size_t k = 0; k < 3; k++) {
+        cJSON_DeleteItemFromObject(a.report, drop[k]);
+        cJSON_DeleteItemFromObject(b.report, drop[k]);
+    }
+    char *ja = cJSON_PrintUnformatted(a.report);
+    char *jb = cJSON_PrintUnformatted(b.report);
+    ck_assert_str_eq(ja, jb);
+    free(ja);
+    free(jb);
+    /* the same flows once a key both lanes saw is summed, as readers do */
+    GPtrArray *sum = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_sort(two, cmp_str);
+    for (guint i = 0; i < two->len; i++) {
+        char key[512];
+        long long f0, l0, c0, b0, f1, l1, c1, b1;
+        const char *x = two->pdata[i];
+        const char *sp = x;
+        for (int k = 0; k < 9; k++) /* the key's fields */
+            sp = strchr(sp, ' ') + 1;
+        snprintf(key, sizeof(key), "%.*s", (int)(sp - x), x);
+        ck_assert_int_eq(sscanf(sp, "%lld %lld %lld %lld", &f0, &l0, &c0, &b0),
+                         4);
+        while (i + 1 < two->len && !strncmp(two->pdata[i + 1], key,
+                                             strlen(key))) {
+            ck_assert_int_eq(sscanf((char *)two->pdata[i + 1] + strlen(key),
+                                    "%lld %lld %lld %lld", &f1, &l1, &c1, &b1),
+                             4);
+            f0 = f1 < f0 ? f1 : f0;
+            l0 = l1 > l0 ? l1 : l0;
+            c0 += c1;
+            b0 += b1;
+            i++;
+        }
+        g_ptr_array_add(sum, g_strdup_printf("%s%lld %lld %lld %lld", key, f0,
+                                             l0, c0, b0));
+    }
+    g_ptr_array_sort(one, cmp_str);
+    ck_assert_uint_eq(sum->len, one->len);
+    for (guint i = 0; i < one->len; i++)
+        ck_assert_str_eq(sum->pdata[i], one->pdata[i]);
+    g_ptr_array_free(sum, TRUE);
+    imp_free(&a);
+    imp_free(&b);
+    /* the same blob named twice, once in each half: one lane */
+    const char *dup[] = {paths[0], paths[1], paths[2], paths[0]};
+    struct imp d = import_in("c3", dup, 4, 0, 2, NULL, NULL);
+    ck_assert_int_eq(d.segments, 1);
+    imp_free(&d);
+    g_ptr_array_free(one, TRUE);
+    g_ptr_array_free(two, TRUE);
+    for (int i = 0; i < 8; i++)
+        g_free(paths[i]);
+}
+END_TEST
+
 START_TEST(import_killed_leaves_corpus)
 {
     const char *first[1];
@@ -1338,6 +1480,7 @@ static Suite *flowlog_suite(void)
     tcase_add_test(tc, import_variants_and_problems);
     tcase_add_test(tc, import_unknown_and_admin);
     tcase_add_test(tc, import_spill_matches);
+    tcase_add_test(tc, import_lanes_match_one);
     tcase_add_test(tc, import_killed_leaves_corpus);
     tcase_add_test(tc, compaction_merges_segments);
     tcase_add_loop_test(tc, realworld_sample_reads_as_written, 0,

@@ -477,6 +477,156 @@ START_TEST(merge_and_order)
 }
 END_TEST
 
+/* ---- groups sealed early ------------------------------------------------- */
+
+/* Blob b of the sealing test: one group per (blob, rule) (the blob's own
+ * MAC and hour), 300 tuples over 150 keys; a blob listed twice repeats
+ * its keys (late groups).  seq selects the blob order. */
+static void blob_recs(unsigned b, GArray *out)
+{
+    for (unsigned t = 0; t < 300; t++) {
+        struct nsg_flowrec r;
+        memset(&r, 0, sizeof(r));
+        unsigned k = t % 150;
+        r.nsg = 1;
+        r.rule = 1 + k % 3;
+        r.has_mac = 1;
+        r.mac[5] = (uint8_t)b;
+        r.mac[4] = (uint8_t)(b >> 8);
+        r.version = 2;
+        r.proto = 6;
+        r.decision = 'A';
+        r.state = 'C';
+        r.src_fam = r.dst_fam = 4;
+        r.src[0] = 20;
+        r.src[3] = (uint8_t)k;
+        r.dst[0] = 10;
+        r.sport = (uint16_t)(1024 + k);
+        r.dport = 443;
+        r.first_seen = 1763600000 + (int64_t)(b % 24) * 3600 + t;
+        r.last_seen = r.first_seen;
+        r.count = 1;
+        r.bytes_sd = t;
+        g_array_append_val(out, r);
+    }
+}
+
+static gint cmp_line(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Aggregate the blobs of `seq` (n of them) with a table of `entries`,
+ * sealing or not; returns the flows as sorted text lines. */
+static GPtrArray *agg_lines(const unsigned *seq, size_t n, size_t entries,
+                            bool sealing, size_t *runs, uint64_t *sealed)
+{
+    struct nsg_err err = NSG_ERR_INIT;
+    char *path = g_strdup_printf("%s/seal-%d-%zu.seg", tmp, sealing, entries);
+    struct nsg_fstore_agg *a = nsg_fstore_agg_new(entries, tmp);
+    if (sealing)
+        nsg_fstore_agg_set_output(a, path);
+    GArray *recs = g_array_new(FALSE, FALSE, sizeof(struct nsg_flowrec));
+    for (size_t i = 0; i < n; i++) {
+        g_array_set_size(recs, 0);
+        blob_recs(seq[i], recs);
+        ck_assert_msg(!nsg_fstore_agg_add_batch(
+                          a, (struct nsg_flowrec *)recs->data, recs->len, &err),
+                      "%s", err.msg);
+    }
+    uint64_t nf = 0, nb = 0;
+    char sha[65];
+    ck_assert_msg(!nsg_fstore_agg_finish(a, path, &nf, &nb, sha, &err), "%s",
+                  err.msg);
+    *runs = nsg_fstore_agg_runs(a);
+    *sealed = nsg_fstore_agg_sealed(a);
+    nsg_fstore_agg_free(a);
+    g_array_free(recs, TRUE);
+    struct nsg_flowseg_reader *rd;
+    ck_assert_int_eq(nsg_flowseg_open(path, &rd, &err), 0);
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    struct nsg_flowrec r;
+    while (nsg_flowseg_next(rd, &r, &err) == 1)
+        g_ptr_array_add(
+            lines, g_strdup_printf("%u/%u/%u/%u/%u/%lld|%lld/%lld/%llu/%llu",
+                                   r.mac[4], r.mac[5], r.rule, r.src[3],
+                                   r.sport, (long long)(r.first_seen / 3600),
+                                   (long long)r.first_seen,
+                                   (long long)r.last_seen,
+                                   (unsigned long long)r.count,
+                                   (unsigned long long)r.bytes_sd));
+    ck_assert_uint_eq(lines->len, nf);
+    nsg_flowseg_close(rd);
+    g_ptr_array_sort(lines, cmp_line);
+    /* keys (before '|') unique within the segment */
+    for (guint i = 1; i < lines->len; i++) {
+        const char *x = lines->pdata[i - 1], *y = lines->pdata[i];
+        ck_assert_msg(strncmp(x, y, (size_t)(strchr(x, '|') - x) + 1),
+                      "duplicate key %s", y);
+    }
+    g_free(path);
+    return lines;
+}
+
+static void same_lines(GPtrArray *x, GPtrArray *y)
+{
+    ck_assert_uint_eq(x->len, y->len);
+    for (guint i = 0; i < x->len; i++)
+        ck_assert_str_eq(x->pdata[i], y->pdata[i]);
+}
+
+START_TEST(sealed_groups_match)
+{
+    /* 40 blobs read once: idle groups are sealed, no run is written, and
+     * the flows are those of an unbounded table */
+    unsigned seq[40];
+    for (unsigned i = 0; i < 40; i++)
+        seq[i] = i;
+    size_t runs, runs_ref;
+    uint64_t sealed, sealed_ref;
+    GPtrArray *ref = agg_lines(seq, 40, 100000, false, &runs_ref, &sealed_ref);
+    GPtrArray *got = agg_lines(seq, 40, 1200, true, &runs, &sealed);
+    ck_assert_uint_eq(ref->len, 40 * 150);
+    ck_assert_uint_eq(runs_ref, 0);
+    ck_assert_uint_eq(sealed_ref, 0);
+    ck_assert_uint_eq(runs, 0);
+    ck_assert_uint_gt(sealed, 3000);
+    same_lines(ref, got);
+    g_ptr_array_free(got, TRUE);
+    /* a table smaller than one blob: classic runs, nothing sealed early
+     * that a later record could meet */
+    got = agg_lines(seq, 40, 100, true, &runs, &sealed);
+    ck_assert_uint_gt(runs, 0);
+    same_lines(ref, got);
+    g_ptr_array_free(got, TRUE);
+    g_ptr_array_free(ref, TRUE);
+}
+END_TEST
+
+START_TEST(late_groups_merged)
+{
+    /* blobs 0..29, then 3, 7 and 12 again (their groups were sealed long
+     * before): the segment is rewritten with those groups merged */
+    unsigned seq[33];
+    for (unsigned i = 0; i < 30; i++)
+        seq[i] = i;
+    seq[30] = 3;
+    seq[31] = 7;
+    seq[32] = 12;
+    size_t runs, runs_ref;
+    uint64_t sealed, sealed_ref;
+    GPtrArray *ref = agg_lines(seq, 33, 100000, false, &runs_ref, &sealed_ref);
+    ck_assert_uint_eq(ref->len, 30 * 150);
+    for (size_t entries = 400; entries <= 2400; entries += 1000) {
+        GPtrArray *got = agg_lines(seq, 33, entries, true, &runs, &sealed);
+        ck_assert_uint_gt(sealed, 0);
+        same_lines(ref, got);
+        g_ptr_array_free(got, TRUE);
+    }
+    g_ptr_array_free(ref, TRUE);
+}
+END_TEST
+
 /* ---- the writer and its checkpoints ------------------------------------ */
 
 #define FINAL_KEY                                                              \
@@ -707,6 +857,8 @@ static Suite *flowstore_suite(void)
     tcase_add_test(tc, manifest_other_format);
     tcase_add_test(tc, iterate_corpus_segments);
     tcase_add_test(tc, merge_and_order);
+    tcase_add_test(tc, sealed_groups_match);
+    tcase_add_test(tc, late_groups_merged);
     tcase_add_test(tc, spill_failure_reported);
     tcase_add_test(tc, writer_flows_and_checkpoints);
     tcase_add_test(tc, checkpoint_files_merge_and_verify);

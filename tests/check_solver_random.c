@@ -42,6 +42,11 @@ static const struct nsg_cnsg *compile(struct world *w, struct nsg_nsg *n)
     return c;
 }
 
+static gint cmp_pstr(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void gen_rules(GRand *r, struct rg_rule *rules, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -390,6 +395,109 @@ START_TEST(test_different_edits)
 }
 END_TEST
 
+/* The regions of a diff as sorted text (direction, rule of A, rule of B,
+ * decisions). */
+static GPtrArray *region_set(const struct nsg_slv_diff *d)
+{
+    GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < d->n_regions; i++) {
+        const struct nsg_slv_region *r = &d->regions[i];
+        g_ptr_array_add(v, g_strdup_printf("%d %s/%d %s/%d %d %d", r->dir,
+                                           r->ra->rule->name, r->ra->priority,
+                                           r->rb->rule->name, r->rb->priority,
+                                           r->a, r->b));
+    }
+    g_ptr_array_sort(v, (GCompareFunc)cmp_pstr);
+    return v;
+}
+
+/* Change slicing and every encoding variant of the benchmark answer as
+ * the full encoding: the same equivalence and the same regions (all of
+ * them enumerated), on edits of one to several rules of all kinds. */
+START_TEST(test_slicing_and_variants_agree)
+{
+    static const unsigned variants[] = {
+        NSG_SLV_NO_EXTRACT, NSG_SLV_NO_HASHCONS, NSG_SLV_NO_BLOCKS,
+        NSG_SLV_NO_EXTRACT | NSG_SLV_NO_HASHCONS | NSG_SLV_NO_BLOCKS};
+    GRand *r = g_rand_new_with_seed(2718);
+    int differing = 0;
+    for (int round = 0; round < 36; round++) {
+        struct world w;
+        world_init(&w);
+        struct rg_rule a[N_RULES + 4], b[N_RULES + 4];
+        gen_rules(r, a, N_RULES);
+        memcpy(b, a, sizeof(a));
+        size_t nb = N_RULES;
+        int edits = 1 + round % 4;
+        for (int e = 0; e < edits; e++) {
+            int i = g_rand_int_range(r, 0, N_RULES);
+            switch (g_rand_int_range(r, 0, 4)) {
+            case 0:
+                b[i].access = !strcmp(a[i].access, "allow") ? "deny" : "allow";
+                break;
+            case 1:
+                rg_random_rule(r, &b[i], i, b[i].prio);
+                break;
+            case 2: /* a new rule between two */
+                if (nb < N_RULES + 4) {
+                    rg_random_rule(r, &b[nb], (int)nb, b[i].prio + 5);
+                    nb++;
+                }
+                break;
+            default: /* a rule moved */
+                b[i].prio = 100 + 10 * g_rand_int_range(r, 0, N_RULES) + 3;
+            }
+        }
+        const struct nsg_cnsg *ca = compile(&w, rg_build(w.t, "a", a, N_RULES));
+        const struct nsg_cnsg *cb = compile(&w, rg_build(w.t, "b", b, nb));
+        struct nsg_err err = NSG_ERR_INIT;
+        struct nsg_slv_diff full = NSG_SLV_DIFF_INIT;
+        struct nsg_slv *s0 = nsg_slv_new(20000);
+        nsg_slv_set_slicing(s0, false);
+        ck_assert_msg(!nsg_slv_diff(s0, ca, cb, 200, 0, &full, &err), "%s",
+                      err.msg);
+        nsg_slv_free(s0);
+        ck_assert(full.regions_complete);
+        GPtrArray *want = region_set(&full);
+        differing += !full.equivalent;
+        for (int v = -1; v < (int)(sizeof(variants) / sizeof(*variants)); v++) {
+            for (int slice = 0; slice < 2; slice++) {
+                struct nsg_slv *s = nsg_slv_new(20000);
+                struct nsg_slv_diff d = NSG_SLV_DIFF_INIT;
+                nsg_slv_set_slicing(s, slice);
+                nsg_slv_set_polish(s, round % 2);
+                if (v >= 0) {
+                    nsg_slv_set_encoding(s, variants[v]);
+                    if (!slice) {
+                        ck_assert(!nsg_slv_encode_variant(s, ca, &err));
+                        ck_assert(!nsg_slv_encode_variant(s, cb, &err));
+                    }
+                }
+                ck_assert_msg(!nsg_slv_diff(s, ca, cb, 200, 0, &d, &err), "%s",
+                              err.msg);
+                ck_assert_int_eq(d.equivalent, full.equivalent);
+                check_witnesses(ca, cb, &d);
+                GPtrArray *got = region_set(&d);
+                ck_assert_msg(got->len == want->len,
+                              "round %d variant %d slice %d: %u regions, "
+                              "want %u",
+                              round, v, slice, got->len, want->len);
+                for (guint k = 0; k < got->len; k++)
+                    ck_assert_str_eq(got->pdata[k], want->pdata[k]);
+                g_ptr_array_free(got, TRUE);
+                nsg_slv_diff_release(&d);
+                nsg_slv_free(s);
+            }
+        }
+        g_ptr_array_free(want, TRUE);
+        nsg_slv_diff_release(&full);
+        world_free(&w);
+    }
+    ck_assert_int_ge(differing, 20);
+    g_rand_free(r);
+}
+END_TEST
+
 /* Lint against diff: a rule reported shadowed or redundant can be removed
  * without changing any decision; every other user rule cannot (so both
  * directions of the claim are checked); conflict witnesses match both
@@ -479,6 +587,7 @@ static Suite *solver_random_suite(void)
     tcase_add_test(tc, test_nic_levels_equal_simulator);
     tcase_add_test(tc, test_equivalent_edits);
     tcase_add_test(tc, test_different_edits);
+    tcase_add_test(tc, test_slicing_and_variants_agree);
     tcase_add_test(tc, test_lint_agrees_with_diff);
     suite_add_tcase(s, tc);
     return s;

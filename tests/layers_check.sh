@@ -11,10 +11,11 @@ root=$(cd "${1:?usage: layers_check.sh ROOT [TABLE]}" && pwd) || exit 2
 table=${2:-$root/tests/layers.txt}
 [ -r "$table" ] || { echo "cannot read $table"; exit 2; }
 
-# Every .c and .h under root, relative, outside build outputs, node_modules
-# and hidden directories.
+# Every .c and .h under root, relative, outside build outputs, benchmark
+# outputs (bench/out: generated data, and a checkout of an older commit),
+# node_modules and hidden directories.
 files=$(cd "$root" && find . \( -path ./build -o -path ./node_modules \
-          -o -path './.*' \) -prune -o -type f \( -name '*.c' -o -name '*.h' \) \
+          -o -path ./bench/out -o -path './.*' \) -prune -o -type f \( -name '*.c' -o -name '*.h' \) \
           -print | sed 's#^\./##' | LC_ALL=C sort)
 [ -n "$files" ] || { echo "no C files under $root"; exit 2; }
 
