@@ -347,25 +347,48 @@ static void push_rule(struct nsg_nsg *n, struct nsg_rule *r)
     n->rules[n->n_rules++] = *r;
 }
 
-/* Azure's uniqueness rules among the rules parsed so far. */
-static nsg_rc check_unique(const struct nsg_nsg *n, const struct nsg_rule *r,
-                           const char *rw, struct nsg_err *err)
+/* Azure's uniqueness rules among the rules of one list parsed so far
+ * (a list holds rules of one kind: custom or default).  Names (ASCII,
+ * any case) and (direction, priority) pairs are looked up in two tables
+ * (a scan of every earlier rule made parsing a 1,000-rule NSG
+ * quadratic); the earlier rule reported is the first that conflicts, its
+ * name before its priority, as a scan in order would find it. */
+struct uniq {
+    GHashTable *names; /* lower-case name -> index + 1 */
+    GHashTable *prios; /* dir << 16 | priority -> index + 1 */
+};
+
+static nsg_rc check_unique(struct uniq *u, const struct nsg_nsg *n,
+                           const struct nsg_rule *r, const char *rw,
+                           struct nsg_err *err)
 {
-    for (size_t i = 0; i < n->n_rules; i++) {
-        const struct nsg_rule *o = &n->rules[i];
-        if (o->is_default != r->is_default)
-            continue;
-        if (!strcasecmp(o->name, r->name))
-            return nsg_model_json_fail(err, rw,
-                                       "duplicate rule name '%s' in NSG '%s'",
-                                       r->name, n->name);
-        if (o->dir == r->dir && o->priority == r->priority)
-            return nsg_model_json_fail(
-                err, rw,
-                "duplicate priority %d (%s): rule '%s' and "
-                "rule '%s' in NSG '%s'",
-                r->priority, nsg_dir_name(r->dir), o->name, r->name, n->name);
+    char *low = g_ascii_strdown(r->name, -1);
+    gpointer pk = GSIZE_TO_POINTER(((gsize)r->dir << 16) | (gsize)(r->priority & 0xffff));
+    gsize by_name = GPOINTER_TO_SIZE(g_hash_table_lookup(u->names, low));
+    gsize by_prio = r->priority >= 0 && r->priority <= 0xffff
+                        ? GPOINTER_TO_SIZE(g_hash_table_lookup(u->prios, pk))
+                        : 0;
+    if (by_prio && n->rules[by_prio - 1].priority != r->priority)
+        by_prio = 0;
+    if (by_name && (!by_prio || by_name <= by_prio)) {
+        g_free(low);
+        return nsg_model_json_fail(err, rw,
+                                   "duplicate rule name '%s' in NSG '%s'",
+                                   r->name, n->name);
     }
+    if (by_prio) {
+        const struct nsg_rule *o = &n->rules[by_prio - 1];
+        g_free(low);
+        return nsg_model_json_fail(
+            err, rw,
+            "duplicate priority %d (%s): rule '%s' and "
+            "rule '%s' in NSG '%s'",
+            r->priority, nsg_dir_name(r->dir), o->name, r->name, n->name);
+    }
+    /* r will be n->rules[n->n_rules] */
+    g_hash_table_insert(u->names, low, GSIZE_TO_POINTER(n->n_rules + 1));
+    if (!g_hash_table_contains(u->prios, pk))
+        g_hash_table_insert(u->prios, pk, GSIZE_TO_POINTER(n->n_rules + 1));
     return NSG_OK;
 }
 
@@ -377,24 +400,29 @@ static nsg_rc nsg_rules(struct nsg_nsg *n, const cJSON *p, const char *pw,
     char path[NSG_JPATH_MAX], rw[NSG_JPATH_MAX];
     size_t i = 0;
     nsg_rc rc = nsg_model_json_arr(p, key, pw, false, &arr, err);
+    struct uniq u;
 
     *count = 0;
     if (rc || !arr)
         return rc;
+    u.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    u.prios = g_hash_table_new(g_direct_hash, g_direct_equal);
     nsg_model_jpath_key(path, pw, key);
     cJSON_ArrayForEach(el, arr)
     {
         struct nsg_rule r;
         nsg_model_jpath_idx(rw, path, i++);
         rc = nsg_model_parse_rule(el, is_default, rw, &r, err);
-        if (!rc && (rc = check_unique(n, &r, rw, err)))
+        if (!rc && (rc = check_unique(&u, n, &r, rw, err)))
             nsg_rule_release(&r);
         if (rc)
-            return rc;
+            break;
         push_rule(n, &r);
         (*count)++;
     }
-    return NSG_OK;
+    g_hash_table_destroy(u.names);
+    g_hash_table_destroy(u.prios);
+    return rc;
 }
 
 /* Do two rules match the same packets with the same access (names aside)? */

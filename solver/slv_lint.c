@@ -339,11 +339,37 @@ static Z3_ast local_fires(struct lint_dir *L, size_t i)
     return r;
 }
 
+/* Rule r is redundant: by the later overlapping rules of its access. */
+static nsg_rc add_redundant(const struct lint_dir *L, const struct nsg_crule *r,
+                            struct nsg_slv_lint *out)
+{
+    struct nsg_slv_finding *f = nsg_slv_lint_add(out, NSG_LINT_REDUNDANT, L->dir, r);
+    for (size_t k = 0; k < L->after->len; k++) {
+        const struct nsg_crule *o =
+            &L->c->rules[L->dir][g_array_index(L->after, size_t, k)];
+        if (o->access == r->access)
+            add_by(f, o);
+    }
+    return NSG_OK;
+}
+
 static nsg_rc check_redundant(struct lint_dir *L, size_t i,
                               struct nsg_slv_lint *out, struct nsg_err *err)
 {
     struct nsg_slv *s = L->s;
     const struct nsg_crule *r = &L->c->rules[L->dir][i];
+    /* exact, no solver (a rule naming no platform tag: ordinary traffic):
+     * a later rule covers rule i and it and every later rule overlapping i
+     * before it have i's access, so whichever of them takes a packet of
+     * i's without i decides it the same */
+    for (size_t k = 0; L->plain && k < L->after->len; k++) {
+        const struct nsg_crule *o =
+            &L->c->rules[L->dir][g_array_index(L->after, size_t, k)];
+        if (o->access != r->access)
+            break;
+        if (nsg_slv_lint_covers(o, r))
+            return add_redundant(L, r, out);
+    }
     /* a packet (ordinary traffic) whose decision changes without rule i:
      * no solver */
     if (nsg_slv_lint_matters(L->c, L->dir, i, (const size_t *)L->after->data,
@@ -365,14 +391,7 @@ static nsg_rc check_redundant(struct lint_dir *L, size_t i,
     nsg_rc rc = solve(s, q, 2, NULL, 0, &sat, NULL, NULL, err);
     if (rc || sat)
         return rc;
-    struct nsg_slv_finding *f = nsg_slv_lint_add(out, NSG_LINT_REDUNDANT, L->dir, r);
-    for (size_t k = 0; k < L->after->len; k++) {
-        const struct nsg_crule *o =
-            &L->c->rules[L->dir][g_array_index(L->after, size_t, k)];
-        if (o->access == r->access)
-            add_by(f, o);
-    }
-    return NSG_OK;
+    return add_redundant(L, r, out);
 }
 
 static nsg_rc check_conflict(struct lint_dir *L, size_t i,

@@ -313,6 +313,19 @@ START_TEST(test_lint_findings)
     tb_rule(n, "r11", 210, "in", "allow", "Tcp", "10.0.0.0/8", "*", "*", "22");
     tb_rule(n, "never", 220, "in", "allow", "Tcp", "10.0.0.0/8", "*",
             "2001:db8::/32", "*");
+    /* a later allow covers "a", but a deny in between takes part of it:
+     * removing "a" changes a decision (not redundant) */
+    tb_rule(n, "a", 300, "in", "allow", "Tcp", "100.64.0.0/24", "*", "*",
+            "8080");
+    tb_rule(n, "b", 310, "in", "deny", "Tcp", "100.64.0.5", "*", "*", "8080");
+    tb_rule(n, "c", 320, "in", "allow", "Tcp", "100.64.0.0/16", "*", "*",
+            "8080");
+    /* the same with an allow in between: "a2" is redundant */
+    tb_rule(n, "a2", 340, "in", "allow", "Tcp", "100.65.0.0/24", "*", "*",
+            "8080");
+    tb_rule(n, "b2", 350, "in", "allow", "Tcp", "100.65.0.5", "*", "*", "8080");
+    tb_rule(n, "c2", 360, "in", "allow", "Tcp", "100.65.0.0/16", "*", "*",
+            "8080");
     tb_link(t);
     struct nsg_sim *sim = nsg_sim_new(t);
     const struct nsg_cnsg *c;
@@ -349,8 +362,15 @@ START_TEST(test_lint_findings)
     ck_assert_int_eq(f->port, 3389);
     ck_assert(f->has_witness);
     ck_assert_int_eq(f->witness.dport, 3389);
-    /* nothing else: r1, r3, r4, r7, r8, r11 are clean */
-    ck_assert_int_eq(l.n, 6);
+    ck_assert_ptr_null(find(&l, NSG_LINT_REDUNDANT, "a"));
+    ck_assert_ptr_nonnull(find(&l, NSG_LINT_SHADOWED, "b"));
+    ck_assert_ptr_nonnull(find(&l, NSG_LINT_CONFLICT, "c"));
+    f = find(&l, NSG_LINT_REDUNDANT, "a2");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->n_by, 2);
+    ck_assert_ptr_nonnull(find(&l, NSG_LINT_SHADOWED, "b2"));
+    /* nothing else: r1, r3, r4, r7, r8, r11, a, c2 are clean */
+    ck_assert_int_eq(l.n, 10);
     nsg_slv_lint_release(&l);
 
     /* a clean NSG has no findings */

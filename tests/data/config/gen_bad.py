@@ -44,6 +44,11 @@ r2=base_rule(); r2["name"]="rule-b"; r2["id"]=r2["id"].replace("rule-a","rule-b"
 case("duplicate_priority.json", nsg_list([base_rule(), r2]), "$.value[1].properties.securityRules[1]", "duplicate priority 100 (Inbound)")
 r3=base_rule(priority=200)
 case("duplicate_name.json", nsg_list([base_rule(), r3]), "$.value[1].properties.securityRules[1]", "duplicate rule name 'rule-a'")
+r4=base_rule(priority=110); r4["name"]="rule-b"
+r5=base_rule(); r5["name"]="RULE-B"
+case("duplicate_first_conflict.json", nsg_list([base_rule(), r4, r5]), "$.value[1].properties.securityRules[2]", "duplicate priority 100 (Inbound): rule 'rule-a' and rule 'RULE-B'")
+r6=base_rule(priority=300); r6["name"]="Rule-A"
+case("duplicate_name_case.json", nsg_list([base_rule(), r4, r6]), "$.value[1].properties.securityRules[2]", "duplicate rule name 'Rule-A'")
 case("rules_not_array.json", {"value":[{"name":"bad-nsg","id":NET+"/networkSecurityGroups/bad-nsg","type":"Microsoft.Network/networkSecurityGroups","properties":{"securityRules":{"name":"x"}}}]},
      "$.value[0].properties.securityRules", "expected an array, got object")
 case("properties_not_object.json", {"value":[{"name":"bad-nsg","id":NET+"/networkSecurityGroups/bad-nsg","type":"Microsoft.Network/networkSecurityGroups","properties":"oops"}]},
