@@ -240,52 +240,46 @@ Z3_ast nsg_slv_not(struct nsg_slv *s, Z3_ast a)
     return made(s, Z3_mk_not(s->z, a));
 }
 
-/* Conjunction with constant folding (true dropped, false absorbs). */
-Z3_ast nsg_slv_andv(struct nsg_slv *s, Z3_ast *v, size_t n)
+/* n-ary and/or with constant folding: `unit` (true for and) is dropped,
+ * `zero` (false for and) absorbs. */
+static Z3_ast fold(struct nsg_slv *s, Z3_ast *v, size_t n, bool is_and)
 {
     if (!usable(s, v, n))
         return NULL;
+    Z3_ast unit = is_and ? s->t : s->f, zero = is_and ? s->f : s->t;
     Z3_ast *keep = nsg_xmalloc((n ? n : 1) * sizeof(*keep));
     size_t k = 0;
     Z3_ast r = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (v[i] == s->f) {
-            r = s->f;
+        if (v[i] == zero) {
+            r = zero;
             goto out;
         }
-        if (v[i] != s->t)
+        if (v[i] != unit)
             keep[k++] = v[i];
     }
-    r = k == 0   ? s->t
-        : k == 1 ? keep[0]
-                 : made(s, Z3_mk_and(s->z, (unsigned)k, keep));
+    if (k == 0)
+        r = unit;
+    else if (k == 1)
+        r = keep[0];
+    else
+        r = made(s, is_and ? Z3_mk_and(s->z, (unsigned)k, keep)
+                           : Z3_mk_or(s->z, (unsigned)k, keep));
 out:
     free(keep);
     return r;
 }
 
+/* Conjunction with constant folding (true dropped, false absorbs). */
+Z3_ast nsg_slv_andv(struct nsg_slv *s, Z3_ast *v, size_t n)
+{
+    return fold(s, v, n, true);
+}
+
 /* Disjunction with constant folding. */
 Z3_ast nsg_slv_orv(struct nsg_slv *s, Z3_ast *v, size_t n)
 {
-    if (!usable(s, v, n))
-        return NULL;
-    Z3_ast *keep = nsg_xmalloc((n ? n : 1) * sizeof(*keep));
-    size_t k = 0;
-    Z3_ast r = NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] == s->t) {
-            r = s->t;
-            goto out;
-        }
-        if (v[i] != s->f)
-            keep[k++] = v[i];
-    }
-    r = k == 0   ? s->f
-        : k == 1 ? keep[0]
-                 : made(s, Z3_mk_or(s->z, (unsigned)k, keep));
-out:
-    free(keep);
-    return r;
+    return fold(s, v, n, false);
 }
 
 void nsg_slv_u128_dec(nsg_u128 v, char out[48])
