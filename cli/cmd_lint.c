@@ -58,6 +58,8 @@ static void finding_text(const struct nsg_cnsg *c,
     case NSG_LINT_SHADOWED:
         if (f->n_by)
             nsg_buf_addf(out, "can never match: covered by %s", b.buf);
+        else if (f->detail[0]) /* the platform stage takes the rest */
+            nsg_buf_addf(out, "never decides a packet: %s", f->detail);
         else
             nsg_buf_adds(out, "can never match any packet");
         break;

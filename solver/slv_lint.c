@@ -5,6 +5,7 @@
  * rule pairs come from an exact concrete overlap test; the solver only
  * looks at rules that overlap the rule being checked, so each query is
  * small. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,6 +307,7 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
         goto out;
     *shadowed = true;
     struct nsg_slv_finding *f = nsg_slv_lint_add(out, NSG_LINT_SHADOWED, L->dir, r);
+
     /* by: the core's rules, in priority order */
     unsigned nc = core ? Z3_ast_vector_size(s->z, core) : 0;
     for (size_t k = 0; k < nb; k++)
@@ -316,6 +318,10 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
                     &L->c->rules[L->dir][g_array_index(L->before, size_t, k)]);
                 break;
             }
+    if (!f->n_by) /* it matches packets, but none reaches it */
+        snprintf(f->detail, sizeof(f->detail),
+                 "every packet it matches is Azure platform traffic or "
+                 "traffic the virtual network drops, decided before the NSG");
 out:
     if (core)
         Z3_ast_vector_dec_ref(s->z, core);
@@ -611,7 +617,10 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
             g_array_set_size(L.before, 0);
             g_array_set_size(L.after, 0);
             L.plain = r->plat_tags == 0;
-            L.ctx = L.plain ? nsg_slv_platform_none(s, true) : s->t;
+            /* the rule's direction: the platform stage depends on it */
+            L.ctx = nsg_slv_and2(s, nsg_slv_dir(s, L.dir),
+                                 L.plain ? nsg_slv_platform_none(s, true)
+                                         : s->t);
             for (size_t j = 0; j < c->n[dir]; j++)
                 if (j != i && rules_meet(r, &c->rules[dir][j]))
                     g_array_append_val(j < i ? L.before : L.after, j);

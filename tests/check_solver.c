@@ -326,6 +326,10 @@ START_TEST(test_lint_findings)
     tb_rule(n, "b2", 350, "in", "allow", "Tcp", "100.65.0.5", "*", "*", "8080");
     tb_rule(n, "c2", 360, "in", "allow", "Tcp", "100.65.0.0/16", "*", "*",
             "8080");
+    /* TCP to the Azure host's port 53 is platform DNS: the platform stage
+     * decides all of it, this rule nothing */
+    tb_rule(n, "dns-host", 400, "out", "deny", "Tcp", "10.0.2.40", "*",
+            "AzureLoadBalancer", "53");
     tb_link(t);
     struct nsg_sim *sim = nsg_sim_new(t);
     const struct nsg_cnsg *c;
@@ -369,8 +373,12 @@ START_TEST(test_lint_findings)
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(f->n_by, 2);
     ck_assert_ptr_nonnull(find(&l, NSG_LINT_SHADOWED, "b2"));
+    f = find(&l, NSG_LINT_SHADOWED, "dns-host");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(f->n_by, 0);
+    ck_assert_ptr_nonnull(strstr(f->detail, "platform traffic"));
     /* nothing else: r1, r3, r4, r7, r8, r11, a, c2 are clean */
-    ck_assert_int_eq(l.n, 10);
+    ck_assert_int_eq(l.n, 11);
     nsg_slv_lint_release(&l);
 
     /* a clean NSG has no findings */

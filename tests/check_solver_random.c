@@ -498,6 +498,26 @@ START_TEST(test_slicing_and_variants_agree)
 }
 END_TEST
 
+/* Is p a packet a virtual network can carry (unicast addresses: not
+ * 0/8, 127/8, 224/3, ::/8 or ff00::/8)?  A rule matching only others can
+ * never match (lint: shadowed by nothing). */
+static bool real_packet(const struct nsg_packet *p)
+{
+    const nsg_u128 a[2] = {p->src.v, p->dst.v};
+    for (int i = 0; i < 2; i++) {
+        if (p->src.family == 4) {
+            unsigned top = (unsigned)(a[i] >> 24) & 255;
+            if (top == 0 || top == 127 || top >= 224)
+                return false;
+        } else {
+            unsigned top = (unsigned)(a[i] >> 120) & 255;
+            if (top == 0 || top == 0xff)
+                return false;
+        }
+    }
+    return true;
+}
+
 /* Lint against diff: a rule reported shadowed or redundant can be removed
  * without changing any decision; every other user rule cannot (so both
  * directions of the claim are checked); conflict witnesses match both
@@ -506,7 +526,7 @@ START_TEST(test_lint_agrees_with_diff)
 {
     GRand *r = g_rand_new_with_seed(31337);
     int removable = 0, needed = 0;
-    for (int round = 0; round < 8; round++) {
+    for (int round = 0; round < 24; round++) {
         struct world w;
         world_init(&w);
         struct rg_rule rules[16], less[16];
@@ -564,6 +584,8 @@ START_TEST(test_lint_agrees_with_diff)
                 for (int k = 0; k < 300; k++) {
                     struct nsg_packet p = rg_packet(r, &pt);
                     struct nsg_match m;
+                    if (!real_packet(&p))
+                        continue; /* no VNet carries it: lint's domain */
                     nsg_sim_eval(c, &p, &m);
                     ck_assert_ptr_ne(m.rule, f->rule);
                 }
