@@ -617,10 +617,12 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
             g_array_set_size(L.before, 0);
             g_array_set_size(L.after, 0);
             L.plain = r->plat_tags == 0;
-            /* the rule's direction: the platform stage depends on it */
-            L.ctx = nsg_slv_and2(s, nsg_slv_dir(s, L.dir),
-                                 L.plain ? nsg_slv_platform_none(s, true)
-                                         : s->t);
+            L.ctx = L.plain ? nsg_slv_platform_none(s, true) : s->t;
+            /* the rule's direction where the platform stage can take some
+             * of its packets (the stage depends on it); elsewhere every
+             * packet of either direction it matches is ordinary */
+            if (!L.plain || may_be_platform(r))
+                L.ctx = nsg_slv_and2(s, nsg_slv_dir(s, L.dir), L.ctx);
             for (size_t j = 0; j < c->n[dir]; j++)
                 if (j != i && rules_meet(r, &c->rules[dir][j]))
                     g_array_append_val(j < i ? L.before : L.after, j);
