@@ -30,22 +30,27 @@ Z3_ast nsg_slv_has_ports(struct nsg_slv *s)
  * 224/3 (broadcast 255.255.255.255 included); for IPv6 ::/8 (unspecified,
  * loopback, IPv4-compatible and -mapped) and multicast ff00::/8.  The
  * virtual network drops multicast and broadcast whatever NSGs say. */
-static void not_unicast(struct nsg_addrset *set)
+const struct nsg_addrset *nsg_slv_not_unicast(void)
 {
-    static const char *const bad[] = {"0.0.0.0/8", "127.0.0.0/8",
-                                      "224.0.0.0/3", "::/8", "ff00::/8"};
-    struct nsg_cidr c;
-    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-        if (!nsg_cidr_parse(bad[i], &c))
-            nsg_addrset_add_cidr(set, &c);
+    static struct nsg_addrset set = NSG_ADDRSET_INIT;
+    static gsize done;
+    if (g_once_init_enter(&done)) {
+        static const char *const bad[] = {"0.0.0.0/8", "127.0.0.0/8",
+                                          "224.0.0.0/3", "::/8", "ff00::/8"};
+        struct nsg_cidr c;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+            if (!nsg_cidr_parse(bad[i], &c))
+                nsg_addrset_add_cidr(&set, &c);
+        g_once_init_leave(&done, 1);
+    }
+    return &set;
 }
 
 Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s)
 {
     if (s->domain)
         return s->domain;
-    struct nsg_addrset bad = NSG_ADDRSET_INIT;
-    not_unicast(&bad);
+    const struct nsg_addrset *bad = nsg_slv_not_unicast();
     Z3_ast zero96 = nsg_slv_num(s, 0, 96);
     Z3_ast v4[2] = {
         nsg_slv_mk_eq(s, nsg_slv_mk_extract(s, 127, 32, s->pkt.src), zero96),
@@ -57,9 +62,8 @@ Z3_ast nsg_slv_pkt_domain(struct nsg_slv *s)
                        nsg_slv_mk_implies(s,
                                           nsg_slv_not(s, nsg_slv_has_ports(s)),
                                           nsg_slv_andv(s, noports, 2)),
-                       nsg_slv_not(s, nsg_slv_addrset(s, NSG_SLV_SRC, &bad)),
-                       nsg_slv_not(s, nsg_slv_addrset(s, NSG_SLV_DST, &bad))};
-    nsg_addrset_release(&bad);
+                       nsg_slv_not(s, nsg_slv_addrset(s, NSG_SLV_SRC, bad)),
+                       nsg_slv_not(s, nsg_slv_addrset(s, NSG_SLV_DST, bad))};
     return nsg_slv_keep_at_top(s, &s->domain, nsg_slv_andv(s, parts, 4));
 }
 

@@ -133,6 +133,10 @@ bool nsg_slv_rules_meet(const struct nsg_crule *a, const struct nsg_crule *b);
 Z3_ast nsg_slv_range_term(struct nsg_slv *s, Z3_ast x,
                           const struct nsg_range *r);
 
+/* Addresses no packet of a virtual network carries (the packet domain's
+ * exclusions, slv_encode.c): one shared, immutable set. */
+const struct nsg_addrset *nsg_slv_not_unicast(void);
+
 /* ---- encoding variants (slv_variant.c) ---------------------------------- */
 /* The rule's match in the encoding s->enc_without selects
  * (nsg_slv_crule_match when 0). */

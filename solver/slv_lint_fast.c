@@ -15,24 +15,6 @@
 
 #define EPHEMERAL 49152u
 
-/* Addresses no packet of a virtual network carries (as the solver's
- * domain, nsg_slv_pkt_domain). */
-static const struct nsg_addrset *reserved(void)
-{
-    static struct nsg_addrset set = NSG_ADDRSET_INIT;
-    static gsize done;
-    if (g_once_init_enter(&done)) {
-        static const char *const bad[] = {"0.0.0.0/8", "127.0.0.0/8",
-                                          "224.0.0.0/3", "::/8", "ff00::/8"};
-        struct nsg_cidr c;
-        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-            if (!nsg_cidr_parse(bad[i], &c))
-                nsg_addrset_add_cidr(&set, &c);
-        g_once_init_leave(&done, 1);
-    }
-    return &set;
-}
-
 /* A host address near one end of [lo, hi] (family fam), as witness
  * polish makes it (slv_check.c): the end itself when it is a host (IPv4:
  * last octet 1-254, 4-254 in private space), else its /24 (IPv6: /112)
@@ -72,7 +54,7 @@ size_t nsg_slv_host_cands(const struct nsg_addrset *s, int fam,
         /* not an address no packet has */
         struct nsg_addrset one = NSG_ADDRSET_INIT;
         nsg_addrset_add_range(&one, (uint8_t)fam, lo, hi);
-        nsg_addrset_subtract(&one, reserved());
+        nsg_addrset_subtract(&one, nsg_slv_not_unicast());
         for (size_t k = 0; k < one.n && n < max; k++)
             out[n++] = host_in(fam, one.r[k].lo, one.r[k].hi, false);
         nsg_addrset_release(&one);
@@ -190,8 +172,8 @@ static bool walk_family(const struct want *w, int fam,
         nsg_addrset_intersect(&tmp, nic, nic_in);
         nsg_addrset_copy(nic, &tmp);
     }
-    nsg_addrset_subtract(&src, reserved());
-    nsg_addrset_subtract(&dst, reserved());
+    nsg_addrset_subtract(&src, nsg_slv_not_unicast());
+    nsg_addrset_subtract(&dst, nsg_slv_not_unicast());
     nsg_u128 sa[MAXA], da[MAXA];
     size_t ns = addr_cands(&src, fam, sa, MAXA);
     size_t nd = addr_cands(&dst, fam, da, MAXA);
