@@ -163,6 +163,7 @@ struct lint_dir {
      * assert `ctx` (ordinary traffic) and use plain matches - the same
      * answers as the considered matches (eff), at the old cost. */
     bool plain;
+    bool may_plat; /* may_be_platform(the rule at hand) */
     Z3_ast ctx;
     Z3_ast pass; /* the admin stage hands the packet on (true: none) */
 };
@@ -231,27 +232,42 @@ static nsg_rc solve(struct nsg_slv *s, Z3_ast *q, size_t n, Z3_ast *assume,
     return rc;
 }
 
+/* The destinations the platform stage can take: every address of the
+ * simulator's platform table (nsg_platform_defs: the Azure host,
+ * 255.255.255.255, IMDS, KMS) and multicast (224.0.0.0/4, ff00::/8),
+ * which the virtual network drops.  Built once; never changes. */
+static const struct nsg_addrset *platform_dsts(void)
+{
+    static struct nsg_addrset set = NSG_ADDRSET_INIT;
+    static gsize done;
+    if (g_once_init_enter(&done)) {
+        static const char *const multicast[] = {"224.0.0.0/4", "ff00::/8"};
+        size_t n;
+        const struct nsg_platform_def *defs = nsg_platform_defs(&n);
+        struct nsg_cidr c;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < defs[i].n_dst4; k++)
+                nsg_addrset_add_range(&set, 4, defs[i].dst4[k],
+                                      defs[i].dst4[k]);
+        for (size_t i = 0; i < 2; i++)
+            if (!nsg_cidr_parse(multicast[i], &c))
+                nsg_addrset_add_cidr(&set, &c);
+        g_once_init_leave(&done, 1);
+    }
+    return &set;
+}
+
 /* Can the platform stage take packets from this rule (the rule names a
  * platform tag, its protocol may be GRE / IP-in-IP, or its destinations
  * hold a platform address, a multicast address or 255.255.255.255)?
  * Otherwise it counts for every packet it matches. */
 static bool may_be_platform(const struct nsg_crule *r)
 {
-    static const char *const addrs[] = {
-        "168.63.129.16/32",  "169.254.169.254/32", "20.118.99.224/32",
-        "40.83.235.53/32",   "23.102.135.246/32",  "224.0.0.0/4",
-        "255.255.255.255/32", "ff00::/8"};
     if (r->plat_tags || r->dst_unknown || r->proto == NSG_PROTO_ANY ||
         r->proto == NSG_PROTO_GRE || r->proto == NSG_PROTO_IPIP)
         return true;
-    struct nsg_addrset p = NSG_ADDRSET_INIT;
-    struct nsg_cidr c;
-    for (size_t i = 0; i < sizeof(addrs) / sizeof(*addrs); i++)
-        if (!nsg_cidr_parse(addrs[i], &c))
-            nsg_addrset_add_cidr(&p, &c);
-    bool meet = sets_meet(&r->dst, &p, 4) || sets_meet(&r->dst, &p, 6);
-    nsg_addrset_release(&p);
-    return meet;
+    return sets_meet(&r->dst, platform_dsts(), 4) ||
+           sets_meet(&r->dst, platform_dsts(), 6);
 }
 
 static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
@@ -272,7 +288,7 @@ static nsg_rc check_shadowed(struct lint_dir *L, size_t i, bool *shadowed,
         *shadowed = true;
         goto out;
     }
-    if (nb == 0 && !may_be_platform(r))
+    if (nb == 0 && !L->may_plat)
         goto out; /* it matches ordinary traffic no earlier rule takes */
     struct nsg_packet cp; /* a packet it decides: not shadowed, no solver */
     bool inside;
@@ -617,11 +633,12 @@ nsg_rc nsg_slv_lint_scoped(struct nsg_slv *s, const struct nsg_cnsg *c,
             g_array_set_size(L.before, 0);
             g_array_set_size(L.after, 0);
             L.plain = r->plat_tags == 0;
+            L.may_plat = may_be_platform(r);
             L.ctx = L.plain ? nsg_slv_platform_none(s, true) : s->t;
             /* the rule's direction where the platform stage can take some
              * of its packets (the stage depends on it); elsewhere every
              * packet of either direction it matches is ordinary */
-            if (!L.plain || may_be_platform(r))
+            if (!L.plain || L.may_plat)
                 L.ctx = nsg_slv_and2(s, nsg_slv_dir(s, L.dir), L.ctx);
             for (size_t j = 0; j < c->n[dir]; j++)
                 if (j != i && rules_meet(r, &c->rules[dir][j]))
