@@ -19,11 +19,13 @@ DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
             python3 python3-jsonschema sqlite3
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-# Stamp of a successful `make deps` run: every build needs the packages,
-# so the first one installs what is missing (idempotent; a fresh Debian
-# machine needs only `make demo` or `make check`).  A changed Makefile may
-# list new packages: the stamp is renewed then.
+# Stamps: every build needs the packages, so the first one installs what
+# is missing (idempotent; a fresh Debian machine needs only `make demo` or
+# `make check`).  SYS_OK: the Debian packages and Node (a changed Makefile
+# may list new packages: the stamp is renewed then); DEPS_OK: those and
+# the tests' npm packages.
 DEPS_OK  := build/.deps-ok
+SYS_OK   := build/.sysdeps-ok
 CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
@@ -58,13 +60,9 @@ ASAN := build/asan
 rel_obj  = $(patsubst %.c,$(REL)/%.o,$(1))
 asan_obj = $(patsubst %.c,$(ASAN)/%.o,$(1))
 
-.PHONY: all check demo bench bench-scale deps browser-deps azurite-deps clean man install FORCE
+.PHONY: all check demo bench bench-scale deps sysdeps browser-deps azurite-deps clean man install FORCE
 .SECONDARY:
 all: nsgproof
-
-$(DEPS_OK): Makefile
-	@$(MAKE) --no-print-directory deps
-	@mkdir -p $(dir $@) && touch $@
 
 $(REL)/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -113,7 +111,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
 # checks the KQL of contrib/), pinned by tests/browser/package-lock.json
 # and installed into build/node (NODE_PATH for the test and bench scripts).
 BROWSER_DEPS := build/node/node_modules/.package-lock.json
-$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json
+$(BROWSER_DEPS): tests/browser/package.json tests/browser/package-lock.json | $(SYS_OK)
 	@mkdir -p build/node
 	cp tests/browser/package.json tests/browser/package-lock.json build/node/
 	cd build/node && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund \
@@ -125,12 +123,23 @@ browser-deps: $(BROWSER_DEPS)
 # npm packages pinned by tests/azurite/package-lock.json, installed into
 # build/azurite (never a download of anything but the npm packages).
 AZURITE_DEPS := build/azurite/node_modules/.bin/azurite-blob
-$(AZURITE_DEPS): tests/azurite/package.json tests/azurite/package-lock.json
+$(AZURITE_DEPS): tests/azurite/package.json tests/azurite/package-lock.json | $(SYS_OK)
 	@mkdir -p build/azurite
 	cp tests/azurite/package.json tests/azurite/package-lock.json build/azurite/
 	cd build/azurite && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 azurite-deps: $(AZURITE_DEPS)
+
+# The system packages first (one sub-make, no npm), then the npm
+# packages as ordinary targets of this make: each is built once, never
+# by two makes at the same time (with -j, a sub-make installing them
+# while this make did too raced in one node_modules).
+$(SYS_OK): Makefile
+	@$(MAKE) --no-print-directory sysdeps
+	@mkdir -p $(dir $@) && touch $@
+
+$(DEPS_OK): $(SYS_OK) $(BROWSER_DEPS) $(AZURITE_DEPS)
+	@mkdir -p $(dir $@) && touch $@
 
 
 check: $(DEPS_OK) $(TEST_BINS) $(ASAN)/nsgproof nsgproof $(BROWSER_DEPS) $(AZURITE_DEPS)
@@ -156,7 +165,10 @@ install: nsgproof
 	install -m 755 nsgproof $(DESTDIR)$(PREFIX)/bin/nsgproof
 	install -m 644 docs/nsgproof.1 $(DESTDIR)$(PREFIX)/share/man/man1/nsgproof.1
 
-deps:
+deps: sysdeps
+	@$(MAKE) --no-print-directory browser-deps azurite-deps
+
+sysdeps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
 	    || missing="$$missing $$p"; done; \
@@ -172,8 +184,6 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm; \
 	fi
-	@$(MAKE) --no-print-directory browser-deps
-	@$(MAKE) --no-print-directory azurite-deps
 
 clean:
 	rm -rf build nsgproof
