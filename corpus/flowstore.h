@@ -216,6 +216,12 @@ struct nsg_fstore_result {
                           records; segment is the first) */
     size_t n_segments;
 };
+/* The feeding of w (the parent or a lane) is over: write and hash its
+ * segment now, on the calling thread, so that lanes finish theirs in
+ * parallel; finish then only lists it.  Optional (finish seals what is
+ * not sealed); nothing may be added to w afterwards. */
+nsg_rc nsg_fstore_writer_seal(struct nsg_fstore_writer *w,
+                              struct nsg_err *err) NSG_WUR;
 /* Merge and write the segment, list it and the checkpoints in the
  * transaction's section; consumes *w (sets it to NULL, also on failure,
  * when nothing of it stays in the transaction). */

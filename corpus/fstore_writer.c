@@ -25,6 +25,10 @@ struct nsg_fstore_writer {
     GPtrArray *lanes;                 /* the parent's */
     GArray *batch; /* the pipe's current batch (between reserve and put) */
     size_t reserved_at;
+    /* set by nsg_fstore_writer_seal: the segment is written and hashed */
+    bool sealed;
+    uint64_t flows, bytes, records;
+    char sha[65];
 };
 
 cJSON *nsg_fstore_segment_entry(const char *rel, uint64_t flows,
@@ -177,27 +181,40 @@ static cJSON *segments_of(cJSON *sec)
     return cJSON_AddArrayToObject(sec, "segments");
 }
 
-/* Finish one writer's segment (the parent's or a lane's): join its
- * thread, merge, and list the segment; adds to res. */
+nsg_rc nsg_fstore_writer_seal(struct nsg_fstore_writer *w, struct nsg_err *err)
+{
+    nsg_rc rc;
+    if (w->sealed)
+        return NSG_OK;
+    rc = nsg_fstore_pipe_finish(w->pipe, err);
+    w->pipe = NULL;
+    if (rc)
+        return rc;
+    w->records = nsg_fstore_agg_pending(w->agg);
+    if (w->records) {
+        rc = nsg_fstore_agg_finish(w->agg, w->seg_abs, &w->flows, &w->bytes,
+                                   w->sha, err);
+        if (rc)
+            return rc;
+    }
+    w->sealed = true;
+    return NSG_OK;
+}
+
+/* Finish one writer's segment (the parent's or a lane's) unless sealed
+ * already, and list it; adds to res. */
 static nsg_rc finish_segment(struct nsg_fstore_writer *w, cJSON *sec,
                              struct nsg_fstore_result *res,
                              struct nsg_err *err)
 {
-    char sha[65];
-    uint64_t flows = 0, bytes = 0;
-    nsg_rc rc = nsg_fstore_pipe_finish(w->pipe, err);
-    w->pipe = NULL;
+    nsg_rc rc = nsg_fstore_writer_seal(w, err);
     if (rc)
         return rc;
-    uint64_t records = nsg_fstore_agg_pending(w->agg);
-    if (records) {
-        rc = nsg_fstore_agg_finish(w->agg, w->seg_abs, &flows, &bytes, sha,
-                                   err);
-        if (rc)
-            return rc;
+    if (w->records) {
         cJSON_AddItemToArray(segments_of(sec),
-                             nsg_fstore_segment_entry(w->seg_rel, flows,
-                                                      records, bytes, sha));
+                             nsg_fstore_segment_entry(w->seg_rel, w->flows,
+                                                      w->records, w->bytes,
+                                                      w->sha));
         res->segments = nsg_xrealloc(res->segments, (res->n_segments + 1) *
                                                         sizeof(char *));
         res->segments[res->n_segments++] = w->seg_rel;
@@ -207,9 +224,9 @@ static nsg_rc finish_segment(struct nsg_fstore_writer *w, cJSON *sec,
     }
     free(w->seg_abs);
     w->seg_abs = NULL;
-    res->records += records;
-    res->flows += flows;
-    res->bytes += bytes;
+    res->records += w->records;
+    res->flows += w->flows;
+    res->bytes += w->bytes;
     res->spill_runs += nsg_fstore_agg_runs(w->agg);
     res->sealed += nsg_fstore_agg_sealed(w->agg);
     return NSG_OK;

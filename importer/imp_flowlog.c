@@ -128,6 +128,8 @@ static gpointer lane_run(gpointer data)
     struct lane *l = data;
     for (guint i = l->from; !l->rc && i < l->to; i++)
         l->rc = nsg_imp_fl_import_file(&l->x, l->files->pdata[i], &l->err);
+    if (!l->rc) /* while the other lane may still be reading */
+        l->rc = nsg_fstore_writer_seal(l->x.w, &l->err);
     return NULL;
 }
 
@@ -307,6 +309,8 @@ nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     }
     for (guint i = 0; !rc && i < (split ? split : files->len); i++)
         rc = nsg_imp_fl_import_file(&s->x, files->pdata[i], err);
+    if (!rc && second.thread)
+        rc = nsg_fstore_writer_seal(s->x.w, err);
     if (second.thread) {
         g_thread_join(second.thread);
         if (!rc && second.rc) {

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "imp_flowlog.h"
+#include "imp_jstr.h"
 
 #define MAX_DEPTH 64
 
@@ -69,25 +70,15 @@ static int hexval(char c)
  * it holds escapes. */
 static int str_raw(struct walk *w, const char **p, size_t *len, bool *esc)
 {
-    size_t j = ++w->i;
-    *esc = false;
-    for (;;) {
-        const char *q = memchr(w->s + j, '"', w->n - j);
-        if (!q)
-            return fail(w, "unterminated string");
-        size_t k = (size_t)(q - w->s), bs = 0;
-        while (k - bs > w->i && w->s[k - bs - 1] == '\\')
-            bs++;
-        j = k + 1;
-        if (!(bs & 1))
-            break;
-    }
-    *p = w->s + w->i;
-    *len = j - 1 - w->i;
+    const char *start = w->s + ++w->i;
+    const char *q = nsg_imp_jstr_end(start, w->s + w->n, esc);
+    if (!q)
+        return fail(w, "unterminated string");
     /* raw control characters are not checked (the tuple tokenizer rejects
      * them in tuples; elsewhere they are harmless) */
-    *esc = memchr(*p, '\\', *len) != NULL;
-    w->i = j;
+    *p = start;
+    *len = (size_t)(q - start);
+    w->i = (size_t)(q - w->s) + 1;
     return 0;
 }
 

@@ -1,6 +1,6 @@
 /* imp_flowlog_scan.c - the streaming record scanner: finds the extent of
  * each top-level flow-log record in a file read through one bounded buffer
- * (string- and escape-aware depth counting; strings skipped with memchr).
+ * (string- and escape-aware depth counting; strings skipped by imp_jstr.h).
  * Handles {"records":[...]} documents, blobs still being written (no
  * closing "]}"), blob fragments (",{...},{...}]}"), newline-delimited bare
  * records, bare arrays, a UTF-8 BOM, and reports trailing/double commas and
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "imp_flowlog.h"
+#include "imp_jstr.h"
 
 #define CHUNK (4u << 20)
 #define MAX_RECORD ((size_t)NSG_IMP_MAX_JSON_BYTES)
@@ -261,20 +262,11 @@ static int extent(struct nsg_imp_fl_scanner *sc, size_t *end,
             char c = sc->buf[i];
             if (c == '"') {
                 /* skip the string: find an unescaped closing quote */
-                size_t j = i + 1;
-                for (;;) {
-                    const char *q = memchr(sc->buf + j, '"', sc->len - j);
-                    if (!q) {
-                        j = sc->len + 1; /* need more */
-                        break;
-                    }
-                    size_t k = (size_t)(q - sc->buf), bs = 0;
-                    while (k - bs > i + 1 && sc->buf[k - bs - 1] == '\\')
-                        bs++;
-                    j = k + 1;
-                    if (!(bs & 1))
-                        break;
-                }
+                bool esc;
+                const char *q = nsg_imp_jstr_end(sc->buf + i + 1,
+                                                 sc->buf + sc->len, &esc);
+                size_t j = q ? (size_t)(q - sc->buf) + 1
+                             : sc->len + 1; /* need more */
                 if (j > sc->len)
                     break; /* string continues past the buffer */
                 i = j;

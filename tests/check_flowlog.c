@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../importer/imp_flowlog.h"
+#include "../importer/imp_jstr.h"
 #include "lib/topo_build.h"
 
 #define NSG_A                                                                  \
@@ -1445,6 +1446,49 @@ START_TEST(tuple_numbers_any_length_and_alignment)
 }
 END_TEST
 
+/* The end of a JSON string (imp_jstr.h, 16 bytes per step) against a
+ * reference written here: the closing quote is the first '"' preceded by
+ * an even number of backslashes.  Random strings of quotes, backslashes
+ * and letters at every length and offset, in a buffer of exactly the
+ * bytes given (ASan catches a read past it). */
+static const char *ref_jstr_end(const char *p, const char *end, bool *esc)
+{
+    for (const char *q = p; q < end; q++) {
+        if (*q != '"')
+            continue;
+        size_t bs = 0;
+        while (q - bs > p && q[-(ptrdiff_t)bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0) {
+            *esc = memchr(p, '\\', (size_t)(q - p)) != NULL;
+            return q;
+        }
+    }
+    return NULL;
+}
+
+START_TEST(json_string_end_matches_reference)
+{
+    rng_state = 0xfeedull;
+    for (int c = 0; c < 50000; c++) {
+        size_t n = (size_t)(rng() % 70);
+        char *b = malloc(n ? n : 1);
+        unsigned dens = (unsigned)(rng() % 4); /* how often quote or \\ */
+        for (size_t i = 0; i < n; i++) {
+            unsigned r = (unsigned)(rng() % 32);
+            b[i] = r < dens ? '"' : r < 2 * dens ? '\\' : (char)('a' + r % 26);
+        }
+        bool e1 = false, e2 = false;
+        const char *got = nsg_imp_jstr_end(b, b + n, &e1);
+        const char *want = ref_jstr_end(b, b + n, &e2);
+        ck_assert_ptr_eq(got, want);
+        if (want)
+            ck_assert_int_eq(e1, e2);
+        free(b);
+    }
+}
+END_TEST
+
 static Suite *flowlog_suite(void)
 {
     Suite *s = suite_create("flowlog");
@@ -1469,6 +1513,7 @@ static Suite *flowlog_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, hostile_mutations_never_crash);
     tcase_add_test(tc, tuple_numbers_any_length_and_alignment);
+    tcase_add_test(tc, json_string_end_matches_reference);
     suite_add_tcase(s, tc);
     tc = tcase_create("import");
     tcase_add_checked_fixture(tc, mk_tmp, rm_tmp);
