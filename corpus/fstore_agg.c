@@ -233,11 +233,21 @@ static void sort_table(struct nsg_fstore_agg *a)
     }
 }
 
+/* A new scratch run's name beside the segment.  The number is the
+ * process's, not the table's: the lanes of an import are tables of their
+ * own in the same folder, and with a number per table two lanes spilling
+ * at once wrote the same file (a corrupt run, a failed import). */
+char *nsg_fstore_run_path(const struct nsg_fstore_agg *a)
+{
+    static gint seq;
+    return g_strdup_printf("%s/nsgproof-run-%d-%d.tmp", a->tmpdir,
+                           (int)getpid(), g_atomic_int_add(&seq, 1));
+}
+
 static nsg_rc spill(struct nsg_fstore_agg *a, struct nsg_err *err)
 {
     struct nsg_flowseg_writer *w = NULL;
-    char *path = g_strdup_printf("%s/nsgproof-run-%d-%u.tmp", a->tmpdir,
-                                 (int)getpid(), a->run_seq++);
+    char *path = nsg_fstore_run_path(a);
     nsg_rc rc;
     sort_table(a);
     rc = nsg_flowseg_create(path, &w, err);
@@ -524,8 +534,7 @@ static nsg_rc reduce_runs(struct nsg_fstore_agg *a, struct nsg_err *err)
 {
     while (a->runs->len > FANIN) {
         struct nsg_flowseg_writer *w = NULL;
-        char *path = g_strdup_printf("%s/nsgproof-run-%d-%u.tmp", a->tmpdir,
-                                     (int)getpid(), a->run_seq++);
+        char *path = nsg_fstore_run_path(a);
         nsg_rc rc = nsg_flowseg_create(path, &w, err);
         if (!rc) {
             nsg_flowseg_no_fsync(w);

@@ -44,7 +44,6 @@ struct nsg_fstore_agg {
     GHashTable *strings; /* char * -> ref (GUINT_TO_POINTER) */
     GPtrArray *strv;     /* char *, owned: ref - 1 -> string */
     uint64_t added;
-    unsigned run_seq; /* names of run files */
     uint64_t *hbuf;   /* batch scratch */
     size_t hcap;
     /* sort scratch, kept between spills (a fresh 16 MB per spill was
@@ -76,6 +75,8 @@ void nsg_fstore_agg_rebuild_slots(struct nsg_fstore_agg *a);
 nsg_rc nsg_fstore_agg_insert_plain(struct nsg_fstore_agg *a,
                                    const struct nsg_flowrec *r,
                                    struct nsg_err *err) NSG_WUR;
+/* A new scratch run file's path (caller frees; unique in the process). */
+char *nsg_fstore_run_path(const struct nsg_fstore_agg *a);
 /* Write the table as a sorted run (a classic spill). */
 nsg_rc nsg_fstore_agg_spill(struct nsg_fstore_agg *a,
                             struct nsg_err *err) NSG_WUR;

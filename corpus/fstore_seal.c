@@ -381,8 +381,7 @@ static nsg_rc rewrite(struct nsg_fstore_agg *a, struct nsg_err *err)
     struct nsg_fstore_seal *keep_seal = a->seal;
     struct nsg_flowseg_reader *rd = NULL;
     struct nsg_flowseg_writer *w = NULL;
-    char *tmp = g_strdup_printf("%s/nsgproof-run-%d-%u.tmp", a->tmpdir,
-                                (int)getpid(), a->run_seq++);
+    char *tmp = nsg_fstore_run_path(a);
     nsg_rc rc;
     a->seal = NULL; /* plain aggregation from here */
     rc = nsg_fstore_agg_spill(a, err);

@@ -915,6 +915,25 @@ START_TEST(import_spill_matches)
     pclose(ls);
     ck_assert_int_eq(n, 0);
     g_free(cmd);
+    /* two lanes spilling at once (two blobs, a table of 16 each): every
+     * run file is its own (two lanes once numbered their runs alike in
+     * the same folder and read each other's), so the flows are those of
+     * each blob imported alone */
+    char *l1 = big_blob("lane1.json", 300, 200), *l2 = big_blob("lane2.json", 250, 200);
+    const char *lp[] = {l1, l2};
+    struct imp one1 = import_in("c1a", lp, 1, 0, 1, NULL, NULL);
+    struct imp one2 = import_in("c1b", lp + 1, 1, 0, 1, NULL, NULL);
+    struct imp two = import_in("c2l", lp, 2, 32, 2, NULL, NULL);
+    ck_assert_int_eq(two.segments, 2);
+    ck_assert_uint_gt(rnum(&two, "spill_runs"), 20);
+    ck_assert_uint_eq(two.flows, one1.flows + one2.flows);
+    ck_assert_uint_eq(two.count, 110000);
+    ck_assert_uint_eq(two.bytes_sd, one1.bytes_sd + one2.bytes_sd);
+    imp_free(&one1);
+    imp_free(&one2);
+    imp_free(&two);
+    g_free(l1);
+    g_free(l2);
     imp_free(&big);
     imp_free(&small);
     g_hash_table_destroy(keys);
