@@ -16,6 +16,22 @@ static void now_iso(char out[32])
     nsg_corpus_time_format((int64_t)time(NULL), out);
 }
 
+/* Index the manifest's resources (the first of equal keys, as a cJSON
+ * lookup finds). */
+static void res_index_build(struct nsg_txn *t)
+{
+    cJSON *r;
+    if (t->res_index)
+        g_hash_table_destroy(t->res_index);
+    t->res_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(t->manifest,
+                                                           "resources"))
+    {
+        if (r->string && !g_hash_table_contains(t->res_index, r->string))
+            g_hash_table_insert(t->res_index, g_strdup(r->string), r);
+    }
+}
+
 nsg_rc nsg_corpus_begin(struct nsg_corpus *c, struct nsg_txn **out,
                         struct nsg_err *err)
 {
@@ -49,6 +65,7 @@ nsg_rc nsg_corpus_begin(struct nsg_corpus *c, struct nsg_txn **out,
     t->manifest = cJSON_Duplicate(c->manifest, true);
     t->pending = g_hash_table_new_full(g_str_hash, g_str_equal, free, g_free);
     t->new_files = g_ptr_array_new_with_free_func(free);
+    res_index_build(t);
     c->txn = t;
     *out = t;
     return NSG_OK;
@@ -181,7 +198,7 @@ nsg_rc nsg_txn_add_resource(struct nsg_txn *txn, enum nsg_res_type type,
                            "without an id cannot be stored",
                            txn->c->dir, nsg_res_type_name(type));
     char *key = nsg_xstrdup_lower(id->valuestring);
-    cJSON *e = cJSON_GetObjectItemCaseSensitive(res, key);
+    cJSON *e = g_hash_table_lookup(txn->res_index, key);
     const cJSON *et = cJSON_GetObjectItemCaseSensitive(e, "type");
     if (e && cJSON_IsString(et) &&
         strcmp(et->valuestring, nsg_res_type_name(type))) {
@@ -198,6 +215,7 @@ nsg_rc nsg_txn_add_resource(struct nsg_txn *txn, enum nsg_res_type type,
     if (!e) {
         char *nm = cJSON_IsString(name) ? NULL : nsg_id_name(id->valuestring);
         e = cJSON_AddObjectToObject(res, key);
+        g_hash_table_insert(txn->res_index, g_strdup(key), e);
         cJSON_AddStringToObject(e, "id", id->valuestring);
         cJSON_AddStringToObject(e, "type", nsg_res_type_name(type));
         cJSON_AddStringToObject(e, "name", nm ? nm : name->valuestring);
@@ -269,9 +287,7 @@ nsg_rc nsg_txn_add_source(struct nsg_txn *txn, const char *path,
 bool nsg_txn_has_resource(const struct nsg_txn *txn, const char *id)
 {
     char *key = nsg_xstrdup_lower(id);
-    const cJSON *r =
-        cJSON_GetObjectItemCaseSensitive(txn->manifest, "resources");
-    bool has = cJSON_GetObjectItemCaseSensitive(r, key) != NULL;
+    bool has = g_hash_table_contains(txn->res_index, key);
     free(key);
     return has;
 }
@@ -337,6 +353,8 @@ static void txn_end(struct nsg_txn *t, bool undo)
     for (guint i = 0; undo && i < t->new_files->len; i++)
         unlink(t->new_files->pdata[i]);
     cJSON_Delete(t->manifest);
+    if (t->res_index)
+        g_hash_table_destroy(t->res_index);
     g_hash_table_destroy(t->pending);
     g_ptr_array_free(t->new_files, TRUE);
     if (t->lock_fd >= 0)
@@ -450,6 +468,7 @@ void nsg_txn_restore(struct nsg_txn *txn, struct nsg_txn_mark *mark)
     cJSON_Delete(txn->manifest);
     txn->manifest = mark->manifest;
     free(mark);
+    res_index_build(txn);
 }
 
 void nsg_txn_mark_free(struct nsg_txn_mark *mark)
