@@ -3,7 +3,7 @@
 #   make check    build an ASan+UBSan variant and run every test
 #   make demo     import the shipped sample and run the main job
 #   make bench    run the benchmarks (figures for docs/PERFORMANCE.md)
-#   make bench-scale  the subscription at Azure's limits (long; ~10 GB disk)
+#   make bench-scale  the subscription at Azure's limits (~30 min; ~12 GB disk, ~10 GB RAM)
 #   make deps     install the Debian packages nsgproof needs (graphviz and
 #                 chromium for the map, node and npm when absent) and the
 #                 browser tests' pinned npm packages (make browser-deps);

@@ -7,9 +7,11 @@
 # lint of every NSG and verify of 100 properties, each timed with its
 # peak RSS.  Everything is generated at run time under BENCH_OUT and the
 # flow logs of a size are deleted once imported.
-# Disk: at full size ~7 GB of flow logs (10^8 tuples, ~70 bytes each) and
-# ~2 GB of corpus (segments, checkpoints of 50,000 blobs, objects) at
-# once; 1/3 size a third of that; ~10 GB free to run all three.
+# Disk: at full size ~9 GB of flow logs (10^8 tuples, ~90 bytes each with
+# their JSON) and ~2.2 GB of corpus (segments, checkpoints of 50,000 blobs,
+# objects) at once; 1/3 size a third of that; ~12 GB free to run all
+# three.  Memory: ~10 GB at full size (lint).  Time on 2 cores: ~25 minutes
+# at full size, ~5 at 1/3 (docs/PERFORMANCE.md).
 # usage: bench/scale.sh NSGPROOF BENCH_BIN_DIR
 # Env: BENCH_OUT (bench/out); SCALE_SIZES ("10 3 1": the divisors to run).
 set -u
