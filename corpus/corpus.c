@@ -81,6 +81,7 @@ nsg_rc nsg_corpus_open(const char *dir, bool create, struct nsg_corpus **out,
     c->objects = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)cJSON_Delete);
     c->sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    c->resources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     c->lock_wait_ms = DEFAULT_LOCK_WAIT_MS;
     c->reader_fd = -1;
     if (stat(c->dir, &st)) {
@@ -164,6 +165,7 @@ void nsg_corpus_close(struct nsg_corpus *c)
     g_ptr_array_free(c->old, TRUE);
     g_hash_table_destroy(c->objects);
     g_hash_table_destroy(c->sources);
+    g_hash_table_destroy(c->resources);
     if (c->reader_fd >= 0)
         close(c->reader_fd); /* releases the shared flock */
     g_free(c->dir);

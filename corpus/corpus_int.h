@@ -23,6 +23,8 @@ struct nsg_corpus {
                             sections stay valid until close) */
     GHashTable *objects; /* sha256 -> cJSON * parsed object (cache) */
     GHashTable *sources; /* sha256 of every published source (set) */
+    GHashTable *resources; /* key -> cJSON * of the published manifest
+                              (nsg_corpus_index_resources) */
     struct nsg_txn *txn; /* the open transaction, if any */
     int lock_wait_ms;
     int reader_fd; /* shared flock on READERS_FILE while open, or -1 */
@@ -35,11 +37,8 @@ struct nsg_txn {
     GHashTable *pending;  /* final object path -> its temporary path */
     GPtrArray *new_files; /* char *: nsg_txn_new_file paths */
     unsigned seq;         /* counter for new file names */
-    /* the manifest's "resources" entries by key (lower-cased id), kept
-     * with it: a cJSON lookup is a scan, and an import of n resources
-     * made 2n of them over up to n keys (a quarter of a 20,000-resource
-     * import went to strcmp) */
-    GHashTable *res_index; /* char * (owned) -> cJSON * (the manifest's) */
+    GHashTable *res_index; /* key -> cJSON * of manifest, kept with it
+                              (nsg_corpus_index_resources) */
 };
 
 /* ---- manifest (corpus_manifest.c) ---- */
@@ -52,6 +51,12 @@ nsg_rc nsg_corpus_manifest_write(const char *dir, const cJSON *m,
                                  struct nsg_err *err);
 /* Replace c->manifest, keeping the old one alive until close. */
 void nsg_corpus_set_manifest(struct nsg_corpus *c, cJSON *m);
+/* Fill idx (emptied first; keys owned by it, g_free) with the entries of
+ * m's "resources" by key (lower-cased id), the first of equal keys as a
+ * cJSON lookup finds it: a cJSON lookup is a scan, and looking up each of
+ * n resources that way is O(n^2) (a quarter of a 20,000-resource import
+ * went to strcmp). */
+void nsg_corpus_index_resources(const cJSON *m, GHashTable *idx);
 
 /* ---- files (corpus_fs.c) ---- */
 char *nsg_corpus_path_join(const char *a, const char *b);

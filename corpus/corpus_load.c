@@ -150,10 +150,8 @@ nsg_rc nsg_corpus_history(struct nsg_corpus *c, const char *id,
                           struct nsg_version **out, size_t *n,
                           struct nsg_err *err)
 {
-    const cJSON *res =
-        cJSON_GetObjectItemCaseSensitive(c->manifest, "resources");
     char *key = nsg_xstrdup_lower(id);
-    const cJSON *e = cJSON_GetObjectItemCaseSensitive(res, key);
+    const cJSON *e = g_hash_table_lookup(c->resources, key);
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(e, "versions");
     const cJSON *v;
     free(key);

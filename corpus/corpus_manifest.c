@@ -142,6 +142,17 @@ nsg_rc nsg_corpus_manifest_write(const char *dir, const cJSON *m,
     return rc;
 }
 
+void nsg_corpus_index_resources(const cJSON *m, GHashTable *idx)
+{
+    cJSON *r;
+    g_hash_table_remove_all(idx);
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(m, "resources"))
+    {
+        if (r->string && !g_hash_table_contains(idx, r->string))
+            g_hash_table_insert(idx, g_strdup(r->string), r);
+    }
+}
+
 /* Rebuild the set of source hashes of the published manifest. */
 static void index_sources(struct nsg_corpus *c)
 {
@@ -162,6 +173,7 @@ void nsg_corpus_set_manifest(struct nsg_corpus *c, cJSON *m)
         g_ptr_array_add(c->old, c->manifest);
     c->manifest = m;
     index_sources(c);
+    nsg_corpus_index_resources(m, c->resources);
 }
 
 const char *nsg_corpus_dir(const struct nsg_corpus *c)

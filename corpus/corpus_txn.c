@@ -16,22 +16,6 @@ static void now_iso(char out[32])
     nsg_corpus_time_format((int64_t)time(NULL), out);
 }
 
-/* Index the manifest's resources (the first of equal keys, as a cJSON
- * lookup finds). */
-static void res_index_build(struct nsg_txn *t)
-{
-    cJSON *r;
-    if (t->res_index)
-        g_hash_table_destroy(t->res_index);
-    t->res_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(t->manifest,
-                                                           "resources"))
-    {
-        if (r->string && !g_hash_table_contains(t->res_index, r->string))
-            g_hash_table_insert(t->res_index, g_strdup(r->string), r);
-    }
-}
-
 nsg_rc nsg_corpus_begin(struct nsg_corpus *c, struct nsg_txn **out,
                         struct nsg_err *err)
 {
@@ -65,7 +49,8 @@ nsg_rc nsg_corpus_begin(struct nsg_corpus *c, struct nsg_txn **out,
     t->manifest = cJSON_Duplicate(c->manifest, true);
     t->pending = g_hash_table_new_full(g_str_hash, g_str_equal, free, g_free);
     t->new_files = g_ptr_array_new_with_free_func(free);
-    res_index_build(t);
+    t->res_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    nsg_corpus_index_resources(t->manifest, t->res_index);
     c->txn = t;
     *out = t;
     return NSG_OK;
@@ -353,8 +338,7 @@ static void txn_end(struct nsg_txn *t, bool undo)
     for (guint i = 0; undo && i < t->new_files->len; i++)
         unlink(t->new_files->pdata[i]);
     cJSON_Delete(t->manifest);
-    if (t->res_index)
-        g_hash_table_destroy(t->res_index);
+    g_hash_table_destroy(t->res_index);
     g_hash_table_destroy(t->pending);
     g_ptr_array_free(t->new_files, TRUE);
     if (t->lock_fd >= 0)
@@ -468,7 +452,7 @@ void nsg_txn_restore(struct nsg_txn *txn, struct nsg_txn_mark *mark)
     cJSON_Delete(txn->manifest);
     txn->manifest = mark->manifest;
     free(mark);
-    res_index_build(txn);
+    nsg_corpus_index_resources(txn->manifest, txn->res_index);
 }
 
 void nsg_txn_mark_free(struct nsg_txn_mark *mark)
