@@ -182,18 +182,17 @@ static cJSON *json_finding(const struct nsg_cnsg *c,
     return o;
 }
 
-/* One NSG in one context: compiled first, with the security admin rules
- * in front of it (on the main thread: the simulator's cache is not
- * shared), linted by whichever worker takes it (each with its own solver
- * context), reported in order; the static findings with the NSG's first
- * context only (first). */
+/* One NSG in one context: the security admin rules in front of it found
+ * first (on the main thread: the simulator's cache is not shared), then
+ * compiled, linted and freed by whichever worker takes it (each with its
+ * own solver context), reported in order; the static findings with the
+ * NSG's first context only (first). */
 struct lint_job {
     const struct nsg_nsg *n;
     const struct nsg_vnet *v;
     bool several, first;
-    const struct nsg_cnsg *c; /* compiled by lint_one, freed after */
     const struct nsg_admin_stage *admin;
-    nsg_rc admin_rc; /* its error (after a compile error, as before) */
+    nsg_rc admin_rc; /* its error, reported unless the NSG fails to compile */
     struct nsg_err admin_err;
     nsg_rc rc;
     struct nsg_err err;
@@ -218,7 +217,7 @@ static void lint_one(const struct lint_opts *o, const struct nsg_topology *t,
                                 cli_nsg_ref(t, n),
                                 j->several && v ? v->name : NULL};
     char label[512];
-    struct nsg_cnsg *own = NULL;
+    struct nsg_cnsg *c = NULL;
     nsg_rc rc = nsg_ctx_init(&ctx, t, v, err);
     if (rc) {
         j->rc = rc;
@@ -226,26 +225,25 @@ static void lint_one(const struct lint_opts *o, const struct nsg_topology *t,
     }
     /* compiled here, on the worker's thread, and freed once linted: all
      * of them kept at once were ~3 GB at 5,000 NSGs */
-    rc = nsg_sim_compile(&ctx, n, &own, err);
+    rc = nsg_sim_compile(&ctx, n, &c, err);
     if (!rc && j->admin_rc) {
         rc = j->admin_rc;
         *err = j->admin_err;
     }
     if (rc) {
         j->rc = rc;
-        nsg_cnsg_free(own);
+        nsg_cnsg_free(c);
         nsg_ctx_release(&ctx);
         return;
     }
-    j->c = own;
     for (int d = 0; j->admin && d < 2; d++)
         for (size_t i = 0; i < j->admin->n[d]; i++)
             maybe += j->admin->rules[d][i].maybe;
     cli_nsg_scope(t, n, v, &governed, &scope);
     if (j->first)
-        nsg_slv_lint_static(t, n, j->c, &l);
+        nsg_slv_lint_static(t, n, c, &l);
     slv = nsg_slv_new((unsigned)o->timeout_ms);
-    rc = nsg_slv_lint_scoped(slv, j->c, &ctx.internet, j->admin, &scope, &l,
+    rc = nsg_slv_lint_scoped(slv, c, &ctx.internet, j->admin, &scope, &l,
                              err);
     if (!rc) {
         GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
@@ -261,7 +259,7 @@ static void lint_one(const struct lint_opts *o, const struct nsg_topology *t,
             cJSON_AddNullToObject(e, "vnet");
         cJSON *fs = cJSON_AddArrayToObject(e, "findings");
         for (size_t i = 0; i < l.n; i++)
-            cJSON_AddItemToArray(fs, json_finding(j->c, &l.f[i], &ref));
+            cJSON_AddItemToArray(fs, json_finding(c, &l.f[i], &ref));
         if (nsg_ctx_gaps(t, v, NULL)) {
             struct nsg_buf why = NSG_BUF_INIT;
             nsg_ctx_gaps(t, v, &why);
@@ -292,8 +290,7 @@ static void lint_one(const struct lint_opts *o, const struct nsg_topology *t,
     j->rc = rc;
     nsg_slv_lint_release(&l);
     nsg_slv_free(slv);
-    j->c = NULL;
-    nsg_cnsg_free(own);
+    nsg_cnsg_free(c);
     nsg_ctx_release(&ctx);
     nsg_addrset_release(&governed);
 }
