@@ -488,6 +488,41 @@ static void add_defaults(struct bf_rule *r, int *n)
 }
 
 /* One round: a random world and NSG, `packets` random packets. */
+/* n_rules random rules into NSG n and into br (as the reference sees
+ * them), the default rules after them, br sorted as Azure evaluates. */
+static void rand_rules(struct nsg_nsg *n, int n_rules, struct bf_rule *br,
+                       int *nb)
+{
+    bool used[2][4097] = {{0}};
+    for (int i = 0; i < n_rules; i++) {
+        struct bf_rule *r = &br[(*nb)++];
+        int fam = rnd(3) ? 4 : 6;
+        char src[512], dst[512], sp[128], dp[128];
+        snprintf(r->name, sizeof(r->name), "r%d", i);
+        r->dir = (int)rnd(2);
+        do
+            r->prio = 100 + (int)rnd(3997);
+        while (used[r->dir][r->prio]);
+        used[r->dir][r->prio] = true;
+        r->allow = (int)rnd(2);
+        snprintf(r->proto, sizeof(r->proto), "%s", protos[rnd(10)]);
+        rand_side(fam, r->src, &r->n_src);
+        rand_side(fam, r->dst, &r->n_dst);
+        rand_ports(r->sp, &r->n_sp, rnd(6) != 0);
+        rand_ports(r->dp, &r->n_dp, false);
+        r->narrow = !bf_all_ports(r->sp, r->n_sp) ||
+                    !bf_all_ports(r->dp, r->n_dp);
+        side_text(r->src, r->n_src, src, sizeof(src));
+        side_text(r->dst, r->n_dst, dst, sizeof(dst));
+        ports_text(r->sp, r->n_sp, sp, sizeof(sp));
+        ports_text(r->dp, r->n_dp, dp, sizeof(dp));
+        tb_rule(n, r->name, r->prio, r->dir ? "out" : "in",
+                r->allow ? "allow" : "deny", r->proto, src, sp, dst, dp);
+    }
+    add_defaults(br, nb);
+    qsort(br, (size_t)*nb, sizeof(*br), bf_cmp);
+}
+
 static void round_trip(int n_rules, int packets, long *checked, long *unknown)
 {
     struct nsg_topology *t = nsg_topo_new();
@@ -526,34 +561,7 @@ static void round_trip(int n_rules, int packets, long *checked, long *unknown)
     struct nsg_nsg *n = tb_nsg(t, "n");
     struct bf_rule *br = calloc((size_t)n_rules + 6, sizeof(*br));
     int nb = 0;
-    bool used[2][4097] = {{0}};
-    for (int i = 0; i < n_rules; i++) {
-        struct bf_rule *r = &br[nb++];
-        int fam = rnd(3) ? 4 : 6;
-        char src[512], dst[512], sp[128], dp[128];
-        snprintf(r->name, sizeof(r->name), "r%d", i);
-        r->dir = (int)rnd(2);
-        do
-            r->prio = 100 + (int)rnd(3997);
-        while (used[r->dir][r->prio]);
-        used[r->dir][r->prio] = true;
-        r->allow = (int)rnd(2);
-        snprintf(r->proto, sizeof(r->proto), "%s", protos[rnd(10)]);
-        rand_side(fam, r->src, &r->n_src);
-        rand_side(fam, r->dst, &r->n_dst);
-        rand_ports(r->sp, &r->n_sp, rnd(6) != 0);
-        rand_ports(r->dp, &r->n_dp, false);
-        r->narrow = !bf_all_ports(r->sp, r->n_sp) ||
-                    !bf_all_ports(r->dp, r->n_dp);
-        side_text(r->src, r->n_src, src, sizeof(src));
-        side_text(r->dst, r->n_dst, dst, sizeof(dst));
-        ports_text(r->sp, r->n_sp, sp, sizeof(sp));
-        ports_text(r->dp, r->n_dp, dp, sizeof(dp));
-        tb_rule(n, r->name, r->prio, r->dir ? "out" : "in",
-                r->allow ? "allow" : "deny", r->proto, src, sp, dst, dp);
-    }
-    add_defaults(br, &nb);
-    qsort(br, (size_t)nb, sizeof(*br), bf_cmp);
+    rand_rules(n, n_rules, br, &nb);
     tb_link(t);
 
     struct nsg_sim *sim = nsg_sim_new(t);
@@ -720,34 +728,7 @@ static void admin_round(int n_rules, int n_admin, int packets, long *checked,
     struct bf_rule *br = calloc((size_t)n_rules + 6, sizeof(*br));
     struct bf_admin *ba = calloc((size_t)n_admin + 1, sizeof(*ba));
     int nb = 0;
-    bool used[2][4097] = {{0}};
-    for (int i = 0; i < n_rules; i++) {
-        struct bf_rule *r = &br[nb++];
-        int fam = rnd(3) ? 4 : 6;
-        char src[512], dst[512], sp[128], dp[128];
-        snprintf(r->name, sizeof(r->name), "r%d", i);
-        r->dir = (int)rnd(2);
-        do
-            r->prio = 100 + (int)rnd(3997);
-        while (used[r->dir][r->prio]);
-        used[r->dir][r->prio] = true;
-        r->allow = (int)rnd(2);
-        snprintf(r->proto, sizeof(r->proto), "%s", protos[rnd(10)]);
-        rand_side(fam, r->src, &r->n_src);
-        rand_side(fam, r->dst, &r->n_dst);
-        rand_ports(r->sp, &r->n_sp, rnd(6) != 0);
-        rand_ports(r->dp, &r->n_dp, false);
-        r->narrow = !bf_all_ports(r->sp, r->n_sp) ||
-                    !bf_all_ports(r->dp, r->n_dp);
-        side_text(r->src, r->n_src, src, sizeof(src));
-        side_text(r->dst, r->n_dst, dst, sizeof(dst));
-        ports_text(r->sp, r->n_sp, sp, sizeof(sp));
-        ports_text(r->dp, r->n_dp, dp, sizeof(dp));
-        tb_rule(n, r->name, r->prio, r->dir ? "out" : "in",
-                r->allow ? "allow" : "deny", r->proto, src, sp, dst, dp);
-    }
-    add_defaults(br, &nb);
-    qsort(br, (size_t)nb, sizeof(*br), bf_cmp);
+    rand_rules(n, n_rules, br, &nb);
 
     struct nsg_admin_config *cfg = tb_admin_config(t, "nm", "cfg");
     struct nsg_admin_collection *col = tb_admin_collection(t, cfg, "c", "g");

@@ -25,8 +25,7 @@ char *tb_id(const char *type, const char *name)
     return r;
 }
 
-/* Split a comma-separated list (empty string: no items). */
-static char **split(const char *list, size_t *n)
+char **tb_split(const char *list, size_t *n)
 {
     char **v = g_strsplit(list ? list : "", ",", -1);
     size_t k = 0;
@@ -44,7 +43,7 @@ static char **split(const char *list, size_t *n)
 
 static struct nsg_cidr *parse_cidrs(const char *list, size_t *n)
 {
-    char **v = split(list, n);
+    char **v = tb_split(list, n);
     struct nsg_cidr *c = nsg_xcalloc(*n + 1, sizeof(*c));
     for (size_t i = 0; i < *n; i++)
         if (nsg_cidr_parse(v[i], &c[i]))
@@ -105,7 +104,7 @@ struct nsg_route_table *tb_route_table(struct nsg_topology *t,
 {
     struct nsg_route_table *rt = nsg_xcalloc(1, sizeof(*rt));
     size_t n;
-    char **v = split(routes, &n);
+    char **v = tb_split(routes, &n);
 
     rt->id = tb_id("routeTables", name);
     rt->name = nsg_xstrdup(name);
@@ -129,7 +128,7 @@ struct nsg_route_table *tb_route_table(struct nsg_topology *t,
 
 static char **asg_ids(const char *asgs, size_t *n)
 {
-    char **v = split(asgs, n);
+    char **v = tb_split(asgs, n);
     char **ids = nsg_xcalloc(*n + 1, sizeof(char *));
     for (size_t i = 0; i < *n; i++)
         ids[i] = tb_id("applicationSecurityGroups", v[i]);
@@ -198,7 +197,7 @@ static void parse_side(const char *list, struct nsg_addr_item **items,
                        size_t *n_items, char ***asgs, size_t *n_asgs)
 {
     size_t n;
-    char **v = split(list, &n);
+    char **v = tb_split(list, &n);
     *items = nsg_xcalloc(n + 1, sizeof(**items));
     *asgs = nsg_xcalloc(n + 1, sizeof(char *));
     *n_items = *n_asgs = 0;
@@ -221,7 +220,7 @@ static void parse_side(const char *list, struct nsg_addr_item **items,
 
 static struct nsg_portrange *parse_ports(const char *list, size_t *n)
 {
-    char **v = split(list, n);
+    char **v = tb_split(list, n);
     struct nsg_portrange *p = nsg_xcalloc(*n + 1, sizeof(*p));
     for (size_t i = 0; i < *n; i++)
         if (nsg_portrange_parse(v[i], &p[i]))

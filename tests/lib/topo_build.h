@@ -14,6 +14,9 @@
  * type: "networkSecurityGroups", "virtualNetworks", "networkInterfaces",
  * "applicationSecurityGroups", "routeTables". */
 char *tb_id(const char *type, const char *name);
+/* Split a comma-separated list, items trimmed, empty ones dropped ("" or
+ * NULL: none); free with g_strfreev. */
+char **tb_split(const char *list, size_t *n);
 
 struct nsg_vnet *tb_vnet(struct nsg_topology *t, const char *name,
                          const char *spaces);

@@ -18,22 +18,6 @@ static char *manager_id(const char *manager)
     return tb_id("networkManagers", manager);
 }
 
-static char **split_names(const char *list, size_t *n)
-{
-    char **v = g_strsplit(list ? list : "", ",", -1);
-    size_t k = 0;
-    for (size_t i = 0; v[i]; i++) {
-        g_strstrip(v[i]);
-        if (v[i][0])
-            v[k++] = v[i];
-        else
-            g_free(v[i]);
-    }
-    v[k] = NULL;
-    *n = k;
-    return v;
-}
-
 struct nsg_admin_config *tb_admin_config(struct nsg_topology *t,
                                          const char *manager, const char *name)
 {
@@ -52,7 +36,7 @@ struct nsg_admin_collection *tb_admin_collection(struct nsg_topology *t,
 {
     struct nsg_admin_collection *k = nsg_xcalloc(1, sizeof(*k));
     size_t n;
-    char **g = split_names(groups, &n);
+    char **g = tb_split(groups, &n);
     k->id = child(c->id, "ruleCollections", name);
     k->name = nsg_xstrdup(name);
     k->config_id = nsg_xstrdup(c->id);
@@ -125,7 +109,7 @@ void tb_admin_deployment(struct nsg_topology *t, const char *manager,
 {
     struct nsg_admin_deployment *d = nsg_xcalloc(1, sizeof(*d));
     size_t n;
-    char **c = split_names(configs, &n);
+    char **c = tb_split(configs, &n);
     d->manager_id = manager_id(manager);
     d->id = child(d->manager_id, "deploymentStatus", region);
     d->name = nsg_xstrdup(region);
