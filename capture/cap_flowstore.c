@@ -31,7 +31,7 @@ nsg_rc cap_ckpt_lookup(struct nsg_corpus *c, const char *const *keys, size_t n,
 {
     struct nsg_txn *txn = NULL;
     struct nsg_fstore_writer *w = NULL;
-    struct nsg_fstore_opts opt = {NSG_FSTORE_MIN_ENTRIES};
+    struct nsg_fstore_opts opt = {NSG_FSTORE_MIN_ENTRIES, false};
     memset(out, 0, n * sizeof(*out));
     if (!n)
         return NSG_OK;

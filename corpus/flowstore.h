@@ -135,6 +135,9 @@ struct nsg_fstore_writer; /* opaque */
 struct nsg_fstore_opts {
     size_t max_entries; /* aggregation table bound in records (0: the
                            default); clamped to [MIN, MAX]_ENTRIES */
+    bool same_thread;   /* aggregate on the feeding thread instead of a
+                           thread of its own (lanes that already keep
+                           every processor busy) */
 };
 nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
                               const struct nsg_fstore_opts *opt,

@@ -41,8 +41,12 @@ uint64_t nsg_fstore_agg_pending(const struct nsg_fstore_agg *a); /* added */
 
 /* ---- aggregation thread (fstore_pipe.c) --------------------------------- */
 struct nsg_fstore_pipe;
-/* Start a thread that feeds batches to agg (which it owns until finish). */
-struct nsg_fstore_pipe *nsg_fstore_pipe_start(struct nsg_fstore_agg *agg);
+/* Start a thread that feeds batches to agg (which it owns until finish);
+ * with `threaded` false there is no thread: each batch is aggregated on
+ * the feeding thread when it is handed over (for import lanes, which
+ * already keep every processor busy). */
+struct nsg_fstore_pipe *nsg_fstore_pipe_start(struct nsg_fstore_agg *agg,
+                                              bool threaded);
 /* The batch to append struct nsg_flowrec to (owned by the pipe). */
 GArray *nsg_fstore_pipe_batch(struct nsg_fstore_pipe *p);
 /* Hand the batch over when it is big enough (or `force` and not empty);

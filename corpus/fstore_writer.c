@@ -58,7 +58,8 @@ static size_t clamp_entries(const struct nsg_fstore_opts *opt)
 }
 
 /* Name w's segment and start its aggregation. */
-static nsg_rc start_segment(struct nsg_fstore_writer *w, size_t entries,
+static nsg_rc start_segment(struct nsg_fstore_writer *w,
+                            const struct nsg_fstore_opts *opt,
                             struct nsg_err *err)
 {
     nsg_rc rc = nsg_txn_new_file(w->txn, NSG_FSTORE_SECTION, ".seg",
@@ -66,9 +67,9 @@ static nsg_rc start_segment(struct nsg_fstore_writer *w, size_t entries,
     if (rc)
         return rc;
     w->tmpdir = g_path_get_dirname(w->seg_abs);
-    w->agg = nsg_fstore_agg_new(entries, w->tmpdir);
+    w->agg = nsg_fstore_agg_new(clamp_entries(opt), w->tmpdir);
     nsg_fstore_agg_set_output(w->agg, w->seg_abs);
-    w->pipe = nsg_fstore_pipe_start(w->agg);
+    w->pipe = nsg_fstore_pipe_start(w->agg, !(opt && opt->same_thread));
     return NSG_OK;
 }
 
@@ -98,7 +99,7 @@ nsg_rc nsg_fstore_writer_open(struct nsg_txn *txn,
     }
     rc = nsg_fstore_ckpts_load(txn->c, sec, &w->ckpts, err);
     if (!rc)
-        rc = start_segment(w, clamp_entries(opt), err);
+        rc = start_segment(w, opt, err);
     if (rc) {
         nsg_fstore_writer_abort(w);
         return rc;
@@ -118,7 +119,7 @@ nsg_rc nsg_fstore_writer_lane(struct nsg_fstore_writer *w,
         w = w->parent;
     l->txn = w->txn;
     l->parent = w;
-    nsg_rc rc = start_segment(l, clamp_entries(opt), err);
+    nsg_rc rc = start_segment(l, opt, err);
     if (rc) {
         nsg_fstore_writer_abort(l);
         return rc;

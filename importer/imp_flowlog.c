@@ -274,7 +274,7 @@ nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     struct nsg_imp_flowlog_session *s = NULL;
     struct lane second;
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-    struct nsg_fstore_opts fo = {opt ? opt->max_entries : 0};
+    struct nsg_fstore_opts fo = {opt ? opt->max_entries : 0, false};
     nsg_rc rc = NSG_OK;
     guint split = 0;
     (void)c;
@@ -282,13 +282,17 @@ nsg_rc nsg_imp_fl_import(struct nsg_txn *txn, struct nsg_corpus *c,
     memset(&second, 0, sizeof(second));
     for (size_t i = 0; !rc && i < n_paths; i++)
         rc = nsg_walk_files(paths[i], ".json", files, err);
+    unsigned procs = opt && opt->processors ? opt->processors
+                                            : (unsigned)g_get_num_processors();
     if (!rc) {
-        unsigned lanes = opt && opt->lanes ? opt->lanes
-                                           : (unsigned)g_get_num_processors();
+        unsigned lanes = opt && opt->lanes ? opt->lanes : procs;
         split = lane_split(files, lanes, opt && opt->lanes);
     }
     if (split) {
-        /* two lanes, each with half the table */
+        /* two lanes, each with half the table; on fewer than four
+         * processors each aggregates on its own thread (two lanes and two
+         * aggregation threads would be four busy threads on two) */
+        fo.same_thread = procs < 4;
         if (!fo.max_entries)
             fo.max_entries = NSG_FSTORE_DEFAULT_ENTRIES;
         fo.max_entries = fo.max_entries / 2 > NSG_FSTORE_MIN_ENTRIES

@@ -35,6 +35,9 @@ struct nsg_imp_fl_tuple {
  * or a NUL).  Returns 0, or -1 with *why set to a static description. */
 int nsg_imp_fl_tuple_parse(const char *s, size_t len, enum nsg_imp_fl_kind kind,
                            struct nsg_imp_fl_tuple *out, const char **why);
+/* Tests: with on, the tokenizer reads addresses without SSSE3 even where
+ * the CPU has it (both ways must give the same answers). */
+void nsg_imp_fl_tuple_portable(bool on);
 
 /* ---- streaming record scanner (imp_flowlog_scan.c) ---------------------- */
 typedef void (*nsg_imp_fl_problem_fn)(void *ctx, uint64_t offset,
@@ -160,6 +163,9 @@ struct nsg_imp_fl_options {
                            two on a machine of several processors when
                            the import has 64 MB or more in two files or
                            more) */
+    unsigned processors; /* to plan for (0 = this machine's): two lanes on
+                            fewer than four aggregate on their own
+                            threads, more have a thread each for it */
 };
 /* NSGPROOF_FLOW_TABLE, when set: a whole number of table entries from
  * NSG_FSTORE_MIN_ENTRIES to NSG_FSTORE_MAX_ENTRIES, else NSG_E_USAGE. */

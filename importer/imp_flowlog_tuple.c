@@ -2,10 +2,12 @@
  * ("1763643651,203.0.113.7,10.0.1.4,51234,22,T,I,A,B,,,,") straight from
  * the record text into typed fields.  Hand-written because it runs once
  * per tuple (millions per GB): no allocation, no cJSON node, IPv4 parsed
- * inline (IPv6 goes through nsg_ip_parse). */
+ * inline (16 bytes at a time where the CPU has SSSE3, imp_ipv4_ssse3.h;
+ * IPv6 goes through nsg_ip_parse). */
 #include <string.h>
 
 #include "imp_flowlog.h"
+#include "imp_ipv4_ssse3.h"
 
 #define MAX_FIELDS 16
 
@@ -89,15 +91,25 @@ static int one_char(const char *s, size_t n, const char *allowed, char *out)
     return 0;
 }
 
-/* ---- fast path: one pass over the common shape (IPv4, well-formed);
- * anything unusual returns -1 and the general path below decides.  It
- * relies on the byte after the tuple not being a digit, '.' or ',' (it is
- * the closing quote in the record text, or a NUL), and checks at the end
- * that exactly len bytes were used. */
+/* ---- fast path (its body: imp_flowlog_tuple_fast.h): helpers */
 
 static inline bool dig(char c)
 {
     return (unsigned)(c - '0') < 10;
+}
+
+static inline uint64_t ld8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+/* Nonzero when some byte of w is not '0'..'9'. */
+static inline uint64_t not_digits8(uint64_t w)
+{
+    return ((w + 0x4646464646464646ull) | (w - 0x3030303030303030ull)) &
+           0x8080808080808080ull;
 }
 
 /* Value of the first k (1..8) digits of the 8 bytes w (memory order, the
@@ -149,7 +161,8 @@ static inline int f_dec(const char **pp, const char *lim, uint64_t *v)
     return n;
 }
 
-static inline bool f_ip4(const char **pp, struct nsg_ip *ip)
+/* A dotted-quad IPv4 address, byte by byte. */
+static inline bool f_ip4_loop(const char **pp, struct nsg_ip *ip)
 {
     const char *p = *pp;
     uint32_t v = 0;
@@ -176,75 +189,58 @@ static inline bool f_ip4(const char **pp, struct nsg_ip *ip)
     return true;
 }
 
-static int fast(const char *s, size_t len, enum nsg_imp_fl_kind kind,
-                struct nsg_imp_fl_tuple *out)
+/* The fast path twice (imp_flowlog_tuple_fast.h): portable, and with
+ * the SSSE3 address reader where the compiler can target it. */
+#define NSG_FT_NAME fast_portable
+#define NSG_FT_ATTR
+#define NSG_FT_IP4(pp, lim, ip) f_ip4_loop(pp, ip)
+#include "imp_flowlog_tuple_fast.h"
+
+#ifdef NSG_IMP_HAVE_IPV4_SSSE3
+/* 16 bytes readable from *pp (lim is one past the last): the SSSE3
+ * reader, else the byte loop. */
+__attribute__((target("ssse3"), always_inline)) static inline bool
+f_ip4_ssse3(const char **pp, const char *lim, struct nsg_ip *ip)
 {
-    const char *p = s, *lim = s + len + 1; /* s[len] is readable */
-    uint64_t v;
-    bool vnet = kind == NSG_IMP_FL_KIND_VNET;
-    if (!f_dec(&p, lim, &v) || *p++ != ',')
-        return -1;
-    out->time = (int64_t)(v > 99999999999ull ? v / 1000 : v);
-    if (!f_ip4(&p, &out->src) || *p++ != ',' || !f_ip4(&p, &out->dst) ||
-        *p++ != ',')
-        return -1;
-    if ((!f_dec(&p, lim, &v) && !vnet) || v > 65535 || *p++ != ',')
-        return -1;
-    out->sport = (uint16_t)v;
-    if ((!f_dec(&p, lim, &v) && !vnet) || v > 65535 || *p++ != ',')
-        return -1;
-    out->dport = (uint16_t)v;
-    if (!vnet && (*p == 'T' || *p == 'U')) {
-        out->proto = *p++ == 'T' ? NSG_PROTO_TCP : NSG_PROTO_UDP;
-    } else {
-        if (!f_dec(&p, lim, &v) || v > 255)
-            return -1;
-        out->proto = (uint8_t)v;
-    }
-    if (*p++ != ',' || (*p != 'I' && *p != 'O'))
-        return -1;
-    out->dir = *p++ == 'I' ? NSG_DIR_IN : NSG_DIR_OUT;
-    if (*p++ != ',')
-        return -1;
-    if (!vnet) {
-        if (*p != 'A' && *p != 'D')
-            return -1;
-        out->decision = *p++;
-        if (p == s + len) {
-            out->version = 1;
-            return 0;
-        }
-        if (*p++ != ',' || (*p != 'B' && *p != 'C' && *p != 'E'))
-            return -1;
-        out->state = *p++;
-        out->version = 2;
-    } else {
-        if (*p != 'B' && *p != 'C' && *p != 'E' && *p != 'D')
-            return -1;
-        out->state = *p++;
-        out->decision = out->state == 'D' ? 'D' : 'A';
-        out->version = 4;
-        if (*p++ != ',')
-            return -1;
-        while (p < s + len && *p != ',') /* encryption: not kept */
-            p++;
-    }
-    for (int i = 0; i < 4; i++) {
-        if (*p++ != ',')
-            return -1;
-        f_dec(&p, lim, &out->c[i]); /* empty is 0 */
-    }
-    return p == s + len ? 0 : -1;
+    uint32_t v;
+    if (lim - *pp < 16)
+        return f_ip4_loop(pp, ip);
+    unsigned n = nsg_imp_ipv4_ssse3(*pp, &v);
+    if (!n)
+        return false;
+    ip->family = 4;
+    ip->v = v;
+    *pp += n;
+    return true;
+}
+
+#define NSG_FT_NAME fast_ssse3
+#define NSG_FT_ATTR __attribute__((target("ssse3")))
+#define NSG_FT_IP4(pp, lim, ip) f_ip4_ssse3(pp, lim, ip)
+#include "imp_flowlog_tuple_fast.h"
+#endif
+
+static bool portable_only; /* tests: nsg_imp_fl_tuple_portable */
+
+void nsg_imp_fl_tuple_portable(bool on)
+{
+    portable_only = on;
 }
 
 int nsg_imp_fl_tuple_parse(const char *s, size_t len, enum nsg_imp_fl_kind kind,
                            struct nsg_imp_fl_tuple *out, const char **why)
 {
     /* no memset here: `rep stos` on the 128-byte struct costed a fifth of
-     * the tokenizer; fast() sets every field but these */
+     * the tokenizer; the fast path sets every field but these */
     out->state = 0;
     out->c[0] = out->c[1] = out->c[2] = out->c[3] = 0;
-    if (!fast(s, len, kind, out))
+#ifdef NSG_IMP_HAVE_IPV4_SSSE3
+    if (!portable_only && nsg_imp_ipv4_ssse3_ok()) {
+        if (!fast_ssse3(s, len, kind, out))
+            return 0;
+    } else
+#endif
+        if (!fast_portable(s, len, kind, out))
         return 0;
     memset(out, 0, sizeof(*out));
     return nsg_imp_fl_tuple_parse_slow(s, len, kind, out, why);

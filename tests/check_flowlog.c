@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -431,6 +432,11 @@ static uint64_t rnum(const struct imp *r, const char *k)
     return (uint64_t)v->valuedouble;
 }
 
+/* Processors the imports below plan for (0: this machine's): 2 makes two
+ * lanes aggregate on their own threads, 8 gives each an aggregation
+ * thread. */
+static unsigned import_procs;
+
 /* Import paths into the corpus `name` under tmp with `lanes` (0: as
  * nsgproof decides), then read every flow; lines (when not NULL) gets one
  * sorted line per flow. */
@@ -442,7 +448,7 @@ static struct imp import_in(const char *name, const char *const *paths,
     struct nsg_corpus *c = NULL;
     struct nsg_txn *txn = NULL;
     struct nsg_err err = NSG_ERR_INIT;
-    struct nsg_imp_fl_options opt = {table, lanes};
+    struct nsg_imp_fl_options opt = {table, lanes, import_procs};
     char *dir = g_build_filename(tmp, name, NULL);
     ck_assert_msg(!nsg_corpus_open(dir, true, &c, &err), "%s", err.msg);
     ck_assert_msg(!nsg_corpus_begin(c, &txn, &err), "%s", err.msg);
@@ -923,15 +929,19 @@ START_TEST(import_spill_matches)
     const char *lp[] = {l1, l2};
     struct imp one1 = import_in("c1a", lp, 1, 0, 1, NULL, NULL);
     struct imp one2 = import_in("c1b", lp + 1, 1, 0, 1, NULL, NULL);
-    struct imp two = import_in("c2l", lp, 2, 32, 2, NULL, NULL);
-    ck_assert_int_eq(two.segments, 2);
-    ck_assert_uint_gt(rnum(&two, "spill_runs"), 20);
-    ck_assert_uint_eq(two.flows, one1.flows + one2.flows);
-    ck_assert_uint_eq(two.count, 110000);
-    ck_assert_uint_eq(two.bytes_sd, one1.bytes_sd + one2.bytes_sd);
+    for (int m = 0; m < 2; m++) { /* aggregation threads, then none */
+        import_procs = m ? 2 : 8;
+        struct imp two = import_in(m ? "c2m" : "c2l", lp, 2, 32, 2, NULL, NULL);
+        ck_assert_int_eq(two.segments, 2);
+        ck_assert_uint_gt(rnum(&two, "spill_runs"), 20);
+        ck_assert_uint_eq(two.flows, one1.flows + one2.flows);
+        ck_assert_uint_eq(two.count, 110000);
+        ck_assert_uint_eq(two.bytes_sd, one1.bytes_sd + one2.bytes_sd);
+        imp_free(&two);
+    }
+    import_procs = 0;
     imp_free(&one1);
     imp_free(&one2);
-    imp_free(&two);
     g_free(l1);
     g_free(l2);
     imp_free(&big);
@@ -996,8 +1006,16 @@ START_TEST(import_lanes_match_one)
     GPtrArray *two = g_ptr_array_new_with_free_func(g_free);
     struct imp a = import_in("c1", (const char *const *)paths, 8, 0, 1, NULL,
                              one);
+    GPtrArray *two_same = g_ptr_array_new_with_free_func(g_free);
+    import_procs = 8; /* each lane with an aggregation thread */
     struct imp b = import_in("c2", (const char *const *)paths, 8, 0, 2, NULL,
                              two);
+    import_procs = 2; /* each lane aggregates on its own thread */
+    struct imp b2 = import_in("c2s", (const char *const *)paths, 8, 0, 2,
+                              NULL, two_same);
+    import_procs = 0;
+    ck_assert_int_eq(b2.segments, 2);
+    g_ptr_array_sort(two_same, cmp_str);
     ck_assert_int_eq(a.segments, 1);
     ck_assert_int_eq(b.segments, 2);
     ck_assert_int_eq(
@@ -1020,6 +1038,11 @@ START_TEST(import_lanes_match_one)
     /* the same flows once a key both lanes saw is summed, as readers do */
     GPtrArray *sum = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_sort(two, cmp_str);
+    ck_assert_uint_eq(two->len, two_same->len); /* the same either way */
+    for (guint i = 0; i < two->len; i++)
+        ck_assert_str_eq(two->pdata[i], two_same->pdata[i]);
+    g_ptr_array_free(two_same, TRUE);
+    imp_free(&b2);
     for (guint i = 0; i < two->len; i++) {
         char key[512];
         long long f0, l0, c0, b0, f1, l1, c1, b1;
@@ -1508,6 +1531,283 @@ START_TEST(json_string_end_matches_reference)
 }
 END_TEST
 
+/* The tokenizer against a reference written here from the documented
+ * tuple rules (NSG flow logs v1 and v2, VNet flow logs): split at commas,
+ * decimal fields checked digit by digit, addresses by inet_pton.  Random
+ * tuples near the valid shape (addresses with 1- to 4-digit octets,
+ * leading zeros, 256, missing or extra octets, IPv6; times of 1 to 21
+ * digits; empty, long and non-numeric ports and counters; wrong letters;
+ * v1, v2 and VNet shapes), each in a buffer of exactly len + 1 bytes
+ * (ASan catches a read past the closing quote), read both with the SSSE3
+ * address reader (where the CPU has it) and without. */
+static bool ref_num(const char *s, size_t n, uint64_t max, bool empty_ok,
+                    uint64_t *out)
+{
+    uint64_t v = 0;
+    *out = 0;
+    if (!n)
+        return empty_ok;
+    if (n > 20) /* UINT64_MAX has 20 digits: longer is refused, zeros too */
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return v <= max;
+}
+
+static bool ref_ip(const char *s, size_t n, struct nsg_ip *ip)
+{
+    char b[64];
+    unsigned char a[16];
+    if (n >= sizeof(b))
+        return false;
+    memcpy(b, s, n);
+    b[n] = '\0';
+    if (memchr(b, ':', n)) {
+        if (inet_pton(AF_INET6, b, a) != 1)
+            return false;
+        ip->family = 6;
+        ip->v = 0;
+        for (int i = 0; i < 16; i++)
+            ip->v = ip->v << 8 | a[i];
+        return true;
+    }
+    if (inet_pton(AF_INET, b, a) != 1)
+        return false;
+    ip->family = 4;
+    ip->v = (nsg_u128)a[0] << 24 | (nsg_u128)a[1] << 16 | a[2] << 8 | a[3];
+    return true;
+}
+
+static bool ref_char(const char *s, size_t n, const char *allowed, char *c)
+{
+    if (n != 1 || !s[0] || !strchr(allowed, s[0]))
+        return false;
+    *c = s[0];
+    return true;
+}
+
+static bool ref_tuple(const char *s, size_t len, bool vnet,
+                      struct nsg_imp_fl_tuple *t)
+{
+    const char *f[20];
+    size_t fl[20], nf = 0, start = 0;
+    uint64_t v;
+    char c;
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0; i <= len; i++)
+        if (i == len || s[i] == ',') {
+            if (nf == 20)
+                return false;
+            f[nf] = s + start;
+            fl[nf++] = i - start;
+            start = i + 1;
+        }
+    if (vnet ? nf != 13 : nf != 8 && nf != 13)
+        return false;
+    if (!ref_num(f[0], fl[0], INT64_MAX, false, &v))
+        return false;
+    t->time = (int64_t)(v >= 100000000000ull ? v / 1000 : v); /* ms */
+    if (!ref_ip(f[1], fl[1], &t->src) || !ref_ip(f[2], fl[2], &t->dst) ||
+        t->src.family != t->dst.family)
+        return false;
+    if (!ref_num(f[3], fl[3], 65535, vnet, &v))
+        return false;
+    t->sport = (uint16_t)v;
+    if (!ref_num(f[4], fl[4], 65535, vnet, &v))
+        return false;
+    t->dport = (uint16_t)v;
+    if (fl[5] == 1 && (f[5][0] == 'T' || f[5][0] == 'U'))
+        t->proto = f[5][0] == 'T' ? 6 : 17;
+    else if (ref_num(f[5], fl[5], 255, false, &v))
+        t->proto = (uint8_t)v;
+    else
+        return false;
+    if (!ref_char(f[6], fl[6], "IO", &c))
+        return false;
+    t->dir = c == 'I' ? NSG_DIR_IN : NSG_DIR_OUT;
+    if (vnet) {
+        if (!ref_char(f[7], fl[7], "BCED", &t->state))
+            return false;
+        t->decision = t->state == 'D' ? 'D' : 'A';
+        t->version = 4;
+    } else {
+        if (!ref_char(f[7], fl[7], "AD", &t->decision))
+            return false;
+        t->version = nf == 8 ? 1 : 2;
+        if (nf == 8)
+            return true;
+        if (!ref_char(f[8], fl[8], "BCE", &t->state))
+            return false;
+    }
+    for (int i = 0; i < 4; i++)
+        if (!ref_num(f[9 + i], fl[9 + i], UINT64_MAX, true, &t->c[i]))
+            return false;
+    return true;
+}
+
+static void gen_digits(GString *g, int n)
+{
+    for (int i = 0; i < n; i++)
+        g_string_append_c(g, (char)('0' + rng() % 10));
+}
+
+static void gen_ip(GString *g)
+{
+    unsigned r = (unsigned)(rng() % 60);
+    if (r == 0) {
+        g_string_append(g, rng() % 2 ? "2001:db8::17" : "fe80::1:2:3:4");
+        return;
+    }
+    int octets = r == 1 ? 3 : r == 2 ? 5 : 4;
+    for (int i = 0; i < octets; i++) {
+        if (i)
+            g_string_append_c(g, rng() % 197 ? '.' : rng() % 2 ? ',' : 'x');
+        unsigned k = (unsigned)(rng() % 100);
+        if (k == 0) /* empty octet */
+            continue;
+        if (k == 1) {
+            g_string_append(g, rng() % 2 ? "0" : "00");
+            gen_digits(g, (int)(rng() % 3));
+        } else if (k == 2) {
+            gen_digits(g, 4);
+        } else if (k == 3) {
+            g_string_append_printf(g, "%u", 250 + (unsigned)(rng() % 10));
+        } else {
+            g_string_append_printf(g, "%u", (unsigned)(rng() % 256));
+        }
+    }
+    if (rng() % 80 == 0)
+        g_string_append_c(g, rng() % 2 ? '.' : '5');
+}
+
+static void gen_field_num(GString *g, int typical, bool empty_often)
+{
+    unsigned r = (unsigned)(rng() % 80);
+    if (empty_often && rng() % 3 == 0)
+        return;
+    if (r == 0)
+        return; /* empty */
+    if (r == 1)
+        gen_digits(g, 17 + (int)(rng() % 5)); /* around 2^64 */
+    else if (r == 2)
+        g_string_append(g, rng() % 2 ? "x" : "-1");
+    else
+        gen_digits(g, 1 + (int)(rng() % (unsigned)typical));
+}
+
+/* One of the first `valid` entries of v four times in five, else any. */
+static const char *pick(const char *const *v, size_t n, size_t valid)
+{
+    return v[rng() % 5 ? rng() % valid : rng() % n];
+}
+
+static GString *gen_tuple(bool vnet)
+{
+    /* valid ones first (for VNet, protocol numbers and state D) */
+    static const char *const protos[] = {"T", "U", "6", "17", "300", "X", ""};
+    static const char *const dirs[] = {"I", "O", "X", "", "IO"};
+    static const char *const decs[] = {"A", "D", "X", ""};
+    static const char *const states[] = {"B", "C", "E", "D", "", "X"};
+    static const char *const encs[] = {"X", "NX", "NX_HW_NOT_SUPPORTED", ""};
+    GString *g = g_string_new(NULL);
+    unsigned tr = (unsigned)(rng() % 40);
+    if (tr == 0)
+        gen_digits(g, 1 + (int)(rng() % 21));
+    else if (tr == 1)
+        gen_digits(g, 13); /* milliseconds */
+    else if (tr == 2)
+        g_string_append(g, "17636x3651");
+    else
+        g_string_append_printf(g, "%u", 1000000000u + (unsigned)(rng() % 900000000u));
+    g_string_append_c(g, ',');
+    gen_ip(g);
+    g_string_append_c(g, ',');
+    gen_ip(g);
+    g_string_append_c(g, ',');
+    gen_field_num(g, 5, vnet);
+    g_string_append_c(g, ',');
+    gen_field_num(g, 5, vnet);
+    g_string_append_printf(g, ",%s,%s,",
+                           vnet ? pick(protos + 2, 5, 2) : pick(protos, 7, 2),
+                           pick(dirs, 5, 2));
+    if (vnet) {
+        g_string_append_printf(g, "%s,%s", pick(states, 6, 4),
+                               pick(encs, 4, 4));
+    } else {
+        g_string_append(g, pick(decs, 4, 2));
+        if (rng() % 6 == 0) /* v1: 8 fields */
+            return g;
+        g_string_append_printf(g, ",%s", pick(states, 6, 3));
+    }
+    for (int i = 0; i < 4; i++) {
+        g_string_append_c(g, ',');
+        gen_field_num(g, 7, true);
+    }
+    if (rng() % 60 == 0)
+        g_string_append(g, rng() % 2 ? "," : "1,2");
+    return g;
+}
+
+static void tuple_eq_ref(bool portable)
+{
+    rng_state = 0x7e57ab1e5eedull;
+    nsg_imp_fl_tuple_portable(portable);
+    unsigned accepted = 0, n = 100000;
+    for (unsigned c = 0; c < n; c++) {
+        bool vnet = rng() % 4 == 0;
+        GString *g = gen_tuple(vnet);
+        char *s = malloc(g->len + 1);
+        memcpy(s, g->str, g->len);
+        s[g->len] = '"'; /* as in the record text */
+        struct nsg_imp_fl_tuple got, want;
+        const char *why = NULL;
+        int rc = nsg_imp_fl_tuple_parse(
+            s, g->len, vnet ? NSG_IMP_FL_KIND_VNET : NSG_IMP_FL_KIND_NSG, &got,
+            &why);
+        bool ok = ref_tuple(g->str, g->len, vnet, &want);
+        ck_assert_msg((rc == 0) == ok, "%s (%s): tokenizer %s, reference %s",
+                      g->str, vnet ? "vnet" : "nsg", rc ? why : "accepts",
+                      ok ? "accepts" : "refuses");
+        if (ok) {
+            accepted++;
+            ck_assert_msg(got.time == want.time && got.sport == want.sport &&
+                              got.dport == want.dport &&
+                              got.proto == want.proto && got.dir == want.dir &&
+                              got.decision == want.decision &&
+                              got.state == want.state &&
+                              got.version == want.version,
+                          "%s: fields differ", g->str);
+            ck_assert_msg(got.src.family == want.src.family &&
+                              got.src.v == want.src.v &&
+                              got.dst.family == want.dst.family &&
+                              got.dst.v == want.dst.v,
+                          "%s: addresses differ", g->str);
+            for (int i = 0; i < 4; i++)
+                ck_assert_msg(got.c[i] == want.c[i], "%s: counter %d", g->str,
+                              i);
+        }
+        free(s);
+        g_string_free(g, TRUE);
+    }
+    nsg_imp_fl_tuple_portable(false);
+    /* both outcomes are exercised, not only refusals */
+    ck_assert_uint_gt(accepted, n / 10);
+    ck_assert_uint_lt(accepted, n - n / 10);
+}
+
+START_TEST(tuple_matches_reference)
+{
+    tuple_eq_ref(_i == 1);
+}
+END_TEST
+
 static Suite *flowlog_suite(void)
 {
     Suite *s = suite_create("flowlog");
@@ -1545,6 +1845,7 @@ static Suite *flowlog_suite(void)
     tcase_add_test(tc, import_unknown_and_admin);
     tcase_add_test(tc, import_spill_matches);
     tcase_add_test(tc, import_lanes_match_one);
+    tcase_add_loop_test(tc, tuple_matches_reference, 0, 2);
     tcase_add_test(tc, import_killed_leaves_corpus);
     tcase_add_test(tc, compaction_merges_segments);
     tcase_add_loop_test(tc, realworld_sample_reads_as_written, 0,
