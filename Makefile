@@ -16,7 +16,7 @@
 PKGS     := z3 libcjson glib-2.0 libcurl libcrypto libxxhash
 DEB_PKGS := libz3-dev libcurl4-openssl-dev libcjson-dev libglib2.0-dev check \
             pkg-config libssl-dev libxxhash-dev jq graphviz chromium openssl \
-            python3 python3-jsonschema sqlite3
+            python3 python3-jsonschema sqlite3 libjemalloc-dev
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 # Stamps: every build needs the packages, so the first one installs what
@@ -30,6 +30,12 @@ CC       ?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+# The release binary and the benchmarks allocate with jemalloc (Z3 and
+# cJSON allocate millions of small blocks: lint 21 %, the configuration
+# import 10 %, verify 9 %, the flow-log import 7 % faster than with glibc's
+# malloc, and less memory; docs/PERFORMANCE.md).  The ASan build keeps
+# the sanitizer's allocator.
+REL_MALLOC = $(shell pkg-config --libs jemalloc 2>/dev/null)
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -92,7 +98,7 @@ $(ASAN)/libnsgproof.a: $(call asan_obj,$(LIB_SRC))
 	ar rcs $@ $^
 
 nsgproof: $(call rel_obj,$(CLI_SRC)) $(REL)/libnsgproof.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(REL_MALLOC)
 
 $(ASAN)/nsgproof: $(call asan_obj,$(CLI_SRC)) $(ASAN)/libnsgproof.a
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
@@ -101,7 +107,7 @@ $(ASAN)/tests/%: $(ASAN)/tests/%.o $(call asan_obj,$(TEST_LIB)) $(ASAN)/libnsgpr
 	$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS)
 
 $(REL)/bench/%: $(REL)/bench/%.o $(call rel_obj,$(TEST_LIB)) $(REL)/libnsgproof.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(REL_MALLOC)
 
 TEST_BINS  := $(patsubst tests/%.c,$(ASAN)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst bench/%.c,$(REL)/bench/%,$(BENCH_SRC))
