@@ -98,6 +98,12 @@ rss_small=$(m "$work/small" 3)
 echo "peak RSS of the import: $((rss_small / 1024)) MB at $small_mb MB input, $((rss_big / 1024)) MB at $mb MB"
 r_split=$(awk -v a="$(m "$work/split" 1)" -v b="$t_imp" 'BEGIN {printf "%.2f", a / b}')
 r_load=$(awk -v a="$(m "$work/load" 1)" -v b="$t_imp" 'BEGIN {printf "%.2f", a / b}')
+# The same ratios round by round (each round's import against the
+# baseline run right after it), medians: the machine's speed drifts over
+# minutes, and a paired ratio cancels what both runs of a round share.
+paired() { paste -d' ' <(col "$1" 1) <(col "$work/imp" 1) | awk '{printf "%.4f\n", $1 / $2}' | median; }
+echo "round-by-round ratios (medians): json.load $(paired "$work/load" | awk '{printf "%.2f", $1}')x," \
+  "json.load + split $(paired "$work/split" | awk '{printf "%.2f", $1}')x"
 floor "import vs python json.load + split (wall)" "$r_split" ">=" 3
 floor "import vs python json.load alone (wall)" "$r_load" ">=" 1.5
 floor "RSS at $mb MB / RSS at $small_mb MB" \
