@@ -105,7 +105,9 @@ static inline uint64_t ld8(const char *p)
     return w;
 }
 
-/* Nonzero when some byte of w is not '0'..'9'. */
+/* The high bit of each byte of w (memory order) that is not '0'..'9':
+ * exact up to the first such byte (carries and borrows only run upward
+ * from it), so nonzero exactly when some byte is not a digit. */
 static inline uint64_t not_digits8(uint64_t w)
 {
     return ((w + 0x4646464646464646ull) | (w - 0x3030303030303030ull)) &
@@ -133,13 +135,8 @@ static inline int f_dec(const char **pp, const char *lim, uint64_t *v)
     uint64_t x = 0;
     int n = 0;
     while (n <= 11 && lim - p >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        /* high bit of each byte that is not '0'..'9' (exact up to the
-         * first such byte, which is all that is used) */
-        uint64_t nd =
-            ((w + 0x4646464646464646ull) | (w - 0x3030303030303030ull)) &
-            0x8080808080808080ull;
+        uint64_t w = ld8(p);
+        uint64_t nd = not_digits8(w); /* only its first bit is used */
         int k = nd ? __builtin_ctzll(nd) >> 3 : 8;
         if (k) {
             x = x * p10[k] + swar8(w, k);
