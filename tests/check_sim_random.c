@@ -487,7 +487,21 @@ static void add_defaults(struct bf_rule *r, int *n)
     }
 }
 
-/* One round: a random world and NSG, `packets` random packets. */
+/* A drawn rule as the topology builder takes it (its sides and ports as
+ * text), and r->narrow: some side's ports do not cover 0-65535. */
+struct rule_text {
+    char src[512], dst[512], sp[128], dp[128];
+};
+
+static void rule_text(struct bf_rule *r, struct rule_text *x)
+{
+    r->narrow = !bf_all_ports(r->sp, r->n_sp) || !bf_all_ports(r->dp, r->n_dp);
+    side_text(r->src, r->n_src, x->src, sizeof(x->src));
+    side_text(r->dst, r->n_dst, x->dst, sizeof(x->dst));
+    ports_text(r->sp, r->n_sp, x->sp, sizeof(x->sp));
+    ports_text(r->dp, r->n_dp, x->dp, sizeof(x->dp));
+}
+
 /* n_rules random rules into NSG n and into br (as the reference sees
  * them), the default rules after them, br sorted as Azure evaluates. */
 static void rand_rules(struct nsg_nsg *n, int n_rules, struct bf_rule *br,
@@ -497,7 +511,7 @@ static void rand_rules(struct nsg_nsg *n, int n_rules, struct bf_rule *br,
     for (int i = 0; i < n_rules; i++) {
         struct bf_rule *r = &br[(*nb)++];
         int fam = rnd(3) ? 4 : 6;
-        char src[512], dst[512], sp[128], dp[128];
+        struct rule_text x;
         snprintf(r->name, sizeof(r->name), "r%d", i);
         r->dir = (int)rnd(2);
         do
@@ -510,19 +524,16 @@ static void rand_rules(struct nsg_nsg *n, int n_rules, struct bf_rule *br,
         rand_side(fam, r->dst, &r->n_dst);
         rand_ports(r->sp, &r->n_sp, rnd(6) != 0);
         rand_ports(r->dp, &r->n_dp, false);
-        r->narrow = !bf_all_ports(r->sp, r->n_sp) ||
-                    !bf_all_ports(r->dp, r->n_dp);
-        side_text(r->src, r->n_src, src, sizeof(src));
-        side_text(r->dst, r->n_dst, dst, sizeof(dst));
-        ports_text(r->sp, r->n_sp, sp, sizeof(sp));
-        ports_text(r->dp, r->n_dp, dp, sizeof(dp));
+        rule_text(r, &x);
         tb_rule(n, r->name, r->prio, r->dir ? "out" : "in",
-                r->allow ? "allow" : "deny", r->proto, src, sp, dst, dp);
+                r->allow ? "allow" : "deny", r->proto, x.src, x.sp, x.dst,
+                x.dp);
     }
     add_defaults(br, nb);
     qsort(br, (size_t)*nb, sizeof(*br), bf_cmp);
 }
 
+/* One round: a random world and NSG, `packets` random packets. */
 static void round_trip(int n_rules, int packets, long *checked, long *unknown)
 {
     struct nsg_topology *t = nsg_topo_new();
@@ -739,7 +750,7 @@ static void admin_round(int n_rules, int n_admin, int packets, long *checked,
     for (int i = 0; i < n_admin; i++) {
         struct bf_rule *r = &ba[i].r;
         int fam = rnd(3) ? 4 : 6;
-        char src[512], dst[512], sp[128], dp[128];
+        struct rule_text x;
         snprintf(r->name, sizeof(r->name), "a%03d", i);
         r->dir = (int)rnd(2);
         r->prio = 1 + (int)rnd(60); /* equal priorities happen */
@@ -755,14 +766,9 @@ static void admin_round(int n_rules, int n_admin, int packets, long *checked,
                 snprintf(r->dst[k], 48, "*");
         rand_ports(r->sp, &r->n_sp, rnd(4) != 0);
         rand_ports(r->dp, &r->n_dp, false);
-        r->narrow = !bf_all_ports(r->sp, r->n_sp) ||
-                    !bf_all_ports(r->dp, r->n_dp);
-        side_text(r->src, r->n_src, src, sizeof(src));
-        side_text(r->dst, r->n_dst, dst, sizeof(dst));
-        ports_text(r->sp, r->n_sp, sp, sizeof(sp));
-        ports_text(r->dp, r->n_dp, dp, sizeof(dp));
+        rule_text(r, &x);
         tb_admin_rule(t, col, r->name, r->prio, r->dir ? "out" : "in",
-                      acc[r->allow], r->proto, src, sp, dst, dp);
+                      acc[r->allow], r->proto, x.src, x.sp, x.dst, x.dp);
     }
     qsort(ba, (size_t)n_admin, sizeof(*ba), bf_admin_cmp);
     tb_link(t);
