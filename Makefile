@@ -31,9 +31,9 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 # The release binary and the benchmarks allocate with jemalloc (Z3 and
-# cJSON allocate millions of small blocks: lint 21 %, the configuration
-# import 10 %, verify 9 %, the flow-log import 7 % faster than with glibc's
-# malloc, and less memory; docs/PERFORMANCE.md).  The ASan build keeps
+# cJSON allocate millions of small blocks: lint 12-21 %, the configuration
+# import 10 %, verify 9 %, the flow-log import 3-7 % faster than with
+# glibc's malloc, and less memory; docs/PERFORMANCE.md).  The ASan build keeps
 # the sanitizer's allocator.
 REL_MALLOC = $(shell pkg-config --libs jemalloc 2>/dev/null)
 WARN     := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror

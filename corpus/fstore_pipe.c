@@ -10,8 +10,8 @@
  * Without a thread (import lanes on a machine they already fill) the
  * same calls aggregate each small batch on the feeding thread: two lanes
  * with a thread each put four busy threads on two processors, and every
- * record crossed from one core's cache to another's (12 % of the CPU of
- * a 1 GB import). */
+ * record crossed from one core's cache to another's (3 % of the wall
+ * time, 4 % of the CPU of a 1 GB import, docs/PERFORMANCE.md). */
 #include <string.h>
 
 #include "fstore_int.h"
